@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the benchmarks need.
+# Quiet when everything is already there; uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config python3
+  wabt                                   # libwabt.a, headers, wat2wasm
+  libboost-context-dev                   # fibers
+  libssl-dev                             # sha256 for the artifact cache
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang lld wasi-libc libclang-rt-14-dev-wasm32   # C guests for wasm32-wasi
+)
+if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
+  packages+=(nodejs erlang-nox hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,41 @@
+#include "cli/compile_command.hpp"
+
+#include <fmt/core.h>
+
+#include "cli/run_command.hpp"
+#include "common/file_io.hpp"
+#include "engine/engine.hpp"
+#include "host/host_function.hpp"
+
+namespace lunatic::cli {
+
+int compile_command(const CompileOptions& options) {
+  engine::EngineOptions engine_options;
+  engine_options.memory_mode = options.memory_mode;
+  engine::Engine engine(engine_options, host::default_host_registry());
+  auto fail = [](const Error& error) {
+    fmt::print(stderr, "lunatic: error: {}: {}\n", errc_name(error.code), error.message);
+    return kExitRuntimeError;
+  };
+  if (options.output_path.empty()) {
+    engine::LoadReport report;
+    auto module = engine.load_file(options.module_path, &report);
+    if (!module) return fail(module.error());
+    fmt::print(stderr, "lunatic: {} is compiled and cached ({})\n", options.module_path,
+               report.cache == "hit" ? "already cached" : "compiled now");
+    return 0;
+  }
+  auto wasm = read_file(options.module_path);
+  if (!wasm) return fail(wasm.error());
+  if (engine::looks_like_artifact(*wasm)) {
+    return fail(make_error(Errc::kInvalidArgument, options.module_path + " is already an artifact"));
+  }
+  auto artifact = engine.compile(*wasm, options.module_path);
+  if (!artifact) return fail(artifact.error());
+  if (auto written = write_file_atomic(options.output_path, *artifact); !written) {
+    return fail(written.error());
+  }
+  return 0;
+}
+
+}  // namespace lunatic::cli

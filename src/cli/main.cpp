@@ -1,0 +1,67 @@
+// The `lunatic` command: run and compile WebAssembly modules.
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/compile_command.hpp"
+#include "cli/run_command.hpp"
+
+namespace {
+
+const std::map<std::string, lunatic::engine::MemoryMode> kMemoryModes{
+    {"guard", lunatic::engine::MemoryMode::kGuard},
+    {"bounds", lunatic::engine::MemoryMode::kBounds},
+};
+
+// `lunatic app.wasm ...` means `lunatic run app.wasm ...`, as in Lunatic's own CLI.
+std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0][0] != '-') {
+    args.insert(args.begin(), "run");
+  }
+  return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lunatic: an Erlang-style actor runtime where every process is a WebAssembly instance"};
+  app.set_version_flag("--version", std::string("lunatic ") + LUNATIC_VERSION);
+  app.require_subcommand(1);
+
+  lunatic::cli::RunOptions run;
+  auto* run_command = app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
+  run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR");
+  run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V");
+  run_command->add_option("--memory-mode", run.memory_mode, "Linear memory mode: guard or bounds")
+      ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
+  run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
+  run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")->required();
+  run_command->add_option("args", run.args, "Arguments passed to the guest");
+  run_command->prefix_command();  // everything after the module belongs to the guest
+
+  lunatic::cli::CompileOptions compile;
+  auto* compile_command = app.add_subcommand("compile", "Compile a module ahead of time");
+  compile_command->add_option("module", compile.module_path, "The .wasm module")->required();
+  compile_command->add_option("-o,--output", compile.output_path,
+                              "Write the artifact here (default: the artifact cache)");
+  compile_command->add_option("--memory-mode", compile.memory_mode, "Linear memory mode: guard or bounds")
+      ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
+
+  auto args = arguments_with_shorthand(argc, argv);
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  if (run_command->parsed()) {
+    // With prefix_command, the first positional after the module and everything after it
+    // arrive as remaining arguments.
+    for (auto& extra : run_command->remaining()) run.args.push_back(extra);
+    return lunatic::cli::run_command(run);
+  }
+  return lunatic::cli::compile_command(compile);
+}

@@ -1,0 +1,26 @@
+// `lunatic run`: load a module, run its _start as the first process, exit with its code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/native_compiler.hpp"
+
+namespace lunatic::cli {
+
+struct RunOptions {
+  std::string module_path;
+  std::vector<std::string> args;  // guest arguments after the module
+  std::vector<std::string> dirs;  // HOST[:GUEST]
+  std::vector<std::string> env;   // K=V
+  engine::MemoryMode memory_mode = engine::MemoryMode::kGuard;
+  bool timings = false;
+};
+
+// Exit codes besides the guest's own.
+inline constexpr int kExitRuntimeError = 1;
+inline constexpr int kExitTrap = 134;
+
+int run_command(const RunOptions& options);
+
+}  // namespace lunatic::cli

@@ -1,0 +1,85 @@
+#include "common/file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lunatic {
+namespace {
+
+Error io_error(const std::string& what, const std::filesystem::path& path, int error) {
+  return make_error(Errc::kIo, what + " " + path.string() + ": " + std::strerror(error));
+}
+
+// Closes the descriptor when it goes out of scope.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Expected<std::string> read_file(const std::filesystem::path& path) {
+  FdGuard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return io_error("cannot open", path, errno);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return io_error("cannot stat", path, errno);
+  if (S_ISDIR(info.st_mode)) return make_error(Errc::kIo, "cannot read " + path.string() + ": is a directory");
+  std::string bytes;
+  bytes.resize(static_cast<size_t>(info.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot read", path, errno);
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::string temp = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  FdGuard fd(::mkstemp(temp.data()));
+  if (fd.get() < 0) return io_error("cannot create a temporary file for", path, errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::unlink(temp.c_str());
+      return io_error("cannot write", path, error);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::fchmod(fd.get(), 0644);
+  if (::close(fd.release()) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temp.c_str());
+    return io_error("cannot write", path, error);
+  }
+  return Ok{};
+}
+
+}  // namespace lunatic

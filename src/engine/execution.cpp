@@ -1,0 +1,43 @@
+#include "engine/execution.hpp"
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
+
+namespace lunatic::engine {
+namespace {
+thread_local ExecutionState* t_current = nullptr;
+}
+
+ExecutionState* current_execution() { return t_current; }
+
+void set_current_execution(ExecutionState* state) { t_current = state; }
+
+void record_unwind(TrapKind kind, std::string message, std::uint32_t exit_code) {
+  ExecutionState* state = t_current;
+  if (state == nullptr) return;
+  state->kind = kind;
+  state->message = std::move(message);
+  state->exit_code = exit_code;
+  state->fault_pc = nullptr;
+}
+
+void unwind_guest() {
+  ExecutionState* state = t_current;
+  if (state == nullptr || state->trap_target == nullptr) {
+    std::fprintf(stderr, "lunatic: internal error: guest unwind requested outside guest code\n");
+    std::abort();
+  }
+  // SAFETY: the target was set by Instance::enter on this fiber's stack and is still live;
+  // only generated C frames (no destructors) lie between here and there.
+  siglongjmp(*state->trap_target, 1);
+}
+
+std::uintptr_t stack_headroom() {
+  ExecutionState* state = t_current;
+  if (state == nullptr || state->stack_low == 0) return std::numeric_limits<std::uintptr_t>::max();
+  auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  return here > state->stack_low ? here - state->stack_low : 0;
+}
+
+}  // namespace lunatic::engine

@@ -1,0 +1,51 @@
+// The guest activation of one fiber: where a trap jumps to, and what it reports.
+//
+// Each fiber that runs wasm owns one ExecutionState. The scheduler points the thread-local
+// `current` at it whenever it switches to that fiber, so generated code, host thunks and the
+// signal handler always unwind the guest that is running on this thread, on its own stack.
+#pragma once
+
+#include <csetjmp>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "engine/trap.hpp"
+
+namespace lunatic::engine {
+
+struct ExecutionState {
+  sigjmp_buf* trap_target = nullptr;    // set by Instance around every guest call
+  TrapKind kind = TrapKind::kNone;
+  std::string message;                  // host-supplied detail, may be empty
+  std::uint32_t exit_code = 0;          // for TrapKind::kExit
+  const void* fault_pc = nullptr;       // the instruction that trapped, when known
+  // The fiber stack this guest runs on: [stack_low, stack_high). A fault within
+  // guard_size below stack_low is a stack exhaustion of this guest.
+  std::uintptr_t stack_low = 0;
+  std::uintptr_t stack_high = 0;
+  std::uintptr_t guard_size = 0;
+  // The running instance's linear memory: how it is allocated, how far it may grow, and (in
+  // guard mode) the reservation whose faults are out-of-bounds accesses.
+  bool guard_memory = false;
+  std::uint64_t memory_limit_bytes = std::uint64_t{1} << 32;
+  std::uintptr_t memory_low = 0;
+  std::uintptr_t memory_high = 0;
+};
+
+// The state of the guest running on this thread, or nullptr outside guest code.
+ExecutionState* current_execution();
+void set_current_execution(ExecutionState* state);
+
+// Records why the guest must stop. Call it, leave every scope that owns resources, then call
+// unwind_guest(). Thread: the thread running the guest.
+void record_unwind(TrapKind kind, std::string message, std::uint32_t exit_code = 0);
+
+// Jumps to the current guest's trap target. Must only be called with no live C++ objects
+// between here and the guest frames (the host thunks guarantee this).
+[[noreturn]] void unwind_guest();
+
+// Bytes of fiber stack left below the caller's frame; a very large number when unknown.
+std::uintptr_t stack_headroom();
+
+}  // namespace lunatic::engine

@@ -1,0 +1,122 @@
+#include "engine/linear_memory.hpp"
+
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include "engine/execution.hpp"
+
+namespace lunatic::engine {
+namespace {
+
+std::atomic<std::uint64_t> g_live_guard_reservations{0};
+
+struct Reservation {
+  std::uint8_t* base = nullptr;
+  std::uint64_t reserved_bytes = 0;   // mapped address space
+  std::uint64_t committed_bytes = 0;  // readable and writable prefix
+  bool guard = false;
+  std::uint64_t limit_bytes = 0;
+};
+
+[[noreturn]] void fail_allocation(const char* why) {
+  record_unwind(TrapKind::kHostError, why);
+  unwind_guest();
+}
+
+std::uint64_t round_to_os_pages(std::uint64_t bytes) { return (bytes + 4095) & ~std::uint64_t{4095}; }
+
+}  // namespace
+
+std::uint64_t live_guard_reservations() { return g_live_guard_reservations.load(); }
+
+void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_pages,
+                            std::uint32_t max_pages) {
+  const ExecutionState* state = current_execution();
+  const bool guard = state != nullptr && state->guard_memory;
+  const std::uint64_t limit = state != nullptr ? state->memory_limit_bytes : kMaxWasmPages * kWasmPageSize;
+  const std::uint64_t initial_bytes = std::uint64_t{initial_pages} * kWasmPageSize;
+  if (initial_bytes > limit) fail_allocation("memory: the module's initial memory exceeds the limit");
+
+  auto* reservation = new (std::nothrow) Reservation;
+  if (reservation == nullptr) fail_allocation("memory: out of host memory");
+  reservation->guard = guard;
+  reservation->limit_bytes = limit;
+  if (guard) {
+    void* base = ::mmap(nullptr, kGuardReservationBytes, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) {
+      delete reservation;
+      fail_allocation("memory: cannot reserve address space for a guard-mode memory");
+    }
+    if (initial_bytes > 0 && ::mprotect(base, initial_bytes, PROT_READ | PROT_WRITE) != 0) {
+      ::munmap(base, kGuardReservationBytes);
+      delete reservation;
+      fail_allocation("memory: cannot commit the initial memory");
+    }
+    reservation->base = static_cast<std::uint8_t*>(base);
+    reservation->reserved_bytes = kGuardReservationBytes;
+    g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    const std::uint64_t bytes = round_to_os_pages(initial_bytes > 0 ? initial_bytes : 1);
+    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+    if (base == MAP_FAILED) {
+      delete reservation;
+      fail_allocation("memory: cannot map the initial memory");
+    }
+    reservation->base = static_cast<std::uint8_t*>(base);
+    reservation->reserved_bytes = bytes;
+  }
+  reservation->committed_bytes = initial_bytes;
+  memory->data = reservation->base;
+  memory->pages = initial_pages;
+  memory->max_pages = max_pages;
+  memory->size = initial_bytes;
+  memory->reservation = reservation;
+}
+
+std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_pages) {
+  auto* reservation = static_cast<Reservation*>(memory->reservation);
+  const std::uint64_t old_pages = memory->pages;
+  const std::uint64_t new_pages = old_pages + delta_pages;
+  if (new_pages > memory->max_pages || new_pages > kMaxWasmPages) return UINT32_MAX;
+  const std::uint64_t new_bytes = new_pages * kWasmPageSize;
+  if (new_bytes > reservation->limit_bytes) return UINT32_MAX;
+  if (delta_pages == 0) return static_cast<std::uint32_t>(old_pages);
+  if (reservation->guard) {
+    if (::mprotect(reservation->base + reservation->committed_bytes,
+                   new_bytes - reservation->committed_bytes, PROT_READ | PROT_WRITE) != 0) {
+      return UINT32_MAX;
+    }
+  } else if (new_bytes > reservation->reserved_bytes) {
+    // Grow the mapping geometrically so repeated small grows stay cheap.
+    std::uint64_t target = reservation->reserved_bytes * 2;
+    if (target < new_bytes) target = new_bytes;
+    if (target > reservation->limit_bytes) target = new_bytes;
+    void* moved = ::mremap(reservation->base, reservation->reserved_bytes, target, MREMAP_MAYMOVE);
+    if (moved == MAP_FAILED) return UINT32_MAX;
+    reservation->base = static_cast<std::uint8_t*>(moved);
+    reservation->reserved_bytes = target;
+  }
+  reservation->committed_bytes = new_bytes;
+  memory->data = reservation->base;
+  memory->pages = static_cast<std::uint32_t>(new_pages);
+  memory->size = new_bytes;
+  return static_cast<std::uint32_t>(old_pages);
+}
+
+void free_linear_memory(wasm_rt_memory_t* memory) {
+  auto* reservation = static_cast<Reservation*>(memory->reservation);
+  if (reservation == nullptr) return;
+  ::munmap(reservation->base, reservation->reserved_bytes);
+  if (reservation->guard) g_live_guard_reservations.fetch_sub(1, std::memory_order_relaxed);
+  delete reservation;
+  memory->reservation = nullptr;
+  memory->data = nullptr;
+  memory->size = 0;
+  memory->pages = 0;
+}
+
+}  // namespace lunatic::engine

@@ -1,0 +1,156 @@
+#include "engine/native_compiler.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace lunatic::engine {
+
+extern const char kWasmRtHeader[];
+
+namespace {
+
+std::string read_file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool write_file_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out.flush());
+}
+
+std::string last_lines(const std::string& text, size_t count) {
+  size_t pos = text.size();
+  for (size_t i = 0; i < count && pos > 0; ++i) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return text.substr(pos + 1);
+}
+
+std::optional<std::filesystem::path> search_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return std::filesystem::path(name);
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::filesystem::path candidate = std::filesystem::path(dir) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* memory_mode_name(MemoryMode mode) {
+  return mode == MemoryMode::kGuard ? "guard" : "bounds";
+}
+
+Expected<CCompiler> find_c_compiler() {
+  std::vector<std::string> candidates;
+  if (const char* cc = std::getenv("CC"); cc && *cc) candidates.emplace_back(cc);
+  candidates.emplace_back(LUNATIC_C_COMPILER);
+  candidates.emplace_back("cc");
+  for (const auto& name : candidates) {
+    auto found = search_path(name);
+    if (!found) continue;
+    std::error_code ec;
+    auto real = std::filesystem::canonical(*found, ec);
+    if (ec) continue;
+    struct stat info {};
+    if (::stat(real.c_str(), &info) != 0) continue;
+    std::string identity = real.string() + ":" + std::to_string(info.st_size) + ":" +
+                           std::to_string(info.st_mtim.tv_sec);
+    return CCompiler{*found, identity};
+  }
+  return make_error(Errc::kCompileFailed,
+                    "no C compiler found (set CC, or install gcc: scripts/install-deps.sh)");
+}
+
+std::string compile_flags(MemoryMode mode) {
+  return std::string("-O2 -fPIC -shared -fvisibility=hidden -fno-semantic-interposition "
+                     "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG -w "
+                     "-DLUNATIC_MEMORY_MODE_GUARD=") +
+         (mode == MemoryMode::kGuard ? "1" : "0");
+}
+
+Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job) {
+  const auto& dir = job.work_dir;
+  if (!write_file_text(dir / "wasm-rt.h", kWasmRtHeader) ||
+      !write_file_text(dir / "module.h", job.sources->module_h) ||
+      !write_file_text(dir / "module.c", job.sources->module_c) ||
+      !write_file_text(dir / "shim.c", job.sources->shim_c)) {
+    return make_error(Errc::kIo, "cannot write generated code to " + dir.string());
+  }
+  const std::string output = (dir / "module.so").string();
+  const std::string include = "-I" + dir.string();
+  const std::string source = (dir / "shim.c").string();
+  std::vector<std::string> args{compiler.path.string()};
+  std::istringstream flags(compile_flags(job.mode));
+  for (std::string flag; flags >> flag;) args.push_back(flag);
+  for (const char* extra : {"-Wl,-Bsymbolic", "-o"}) args.emplace_back(extra);
+  args.push_back(output);
+  args.push_back(include);
+  args.push_back(source);
+  args.emplace_back("-lm");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  const std::string log_path = (dir / "compiler.log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  pid_t pid = -1;
+  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    return make_error(Errc::kCompileFailed, "cannot run " + args[0] + ": " + std::strerror(spawned));
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  const bool progress = job.show_progress && ::isatty(2);
+  const std::string what = job.label + " (" + std::to_string((job.wasm_size + 1023) / 1024) +
+                           " KiB) with " + compiler.path.filename().string() + " -O2";
+  int status = 0;
+  for (;;) {
+    pid_t done = ::waitpid(pid, &status, progress ? WNOHANG : 0);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return make_error(Errc::kCompileFailed, "waitpid failed");
+    if (progress) {
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "\rlunatic: compiling %s ... %.1f s", what.c_str(), seconds);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  if (progress) {
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\rlunatic: compiled %s in %.1f s\n", what.c_str(), seconds);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return make_error(Errc::kCompileFailed, "the C compiler failed on " + job.label + ":\n" +
+                                                last_lines(read_file_text(log_path), 20));
+  }
+  return read_file_text(output);
+}
+
+}  // namespace lunatic::engine

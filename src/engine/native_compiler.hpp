@@ -1,0 +1,40 @@
+// Runs the system C compiler on generated code and produces a shared object.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "common/error.hpp"
+#include "engine/c_generator.hpp"
+
+namespace lunatic::engine {
+
+enum class MemoryMode : std::uint8_t { kGuard, kBounds };
+const char* memory_mode_name(MemoryMode mode);
+
+// The compiler, identified cheaply (path, size, mtime) so a cache key costs no process spawn.
+struct CCompiler {
+  std::filesystem::path path;
+  std::string identity;
+};
+
+// $CC if set, else the compiler the runtime was built with, else `cc` on PATH.
+Expected<CCompiler> find_c_compiler();
+
+// The flags every artifact is built with, part of the cache key and the contract.
+std::string compile_flags(MemoryMode mode);
+
+struct CompileJob {
+  const GeneratedC* sources = nullptr;
+  MemoryMode mode = MemoryMode::kGuard;
+  std::filesystem::path work_dir;  // an empty private directory; removed by the caller
+  std::string label;               // the module's name, for progress and errors
+  std::uint64_t wasm_size = 0;
+  bool show_progress = false;      // a live line on stderr (only when it is a terminal)
+};
+
+// Returns: the shared object's bytes, or kCompileFailed with the compiler's last words.
+Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job);
+
+}  // namespace lunatic::engine

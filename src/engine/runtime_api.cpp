@@ -1,0 +1,112 @@
+#include "engine/runtime_api.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "engine/execution.hpp"
+#include "engine/linear_memory.hpp"
+
+namespace lunatic::engine {
+namespace {
+
+// Tables larger than this are refused: a hostile module could otherwise ask for 2^32 entries.
+constexpr std::uint64_t kMaxTableElements = std::uint64_t{1} << 24;
+
+[[noreturn]] void trap_from_generated_code(wasm_rt_trap_t reason) {
+  ExecutionState* state = current_execution();
+  if (state == nullptr || state->trap_target == nullptr) {
+    std::fprintf(stderr, "lunatic: internal error: trap outside guest code\n");
+    std::abort();
+  }
+  state->kind = trap_kind_from_wasm_rt(reason);
+  state->message.clear();
+  state->exit_code = 0;
+  state->fault_pc = __builtin_return_address(0);
+  // SAFETY: called only from generated C frames, which own nothing that needs destruction.
+  siglongjmp(*state->trap_target, 1);
+}
+
+// Function type ids shared by every loaded module: equal signatures get equal ids, so
+// call_indirect compares one integer. Id 0 is never handed out (null funcref entries).
+std::uint32_t register_func_type(std::uint32_t params, std::uint32_t results,
+                                 const wasm_rt_type_t* types) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::uint32_t> ids;
+  std::string key = std::to_string(params) + ':';
+  for (std::uint32_t i = 0; i < params + results; ++i) key += static_cast<char>('a' + types[i]);
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = ids.emplace(key, static_cast<std::uint32_t>(ids.size() + 1));
+  return it->second;
+}
+
+[[noreturn]] void fail_table(const char* why) {
+  record_unwind(TrapKind::kHostError, why);
+  unwind_guest();
+}
+
+template <class Table, class Element>
+void allocate_table(Table* table, std::uint32_t elements, std::uint32_t max_elements) {
+  if (elements > kMaxTableElements) fail_table("table: initial size too large");
+  table->size = elements;
+  table->max_size = max_elements;
+  table->data = static_cast<Element*>(std::calloc(elements ? elements : 1, sizeof(Element)));
+  if (table->data == nullptr) fail_table("table: out of host memory");
+}
+
+template <class Table, class Element>
+std::uint32_t grow_table(Table* table, std::uint32_t delta, Element init) {
+  const std::uint64_t old_size = table->size;
+  const std::uint64_t new_size = old_size + delta;
+  if (new_size > table->max_size || new_size > kMaxTableElements) return UINT32_MAX;
+  if (delta == 0) return static_cast<std::uint32_t>(old_size);
+  auto* data = static_cast<Element*>(std::realloc(table->data, new_size * sizeof(Element)));
+  if (data == nullptr) return UINT32_MAX;
+  for (std::uint64_t i = old_size; i < new_size; ++i) data[i] = init;
+  table->data = data;
+  table->size = static_cast<std::uint32_t>(new_size);
+  return static_cast<std::uint32_t>(old_size);
+}
+
+template <class Table>
+void free_table(Table* table) {
+  std::free(table->data);
+  table->data = nullptr;
+  table->size = 0;
+}
+
+const lunatic_rt_api_t kApi = {
+    LUNATIC_RT_ABI_VERSION,
+    trap_from_generated_code,
+    register_func_type,
+    allocate_linear_memory,
+    grow_linear_memory,
+    free_linear_memory,
+    allocate_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>,
+    free_table<wasm_rt_funcref_table_t>,
+    grow_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>,
+    allocate_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
+    free_table<wasm_rt_externref_table_t>,
+    grow_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
+};
+
+}  // namespace
+
+const lunatic_rt_api_t* runtime_api() { return &kApi; }
+
+TrapKind trap_kind_from_wasm_rt(wasm_rt_trap_t reason) {
+  switch (reason) {
+    case WASM_RT_TRAP_OOB: return TrapKind::kOutOfBounds;
+    case WASM_RT_TRAP_INT_OVERFLOW: return TrapKind::kIntegerOverflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO: return TrapKind::kDivisionByZero;
+    case WASM_RT_TRAP_INVALID_CONVERSION: return TrapKind::kInvalidConversion;
+    case WASM_RT_TRAP_UNREACHABLE: return TrapKind::kUnreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT: return TrapKind::kIndirectCallMismatch;
+    case WASM_RT_TRAP_EXHAUSTION: return TrapKind::kStackExhausted;
+    default: return TrapKind::kUnreachable;
+  }
+}
+
+}  // namespace lunatic::engine

@@ -1,0 +1,36 @@
+// Reads and validates a wasm binary with libwabt, and describes what it declares.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "common/error.hpp"
+#include "engine/module_description.hpp"
+
+namespace wabt {
+struct Module;
+struct FuncSignature;
+}  // namespace wabt
+
+namespace lunatic::engine {
+
+struct ParsedModule {
+  std::unique_ptr<wabt::Module> ir;
+  ModuleDescription description;
+};
+
+// Parses `bytes` (named `name` in messages) and validates the module.
+// Returns: the IR, or kMalformedModule (not a readable binary), kUnsupportedFeature (valid wasm
+// using a proposal this engine does not run, e.g. SIMD or threads), kInvalidModule (fails
+// validation). Messages name the file and the byte offset.
+Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const std::string& name);
+
+// "(i32 i64) -> (f32)", the form used throughout the engine and in error messages.
+std::string signature_string(const wabt::FuncSignature& signature);
+
+// Builds the description of an already validated module.
+ModuleDescription describe(const wabt::Module& module);
+
+}  // namespace lunatic::engine

@@ -1,0 +1,114 @@
+// Host functions: typed C++ functions exposed to guests as wasm imports.
+//
+// A host function is written as `R fn(HostContext&, A...)` with R and A among uint32_t (i32),
+// uint64_t (i64), float (f32), double (f64), and R may be void. host_function<&fn>(module, name)
+// derives the wasm signature from the C++ type and wraps fn in a thunk with the C ABI that
+// generated code calls: `R thunk(void* ctx, A...)`. The thunk converts every failure (GuestTrap,
+// GuestExit, any exception) into an unwind of the calling guest, after all host objects are gone.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "engine/execution.hpp"
+#include "engine/trap.hpp"
+#include "host/host_context.hpp"
+
+namespace lunatic::host {
+
+struct HostFunction {
+  std::string module;
+  std::string name;
+  std::string signature;  // e.g. "(i32 i64) -> (i32)"
+  void (*thunk)();        // really R (*)(void*, A...)
+};
+
+namespace detail {
+
+template <class T>
+constexpr const char* wasm_type_name() {
+  if constexpr (std::is_same_v<T, std::uint32_t>) return "i32";
+  else if constexpr (std::is_same_v<T, std::uint64_t>) return "i64";
+  else if constexpr (std::is_same_v<T, float>) return "f32";
+  else if constexpr (std::is_same_v<T, double>) return "f64";
+  else static_assert(sizeof(T) == 0, "host functions take and return only i32/i64/f32/f64");
+}
+
+template <class R, class... A>
+std::string signature_of() {
+  std::string sig = "(";
+  bool first = true;
+  ((sig += (first ? "" : " "), sig += wasm_type_name<A>(), first = false), ...);
+  sig += ") -> (";
+  if constexpr (!std::is_void_v<R>) sig += wasm_type_name<R>();
+  sig += ")";
+  return sig;
+}
+
+// Stops a host call that would run too close to the end of the fiber stack: a fault there
+// would be in host code, which cannot be unwound safely.
+inline constexpr std::uintptr_t kHostStackReserve = 32 * 1024;
+
+template <auto Fn, class R, class... A>
+struct Thunk {
+  static R call(void* raw_context, A... args) {
+    if (engine::stack_headroom() < kHostStackReserve) {
+      engine::record_unwind(engine::TrapKind::kStackExhausted, "host call: not enough stack left");
+      engine::unwind_guest();
+    }
+    // SAFETY: the engine passes the instance's HostContext as every import module's pointer.
+    HostContext& context = *static_cast<HostContext*>(raw_context);
+    try {
+      return Fn(context, args...);
+    } catch (const engine::GuestTrap& trap) {
+      engine::record_unwind(trap.kind, trap.message);
+    } catch (const engine::GuestExit& exit) {
+      engine::record_unwind(engine::TrapKind::kExit, {}, exit.code);
+    } catch (const std::bad_alloc&) {
+      engine::record_unwind(engine::TrapKind::kHostError, "host call: out of memory");
+    } catch (const std::exception& error) {
+      engine::record_unwind(engine::TrapKind::kHostError, std::string("host call: ") + error.what());
+    } catch (...) {
+      engine::record_unwind(engine::TrapKind::kHostError, "host call: unknown failure");
+    }
+    // Every object of this frame is destroyed by now; only C frames of generated code remain.
+    engine::unwind_guest();
+  }
+};
+
+template <auto Fn, class R, class... A>
+HostFunction make(std::string module, std::string name, R (*)(HostContext&, A...)) {
+  auto entry = &Thunk<Fn, R, A...>::call;
+  return HostFunction{std::move(module), std::move(name), signature_of<R, A...>(),
+                      reinterpret_cast<void (*)()>(entry)};
+}
+
+}  // namespace detail
+
+template <auto Fn>
+HostFunction host_function(std::string module, std::string name) {
+  return detail::make<Fn>(std::move(module), std::move(name), Fn);
+}
+
+// All host functions known to this runtime, looked up when a module's imports are resolved.
+// Thread: built once at start-up, then read-only and safe to share.
+class HostRegistry {
+ public:
+  void add(HostFunction function);
+  void add_all(std::vector<HostFunction> functions);
+  const HostFunction* find(std::string_view module, std::string_view name) const;
+  const std::vector<HostFunction>& functions() const { return functions_; }
+
+ private:
+  std::vector<HostFunction> functions_;
+};
+
+// The registry with every namespace this runtime implements.
+const HostRegistry& default_host_registry();
+
+}  // namespace lunatic::host

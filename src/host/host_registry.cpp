@@ -1,0 +1,33 @@
+#include "engine/instance.hpp"
+#include "host/engine_hooks.hpp"
+#include "host/host_function.hpp"
+#include "wasi/preview1.hpp"
+
+namespace lunatic::host {
+
+engine::GuestMemory HostContext::memory() const { return instance->memory(); }
+
+void HostRegistry::add(HostFunction function) { functions_.push_back(std::move(function)); }
+
+void HostRegistry::add_all(std::vector<HostFunction> functions) {
+  for (auto& function : functions) add(std::move(function));
+}
+
+const HostFunction* HostRegistry::find(std::string_view module, std::string_view name) const {
+  for (const auto& function : functions_) {
+    if (function.module == module && function.name == name) return &function;
+  }
+  return nullptr;
+}
+
+const HostRegistry& default_host_registry() {
+  static const HostRegistry registry = [] {
+    HostRegistry r;
+    r.add_all(engine_hook_functions());
+    r.add_all(wasi::preview1_functions());
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace lunatic::host

@@ -1,0 +1,49 @@
+// How host code waits without blocking a worker thread.
+//
+// The process running the host call implements this: each method suspends the calling fiber
+// and lets the scheduler run others until the condition holds. Thread: only the thread that is
+// running the calling process, from inside one of its host calls.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+
+namespace lunatic::runtime {
+
+using Clock = std::chrono::steady_clock;
+
+struct FdInterest {
+  int fd = -1;
+  bool read = false;
+  bool write = false;
+};
+
+struct FdReadiness {
+  bool readable = false;
+  bool writable = false;
+  bool hangup = false;  // peer closed, or error: a read returns 0 or fails at once
+};
+
+class Blocking {
+ public:
+  virtual ~Blocking() = default;
+
+  // Suspends until the deadline has passed.
+  virtual void sleep_until(Clock::time_point deadline) = 0;
+
+  // Lets every other runnable process run once before this one continues.
+  virtual void yield_now() = 0;
+
+  // Called by the preemption hook: yields if this process has used up its time slice and
+  // another process is waiting to run.
+  virtual void preempt_point() = 0;
+
+  // Suspends until at least one of the descriptors is ready as asked, or the deadline passes.
+  // Fills `ready` (same length as `interests`) and returns true if any is ready, false on
+  // timeout. Descriptors that cannot be polled (regular files) are reported ready at once.
+  virtual bool wait_fds(std::span<const FdInterest> interests, std::span<FdReadiness> ready,
+                        std::optional<Clock::time_point> deadline) = 0;
+};
+
+}  // namespace lunatic::runtime
