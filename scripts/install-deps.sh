@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config python3
   wabt                                   # libwabt.a, headers, wat2wasm
   libboost-context-dev                   # fibers
-  libssl-dev                             # sha256 for the artifact cache
+  nettle-dev                             # sha256 for the artifact cache
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld wasi-libc libclang-rt-14-dev-wasm32   # C guests for wasm32-wasi

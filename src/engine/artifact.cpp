@@ -1,6 +1,6 @@
 #include "engine/artifact.hpp"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -75,15 +75,19 @@ std::uint32_t get_u32(std::string_view bytes, size_t offset) {
 
 }  // namespace
 
+// Nettle rather than OpenSSL: it needs no global initialization, which in OpenSSL 3 costs more
+// than a whole cached module load.
 std::string sha256_hex(std::span<const std::uint8_t> bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  sha256_ctx context;
+  sha256_init(&context);
+  sha256_update(&context, bytes.size(), bytes.data());
+  std::uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&context, sizeof digest, digest);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
+  for (std::uint8_t byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
   }
   return hex;
 }
