@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
 
   lunatic::cli::RunOptions run;
   auto* run_command = app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
-  run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR");
-  run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V");
+  run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR")->allow_extra_args(false);
+  run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V")->allow_extra_args(false);
   run_command->add_option("--memory-mode", run.memory_mode, "Linear memory mode: guard or bounds")
       ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");

@@ -273,9 +273,7 @@ Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedMo
   // Entry addresses of defined functions, to name the function a trap happened in.
   out << "static const lunatic_function_t lunatic_functions[] = {\n";
   for (size_t f = module.num_func_imports; f < module.funcs.size(); ++f) {
-    std::string name = f < instrumented.function_names.size() && !instrumented.function_names[f].empty()
-                           ? instrumented.function_names[f]
-                           : "f" + std::to_string(f);
+    const std::string& name = instrumented.function_names.at(f);
     out << "  {(const void*)&" << c_symbol(module.funcs[f]->name) << ", " << c_string_literal(name)
         << "},\n";
   }

@@ -182,8 +182,10 @@ std::string format_errors(const wabt::Errors& errors) {
 
 Expected<InstrumentedModule> instrument_for_preemption(wabt::Module& module) {
   InstrumentedModule result;
-  for (wabt::Func* func : module.funcs) {
-    result.function_names.push_back(func->name.empty() ? std::string() : func->name.substr(1));
+  // Names as the module had them; unnamed functions are called by their original index.
+  for (size_t i = 0; i < module.funcs.size(); ++i) {
+    const std::string& name = module.funcs[i]->name;
+    result.function_names.push_back(name.empty() ? "f" + std::to_string(i) : name.substr(1));
   }
 
   // Predictable names first, then every index reference becomes a name reference, so that

@@ -27,7 +27,7 @@ inline constexpr const char* kYieldHookModule = "lunatic_engine";
 inline constexpr const char* kYieldHookName = "yield";
 
 struct InstrumentedModule {
-  std::vector<std::string> function_names;  // by final function index (imports included)
+  std::vector<std::string> function_names;  // by final function index: name-section name, or f<original index>
   std::uint32_t budget_global_index = 0;    // index of the budget global
   std::uint32_t yield_import_index = 0;     // function index of the hook import
   std::uint32_t checked_functions = 0;      // functions with an entry check
