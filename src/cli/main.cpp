@@ -1,6 +1,7 @@
 // The `lunatic` command: run and compile WebAssembly modules.
 #include <CLI/CLI.hpp>
-#include <cstring>
+#include <algorithm>
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,11 +16,24 @@ const std::map<std::string, lunatic::engine::MemoryMode> kMemoryModes{
     {"bounds", lunatic::engine::MemoryMode::kBounds},
 };
 
-// `lunatic app.wasm ...` means `lunatic run app.wasm ...`, as in Lunatic's own CLI.
+// `lunatic app.wasm ...` means `lunatic run app.wasm ...`, as in Lunatic's own CLI. For `run`,
+// everything after the module belongs to the guest, even `--help`: a `--` goes in after it.
 std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0][0] != '-') {
     args.insert(args.begin(), "run");
+  }
+  if (args.empty() || args[0] != "run") return args;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;
+    const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode";
+    if (takes_value) {
+      ++i;
+    } else if (arg.empty() || arg[0] != '-') {
+      args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, "--");
+      break;
+    }
   }
   return args;
 }
@@ -40,7 +54,6 @@ int main(int argc, char** argv) {
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
   run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")->required();
   run_command->add_option("args", run.args, "Arguments passed to the guest");
-  run_command->prefix_command();  // everything after the module belongs to the guest
 
   lunatic::cli::CompileOptions compile;
   auto* compile_command = app.add_subcommand("compile", "Compile a module ahead of time");
@@ -57,11 +70,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }
-  if (run_command->parsed()) {
-    // With prefix_command, the first positional after the module and everything after it
-    // arrive as remaining arguments.
-    for (auto& extra : run_command->remaining()) run.args.push_back(extra);
-    return lunatic::cli::run_command(run);
-  }
+  if (run_command->parsed()) return lunatic::cli::run_command(run);
   return lunatic::cli::compile_command(compile);
 }

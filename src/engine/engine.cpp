@@ -86,13 +86,17 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_wasm(std::string_view wasm,
   auto start = std::chrono::steady_clock::now();
   auto compiler = find_c_compiler();
   if (!compiler) return compiler.error();
-  const std::string key = ArtifactCache::key(sha256_hex(wasm), *compiler, options_.memory_mode);
+  const std::string wasm_sha256 = sha256_hex(wasm);
+  const std::string key = ArtifactCache::key(wasm_sha256, *compiler, options_.memory_mode);
   out.hash_ms = milliseconds_since(start);
 
   start = std::chrono::steady_clock::now();
   auto cached = cache_.read(key);
   if (cached && cached->has_value()) {
     auto view = decode_artifact(**cached);
+    if (view && view->contract.wasm_sha256 != wasm_sha256) {
+      view = make_error(Errc::kArtifactDamaged, "it was built from another module");
+    }
     if (view) {
       auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
       if (module) {

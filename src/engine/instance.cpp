@@ -82,8 +82,31 @@ CallOutcome Instance::instantiate() {
   return outcome;
 }
 
+namespace {
+
+// Number of value types in one half of "(i32 i64) -> (f32)".
+std::size_t count_types(std::string_view list) {
+  if (list.size() <= 2) return 0;  // "()"
+  std::size_t count = 1;
+  for (char c : list) count += c == ' ';
+  return count;
+}
+
+}  // namespace
+
 CallOutcome Instance::call(const lunatic_export_t& function, std::span<const std::uint64_t> args,
                            std::span<std::uint64_t> results) {
+  const std::string_view signature = function.signature;
+  const std::size_t arrow = signature.find(" -> ");
+  const std::size_t params = count_types(signature.substr(0, arrow));
+  const std::size_t returns = count_types(signature.substr(arrow + 4));
+  if (args.size() != params || results.size() < returns || function.invoke == nullptr) {
+    CallOutcome refused;
+    refused.kind = TrapKind::kHostError;
+    refused.message = std::string("`") + function.name + "` expects " + std::to_string(params) +
+                      " argument(s) and " + std::to_string(returns) + " result slot(s)";
+    return refused;
+  }
   struct Call {
     lunatic_invoke_fn invoke;
     const std::uint64_t* args;

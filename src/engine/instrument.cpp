@@ -168,6 +168,27 @@ wabt::ExprList make_check(const std::string& budget, const std::string& hook) {
   return check;
 }
 
+// The index of a `() -> ()` function type, added (after the existing types) if missing.
+wabt::Index nullary_type_index(wabt::Module& module) {
+  for (size_t i = 0; i < module.types.size(); ++i) {
+    auto* type = wabt::dyn_cast<wabt::FuncType>(module.types[i]);
+    if (type != nullptr && type->sig.param_types.empty() && type->sig.result_types.empty()) {
+      return static_cast<wabt::Index>(i);
+    }
+  }
+  auto field = std::make_unique<wabt::TypeModuleField>();
+  field->type = std::make_unique<wabt::FuncType>();
+  wabt::TypeEntry* entry = field->type.get();
+  // Field order defines index order: insert after the last existing type.
+  auto position = module.fields.begin();
+  for (auto it = module.fields.begin(); it != module.fields.end(); ++it) {
+    if (it->type() == wabt::ModuleFieldType::Type) position = std::next(it);
+  }
+  module.fields.insert(position, std::move(field));
+  module.types.push_back(entry);
+  return static_cast<wabt::Index>(module.types.size() - 1);
+}
+
 void prepend(wabt::ExprList& target, wabt::ExprList&& check) {
   target.splice(target.begin(), check);
 }
@@ -209,6 +230,8 @@ Expected<InstrumentedModule> instrument_for_preemption(wabt::Module& module) {
   import->module_name = kYieldHookModule;
   import->field_name = kYieldHookName;
   wabt::Func* hook = &import->func;
+  hook->decl.has_func_type = true;
+  hook->decl.type_var = wabt::Var(nullary_type_index(module), wabt::Location());
   auto import_field = std::make_unique<wabt::ImportModuleField>(std::move(import));
   wabt::Import* import_ptr = import_field->import.get();
   // Field order defines index order: the new import goes right after the last existing one.

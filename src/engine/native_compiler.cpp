@@ -85,7 +85,14 @@ Expected<CCompiler> find_c_compiler() {
 }
 
 std::string compile_flags(MemoryMode mode) {
+  // Wasm functions stay native functions of their own (no inlining between them, no cold
+  // parts split off, no merging of identical ones), so a fault's address names the function
+  // it happened in. clang already inlined when it built the wasm; helpers that generated code
+  // declares inline are still inlined.
   return std::string("-O2 -fPIC -shared -fvisibility=hidden -fno-semantic-interposition "
+                     "-fno-inline-functions -fno-inline-small-functions "
+                     "-fno-inline-functions-called-once -fno-reorder-blocks-and-partition "
+                     "-fno-ipa-icf -fno-ipa-sra -fno-ipa-cp-clone "
                      "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG -w "
                      "-DLUNATIC_MEMORY_MODE_GUARD=") +
          (mode == MemoryMode::kGuard ? "1" : "0");

@@ -71,7 +71,7 @@ void Process::suspend(State next) {
 void Process::wake(std::uint64_t generation) {
   if (state_ != State::kWaiting || generation != wait_generation_) return;
   ++wait_generation_;
-  scheduler_.make_runnable(*this);
+  scheduler_.make_runnable(*this, /*woken=*/true);
 }
 
 void Process::sleep_until(Clock::time_point deadline) {

@@ -15,7 +15,13 @@ std::uint64_t Scheduler::spawn(std::function<void(Process&)> body) {
   return id;
 }
 
-void Scheduler::make_runnable(Process& process) { run_queue_.push_back(process.id()); }
+void Scheduler::make_runnable(Process& process, bool woken) {
+  if (woken) {
+    run_queue_.push_front(process.id());
+  } else {
+    run_queue_.push_back(process.id());
+  }
+}
 
 void Scheduler::add_timer(Clock::time_point deadline, Process& process) {
   timers_.add({deadline, process.id(), process.wait_generation()});

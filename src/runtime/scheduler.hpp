@@ -35,7 +35,9 @@ class Scheduler {
   // Process side.
   StackPool& stacks() { return stacks_; }
   Reactor& reactor() { return reactor_; }
-  void make_runnable(Process& process);
+  // Queues a process; one woken from a wait goes first, so timers and I/O are served
+  // promptly even beside processes that compute.
+  void make_runnable(Process& process, bool woken = false);
   void add_timer(Clock::time_point deadline, Process& process);
   bool others_runnable() const { return !run_queue_.empty(); }
 
