@@ -1,0 +1,122 @@
+// Reading and validating modules: every bad input is an error value that says what and where.
+#include <gtest/gtest.h>
+#include <wabt/ir.h>
+
+#include <span>
+
+#include "engine/instrument.hpp"
+#include "engine/wasm_reader.hpp"
+#include "support/wat.hpp"
+
+namespace lunatic::engine {
+namespace {
+
+Expected<ParsedModule> read(std::string_view bytes) {
+  return read_module(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
+                     "test.wasm");
+}
+
+TEST(WasmReader, RefusesBytesWithoutTheWasmMagic) {
+  auto parsed = read("\x7f" "ELF\x01\x00\x00\x00");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kMalformedModule);
+  EXPECT_NE(parsed.error().message.find("test.wasm"), std::string::npos);
+}
+
+TEST(WasmReader, RefusesATruncatedModuleAndSaysWhere) {
+  std::string wasm = testing::wat_to_wasm("(module (func (export \"f\") (result i32) i32.const 42))");
+  for (size_t keep : {size_t{0}, size_t{4}, size_t{9}, wasm.size() - 2}) {
+    auto parsed = read(std::string_view(wasm).substr(0, keep));
+    ASSERT_FALSE(parsed.has_value()) << keep;
+    EXPECT_EQ(parsed.error().code, Errc::kMalformedModule) << keep;
+  }
+  auto parsed = read(std::string_view(wasm).substr(0, wasm.size() - 2));
+  EXPECT_NE(parsed.error().message.find("offset 0x"), std::string::npos) << parsed.error().message;
+}
+
+TEST(WasmReader, RefusesAModuleThatFailsValidation) {
+  std::string wasm = testing::wat_to_wasm("(module (func (result i32) i64.const 1))", false);
+  auto parsed = read(wasm);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kInvalidModule);
+  EXPECT_NE(parsed.error().message.find("type mismatch"), std::string::npos) << parsed.error().message;
+}
+
+TEST(WasmReader, RefusesSimdAsAnUnsupportedFeature) {
+  std::string wasm = testing::wat_to_wasm(
+      "(module (func (param v128) (result v128) local.get 0 local.get 0 i32x4.add))");
+  auto parsed = read(wasm);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kUnsupportedFeature) << parsed.error().message;
+}
+
+TEST(WasmReader, RefusesSharedMemoryAsAnUnsupportedFeature) {
+  std::string wasm = testing::wat_to_wasm("(module (memory 1 1 shared))");
+  auto parsed = read(wasm);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kUnsupportedFeature) << parsed.error().message;
+}
+
+TEST(WasmReader, RefusesMemoryImports) {
+  std::string wasm = testing::wat_to_wasm("(module (import \"env\" \"memory\" (memory 1)))");
+  auto parsed = read(wasm);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kUnsupportedFeature);
+  EXPECT_NE(parsed.error().message.find("\"env\" \"memory\""), std::string::npos);
+}
+
+TEST(WasmReader, DescribesImportsExportsAndMemory) {
+  std::string wasm = testing::wat_to_wasm(R"((module
+    (import "env" "log" (func (param i32 i64) (result f32)))
+    (memory (export "memory") 2 17)
+    (func (export "run") (param f64)))
+  )");
+  auto parsed = read(wasm);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  const ModuleDescription& d = parsed->description;
+  ASSERT_EQ(d.imports.size(), 1u);
+  EXPECT_EQ(d.imports[0].module, "env");
+  EXPECT_EQ(d.imports[0].name, "log");
+  EXPECT_EQ(d.imports[0].signature, "(i32 i64) -> (f32)");
+  ASSERT_NE(d.find_export("run"), nullptr);
+  EXPECT_EQ(d.find_export("run")->signature, "(f64) -> ()");
+  ASSERT_TRUE(d.memory.has_value());
+  EXPECT_EQ(d.memory->initial_pages, 2u);
+  EXPECT_EQ(d.memory->max_pages, 17u);
+  EXPECT_EQ(d.function_count, 1u);
+}
+
+TEST(Instrumentation, ChecksLoopsAndRecursionButNotStraightLineCode) {
+  std::string wasm = testing::wat_to_wasm(R"((module
+    (func $straight (result i32) i32.const 1)
+    (func $looping (param i32) (loop $l (br_if $l (local.get 0))))
+    (func $self (param i32) (result i32) (call $self (local.get 0)))
+    (func $ping (call $pong))
+    (func $pong (call $ping))
+    (func $calls_only (drop (call $straight)))))");
+  auto parsed = read(wasm);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  auto result = instrument_for_preemption(*parsed->ir);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->checked_loops, 1u);
+  EXPECT_EQ(result->checked_functions, 3u);  // self, ping, pong
+  EXPECT_EQ(parsed->ir->imports.back()->module_name, kYieldHookModule);
+}
+
+TEST(Instrumentation, FindsCyclesThroughIndirectCalls) {
+  std::string wasm = testing::wat_to_wasm(R"((module
+    (type $t (func))
+    (table 1 funcref)
+    (elem (i32.const 0) $through_table)
+    (func $through_table (call_indirect (type $t) (i32.const 0)))
+    (func $leaf)))");
+  auto parsed = read(wasm);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  auto result = instrument_for_preemption(*parsed->ir);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->checked_functions, 1u);
+  EXPECT_EQ(result->function_names[result->yield_import_index + 1], "through_table");
+}
+
+}  // namespace
+}  // namespace lunatic::engine
