@@ -1,6 +1,7 @@
 #include "engine/loaded_module.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -69,7 +70,7 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
 
   // dlopen needs a file: an anonymous memfd keeps the verified bytes out of reach of anyone
   // who could swap the cache file between the hash check and the mapping.
-  int fd = ::memfd_create("lunatic-artifact", MFD_CLOEXEC);
+  int fd = ::memfd_create("lunatic-artifact", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return make_error(Errc::kLoadFailed, std::string("memfd_create: ") + std::strerror(errno));
   size_t written = 0;
   while (written < shared_object.size()) {
@@ -80,6 +81,11 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
       return make_error(Errc::kLoadFailed, "cannot stage the artifact for loading");
     }
     written += static_cast<size_t>(n);
+  }
+  // Sealed: from here on nobody can change the bytes that were verified.
+  if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    ::close(fd);
+    return make_error(Errc::kLoadFailed, std::string("cannot seal the artifact: ") + std::strerror(errno));
   }
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
   module->handle_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
