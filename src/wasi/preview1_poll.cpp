@@ -1,0 +1,74 @@
+// wasi_snapshot_preview1: poll_oneoff.
+//
+// Returns a WASI errno (0 on success) and never traps for a bad guest pointer (that is
+// EFAULT). Traps with kHostError only when the process has no WasiContext, or must wait and
+// has no scheduler.
+#include <cstdint>
+#include <vector>
+
+#include "wasi/poll_service.hpp"
+#include "wasi/preview1_guest.hpp"
+#include "wasi/preview1_parts.hpp"
+
+namespace lunatic::wasi {
+
+namespace {
+
+using host::HostContext;
+using u32 = std::uint32_t;
+
+namespace thunk {
+u32 poll_oneoff(HostContext& ctx, u32 in, u32 out, u32 nsubscriptions, u32 nevents_out);
+}  // namespace thunk
+
+}  // namespace
+
+std::vector<host::HostFunction> preview1_poll_functions() {
+  using host::host_function;
+  return {
+      host_function<&thunk::poll_oneoff>(kPreview1Module,
+                                         "poll_oneoff"),  // (i32 i32 i32 i32) -> (i32)
+  };
+}
+
+namespace {
+
+namespace thunk {
+
+// poll_oneoff(in: *subscription, out: *event, nsubscriptions: size) -> (errno, size)
+// Returns: success with the events (32 bytes each) written to `out` and their count stored;
+// EINVAL for no subscriptions, an unknown tag or a clock that cannot be waited on; EFAULT.
+// Per-fd problems (EBADF, ENOTCAPABLE) are reported in that subscription's event.
+// Suspends the process (never the thread) until a subscription completes.
+u32 poll_oneoff(HostContext& ctx, u32 in, u32 out, u32 nsubscriptions, u32 nevents_out) {
+  auto memory = ctx.memory();
+  if (!guest::writable<u32>(memory, nevents_out)) return guest::kFault;
+  if (nsubscriptions == 0) return to_guest(Errno::kInval);
+  auto in_bytes = memory.try_bytes(in, std::uint64_t{nsubscriptions} * kSubscriptionSize);
+  auto out_bytes = memory.try_bytes(out, std::uint64_t{nsubscriptions} * kEventSize);
+  if (!in_bytes || !out_bytes) return guest::kFault;
+
+  std::vector<Subscription> subscriptions;
+  subscriptions.reserve(nsubscriptions);
+  for (u32 i = 0; i < nsubscriptions; ++i) {
+    auto record = in_bytes->subspan(std::size_t{i} * kSubscriptionSize).first<kSubscriptionSize>();
+    auto subscription = decode_subscription(record);
+    if (!subscription.ok()) return to_guest(subscription.error());
+    subscriptions.push_back(*subscription);
+  }
+
+  // `out_bytes` stays valid across the wait: only this process could grow its memory, and it
+  // is suspended inside this call.
+  auto events = wasi::poll_oneoff(guest::wasi_of(ctx), ctx.blocking, subscriptions);
+  if (!events.ok()) return to_guest(events.error());
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    encode_event((*events)[i], out_bytes->subspan(i * kEventSize).first<kEventSize>());
+  }
+  return guest::put<u32>(memory, nevents_out, static_cast<u32>(events->size()));
+}
+
+}  // namespace thunk
+
+}  // namespace
+
+}  // namespace lunatic::wasi
