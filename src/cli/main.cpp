@@ -1,6 +1,7 @@
 // The `lunatic` command: run and compile WebAssembly modules.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstddef>
 #include <map>
 #include <string>
@@ -41,6 +42,8 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A guest writing to a closed pipe gets EPIPE from its write, not a dead runtime.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"lunatic: an Erlang-style actor runtime where every process is a WebAssembly instance"};
   app.set_version_flag("--version", std::string("lunatic ") + LUNATIC_VERSION);
   app.require_subcommand(1);

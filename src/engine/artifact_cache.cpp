@@ -12,6 +12,8 @@
 
 namespace lunatic::engine {
 
+extern const char kEngineFingerprint[];
+
 std::filesystem::path ArtifactCache::default_root() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
     return std::filesystem::path(xdg) / "lunatic";
@@ -23,8 +25,9 @@ std::filesystem::path ArtifactCache::default_root() {
 std::string ArtifactCache::key(const std::string& wasm_sha256, const CCompiler& compiler,
                                MemoryMode mode) {
   std::string material = wasm_sha256;
-  for (std::string_view part :
-       {kEngineAbi, std::string_view(compiler.identity), std::string_view(memory_mode_name(mode))}) {
+  for (std::string_view part : {kEngineAbi, std::string_view(kEngineFingerprint),
+                                std::string_view(compiler.identity),
+                                std::string_view(memory_mode_name(mode))}) {
     material += '\n';
     material += part;
   }

@@ -1,7 +1,8 @@
 // The on-disk cache of compiled artifacts, under $XDG_CACHE_HOME/lunatic (~/.cache/lunatic).
 //
-// Keys are SHA-256 over the wasm's hash, the engine ABI, the compiler identity, the flags and
-// the memory mode. Writes go to a private temporary file that is renamed into place, so
+// Keys are SHA-256 over the wasm's hash, the engine ABI, a fingerprint of the code generator's
+// sources (so a rebuilt engine never reuses an older one's artifacts), the compiler identity,
+// the flags and the memory mode. Writes go to a private temporary file that is renamed into place, so
 // concurrent writers of one key both succeed and readers never see a partial file.
 // Thread: safe to use from several threads and processes at once.
 #pragma once

@@ -1,6 +1,7 @@
 #include "engine/c_generator.hpp"
 
 #include <wabt/c-writer.h>
+#include <wabt/cast.h>
 #include <wabt/ir.h>
 #include <wabt/stream.h>
 
@@ -199,11 +200,20 @@ Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedMo
 
   auto prototypes = parse_import_prototypes(generated.module_h);
   if (!prototypes) return prototypes.error();
-  if (prototypes->size() != module.imports.size()) {
-    return make_error(Errc::kUnsupportedFeature, "generated header lists " +
-                                                     std::to_string(prototypes->size()) +
-                                                     " imports, the module has " +
-                                                     std::to_string(module.imports.size()));
+  // The writer declares one prototype per distinct (module, name): an import listed twice
+  // (AssemblyScript does this) shares one. Two of them with different types cannot be
+  // expressed in C.
+  for (size_t i = 0; i < module.imports.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const auto* a = wabt::cast<wabt::FuncImport>(module.imports[i]);
+      const auto* b = wabt::cast<wabt::FuncImport>(module.imports[j]);
+      if (a->module_name == b->module_name && a->field_name == b->field_name &&
+          !(a->func.decl.sig == b->func.decl.sig)) {
+        return make_error(Errc::kUnsupportedFeature, "import \"" + a->module_name + "\" \"" +
+                                                         a->field_name +
+                                                         "\" is declared twice with different types");
+      }
+    }
   }
 
   std::ostringstream out;

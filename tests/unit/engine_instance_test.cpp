@@ -63,6 +63,14 @@ CallOutcome run(const std::shared_ptr<LoadedModule>& module, const char* name,
   return outcome;
 }
 
+// ASan's runtime hangs when a guard-page fault on a fiber stack it does not know is turned into
+// a jump; stack exhaustion is covered by the unsanitized build (here and in the CLI tests).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 constexpr std::string_view kTraps = R"((module
   (type $nullary (func))
   (memory 1 2)
@@ -78,7 +86,9 @@ constexpr std::string_view kTraps = R"((module
   (func $load_far (export "oob") (result i32) (i32.load (i32.const 0x7ffffff0)))
   (func (export "oob_edge") (result i32) (i32.load (i32.const 65534)))
   (func $recurse (export "recurse") (param i64) (result i64)
-    (i64.add (call $recurse (i64.add (local.get 0) (i64.const 1))) (local.get 0)))
+    ;; the store after the call keeps the C compiler from turning the recursion into a loop
+    (i64.store (i32.const 8) (call $recurse (i64.add (local.get 0) (i64.const 1))))
+    (i64.load (i32.const 8)))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
   (func (export "spin") (loop $forever (br $forever)))))";
 
@@ -106,12 +116,17 @@ TEST_P(Traps, EachTrapKindIsReportedWithTheFunction) {
                         Case{"oob", TrapKind::kOutOfBounds},
                         Case{"oob_edge", TrapKind::kOutOfBounds},
                         Case{"recurse", TrapKind::kStackExhausted}}) {
+    if (kSanitized && c.kind == TrapKind::kStackExhausted) continue;
     std::vector<std::uint64_t> args(std::string_view(c.name) == "recurse" ? 1 : 0);
-    auto outcome = run(module, c.name, args);
+    InstanceLimits limits;
+    limits.max_fuel = 2'000'000'000;  // a case that loops instead of trapping fails, not hangs
+    auto outcome = run(module, c.name, args, nullptr, limits);
     EXPECT_EQ(outcome.kind, c.kind) << c.name << ": " << outcome.describe();
   }
   EXPECT_EQ(run(module, "unreachable").function, "die");
-  EXPECT_EQ(run(module, "recurse", {0}).function, "recurse");
+  if (!kSanitized) {
+    EXPECT_EQ(run(module, "recurse", {0}).function, "recurse");
+  }
 }
 
 TEST_P(Traps, ACallWithTheWrongNumberOfArgumentsIsRefusedNotRun) {
