@@ -1,0 +1,184 @@
+"""Shared helpers for the benchmark suites (python3 standard library only).
+
+Every suite is driven by bench/run.sh, which exports:
+  BENCH_ROOT   the source tree (the repository root)
+  BENCH_BUILD  the build directory (holds the `lunatic` binary)
+  BENCH_OUT    this suite's output directory, <build>/bench/<suite>
+  LUNATIC      the lunatic binary
+  BENCH_QUICK  "1" for a fast smoke run (small sizes, fewer repetitions)
+
+A suite writes into BENCH_OUT:
+  report.md    its markdown section (without the BEGIN/END markers; run.sh adds them)
+  budgets.tsv  one line per budget: what <TAB> measured <TAB> budget <TAB> anchor <TAB> PASS|MISS|INFO
+and exits non-zero only when the benchmark itself is broken (crash, wrong checksum, missing tool),
+never because a budget was missed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+ROOT = Path(os.environ.get("BENCH_ROOT", Path(__file__).resolve().parents[2]))
+BUILD = Path(os.environ.get("BENCH_BUILD", ROOT / "build"))
+OUT = Path(os.environ.get("BENCH_OUT", BUILD / "bench"))
+LUNATIC = os.environ.get("LUNATIC", str(BUILD / "lunatic"))
+QUICK = os.environ.get("BENCH_QUICK", "0") == "1"
+
+NODE_RUNNER = ROOT / "bench" / "compute" / "node_wasi_runner.mjs"
+# --no-warnings hides node 20's "WASI is an experimental feature" line on stderr.
+NODE_CMD = ["node", "--no-warnings", "--experimental-wasi-unstable-preview1", str(NODE_RUNNER)]
+
+WASM_CC = ["clang", "--target=wasm32-wasi", "-O2", "-Wl,--stack-first"]
+NATIVE_CC = ["gcc", "-O2"]
+
+
+class BenchError(Exception):
+    """The benchmark is broken (crash, checksum mismatch, missing tool): the suite fails."""
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Result:
+    def __init__(self, argv: Sequence[str], rc: int, stdout: str, stderr: str, wall_s: float,
+                 timed_out: bool = False):
+        self.argv = list(argv)
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.wall_s = wall_s
+        self.timed_out = timed_out
+
+    def describe(self) -> str:
+        what = "timed out" if self.timed_out else f"exit code {self.rc}"
+        tail = (self.stderr.strip().splitlines() or [""])[-5:]
+        return f"`{shlex.join(self.argv)}`: {what}; stderr tail: {' | '.join(tail)}"
+
+
+def run(argv: Sequence[str], timeout: float = 600, cwd: str | Path | None = None,
+        env: dict | None = None) -> Result:
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=timeout, cwd=cwd, env=env, errors="replace")
+        return Result(argv, p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        return Result(argv, -1, out, err, time.monotonic() - t0, timed_out=True)
+
+
+def check_run(argv: Sequence[str], timeout: float = 600, **kw) -> Result:
+    r = run(argv, timeout=timeout, **kw)
+    if r.rc != 0 or r.timed_out:
+        raise BenchError(r.describe())
+    return r
+
+
+def need_tool(name: str) -> None:
+    from shutil import which
+    if which(name) is None:
+        raise BenchError(f"required tool `{name}` is not on PATH (make bench installs it)")
+
+
+def need_lunatic() -> str:
+    if not (os.path.isfile(LUNATIC) and os.access(LUNATIC, os.X_OK)):
+        raise BenchError(f"lunatic binary not found at {LUNATIC} (run `make build` first)")
+    return LUNATIC
+
+
+def up_to_date(target: Path, sources: Iterable[Path]) -> bool:
+    if not target.exists():
+        return False
+    t = target.stat().st_mtime
+    return all(Path(s).stat().st_mtime <= t for s in sources)
+
+
+def build_native(src: Path, out: Path, deps: Iterable[Path] = ()) -> Path:
+    if not up_to_date(out, [src, *deps]):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        check_run([*NATIVE_CC, "-o", str(out), str(src), "-lm"])
+    return out
+
+
+def build_wasm(src: Path, out: Path, deps: Iterable[Path] = ()) -> Path:
+    if not up_to_date(out, [src, *deps]):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        check_run([*WASM_CC, "-o", str(out), str(src)])
+    return out
+
+
+TIMINGS_PREFIX = "lunatic-timings:"
+
+
+def parse_timings(stderr: str) -> dict | None:
+    """The `lunatic run --timings` line: lunatic-timings: {json}."""
+    for line in stderr.splitlines():
+        if line.startswith(TIMINGS_PREFIX):
+            try:
+                return json.loads(line[len(TIMINGS_PREFIX):].strip())
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
+def geomean(xs: Sequence[float]) -> float:
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def verdict(measured: float, budget: float) -> str:
+    if math.isnan(measured):
+        return "MISS"
+    return "PASS" if measured <= budget else "MISS"
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: str | None = None) -> str:
+    rows = [[str(c) for c in r] for r in rows]
+    align = align or ("l" + "r" * (len(headers) - 1))
+    sep = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(sep) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def cell(s: str) -> str:
+    """Free text (an error message) made safe for a markdown table cell."""
+    return " ".join(str(s).split()).replace("|", "\\|").replace("`", "'")
+
+
+def fmt(x: float, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def write_budgets(rows: Iterable[Sequence[str]]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "budgets.tsv", "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write("\t".join(str(c).replace("\t", " ") for c in r) + "\n")
+
+
+def write_report(text: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "report.md").write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def write_json(name: str, data: object) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / name).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
