@@ -1,6 +1,7 @@
 #include "common/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,40 @@ Expected<std::string> read_file(const std::filesystem::path& path) {
   }
   bytes.resize(done);
   return bytes;
+}
+
+Expected<MappedFile> MappedFile::open(const std::filesystem::path& path) {
+  FdGuard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return io_error("cannot open", path, errno);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return io_error("cannot stat", path, errno);
+  if (!S_ISREG(info.st_mode)) return make_error(Errc::kIo, "cannot read " + path.string() + ": not a regular file");
+  if (info.st_size == 0) return MappedFile(nullptr, 0);
+  // Populated up front: every byte is about to be hashed anyway.
+  void* data = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                      fd.get(), 0);
+  if (data == MAP_FAILED) return io_error("cannot map", path, errno);
+  return MappedFile(data, static_cast<size_t>(info.st_size));
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(data_, size_);
 }
 
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {

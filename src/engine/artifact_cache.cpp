@@ -39,15 +39,13 @@ std::filesystem::path ArtifactCache::path_for(const std::string& key) const {
   return root_ / "artifacts" / (key + ".lart");
 }
 
-Expected<std::optional<std::string>> ArtifactCache::read(const std::string& key) const {
-  auto bytes = read_file(path_for(key));
-  if (!bytes) {
-    if (bytes.error().code == Errc::kIo && !std::filesystem::exists(path_for(key))) {
-      return std::optional<std::string>();
-    }
-    return bytes.error();
+Expected<std::optional<MappedFile>> ArtifactCache::read(const std::string& key) const {
+  auto mapped = MappedFile::open(path_for(key));
+  if (!mapped) {
+    if (!std::filesystem::exists(path_for(key))) return std::optional<MappedFile>();
+    return mapped.error();
   }
-  return std::optional<std::string>(std::move(bytes.value()));
+  return std::optional<MappedFile>(std::move(mapped.value()));
 }
 
 Status ArtifactCache::write(const std::string& key, const std::string& bytes) const {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/file_io.hpp"
 #include "engine/native_compiler.hpp"
 
 namespace lunatic::engine {
@@ -27,8 +28,8 @@ class ArtifactCache {
 
   std::filesystem::path path_for(const std::string& key) const;
 
-  // Returns: the artifact's bytes, nullopt when absent, or kIo when it cannot be read.
-  Expected<std::optional<std::string>> read(const std::string& key) const;
+  // Returns: the artifact, mapped; nullopt when absent; kIo when it cannot be read.
+  Expected<std::optional<MappedFile>> read(const std::string& key) const;
 
   Status write(const std::string& key, const std::string& bytes) const;
 

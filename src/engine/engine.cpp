@@ -93,7 +93,7 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_wasm(std::string_view wasm,
   start = std::chrono::steady_clock::now();
   auto cached = cache_.read(key);
   if (cached && cached->has_value()) {
-    auto view = decode_artifact(**cached);
+    auto view = decode_artifact((*cached)->bytes());
     if (view && view->contract.wasm_sha256 != wasm_sha256) {
       view = make_error(Errc::kArtifactDamaged, "it was built from another module");
     }
@@ -134,12 +134,13 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_wasm(std::string_view wasm,
 
 Expected<std::shared_ptr<LoadedModule>> Engine::load_file(const std::filesystem::path& path,
                                                           LoadReport* report) {
-  auto bytes = read_file(path);
-  if (!bytes) return bytes.error();
-  if (!looks_like_artifact(*bytes)) return load_wasm(*bytes, path.string(), report);
-
   auto start = std::chrono::steady_clock::now();
-  auto view = decode_artifact(*bytes);
+  auto mapped = MappedFile::open(path);
+  if (!mapped) return mapped.error();
+  const std::string_view bytes = mapped->bytes();
+  if (!looks_like_artifact(bytes)) return load_wasm(bytes, path.string(), report);
+
+  auto view = decode_artifact(bytes);
   if (!view) return make_error(view.error().code, path.string() + ": " + view.error().message);
   // An artifact carries its own memory mode; the loaded module follows it.
   auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
