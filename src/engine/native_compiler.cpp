@@ -93,6 +93,9 @@ std::string compile_flags(MemoryMode mode) {
                      "-fno-inline-functions -fno-inline-small-functions "
                      "-fno-inline-functions-called-once -fno-reorder-blocks-and-partition "
                      "-fno-ipa-icf -fno-ipa-sra -fno-ipa-cp-clone "
+                     // Nothing unwinds through generated code (traps jump), and trap reports use
+                     // the shim's own function table: unwind tables and symbols only cost load time.
+                     "-fno-asynchronous-unwind-tables -fno-unwind-tables -s "
                      "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG -w "
                      "-DLUNATIC_MEMORY_MODE_GUARD=") +
          (mode == MemoryMode::kGuard ? "1" : "0");
