@@ -91,22 +91,27 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(data_, size_);
 }
 
+int write_all(int fd, std::string_view bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   std::string temp = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
   FdGuard fd(::mkstemp(temp.data()));
   if (fd.get() < 0) return io_error("cannot create a temporary file for", path, errno);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::unlink(temp.c_str());
-      return io_error("cannot write", path, error);
-    }
-    done += static_cast<size_t>(n);
+  if (int error = write_all(fd.get(), bytes); error != 0) {
+    ::unlink(temp.c_str());
+    return io_error("cannot write", path, error);
   }
   ::fchmod(fd.get(), 0644);
   if (::close(fd.release()) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {

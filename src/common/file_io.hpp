@@ -31,6 +31,9 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
+// Writes all of `bytes` to `fd`, retrying short writes and EINTR. Returns the errno on failure.
+int write_all(int fd, std::string_view bytes);
+
 // Writes to a temporary file in the same directory (created if missing), then renames it
 // over `path`: readers see the old file or the new one, never a mix.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);

@@ -168,6 +168,16 @@ wabt::ExprList make_check(const std::string& budget, const std::string& hook) {
   return check;
 }
 
+// Field order defines index order, so a new field goes right after the last one of its kind.
+void insert_after_last(wabt::Module& module, wabt::ModuleFieldType kind,
+                       std::unique_ptr<wabt::ModuleField> field) {
+  auto position = module.fields.begin();
+  for (auto it = module.fields.begin(); it != module.fields.end(); ++it) {
+    if (it->type() == kind) position = std::next(it);
+  }
+  module.fields.insert(position, std::move(field));
+}
+
 // The index of a `() -> ()` function type, added (after the existing types) if missing.
 wabt::Index nullary_type_index(wabt::Module& module) {
   for (size_t i = 0; i < module.types.size(); ++i) {
@@ -179,12 +189,7 @@ wabt::Index nullary_type_index(wabt::Module& module) {
   auto field = std::make_unique<wabt::TypeModuleField>();
   field->type = std::make_unique<wabt::FuncType>();
   wabt::TypeEntry* entry = field->type.get();
-  // Field order defines index order: insert after the last existing type.
-  auto position = module.fields.begin();
-  for (auto it = module.fields.begin(); it != module.fields.end(); ++it) {
-    if (it->type() == wabt::ModuleFieldType::Type) position = std::next(it);
-  }
-  module.fields.insert(position, std::move(field));
+  insert_after_last(module, wabt::ModuleFieldType::Type, std::move(field));
   module.types.push_back(entry);
   return static_cast<wabt::Index>(module.types.size() - 1);
 }
@@ -193,11 +198,6 @@ void prepend(wabt::ExprList& target, wabt::ExprList&& check) {
   target.splice(target.begin(), check);
 }
 
-std::string format_errors(const wabt::Errors& errors) {
-  std::string text;
-  for (const auto& error : errors) text += (text.empty() ? "" : "; ") + error.message;
-  return text;
-}
 
 }  // namespace
 
@@ -234,12 +234,7 @@ Expected<InstrumentedModule> instrument_for_preemption(wabt::Module& module) {
   hook->decl.type_var = wabt::Var(nullary_type_index(module), wabt::Location());
   auto import_field = std::make_unique<wabt::ImportModuleField>(std::move(import));
   wabt::Import* import_ptr = import_field->import.get();
-  // Field order defines index order: the new import goes right after the last existing one.
-  auto position = module.fields.begin();
-  for (auto it = module.fields.begin(); it != module.fields.end(); ++it) {
-    if (it->type() == wabt::ModuleFieldType::Import) position = std::next(it);
-  }
-  module.fields.insert(position, std::move(import_field));
+  insert_after_last(module, wabt::ModuleFieldType::Import, std::move(import_field));
   module.imports.push_back(import_ptr);
   module.funcs.insert(module.funcs.begin() + module.num_func_imports, hook);
   result.yield_import_index = module.num_func_imports;
@@ -283,7 +278,7 @@ Expected<InstrumentedModule> instrument_for_preemption(wabt::Module& module) {
   if (wabt::Failed(wabt::ResolveNamesModule(&module, &errors)) ||
       wabt::Failed(wabt::ValidateModule(&module, &errors, options))) {
     return make_error(Errc::kInvalidModule,
-                      "instrumentation produced an invalid module: " + format_errors(errors));
+                      "instrumentation produced an invalid module: " + format_wabt_errors(errors));
   }
   // The C writer needs every label and local named; entities named above keep their names.
   if (wabt::Failed(wabt::GenerateNames(&module)) || wabt::Failed(wabt::ApplyNames(&module))) {

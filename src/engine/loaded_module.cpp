@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/file_io.hpp"
 #include "engine/code_registry.hpp"
 #include "engine/runtime_api.hpp"
 #include "host/host_function.hpp"
@@ -72,15 +73,9 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
   // who could swap the cache file between the hash check and the mapping.
   int fd = ::memfd_create("lunatic-artifact", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return make_error(Errc::kLoadFailed, std::string("memfd_create: ") + std::strerror(errno));
-  size_t written = 0;
-  while (written < shared_object.size()) {
-    ssize_t n = ::write(fd, shared_object.data() + written, shared_object.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return make_error(Errc::kLoadFailed, "cannot stage the artifact for loading");
-    }
-    written += static_cast<size_t>(n);
+  if (write_all(fd, shared_object) != 0) {
+    ::close(fd);
+    return make_error(Errc::kLoadFailed, "cannot stage the artifact for loading");
   }
   // Sealed: from here on nobody can change the bytes that were verified.
   if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {

@@ -1,5 +1,7 @@
 #include "engine/native_compiler.hpp"
 
+#include "common/file_io.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -12,7 +14,6 @@
 #include <optional>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -22,19 +23,6 @@ namespace lunatic::engine {
 extern const char kWasmRtHeader[];
 
 namespace {
-
-std::string read_file_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool write_file_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  return static_cast<bool>(out.flush());
-}
 
 std::string last_lines(const std::string& text, size_t count) {
   size_t pos = text.size();
@@ -103,11 +91,11 @@ std::string compile_flags(MemoryMode mode) {
 
 Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job) {
   const auto& dir = job.work_dir;
-  if (!write_file_text(dir / "wasm-rt.h", kWasmRtHeader) ||
-      !write_file_text(dir / "module.h", job.sources->module_h) ||
-      !write_file_text(dir / "module.c", job.sources->module_c) ||
-      !write_file_text(dir / "shim.c", job.sources->shim_c)) {
-    return make_error(Errc::kIo, "cannot write generated code to " + dir.string());
+  for (const auto& [name, text] : {std::pair<const char*, std::string_view>{"wasm-rt.h", kWasmRtHeader},
+                                    {"module.h", job.sources->module_h},
+                                    {"module.c", job.sources->module_c},
+                                    {"shim.c", job.sources->shim_c}}) {
+    if (auto written = write_file_atomic(dir / name, text); !written) return written.error();
   }
   const std::string output = (dir / "module.so").string();
   const std::string include = "-I" + dir.string();
@@ -157,10 +145,11 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
     std::fprintf(stderr, "\rlunatic: compiled %s in %.1f s\n", what.c_str(), seconds);
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    auto log = read_file(log_path);
     return make_error(Errc::kCompileFailed, "the C compiler failed on " + job.label + ":\n" +
-                                                last_lines(read_file_text(log_path), 20));
+                                                last_lines(log ? *log : std::string(), 20));
   }
-  return read_file_text(output);
+  return read_file(output);
 }
 
 }  // namespace lunatic::engine

@@ -35,20 +35,6 @@ wabt::Features supported_features() {
   return features;
 }
 
-std::string format_errors(const wabt::Errors& errors) {
-  std::string text;
-  for (const auto& error : errors) {
-    if (!text.empty()) text += "; ";
-    if (error.loc.offset != wabt::kInvalidOffset) {
-      char offset[32];
-      std::snprintf(offset, sizeof offset, "at offset 0x%zx: ", error.loc.offset);
-      text += offset;
-    }
-    text += error.message;
-  }
-  return text.empty() ? "unknown error" : text;
-}
-
 // A module that reads with every proposal enabled but not with ours uses an unsupported one.
 bool reads_with_all_features(std::span<const std::uint8_t> bytes) {
   wabt::Features all;
@@ -85,6 +71,20 @@ ExternKind extern_kind(wabt::ExternalKind kind) {
 }
 
 }  // namespace
+
+std::string format_wabt_errors(const std::vector<wabt::Error>& errors) {
+  std::string text;
+  for (const auto& error : errors) {
+    if (!text.empty()) text += "; ";
+    if (error.loc.offset != wabt::kInvalidOffset) {
+      char offset[32];
+      std::snprintf(offset, sizeof offset, "at offset 0x%zx: ", error.loc.offset);
+      text += offset;
+    }
+    text += error.message;
+  }
+  return text.empty() ? "unknown error" : text;
+}
 
 std::string signature_string(const wabt::FuncSignature& signature) {
   std::string text = "(";
@@ -139,13 +139,13 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
     if (reads_with_all_features(bytes)) {
       return make_error(Errc::kUnsupportedFeature,
                         name + ": uses a WebAssembly proposal this engine does not support (" +
-                            format_errors(errors) + ")");
+                            format_wabt_errors(errors) + ")");
     }
-    return make_error(Errc::kMalformedModule, name + ": " + format_errors(errors));
+    return make_error(Errc::kMalformedModule, name + ": " + format_wabt_errors(errors));
   }
   wabt::ValidateOptions validate_options(supported_features());
   if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, validate_options))) {
-    return make_error(Errc::kInvalidModule, name + ": " + format_errors(errors));
+    return make_error(Errc::kInvalidModule, name + ": " + format_wabt_errors(errors));
   }
   for (const wabt::Import* import : module->imports) {
     if (import->kind() != wabt::ExternalKind::Func) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "engine/module_description.hpp"
@@ -12,6 +13,7 @@
 namespace wabt {
 struct Module;
 struct FuncSignature;
+struct Error;
 }  // namespace wabt
 
 namespace lunatic::engine {
@@ -26,6 +28,9 @@ struct ParsedModule {
 // using a proposal this engine does not run, e.g. SIMD or threads), kInvalidModule (fails
 // validation). Messages name the file and the byte offset.
 Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const std::string& name);
+
+// libwabt's errors as one line, each with its byte offset when known.
+std::string format_wabt_errors(const std::vector<wabt::Error>& errors);
 
 // "(i32 i64) -> (f32)", the form used throughout the engine and in error messages.
 std::string signature_string(const wabt::FuncSignature& signature);
