@@ -1,0 +1,121 @@
+/* The raw host ABI of Lunatic 0.13 (and this runtime's additions), for guests built with clang
+ * for wasm32-wasi. C and C++. Every function is an import; see docs/abi.md for the semantics,
+ * return codes and traps of each. Higher-level C++ wrappers build on these declarations. */
+#ifndef LUNATIC_ABI_H
+#define LUNATIC_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LUNATIC_IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
+
+/* Receive results (lunatic::message::receive) and the "no timeout" value. */
+#define LUNATIC_MESSAGE_DATA 0u
+#define LUNATIC_MESSAGE_LINK_DIED 1u
+#define LUNATIC_MESSAGE_PROCESS_DIED 2u
+#define LUNATIC_TIMEOUT 9027u
+#define LUNATIC_NO_TIMEOUT UINT64_MAX
+
+/* Type ids of spawn parameter records: 17 bytes each, [type, 16-byte little-endian value]. */
+#define LUNATIC_PARAM_I32 0x7F
+#define LUNATIC_PARAM_I64 0x7E
+#define LUNATIC_PARAM_V128 0x7B
+
+/* ---- lunatic::process ---- */
+#define LUNATIC_PROCESS(name) LUNATIC_IMPORT("lunatic::process", #name)
+LUNATIC_PROCESS(compile_module) int32_t lunatic_compile_module(uint32_t data, uint32_t len, uint32_t id_ptr);
+LUNATIC_PROCESS(drop_module) void lunatic_drop_module(uint64_t module_id);
+LUNATIC_PROCESS(create_config) int64_t lunatic_create_config(void);
+LUNATIC_PROCESS(drop_config) void lunatic_drop_config(uint64_t config_id);
+LUNATIC_PROCESS(config_set_max_memory) void lunatic_config_set_max_memory(uint64_t config_id, uint64_t bytes);
+LUNATIC_PROCESS(config_get_max_memory) uint64_t lunatic_config_get_max_memory(uint64_t config_id);
+LUNATIC_PROCESS(config_set_max_fuel) void lunatic_config_set_max_fuel(uint64_t config_id, uint64_t fuel);
+LUNATIC_PROCESS(config_get_max_fuel) uint64_t lunatic_config_get_max_fuel(uint64_t config_id);
+LUNATIC_PROCESS(config_can_compile_modules) uint32_t lunatic_config_can_compile_modules(uint64_t config_id);
+LUNATIC_PROCESS(config_set_can_compile_modules) void lunatic_config_set_can_compile_modules(uint64_t config_id, uint32_t can);
+LUNATIC_PROCESS(config_can_create_configs) uint32_t lunatic_config_can_create_configs(uint64_t config_id);
+LUNATIC_PROCESS(config_set_can_create_configs) void lunatic_config_set_can_create_configs(uint64_t config_id, uint32_t can);
+LUNATIC_PROCESS(config_can_spawn_processes) uint32_t lunatic_config_can_spawn_processes(uint64_t config_id);
+LUNATIC_PROCESS(config_set_can_spawn_processes) void lunatic_config_set_can_spawn_processes(uint64_t config_id, uint32_t can);
+LUNATIC_PROCESS(spawn)
+uint32_t lunatic_spawn(int64_t link, int64_t config_id, int64_t module_id, uint32_t func, uint32_t func_len,
+                       uint32_t params, uint32_t params_len, uint32_t id_ptr);
+LUNATIC_PROCESS(get_or_spawn)
+uint32_t lunatic_get_or_spawn(uint32_t name, uint32_t name_len, int64_t link, int64_t config_id, int64_t module_id,
+                              uint32_t func, uint32_t func_len, uint32_t params, uint32_t params_len,
+                              uint32_t node_id_ptr, uint32_t id_ptr);
+LUNATIC_PROCESS(sleep_ms) void lunatic_sleep_ms(uint64_t millis);
+LUNATIC_PROCESS(die_when_link_dies) void lunatic_die_when_link_dies(uint32_t trap);
+LUNATIC_PROCESS(process_id) uint64_t lunatic_process_id(void);
+LUNATIC_PROCESS(environment_id) uint64_t lunatic_environment_id(void);
+LUNATIC_PROCESS(link) void lunatic_link(int64_t tag, uint64_t process_id);
+LUNATIC_PROCESS(unlink) void lunatic_unlink(uint64_t process_id);
+LUNATIC_PROCESS(monitor) void lunatic_monitor(uint64_t process_id);
+LUNATIC_PROCESS(stop_monitoring) void lunatic_stop_monitoring(uint64_t process_id);
+LUNATIC_PROCESS(kill) void lunatic_kill(uint64_t process_id);
+LUNATIC_PROCESS(exists) int32_t lunatic_exists(uint64_t process_id);
+
+/* ---- lunatic::message ---- */
+#define LUNATIC_MESSAGE(name) LUNATIC_IMPORT("lunatic::message", #name)
+LUNATIC_MESSAGE(create_data) void lunatic_message_create_data(int64_t tag, uint64_t capacity);
+LUNATIC_MESSAGE(write_data) uint32_t lunatic_message_write_data(uint32_t data, uint32_t len);
+LUNATIC_MESSAGE(read_data) uint32_t lunatic_message_read_data(uint32_t data, uint32_t len);
+LUNATIC_MESSAGE(seek_data) void lunatic_message_seek_data(uint64_t index);
+LUNATIC_MESSAGE(get_tag) int64_t lunatic_message_get_tag(void);
+LUNATIC_MESSAGE(get_process_id) uint64_t lunatic_message_get_process_id(void);
+LUNATIC_MESSAGE(data_size) uint64_t lunatic_message_data_size(void);
+LUNATIC_MESSAGE(push_module) uint64_t lunatic_message_push_module(uint64_t module_id);
+LUNATIC_MESSAGE(take_module) uint64_t lunatic_message_take_module(uint64_t index);
+LUNATIC_MESSAGE(send) uint32_t lunatic_message_send(uint64_t process_id);
+LUNATIC_MESSAGE(send_receive_skip_search)
+uint32_t lunatic_message_send_receive_skip_search(uint64_t process_id, int64_t wait_on_tag, uint64_t timeout_ms);
+LUNATIC_MESSAGE(receive) uint32_t lunatic_message_receive(uint32_t tags, uint32_t tags_len, uint64_t timeout_ms);
+
+/* ---- lunatic::error ---- */
+LUNATIC_IMPORT("lunatic::error", "string_size") uint32_t lunatic_error_string_size(uint64_t error_id);
+LUNATIC_IMPORT("lunatic::error", "to_string") void lunatic_error_to_string(uint64_t error_id, uint32_t ptr);
+LUNATIC_IMPORT("lunatic::error", "drop") void lunatic_error_drop(uint64_t error_id);
+
+/* ---- lunatic::version ---- */
+LUNATIC_IMPORT("lunatic::version", "major") uint32_t lunatic_version_major(void);
+LUNATIC_IMPORT("lunatic::version", "minor") uint32_t lunatic_version_minor(void);
+LUNATIC_IMPORT("lunatic::version", "patch") uint32_t lunatic_version_patch(void);
+
+/* ---- lunatic::trap ---- calls the guest's export `_lunatic_catch_trap(function, pointer)`;
+ * returns its result, or 0 if it trapped. */
+LUNATIC_IMPORT("lunatic::trap", "catch") int32_t lunatic_trap_catch(int32_t function, int32_t pointer);
+
+/* ---- lunatic::wasi ---- */
+LUNATIC_IMPORT("lunatic::wasi", "config_add_environment_variable")
+void lunatic_config_add_environment_variable(uint64_t config_id, uint32_t key, uint32_t key_len, uint32_t value,
+                                             uint32_t value_len);
+LUNATIC_IMPORT("lunatic::wasi", "config_add_command_line_argument")
+void lunatic_config_add_command_line_argument(uint64_t config_id, uint32_t arg, uint32_t arg_len);
+LUNATIC_IMPORT("lunatic::wasi", "config_preopen_dir")
+void lunatic_config_preopen_dir(uint64_t config_id, uint32_t dir, uint32_t dir_len);
+
+/* ---- lunatic::distributed (a single node: node 0) ---- */
+#define LUNATIC_DISTRIBUTED(name) LUNATIC_IMPORT("lunatic::distributed", #name)
+LUNATIC_DISTRIBUTED(nodes_count) uint32_t lunatic_distributed_nodes_count(void);
+LUNATIC_DISTRIBUTED(get_nodes) uint32_t lunatic_distributed_get_nodes(uint32_t nodes, uint32_t nodes_len);
+LUNATIC_DISTRIBUTED(node_id) uint64_t lunatic_distributed_node_id(void);
+LUNATIC_DISTRIBUTED(module_id) uint64_t lunatic_distributed_module_id(void);
+LUNATIC_DISTRIBUTED(spawn)
+uint32_t lunatic_distributed_spawn(uint64_t node_id, int64_t config_id, uint64_t module_id, uint32_t func,
+                                   uint32_t func_len, uint32_t params, uint32_t params_len, uint32_t id_ptr);
+LUNATIC_DISTRIBUTED(send) uint32_t lunatic_distributed_send(uint64_t node_id, uint64_t process_id);
+LUNATIC_DISTRIBUTED(send_receive_skip_search)
+uint32_t lunatic_distributed_send_receive_skip_search(uint64_t node_id, uint64_t process_id, int64_t wait_on_tag,
+                                                      uint64_t timeout_ms);
+
+/* Pointers and lengths as the ABI wants them (wasm32: 32-bit addresses). */
+#define LUNATIC_PTR(p) ((uint32_t)(uintptr_t)(p))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LUNATIC_ABI_H */
