@@ -174,11 +174,12 @@ def idle_lunatic(argv: list[str], n: int, timeout: float, stderr_path: Path) -> 
         p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                              text=True, errors="replace")
         try:
-            exe = os.path.realpath(f"/proc/{p.pid}/exe")
-            if os.path.realpath(argv[0]) != exe:
-                raise bl.BenchError(f"measuring pid {p.pid} would read {exe}, not {argv[0]}")
             lines = LineReader(p.stdout)
             lines.expect("baseline", deadline)
+            # The pid must be the runtime itself, not a wrapper script around it.
+            exe = os.path.realpath(f"/proc/{p.pid}/exe")
+            if os.path.basename(exe) != os.path.basename(os.path.realpath(argv[0])):
+                raise bl.BenchError(f"measuring pid {p.pid} would read {exe}, not {argv[0]}")
             base = proc_status_kb(p.pid)
             t0 = time.monotonic()
             p.stdin.write(f"{n}\n")
@@ -442,6 +443,8 @@ def main() -> int:
                if s.has_workers else
                f"lunatic's own worker count (this binary has no `--workers`), Erlang's default "
                f"schedulers ({os.cpu_count()} cores)")
+    if s.lflags:
+        workers += f"; `lunatic run {shlex.join(s.lflags)}`"
     md = [
         "## Processes: spawn, idle memory, yield, instance per request (vs Erlang/OTP)",
         "",
