@@ -55,6 +55,12 @@ int main(int argc, char** argv) {
   run_command->add_option("--memory-mode", run.memory_mode, "Linear memory mode: guard or bounds")
       ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
+  run_command->add_option("--workers", run.workers, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
+  run_command->add_option("--log-level", run.log_level,
+                          "Which process failures and events to log on stderr")
+      ->check(CLI::IsMember({"off", "error", "warn", "info", "debug"}))
+      ->envname("LUNATIC_LOG");
   run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")->required();
   run_command->add_option("args", run.args, "Arguments passed to the guest");
 

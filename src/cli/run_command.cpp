@@ -1,18 +1,26 @@
 #include "cli/run_command.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <thread>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.hpp"
 #include "engine/instance.hpp"
-#include "host/host_context.hpp"
+#include "host/environment.hpp"
 #include "host/host_function.hpp"
 #include "runtime/scheduler.hpp"
-#include "wasi/wasi_context.hpp"
+
+extern char** environ;
 
 namespace lunatic::cli {
 namespace {
@@ -21,16 +29,33 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-Expected<wasi::WasiConfig> wasi_config(const RunOptions& options) {
-  wasi::WasiConfig config;
-  config.args.push_back(options.module_path);
+// Lunatic's configuration of the main process: it may spawn, compile and create configs; its
+// arguments start with the module's file name; it inherits the host's environment (plus
+// --env) and sees the current directory and every --dir.
+Expected<host::ProcessConfig> main_config(const RunOptions& options) {
+  host::ProcessConfig config;
+  config.can_compile_modules = true;
+  config.can_create_configs = true;
+  config.can_spawn_processes = true;
+  config.args.push_back(std::filesystem::path(options.module_path).filename().string());
   config.args.insert(config.args.end(), options.args.begin(), options.args.end());
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    const size_t eq = text.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    config.env.emplace_back(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
   for (const auto& entry : options.env) {
-    if (entry.find('=') == std::string::npos || entry.front() == '=') {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
       return make_error(Errc::kInvalidArgument, "--env expects KEY=VALUE, got \"" + entry + "\"");
     }
-    config.env.push_back(entry);
+    // --env overrides a variable inherited from the host.
+    const std::string key = entry.substr(0, eq);
+    std::erase_if(config.env, [&](const auto& variable) { return variable.first == key; });
+    config.env.emplace_back(key, entry.substr(eq + 1));
   }
+  config.preopened_dirs.push_back({".", "."});
   for (const auto& dir : options.dirs) {
     // HOST[:GUEST]; the guest name defaults to the host path, as in Lunatic and wasmtime.
     const size_t colon = dir.find(':');
@@ -40,23 +65,23 @@ Expected<wasi::WasiConfig> wasi_config(const RunOptions& options) {
     if (preopen.host_path.empty() || preopen.guest_path.empty()) {
       return make_error(Errc::kInvalidArgument, "--dir expects HOST[:GUEST], got \"" + dir + "\"");
     }
-    config.preopens.push_back(std::move(preopen));
+    // Processes open their directories when they first use WASI; a bad --dir is refused here.
+    const int fd = ::open(preopen.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      return make_error(Errc::kIo, "cannot open preopened directory '" + preopen.host_path +
+                                       "': " + std::strerror(errno));
+    }
+    ::close(fd);
+    config.preopened_dirs.push_back(std::move(preopen));
   }
   return config;
 }
-
-struct MainOutcome {
-  engine::CallOutcome outcome;
-  std::string setup_error;  // the process could not start at all
-  double instantiate_ms = 0;
-  double run_ms = 0;
-};
 
 }  // namespace
 
 int run_command(const RunOptions& options) {
   const auto total_start = std::chrono::steady_clock::now();
-  auto config = wasi_config(options);
+  auto config = main_config(options);
   if (!config) {
     fmt::print(stderr, "lunatic: error: {}\n", config.error().message);
     return kExitRuntimeError;
@@ -79,51 +104,47 @@ int run_command(const RunOptions& options) {
                options.module_path);
     return kExitRuntimeError;
   }
-  auto wasi_context = wasi::WasiContext::create(*config);
-  if (!wasi_context) {
-    fmt::print(stderr, "lunatic: error: {}\n", wasi_context.error().message);
+
+  runtime::Scheduler scheduler(options.workers != 0 ? options.workers
+                                                    : std::max(1u, std::thread::hardware_concurrency()));
+  host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level));
+
+  host::ProcessExit main_exit;
+  const engine::CallOutcome& main_outcome = main_exit.outcome;
+  bool main_finished = false;
+  host::SpawnRequest request;
+  request.module = *module;
+  request.config = std::make_shared<const host::ProcessConfig>(std::move(*config));
+  request.function = "_start";
+  request.on_exit = [&](const host::ProcessExit& exit) {
+    main_exit = exit;
+    main_finished = true;
+    scheduler.stop();  // Lunatic's rule: the runtime ends with the main process
+  };
+  if (auto spawned = environment.spawn(std::move(request)); !spawned) {
+    fmt::print(stderr, "lunatic: error: {}\n", spawned.error().message);
     return kExitRuntimeError;
   }
-
-  MainOutcome main;
-  runtime::Scheduler scheduler;
-  scheduler.spawn([&](runtime::Process& process) {
-    host::HostContext context;
-    context.blocking = &process;
-    context.wasi = wasi_context->get();
-    auto phase = std::chrono::steady_clock::now();
-    auto instance = engine::Instance::create(*module, &context, &process.execution(), {});
-    if (!instance) {
-      main.setup_error = instance.error().message;
-      return;
-    }
-    context.instance = instance->get();
-    main.outcome = (*instance)->instantiate();
-    main.instantiate_ms = ms_since(phase);
-    if (main.outcome.ok()) {
-      phase = std::chrono::steady_clock::now();
-      main.outcome = (*instance)->call(*start, {}, {});
-      main.run_ms = ms_since(phase);
-    }
-  });
-  scheduler.run();
+  const bool stopped = scheduler.run();
 
   int exit_code = 0;
-  if (!main.setup_error.empty()) {
-    fmt::print(stderr, "lunatic: error: {}\n", main.setup_error);
+  if (!main_finished) {
+    fmt::print(stderr, "lunatic: error: {}\n",
+               stopped ? "the runtime stopped before the main process ended"
+                       : "deadlock: every process waits for a message, timer or descriptor that "
+                         "nothing can provide");
     exit_code = kExitRuntimeError;
-  } else if (main.outcome.kind == engine::TrapKind::kExit) {
-    exit_code = static_cast<int>(main.outcome.exit_code);
-  } else if (!main.outcome.ok()) {
-    fmt::print(stderr, "lunatic: process 1 failed: trap: {}\n", main.outcome.describe());
-    exit_code = kExitTrap;
+  } else if (main_outcome.kind == engine::TrapKind::kExit) {
+    exit_code = static_cast<int>(main_outcome.exit_code);
+  } else if (!main_outcome.ok()) {
+    exit_code = kExitTrap;  // the environment logged why
   }
   std::fflush(stdout);
   if (options.timings) {
     nlohmann::json timings{{"cache", report.cache},         {"hash_ms", report.hash_ms},
                            {"compile_ms", report.compile_ms}, {"load_ms", report.load_ms},
-                           {"instantiate_ms", main.instantiate_ms}, {"run_ms", main.run_ms},
-                           {"total_ms", ms_since(total_start)}};
+                           {"instantiate_ms", main_exit.instantiate_ms},
+                           {"run_ms", main_exit.run_ms},              {"total_ms", ms_since(total_start)}};
     fmt::print(stderr, "lunatic-timings: {}\n", timings.dump());
   }
   return exit_code;

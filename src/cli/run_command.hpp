@@ -1,4 +1,5 @@
-// `lunatic run`: load a module, run its _start as the first process, exit with its code.
+// `lunatic run`: load a module, run its _start as the first process, exit with its code when
+// it ends (as in Lunatic, processes still running then are stopped with it).
 #pragma once
 
 #include <string>
@@ -15,6 +16,8 @@ struct RunOptions {
   std::vector<std::string> env;   // K=V
   engine::MemoryMode memory_mode = engine::MemoryMode::kGuard;
   bool timings = false;
+  unsigned workers = 0;           // 0: one per core
+  std::string log_level = "warn";  // off, error, warn, info, debug
 };
 
 // Exit codes besides the guest's own.

@@ -1,30 +1,68 @@
-// What a host function receives as its first argument: the calling process's context.
+// What a host function receives as its first argument: the calling process's host state.
 //
 // The engine passes one HostContext pointer to every import module of an instance, so each
-// namespace reaches its own state through it; there is no global guest state.
+// namespace reaches its own state through it; there is no global guest state. Everything here
+// belongs to one process and is touched only by the thread running it.
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <string>
+
 #include "engine/guest_memory.hpp"
+#include "host/process_config.hpp"
+#include "host/resource_table.hpp"
+#include "runtime/message.hpp"
 
 namespace lunatic::engine {
 class Instance;
-}
+class LoadedModule;
+}  // namespace lunatic::engine
 namespace lunatic::runtime {
 class Blocking;
-}
+class Process;
+}  // namespace lunatic::runtime
 namespace lunatic::wasi {
 class WasiContext;
-}
+struct WasiConfig;
+}  // namespace lunatic::wasi
 
 namespace lunatic::host {
 
+class Environment;
+
 struct HostContext {
+  HostContext();
+  ~HostContext();
+  HostContext(const HostContext&) = delete;
+  HostContext& operator=(const HostContext&) = delete;
+
   engine::Instance* instance = nullptr;
   runtime::Blocking* blocking = nullptr;  // suspends the calling process, never the thread
-  wasi::WasiContext* wasi = nullptr;
+  wasi::WasiContext* wasi = nullptr;      // set when the process owns no lazily made context
+
+  // Set for processes spawned by an Environment (every process of `lunatic run`).
+  runtime::Process* process = nullptr;
+  Environment* environment = nullptr;
+  std::shared_ptr<const ProcessConfig> config;
+  std::shared_ptr<const engine::LoadedModule> module;
+  bool initialized = false;  // instantiation finished; spawning is allowed from here on
+
+  ResourceTable<ProcessConfig> configs;
+  ResourceTable<std::shared_ptr<const engine::LoadedModule>> modules;
+  ResourceTable<std::string> errors;
+  std::unique_ptr<runtime::Message> scratch;  // the message being built or just received
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
   engine::GuestMemory memory() const;
+
+  // The process's WASI state, made on first use from `wasi_config` (most processes never call
+  // WASI, and making it costs system calls). Throws GuestTrap when it cannot be made.
+  wasi::WasiContext& wasi_context();
+  std::shared_ptr<const wasi::WasiConfig> wasi_config;
+
+ private:
+  std::unique_ptr<wasi::WasiContext> owned_wasi_;
 };
 
 }  // namespace lunatic::host

@@ -1,11 +1,13 @@
 #include "engine/instance.hpp"
+#include "host/distributed_api.hpp"
 #include "host/engine_hooks.hpp"
 #include "host/host_function.hpp"
+#include "host/message_api.hpp"
+#include "host/process_api.hpp"
+#include "host/support_api.hpp"
 #include "wasi/preview1.hpp"
 
 namespace lunatic::host {
-
-engine::GuestMemory HostContext::memory() const { return instance->memory(); }
 
 void HostRegistry::add(HostFunction function) { functions_.push_back(std::move(function)); }
 
@@ -25,6 +27,10 @@ const HostRegistry& default_host_registry() {
     HostRegistry r;
     r.add_all(engine_hook_functions());
     r.add_all(wasi::preview1_functions());
+    r.add_all(process_functions());
+    r.add_all(message_functions());
+    r.add_all(support_functions());
+    r.add_all(distributed_functions());
     return r;
   }();
   return registry;

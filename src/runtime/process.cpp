@@ -2,10 +2,9 @@
 
 #include <poll.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <vector>
+#include <algorithm>
 
+#include "engine/trap.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::runtime {
@@ -25,13 +24,9 @@ struct PreparedStack {
 
 }  // namespace
 
-Process::Process(Scheduler& scheduler, std::uint64_t id, std::function<void(Process&)> body)
-    : scheduler_(scheduler), id_(id), body_(std::move(body)), stack_(scheduler.stacks().acquire()) {
-  if (stack_.mapping == nullptr) {
-    std::fprintf(stderr, "lunatic: cannot allocate a fiber stack for process %llu\n",
-                 static_cast<unsigned long long>(id));
-    std::abort();
-  }
+Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
+                 std::function<void(Process&)> body)
+    : scheduler_(scheduler), id_(id), body_(std::move(body)), stack_(stack) {
   execution_.stack_low = stack_.low;
   execution_.stack_high = stack_.high;
   execution_.guard_size = StackPool::kGuardSize;
@@ -39,7 +34,11 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, std::function<void(Proc
       std::allocator_arg, PreparedStack{stack_}, [this](boost::context::fiber&& scheduler_side) {
         scheduler_fiber_ = std::move(scheduler_side);
         body_(*this);
-        state_ = State::kFinished;
+        body_ = nullptr;  // free what the body captured while still on this stack's owner
+        {
+          std::lock_guard guard(mutex_);
+          state_ = State::kFinished;
+        }
         return std::move(scheduler_fiber_);
       });
 }
@@ -54,42 +53,210 @@ Process::~Process() {
   scheduler_.stacks().release(stack_);
 }
 
-void Process::resume() {
-  state_ = State::kRunning;
+bool Process::run_slice() {
+  {
+    std::lock_guard guard(mutex_);
+    state_ = State::kRunning;
+  }
   slice_start_ = Clock::now();
   engine::set_current_execution(&execution_);
   fiber_ = std::move(fiber_).resume();
   engine::set_current_execution(nullptr);
+
+  std::unique_lock lock(mutex_);
+  if (state_ == State::kFinished) {
+    lock.unlock();
+    finish();
+    return false;
+  }
+  if (suspend_ == Suspend::kPark && !wake_pending_) {
+    state_ = State::kWaiting;
+    return true;
+  }
+  wake_pending_ = false;
+  state_ = State::kRunnable;
+  const bool woken = suspend_ == Suspend::kPark;
+  lock.unlock();
+  scheduler_.enqueue(*this, /*front=*/woken);
+  return true;
 }
 
-void Process::suspend(State next) {
-  state_ = next;
+void Process::finish() {
+  std::vector<Link> links;
+  std::vector<std::uint64_t> monitors;
+  {
+    std::lock_guard guard(mutex_);
+    links.swap(links_);
+    monitors.swap(monitors_);
+  }
+  scheduler_.forget(id_);  // from here on the process no longer exists for lookups
+  for (const Link& link : links) {
+    if (auto peer = scheduler_.find(link.peer)) peer->link_died(id_, link.tag, death_reason_);
+  }
+  for (std::uint64_t watcher : monitors) {
+    if (auto peer = scheduler_.find(watcher)) peer->send(Message::process_died(id_));
+  }
+}
+
+void Process::switch_to_scheduler(Suspend how) {
+  suspend_ = how;
   scheduler_fiber_ = std::move(scheduler_fiber_).resume();
-  // Back on this fiber: the scheduler set our execution state before resuming us.
+  // Back on this fiber, possibly on another worker thread; run_slice set our execution state.
+}
+
+void Process::park(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  switch_to_scheduler(Suspend::kPark);
+  lock.lock();
+}
+
+void Process::wake_locked() {
+  if (state_ == State::kWaiting) {
+    state_ = State::kRunnable;
+    ++wait_generation_;
+    scheduler_.enqueue(*this, /*front=*/true);
+  } else if (state_ == State::kRunning) {
+    wake_pending_ = true;
+  }
 }
 
 void Process::wake(std::uint64_t generation) {
-  if (state_ != State::kWaiting || generation != wait_generation_) return;
-  ++wait_generation_;
-  scheduler_.make_runnable(*this, /*woken=*/true);
+  std::lock_guard guard(mutex_);
+  if (generation != wait_generation_) return;
+  wake_locked();
+}
+
+void Process::wake_any() {
+  std::lock_guard guard(mutex_);
+  wake_locked();
+}
+
+bool Process::send(std::unique_ptr<Message> message) {
+  std::lock_guard guard(mutex_);
+  if (state_ == State::kFinished) return false;
+  const bool wanted = waiting_for_mailbox_ && mailbox_.size() >= waiting_skip_ &&
+                      Mailbox::matches(*message, waiting_tags_);
+  mailbox_.push(std::move(message));
+  if (wanted) wake_locked();
+  return true;
+}
+
+void Process::kill(std::string reason) {
+  std::lock_guard guard(mutex_);
+  if (state_ == State::kFinished || kill_reason_) return;
+  kill_reason_ = std::move(reason);
+  wake_locked();
+}
+
+bool Process::add_link(std::uint64_t peer, std::int64_t tag) {
+  std::lock_guard guard(mutex_);
+  if (state_ == State::kFinished) return false;
+  for (Link& link : links_) {
+    if (link.peer == peer) {
+      link.tag = tag;
+      return true;
+    }
+  }
+  links_.push_back({peer, tag});
+  return true;
+}
+
+void Process::remove_link(std::uint64_t peer) {
+  std::lock_guard guard(mutex_);
+  std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
+}
+
+bool Process::add_monitor(std::uint64_t watcher) {
+  std::lock_guard guard(mutex_);
+  if (state_ == State::kFinished) return false;
+  if (std::find(monitors_.begin(), monitors_.end(), watcher) == monitors_.end()) {
+    monitors_.push_back(watcher);
+  }
+  return true;
+}
+
+void Process::remove_monitor(std::uint64_t watcher) {
+  std::lock_guard guard(mutex_);
+  std::erase(monitors_, watcher);
+}
+
+void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason) {
+  std::unique_lock lock(mutex_);
+  if (state_ == State::kFinished) return;
+  std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
+  if (reason == DeathReason::kNormal) return;  // as in Lunatic, a normal exit is not reported
+  if (die_when_link_dies_) {
+    if (!kill_reason_) {
+      kill_reason_ = "linked process " + std::to_string(peer) +
+                     (reason == DeathReason::kNoProcess ? " does not exist" : " died");
+    }
+    wake_locked();
+    return;
+  }
+  auto message = Message::link_died(peer, tag);
+  const bool wanted = waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_);
+  mailbox_.push(std::move(message));
+  if (wanted) wake_locked();
+}
+
+void Process::set_die_when_link_dies(bool die) {
+  std::lock_guard guard(mutex_);
+  die_when_link_dies_ = die;
+}
+
+void Process::check_killed() {
+  std::unique_lock lock(mutex_);
+  if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
+}
+
+std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
+                                          std::optional<Clock::time_point> deadline,
+                                          bool skip_existing) {
+  std::unique_lock lock(mutex_);
+  if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
+  const std::size_t skip = skip_existing ? mailbox_.size() : 0;
+  if (auto message = mailbox_.take(tags, skip)) return message;
+  if (deadline && *deadline <= Clock::now()) return nullptr;
+  waiting_for_mailbox_ = true;
+  waiting_tags_ = tags;
+  waiting_skip_ = skip;
+  for (;;) {
+    if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
+    park(lock);
+    if (kill_reason_) {
+      waiting_for_mailbox_ = false;
+      throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
+    }
+    if (auto message = mailbox_.take(tags, skip)) {
+      waiting_for_mailbox_ = false;
+      return message;
+    }
+    if (deadline && *deadline <= Clock::now()) {
+      waiting_for_mailbox_ = false;
+      return nullptr;
+    }
+  }
 }
 
 void Process::sleep_until(Clock::time_point deadline) {
-  if (deadline <= Clock::now()) {
-    yield_now();
-    return;
+  std::unique_lock lock(mutex_);
+  while (!kill_reason_ && Clock::now() < deadline) {
+    scheduler_.add_timer(deadline, *this, wait_generation_);
+    park(lock);
   }
-  scheduler_.add_timer(deadline, *this);
-  suspend(State::kWaiting);
+  if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
 }
 
 void Process::yield_now() {
-  scheduler_.make_runnable(*this);
-  suspend(State::kRunnable);
+  check_killed();
+  switch_to_scheduler(Suspend::kYield);
+  check_killed();
 }
 
 void Process::preempt_point() {
-  if (Clock::now() - slice_start_ >= Scheduler::kTimeSlice && scheduler_.others_runnable()) {
+  check_killed();
+  if (scheduler_.stopping() ||
+      (Clock::now() - slice_start_ >= Scheduler::kTimeSlice && scheduler_.others_runnable())) {
     yield_now();
   }
 }
@@ -99,7 +266,9 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
   std::vector<pollfd> fds;
   fds.reserve(interests.size());
   for (const auto& interest : interests) {
-    fds.push_back({interest.fd, static_cast<short>((interest.read ? POLLIN : 0) | (interest.write ? POLLOUT : 0)), 0});
+    fds.push_back({interest.fd,
+                   static_cast<short>((interest.read ? POLLIN : 0) | (interest.write ? POLLOUT : 0)),
+                   0});
   }
   auto collect = [&] {
     bool any = false;
@@ -112,23 +281,28 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
     }
     return any;
   };
+  check_killed();
   if (collect()) return true;
   if (deadline && *deadline <= Clock::now()) return false;
 
   bool unpollable = false;
   std::vector<int> watched;
-  for (const auto& interest : interests) {
-    if (scheduler_.reactor().watch(interest.fd, interest.read, interest.write, id_)) {
-      watched.push_back(interest.fd);
-    } else {
-      unpollable = true;  // a regular file: always ready
+  {
+    std::unique_lock lock(mutex_);
+    for (const auto& interest : interests) {
+      if (scheduler_.reactor().watch(interest.fd, interest.read, interest.write, id_)) {
+        watched.push_back(interest.fd);
+      } else {
+        unpollable = true;  // a regular file: always ready
+      }
+    }
+    if (!unpollable) {
+      if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
+      park(lock);
     }
   }
-  if (!unpollable) {
-    if (deadline) scheduler_.add_timer(*deadline, *this);
-    suspend(State::kWaiting);
-  }
   for (int fd : watched) scheduler_.reactor().unwatch(fd);
+  check_killed();
   if (unpollable) {
     for (size_t i = 0; i < interests.size(); ++i) {
       ready[i].readable = interests[i].read;

@@ -1,40 +1,80 @@
-// A process: one fiber that runs a body (usually a wasm instance), and the Blocking interface
-// its host calls use to wait. Thread: the scheduler thread that owns it.
+// A process: one fiber that runs a body (a wasm instance), its mailbox, and its links and
+// monitors. Signals (messages, kill, link and monitor changes) may come from any thread; they
+// take the process's lock. The fiber itself runs on one worker thread at a time and may move
+// between workers while it is suspended.
 #pragma once
 
 #include <boost/context/fiber.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "engine/execution.hpp"
 #include "runtime/blocking.hpp"
+#include "runtime/mailbox.hpp"
 #include "runtime/stack_pool.hpp"
 
 namespace lunatic::runtime {
 
 class Scheduler;
 
+// Why a process ended, as its links see it (Lunatic's DeathReason).
+enum class DeathReason : std::uint8_t { kNormal, kFailure, kNoProcess };
+
 class Process final : public Blocking {
  public:
-  enum class State { kRunnable, kRunning, kWaiting, kFinished };
+  enum class State : std::uint8_t { kRunnable, kRunning, kWaiting, kFinished };
 
-  Process(Scheduler& scheduler, std::uint64_t id, std::function<void(Process&)> body);
+  Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
+          std::function<void(Process&)> body);
   ~Process() override;
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
   std::uint64_t id() const { return id_; }
-  State state() const { return state_; }
   engine::ExecutionState& execution() { return execution_; }
 
-  // Scheduler side: runs the fiber until it suspends or finishes.
-  void resume();
-  // Scheduler side: ends a wait (timer or readiness) if it is still the current one.
+  // ---- Scheduler side (the worker thread that dequeued the process) ----
+  // Runs the fiber until it suspends or finishes, then requeues it, parks it or, when it
+  // finished, tells its links and monitors. Returns false once the process has finished.
+  bool run_slice();
+  // Ends a wait when `generation` is still the current one (timers, fd readiness).
   void wake(std::uint64_t generation);
-  std::uint64_t wait_generation() const { return wait_generation_; }
+  // Ends whatever wait is current (fd readiness); the waiter re-checks its condition.
+  void wake_any();
 
-  // Blocking, called from host code on this process's fiber.
+  // ---- Signals, from any thread ----
+  // Queues a message. Returns false when the process has already died (the message is dropped).
+  bool send(std::unique_ptr<Message> message);
+  // Ends the process at its next suspension or preemption point; it cannot be caught.
+  void kill(std::string reason);
+  // `peer` learns of this process's death with `tag`. Returns false if this process is dead.
+  bool add_link(std::uint64_t peer, std::int64_t tag);
+  void remove_link(std::uint64_t peer);
+  bool add_monitor(std::uint64_t watcher);
+  void remove_monitor(std::uint64_t watcher);
+  // A linked process died: dies too (failures, unless exits are trapped) or gets a message.
+  void link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason);
+
+  // ---- On the process's own fiber ----
+  void set_die_when_link_dies(bool die);
+  // How the body ended; read when the process is finished.
+  void set_death(DeathReason reason) { death_reason_ = reason; }
+  // Takes the first message matching `tags` (any when empty), waiting until one arrives or the
+  // deadline passes (nullptr). With `skip_existing`, messages already queued are not searched.
+  // Throws a kKilled GuestTrap.
+  std::unique_ptr<Message> receive(std::span<const std::int64_t> tags,
+                                   std::optional<Clock::time_point> deadline, bool skip_existing);
+  // Throws a kKilled GuestTrap if a kill is pending: host thunks turn it into an unwind of
+  // the guest, and nothing the guest does can catch it.
+  void check_killed();
+
+  // Blocking (each throws a kKilled GuestTrap when the process is killed while it waits).
   void sleep_until(Clock::time_point deadline) override;
   void yield_now() override;
   void preempt_point() override;
@@ -42,13 +82,37 @@ class Process final : public Blocking {
                 std::optional<Clock::time_point> deadline) override;
 
  private:
-  void suspend(State next);
+  enum class Suspend : std::uint8_t { kYield, kPark };
+  struct Link {
+    std::uint64_t peer;
+    std::int64_t tag;
+  };
+
+  // Parks the fiber until woken; the lock is held on entry and on return.
+  void park(std::unique_lock<std::mutex>& lock);
+  void switch_to_scheduler(Suspend how);
+  void wake_locked();  // lock held
+  void finish();       // after the fiber ended: notify links and monitors
 
   Scheduler& scheduler_;
-  std::uint64_t id_;
+  const std::uint64_t id_;
   std::function<void(Process&)> body_;
+
+  std::mutex mutex_;  // guards everything below up to the fiber
   State state_ = State::kRunnable;
+  bool wake_pending_ = false;      // a wake arrived while running, before the park took effect
+  bool waiting_for_mailbox_ = false;
+  std::span<const std::int64_t> waiting_tags_;
+  std::size_t waiting_skip_ = 0;
   std::uint64_t wait_generation_ = 0;
+  bool die_when_link_dies_ = true;
+  std::optional<std::string> kill_reason_;
+  Mailbox mailbox_;
+  std::vector<Link> links_;
+  std::vector<std::uint64_t> monitors_;
+
+  DeathReason death_reason_ = DeathReason::kNormal;
+  Suspend suspend_ = Suspend::kYield;
   FiberStack stack_;
   engine::ExecutionState execution_;
   boost::context::fiber fiber_;

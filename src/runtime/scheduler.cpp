@@ -2,66 +2,188 @@
 
 #include <algorithm>
 
+#include "engine/signals.hpp"
+
 namespace lunatic::runtime {
+namespace {
 
-Scheduler::Scheduler() = default;
+thread_local int tls_worker = -1;  // index of the worker running on this thread, or -1
 
-Scheduler::~Scheduler() { processes_.clear(); }
-
-std::uint64_t Scheduler::spawn(std::function<void(Process&)> body) {
-  const std::uint64_t id = next_id_++;
-  processes_.emplace(id, std::make_unique<Process>(*this, id, std::move(body)));
-  run_queue_.push_back(id);
-  return id;
+std::int64_t to_ns(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-void Scheduler::make_runnable(Process& process, bool woken) {
-  if (woken) {
-    run_queue_.push_front(process.id());
-  } else {
-    run_queue_.push_back(process.id());
-  }
+}  // namespace
+
+Scheduler::Scheduler(unsigned workers) {
+  workers = std::max(1u, workers);
+  for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 
-void Scheduler::add_timer(Clock::time_point deadline, Process& process) {
-  timers_.add({deadline, process.id(), process.wait_generation()});
+Scheduler::~Scheduler() { table_.clear(); }
+
+std::shared_ptr<Process> Scheduler::spawn(std::function<void(Process&)> body) {
+  auto process = create(std::move(body));
+  if (process) start(process);
+  return process;
 }
 
-void Scheduler::dispatch_ready_events(int timeout_ms) {
-  for (std::uint64_t id : reactor_.wait(timeout_ms)) {
-    if (auto it = processes_.find(id); it != processes_.end()) {
-      it->second->wake(it->second->wait_generation());
+std::shared_ptr<Process> Scheduler::create(std::function<void(Process&)> body) {
+  FiberStack stack = stacks_.acquire();
+  if (stack.mapping == nullptr) return nullptr;
+  const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  return std::make_shared<Process>(*this, id, stack, std::move(body));
+}
+
+void Scheduler::start(const std::shared_ptr<Process>& process) {
+  table_.insert(process->id(), process);
+  enqueue(*process, /*front=*/false);
+}
+
+void Scheduler::enqueue(Process& process, bool front) {
+  const unsigned index = tls_worker >= 0
+                             ? static_cast<unsigned>(tls_worker)
+                             : round_robin_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+  Worker& worker = *workers_[index];
+  {
+    std::lock_guard guard(worker.mutex);
+    if (front) {
+      worker.queue.push_front(&process);
+    } else {
+      worker.queue.push_back(&process);
     }
   }
-  for (const TimerEntry& entry : timers_.take_due(Clock::now())) {
-    if (auto it = processes_.find(entry.process_id); it != processes_.end()) {
-      it->second->wake(entry.generation);
-    }
-  }
+  runnable_.fetch_add(1, std::memory_order_relaxed);
+  if (idle_.load(std::memory_order_relaxed) > 0) reactor_.notify();
 }
 
-void Scheduler::run() {
-  while (!processes_.empty()) {
-    while (!run_queue_.empty()) {
-      const std::uint64_t id = run_queue_.front();
-      run_queue_.pop_front();
-      auto it = processes_.find(id);
-      if (it == processes_.end()) continue;
-      it->second->resume();
-      if (it->second->state() == Process::State::kFinished) processes_.erase(it);
+void Scheduler::add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation) {
+  const std::int64_t ns = to_ns(deadline);
+  bool earliest = false;
+  {
+    std::lock_guard guard(timers_mutex_);
+    timers_.add({deadline, process.id(), generation});
+    if (ns < next_deadline_ns_.load(std::memory_order_relaxed)) {
+      next_deadline_ns_.store(ns, std::memory_order_relaxed);
+      earliest = true;
+    }
+  }
+  // A sleeping worker computed its timeout from a later deadline.
+  if (earliest && idle_.load(std::memory_order_relaxed) > 0) reactor_.notify();
+}
+
+void Scheduler::forget(std::uint64_t id) {
+  // The worker that ran the process still holds it; it is destroyed when that slice ends.
+  table_.remove(id);
+}
+
+void Scheduler::stop() {
+  stopping_.store(true);
+  reactor_.notify();
+}
+
+Process* Scheduler::take_work(unsigned index) {
+  auto take_from = [this](Worker& worker, bool back) -> Process* {
+    std::lock_guard guard(worker.mutex);
+    if (worker.queue.empty()) return nullptr;
+    Process* process;
+    if (back) {
+      process = worker.queue.back();
+      worker.queue.pop_back();
+    } else {
+      process = worker.queue.front();
+      worker.queue.pop_front();
+    }
+    runnable_.fetch_sub(1, std::memory_order_relaxed);
+    return process;
+  };
+  if (Process* process = take_from(*workers_[index], false)) return process;
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    // Steal the most recently queued work of another worker: its own oldest work stays local.
+    if (Process* process = take_from(*workers_[(index + i) % workers_.size()], true)) return process;
+  }
+  return nullptr;
+}
+
+bool Scheduler::service_events(int timeout_ms) {
+  bool fired = false;
+  if (timeout_ms != 0 || reactor_.watched() > 0) {
+    for (std::uint64_t id : reactor_.wait(timeout_ms)) {
+      if (auto process = table_.find(id)) {
+        process->wake_any();
+        fired = true;
+      }
+    }
+    last_io_poll_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
+  }
+  const auto now = Clock::now();
+  if (next_deadline_ns_.load(std::memory_order_relaxed) <= to_ns(now)) {
+    std::vector<TimerEntry> due;
+    {
+      std::lock_guard guard(timers_mutex_);
+      due = timers_.take_due(now);
+      auto next = timers_.next_deadline();
+      next_deadline_ns_.store(next ? to_ns(*next) : INT64_MAX, std::memory_order_relaxed);
+    }
+    for (const TimerEntry& entry : due) {
+      if (auto process = table_.find(entry.process_id)) {
+        process->wake(entry.generation);
+        fired = true;
+      }
+    }
+  }
+  return fired;
+}
+
+int Scheduler::idle_timeout_ms() {
+  const std::int64_t next = next_deadline_ns_.load(std::memory_order_relaxed);
+  if (next == INT64_MAX) return -1;
+  const std::int64_t wait_ns = next - to_ns(Clock::now());
+  if (wait_ns <= 0) return 0;
+  return static_cast<int>(std::min<std::int64_t>((wait_ns + 999'999) / 1'000'000, 60'000));
+}
+
+void Scheduler::worker_loop(unsigned index) {
+  tls_worker = static_cast<int>(index);
+  engine::ensure_signal_stack();
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    if (Process* process = take_work(index)) {
+      // Keep the process alive for the slice even if it finishes and leaves the table.
+      std::shared_ptr<Process> keep = table_.find(process->id());
+      process->run_slice();
       // Timers and readiness are checked between slices, so sleepers are not starved.
-      if (!timers_.empty() || reactor_.watched() > 0) dispatch_ready_events(0);
+      const auto now_ns = to_ns(Clock::now());
+      const bool io_due = reactor_.watched() > 0 &&
+                          now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > 500'000;
+      if (io_due || next_deadline_ns_.load(std::memory_order_relaxed) <= now_ns) service_events(0);
+      continue;
     }
-    if (processes_.empty()) break;
-    int timeout_ms = -1;
-    if (auto deadline = timers_.next_deadline()) {
-      auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
-      timeout_ms = static_cast<int>(std::max<long long>(0, wait));
-    } else if (reactor_.watched() == 0) {
-      break;  // every remaining process waits for something that can never happen
+    if (service_events(0)) continue;
+    if (table_.size() == 0) break;
+    const unsigned idle = idle_.fetch_add(1) + 1;
+    const int timeout = idle_timeout_ms();
+    if (idle == workers_.size() && timeout < 0 && reactor_.watched() == 0 &&
+        runnable_.load() == 0) {
+      // Every worker is idle, no timer or descriptor can wake anyone: nothing will ever run.
+      idle_.fetch_sub(1);
+      deadlocked_.store(true);
+      stop();
+      break;
     }
-    dispatch_ready_events(timeout_ms);
+    if (runnable_.load() == 0) service_events(timeout);
+    idle_.fetch_sub(1);
   }
+  tls_worker = -1;
+  reactor_.notify();  // let the other workers see stopping_ or an empty table
+}
+
+bool Scheduler::run() {
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < workers_.size(); ++i) threads.emplace_back([this, i] { worker_loop(i); });
+  worker_loop(0);
+  stop();
+  for (auto& thread : threads) thread.join();
+  return !deadlocked_.load();
 }
 
 }  // namespace lunatic::runtime

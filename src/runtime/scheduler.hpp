@@ -1,17 +1,23 @@
-// Runs processes on fibers, one worker thread (the caller of run()).
+// Runs processes on fibers across N worker threads.
 //
-// A process is runnable, running, waiting (timer or fd readiness) or finished. Nothing a
-// process does blocks the thread: waits park the fiber and the loop sleeps in epoll only when
-// no process can run. Thread: everything runs on the thread that calls run().
+// Each worker has its own run queue; an idle worker steals from the others, then sleeps in the
+// shared reactor (epoll) until a timer is due, a descriptor is ready or new work is queued.
+// Nothing a process does blocks a worker: waits park the fiber. Processes woken from a wait go
+// to the front of a queue, so timers and I/O are served promptly beside processes that compute.
+// Thread: spawn, find, enqueue, add_timer and stop may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <unordered_map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "runtime/process.hpp"
+#include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
 #include "runtime/stack_pool.hpp"
 #include "runtime/timer_queue.hpp"
@@ -23,33 +29,67 @@ class Scheduler {
   // How long a process may compute before it yields to others that are runnable.
   static constexpr auto kTimeSlice = std::chrono::milliseconds(1);
 
-  Scheduler();
+  explicit Scheduler(unsigned workers = std::thread::hardware_concurrency());
   ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
 
-  // Creates a runnable process that will run `body` on its own fiber. Returns its id.
-  std::uint64_t spawn(std::function<void(Process&)> body);
+  // Creates a runnable process that will run `body` on its own fiber.
+  std::shared_ptr<Process> spawn(std::function<void(Process&)> body);
+  // The two halves of spawn: a created process can be linked before start() makes it visible
+  // and runnable. Returns nullptr when no fiber stack can be had.
+  std::shared_ptr<Process> create(std::function<void(Process&)> body);
+  void start(const std::shared_ptr<Process>& process);
 
-  // Runs until every process has finished.
-  void run();
+  // Runs the workers (the calling thread is one of them) until stop() is called or no process
+  // can ever run again. Returns true when stopped, false on a deadlock (processes remain, all
+  // waiting for something that cannot happen).
+  bool run();
+  void stop();
 
-  // Process side.
+  std::shared_ptr<Process> find(std::uint64_t id) const { return table_.find(id); }
+  std::size_t process_count() const { return table_.size(); }
+  unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
+
+  // ---- Process side ----
   StackPool& stacks() { return stacks_; }
   Reactor& reactor() { return reactor_; }
-  // Queues a process; one woken from a wait goes first, so timers and I/O are served
-  // promptly even beside processes that compute.
-  void make_runnable(Process& process, bool woken = false);
-  void add_timer(Clock::time_point deadline, Process& process);
-  bool others_runnable() const { return !run_queue_.empty(); }
+  void enqueue(Process& process, bool front);
+  void add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation);
+  bool others_runnable() const { return runnable_.load(std::memory_order_relaxed) > 0; }
+  // True once stop() was called: computing processes yield so their workers can return.
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  // Drops a finished process from the table; its last reference goes with the worker's.
+  void forget(std::uint64_t id);
 
  private:
-  void dispatch_ready_events(int timeout_ms);
+  struct Worker {
+    std::mutex mutex;
+    std::deque<Process*> queue;
+  };
 
+  void worker_loop(unsigned index);
+  Process* take_work(unsigned index);
+  // Fires due timers and, when `poll` is set, ready descriptors. Returns true if any fired.
+  bool service_events(int timeout_ms);
+  int idle_timeout_ms();
+
+  std::vector<std::unique_ptr<Worker>> workers_;
   StackPool stacks_;
   Reactor reactor_;
+  ProcessTable table_;
+
+  std::mutex timers_mutex_;
   TimerQueue timers_;
-  std::deque<std::uint64_t> run_queue_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Process>> processes_;
-  std::uint64_t next_id_ = 1;
+  std::atomic<std::int64_t> next_deadline_ns_{INT64_MAX};
+
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::size_t> runnable_{0};
+  std::atomic<unsigned> idle_{0};
+  std::atomic<unsigned> round_robin_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> deadlocked_{false};
+  std::atomic<std::int64_t> last_io_poll_ns_{0};
 };
 
 }  // namespace lunatic::runtime

@@ -12,11 +12,13 @@ StackPool::~StackPool() {
 }
 
 FiberStack StackPool::acquire() {
+  std::unique_lock lock(mutex_);
   if (!free_.empty()) {
     FiberStack stack = free_.back();
     free_.pop_back();
     return stack;
   }
+  lock.unlock();
   const std::size_t total = usable_size_ + kGuardSize;
   void* mapping = ::mmap(nullptr, total, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
@@ -31,7 +33,9 @@ FiberStack StackPool::acquire() {
 
 void StackPool::release(FiberStack stack) {
   if (stack.mapping == nullptr) return;
+  std::unique_lock lock(mutex_);
   if (free_.size() >= max_pooled_) {
+    lock.unlock();
     ::munmap(stack.mapping, stack.mapping_size);
     return;
   }

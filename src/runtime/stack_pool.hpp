@@ -2,11 +2,12 @@
 //
 // Only touched pages of a stack are resident, so a large virtual size costs little; a stack
 // returned to the pool keeps its mapping for the next fiber.
-// Thread: owned by one scheduler thread.
+// Thread: safe to use from any thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 namespace lunatic::runtime {
@@ -37,6 +38,7 @@ class StackPool {
  private:
   std::size_t usable_size_;
   std::size_t max_pooled_;
+  std::mutex mutex_;
   std::vector<FiberStack> free_;
 };
 

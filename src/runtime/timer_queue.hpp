@@ -1,6 +1,6 @@
 // Deadlines of waiting processes, earliest first. Entries are never removed early: each carries
 // the generation of the wait it belongs to, and a stale entry is ignored when it fires.
-// Thread: owned by one scheduler thread.
+// Thread: guarded by the scheduler's timer lock.
 #pragma once
 
 #include <cstdint>

@@ -22,14 +22,9 @@ namespace lunatic::wasi::guest {
 inline constexpr std::uint32_t kSuccess = to_guest(Errno::kSuccess);
 inline constexpr std::uint32_t kFault = to_guest(Errno::kFault);
 
-// Returns: the calling process's WASI context.
-// Traps: kHostError when the process was started without one (a runtime bug, not the guest's).
-inline WasiContext& wasi_of(host::HostContext& context) {
-  if (context.wasi == nullptr) {
-    throw engine::GuestTrap{engine::TrapKind::kHostError, "wasi: this process has no WASI context"};
-  }
-  return *context.wasi;
-}
+// Returns: the calling process's WASI context, made on first use.
+// Traps: kHostError when it cannot be made (e.g. a preopened directory vanished).
+inline WasiContext& wasi_of(host::HostContext& context) { return context.wasi_context(); }
 
 // Returns: true when a T can be stored at `ptr`.
 template <class T>

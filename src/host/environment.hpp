@@ -1,0 +1,98 @@
+// What every process of one `lunatic run` shares: the engine that compiles modules, the
+// scheduler that runs processes, the name registry, module ids, and how failures are logged.
+// Spawning a wasm process goes through here. Thread: every method may be called from any worker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/error.hpp"
+#include "engine/instance.hpp"
+#include "host/process_config.hpp"
+
+namespace lunatic::engine {
+class Engine;
+class LoadedModule;
+}  // namespace lunatic::engine
+namespace lunatic::runtime {
+class Scheduler;
+class Process;
+}  // namespace lunatic::runtime
+
+namespace lunatic::host {
+
+enum class LogLevel : std::uint8_t { kOff, kError, kWarn, kInfo, kDebug };
+// Parses "off", "error", "warn", "info" or "debug".
+std::optional<LogLevel> parse_log_level(std::string_view text);
+
+// How a process ended, for whoever waits on it (the main process's exit code, --timings).
+struct ProcessExit {
+  engine::CallOutcome outcome;
+  double instantiate_ms = 0;
+  double run_ms = 0;
+};
+
+struct SpawnRequest {
+  std::shared_ptr<const engine::LoadedModule> module;
+  std::shared_ptr<const ProcessConfig> config;
+  std::string function;
+  std::string param_types;             // wasm value types of the arguments, e.g. "i32 i64"
+  std::vector<std::uint64_t> params;   // one slot per argument
+  std::uint64_t parent = 0;            // the spawning process, 0 for the main process
+  std::int64_t link_tag = 0;           // non-zero: link parent and child, the parent gets this tag
+  // Called on the child's fiber when its function has returned or failed (the main process).
+  std::function<void(const ProcessExit&)> on_exit;
+};
+
+class Environment {
+ public:
+  Environment(engine::Engine& engine, runtime::Scheduler& scheduler, LogLevel log_level);
+
+  std::uint64_t id() const { return 1; }
+  runtime::Scheduler& scheduler() { return scheduler_; }
+  LogLevel log_level() const { return log_level_; }
+
+  // Starts a process that instantiates the module and calls the function. Returns its id, or
+  // an error when no process can be made (out of memory). Failures of the guest itself (a
+  // missing function, a trap in the start function) are the new process's death, as in Lunatic.
+  Expected<std::uint64_t> spawn(SpawnRequest request);
+
+  // Compiles (or loads from the artifact cache) a module a guest supplied.
+  Expected<std::shared_ptr<const engine::LoadedModule>> compile(std::string_view wasm);
+
+  // Distributed module ids: a stable number per module, for lunatic::distributed.
+  std::uint64_t module_id(const std::shared_ptr<const engine::LoadedModule>& module);
+  std::shared_ptr<const engine::LoadedModule> module_by_id(std::uint64_t id);
+
+  // The name registry (lunatic::process::get_or_spawn, lunatic::registry): the lock makes a
+  // lookup followed by a spawn atomic.
+  std::mutex& registry_mutex() { return registry_mutex_; }
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>& registry() { return registry_; }
+
+  void log(LogLevel level, const std::string& line) const;
+
+ private:
+  void run_process(SpawnRequest& request, runtime::Process& process);
+
+  engine::Engine& engine_;
+  runtime::Scheduler& scheduler_;
+  LogLevel log_level_;
+  std::mutex engine_mutex_;
+
+  std::mutex modules_mutex_;
+  std::unordered_map<const engine::LoadedModule*, std::uint64_t> module_ids_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const engine::LoadedModule>> modules_by_id_;
+
+  std::mutex registry_mutex_;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> registry_;
+};
+
+}  // namespace lunatic::host

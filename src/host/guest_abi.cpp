@@ -1,0 +1,56 @@
+#include "host/guest_abi.hpp"
+
+#include "host/environment.hpp"
+
+namespace lunatic::host {
+namespace {
+
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra;
+    std::uint32_t min;
+    std::uint32_t code;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1, min = 0x80, code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, min = 0x800, code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, min = 0x10000, code = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
+  auto bytes = context.memory().try_bytes(ptr, len);
+  if (!bytes) fail(std::string(where) + ": string out of bounds");
+  std::string text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  if (!valid_utf8(text)) fail(std::string(where) + ": string is not valid UTF-8");
+  return text;
+}
+
+Environment& environment_of(HostContext& context) {
+  if (context.environment == nullptr || context.process == nullptr) {
+    fail("this instance does not run as a lunatic process");
+  }
+  return *context.environment;
+}
+
+}  // namespace lunatic::host

@@ -1,0 +1,30 @@
+// Small helpers shared by the lunatic::* host namespaces: failing a call the way Lunatic traps,
+// and reading and writing guest memory with bounds checks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/guest_memory.hpp"
+#include "engine/trap.hpp"
+#include "host/host_context.hpp"
+
+namespace lunatic::host {
+
+// Ends the calling process: a bad id, a bad argument or a missing permission.
+[[noreturn]] inline void fail(std::string what) {
+  throw engine::GuestTrap{engine::TrapKind::kHostError, std::move(what)};
+}
+
+inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t value, const char* where) {
+  if (!context.memory().try_store(ptr, value)) fail(std::string(where) + ": pointer out of bounds");
+}
+
+// A guest string that must be UTF-8 (names of functions, registry entries, config values).
+std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
+
+// The process state a lunatic::* function needs; traps when called outside a runtime process.
+Environment& environment_of(HostContext& context);
+
+}  // namespace lunatic::host

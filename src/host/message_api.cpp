@@ -1,0 +1,180 @@
+// lunatic::message: building, sending and receiving messages, as Lunatic 0.13 defines them.
+// A process works on one message at a time, in its scratch area (HostContext::scratch).
+#include "host/message_api.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "host/environment.hpp"
+#include "host/guest_abi.hpp"
+#include "runtime/process.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace lunatic::host {
+namespace {
+
+constexpr std::uint32_t kTimedOut = 9027;
+constexpr std::uint64_t kNoTimeout = UINT64_MAX;
+
+runtime::Message& scratch_of(HostContext& context, const char* where) {
+  if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message in the scratch area", where));
+  return *context.scratch;
+}
+
+runtime::Message& data_scratch_of(HostContext& context, const char* where) {
+  runtime::Message& message = scratch_of(context, where);
+  if (message.kind != runtime::Message::Kind::kData) {
+    fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data", where));
+  }
+  return message;
+}
+
+std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms) {
+  if (timeout_ms == kNoTimeout) return std::nullopt;
+  const auto capped = std::min<std::uint64_t>(timeout_ms, 100ull * 365 * 24 * 3600 * 1000);
+  return runtime::Clock::now() + std::chrono::milliseconds(capped);
+}
+
+// create_data(tag: i64, capacity: i64): replaces the scratch message with an empty one.
+void create_data(HostContext& context, std::uint64_t tag, std::uint64_t capacity) {
+  auto message = std::make_unique<runtime::Message>();
+  message->tag = static_cast<std::int64_t>(tag);
+  message->data.reserve(std::min<std::uint64_t>(capacity, 1 << 20));  // only a hint
+  context.scratch = std::move(message);
+}
+
+// write_data(ptr: i32, len: i32) -> i32: appends to the buffer; returns len.
+std::uint32_t write_data(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
+  runtime::Message& message = data_scratch_of(context, "write_data");
+  auto bytes = context.memory().try_bytes(ptr, len);
+  if (!bytes) fail("lunatic::message::write_data: buffer out of bounds");
+  message.data.insert(message.data.end(), bytes->begin(), bytes->end());
+  return len;
+}
+
+// read_data(ptr: i32, len: i32) -> i32: copies from the read position; returns the bytes read.
+// Traps: the position was sought past the end.
+std::uint32_t read_data(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
+  runtime::Message& message = data_scratch_of(context, "read_data");
+  auto bytes = context.memory().try_bytes(ptr, len);
+  if (!bytes) fail("lunatic::message::read_data: buffer out of bounds");
+  if (message.read_position > message.data.size()) {
+    fail("lunatic::message::read_data: reading outside the message buffer");
+  }
+  const std::size_t available = message.data.size() - message.read_position;
+  const std::size_t count = std::min<std::size_t>(available, len);
+  std::memcpy(bytes->data(), message.data.data() + message.read_position, count);
+  message.read_position += count;
+  return static_cast<std::uint32_t>(count);
+}
+
+void seek_data(HostContext& context, std::uint64_t index) {
+  data_scratch_of(context, "seek_data").read_position = static_cast<std::size_t>(index);
+}
+
+std::uint64_t get_tag(HostContext& context) {
+  return static_cast<std::uint64_t>(scratch_of(context, "get_tag").tag);
+}
+
+std::uint64_t get_process_id(HostContext& context) {
+  const runtime::Message& message = scratch_of(context, "get_process_id");
+  return message.kind == runtime::Message::Kind::kProcessDied ? message.process_id : 0;
+}
+
+std::uint64_t data_size(HostContext& context) { return data_scratch_of(context, "data_size").data.size(); }
+
+// push_module(id: i64) -> i64: the module goes with the message; returns its index in it.
+std::uint64_t push_module(HostContext& context, std::uint64_t module_id) {
+  auto* module = context.modules.get(module_id);
+  if (module == nullptr) fail(fmt::format("lunatic::message::push_module: module id {} does not exist", module_id));
+  runtime::Message& message = data_scratch_of(context, "push_module");
+  message.resources.emplace_back(*module);
+  return message.resources.size() - 1;
+}
+
+// take_module(index: i64) -> i64: moves the module at `index` into the process's resources.
+std::uint64_t take_module(HostContext& context, std::uint64_t index) {
+  runtime::Message& message = data_scratch_of(context, "take_module");
+  if (index >= message.resources.size() || !message.resources[index]) {
+    fail(fmt::format("lunatic::message::take_module: no module at index {}", index));
+  }
+  auto module = std::get<std::shared_ptr<const engine::LoadedModule>>(*message.resources[index]);
+  message.resources[index].reset();
+  return context.modules.add(std::move(module));
+}
+
+void deliver(HostContext& context, std::uint64_t process_id, const char* where) {
+  Environment& environment = environment_of(context);
+  if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message to send", where));
+  std::unique_ptr<runtime::Message> message = std::move(context.scratch);
+  if (auto target = environment.scheduler().find(process_id)) target->send(std::move(message));
+}
+
+// send(process: i64) -> i32: queues the scratch message at the process; 0 (delivery to a
+// process that does not exist or has died is silently dropped, as in Lunatic).
+std::uint32_t send(HostContext& context, std::uint64_t process_id) {
+  deliver(context, process_id, "send");
+  return 0;
+}
+
+std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::int64_t> tags,
+                                   std::uint64_t timeout_ms, bool skip_existing) {
+  auto message = context.process->receive(tags, deadline_after(timeout_ms), skip_existing);
+  if (!message) return kTimedOut;
+  const auto kind = static_cast<std::uint32_t>(message->kind);
+  context.scratch = std::move(message);
+  return kind;
+}
+
+// send_receive_skip_search(process: i64, tag: i64, timeout_ms: i64) -> i32: sends, then waits
+// for a reply with `tag` among messages that arrive after the send. 0, or 9027 on timeout.
+std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t process_id,
+                                       std::uint64_t tag, std::uint64_t timeout_ms) {
+  deliver(context, process_id, "send_receive_skip_search");
+  const std::int64_t tags[1] = {static_cast<std::int64_t>(tag)};
+  const std::uint32_t result = receive_into_scratch(context, tags, timeout_ms, /*skip_existing=*/true);
+  return result == kTimedOut ? kTimedOut : 0;
+}
+
+// receive(tags: i32, tags_len: i32, timeout_ms: i64) -> i32: 0 data, 1 link died,
+// 2 process died, 9027 timed out. Traps: the tag array out of bounds.
+std::uint32_t receive(HostContext& context, std::uint32_t tags_ptr, std::uint32_t tags_len,
+                      std::uint64_t timeout_ms) {
+  environment_of(context);
+  std::vector<std::int64_t> tags(tags_len);
+  if (tags_len > 0) {
+    auto bytes = context.memory().try_bytes(tags_ptr, std::uint64_t{tags_len} * 8);
+    if (!bytes) fail("lunatic::message::receive: tags out of bounds");
+    std::memcpy(tags.data(), bytes->data(), bytes->size());
+  }
+  return receive_into_scratch(context, tags, timeout_ms, /*skip_existing=*/false);
+}
+
+}  // namespace
+
+std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t process_id,
+                                       std::uint64_t tag, std::uint64_t timeout_ms) {
+  return send_receive_skip_search(context, process_id, tag, timeout_ms);
+}
+
+std::vector<HostFunction> message_functions() {
+  const std::string m = "lunatic::message";
+  return {
+      host_function<&create_data>(m, "create_data"),
+      host_function<&write_data>(m, "write_data"),
+      host_function<&read_data>(m, "read_data"),
+      host_function<&seek_data>(m, "seek_data"),
+      host_function<&get_tag>(m, "get_tag"),
+      host_function<&get_process_id>(m, "get_process_id"),
+      host_function<&data_size>(m, "data_size"),
+      host_function<&push_module>(m, "push_module"),
+      host_function<&take_module>(m, "take_module"),
+      host_function<&send>(m, "send"),
+      host_function<&send_receive_skip_search>(m, "send_receive_skip_search"),
+      host_function<&receive>(m, "receive"),
+  };
+}
+
+}  // namespace lunatic::host

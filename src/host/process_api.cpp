@@ -1,0 +1,309 @@
+// lunatic::process: modules, configs, spawning, links, monitors and kill, as Lunatic 0.13
+// defines them (return codes and traps are documented in docs/abi.md).
+#include "host/process_api.hpp"
+
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "engine/loaded_module.hpp"
+#include "host/environment.hpp"
+#include "host/guest_abi.hpp"
+#include "runtime/process.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace lunatic::host {
+namespace {
+
+constexpr std::uint32_t kParamRecordSize = 17;
+
+ProcessConfig& config_of(HostContext& context, std::uint64_t id, const char* where) {
+  ProcessConfig* config = context.configs.get(id);
+  if (config == nullptr) fail(fmt::format("lunatic::process::{}: config id {} does not exist", where, id));
+  return *config;
+}
+
+// compile_module(data: i32, len: i32, id_ptr: i32) -> i32
+// Returns: 0 and the module id at id_ptr; 1 and an error id for bytes that are not a usable
+// module; -1 without permission. Traps: data or id_ptr out of bounds.
+std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint32_t len,
+                             std::uint32_t id_ptr) {
+  Environment& environment = environment_of(context);
+  if (!context.config->can_compile_modules) return static_cast<std::uint32_t>(-1);
+  auto bytes = context.memory().try_bytes(data, len);
+  if (!bytes || !context.memory().try_bytes(id_ptr, 8)) {
+    fail("lunatic::process::compile_module: pointer out of bounds");
+  }
+  std::string wasm(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  auto module = environment.compile(wasm);
+  if (!module) {
+    store_u64(context, id_ptr, context.errors.add(module.error().message), "compile_module");
+    return 1;
+  }
+  store_u64(context, id_ptr, context.modules.add(std::move(*module)), "compile_module");
+  return 0;
+}
+
+// drop_module(id: i64). Traps: unknown id.
+void drop_module(HostContext& context, std::uint64_t id) {
+  if (!context.modules.remove(id)) fail(fmt::format("lunatic::process::drop_module: module id {} does not exist", id));
+}
+
+// create_config() -> i64: a config that denies everything, or -1 without permission.
+std::uint64_t create_config(HostContext& context) {
+  environment_of(context);
+  if (!context.config->can_create_configs) return static_cast<std::uint64_t>(-1);
+  return context.configs.add(ProcessConfig{});
+}
+
+void drop_config(HostContext& context, std::uint64_t id) {
+  if (!context.configs.remove(id)) fail(fmt::format("lunatic::process::drop_config: config id {} does not exist", id));
+}
+
+void config_set_max_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
+  config_of(context, id, "config_set_max_memory").max_memory = bytes;
+}
+std::uint64_t config_get_max_memory(HostContext& context, std::uint64_t id) {
+  return config_of(context, id, "config_get_max_memory").max_memory;
+}
+void config_set_max_fuel(HostContext& context, std::uint64_t id, std::uint64_t fuel) {
+  config_of(context, id, "config_set_max_fuel").max_fuel = fuel;
+}
+std::uint64_t config_get_max_fuel(HostContext& context, std::uint64_t id) {
+  return config_of(context, id, "config_get_max_fuel").max_fuel;
+}
+std::uint32_t config_can_compile_modules(HostContext& context, std::uint64_t id) {
+  return config_of(context, id, "config_can_compile_modules").can_compile_modules;
+}
+void config_set_can_compile_modules(HostContext& context, std::uint64_t id, std::uint32_t can) {
+  config_of(context, id, "config_set_can_compile_modules").can_compile_modules = can != 0;
+}
+std::uint32_t config_can_create_configs(HostContext& context, std::uint64_t id) {
+  return config_of(context, id, "config_can_create_configs").can_create_configs;
+}
+void config_set_can_create_configs(HostContext& context, std::uint64_t id, std::uint32_t can) {
+  config_of(context, id, "config_set_can_create_configs").can_create_configs = can != 0;
+}
+std::uint32_t config_can_spawn_processes(HostContext& context, std::uint64_t id) {
+  return config_of(context, id, "config_can_spawn_processes").can_spawn_processes;
+}
+void config_set_can_spawn_processes(HostContext& context, std::uint64_t id, std::uint32_t can) {
+  config_of(context, id, "config_set_can_spawn_processes").can_spawn_processes = can != 0;
+}
+
+}  // namespace
+
+SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
+                           std::shared_ptr<const engine::LoadedModule> module, std::uint32_t func,
+                           std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len,
+                           const char* where) {
+  if (!context.config->can_spawn_processes) {
+    fail(fmt::format("{}: the process has no permission to spawn processes", where));
+  }
+  if (!context.initialized) fail(fmt::format("{}: cannot spawn during module initialization", where));
+  SpawnRequest request;
+  if (config_id == -1) {
+    request.config = context.config;
+  } else {
+    const ProcessConfig* config = context.configs.get(static_cast<std::uint64_t>(config_id));
+    if (config == nullptr) fail(fmt::format("{}: config id {} does not exist", where, config_id));
+    request.config = std::make_shared<const ProcessConfig>(*config);
+  }
+  request.module = std::move(module);
+  request.function = guest_utf8(context, func, func_len, where);
+  auto records = context.memory().try_bytes(params, params_len);
+  if (!records) fail(fmt::format("{}: parameters out of bounds", where));
+  if (params_len % kParamRecordSize != 0) {
+    fail(fmt::format("{}: parameters must be 17-byte records, {} bytes remained", where,
+                     params_len % kParamRecordSize));
+  }
+  for (std::size_t offset = 0; offset < records->size(); offset += kParamRecordSize) {
+    const std::uint8_t type = (*records)[offset];
+    std::uint64_t value;
+    std::memcpy(&value, records->data() + offset + 1, sizeof value);
+    const char* name;
+    if (type == 0x7F) {
+      name = "i32";
+      value &= 0xFFFF'FFFF;
+    } else if (type == 0x7E) {
+      name = "i64";
+    } else {
+      // 0x7B (v128) is valid in Lunatic, but no module this runtime accepts takes one.
+      fail(fmt::format("{}: unsupported parameter type id 0x{:02X}", where, type));
+    }
+    if (!request.param_types.empty()) request.param_types += ' ';
+    request.param_types += name;
+    request.params.push_back(value);
+  }
+  request.parent = context.process->id();
+  return request;
+}
+
+std::shared_ptr<const engine::LoadedModule> module_of(HostContext& context, std::int64_t module_id,
+                                                      const char* where) {
+  if (module_id == -1) return context.module;
+  auto* module = context.modules.get(static_cast<std::uint64_t>(module_id));
+  if (module == nullptr) fail(fmt::format("{}: module id {} does not exist", where, module_id));
+  return *module;
+}
+
+namespace {
+
+// spawn(link: i64, config: i64, module: i64, func: i32, func_len: i32, params: i32,
+//       params_len: i32, id_ptr: i32) -> i32
+// Returns: 0 and the process id at id_ptr; 1 and an error id when no process could be made.
+std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t config_id,
+                    std::uint64_t module_id, std::uint32_t func, std::uint32_t func_len,
+                    std::uint32_t params, std::uint32_t params_len, std::uint32_t id_ptr) {
+  Environment& environment = environment_of(context);
+  if (!context.memory().try_bytes(id_ptr, 8)) fail("lunatic::process::spawn: id pointer out of bounds");
+  auto module = module_of(context, static_cast<std::int64_t>(module_id), "lunatic::process::spawn");
+  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module),
+                                       func, func_len, params, params_len, "lunatic::process::spawn");
+  request.link_tag = static_cast<std::int64_t>(link);
+  auto id = environment.spawn(std::move(request));
+  if (!id) {
+    store_u64(context, id_ptr, context.errors.add(id.error().message), "spawn");
+    return 1;
+  }
+  store_u64(context, id_ptr, *id, "spawn");
+  return 0;
+}
+
+// get_or_spawn(name, name_len, link, config, module, func, func_len, params, params_len,
+//              node_id_ptr, id_ptr) -> i32
+// Returns: 2 and the registered process when the name is taken; otherwise as spawn, and the
+// new process is registered under the name. The lookup and the spawn are one atomic step.
+std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32_t name_len,
+                           std::uint64_t link, std::uint64_t config_id, std::uint64_t module_id,
+                           std::uint32_t func, std::uint32_t func_len, std::uint32_t params,
+                           std::uint32_t params_len, std::uint32_t node_id_ptr, std::uint32_t id_ptr) {
+  Environment& environment = environment_of(context);
+  const char* where = "lunatic::process::get_or_spawn";
+  const std::string key = guest_utf8(context, name, name_len, where);
+  if (!context.memory().try_bytes(id_ptr, 8) || !context.memory().try_bytes(node_id_ptr, 8)) {
+    fail(std::string(where) + ": pointer out of bounds");
+  }
+  std::lock_guard guard(environment.registry_mutex());
+  auto& registry = environment.registry();
+  if (auto it = registry.find(key); it != registry.end()) {
+    store_u64(context, node_id_ptr, it->second.first, "get_or_spawn");
+    store_u64(context, id_ptr, it->second.second, "get_or_spawn");
+    return 2;
+  }
+  auto module = module_of(context, static_cast<std::int64_t>(module_id), where);
+  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module),
+                                       func, func_len, params, params_len, where);
+  request.link_tag = static_cast<std::int64_t>(link);
+  auto id = environment.spawn(std::move(request));
+  store_u64(context, node_id_ptr, 0, "get_or_spawn");
+  if (!id) {
+    store_u64(context, id_ptr, context.errors.add(id.error().message), "get_or_spawn");
+    return 1;
+  }
+  registry[key] = {0, *id};
+  store_u64(context, id_ptr, *id, "get_or_spawn");
+  return 0;
+}
+
+// sleep_ms(ms: i64): suspends only the calling process.
+void sleep_ms(HostContext& context, std::uint64_t millis) {
+  const auto now = runtime::Clock::now();
+  const auto limit = std::chrono::hours(24 * 365 * 100);
+  const auto wait = std::chrono::milliseconds(std::min<std::uint64_t>(
+      millis, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(limit).count())));
+  context.blocking->sleep_until(now + wait);
+}
+
+// die_when_link_dies(trap: i32): 0 turns a linked failure into a link-died message.
+void die_when_link_dies(HostContext& context, std::uint32_t trap) {
+  environment_of(context);
+  context.process->set_die_when_link_dies(trap != 0);
+}
+
+std::uint64_t process_id(HostContext& context) {
+  environment_of(context);
+  return context.process->id();
+}
+
+std::uint64_t environment_id(HostContext& context) { return environment_of(context).id(); }
+
+// link(tag: i64, process: i64). Linking to a process that does not exist counts as its failure.
+void link(HostContext& context, std::uint64_t tag, std::uint64_t process_id) {
+  Environment& environment = environment_of(context);
+  runtime::Process& self = *context.process;
+  auto peer = environment.scheduler().find(process_id);
+  if (peer && peer->add_link(self.id(), static_cast<std::int64_t>(tag))) {
+    self.add_link(process_id, static_cast<std::int64_t>(tag));
+    return;
+  }
+  self.link_died(process_id, static_cast<std::int64_t>(tag), runtime::DeathReason::kNoProcess);
+  self.check_killed();
+}
+
+void unlink(HostContext& context, std::uint64_t process_id) {
+  Environment& environment = environment_of(context);
+  if (auto peer = environment.scheduler().find(process_id)) peer->remove_link(context.process->id());
+  context.process->remove_link(process_id);
+}
+
+// monitor(process: i64): the caller gets a process-died message when it dies (Lunatic 0.13
+// sends nothing for a process that does not exist).
+void monitor(HostContext& context, std::uint64_t process_id) {
+  Environment& environment = environment_of(context);
+  if (auto peer = environment.scheduler().find(process_id)) peer->add_monitor(context.process->id());
+}
+
+void stop_monitoring(HostContext& context, std::uint64_t process_id) {
+  Environment& environment = environment_of(context);
+  if (auto peer = environment.scheduler().find(process_id)) peer->remove_monitor(context.process->id());
+}
+
+// kill(process: i64): the process ends as a failure; unknown ids are ignored.
+void kill(HostContext& context, std::uint64_t process_id) {
+  Environment& environment = environment_of(context);
+  if (auto peer = environment.scheduler().find(process_id)) {
+    peer->kill(fmt::format("killed by process {}", context.process->id()));
+  }
+  context.process->check_killed();  // killing oneself takes effect at once
+}
+
+std::uint32_t exists(HostContext& context, std::uint64_t process_id) {
+  return environment_of(context).scheduler().find(process_id) != nullptr;
+}
+
+}  // namespace
+
+std::vector<HostFunction> process_functions() {
+  const std::string m = "lunatic::process";
+  return {
+      host_function<&compile_module>(m, "compile_module"),
+      host_function<&drop_module>(m, "drop_module"),
+      host_function<&create_config>(m, "create_config"),
+      host_function<&drop_config>(m, "drop_config"),
+      host_function<&config_set_max_memory>(m, "config_set_max_memory"),
+      host_function<&config_get_max_memory>(m, "config_get_max_memory"),
+      host_function<&config_set_max_fuel>(m, "config_set_max_fuel"),
+      host_function<&config_get_max_fuel>(m, "config_get_max_fuel"),
+      host_function<&config_can_compile_modules>(m, "config_can_compile_modules"),
+      host_function<&config_set_can_compile_modules>(m, "config_set_can_compile_modules"),
+      host_function<&config_can_create_configs>(m, "config_can_create_configs"),
+      host_function<&config_set_can_create_configs>(m, "config_set_can_create_configs"),
+      host_function<&config_can_spawn_processes>(m, "config_can_spawn_processes"),
+      host_function<&config_set_can_spawn_processes>(m, "config_set_can_spawn_processes"),
+      host_function<&spawn>(m, "spawn"),
+      host_function<&get_or_spawn>(m, "get_or_spawn"),
+      host_function<&sleep_ms>(m, "sleep_ms"),
+      host_function<&die_when_link_dies>(m, "die_when_link_dies"),
+      host_function<&process_id>(m, "process_id"),
+      host_function<&environment_id>(m, "environment_id"),
+      host_function<&link>(m, "link"),
+      host_function<&unlink>(m, "unlink"),
+      host_function<&monitor>(m, "monitor"),
+      host_function<&stop_monitoring>(m, "stop_monitoring"),
+      host_function<&kill>(m, "kill"),
+      host_function<&exists>(m, "exists"),
+  };
+}
+
+}  // namespace lunatic::host

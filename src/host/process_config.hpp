@@ -1,0 +1,29 @@
+// What a process may do and what it sees: Lunatic's process configuration.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "wasi/wasi_config.hpp"
+
+namespace lunatic::host {
+
+struct ProcessConfig {
+  // A new config (lunatic::process::create_config) denies everything and has no fuel limit.
+  std::uint64_t max_memory = 0xFFFF'FFFF;  // bytes; Lunatic's default is u32::MAX
+  std::uint64_t max_fuel = 0;              // units of kFuelUnit; 0: unlimited
+  bool can_compile_modules = false;
+  bool can_create_configs = false;
+  bool can_spawn_processes = false;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<wasi::Preopen> preopened_dirs;
+};
+
+// One unit of fuel. Lunatic counts 100,000 wasm instructions per unit; this runtime counts
+// preemption checks (loop iterations and calls on recursive paths), 100,000 per unit.
+inline constexpr std::uint64_t kFuelUnit = 100'000;
+
+}  // namespace lunatic::host

@@ -1,0 +1,44 @@
+// A process's queue of received messages, in arrival order, with selective receive by tag.
+// Thread: guarded by the owning process's lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "runtime/message.hpp"
+
+namespace lunatic::runtime {
+
+class Mailbox {
+ public:
+  Mailbox() = default;
+  ~Mailbox();
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
+
+  void push(std::unique_ptr<Message> message);
+
+  // Removes and returns the first message whose tag is one of `tags` (any message when `tags`
+  // is empty), leaving the order of the rest untouched; nullptr when none matches. The first
+  // `skip` messages are not looked at (they were there before a request was sent).
+  std::unique_ptr<Message> take(std::span<const std::int64_t> tags, std::size_t skip = 0);
+
+  // True when `message` would be taken by a receive for `tags`.
+  static bool matches(const Message& message, std::span<const std::int64_t> tags);
+
+  std::size_t size() const { return size_; }
+
+ private:
+  // A singly linked list: an empty mailbox costs two pointers, which matters with a million
+  // idle processes, and a selective take unlinks from the middle without moving the rest.
+  struct Node {
+    std::unique_ptr<Message> message;
+    Node* next = nullptr;
+  };
+  Node* head_ = nullptr;
+  Node* tail_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace lunatic::runtime

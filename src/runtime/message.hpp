@@ -1,0 +1,45 @@
+// A message in a mailbox: data (a tag, bytes and moved resources) or a signal turned into a
+// message (a link died, a monitored process died), as Lunatic defines them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+namespace lunatic::engine {
+class LoadedModule;
+}
+
+namespace lunatic::runtime {
+
+// A host resource that travels inside a message and changes owner on arrival.
+using MessageResource = std::variant<std::shared_ptr<const engine::LoadedModule>>;
+
+struct Message {
+  enum class Kind : std::uint8_t { kData = 0, kLinkDied = 1, kProcessDied = 2 };
+
+  Kind kind = Kind::kData;
+  std::int64_t tag = 0;            // 0: no tag (matches only an untagged receive)
+  std::uint64_t process_id = 0;    // kProcessDied: the process that died; kLinkDied: the link
+  std::vector<std::uint8_t> data;  // kData only
+  std::size_t read_position = 0;
+  std::vector<std::optional<MessageResource>> resources;  // taken ones become empty
+
+  static std::unique_ptr<Message> link_died(std::uint64_t id, std::int64_t tag) {
+    auto message = std::make_unique<Message>();
+    message->kind = Kind::kLinkDied;
+    message->tag = tag;
+    message->process_id = id;
+    return message;
+  }
+  static std::unique_ptr<Message> process_died(std::uint64_t id) {
+    auto message = std::make_unique<Message>();
+    message->kind = Kind::kProcessDied;
+    message->process_id = id;
+    return message;
+  }
+};
+
+}  // namespace lunatic::runtime

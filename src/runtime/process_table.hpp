@@ -1,0 +1,39 @@
+// Every live process by id, for lookups from any thread (send, link, kill, timers).
+// Sharded so that spawns and lookups on different workers rarely meet on one lock.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace lunatic::runtime {
+
+class Process;
+
+class ProcessTable {
+ public:
+  void insert(std::uint64_t id, std::shared_ptr<Process> process);
+  std::shared_ptr<Process> find(std::uint64_t id) const;
+  // Removes and returns the entry (the caller decides where the last reference dies).
+  std::shared_ptr<Process> remove(std::uint64_t id);
+  std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+  // Removes every entry; used at shutdown.
+  void clear();
+
+ private:
+  static constexpr std::size_t kShards = 64;
+  struct Shard {
+    mutable std::shared_mutex mutex;
+    std::unordered_map<std::uint64_t, std::shared_ptr<Process>> processes;
+  };
+  Shard& shard(std::uint64_t id) { return shards_[id % kShards]; }
+  const Shard& shard(std::uint64_t id) const { return shards_[id % kShards]; }
+
+  std::array<Shard, kShards> shards_;
+  std::atomic<std::size_t> size_{0};
+};
+
+}  // namespace lunatic::runtime

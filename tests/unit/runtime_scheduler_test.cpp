@@ -1,0 +1,191 @@
+// The scheduler and processes without wasm: bodies are C++ functions on fibers, across several
+// workers. Covers yields, sleeps, receive with timeouts, kill, links and monitors.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "engine/trap.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace lunatic::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<Message> data_message(std::int64_t tag = 0) {
+  auto message = std::make_unique<Message>();
+  message->tag = tag;
+  return message;
+}
+
+TEST(Scheduler, RunsEveryProcessToTheEndOnSeveralWorkers) {
+  Scheduler scheduler(4);
+  std::atomic<int> yields{0};
+  std::atomic<int> done{0};
+  for (int i = 0; i < 1000; ++i) {
+    scheduler.spawn([&](Process& self) {
+      for (int k = 0; k < 20; ++k) {
+        self.yield_now();
+        yields.fetch_add(1);
+      }
+      done.fetch_add(1);
+    });
+  }
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(done.load(), 1000);
+  EXPECT_EQ(yields.load(), 20000);
+  EXPECT_EQ(scheduler.process_count(), 0u);
+}
+
+TEST(Scheduler, WorkIsSpreadOverWorkersByStealing) {
+  Scheduler scheduler(2);
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  for (int i = 0; i < 200; ++i) {
+    scheduler.spawn([&](Process& self) {
+      const auto end = Clock::now() + 2ms;
+      while (Clock::now() < end) self.yield_now();
+      std::lock_guard guard(mutex);
+      threads.insert(std::this_thread::get_id());
+    });
+  }
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(threads.size(), 2u);
+}
+
+TEST(Scheduler, ASleeperWakesAfterItsDeadlineAndNotLong) {
+  Scheduler scheduler(2);
+  Clock::duration lateness{};
+  scheduler.spawn([&](Process& self) {
+    const auto deadline = Clock::now() + 20ms;
+    self.sleep_until(deadline);
+    lateness = Clock::now() - deadline;
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_GE(lateness, 0ns);
+  EXPECT_LT(lateness, 10ms);
+}
+
+TEST(Scheduler, ReceiveWaitsForAMatchingMessageAndTimesOut) {
+  Scheduler scheduler(2);
+  std::shared_ptr<Process> receiver;
+  std::vector<std::int64_t> got;
+  bool timed_out = false;
+  receiver = scheduler.spawn([&](Process& self) {
+    const std::int64_t tag2[] = {2};
+    auto second = self.receive(tag2, std::nullopt, false);
+    got.push_back(second->tag);
+    auto first = self.receive({}, std::nullopt, false);
+    got.push_back(first->tag);
+    timed_out = self.receive({}, Clock::now() + 10ms, false) == nullptr;
+  });
+  scheduler.spawn([&](Process& self) {
+    self.sleep_until(Clock::now() + 2ms);
+    receiver->send(data_message(1));
+    receiver->send(data_message(2));
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(got, (std::vector<std::int64_t>{2, 1}));
+  EXPECT_TRUE(timed_out);
+}
+
+TEST(Scheduler, AKilledWaiterEndsWithTheReasonAndCannotContinue) {
+  Scheduler scheduler(2);
+  std::string reason;
+  bool continued = false;
+  auto victim = scheduler.spawn([&](Process& self) {
+    try {
+      self.receive({}, std::nullopt, false);
+      continued = true;
+    } catch (const engine::GuestTrap& trap) {
+      reason = trap.message;
+      self.set_death(DeathReason::kFailure);
+    }
+  });
+  scheduler.spawn([&](Process& self) {
+    self.sleep_until(Clock::now() + 2ms);
+    victim->kill("test kill");
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(reason, "test kill");
+  EXPECT_FALSE(continued);
+}
+
+TEST(Scheduler, AFailedLinkKillsItsPeerOrBecomesAMessage) {
+  Scheduler scheduler(2);
+  std::string killed_reason;
+  std::int64_t message_tag = 0;
+  auto linked_dies = scheduler.create([&](Process& self) {
+    try {
+      self.receive({}, std::nullopt, false);
+    } catch (const engine::GuestTrap& trap) {
+      killed_reason = trap.message;
+    }
+  });
+  auto linked_traps_exits = scheduler.create([&](Process& self) {
+    self.set_die_when_link_dies(false);
+    auto message = self.receive({}, std::nullopt, false);
+    if (message->kind == Message::Kind::kLinkDied) message_tag = message->tag;
+  });
+  auto failing = scheduler.create([&](Process& self) {
+    self.sleep_until(Clock::now() + 2ms);
+    self.set_death(DeathReason::kFailure);
+  });
+  failing->add_link(linked_dies->id(), 7);
+  linked_dies->add_link(failing->id(), 0);
+  failing->add_link(linked_traps_exits->id(), 9);
+  linked_traps_exits->add_link(failing->id(), 0);
+  scheduler.start(linked_dies);
+  scheduler.start(linked_traps_exits);
+  scheduler.start(failing);
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(killed_reason, "linked process " + std::to_string(failing->id()) + " died");
+  EXPECT_EQ(message_tag, 9);
+}
+
+TEST(Scheduler, ANormalExitIsNotReportedToLinksButIsToMonitors) {
+  Scheduler scheduler(1);
+  std::uint64_t died = 0;
+  bool link_message = false;
+  auto watcher = scheduler.create([&](Process& self) {
+    self.set_die_when_link_dies(false);
+    auto message = self.receive({}, std::nullopt, false);
+    if (message->kind == Message::Kind::kProcessDied) died = message->process_id;
+    link_message = self.receive({}, Clock::now() + 5ms, false) != nullptr;
+  });
+  auto worker = scheduler.create([&](Process& self) { self.yield_now(); });
+  worker->add_link(watcher->id(), 1);
+  watcher->add_link(worker->id(), 0);
+  worker->add_monitor(watcher->id());
+  scheduler.start(watcher);
+  scheduler.start(worker);
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(died, worker->id());
+  EXPECT_FALSE(link_message);
+}
+
+TEST(Scheduler, StopEndsRunEvenWithProcessesStillComputing) {
+  Scheduler scheduler(2);
+  scheduler.spawn([&](Process& self) {
+    for (;;) self.preempt_point();
+  });
+  scheduler.spawn([&](Process& self) {
+    self.sleep_until(Clock::now() + 5ms);
+    scheduler.stop();
+  });
+  EXPECT_TRUE(scheduler.run());
+}
+
+TEST(Scheduler, ADeadlockIsReportedInsteadOfHanging) {
+  Scheduler scheduler(2);
+  scheduler.spawn([&](Process& self) { self.receive({}, std::nullopt, false); });
+  EXPECT_FALSE(scheduler.run());
+}
+
+}  // namespace
+}  // namespace lunatic::runtime
