@@ -106,10 +106,18 @@ static uint32_t receive_tag(int64_t tag) {
   return lunatic_message_receive(LUNATIC_PTR(&tag), 1, LUNATIC_NO_TIMEOUT);
 }
 
-/* Receives `n` messages tagged `tag`, all of them data messages. */
+/* Receives `n` messages tagged `tag`, all of them data messages. A reply that takes longer than
+ * REPLY_TIMEOUT_MS is a lost message or process: fail rather than hang. */
+#define REPLY_TIMEOUT_MS 60000
 static void collect(int64_t tag, uint64_t n, const char* what) {
   for (uint64_t i = 0; i < n; i++) {
-    if (receive_tag(tag) != LUNATIC_MESSAGE_DATA) fail(what);
+    uint32_t r = lunatic_message_receive(LUNATIC_PTR(&tag), 1, REPLY_TIMEOUT_MS);
+    if (r == LUNATIC_TIMEOUT) {
+      fprintf(stderr, "procs: no reply for %d ms after %llu of %llu replies\n", REPLY_TIMEOUT_MS,
+              (unsigned long long)i, (unsigned long long)n);
+      exit(1);
+    }
+    if (r != LUNATIC_MESSAGE_DATA) fail(what);
   }
 }
 

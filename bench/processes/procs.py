@@ -23,6 +23,7 @@ The guests time themselves (clock_gettime / erlang:monotonic_time) and print one
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import queue
 import re
@@ -119,8 +120,112 @@ def check_counts(fields: dict, mode: str, n: int, argv) -> None:
                                 f"expected {expected}")
 
 
+# lunatic logs a process that traps or is killed on stderr. None of the benchmark's processes
+# should: one such line means the run is broken, and it is stopped at once instead of waiting
+# for replies that will never come (a failed spawned process cannot answer).
+FAIL_LINE = re.compile(r"^lunatic: process \d+ (failed|was killed)")
+
+
+class Child:
+    """A benchmark process whose stdout lines can be awaited with a deadline and whose stderr is
+    watched for process failures."""
+
+    def __init__(self, argv: list[str], stdin: bool = False):
+        self.argv = argv
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  errors="replace")
+        self.q: queue.Queue = queue.Queue()
+        self.out: list[str] = []
+        self.err_tail: collections.deque = collections.deque(maxlen=8)
+        self.fail_line: str | None = None
+        self.fail_count = 0
+        self.threads = [threading.Thread(target=self._pump_out, daemon=True),
+                        threading.Thread(target=self._pump_err, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _pump_out(self):
+        for line in self.p.stdout:
+            self.q.put(line.rstrip("\n"))
+        self.q.put(None)
+
+    def _pump_err(self):
+        for line in self.p.stderr:
+            line = line.rstrip("\n")
+            self.err_tail.append(line)
+            if FAIL_LINE.match(line):
+                self.fail_count += 1
+                if self.fail_line is None:
+                    self.fail_line = line
+                    self.p.kill()
+
+    def _broken(self, what: str) -> bl.BenchError:
+        self.kill()
+        if self.fail_line:
+            what = (f"a process failed ({self.fail_count} such lines on stderr; stopped): "
+                    f"{self.fail_line}")
+        tail = " | ".join(list(self.err_tail)[-5:])
+        return bl.BenchError(f"`{shlex.join(self.argv)}`: {what}; exit {self.p.returncode}; "
+                             f"stderr tail: {tail}")
+
+    def expect(self, prefix: str, deadline: float) -> str:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._broken(f"timed out waiting for a line starting with {prefix!r}")
+            try:
+                line = self.q.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                if self.fail_line:
+                    raise self._broken("")
+                continue
+            if line is None:
+                raise self._broken(f"the guest ended before printing {prefix!r} (stdout so far: "
+                                   f"{' | '.join(self.out[-5:])!r})")
+            self.out.append(line)
+            if line.startswith(prefix):
+                return line
+
+    def send(self, text: str) -> None:
+        self.p.stdin.write(text)
+        self.p.stdin.flush()
+
+    def finish(self, deadline: float) -> bl.Result:
+        """Waits for the exit (and the end of stdout); a process failure is an error."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._broken("timed out")
+            try:
+                line = self.q.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                if self.fail_line:
+                    raise self._broken("")
+                continue
+            if line is None:
+                break
+            self.out.append(line)
+        try:
+            rc = self.p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise self._broken("timed out waiting for the exit") from None
+        for t in self.threads:
+            t.join(timeout=5)
+        if self.fail_line:
+            raise self._broken("")
+        return bl.Result(self.argv, rc, "\n".join(self.out) + "\n", "\n".join(self.err_tail),
+                         time.monotonic() - self.t0)
+
+    def kill(self) -> None:
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+
+
 def run_mode(argv: list[str], mode: str, n: int, timeout: float) -> dict:
-    res = bl.run(argv, timeout=timeout)
+    res = Child(argv).finish(time.monotonic() + timeout)
     fields = parse(res, mode)
     check_counts(fields, mode, n, argv)
     fields["wall_s"] = round(res.wall_s, 3)
@@ -137,77 +242,36 @@ def proc_status_kb(pid: int) -> dict:
     return out
 
 
-class LineReader:
-    """Reads a child's stdout lines on a thread, so that waits can time out."""
-
-    def __init__(self, stream):
-        self.q: queue.Queue = queue.Queue()
-        self.lines: list[str] = []
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
-
-    def _pump(self, stream):
-        for line in stream:
-            self.q.put(line.rstrip("\n"))
-        self.q.put(None)
-
-    def expect(self, prefix: str, deadline: float) -> str:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise bl.BenchError(f"timed out waiting for a line starting with {prefix!r}")
-            try:
-                line = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise bl.BenchError(f"the guest ended before printing {prefix!r} "
-                                    f"(stdout so far: {' | '.join(self.lines[-5:])!r})")
-            self.lines.append(line)
-            if line.startswith(prefix):
-                return line
-
-
-def idle_lunatic(argv: list[str], n: int, timeout: float, stderr_path: Path) -> dict:
+def idle_lunatic(argv: list[str], n: int, timeout: float) -> dict:
     """The idle protocol of procs.wasm idle / waiter.wasm; this script reads the VmRSS."""
     deadline = time.monotonic() + timeout
-    with open(stderr_path, "w+", encoding="utf-8", errors="replace") as err:
-        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                             text=True, errors="replace")
-        try:
-            lines = LineReader(p.stdout)
-            lines.expect("baseline", deadline)
-            # The pid must be the runtime itself, not a wrapper script around it.
-            exe = os.path.realpath(f"/proc/{p.pid}/exe")
-            if os.path.basename(exe) != os.path.basename(os.path.realpath(argv[0])):
-                raise bl.BenchError(f"measuring pid {p.pid} would read {exe}, not {argv[0]}")
-            base = proc_status_kb(p.pid)
-            t0 = time.monotonic()
-            p.stdin.write(f"{n}\n")
-            p.stdin.flush()
-            ready = lines.expect("ready", deadline)
-            t1 = time.monotonic()
-            all1 = proc_status_kb(p.pid)
-            time.sleep(0.2)
-            all2 = proc_status_kb(p.pid)
-            if ready.split()[1:] != [str(n)]:
-                raise bl.BenchError(f"expected 'ready {n}', got {ready!r}")
-            p.stdin.write("stop\n")
-            p.stdin.flush()
-            done = lines.expect("done", deadline)
-            if done.split()[1:] != [str(n)]:
-                raise bl.BenchError(f"expected 'done {n}', got {done!r}")
-            p.stdin.close()
-            rc = p.wait(timeout=max(1.0, deadline - time.monotonic()))
-        except (bl.BenchError, subprocess.TimeoutExpired, OSError) as e:
-            p.kill()
-            p.wait()
-            err.seek(0)
-            tail = " | ".join(err.read().strip().splitlines()[-5:])
-            raise bl.BenchError(f"`{shlex.join(argv)}`: {e}; exit {p.returncode}; stderr tail: {tail}")
-        if rc != 0:
-            err.seek(0)
-            tail = " | ".join(err.read().strip().splitlines()[-5:])
-            raise bl.BenchError(f"`{shlex.join(argv)}`: exit code {rc}; stderr tail: {tail}")
+    c = Child(argv, stdin=True)
+    try:
+        c.expect("baseline", deadline)
+        # The pid must be the runtime itself, not a wrapper script around it.
+        exe = os.path.realpath(f"/proc/{c.p.pid}/exe")
+        if os.path.basename(exe) != os.path.basename(os.path.realpath(argv[0])):
+            raise c._broken(f"measuring pid {c.p.pid} would read {exe}, not {argv[0]}")
+        base = proc_status_kb(c.p.pid)
+        t0 = time.monotonic()
+        c.send(f"{n}\n")
+        ready = c.expect("ready", deadline)
+        t1 = time.monotonic()
+        all1 = proc_status_kb(c.p.pid)
+        time.sleep(0.2)
+        all2 = proc_status_kb(c.p.pid)
+        if ready.split()[1:] != [str(n)]:
+            raise c._broken(f"expected 'ready {n}', got {ready!r}")
+        c.send("stop\n")
+        done = c.expect("done", deadline)
+        if done.split()[1:] != [str(n)]:
+            raise c._broken(f"expected 'done {n}', got {done!r}")
+        c.p.stdin.close()
+        res = c.finish(deadline)
+    except (OSError, ValueError) as e:  # a write to a closed pipe, /proc gone: the child died
+        raise c._broken(f"{type(e).__name__}: {e}") from None
+    if res.rc != 0:
+        raise c._broken(f"exit code {res.rc}")
     rss_all = max(all1["VmRSS"], all2["VmRSS"])
     return {"n": n, "rss_base_kb": base["VmRSS"], "rss_all_kb": rss_all, "hwm_kb": all2["VmHWM"],
             "threads": all2.get("Threads"), "spawn_until_ready_s": round(t1 - t0, 3),
@@ -227,7 +291,8 @@ class Suite:
         self.has_workers = "--workers" in help_text
         workers = os.environ.get("BENCH_PROCS_WORKERS")
         self.workers = int(workers) if workers else (os.cpu_count() or 1)
-        self.lflags = shlex.split(os.environ.get("BENCH_PROCS_LUNATIC_FLAGS", ""))
+        self.extra_flags = shlex.split(os.environ.get("BENCH_PROCS_LUNATIC_FLAGS", ""))
+        self.lflags = list(self.extra_flags)
         if self.has_workers:
             self.lflags = ["--workers", str(self.workers), *self.lflags]
         self.wasm = build_guests(out)
@@ -269,17 +334,13 @@ def smoke(out: Path) -> int:
     for guest in ("procs", "waiter"):
         argv = s.lun(guest, "idle") if guest == "procs" else s.lun(guest)
         f = s.attempt(f"lunatic idle ({guest})",
-                      lambda: idle_lunatic(argv, sz["idle"], 120, out / f"idle-{guest}.stderr"))
+                      lambda: idle_lunatic(argv, sz["idle"], 120))
         if f:
             print(f"ok: {shlex.join(argv)} (idle protocol, n={sz['idle']}): {f}")
     cache.cleanup()
     for e in s.errors:
         print(f"FAILED: {e}", file=sys.stderr)
     return 1 if s.errors else 0
-
-
-def us(ns: float, n: int) -> float:
-    return ns / n / 1000
 
 
 def main() -> int:
@@ -290,197 +351,254 @@ def main() -> int:
     sz = s.sz
     build_erlang(out)
     runs = env_int("BENCH_PROCS_RUNS", 1 if bl.QUICK else 3)
+    timeout = env_int("BENCH_PROCS_TIMEOUT", 900)
+    # When lunatic cannot hold the full N of spawn or idle, it is measured again at this size, so
+    # the report still shows what a process costs (the budget line stays a MISS: it is set at N).
+    fallback = env_int("BENCH_PROCS_FALLBACK_N", 10000)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     t_start = time.monotonic()
 
     # Warm-up: the first `lunatic run` of a module compiles it into the artifact cache.
     s.attempt("lunatic warm-up (procs.wasm)",
-              lambda: run_mode(s.lun("procs", "request", 10), "request", 10, timeout=900))
-    s.attempt("lunatic warm-up (waiter.wasm)",
-              lambda: idle_lunatic(s.lun("waiter"), 10, 900, out / "warmup.stderr"))
+              lambda: run_mode(s.lun("procs", "request", 10), "request", 10, timeout=timeout))
+    s.attempt("lunatic warm-up (waiter.wasm)", lambda: idle_lunatic(s.lun("waiter"), 10, timeout))
     lunatic_ok = not s.errors
 
-    # Timed benchmarks: runs interleaved (lunatic, then Erlang), each run a fresh OS process.
-    timed = {
-        "spawn": ([s.lun("procs", "spawn", sz["spawn"]), s.erl("spawn", sz["spawn"])], sz["spawn"]),
-        "yield": ([s.lun("procs", "yield", sz["yield_procs"], sz["yield_rounds"]),
-                   s.erl("yield", sz["yield_procs"], sz["yield_rounds"])], sz["yield_procs"]),
-        "request": ([s.lun("procs", "request", sz["request"]), s.erl("request", sz["request"])],
-                    sz["request"]),
-    }
-    results: dict = {m: {"lunatic": [], "erlang": [], "argv": {"lunatic": v[0][0], "erlang": v[0][1]}}
-                     for m, v in timed.items()}
-    failed = {("lunatic", m): not lunatic_ok for m in timed} | {("erlang", m): False for m in timed}
+    samples: dict = collections.defaultdict(list)  # (engine, bench, n) -> [fields]
+    broken: set = set()                             # (engine, bench, n) that failed
+
+    def measure(engine: str, bench: str, n: int, fn) -> bool:
+        key = (engine, bench, n)
+        if key in broken or (engine == "lunatic" and not lunatic_ok):
+            return False
+        f = s.attempt(f"{engine} {bench}, N={n:,}", fn)
+        if f is None:
+            broken.add(key)
+            return False
+        samples[key].append(f)
+        bl.log(f"processes: {engine} {bench} N={n:,}: {f}")
+        return True
+
+    def sizes_for(bench: str, n: int) -> list[int]:
+        """N, and the fallback size if lunatic failed at N."""
+        if ("lunatic", bench, n) in broken and 0 < fallback < n:
+            return [n, fallback]
+        return [n]
+
+    n_sp, n_id, n_rq = sz["spawn"], sz["idle"], sz["request"]
+    procs_, rounds = sz["yield_procs"], sz["yield_rounds"]
+
+    # Timed benchmarks: `runs` rounds; in each, lunatic then Erlang, every run a fresh OS process.
     for rep in range(runs):
-        for mode, (argvs, n) in timed.items():
-            for engine, argv in zip(("lunatic", "erlang"), argvs):
-                if failed[(engine, mode)]:
-                    continue
-                f = s.attempt(f"{engine} {mode}", lambda: run_mode(argv, mode, n, timeout=900))
-                if f is None:
-                    failed[(engine, mode)] = True
-                else:
-                    results[mode][engine].append(f)
-                    bl.log(f"processes: {engine} {mode} run {rep + 1}/{runs}: {f}")
+        for n in [n_sp, fallback] if 0 < fallback < n_sp else [n_sp]:
+            if n != n_sp and ("lunatic", "spawn", n_sp) not in broken:
+                continue
+            measure("lunatic", "spawn", n,
+                    lambda: run_mode(s.lun("procs", "spawn", n), "spawn", n, timeout))
+            measure("erlang", "spawn", n,
+                    lambda: run_mode(s.erl("spawn", n), "spawn", n, timeout))
+        measure("lunatic", "yield", procs_,
+                lambda: run_mode(s.lun("procs", "yield", procs_, rounds), "yield", procs_, timeout))
+        measure("erlang", "yield", procs_,
+                lambda: run_mode(s.erl("yield", procs_, rounds), "yield", procs_, timeout))
+        measure("lunatic", "request", n_rq,
+                lambda: run_mode(s.lun("procs", "request", n_rq), "request", n_rq, timeout))
+        measure("erlang", "request", n_rq,
+                lambda: run_mode(s.erl("request", n_rq), "request", n_rq, timeout))
+        bl.log(f"processes: round {rep + 1}/{runs} done")
 
-    # Idle memory: once per guest (memory does not vary run to run like time does).
-    idle = {}
-    if lunatic_ok:
-        idle["lunatic C (procs.c)"] = s.attempt(
-            "lunatic idle (procs.wasm)",
-            lambda: idle_lunatic(s.lun("procs", "idle"), sz["idle"], 900, out / "idle-procs.stderr"))
-        idle["lunatic WAT (waiter.wat)"] = s.attempt(
-            "lunatic idle (waiter.wasm)",
-            lambda: idle_lunatic(s.lun("waiter"), sz["idle"], 900, out / "idle-waiter.stderr"))
-
-    def erl_idle():
-        f = run_mode(s.erl("idle", sz["idle"]), "idle", sz["idle"], timeout=900)
-        f["bytes_per_process"] = (f["rss_all_kb"] - f["rss_base_kb"]) * 1024 / sz["idle"]
-        f["mem_bytes_per_process"] = (f["mem_processes_all"] - f["mem_processes_base"]) / sz["idle"]
+    # Idle memory: once per guest and size (memory does not vary run to run as time does).
+    def erl_idle(n: int) -> dict:
+        f = run_mode(s.erl("idle", n), "idle", n, timeout)
+        f["bytes_per_process"] = (f["rss_all_kb"] - f["rss_base_kb"]) * 1024 / n
+        f["mem_bytes_per_process"] = (f["mem_processes_all"] - f["mem_processes_base"]) / n
         return f
-    idle["Erlang/OTP"] = s.attempt("erlang idle", erl_idle)
-    for k, v in idle.items():
-        if v:
-            bl.log(f"processes: idle {k}: {v['bytes_per_process'] / 1024:.2f} KiB per process ({v})")
+
+    idle_guests = {"idle C": ("procs", "idle"), "idle WAT": ("waiter",)}
+    for n in [n_id, fallback] if 0 < fallback < n_id else [n_id]:
+        fell_back = n != n_id
+        for bench, guest in idle_guests.items():
+            if fell_back and ("lunatic", bench, n_id) not in broken:
+                continue
+            measure("lunatic", bench, n, lambda: idle_lunatic(s.lun(*guest), n, timeout))
+        if not fell_back or any(("lunatic", b, n_id) in broken for b in idle_guests):
+            measure("erlang", "idle", n, lambda: erl_idle(n))
 
     load_after = Path("/proc/loadavg").read_text().split()[:3]
-    bl.write_json("results.json", {"sizes": sz, "runs": runs, "quick": bl.QUICK,
-                                   "lunatic_flags": s.lflags, "workers_flag": s.has_workers,
-                                   "timed": results, "idle": idle, "errors": s.errors,
-                                   "loadavg_before": load_before, "loadavg_after": load_after})
+    bl.write_json("results.json", {
+        "sizes": sz, "runs": runs, "fallback_n": fallback, "quick": bl.QUICK,
+        "lunatic_flags": s.lflags, "workers_flag": s.has_workers,
+        "samples": [{"engine": e, "bench": b, "n": n, "runs": v} for (e, b, n), v in samples.items()],
+        "failed": [{"engine": e, "bench": b, "n": n} for (e, b, n) in sorted(broken)],
+        "errors": s.errors, "loadavg_before": load_before, "loadavg_after": load_after,
+        "max_map_count": Path("/proc/sys/vm/max_map_count").read_text().strip()})
 
     # ---- numbers ----
-    def best(mode: str, engine: str, per) -> tuple[float, float]:
-        xs = [per(f) for f in results[mode][engine]]
-        return (min(xs), bl.median(xs)) if xs else (float("nan"), float("nan"))
+    nan = float("nan")
+    unit = {"spawn": lambda f, n: f["ns"] / n / 1000,            # us per spawn
+            "yield": lambda f, n: f["ns"] / (n * rounds),         # ns per yield
+            "request": lambda f, n: f["ns"] / n / 1000,           # us per request
+            "teardown": lambda f, n: f["teardown_ns"] / n / 1000,
+            "idle": lambda f, n: f["bytes_per_process"] / 1024}  # KiB per process
 
-    n_sp, n_rq = sz["spawn"], sz["request"]
-    yields = sz["yield_procs"] * sz["yield_rounds"]
-    per = {
-        "spawn": lambda f: f["ns"] / n_sp / 1000,
-        "yield": lambda f: f["ns"] / yields,
-        "request": lambda f: f["ns"] / n_rq / 1000,
-    }
-    nums = {m: {e: best(m, e, per[m]) for e in ("lunatic", "erlang")} for m in per}
-    teardown = {e: best("spawn", e, lambda f: f["teardown_ns"] / n_sp / 1000) for e in ("lunatic", "erlang")}
+    # The teardown numbers come from the spawn runs.
+    for (e, b, n), v in list(samples.items()):
+        if b == "spawn":
+            samples[(e, "teardown", n)] = v
+    for (e, b, n) in list(broken):
+        if b == "spawn":
+            broken.add((e, "teardown", n))
 
-    def kib(key):
-        v = idle.get(key)
-        return v["bytes_per_process"] / 1024 if v else float("nan")
-    idle_c, idle_wat, idle_erl = kib("lunatic C (procs.c)"), kib("lunatic WAT (waiter.wat)"), kib("Erlang/OTP")
-    erl_mem = (idle["Erlang/OTP"]["mem_bytes_per_process"] / 1024 if idle.get("Erlang/OTP")
-               else float("nan"))
+    def stat(engine: str, bench: str, n: int) -> tuple[float, float]:
+        xs = [unit[bench.split()[0]](f, n) for f in samples.get((engine, bench, n), [])]
+        return (min(xs), bl.median(xs)) if xs else (nan, nan)
+
+    def best(engine: str, bench: str, n: int) -> float:
+        return stat(engine, bench, n)[0]
 
     def ratio(a: float, b: float) -> str:
         return "n/a" if a != a or b != b or b == 0 else f"{a / b:.2f}x"
 
+    def lun_cell(bench: str, n: int, digits: int = 2) -> str:
+        if ("lunatic", bench, n) in broken or not lunatic_ok:
+            return "FAILED"
+        return bl.fmt(best("lunatic", bench, n), digits)
+
     fmt_n = lambda n: f"{n:,}"  # noqa: E731
     best_of = f"best of {runs}" if runs > 1 else "one run"
-    sp_l, sp_e = nums["spawn"]["lunatic"][0], nums["spawn"]["erlang"][0]
-    y_l, y_e = nums["yield"]["lunatic"][0], nums["yield"]["erlang"][0]
-    r_l, r_e = nums["request"]["lunatic"][0], nums["request"]["erlang"][0]
+
+    # What the budget is measured on: N, or the fallback size when lunatic failed at N (then the
+    # verdict is a MISS and the measured cell says so).
+    def headline(bench: str, n: int, erl_bench: str, what_unit: str, budget: float,
+                 digits: int = 2) -> tuple[str, str, float, float, str]:
+        ns = sizes_for(bench, n)
+        m = ns[-1]
+        lv, ev = best("lunatic", bench, m), best("erlang", erl_bench, m)
+        if not lunatic_ok:
+            return "FAILED", "MISS", lv, ev, "n/a"
+        if ("lunatic", bench, n) in broken:
+            cell = f"FAILED at N={n:,}" + (f" ({bl.fmt(lv, digits)} {what_unit} at N={m:,})"
+                                           if m != n and lv == lv else "")
+            return cell, "MISS", lv, ev, ratio(lv, ev)
+        return f"{bl.fmt(lv, digits)} {what_unit}", bl.verdict(lv, budget), lv, ev, ratio(lv, ev)
+
+    sp_cell, sp_v, _, _, sp_r = headline("spawn", n_sp, "spawn", "us", BUDGET_SPAWN_US)
+    ic_cell, ic_v, _, _, ic_r = headline("idle C", n_id, "idle", "KiB", BUDGET_IDLE_KIB)
+    iw_cell, _, _, _, iw_r = headline("idle WAT", n_id, "idle", "KiB", nan)
+    y_cell, y_v, _, _, y_r = headline("yield", procs_, "yield", "ns", BUDGET_YIELD_NS, 1)
+    r_cell, r_v, _, _, r_r = headline("request", n_rq, "request", "us", BUDGET_REQUEST_US)
+    erl_sp, erl_idle_kib = best("erlang", "spawn", n_sp), best("erlang", "idle", n_id)
+
     budgets = [
         [f"spawn: {fmt_n(n_sp)} processes that block in receive, wall of the spawn loop / N "
-         f"({best_of}; lunatic / Erlang {ratio(sp_l, sp_e)})",
-         f"{bl.fmt(sp_l)} us", f"<= {BUDGET_SPAWN_US:g} us",
-         f"Erlang/OTP {bl.fmt(sp_e)} us this run (design notes: about {ANCHOR_SPAWN_US} us)",
-         bl.verdict(sp_l, BUDGET_SPAWN_US)],
-        [f"idle: resident memory per idle process, C guest, {fmt_n(sz['idle'])} alive "
-         f"(VmRSS delta / N; lunatic / Erlang {ratio(idle_c, idle_erl)})",
-         f"{bl.fmt(idle_c)} KiB", f"<= {BUDGET_IDLE_KIB:g} KiB",
-         f"Erlang/OTP {bl.fmt(idle_erl)} KiB (beam.smp VmRSS)", bl.verdict(idle_c, BUDGET_IDLE_KIB)],
+         f"({best_of}; lunatic / Erlang {sp_r})", sp_cell, f"<= {BUDGET_SPAWN_US:g} us",
+         f"Erlang/OTP {bl.fmt(erl_sp)} us this run (design notes: about {ANCHOR_SPAWN_US} us)", sp_v],
+        [f"idle: resident memory per idle process, C guest, {fmt_n(n_id)} alive "
+         f"(VmRSS delta / N; lunatic / Erlang {ic_r})", ic_cell, f"<= {BUDGET_IDLE_KIB:g} KiB",
+         f"Erlang/OTP {bl.fmt(erl_idle_kib)} KiB (beam.smp VmRSS)", ic_v],
         [f"idle: resident memory per idle process, minimal WAT guest (1 page, no data), "
-         f"{fmt_n(sz['idle'])} alive", f"{bl.fmt(idle_wat)} KiB", "-",
-         f"Erlang/OTP {bl.fmt(idle_erl)} KiB", "INFO"],
-        [f"yield: {fmt_n(sz['yield_procs'])} processes x {fmt_n(sz['yield_rounds'])} sched_yield, "
-         f"wall / (P*K) ({best_of}; lunatic / Erlang {ratio(y_l, y_e)})",
-         f"{bl.fmt(y_l, 1)} ns", f"<= {BUDGET_YIELD_NS:g} ns",
-         f"Erlang/OTP erlang:yield() {bl.fmt(y_e, 1)} ns", bl.verdict(y_l, BUDGET_YIELD_NS)],
+         f"{fmt_n(n_id)} alive (lunatic / Erlang {iw_r})", iw_cell, "-",
+         f"Erlang/OTP {bl.fmt(erl_idle_kib)} KiB", "INFO"],
+        [f"yield: {fmt_n(procs_)} processes x {fmt_n(rounds)} sched_yield, wall / (P*K) "
+         f"({best_of}; lunatic / Erlang {y_r})", y_cell, f"<= {BUDGET_YIELD_NS:g} ns",
+         f"Erlang/OTP erlang:yield() {bl.fmt(best('erlang', 'yield', procs_), 1)} ns", y_v],
         [f"request: instance per request, {fmt_n(n_rq)} sequential spawn + add + reply "
-         f"({best_of}; lunatic / Erlang {ratio(r_l, r_e)})",
-         f"{bl.fmt(r_l)} us", f"<= {BUDGET_REQUEST_US:g} us",
-         f"Erlang/OTP spawn + reply {bl.fmt(r_e)} us", bl.verdict(r_l, BUDGET_REQUEST_US)],
+         f"({best_of}; lunatic / Erlang {r_r})", r_cell, f"<= {BUDGET_REQUEST_US:g} us",
+         f"Erlang/OTP spawn + reply {bl.fmt(best('erlang', 'request', n_rq))} us", r_v],
     ]
     bl.write_budgets(budgets)
 
-    rows = [
-        ["spawn, us per spawn", bl.fmt(sp_l), bl.fmt(sp_e), ratio(sp_l, sp_e),
-         f"<= {BUDGET_SPAWN_US:g}", bl.verdict(sp_l, BUDGET_SPAWN_US)],
-        ["idle, KiB per process (C guest)", bl.fmt(idle_c), bl.fmt(idle_erl), ratio(idle_c, idle_erl),
-         f"<= {BUDGET_IDLE_KIB:g}", bl.verdict(idle_c, BUDGET_IDLE_KIB)],
-        ["idle, KiB per process (WAT guest)", bl.fmt(idle_wat), bl.fmt(idle_erl),
-         ratio(idle_wat, idle_erl), "-", "INFO"],
-        ["yield, ns per yield", bl.fmt(y_l, 1), bl.fmt(y_e, 1), ratio(y_l, y_e),
-         f"<= {BUDGET_YIELD_NS:g}", bl.verdict(y_l, BUDGET_YIELD_NS)],
-        ["request, us per request", bl.fmt(r_l), bl.fmt(r_e), ratio(r_l, r_e),
-         f"<= {BUDGET_REQUEST_US:g}", bl.verdict(r_l, BUDGET_REQUEST_US)],
-    ]
-    detail = [
-        ["spawn (us per spawn)", fmt_n(n_sp), bl.fmt(nums["spawn"]["lunatic"][0]),
-         bl.fmt(nums["spawn"]["lunatic"][1]), bl.fmt(nums["spawn"]["erlang"][0]),
-         bl.fmt(nums["spawn"]["erlang"][1])],
-        ["spawn teardown: stop message + reply (us per process)", fmt_n(n_sp),
-         bl.fmt(teardown["lunatic"][0]), bl.fmt(teardown["lunatic"][1]),
-         bl.fmt(teardown["erlang"][0]), bl.fmt(teardown["erlang"][1])],
-        [f"yield (ns per yield), {fmt_n(sz['yield_procs'])} x {fmt_n(sz['yield_rounds'])}",
-         fmt_n(yields), bl.fmt(nums["yield"]["lunatic"][0], 1), bl.fmt(nums["yield"]["lunatic"][1], 1),
-         bl.fmt(nums["yield"]["erlang"][0], 1), bl.fmt(nums["yield"]["erlang"][1], 1)],
-        ["request (us per request)", fmt_n(n_rq), bl.fmt(nums["request"]["lunatic"][0]),
-         bl.fmt(nums["request"]["lunatic"][1]), bl.fmt(nums["request"]["erlang"][0]),
-         bl.fmt(nums["request"]["erlang"][1])],
-    ]
+    # The side-by-side table: one row per benchmark and size.
+    rows = []
+
+    def side_row(label: str, bench: str, n: int, erl_bench: str, budget: str, verdict: str,
+                 digits: int = 2):
+        lv = best("lunatic", bench, n)
+        ev = best("erlang", erl_bench, n)
+        rows.append([label, fmt_n(n), lun_cell(bench, n, digits),
+                     bl.fmt(ev, digits) if ("erlang", erl_bench, n) not in broken else "FAILED",
+                     ratio(lv, ev), budget, verdict])
+
+    for n in sizes_for("spawn", n_sp):
+        side_row("spawn, us per spawn", "spawn", n, "spawn", f"<= {BUDGET_SPAWN_US:g}",
+                 sp_v if n == n_sp else "-")
+        side_row("spawn teardown (stop + reply), us per process", "teardown", n, "teardown", "-",
+                 "INFO")
+    for bench, label, budget, v in (("idle C", "idle, KiB per process, C guest",
+                                     f"<= {BUDGET_IDLE_KIB:g}", ic_v),
+                                    ("idle WAT", "idle, KiB per process, WAT guest", "-", "INFO")):
+        for n in sizes_for(bench, n_id):
+            side_row(label, bench, n, "idle", budget, v if n == n_id else "-")
+    side_row(f"yield, ns per yield ({fmt_n(procs_)} x {fmt_n(rounds)})", "yield", procs_, "yield",
+             f"<= {BUDGET_YIELD_NS:g}", y_v, 1)
+    side_row("request, us per request", "request", n_rq, "request", f"<= {BUDGET_REQUEST_US:g}", r_v)
+
+    detail = []
+    for (e, b, n), v in sorted(samples.items()):
+        if b in ("spawn", "teardown", "yield", "request"):
+            lo, med = stat(e, b, n)
+            detail.append([f"{e} {b}", fmt_n(n), str(len(v)), bl.fmt(lo, 2), bl.fmt(med, 2),
+                           {"spawn": "us per spawn", "teardown": "us per process",
+                            "yield": "ns per yield", "request": "us per request"}[b]])
+
     idle_rows = []
-    for k, v in idle.items():
-        if not v:
-            idle_rows.append([k, "FAILED", "", "", "", ""])
-            continue
-        idle_rows.append([k, fmt_n(v["n"]), f"{v['rss_base_kb'] / 1024:.1f}",
-                          f"{v['rss_all_kb'] / 1024:.1f}", f"{v['bytes_per_process'] / 1024:.2f}",
-                          f"{v['hwm_kb'] / 1024:.1f}" if "hwm_kb" in v else "-"])
+    for (e, b, n), v in sorted(samples.items()):
+        if b.startswith("idle"):
+            f = v[0]
+            label = {"idle C": "lunatic, C guest (procs.c)", "idle WAT": "lunatic, WAT guest (waiter.wat)",
+                     "idle": "Erlang/OTP (beam.smp)"}[b if e == "lunatic" else "idle"]
+            idle_rows.append([label, fmt_n(n), f"{f['rss_base_kb'] / 1024:.1f}",
+                              f"{f['rss_all_kb'] / 1024:.1f}", f"{f['bytes_per_process'] / 1024:.2f}",
+                              f"{f['hwm_kb'] / 1024:.1f}" if "hwm_kb" in f else "-"])
+    erl_mem = [f"{v[0]['mem_bytes_per_process'] / 1024:.2f} KiB at N={n:,}"
+               for (e, b, n), v in sorted(samples.items()) if e == "erlang" and b == "idle"]
 
     mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
     workers = (f"`--workers {s.workers}` for lunatic, `+S {s.workers}:{s.workers}` for Erlang"
                if s.has_workers else
                f"lunatic's own worker count (this binary has no `--workers`), Erlang's default "
                f"schedulers ({os.cpu_count()} cores)")
-    if s.lflags:
-        workers += f"; `lunatic run {shlex.join(s.lflags)}`"
+    workers += (f"; extra flags `lunatic run {shlex.join(s.extra_flags)}`" if s.extra_flags
+                else "; lunatic's default memory mode")
+    max_maps = Path("/proc/sys/vm/max_map_count").read_text().strip()
     md = [
         "## Processes: spawn, idle memory, yield, instance per request (vs Erlang/OTP)",
         "",
         f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; lunatic and Erlang/OTP "
         f"interleaved in the same run; workers: {workers}; load average before "
-        f"{' '.join(load_before)}, after {' '.join(load_after)}; "
+        f"{' '.join(load_before)}, after {' '.join(load_after)}; vm.max_map_count {max_maps}; "
         f"{time.monotonic() - t_start:.0f} s._",
         "",
-        "Lower is better; the ratio is lunatic / Erlang. The budget is on the lunatic number.",
+        "Lower is better; the ratio is lunatic / Erlang at the same N. The budget is on the lunatic "
+        f"number at the full N; when lunatic fails there, it is measured again at N={fallback:,} "
+        "so that the cost per process still shows (and the budget line is a MISS).",
         "",
-        bl.md_table(["benchmark", "lunatic", "Erlang/OTP", "lunatic / Erlang", "budget", "verdict"],
-                    rows, align="lrrrrl"),
+        bl.md_table(["benchmark", "N", "lunatic", "Erlang/OTP", "lunatic / Erlang", "budget", "verdict"],
+                    rows, align="lrrrrrl"),
         "",
-        f"Times ({best_of} per engine; each run is a fresh `lunatic run` or `erl`):",
+        f"Every timed sample ({best_of} per engine and size; each run is a fresh `lunatic run` or `erl`):",
         "",
-        bl.md_table(["benchmark", "N", "lunatic best", "lunatic median", "Erlang best",
-                     "Erlang median"], detail),
+        bl.md_table(["engine and benchmark", "N", "runs", "best", "median", "unit"], detail,
+                    align="lrrrrl"),
         "",
-        "Idle memory, VmRSS of the lunatic process (read by this script from "
-        "`/proc/<pid>/status`) and of the beam.smp process (read by the VM from the same file), "
-        "MiB; per process = (all alive - baseline) / N:",
+        "Idle memory: VmRSS of the lunatic process (read by this script from `/proc/<pid>/status`) "
+        "and of the beam.smp process (read by the VM from the same file), MiB; per process = "
+        "(all alive - baseline) / N:",
         "",
-        bl.md_table(["guest", "N", "baseline MiB", "all alive MiB", "KiB per process", "peak (VmHWM) MiB"],
-                    idle_rows),
+        bl.md_table(["guest", "N", "baseline MiB", "all alive MiB", "KiB per process",
+                     "peak (VmHWM) MiB"], idle_rows),
         "",
     ]
-    if idle.get("Erlang/OTP"):
-        md += [f"Erlang's own count, `erlang:memory(processes)` delta / N: {erl_mem:.2f} KiB per "
-               "process (the beam.smp VmRSS delta above is the anchor).", ""]
+    if erl_mem:
+        md += ["Erlang's own count, `erlang:memory(processes)` delta / N: " + ", ".join(erl_mem)
+               + " (the beam.smp VmRSS delta above is the anchor).", ""]
     md += [
         bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
         "",
         "How each is measured (guests: `bench/processes/procs.c`, `waiter.wat`; anchor: "
         "`procs.erl`):",
         "",
-        f"- **spawn**: the parent spawns N `waiter` processes (`lunatic::process::spawn`, no link, "
+        "- **spawn**: the parent spawns N `waiter` processes (`lunatic::process::spawn`, no link, "
         "the same module and config; one i64 and one i32 parameter) that block in `receive`; the "
         "number is the wall time of the spawn loop / N. Then the parent sends each a message and "
         "counts the N replies (teardown row). Erlang: `spawn(fun() -> receive _ -> Parent ! done "
@@ -498,6 +616,8 @@ def main() -> int:
         "- **request**: N times in sequence, spawn `adder(parent, a, b)`, which sends a + b back as "
         "an 8-byte message and returns; the parent checks every sum and the total. Erlang: "
         "`spawn(fun() -> Parent ! {sum, self(), A + B} end)` and a receive.",
+        "- A line `lunatic: process N failed` (or `was killed`) on stderr stops a run at once and "
+        "fails it: none of these processes should trap.",
     ]
     if not lunatic_ok:
         md += ["", "**lunatic could not run the guests** (see the failures below); the Erlang "
