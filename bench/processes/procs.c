@@ -8,7 +8,7 @@
  *                           each has reported that it runs, prints "ready N", reads a line, stops
  *                           them all, counts the N replies and prints "done N" (as waiter.wat)
  *   procs.wasm yield P K    P processes each call sched_yield K times; timed from the first "go"
- *                           message to the last "done" reply
+ *                           message (once all P run) to the last "done" reply
  *   procs.wasm request N    N times in sequence: spawn a process that adds its two i64 parameters
  *                           and sends the sum back, wait for it and check it
  *
@@ -46,8 +46,9 @@ EXPORT(waiter) void waiter(int64_t parent, int32_t notify) {
   send_tag((uint64_t)parent, TAG_DONE);
 }
 
-/* Waits for "go", yields `rounds` times, replies "done". */
+/* Reports that it runs, waits for "go", yields `rounds` times, replies "done". */
 EXPORT(yielder) void yielder(int64_t parent, int64_t rounds) {
+  send_tag((uint64_t)parent, TAG_STARTED);
   lunatic_message_receive(0, 0, LUNATIC_NO_TIMEOUT);
   for (int64_t i = 0; i < rounds; i++) sched_yield();
   send_tag((uint64_t)parent, TAG_DONE);
@@ -94,9 +95,13 @@ static uint64_t spawn(const char* func, const Params* p) {
   uint32_t rc = lunatic_spawn(0, -1, -1, LUNATIC_PTR(func), (uint32_t)strlen(func), LUNATIC_PTR(p->bytes), p->len,
                               LUNATIC_PTR(&id));
   if (rc != 0) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "spawn of %s failed (error id %llu)", func, (unsigned long long)id);
-    fail(msg);
+    uint32_t len = lunatic_error_string_size(id);
+    char* text = malloc(len + 1u);
+    if (!text) fail("spawn failed (no memory for the error text)");
+    lunatic_error_to_string(id, LUNATIC_PTR(text));
+    text[len] = 0;
+    fprintf(stderr, "procs: spawn of %s failed: %s\n", func, text);
+    exit(1);
   }
   return id;
 }
@@ -184,6 +189,8 @@ static int bench_yield(uint64_t procs, uint64_t rounds) {
   param(&p, LUNATIC_PARAM_I64, (int64_t)lunatic_process_id());
   param(&p, LUNATIC_PARAM_I64, (int64_t)rounds);
   for (uint64_t i = 0; i < procs; i++) pids[i] = spawn("yielder", &p);
+  /* The clock starts once every yielder runs: process start-up is the spawn benchmark's. */
+  collect(TAG_STARTED, procs, "yield: unexpected message while waiting for the yielders to start");
   uint64_t t0 = now_ns();
   for (uint64_t i = 0; i < procs; i++) send_tag(pids[i], TAG_GO);
   collect(TAG_DONE, procs, "yield: unexpected message");

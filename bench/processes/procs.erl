@@ -91,8 +91,9 @@ yield_loop(K) -> erlang:yield(), yield_loop(K - 1).
 
 yield_bench(P, K) ->
     Parent = self(),
-    F = fun() -> receive go -> ok end, yield_loop(K), Parent ! done end,
+    F = fun() -> Parent ! started, receive go -> ok end, yield_loop(K), Parent ! done end,
     Pids = spawn_n(P, F, []),
+    collect(started, P),
     T0 = now_ns(),
     lists:foreach(fun(Pid) -> Pid ! go end, Pids),
     collect(done, P),

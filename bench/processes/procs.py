@@ -27,6 +27,7 @@ import collections
 import os
 import queue
 import re
+import resource
 import shlex
 import subprocess
 import sys
@@ -133,6 +134,9 @@ class Child:
     def __init__(self, argv: list[str], stdin: bool = False):
         self.argv = argv
         self.t0 = time.monotonic()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu0 = ru.ru_utime + ru.ru_stime
+        self.cpu_s = float("nan")
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   errors="replace")
@@ -213,6 +217,10 @@ class Child:
             raise self._broken("timed out waiting for the exit") from None
         for t in self.threads:
             t.join(timeout=5)
+        # CPU time (user + system) of the whole OS process, start-up included: on a busy machine
+        # the wall times above grow, this much less.
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu_s = ru.ru_utime + ru.ru_stime - self.cpu0
         if self.fail_line:
             raise self._broken("")
         return bl.Result(self.argv, rc, "\n".join(self.out) + "\n", "\n".join(self.err_tail),
@@ -225,10 +233,12 @@ class Child:
 
 
 def run_mode(argv: list[str], mode: str, n: int, timeout: float) -> dict:
-    res = Child(argv).finish(time.monotonic() + timeout)
+    c = Child(argv)
+    res = c.finish(time.monotonic() + timeout)
     fields = parse(res, mode)
     check_counts(fields, mode, n, argv)
     fields["wall_s"] = round(res.wall_s, 3)
+    fields["cpu_s"] = round(c.cpu_s, 3)
     return fields
 
 
@@ -538,6 +548,8 @@ def main() -> int:
         if b in ("spawn", "teardown", "yield", "request"):
             lo, med = stat(e, b, n)
             detail.append([f"{e} {b}", fmt_n(n), str(len(v)), bl.fmt(lo, 2), bl.fmt(med, 2),
+                           bl.fmt(bl.median([f["wall_s"] for f in v]), 1),
+                           bl.fmt(bl.median([f["cpu_s"] for f in v]), 1),
                            {"spawn": "us per spawn", "teardown": "us per process",
                             "yield": "ns per yield", "request": "us per request"}[b]])
 
@@ -578,8 +590,12 @@ def main() -> int:
         "",
         f"Every timed sample ({best_of} per engine and size; each run is a fresh `lunatic run` or `erl`):",
         "",
-        bl.md_table(["engine and benchmark", "N", "runs", "best", "median", "unit"], detail,
-                    align="lrrrrl"),
+        bl.md_table(["engine and benchmark", "N", "runs", "best", "median", "whole run: wall s",
+                     "CPU s", "unit"], detail, align="lrrrrrrl"),
+        "",
+        "The last two columns are medians for the whole OS process (start-up, teardown and the "
+        "other phases included): CPU time (user + system) grows much less than wall time when "
+        "other work competes for the cores.",
         "",
         "Idle memory: VmRSS of the lunatic process (read by this script from `/proc/<pid>/status`) "
         "and of the beam.smp process (read by the VM from the same file), MiB; per process = "
@@ -610,9 +626,9 @@ def main() -> int:
         "guests, a list cell per process in Erlang). The C guest is "
         "`clang --target=wasm32-wasi -O2 -Wl,--stack-first` (2 pages of memory declared, 64 KiB "
         "stack first, wasi-libc data); the WAT guest declares one page and has no data segment.",
-        "- **yield**: P processes wait for a \"go\" message, call `sched_yield` (WASI) K times "
-        "and reply; the time runs from the first \"go\" to the last reply. Erlang: "
-        "`erlang:yield()`.",
+        "- **yield**: P processes report that they run, wait for a \"go\" message, call "
+        "`sched_yield` (WASI) K times and reply; the time runs from the first \"go\" (sent once "
+        "all P run) to the last reply. Erlang: `erlang:yield()`.",
         "- **request**: N times in sequence, spawn `adder(parent, a, b)`, which sends a + b back as "
         "an 8-byte message and returns; the parent checks every sum and the total. Erlang: "
         "`spawn(fun() -> Parent ! {sum, self(), A + B} end)` and a receive.",
