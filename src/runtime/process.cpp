@@ -22,6 +22,15 @@ struct PreparedStack {
   void deallocate(boost::context::stack_context&) noexcept {}  // the process returns it
 };
 
+// Keeps suspended fibers of processes that never finished (the runtime stopped with its main
+// process) reachable and never destroyed: their stacks hold guest frames that must not unwind.
+void abandon(boost::context::fiber fiber) {
+  static std::mutex mutex;
+  static auto* abandoned = new std::vector<boost::context::fiber>();
+  std::lock_guard guard(mutex);
+  abandoned->push_back(std::move(fiber));
+}
+
 }  // namespace
 
 Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
@@ -32,6 +41,7 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
   execution_.guard_size = StackPool::kGuardSize;
   fiber_ = boost::context::fiber(
       std::allocator_arg, PreparedStack{stack_}, [this](boost::context::fiber&& scheduler_side) {
+        fiber_asan_.finish_switch();
         scheduler_fiber_ = std::move(scheduler_side);
         body_(*this);
         body_ = nullptr;  // free what the body captured while still on this stack's owner
@@ -39,6 +49,7 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
           std::lock_guard guard(mutex_);
           state_ = State::kFinished;
         }
+        fiber_asan_.start_switch(fiber_asan_.other_bottom, fiber_asan_.other_size, /*dying=*/true);
         return std::move(scheduler_fiber_);
       });
 }
@@ -47,7 +58,7 @@ Process::~Process() {
   if (state_ != State::kFinished) {
     // Destroying a suspended fiber would unwind it through generated code, which must never
     // happen; at shutdown its memory and stack are simply left to the OS.
-    new boost::context::fiber(std::move(fiber_));
+    abandon(std::move(fiber_));
     return;
   }
   scheduler_.stacks().release(stack_);
@@ -60,7 +71,9 @@ bool Process::run_slice() {
   }
   slice_start_ = Clock::now();
   engine::set_current_execution(&execution_);
+  worker_asan_.start_switch(reinterpret_cast<const void*>(stack_.low), stack_.high - stack_.low);
   fiber_ = std::move(fiber_).resume();
+  worker_asan_.finish_switch();
   engine::set_current_execution(nullptr);
 
   std::unique_lock lock(mutex_);
@@ -100,7 +113,9 @@ void Process::finish() {
 
 void Process::switch_to_scheduler(Suspend how) {
   suspend_ = how;
+  fiber_asan_.start_switch(fiber_asan_.other_bottom, fiber_asan_.other_size);
   scheduler_fiber_ = std::move(scheduler_fiber_).resume();
+  fiber_asan_.finish_switch();
   // Back on this fiber, possibly on another worker thread; run_slice set our execution state.
 }
 

@@ -16,6 +16,7 @@
 
 #include "engine/execution.hpp"
 #include "runtime/blocking.hpp"
+#include "runtime/fiber_sanitizer.hpp"
 #include "runtime/mailbox.hpp"
 #include "runtime/stack_pool.hpp"
 
@@ -118,6 +119,8 @@ class Process final : public Blocking {
   boost::context::fiber fiber_;
   boost::context::fiber scheduler_fiber_;
   Clock::time_point slice_start_{};
+  FiberSanitizer worker_asan_;  // used on the worker's side of a switch
+  FiberSanitizer fiber_asan_;   // used on the fiber's side
 };
 
 }  // namespace lunatic::runtime

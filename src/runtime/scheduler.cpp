@@ -106,14 +106,20 @@ Process* Scheduler::take_work(unsigned index) {
 }
 
 bool Scheduler::service_events(int timeout_ms) {
+  std::vector<std::uint64_t> ready;
+  if (reactor_.watched() > 0) ready = reactor_.wait(timeout_ms);
+  return dispatch_events(ready);
+}
+
+bool Scheduler::dispatch_events(const std::vector<std::uint64_t>& ready) {
   bool fired = false;
-  if (timeout_ms != 0 || reactor_.watched() > 0) {
-    for (std::uint64_t id : reactor_.wait(timeout_ms)) {
-      if (auto process = table_.find(id)) {
-        process->wake_any();
-        fired = true;
-      }
+  for (std::uint64_t id : ready) {
+    if (auto process = table_.find(id)) {
+      process->wake_any();
+      fired = true;
     }
+  }
+  if (!ready.empty() || reactor_.watched() > 0) {
     last_io_poll_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
   }
   const auto now = Clock::now();
@@ -170,8 +176,12 @@ void Scheduler::worker_loop(unsigned index) {
       stop();
       break;
     }
-    if (runnable_.load() == 0) service_events(timeout);
+    // Sleep until a descriptor, a timer or new work; stop counting as idle before dispatching,
+    // so no other worker mistakes a wake-up in progress for a deadlock.
+    std::vector<std::uint64_t> ready;
+    if (runnable_.load() == 0) ready = reactor_.wait(timeout);
     idle_.fetch_sub(1);
+    dispatch_events(ready);
   }
   tls_worker = -1;
   reactor_.notify();  // let the other workers see stopping_ or an empty table

@@ -70,8 +70,10 @@ class Scheduler {
 
   void worker_loop(unsigned index);
   Process* take_work(unsigned index);
-  // Fires due timers and, when `poll` is set, ready descriptors. Returns true if any fired.
+  // Polls ready descriptors (waiting up to timeout_ms), then fires them and due timers.
+  // Returns true if any process was woken.
   bool service_events(int timeout_ms);
+  bool dispatch_events(const std::vector<std::uint64_t>& ready);
   int idle_timeout_ms();
 
   std::vector<std::unique_ptr<Worker>> workers_;

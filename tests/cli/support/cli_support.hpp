@@ -1,0 +1,120 @@
+// What every CLI test shares: running a command with a timeout and capturing its output, paths
+// of the built binary and guests, small text and file helpers, assertions on exit codes, traps
+// and refusals, and the fixture that gives each test its own temporary directory, HOME and
+// artifact cache.
+//
+// LUNATIC_BIN, GUESTS_DIR and COMPUTE_NATIVE are defined by tests/cli/CMakeLists.txt.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace cli_test {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------------------------
+// Running a command
+// ---------------------------------------------------------------------------------------------
+
+struct RunOptions {
+  std::string stdin_data;  // written to the child's stdin, which is then closed
+  // Environment changes on top of this process's environment: a value sets, nullopt unsets.
+  std::map<std::string, std::optional<std::string>> env;
+  std::string cwd;  // empty: inherit
+  std::chrono::seconds timeout{120};
+};
+
+struct RunResult {
+  int exit_code = -1;  // when the child exited normally
+  int signal = 0;      // when a signal killed it
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+  double seconds = 0;
+  std::string command;
+};
+
+// The command, how it ended, and (the start of) its stdout and stderr, for failure messages.
+std::string describe(const RunResult& r);
+
+// Runs argv[0] (an absolute path) with the given arguments, feeding stdin and capturing stdout
+// and stderr separately. The child gets its own process group, which is killed as a whole if it
+// outlives the timeout. Safe to call from several threads at once.
+RunResult run_command(const std::vector<std::string>& argv, const RunOptions& opt = {});
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+// The path of the built guest tests/guests/<name>.{c,wat} as a .wasm file.
+std::string guest(std::string_view name);
+
+bool contains(std::string_view haystack, std::string_view needle);
+std::string lower(std::string s);
+std::vector<std::string> lines_of(std::string_view text);
+std::optional<std::string> line_containing(std::string_view text, std::string_view needle);
+std::string read_file(const fs::path& p);
+void write_file(const fs::path& p, std::string_view data);
+
+// The guest's `key: value` lines as a map (a repeated key keeps its last value).
+std::map<std::string, std::string> key_values(std::string_view text);
+
+// All artifacts in a cache directory tree.
+std::vector<fs::path> artifacts_under(const fs::path& root);
+
+// The JSON of the one `lunatic-timings: {...}` line on stderr.
+nlohmann::json timings_of(const RunResult& r);
+// Its "cache" field: "miss", "hit" or "file".
+std::string cache_state(const RunResult& r);
+
+// ---------------------------------------------------------------------------------------------
+// Assertions
+// ---------------------------------------------------------------------------------------------
+
+#define EXPECT_EXIT_CODE(r, code)                                                \
+  do {                                                                           \
+    const ::cli_test::RunResult& r_ = (r);                                       \
+    EXPECT_FALSE(r_.timed_out) << ::cli_test::describe(r_);                      \
+    EXPECT_EQ(r_.signal, 0) << "killed by a signal" << ::cli_test::describe(r_); \
+    EXPECT_EQ(r_.exit_code, (code)) << ::cli_test::describe(r_);                 \
+  } while (0)
+
+// A trap: exit code 134 (not a signal), and a stderr line with "trap:" and the kind.
+void expect_trap(const RunResult& r, std::string_view kind);
+
+// A refusal: exit code 1, no crash, and stderr starting with "lunatic: error:".
+void expect_refusal(const RunResult& r);
+
+// The same, for refusals that may come after a (cold) compile has printed progress: some line
+// of stderr starts with "lunatic: error:".
+void expect_refusal_after_compile(const RunResult& r);
+
+// ---------------------------------------------------------------------------------------------
+// Fixture: a private temporary directory, HOME and artifact cache per test
+// ---------------------------------------------------------------------------------------------
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Runs `lunatic args...` with this test's HOME and XDG_CACHE_HOME, plus two host variables
+  // that a guest must never see.
+  RunResult lunatic(std::vector<std::string> args, RunOptions opt = {});
+
+  fs::path dir_;
+  fs::path cache_;
+  fs::path home_;
+};
+
+}  // namespace cli_test
