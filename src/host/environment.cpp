@@ -2,7 +2,6 @@
 
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -81,13 +80,6 @@ std::string_view parameter_types(std::string_view signature) {
   return signature.substr(1, close == std::string_view::npos ? 0 : close - 1);
 }
 
-std::string_view result_types(std::string_view signature) {
-  const std::size_t arrow = signature.find("-> (");
-  if (arrow == std::string_view::npos) return {};
-  std::string_view rest = signature.substr(arrow + 4);
-  return rest.substr(0, rest.find(')'));
-}
-
 }  // namespace
 
 void Environment::run_process(SpawnRequest& request, runtime::Process& process) {
@@ -135,15 +127,10 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
           outcome.message = fmt::format("function '{}' has type {}, but was spawned with ({})",
                                         request.function, entry->signature, request.param_types);
         } else {
+          // Results are discarded; Instance::call refuses a function with more than fit here.
           std::uint64_t results[16] = {};
-          const std::size_t result_count =
-              result_types(entry->signature).empty()
-                  ? 0
-                  : 1 + std::count(result_types(entry->signature).begin(),
-                                   result_types(entry->signature).end(), ' ');
           const auto start = std::chrono::steady_clock::now();
-          outcome = (*instance)->call(*entry, request.params,
-                                      std::span<std::uint64_t>(results, std::min<std::size_t>(result_count, 16)));
+          outcome = (*instance)->call(*entry, request.params, results);
           exit.run_ms = ms_since(start);
         }
       }

@@ -1,5 +1,7 @@
 #include "host/guest_abi.hpp"
 
+#include <fmt/core.h>
+
 #include "host/environment.hpp"
 
 namespace lunatic::host {
@@ -44,6 +46,12 @@ std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t le
   std::string text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   if (!valid_utf8(text)) fail(std::string(where) + ": string is not valid UTF-8");
   return text;
+}
+
+ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where) {
+  ProcessConfig* config = context.configs.get(id);
+  if (config == nullptr) fail(fmt::format("{}: config id {} does not exist", where, id));
+  return *config;
 }
 
 Environment& environment_of(HostContext& context) {

@@ -24,6 +24,9 @@ inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t val
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
 
+// The caller's config resource `id`. Traps: unknown id ("<where>: config id N does not exist").
+ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where);
+
 // The process state a lunatic::* function needs; traps when called outside a runtime process.
 Environment& environment_of(HostContext& context);
 

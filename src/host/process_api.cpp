@@ -17,10 +17,8 @@ namespace {
 
 constexpr std::uint32_t kParamRecordSize = 17;
 
-ProcessConfig& config_of(HostContext& context, std::uint64_t id, const char* where) {
-  ProcessConfig* config = context.configs.get(id);
-  if (config == nullptr) fail(fmt::format("lunatic::process::{}: config id {} does not exist", where, id));
-  return *config;
+ProcessConfig& process_config_of(HostContext& context, std::uint64_t id, const char* function) {
+  return config_of(context, id, fmt::format("lunatic::process::{}", function));
 }
 
 // compile_module(data: i32, len: i32, id_ptr: i32) -> i32
@@ -61,34 +59,34 @@ void drop_config(HostContext& context, std::uint64_t id) {
 }
 
 void config_set_max_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
-  config_of(context, id, "config_set_max_memory").max_memory = bytes;
+  process_config_of(context, id, "config_set_max_memory").max_memory = bytes;
 }
 std::uint64_t config_get_max_memory(HostContext& context, std::uint64_t id) {
-  return config_of(context, id, "config_get_max_memory").max_memory;
+  return process_config_of(context, id, "config_get_max_memory").max_memory;
 }
 void config_set_max_fuel(HostContext& context, std::uint64_t id, std::uint64_t fuel) {
-  config_of(context, id, "config_set_max_fuel").max_fuel = fuel;
+  process_config_of(context, id, "config_set_max_fuel").max_fuel = fuel;
 }
 std::uint64_t config_get_max_fuel(HostContext& context, std::uint64_t id) {
-  return config_of(context, id, "config_get_max_fuel").max_fuel;
+  return process_config_of(context, id, "config_get_max_fuel").max_fuel;
 }
 std::uint32_t config_can_compile_modules(HostContext& context, std::uint64_t id) {
-  return config_of(context, id, "config_can_compile_modules").can_compile_modules;
+  return process_config_of(context, id, "config_can_compile_modules").can_compile_modules;
 }
 void config_set_can_compile_modules(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  config_of(context, id, "config_set_can_compile_modules").can_compile_modules = can != 0;
+  process_config_of(context, id, "config_set_can_compile_modules").can_compile_modules = can != 0;
 }
 std::uint32_t config_can_create_configs(HostContext& context, std::uint64_t id) {
-  return config_of(context, id, "config_can_create_configs").can_create_configs;
+  return process_config_of(context, id, "config_can_create_configs").can_create_configs;
 }
 void config_set_can_create_configs(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  config_of(context, id, "config_set_can_create_configs").can_create_configs = can != 0;
+  process_config_of(context, id, "config_set_can_create_configs").can_create_configs = can != 0;
 }
 std::uint32_t config_can_spawn_processes(HostContext& context, std::uint64_t id) {
-  return config_of(context, id, "config_can_spawn_processes").can_spawn_processes;
+  return process_config_of(context, id, "config_can_spawn_processes").can_spawn_processes;
 }
 void config_set_can_spawn_processes(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  config_of(context, id, "config_set_can_spawn_processes").can_spawn_processes = can != 0;
+  process_config_of(context, id, "config_set_can_spawn_processes").can_spawn_processes = can != 0;
 }
 
 }  // namespace
@@ -105,9 +103,8 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   if (config_id == -1) {
     request.config = context.config;
   } else {
-    const ProcessConfig* config = context.configs.get(static_cast<std::uint64_t>(config_id));
-    if (config == nullptr) fail(fmt::format("{}: config id {} does not exist", where, config_id));
-    request.config = std::make_shared<const ProcessConfig>(*config);
+    request.config = std::make_shared<const ProcessConfig>(
+        config_of(context, static_cast<std::uint64_t>(config_id), where));
   }
   request.module = std::move(module);
   request.function = guest_utf8(context, func, func_len, where);

@@ -58,10 +58,8 @@ std::uint32_t trap_catch(HostContext& context, std::uint32_t function, std::uint
   return 0;
 }
 
-ProcessConfig& wasi_config_of(HostContext& context, std::uint64_t id, const char* where) {
-  ProcessConfig* config = context.configs.get(id);
-  if (config == nullptr) fail(fmt::format("lunatic::wasi::{}: config id {} does not exist", where, id));
-  return *config;
+ProcessConfig& wasi_config_of(HostContext& context, std::uint64_t id, const char* function) {
+  return config_of(context, id, fmt::format("lunatic::wasi::{}", function));
 }
 
 void config_add_environment_variable(HostContext& context, std::uint64_t id, std::uint32_t key,

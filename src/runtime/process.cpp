@@ -146,13 +146,16 @@ void Process::wake_any() {
   wake_locked();
 }
 
+void Process::push_locked(std::unique_ptr<Message> message) {
+  const bool wanted = waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_);
+  mailbox_.push(std::move(message));
+  if (wanted) wake_locked();
+}
+
 bool Process::send(std::unique_ptr<Message> message) {
   std::lock_guard guard(mutex_);
   if (state_ == State::kFinished) return false;
-  const bool wanted = waiting_for_mailbox_ && mailbox_.size() >= waiting_skip_ &&
-                      Mailbox::matches(*message, waiting_tags_);
-  mailbox_.push(std::move(message));
-  if (wanted) wake_locked();
+  push_locked(std::move(message));
   return true;
 }
 
@@ -208,10 +211,7 @@ void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason
     wake_locked();
     return;
   }
-  auto message = Message::link_died(peer, tag);
-  const bool wanted = waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_);
-  mailbox_.push(std::move(message));
-  if (wanted) wake_locked();
+  push_locked(Message::link_died(peer, tag));
 }
 
 void Process::set_die_when_link_dies(bool die) {
@@ -234,7 +234,6 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
   if (deadline && *deadline <= Clock::now()) return nullptr;
   waiting_for_mailbox_ = true;
   waiting_tags_ = tags;
-  waiting_skip_ = skip;
   for (;;) {
     if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
     park(lock);

@@ -93,6 +93,8 @@ class Process final : public Blocking {
   void park(std::unique_lock<std::mutex>& lock);
   void switch_to_scheduler(Suspend how);
   void wake_locked();  // lock held
+  // Queues a message and wakes the process if it waits for one like it; lock held.
+  void push_locked(std::unique_ptr<Message> message);
   void finish();       // after the fiber ended: notify links and monitors
 
   Scheduler& scheduler_;
@@ -104,7 +106,6 @@ class Process final : public Blocking {
   bool wake_pending_ = false;      // a wake arrived while running, before the park took effect
   bool waiting_for_mailbox_ = false;
   std::span<const std::int64_t> waiting_tags_;
-  std::size_t waiting_skip_ = 0;
   std::uint64_t wait_generation_ = 0;
   bool die_when_link_dies_ = true;
   std::optional<std::string> kill_reason_;
