@@ -489,7 +489,7 @@ def main() -> int:
         if ("lunatic", bench, n) in broken:
             cell = f"FAILED at N={n:,}" + (f" ({bl.fmt(lv, digits)} {what_unit} at N={m:,})"
                                            if m != n and lv == lv else "")
-            return cell, "MISS", lv, ev, ratio(lv, ev)
+            return cell, "MISS", lv, ev, f"{ratio(lv, ev)} at N={m:,}"
         return f"{bl.fmt(lv, digits)} {what_unit}", bl.verdict(lv, budget), lv, ev, ratio(lv, ev)
 
     sp_cell, sp_v, _, _, sp_r = headline("spawn", n_sp, "spawn", "us", BUDGET_SPAWN_US)
