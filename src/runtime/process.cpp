@@ -34,7 +34,6 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, std::function<void(Proc
   }
   execution_.stack_low = stack_.low;
   execution_.stack_high = stack_.high;
-  execution_.guard_size = StackPool::kGuardSize;
   fiber_ = boost::context::fiber(
       std::allocator_arg, PreparedStack{stack_}, [this](boost::context::fiber&& scheduler_side) {
         scheduler_fiber_ = std::move(scheduler_side);
