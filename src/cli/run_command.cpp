@@ -73,8 +73,9 @@ int run_command(const RunOptions& options) {
     fmt::print(stderr, "lunatic: error: {}: {}\n", errc_name(module.error().code), module.error().message);
     return kExitRuntimeError;
   }
-  const lunatic_export_t* start = (*module)->find_export("_start");
-  if (start == nullptr || start->invoke == nullptr || std::string(start->signature) != "() -> ()") {
+  const engine::ExportDescription* start = (*module)->description().find_export("_start");
+  if (start == nullptr || start->kind != engine::ExternKind::kFunction ||
+      start->signature != "() -> ()") {
     fmt::print(stderr, "lunatic: error: {}: no `_start` function of type () -> () is exported\n",
                options.module_path);
     return kExitRuntimeError;
@@ -92,7 +93,8 @@ int run_command(const RunOptions& options) {
     context.blocking = &process;
     context.wasi = wasi_context->get();
     auto phase = std::chrono::steady_clock::now();
-    auto instance = engine::Instance::create(*module, &context, &process.execution(), {});
+    auto variant = (*module)->variant_for_new_instance();
+    auto instance = engine::Instance::create(variant, &context, &process.execution(), {});
     if (!instance) {
       main.setup_error = instance.error().message;
       return;
@@ -102,7 +104,7 @@ int run_command(const RunOptions& options) {
     main.instantiate_ms = ms_since(phase);
     if (main.outcome.ok()) {
       phase = std::chrono::steady_clock::now();
-      main.outcome = (*instance)->call(*start, {}, {});
+      main.outcome = (*instance)->call(*variant->find_export("_start"), {}, {});
       main.run_ms = ms_since(phase);
     }
   });

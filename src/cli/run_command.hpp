@@ -13,7 +13,7 @@ struct RunOptions {
   std::vector<std::string> args;  // guest arguments after the module
   std::vector<std::string> dirs;  // HOST[:GUEST]
   std::vector<std::string> env;   // K=V
-  engine::MemoryMode memory_mode = engine::MemoryMode::kGuard;
+  engine::MemoryMode memory_mode = engine::MemoryMode::kAuto;
   bool timings = false;
 };
 

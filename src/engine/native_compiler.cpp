@@ -49,7 +49,12 @@ std::optional<std::filesystem::path> search_path(const std::string& name) {
 }  // namespace
 
 const char* memory_mode_name(MemoryMode mode) {
-  return mode == MemoryMode::kGuard ? "guard" : "bounds";
+  switch (mode) {
+    case MemoryMode::kGuard: return "guard";
+    case MemoryMode::kBounds: return "bounds";
+    case MemoryMode::kAuto: return "auto";
+  }
+  return "?";
 }
 
 Expected<CCompiler> find_c_compiler() {

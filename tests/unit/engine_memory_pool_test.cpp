@@ -46,7 +46,7 @@ std::size_t mapping_count() {
 // Instances driven directly on this thread: no fiber is needed to instantiate and call.
 class Guests {
  public:
-  explicit Guests(std::shared_ptr<LoadedModule> module, InstanceLimits limits = {})
+  explicit Guests(std::shared_ptr<const LoadedModule> module, InstanceLimits limits = {})
       : module_(std::move(module)), limits_(limits) {
     context_.blocking = nullptr;
   }
@@ -69,7 +69,7 @@ class Guests {
   void clear() { instances_.clear(); }
 
  private:
-  std::shared_ptr<LoadedModule> module_;
+  std::shared_ptr<const LoadedModule> module_;
   InstanceLimits limits_;
   host::HostContext context_;
   ExecutionState execution_;

@@ -20,23 +20,30 @@ std::filesystem::path test_cache_root() {
   return root;
 }
 
-Expected<std::shared_ptr<engine::LoadedModule>> try_load(std::string_view wat,
-                                                         engine::MemoryMode mode) {
-  engine::EngineOptions options;
-  options.memory_mode = mode;
+Expected<std::shared_ptr<const engine::Module>> try_load_module(std::string_view wat,
+                                                                engine::EngineOptions options) {
   options.cache_root = test_cache_root();
   options.show_progress = false;
   engine::Engine engine(options, host::default_host_registry());
   return engine.load_wasm(wat_to_wasm(wat), "test.wasm", nullptr);
 }
 
-std::shared_ptr<engine::LoadedModule> load(std::string_view wat, engine::MemoryMode mode) {
+Expected<std::shared_ptr<const engine::LoadedModule>> try_load(std::string_view wat,
+                                                               engine::MemoryMode mode) {
+  engine::EngineOptions options;
+  options.memory_mode = mode;
+  auto module = try_load_module(wat, options);
+  if (!module) return module.error();
+  return (*module)->variant(mode);
+}
+
+std::shared_ptr<const engine::LoadedModule> load(std::string_view wat, engine::MemoryMode mode) {
   auto module = try_load(wat, mode);
   if (!module) throw std::runtime_error(module.error().message);
   return *module;
 }
 
-engine::CallOutcome run(const std::shared_ptr<engine::LoadedModule>& module, const char* name,
+engine::CallOutcome run(const std::shared_ptr<const engine::LoadedModule>& module, const char* name,
                         std::vector<std::uint64_t> args, std::uint64_t* result,
                         engine::InstanceLimits limits) {
   engine::CallOutcome outcome;
