@@ -6,8 +6,8 @@
 #include <wabt/stream.h>
 
 #include <set>
-#include <string_view>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "engine/wasm_reader.hpp"
@@ -218,7 +218,8 @@ Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedMo
   generated.module_h.assign(h_bytes.begin(), h_bytes.end());
   const size_t anchor = generated.module_c.find(kPrologueAnchor);
   if (anchor == std::string::npos) {
-    return make_error(Errc::kCompileFailed, "the C writer's output has no FUNC_PROLOGUE to replace");
+    return make_error(Errc::kCompileFailed,
+                      "the C writer's output has no FUNC_PROLOGUE to replace");
   }
   generated.module_c.insert(anchor + kPrologueAnchor.size(), kStackCheck);
 

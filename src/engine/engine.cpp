@@ -82,7 +82,7 @@ Expected<std::string> Engine::build(const Prepared& prepared, MemoryMode mode, b
   auto work_dir = cache_.make_work_dir();
   if (!work_dir) return work_dir.error();
   ScopedDirectory scratch(*work_dir);
-  CompileJob job{&prepared.sources, mode,         scratch.path(), prepared.name,
+  CompileJob job{&prepared.sources,  mode,         scratch.path(), prepared.name,
                  prepared.wasm_size, show_progress};
   auto shared_object = compile_shared_object(prepared.compiler, job);
   if (!shared_object) return shared_object.error();
@@ -173,7 +173,8 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
       if (!artifacts[j]) return artifacts[j].error();
       const size_t i = missing[j];
       if (auto written = cache_.write(keys[i], *artifacts[j]); !written) {
-        out.warnings.push_back("cannot store the artifact in the cache: " + written.error().message);
+        out.warnings.push_back("cannot store the artifact in the cache: " +
+                               written.error().message);
       }
       auto view = decode_artifact(*artifacts[j]);
       if (!view) return view.error();

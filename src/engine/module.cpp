@@ -4,8 +4,8 @@
 
 namespace lunatic::engine {
 
-Module::Module(std::shared_ptr<const LoadedModule> guard, std::shared_ptr<const LoadedModule> bounds,
-               std::uint64_t guard_threshold)
+Module::Module(std::shared_ptr<const LoadedModule> guard,
+               std::shared_ptr<const LoadedModule> bounds, std::uint64_t guard_threshold)
     : guard_(std::move(guard)), bounds_(std::move(bounds)), guard_threshold_(guard_threshold) {}
 
 std::shared_ptr<const LoadedModule> Module::variant_for_new_instance() const {

@@ -163,7 +163,8 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
   for (size_t i = module->num_func_imports; i < module->funcs.size(); ++i) {
     const wabt::Func* func = module->funcs[i];
     if (func->GetNumParamsAndLocals() > kMaxFunctionLocals) {
-      const std::string function = func->name.empty() ? "f" + std::to_string(i) : func->name.substr(1);
+      const std::string function =
+          func->name.empty() ? "f" + std::to_string(i) : func->name.substr(1);
       return make_error(Errc::kUnsupportedFeature,
                         name + ": function `" + function + "` has " +
                             std::to_string(func->GetNumParamsAndLocals()) +

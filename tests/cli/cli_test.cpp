@@ -1309,7 +1309,8 @@ TEST_F(Cache, ATruncatedCachedArtifactIsDetectedAndRebuilt) {
 TEST_F(Cache, AnotherModulesArtifactInTheCacheSlotIsDetectedAndRebuilt) {
   // Cache exit_code, keep its artifact, then cache hello and put exit_code's artifact in its
   // place: running hello must not run exit_code. One memory mode, so one artifact per module.
-  EXPECT_EXIT_CODE(lunatic({"run", "--memory-mode", "guard", guest("exit_code"), "return", "0"}), 0);
+  EXPECT_EXIT_CODE(lunatic({"run", "--memory-mode", "guard", guest("exit_code"), "return", "0"}),
+                   0);
   auto first = artifacts_under(cache_ / "lunatic");
   ASSERT_EQ(first.size(), 1u);
   std::string other = read_file(first.front());

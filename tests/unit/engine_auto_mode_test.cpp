@@ -30,7 +30,8 @@ class Instances {
   explicit Instances(std::shared_ptr<const Module> module) : module_(std::move(module)) {}
 
   Instance& add() {
-    auto instance = Instance::create(module_->variant_for_new_instance(), &context_, &execution_, {});
+    auto instance =
+        Instance::create(module_->variant_for_new_instance(), &context_, &execution_, {});
     EXPECT_TRUE(instance.has_value());
     EXPECT_TRUE((*instance)->instantiate().ok());
     instances_.push_back(std::move(*instance));

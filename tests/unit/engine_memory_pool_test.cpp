@@ -76,7 +76,9 @@ class Guests {
   std::vector<std::unique_ptr<Instance>> instances_;
 };
 
-std::uint8_t* base_of(const Instance& instance) { return instance.memory().try_bytes(0, 1)->data(); }
+std::uint8_t* base_of(const Instance& instance) {
+  return instance.memory().try_bytes(0, 1)->data();
+}
 
 TEST(MemoryPool, TenThousandOnePageMemoriesAddFewMappings) {
   Guests guests(testing::load(kMemory, MemoryMode::kBounds));
@@ -88,9 +90,10 @@ TEST(MemoryPool, TenThousandOnePageMemoriesAddFewMappings) {
     guests.call(instance, "store", {0, static_cast<std::uint64_t>(i)});  // touches one page
   }
   const std::size_t after = mapping_count();
-  std::printf("10000 bounds-mode memories: %zu -> %zu lines in /proc/self/maps, %.1f KiB "
-              "resident per instance\n",
-              before, after, static_cast<double>(resident_kib() - resident_before) / 10'000);
+  std::printf(
+      "10000 bounds-mode memories: %zu -> %zu lines in /proc/self/maps, %.1f KiB "
+      "resident per instance\n",
+      before, after, static_cast<double>(resident_kib() - resident_before) / 10'000);
   EXPECT_LT(after - before, 100u);
 }
 

@@ -76,7 +76,9 @@ TEST_P(Stack, ExhaustionLeavesTheNeighbouringStackIntact) {
 
 INSTANTIATE_TEST_SUITE_P(BothMemoryModes, Stack,
                          ::testing::Values(MemoryMode::kGuard, MemoryMode::kBounds),
-                         [](const auto& info) { return std::string(memory_mode_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(memory_mode_name(info.param));
+                         });
 
 TEST(StackLimits, AFunctionWithTooManyLocalsIsRefusedWithAClearError) {
   std::string wat = "(module (func $big (export \"big\") (param i32) (local";

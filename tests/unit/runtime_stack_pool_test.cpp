@@ -110,7 +110,8 @@ TEST(StackPool, FourThreadsAcquireAndReleaseConcurrently) {
         }
         std::this_thread::yield();
         for (std::size_t i = 0; i < held.size(); ++i) {
-          if (*reinterpret_cast<int*>(held[i].high - sizeof(int)) != t * 1000 + static_cast<int>(i)) {
+          if (*reinterpret_cast<int*>(held[i].high - sizeof(int)) !=
+              t * 1000 + static_cast<int>(i)) {
             ++conflicts;
           }
           pool.release(held[i]);
