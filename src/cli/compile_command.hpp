@@ -10,7 +10,7 @@ namespace lunatic::cli {
 struct CompileOptions {
   std::string module_path;
   std::string output_path;  // empty: store in the artifact cache
-  engine::MemoryMode memory_mode = engine::MemoryMode::kGuard;
+  engine::MemoryMode memory_mode = engine::MemoryMode::kAuto;
 };
 
 int compile_command(const CompileOptions& options);

@@ -15,6 +15,7 @@ namespace {
 const std::map<std::string, lunatic::engine::MemoryMode> kMemoryModes{
     {"guard", lunatic::engine::MemoryMode::kGuard},
     {"bounds", lunatic::engine::MemoryMode::kBounds},
+    {"auto", lunatic::engine::MemoryMode::kAuto},
 };
 
 // `lunatic app.wasm ...` means `lunatic run app.wasm ...`, as in Lunatic's own CLI. For `run`,
@@ -52,7 +53,9 @@ int main(int argc, char** argv) {
   auto* run_command = app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
   run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR")->allow_extra_args(false);
   run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V")->allow_extra_args(false);
-  run_command->add_option("--memory-mode", run.memory_mode, "Linear memory mode: guard or bounds")
+  run_command
+      ->add_option("--memory-mode", run.memory_mode,
+                   "Linear memory mode: guard, bounds or auto (guard until many memories are live)")
       ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
   run_command->add_option("--workers", run.workers, "Worker threads (default: one per core)")
@@ -69,7 +72,9 @@ int main(int argc, char** argv) {
   compile_command->add_option("module", compile.module_path, "The .wasm module")->required();
   compile_command->add_option("-o,--output", compile.output_path,
                               "Write the artifact here (default: the artifact cache)");
-  compile_command->add_option("--memory-mode", compile.memory_mode, "Linear memory mode: guard or bounds")
+  compile_command
+      ->add_option("--memory-mode", compile.memory_mode,
+                   "Linear memory mode: guard, bounds or auto (both into the cache; guard with -o)")
       ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
 
   auto args = arguments_with_shorthand(argc, argv);

@@ -89,8 +89,9 @@ int run_command(const RunOptions& options) {
     fmt::print(stderr, "lunatic: error: {}: {}\n", errc_name(module.error().code), module.error().message);
     return kExitRuntimeError;
   }
-  const lunatic_export_t* start = (*module)->find_export("_start");
-  if (start == nullptr || start->invoke == nullptr || std::string(start->signature) != "() -> ()") {
+  const engine::ExportDescription* start = (*module)->description().find_export("_start");
+  if (start == nullptr || start->kind != engine::ExternKind::kFunction ||
+      start->signature != "() -> ()") {
     fmt::print(stderr, "lunatic: error: {}: no `_start` function of type () -> () is exported\n",
                options.module_path);
     return kExitRuntimeError;

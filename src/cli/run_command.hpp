@@ -14,7 +14,7 @@ struct RunOptions {
   std::vector<std::string> args;  // guest arguments after the module
   std::vector<std::string> dirs;  // HOST[:GUEST]
   std::vector<std::string> env;   // K=V
-  engine::MemoryMode memory_mode = engine::MemoryMode::kGuard;
+  engine::MemoryMode memory_mode = engine::MemoryMode::kAuto;
   bool timings = false;
   unsigned workers = 0;           // 0: one per core
   std::string log_level = "warn";  // off, error, warn, info, debug

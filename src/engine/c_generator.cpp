@@ -7,6 +7,7 @@
 
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "engine/wasm_reader.hpp"
@@ -180,6 +181,24 @@ static void lunatic_bind(const lunatic_rt_api_t* api, const wasm_rt_function_ptr
 
 static void lunatic_free_instance(void* instance) { Z_m_free((Z_m_instance_t*)instance); }
 
+static uintptr_t* lunatic_stack_limit(void* instance) {
+  return &((struct lunatic_instance*)instance)->stack_limit;
+}
+
+)";
+
+// Inserted into the C writer's output right after its own (empty) FUNC_PROLOGUE: the stack
+// limit lives in a struct that extends the instance, so the module's own initialization
+// (which resets every wasm global) cannot clear it, and the check costs one load.
+constexpr std::string_view kPrologueAnchor = "#define FUNC_EPILOGUE\n#endif\n";
+constexpr std::string_view kStackCheck = R"(
+/* Added by the lunatic engine: see LUNATIC_STACK_CHECK in wasm-rt.h. */
+struct lunatic_instance {
+  Z_m_instance_t module;
+  uintptr_t stack_limit;
+};
+#undef FUNC_PROLOGUE
+#define FUNC_PROLOGUE LUNATIC_STACK_CHECK(((struct lunatic_instance*)instance)->stack_limit)
 )";
 
 }  // namespace
@@ -197,6 +216,12 @@ Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedMo
   const auto& h_bytes = h_stream.output_buffer().data;
   generated.module_c.assign(c_bytes.begin(), c_bytes.end());
   generated.module_h.assign(h_bytes.begin(), h_bytes.end());
+  const size_t anchor = generated.module_c.find(kPrologueAnchor);
+  if (anchor == std::string::npos) {
+    return make_error(Errc::kCompileFailed,
+                      "the C writer's output has no FUNC_PROLOGUE to replace");
+  }
+  generated.module_c.insert(anchor + kPrologueAnchor.size(), kStackCheck);
 
   auto prototypes = parse_import_prototypes(generated.module_h);
   if (!prototypes) return prototypes.error();
@@ -291,9 +316,9 @@ Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedMo
 
   out << "__attribute__((visibility(\"default\"))) const lunatic_artifact_t* lunatic_artifact_v1(void) {\n"
       << "  static const lunatic_artifact_t artifact = {\n"
-      << "    LUNATIC_RT_ABI_VERSION, LUNATIC_MEMORY_MODE_GUARD, sizeof(Z_m_instance_t),\n"
+      << "    LUNATIC_RT_ABI_VERSION, LUNATIC_MEMORY_MODE_GUARD, sizeof(struct lunatic_instance),\n"
       << "    LUNATIC_IMPORT_COUNT, lunatic_bind, Z_m_init_module, lunatic_instantiate,\n"
-      << "    lunatic_free_instance, lunatic_memory, lunatic_budget,\n"
+      << "    lunatic_free_instance, lunatic_memory, lunatic_budget, lunatic_stack_limit,\n"
       << "    " << export_rows.size() << ", lunatic_exports,\n"
       << "    " << (module.funcs.size() - module.num_func_imports) << ", lunatic_functions,\n"
       << "  };\n  return &artifact;\n}\n";

@@ -3,6 +3,7 @@
 #include <wabt/ir.h>
 
 #include <chrono>
+#include <thread>
 
 #include "common/file_io.hpp"
 #include "engine/artifact.hpp"
@@ -40,7 +41,16 @@ bool looks_like_artifact(std::string_view bytes) { return bytes.substr(0, 8) == 
 Engine::Engine(EngineOptions options, const host::HostRegistry& registry)
     : options_(std::move(options)), registry_(registry), cache_(options_.cache_root) {}
 
-Expected<std::string> Engine::compile(std::string_view wasm, const std::string& name) {
+// What compiling a module to C produced, shared by the variants built from it.
+struct Engine::Prepared {
+  std::string name;
+  std::uint64_t wasm_size = 0;
+  GeneratedC sources;
+  CCompiler compiler;
+  Contract contract;  // all but the memory mode, the flags and the shared object's hash
+};
+
+Expected<Engine::Prepared> Engine::prepare(std::string_view wasm, const std::string& name) {
   auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wasm.data()),
                                              wasm.size());
   auto parsed = read_module(bytes, name);
@@ -54,31 +64,71 @@ Expected<std::string> Engine::compile(std::string_view wasm, const std::string& 
   if (!sources) return sources.error();
   auto compiler = find_c_compiler();
   if (!compiler) return compiler.error();
-  auto work_dir = cache_.make_work_dir();
-  if (!work_dir) return work_dir.error();
-  ScopedDirectory scratch(*work_dir);
-  CompileJob job{&sources.value(), options_.memory_mode, scratch.path(), name, wasm.size(),
-                 options_.show_progress};
-  auto shared_object = compile_shared_object(*compiler, job);
-  if (!shared_object) return shared_object.error();
 
-  Contract contract;
+  Prepared prepared{name, wasm.size(), std::move(*sources), std::move(*compiler), {}};
+  Contract& contract = prepared.contract;
   contract.engine_abi = std::string(kEngineAbi);
   contract.engine_version = LUNATIC_VERSION;
-  contract.memory_mode = options_.memory_mode;
-  contract.compiler = compiler->identity;
-  contract.flags = compile_flags(options_.memory_mode);
+  contract.compiler = prepared.compiler.identity;
   contract.wasm_sha256 = sha256_hex(bytes);
-  contract.so_sha256 = sha256_hex(*shared_object);
-  contract.so_size = shared_object->size();
   contract.checked_functions = instrumented->checked_functions;
   contract.checked_loops = instrumented->checked_loops;
   // The code binds the imports as instrumented (the yield hook included).
   contract.module = describe(*parsed->ir);
+  return prepared;
+}
+
+Expected<std::string> Engine::build(const Prepared& prepared, MemoryMode mode, bool show_progress) {
+  auto work_dir = cache_.make_work_dir();
+  if (!work_dir) return work_dir.error();
+  ScopedDirectory scratch(*work_dir);
+  CompileJob job{&prepared.sources,  mode,         scratch.path(), prepared.name,
+                 prepared.wasm_size, show_progress};
+  auto shared_object = compile_shared_object(prepared.compiler, job);
+  if (!shared_object) return shared_object.error();
+  Contract contract = prepared.contract;
+  contract.memory_mode = mode;
+  contract.flags = compile_flags(mode);
+  contract.so_sha256 = sha256_hex(*shared_object);
+  contract.so_size = shared_object->size();
   return encode_artifact(contract, *shared_object);
 }
 
-Expected<std::shared_ptr<LoadedModule>> Engine::load_wasm(std::string_view wasm,
+Expected<std::string> Engine::compile(std::string_view wasm, const std::string& name) {
+  auto prepared = prepare(wasm, name);
+  if (!prepared) return prepared.error();
+  const MemoryMode mode =
+      options_.memory_mode == MemoryMode::kAuto ? MemoryMode::kGuard : options_.memory_mode;
+  return build(*prepared, mode, options_.show_progress);
+}
+
+Expected<std::shared_ptr<LoadedModule>> Engine::load_cached(const std::string& key,
+                                                            const std::string& wasm_sha256,
+                                                            const std::string& name,
+                                                            LoadReport& out) {
+  auto cached = cache_.read(key);
+  if (!cached || !cached->has_value()) return std::shared_ptr<LoadedModule>();
+  auto view = decode_artifact((*cached)->bytes());
+  if (view && view->contract.wasm_sha256 != wasm_sha256) {
+    view = make_error(Errc::kArtifactDamaged, "it was built from another module");
+  }
+  if (!view) {
+    out.warnings.push_back("cached artifact " + cache_.path_for(key).string() + " is damaged (" +
+                           view.error().message + "); rebuilding");
+    return std::shared_ptr<LoadedModule>();
+  }
+  auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
+  if (module) return module;
+  // Imports that do not resolve are the module's fault, not the cache's.
+  if (module.error().code == Errc::kMissingImport) {
+    return make_error(Errc::kMissingImport, name + ": " + module.error().message);
+  }
+  out.warnings.push_back("cached artifact " + cache_.path_for(key).string() +
+                         " could not be loaded (" + module.error().message + "); rebuilding");
+  return std::shared_ptr<LoadedModule>();
+}
+
+Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
                                                           const std::string& name,
                                                           LoadReport* report) {
   LoadReport local;
@@ -87,52 +137,63 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_wasm(std::string_view wasm,
   auto compiler = find_c_compiler();
   if (!compiler) return compiler.error();
   const std::string wasm_sha256 = sha256_hex(wasm);
-  const std::string key = ArtifactCache::key(wasm_sha256, *compiler, options_.memory_mode);
+  std::vector<MemoryMode> modes{options_.memory_mode};
+  if (options_.memory_mode == MemoryMode::kAuto) modes = {MemoryMode::kGuard, MemoryMode::kBounds};
+  std::vector<std::string> keys;
+  for (MemoryMode mode : modes) keys.push_back(ArtifactCache::key(wasm_sha256, *compiler, mode));
   out.hash_ms = milliseconds_since(start);
 
   start = std::chrono::steady_clock::now();
-  auto cached = cache_.read(key);
-  if (cached && cached->has_value()) {
-    auto view = decode_artifact((*cached)->bytes());
-    if (view && view->contract.wasm_sha256 != wasm_sha256) {
-      view = make_error(Errc::kArtifactDamaged, "it was built from another module");
-    }
-    if (view) {
-      auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
-      if (module) {
-        out.cache = "hit";
-        out.load_ms = milliseconds_since(start);
-        return module;
-      }
-      // Imports that do not resolve are the module's fault, not the cache's.
-      if (module.error().code == Errc::kMissingImport) {
-        return make_error(Errc::kMissingImport, name + ": " + module.error().message);
-      }
-      out.warnings.push_back("cached artifact " + cache_.path_for(key).string() +
-                             " could not be loaded (" + module.error().message + "); rebuilding");
-    } else {
-      out.warnings.push_back("cached artifact " + cache_.path_for(key).string() + " is damaged (" +
-                             view.error().message + "); rebuilding");
-    }
+  std::vector<std::shared_ptr<LoadedModule>> variants(modes.size());
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < modes.size(); ++i) {
+    auto cached = load_cached(keys[i], wasm_sha256, name, out);
+    if (!cached) return cached.error();
+    variants[i] = std::move(*cached);
+    if (variants[i] == nullptr) missing.push_back(i);
   }
-
-  start = std::chrono::steady_clock::now();
-  auto artifact = compile(wasm, name);
-  if (!artifact) return artifact.error();
-  out.compile_ms = milliseconds_since(start);
-  if (auto written = cache_.write(key, *artifact); !written) {
-    out.warnings.push_back("cannot store the artifact in the cache: " + written.error().message);
-  }
-  start = std::chrono::steady_clock::now();
-  auto view = decode_artifact(*artifact);
-  if (!view) return view.error();
-  auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
-  out.cache = "miss";
   out.load_ms = milliseconds_since(start);
-  return module;
+
+  if (!missing.empty()) {
+    start = std::chrono::steady_clock::now();
+    auto prepared = prepare(wasm, name);
+    if (!prepared) return prepared.error();
+    // The variants differ only in a compiler flag: one C translation, compilers in parallel.
+    std::vector<Expected<std::string>> artifacts(missing.size(), Expected<std::string>(""));
+    std::vector<std::thread> workers;
+    for (size_t j = 1; j < missing.size(); ++j) {
+      workers.emplace_back([&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false); });
+    }
+    artifacts[0] = build(*prepared, modes[missing[0]], options_.show_progress);
+    for (auto& worker : workers) worker.join();
+    out.compile_ms = milliseconds_since(start);
+
+    start = std::chrono::steady_clock::now();
+    for (size_t j = 0; j < missing.size(); ++j) {
+      if (!artifacts[j]) return artifacts[j].error();
+      const size_t i = missing[j];
+      if (auto written = cache_.write(keys[i], *artifacts[j]); !written) {
+        out.warnings.push_back("cannot store the artifact in the cache: " +
+                               written.error().message);
+      }
+      auto view = decode_artifact(*artifacts[j]);
+      if (!view) return view.error();
+      auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
+      if (!module) return module.error();
+      variants[i] = std::move(*module);
+    }
+    out.load_ms += milliseconds_since(start);
+  }
+  out.cache = missing.empty() ? "hit" : "miss";
+  if (options_.memory_mode == MemoryMode::kAuto) {
+    return std::make_shared<const Module>(variants[0], variants[1], options_.guard_threshold);
+  }
+  const bool guard = options_.memory_mode == MemoryMode::kGuard;
+  return std::make_shared<const Module>(guard ? variants[0] : nullptr,
+                                        guard ? nullptr : variants[0], options_.guard_threshold);
 }
 
-Expected<std::shared_ptr<LoadedModule>> Engine::load_file(const std::filesystem::path& path,
+Expected<std::shared_ptr<const Module>> Engine::load_file(const std::filesystem::path& path,
                                                           LoadReport* report) {
   auto start = std::chrono::steady_clock::now();
   auto mapped = MappedFile::open(path);
@@ -142,14 +203,16 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_file(const std::filesystem:
 
   auto view = decode_artifact(bytes);
   if (!view) return make_error(view.error().code, path.string() + ": " + view.error().message);
-  // An artifact carries its own memory mode; the loaded module follows it.
+  // An artifact carries its own memory mode; the loaded module has that one variant.
   auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
   if (!module) return make_error(module.error().code, path.string() + ": " + module.error().message);
   if (report) {
     report->cache = "file";
     report->load_ms = milliseconds_since(start);
   }
-  return module;
+  const bool guard = (*module)->guard_memory();
+  return std::make_shared<const Module>(guard ? *module : nullptr, guard ? nullptr : *module,
+                                        options_.guard_threshold);
 }
 
 }  // namespace lunatic::engine

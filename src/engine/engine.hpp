@@ -1,5 +1,5 @@
 // The engine's front door: turns a .wasm file (through the artifact cache) or a compiled
-// artifact file into a LoadedModule ready to instantiate.
+// artifact file into a Module ready to instantiate, in one memory mode or in both (auto).
 // Thread: one Engine may be used from one thread at a time; modules it returns are shareable.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "engine/artifact_cache.hpp"
 #include "engine/loaded_module.hpp"
+#include "engine/module.hpp"
 #include "engine/native_compiler.hpp"
 
 namespace lunatic::host {
@@ -21,14 +22,18 @@ class HostRegistry;
 namespace lunatic::engine {
 
 struct EngineOptions {
-  MemoryMode memory_mode = MemoryMode::kGuard;
+  // kAuto compiles and loads both variants of a .wasm (an artifact file has only its own).
+  MemoryMode memory_mode = MemoryMode::kAuto;
+  // In auto mode: live guard-mode memories beyond which new instances use the bounds variant.
+  std::uint64_t guard_threshold = Module::kDefaultGuardThreshold;
   std::filesystem::path cache_root = ArtifactCache::default_root();
   bool show_progress = true;  // on a cold compile, when stderr is a terminal
 };
 
 // What a load did and how long each step took, for --timings and benchmarks.
 struct LoadReport {
-  std::string cache;  // "hit", "miss" (compiled now) or "file" (an artifact given directly)
+  // "hit", "miss" (some variant compiled now) or "file" (an artifact given directly)
+  std::string cache;
   double hash_ms = 0;
   double compile_ms = 0;
   double load_ms = 0;
@@ -40,16 +45,25 @@ class Engine {
   Engine(EngineOptions options, const host::HostRegistry& registry);
 
   // A .wasm (by content) or a .lart artifact file (by its magic).
-  Expected<std::shared_ptr<LoadedModule>> load_file(const std::filesystem::path& path,
+  Expected<std::shared_ptr<const Module>> load_file(const std::filesystem::path& path,
                                                     LoadReport* report);
 
-  Expected<std::shared_ptr<LoadedModule>> load_wasm(std::string_view wasm, const std::string& name,
+  // The variants the memory mode asks for, from the cache or compiled now (both at once).
+  Expected<std::shared_ptr<const Module>> load_wasm(std::string_view wasm, const std::string& name,
                                                     LoadReport* report);
 
-  // Compiles `wasm` into artifact bytes (no cache involved).
+  // Compiles `wasm` into the bytes of one artifact (no cache involved): the guard variant in
+  // auto mode.
   Expected<std::string> compile(std::string_view wasm, const std::string& name);
 
  private:
+  struct Prepared;
+  Expected<Prepared> prepare(std::string_view wasm, const std::string& name);
+  Expected<std::string> build(const Prepared& prepared, MemoryMode mode, bool show_progress);
+  Expected<std::shared_ptr<LoadedModule>> load_cached(const std::string& key,
+                                                      const std::string& wasm_sha256,
+                                                      const std::string& name, LoadReport& out);
+
   EngineOptions options_;
   const host::HostRegistry& registry_;
   ArtifactCache cache_;

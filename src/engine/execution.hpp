@@ -20,11 +20,10 @@ struct ExecutionState {
   std::string message;                  // host-supplied detail, may be empty
   std::uint32_t exit_code = 0;          // for TrapKind::kExit
   const void* fault_pc = nullptr;       // the instruction that trapped, when known
-  // The fiber stack this guest runs on: [stack_low, stack_high). A fault within
-  // guard_size below stack_low is a stack exhaustion of this guest.
+  // The fiber stack this guest runs on: [stack_low, stack_high), 0 when unknown. Generated code
+  // traps before it comes within kGuestStackMargin of stack_low (stack_limits.hpp).
   std::uintptr_t stack_low = 0;
   std::uintptr_t stack_high = 0;
-  std::uintptr_t guard_size = 0;
   // The running instance's linear memory: how it is allocated, how far it may grow, and (in
   // guard mode) the reservation whose faults are out-of-bounds accesses.
   bool guard_memory = false;

@@ -6,6 +6,7 @@
 
 #include "engine/linear_memory.hpp"
 #include "engine/signals.hpp"
+#include "engine/stack_limits.hpp"
 
 namespace lunatic::engine {
 
@@ -48,6 +49,8 @@ CallOutcome Instance::enter(void (*entry)(void*, void*, void*), void* a, void* b
   state->kind = TrapKind::kNone;
   state->guard_memory = module_->guard_memory();
   state->memory_limit_bytes = limits_.max_memory_bytes;
+  *module_->abi().stack_limit(raw_) =
+      state->stack_low != 0 ? state->stack_low + kGuestStackMargin : 0;
   // Nothing with a destructor may be alive in this frame between sigsetjmp and a jump back.
   if (sigsetjmp(target, 0) == 0) {
     entry(raw_, a, b);

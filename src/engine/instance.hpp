@@ -58,6 +58,8 @@ class Instance {
                    std::span<std::uint64_t> results);
 
   const LoadedModule& module() const { return *module_; }
+  // The memory mode of the variant this instance was created from (kGuard or kBounds).
+  MemoryMode memory_mode() const { return module_->contract().memory_mode; }
   GuestMemory memory() const;
 
   // Called by the yield hook when the budget ran out: accounts the spent fuel and refills.

@@ -3,9 +3,9 @@
 #include <sys/mman.h>
 
 #include <atomic>
-#include <cstdio>
 
 #include "engine/execution.hpp"
+#include "engine/memory_block_pool.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -14,7 +14,7 @@ std::atomic<std::uint64_t> g_live_guard_reservations{0};
 
 struct Reservation {
   std::uint8_t* base = nullptr;
-  std::uint64_t reserved_bytes = 0;   // mapped address space
+  std::uint64_t reserved_bytes = 0;   // address space: the guard reservation or the pooled block
   std::uint64_t committed_bytes = 0;  // readable and writable prefix
   bool guard = false;
   std::uint64_t limit_bytes = 0;
@@ -24,8 +24,6 @@ struct Reservation {
   record_unwind(TrapKind::kHostError, why);
   unwind_guest();
 }
-
-std::uint64_t round_to_os_pages(std::uint64_t bytes) { return (bytes + 4095) & ~std::uint64_t{4095}; }
 
 }  // namespace
 
@@ -59,15 +57,13 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     reservation->reserved_bytes = kGuardReservationBytes;
     g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   } else {
-    const std::uint64_t bytes = round_to_os_pages(initial_bytes > 0 ? initial_bytes : 1);
-    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
-    if (base == MAP_FAILED) {
+    const MemoryBlockPool::Block block = MemoryBlockPool::shared().acquire(initial_bytes);
+    if (block.base == nullptr) {
       delete reservation;
       fail_allocation("memory: cannot map the initial memory");
     }
-    reservation->base = static_cast<std::uint8_t*>(base);
-    reservation->reserved_bytes = bytes;
+    reservation->base = block.base;
+    reservation->reserved_bytes = block.capacity;
   }
   reservation->committed_bytes = initial_bytes;
   memory->data = reservation->base;
@@ -91,14 +87,12 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
       return UINT32_MAX;
     }
   } else if (new_bytes > reservation->reserved_bytes) {
-    // Grow the mapping geometrically so repeated small grows stay cheap.
-    std::uint64_t target = reservation->reserved_bytes * 2;
-    if (target < new_bytes) target = new_bytes;
-    if (target > reservation->limit_bytes) target = new_bytes;
-    void* moved = ::mremap(reservation->base, reservation->reserved_bytes, target, MREMAP_MAYMOVE);
-    if (moved == MAP_FAILED) return UINT32_MAX;
-    reservation->base = static_cast<std::uint8_t*>(moved);
-    reservation->reserved_bytes = target;
+    // The block is full: move to one of a larger class (blocks double, so moves are rare).
+    const MemoryBlockPool::Block bigger = MemoryBlockPool::shared().grow(
+        {reservation->base, reservation->reserved_bytes}, reservation->committed_bytes, new_bytes);
+    if (bigger.base == nullptr) return UINT32_MAX;
+    reservation->base = bigger.base;
+    reservation->reserved_bytes = bigger.capacity;
   }
   reservation->committed_bytes = new_bytes;
   memory->data = reservation->base;
@@ -110,8 +104,13 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
 void free_linear_memory(wasm_rt_memory_t* memory) {
   auto* reservation = static_cast<Reservation*>(memory->reservation);
   if (reservation == nullptr) return;
-  ::munmap(reservation->base, reservation->reserved_bytes);
-  if (reservation->guard) g_live_guard_reservations.fetch_sub(1, std::memory_order_relaxed);
+  if (reservation->guard) {
+    ::munmap(reservation->base, reservation->reserved_bytes);
+    g_live_guard_reservations.fetch_sub(1, std::memory_order_relaxed);
+  } else {
+    MemoryBlockPool::shared().release({reservation->base, reservation->reserved_bytes},
+                                      reservation->committed_bytes);
+  }
   delete reservation;
   memory->reservation = nullptr;
   memory->data = nullptr;

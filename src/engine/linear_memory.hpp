@@ -3,8 +3,9 @@
 // Guard mode reserves 8 GiB + 64 KiB of address space per memory and commits pages as the
 // memory grows; generated code does no bounds checks, because any address a wasm32 access can
 // form lands inside the reservation and faults there (the signal handler turns that into a
-// trap). Bounds mode maps only what is used and moves it on growth (mremap); generated code
-// checks every access. Guard mode is faster; bounds mode has no address-space ceiling (see
+// trap). Bounds mode takes a block from a pool shared by all memories (memory_block_pool.hpp)
+// and moves to a larger block when it grows past it; generated code checks every access. Guard
+// mode is faster; bounds mode has no address-space or mapping-count ceiling (see
 // docs/architecture.md, "Memory modes").
 #pragma once
 

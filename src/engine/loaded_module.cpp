@@ -82,9 +82,12 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
     ::close(fd);
     return make_error(Errc::kLoadFailed, std::string("cannot seal the artifact: ") + std::strerror(errno));
   }
+  // The fd stays open as long as the module is loaded: the dynamic loader knows an object by
+  // its path, and a closed fd's number (so its path) would be handed to the next module, which
+  // dlopen would then take for this one.
+  module->fd_ = fd;
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
   module->handle_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  ::close(fd);
   if (module->handle_ == nullptr) {
     return make_error(Errc::kLoadFailed, std::string("dlopen: ") + ::dlerror());
   }
@@ -129,6 +132,7 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
 LoadedModule::~LoadedModule() {
   if (code_begin_ != 0) unregister_code_range(code_begin_);
   if (handle_ != nullptr) ::dlclose(handle_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 const lunatic_export_t* LoadedModule::find_export(std::string_view name) const {

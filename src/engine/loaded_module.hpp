@@ -51,6 +51,7 @@ class LoadedModule {
   LoadedModule() = default;
 
   Contract contract_;
+  int fd_ = -1;  // the sealed memfd the code was loaded from
   void* handle_ = nullptr;
   const lunatic_artifact_t* abi_ = nullptr;
   std::uintptr_t code_begin_ = 0;

@@ -1,6 +1,7 @@
 #include "engine/native_compiler.hpp"
 
 #include "common/file_io.hpp"
+#include "engine/stack_limits.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -48,7 +49,12 @@ std::optional<std::filesystem::path> search_path(const std::string& name) {
 }  // namespace
 
 const char* memory_mode_name(MemoryMode mode) {
-  return mode == MemoryMode::kGuard ? "guard" : "bounds";
+  switch (mode) {
+    case MemoryMode::kGuard: return "guard";
+    case MemoryMode::kBounds: return "bounds";
+    case MemoryMode::kAuto: return "auto";
+  }
+  return "?";
 }
 
 Expected<CCompiler> find_c_compiler() {
@@ -84,9 +90,12 @@ std::string compile_flags(MemoryMode mode) {
                      // Nothing unwinds through generated code (traps jump), and trap reports use
                      // the shim's own function table: unwind tables and symbols only cost load time.
                      "-fno-asynchronous-unwind-tables -fno-unwind-tables -s "
-                     "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG -w "
-                     "-DLUNATIC_MEMORY_MODE_GUARD=") +
-         (mode == MemoryMode::kGuard ? "1" : "0");
+                     "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG "
+                     // Reported as a warning by gcc and clang alike (their spellings of
+                     // -Werror for it differ); the build fails on it below.
+                     "-Wframe-larger-than=") +
+         std::to_string(kMaxGuestFrameBytes) +
+         " -DLUNATIC_MEMORY_MODE_GUARD=" + (mode == MemoryMode::kGuard ? "1" : "0");
 }
 
 Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job) {
@@ -144,10 +153,21 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "\rlunatic: compiled %s in %.1f s\n", what.c_str(), seconds);
   }
+  auto log = read_file(log_path);
+  const std::string log_text = log ? *log : std::string();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    auto log = read_file(log_path);
-    return make_error(Errc::kCompileFailed, "the C compiler failed on " + job.label + ":\n" +
-                                                last_lines(log ? *log : std::string(), 20));
+    return make_error(Errc::kCompileFailed,
+                      "the C compiler failed on " + job.label + ":\n" + last_lines(log_text, 20));
+  }
+  // Stack exhaustion is caught only if no frame is larger than the stack margin allows.
+  if (const size_t at = log_text.find("-Wframe-larger-than"); at != std::string::npos) {
+    // The compiler's own words, without the path of the scratch file.
+    const size_t warning = log_text.rfind("warning: ", at);
+    const size_t start = warning == std::string::npos ? at : warning + 9;
+    const std::string detail = log_text.substr(start, log_text.find('\n', at) - start);
+    return make_error(Errc::kUnsupportedFeature,
+                      job.label + ": a function needs a native stack frame larger than " +
+                          std::to_string(kMaxGuestFrameBytes) + " bytes (" + detail + ")");
   }
   return read_file(output);
 }

@@ -10,7 +10,9 @@
 
 namespace lunatic::engine {
 
-enum class MemoryMode : std::uint8_t { kGuard, kBounds };
+// How generated code confines linear memory accesses (docs/architecture.md, "Memory modes").
+// An artifact is built for kGuard or kBounds; kAuto is a load policy that uses both variants.
+enum class MemoryMode : std::uint8_t { kGuard, kBounds, kAuto };
 const char* memory_mode_name(MemoryMode mode);
 
 // The compiler, identified cheaply (path, size, mtime) so a cache key costs no process spawn.

@@ -49,16 +49,10 @@ void handle_fault(int signal, siginfo_t* info, void* context) {
   const auto pc = faulting_pc(context);
   const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
   if (state != nullptr && state->trap_target != nullptr && is_generated_code(pc)) {
-    TrapKind kind = TrapKind::kNone;
+    // Stack exhaustion never faults: generated code checks its stack pointer in every prologue.
     if (state->guard_memory && address >= state->memory_low && address < state->memory_high) {
-      kind = TrapKind::kOutOfBounds;
-    } else if (state->stack_low != 0 && address < state->stack_low &&
-               address + state->guard_size + 4096 >= state->stack_low) {
-      kind = TrapKind::kStackExhausted;
-    }
-    if (kind != TrapKind::kNone) {
       // No allocation here: the message is cleared, never assigned.
-      state->kind = kind;
+      state->kind = TrapKind::kOutOfBounds;
       state->message.clear();
       state->fault_pc = reinterpret_cast<const void*>(pc);
       // SAFETY: the target is on this guest's fiber stack, below which only generated C frames

@@ -8,6 +8,8 @@
 #include <wabt/ir.h>
 #include <wabt/validator.h>
 
+#include "engine/stack_limits.hpp"
+
 namespace lunatic::engine {
 namespace {
 
@@ -157,6 +159,18 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
   }
   if (module->memories.size() > 1) {
     return make_error(Errc::kUnsupportedFeature, name + ": more than one memory");
+  }
+  for (size_t i = module->num_func_imports; i < module->funcs.size(); ++i) {
+    const wabt::Func* func = module->funcs[i];
+    if (func->GetNumParamsAndLocals() > kMaxFunctionLocals) {
+      const std::string function =
+          func->name.empty() ? "f" + std::to_string(i) : func->name.substr(1);
+      return make_error(Errc::kUnsupportedFeature,
+                        name + ": function `" + function + "` has " +
+                            std::to_string(func->GetNumParamsAndLocals()) +
+                            " params and locals; at most " + std::to_string(kMaxFunctionLocals) +
+                            " are supported (the stack margin must hold any one frame)");
+    }
   }
   ModuleDescription description = describe(*module);
   return ParsedModule{std::move(module), std::move(description)};

@@ -25,8 +25,9 @@ struct ParsedModule {
 
 // Parses `bytes` (named `name` in messages) and validates the module.
 // Returns: the IR, or kMalformedModule (not a readable binary), kUnsupportedFeature (valid wasm
-// using a proposal this engine does not run, e.g. SIMD or threads), kInvalidModule (fails
-// validation). Messages name the file and the byte offset.
+// using a proposal this engine does not run, e.g. SIMD or threads, or a function with more
+// than kMaxFunctionLocals params and locals), kInvalidModule (fails validation). Messages name the
+// file and the byte offset.
 Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const std::string& name);
 
 // libwabt's errors as one line, each with its byte offset when known.

@@ -32,22 +32,22 @@ void Environment::log(LogLevel level, const std::string& line) const {
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
-Expected<std::shared_ptr<const engine::LoadedModule>> Environment::compile(std::string_view wasm) {
+Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string_view wasm) {
   std::lock_guard guard(engine_mutex_);
   engine::LoadReport report;
   auto module = engine_.load_wasm(wasm, "guest-module", &report);
   if (!module) return module.error();
-  return std::shared_ptr<const engine::LoadedModule>(std::move(*module));
+  return std::shared_ptr<const engine::Module>(std::move(*module));
 }
 
-std::uint64_t Environment::module_id(const std::shared_ptr<const engine::LoadedModule>& module) {
+std::uint64_t Environment::module_id(const std::shared_ptr<const engine::Module>& module) {
   std::lock_guard guard(modules_mutex_);
   auto [it, inserted] = module_ids_.emplace(module.get(), module_ids_.size() + 1);
   if (inserted) modules_by_id_.emplace(it->second, module);
   return it->second;
 }
 
-std::shared_ptr<const engine::LoadedModule> Environment::module_by_id(std::uint64_t id) {
+std::shared_ptr<const engine::Module> Environment::module_by_id(std::uint64_t id) {
   std::lock_guard guard(modules_mutex_);
   auto it = modules_by_id_.find(id);
   return it == modules_by_id_.end() ? nullptr : it->second;
@@ -101,7 +101,8 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
     engine::InstanceLimits limits;
     limits.max_memory_bytes = request.config->max_memory;
     limits.max_fuel = request.config->max_fuel * kFuelUnit;
-    auto instance = engine::Instance::create(request.module, &context, &process.execution(), limits);
+    auto instance = engine::Instance::create(request.module->variant_for_new_instance(), &context,
+                                             &process.execution(), limits);
     if (!instance) {
       outcome.kind = engine::TrapKind::kHostError;
       outcome.message = instance.error().message;
@@ -118,7 +119,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
       }
       if (outcome.ok()) {
         context.initialized = true;
-        const lunatic_export_t* entry = request.module->find_export(request.function);
+        const lunatic_export_t* entry = (*instance)->module().find_export(request.function);
         if (entry == nullptr || entry->invoke == nullptr) {
           outcome.kind = engine::TrapKind::kHostError;
           outcome.message = fmt::format("function '{}' not found", request.function);
@@ -142,7 +143,8 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
   if (outcome.kind == engine::TrapKind::kKilled) {
     log(LogLevel::kWarn, fmt::format("process {} was killed: {}", process.id(), outcome.message));
   } else if (outcome.kind == engine::TrapKind::kExit && outcome.exit_code != 0) {
-    log(LogLevel::kInfo, fmt::format("process {} exited with code {}", process.id(), outcome.exit_code));
+    // Lunatic counts only proc_exit(0) as a normal end; any other code is a failure.
+    log(LogLevel::kWarn, fmt::format("process {} failed: exited with code {}", process.id(), outcome.exit_code));
   } else if (!normal) {
     log(LogLevel::kWarn, fmt::format("process {} failed: trap: {}", process.id(), outcome.describe()));
   }

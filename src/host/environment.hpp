@@ -20,7 +20,7 @@
 
 namespace lunatic::engine {
 class Engine;
-class LoadedModule;
+class Module;
 }  // namespace lunatic::engine
 namespace lunatic::runtime {
 class Scheduler;
@@ -41,7 +41,7 @@ struct ProcessExit {
 };
 
 struct SpawnRequest {
-  std::shared_ptr<const engine::LoadedModule> module;
+  std::shared_ptr<const engine::Module> module;
   std::shared_ptr<const ProcessConfig> config;
   std::string function;
   std::string param_types;             // wasm value types of the arguments, e.g. "i32 i64"
@@ -66,11 +66,11 @@ class Environment {
   Expected<std::uint64_t> spawn(SpawnRequest request);
 
   // Compiles (or loads from the artifact cache) a module a guest supplied.
-  Expected<std::shared_ptr<const engine::LoadedModule>> compile(std::string_view wasm);
+  Expected<std::shared_ptr<const engine::Module>> compile(std::string_view wasm);
 
   // Distributed module ids: a stable number per module, for lunatic::distributed.
-  std::uint64_t module_id(const std::shared_ptr<const engine::LoadedModule>& module);
-  std::shared_ptr<const engine::LoadedModule> module_by_id(std::uint64_t id);
+  std::uint64_t module_id(const std::shared_ptr<const engine::Module>& module);
+  std::shared_ptr<const engine::Module> module_by_id(std::uint64_t id);
 
   // The name registry (lunatic::process::get_or_spawn, lunatic::registry): the lock makes a
   // lookup followed by a spawn atomic.
@@ -88,8 +88,8 @@ class Environment {
   std::mutex engine_mutex_;
 
   std::mutex modules_mutex_;
-  std::unordered_map<const engine::LoadedModule*, std::uint64_t> module_ids_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<const engine::LoadedModule>> modules_by_id_;
+  std::unordered_map<const engine::Module*, std::uint64_t> module_ids_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const engine::Module>> modules_by_id_;
 
   std::mutex registry_mutex_;
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> registry_;

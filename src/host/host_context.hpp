@@ -16,7 +16,7 @@
 
 namespace lunatic::engine {
 class Instance;
-class LoadedModule;
+class Module;
 }  // namespace lunatic::engine
 namespace lunatic::runtime {
 class Blocking;
@@ -45,11 +45,11 @@ struct HostContext {
   runtime::Process* process = nullptr;
   Environment* environment = nullptr;
   std::shared_ptr<const ProcessConfig> config;
-  std::shared_ptr<const engine::LoadedModule> module;
+  std::shared_ptr<const engine::Module> module;
   bool initialized = false;  // instantiation finished; spawning is allowed from here on
 
   ResourceTable<ProcessConfig> configs;
-  ResourceTable<std::shared_ptr<const engine::LoadedModule>> modules;
+  ResourceTable<std::shared_ptr<const engine::Module>> modules;
   ResourceTable<std::string> errors;
   std::unique_ptr<runtime::Message> scratch;  // the message being built or just received
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/execution.hpp"
+#include "engine/stack_limits.hpp"
 #include "engine/trap.hpp"
 #include "host/host_context.hpp"
 
@@ -50,14 +51,12 @@ std::string signature_of() {
   return sig;
 }
 
-// Stops a host call that would run too close to the end of the fiber stack: a fault there
-// would be in host code, which cannot be unwound safely.
-inline constexpr std::uintptr_t kHostStackReserve = 32 * 1024;
-
 template <auto Fn, class R, class... A>
 struct Thunk {
   static R call(void* raw_context, A... args) {
-    if (engine::stack_headroom() < kHostStackReserve) {
+    // Fiber stacks have no guard page: host code running past the end would overwrite a
+    // neighbouring stack. Guest code's stack margin leaves its host calls about this much.
+    if (engine::stack_headroom() < engine::kHostStackReserve) {
       engine::record_unwind(engine::TrapKind::kStackExhausted, "host call: not enough stack left");
       engine::unwind_guest();
     }

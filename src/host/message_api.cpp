@@ -100,7 +100,7 @@ std::uint64_t take_module(HostContext& context, std::uint64_t index) {
   if (index >= message.resources.size() || !message.resources[index]) {
     fail(fmt::format("lunatic::message::take_module: no module at index {}", index));
   }
-  auto module = std::get<std::shared_ptr<const engine::LoadedModule>>(*message.resources[index]);
+  auto module = std::get<std::shared_ptr<const engine::Module>>(*message.resources[index]);
   message.resources[index].reset();
   return context.modules.add(std::move(module));
 }

@@ -92,7 +92,7 @@ void config_set_can_spawn_processes(HostContext& context, std::uint64_t id, std:
 }  // namespace
 
 SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
-                           std::shared_ptr<const engine::LoadedModule> module, std::uint32_t func,
+                           std::shared_ptr<const engine::Module> module, std::uint32_t func,
                            std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len,
                            const char* where) {
   if (!context.config->can_spawn_processes) {
@@ -136,7 +136,7 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   return request;
 }
 
-std::shared_ptr<const engine::LoadedModule> module_of(HostContext& context, std::int64_t module_id,
+std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id,
                                                       const char* where) {
   if (module_id == -1) return context.module;
   auto* module = context.modules.get(static_cast<std::uint64_t>(module_id));

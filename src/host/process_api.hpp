@@ -15,12 +15,12 @@ std::vector<HostFunction> process_functions();
 // Checks permission and reads a spawn's config, function name and 17-byte parameter records.
 // Traps (throws GuestTrap) on every error Lunatic traps on.
 SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
-                           std::shared_ptr<const engine::LoadedModule> module, std::uint32_t func,
+                           std::shared_ptr<const engine::Module> module, std::uint32_t func,
                            std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len,
                            const char* where);
 
 // The caller's module for -1, else the module resource. Traps on an unknown id.
-std::shared_ptr<const engine::LoadedModule> module_of(HostContext& context, std::int64_t module_id,
+std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id,
                                                       const char* where);
 
 }  // namespace lunatic::host

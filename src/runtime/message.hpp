@@ -9,13 +9,13 @@
 #include <vector>
 
 namespace lunatic::engine {
-class LoadedModule;
+class Module;
 }
 
 namespace lunatic::runtime {
 
 // A host resource that travels inside a message and changes owner on arrival.
-using MessageResource = std::variant<std::shared_ptr<const engine::LoadedModule>>;
+using MessageResource = std::variant<std::shared_ptr<const engine::Module>>;
 
 struct Message {
   enum class Kind : std::uint8_t { kData = 0, kLinkDied = 1, kProcessDied = 2 };

@@ -38,7 +38,6 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
     : scheduler_(scheduler), id_(id), body_(std::move(body)), stack_(stack) {
   execution_.stack_low = stack_.low;
   execution_.stack_high = stack_.high;
-  execution_.guard_size = StackPool::kGuardSize;
   fiber_ = boost::context::fiber(
       std::allocator_arg, PreparedStack{stack_}, [this](boost::context::fiber&& scheduler_side) {
         fiber_asan_.finish_switch();

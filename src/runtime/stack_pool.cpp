@@ -1,45 +1,59 @@
 #include "runtime/stack_pool.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace lunatic::runtime {
+namespace {
 
-StackPool::StackPool(std::size_t usable_size, std::size_t max_pooled)
-    : usable_size_(usable_size), max_pooled_(max_pooled) {}
+std::size_t round_to_os_pages(std::size_t bytes) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+}  // namespace
+
+StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk)
+    : usable_size_(round_to_os_pages(usable_size)),
+      stacks_per_chunk_(stacks_per_chunk > 0 ? stacks_per_chunk : 1) {}
 
 StackPool::~StackPool() {
-  for (auto& stack : free_) ::munmap(stack.mapping, stack.mapping_size);
+  for (const Chunk& chunk : chunks_) ::munmap(chunk.base, chunk.size);
 }
 
 FiberStack StackPool::acquire() {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
+  std::uintptr_t low = 0;
   if (!free_.empty()) {
-    FiberStack stack = free_.back();
+    low = free_.back();  // the most recently released: its top pages are likely resident
     free_.pop_back();
-    return stack;
+  } else {
+    if (next_ == chunk_end_) {
+      // One mapping per chunk; the kernel merges adjacent chunks, so mappings stay few.
+      const std::size_t size = usable_size_ * stacks_per_chunk_;
+      void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+      if (base == MAP_FAILED) return {};
+      // A huge page would make one touched stack page cost 2 MiB of resident memory.
+      ::madvise(base, size, MADV_NOHUGEPAGE);
+      chunks_.push_back({base, size});
+      next_ = reinterpret_cast<std::uintptr_t>(base);
+      chunk_end_ = next_ + size;
+    }
+    low = next_;
+    next_ += usable_size_;
   }
-  lock.unlock();
-  const std::size_t total = usable_size_ + kGuardSize;
-  void* mapping = ::mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (mapping == MAP_FAILED) return {};
-  if (::mprotect(mapping, kGuardSize, PROT_NONE) != 0) {
-    ::munmap(mapping, total);
-    return {};
-  }
-  const auto low = reinterpret_cast<std::uintptr_t>(mapping) + kGuardSize;
-  return FiberStack{mapping, total, low, low + usable_size_};
+  return FiberStack{reinterpret_cast<void*>(low), usable_size_, low, low + usable_size_};
 }
 
 void StackPool::release(FiberStack stack) {
   if (stack.mapping == nullptr) return;
-  std::unique_lock lock(mutex_);
-  if (free_.size() >= max_pooled_) {
-    lock.unlock();
-    ::munmap(stack.mapping, stack.mapping_size);
-    return;
+  // Outside the lock: the syscall is the expensive part of a release.
+  if (stack.mapping_size > kKeptTopBytes) {
+    ::madvise(stack.mapping, stack.mapping_size - kKeptTopBytes, MADV_DONTNEED);
   }
-  free_.push_back(stack);
+  std::lock_guard lock(mutex_);
+  free_.push_back(stack.low);
 }
 
 }  // namespace lunatic::runtime

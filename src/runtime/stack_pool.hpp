@@ -1,8 +1,13 @@
-// Fiber stacks with a guard page below them, recycled instead of unmapped.
+// Fiber stacks carved out of large shared mappings, recycled instead of unmapped.
 //
-// Only touched pages of a stack are resident, so a large virtual size costs little; a stack
-// returned to the pool keeps its mapping for the next fiber.
-// Thread: safe to use from any thread.
+// A million processes cannot have a mapping (let alone a guard page) each: the kernel allows
+// about 65k mappings per process. Stacks are therefore cut from chunks of many stacks, and
+// adjacent chunks merge into one mapping. There is no guard page between stacks: generated code
+// checks its stack pointer against a limit in every function prologue (see
+// docs/architecture.md, "Stacks"), and host calls refuse to start near the end of a stack.
+// Only touched pages are resident; a released stack gives its pages back to the OS except the
+// top few, which the next fiber touches first anyway.
+// Thread: acquire and release may be called from any thread.
 #pragma once
 
 #include <cstddef>
@@ -13,33 +18,46 @@
 namespace lunatic::runtime {
 
 struct FiberStack {
-  void* mapping = nullptr;      // lowest address, the start of the guard
+  void* mapping = nullptr;  // lowest address of the stack's memory (nullptr: none)
   std::size_t mapping_size = 0;
-  std::uintptr_t low = 0;       // lowest usable address (just above the guard)
-  std::uintptr_t high = 0;      // one past the highest usable address (initial stack pointer)
+  std::uintptr_t low = 0;   // lowest usable address
+  std::uintptr_t high = 0;  // one past the highest usable address (initial stack pointer)
 };
 
 class StackPool {
  public:
-  static constexpr std::size_t kDefaultUsableSize = 1 << 20;  // 1 MiB
-  static constexpr std::size_t kGuardSize = 64 * 1024;
+  static constexpr std::size_t kDefaultUsableSize = 256 * 1024;
+  static constexpr std::size_t kDefaultStacksPerChunk = 256;  // 64 MiB chunks by default
+  // Stays resident when a stack is released: the pages the next fiber's entry frames use.
+  static constexpr std::size_t kKeptTopBytes = 8 * 1024;
 
-  explicit StackPool(std::size_t usable_size = kDefaultUsableSize, std::size_t max_pooled = 1024);
+  // `usable_size` is rounded up to whole OS pages.
+  explicit StackPool(std::size_t usable_size = kDefaultUsableSize,
+                     std::size_t stacks_per_chunk = kDefaultStacksPerChunk);
   ~StackPool();
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
 
   // Returns a stack, or one with mapping == nullptr when the system refuses memory.
   FiberStack acquire();
+  // Gives the stack's memory (but its top kKeptTopBytes) back to the OS and pools the stack.
   void release(FiberStack stack);
 
   std::size_t usable_size() const { return usable_size_; }
 
  private:
-  std::size_t usable_size_;
-  std::size_t max_pooled_;
+  struct Chunk {
+    void* base;
+    std::size_t size;
+  };
+
+  const std::size_t usable_size_;
+  const std::size_t stacks_per_chunk_;
   std::mutex mutex_;
-  std::vector<FiberStack> free_;
+  std::vector<Chunk> chunks_;
+  std::vector<std::uintptr_t> free_;  // low addresses of pooled stacks
+  std::uintptr_t next_ = 0;           // next uncarved stack in the newest chunk
+  std::uintptr_t chunk_end_ = 0;
 };
 
 }  // namespace lunatic::runtime

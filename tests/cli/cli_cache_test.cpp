@@ -1,6 +1,7 @@
 // CLI tests. The artifact cache: misses, hits, damaged artifacts, concurrent cold runs.
 #include "support/cli_support.hpp"
 
+#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,26 @@ TEST_F(Cache, AColdRunMissesAndStoresAnArtifactThatTheNextRunHits) {
   EXPECT_EXIT_CODE(warm, 0);
   EXPECT_EQ(warm.out, "Hello, world!\n") << describe(warm);
   EXPECT_EQ(cache_state(warm), "hit");
+}
+
+TEST_F(Cache, TheDefaultAutoModeCachesBothVariantsFromOneColdRun) {
+  auto cold = lunatic({"run", "--timings", guest("hello")});
+  EXPECT_EXIT_CODE(cold, 0);
+  EXPECT_EQ(cache_state(cold), "miss");
+  auto arts = artifacts_under(cache_ / "lunatic");
+  ASSERT_EQ(arts.size(), 2u) << "expected a guard and a bounds artifact";
+  std::vector<std::string> modes;
+  for (auto& a : arts) {
+    std::string bytes = read_file(a);
+    modes.push_back(contains(bytes, "\"memory_mode\":\"guard\"") ? "guard" : "bounds");
+  }
+  std::sort(modes.begin(), modes.end());
+  EXPECT_EQ(modes, (std::vector<std::string>{"bounds", "guard"}));
+  for (const char* mode : {"guard", "bounds", "auto"}) {
+    auto warm = lunatic({"run", "--timings", "--memory-mode", mode, guest("hello")});
+    EXPECT_EXIT_CODE(warm, 0);
+    EXPECT_EQ(cache_state(warm), "hit") << mode;
+  }
 }
 
 TEST_F(Cache, TimingsAreOneJsonLineWithAllFields) {
@@ -136,18 +157,19 @@ TEST_F(Cache, ATruncatedCachedArtifactIsDetectedAndRebuilt) {
 
 TEST_F(Cache, AnotherModulesArtifactInTheCacheSlotIsDetectedAndRebuilt) {
   // Cache exit_code, keep its artifact, then cache hello and put exit_code's artifact in its
-  // place: running hello must not run exit_code.
-  EXPECT_EXIT_CODE(lunatic({"run", guest("exit_code"), "return", "0"}), 0);
+  // place: running hello must not run exit_code. One memory mode, so one artifact per module.
+  EXPECT_EXIT_CODE(lunatic({"run", "--memory-mode", "guard", guest("exit_code"), "return", "0"}),
+                   0);
   auto first = artifacts_under(cache_ / "lunatic");
   ASSERT_EQ(first.size(), 1u);
   std::string other = read_file(first.front());
-  EXPECT_EXIT_CODE(lunatic({"run", guest("hello")}), 0);
+  EXPECT_EXIT_CODE(lunatic({"run", "--memory-mode", "guard", guest("hello")}), 0);
   auto both = artifacts_under(cache_ / "lunatic");
   ASSERT_EQ(both.size(), 2u);
   fs::path hello_art = both[0] == first.front() ? both[1] : both[0];
   write_file(hello_art, other);
 
-  auto r = lunatic({"run", "--timings", guest("hello")});
+  auto r = lunatic({"run", "--memory-mode", "guard", "--timings", guest("hello")});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_EQ(r.out, "Hello, world!\n") << describe(r);
   EXPECT_EQ(cache_state(r), "miss");

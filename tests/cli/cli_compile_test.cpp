@@ -43,6 +43,21 @@ TEST_F(Compile, ACompiledArtifactRunsAnywhereWithoutTheWasm) {
   EXPECT_EQ(cache_state(r), "file");
 }
 
+TEST_F(Compile, AnArtifactFileHoldsTheGuardVariantUnlessBoundsIsAskedFor) {
+  fs::path guard = dir_ / "guard.lart";
+  fs::path bounds = dir_ / "bounds.lart";
+  EXPECT_EXIT_CODE(lunatic({"compile", guest("hello"), "-o", guard.string()}), 0);
+  EXPECT_EXIT_CODE(
+      lunatic({"compile", "--memory-mode", "bounds", guest("hello"), "-o", bounds.string()}), 0);
+  EXPECT_TRUE(contains(read_file(guard), "\"memory_mode\":\"guard\""));
+  EXPECT_TRUE(contains(read_file(bounds), "\"memory_mode\":\"bounds\""));
+  for (const fs::path& artifact : {guard, bounds}) {
+    auto r = lunatic({"run", artifact.string()});
+    EXPECT_EXIT_CODE(r, 0);
+    EXPECT_EQ(r.out, "Hello, world!\n") << describe(r);
+  }
+}
+
 TEST_F(Compile, ShorthandRunsACompiledArtifact) {
   fs::path out = dir_ / "hello.lart";
   EXPECT_EXIT_CODE(lunatic({"compile", guest("hello"), "-o", out.string()}), 0);

@@ -36,7 +36,7 @@ TEST_F(Memory, MallocOfOneGibibyteInChunksWorks) {
 std::vector<std::string> memory_modes() {
   auto help = run_command({LUNATIC_BIN, "run", "--help"});
   if (!contains(help.out, "--memory-mode")) return {};
-  return {"guard", "bounds"};
+  return {"guard", "bounds", "auto"};
 }
 
 TEST_F(MemoryModes, OutOfBoundsLoadTrapsInEveryMode) {

@@ -8,7 +8,9 @@
  *
  * Differences from wabt's header, and why:
  *  - memory size is 64-bit, so a 4 GiB memory does not wrap;
- *  - call depth is never counted: the fiber's guard page catches stack exhaustion;
+ *  - call depth is never counted; instead every function prologue compares the stack pointer
+ *    with a limit the host stores next to the instance (LUNATIC_STACK_CHECK below), so fiber
+ *    stacks need no guard page;
  *  - the memory mode (guard pages or explicit bounds checks) is fixed per artifact by
  *    LUNATIC_MEMORY_MODE_GUARD and recorded in its contract.
  *
@@ -43,6 +45,27 @@ extern "C" {
 #define WASM_RT_USE_STACK_DEPTH_COUNT 0
 #define WASM_RT_MERGED_OOB_AND_EXHAUSTION_TRAPS 0
 #define WASM_RT_NO_RETURN __attribute__((noreturn))
+
+#ifdef LUNATIC_MEMORY_MODE_GUARD
+/* The stack pointer, read without making the function keep a frame pointer. */
+static inline __attribute__((always_inline)) uintptr_t lunatic_stack_pointer(void) {
+  uintptr_t sp;
+#if defined(__x86_64__)
+  __asm__("movq %%rsp, %0" : "=r"(sp));
+#elif defined(__aarch64__)
+  __asm__("mov %0, sp" : "=r"(sp));
+#else
+#error "unsupported architecture"
+#endif
+  return sp;
+}
+
+/* Every wasm function's prologue (the C writer's FUNC_PROLOGUE is redefined to this). `limit`
+ * is the fiber stack's lowest address plus a margin that holds the largest frame a function may
+ * have and a host call; 0 (no known stack) disables the check. */
+#define LUNATIC_STACK_CHECK(limit) \
+  if (UNLIKELY(lunatic_stack_pointer() < (limit))) TRAP(EXHAUSTION)
+#endif
 
 /* Trap reasons; the values are part of the engine ABI (see trap.hpp). */
 typedef enum {
@@ -115,7 +138,7 @@ typedef struct lunatic_rt_api {
                                    wasm_rt_externref_t init);
 } lunatic_rt_api_t;
 
-#define LUNATIC_RT_ABI_VERSION 1
+#define LUNATIC_RT_ABI_VERSION 2
 
 /* What the shim generated next to each module tells the host: the artifact's entry point
  * `lunatic_artifact_v1()` returns one of these. */
@@ -143,6 +166,7 @@ typedef struct {
   void (*free_instance)(void* instance);
   wasm_rt_memory_t* (*memory)(void* instance); /* NULL when the module has no memory */
   uint32_t* (*budget)(void* instance);         /* the preemption budget global */
+  uintptr_t* (*stack_limit)(void* instance);   /* see LUNATIC_STACK_CHECK */
   uint32_t export_count;
   const lunatic_export_t* exports;
   uint32_t function_count;

@@ -1,0 +1,108 @@
+#include "engine/memory_block_pool.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/linear_memory.hpp"
+
+namespace lunatic::engine {
+namespace {
+
+std::uint64_t block_bytes(int size_class) { return kWasmPageSize << size_class; }
+
+bool is_large(std::uint64_t capacity) { return capacity >= MemoryBlockPool::kRegionBytes; }
+
+std::uint64_t round_to_os_pages(std::uint64_t bytes) {
+  return (bytes + 4095) & ~std::uint64_t{4095};
+}
+
+// Smallest class holding `bytes`; kClasses when none does.
+int class_for(std::uint64_t bytes, int classes) {
+  int size_class = 0;
+  while (size_class < classes && block_bytes(size_class) < bytes) ++size_class;
+  return size_class;
+}
+
+std::uint8_t* map_blocks(std::uint64_t bytes) {
+  void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED) return nullptr;
+  // A huge page would make one touched wasm page cost 2 MiB of resident memory; the same
+  // flags everywhere also let adjacent mappings merge into one.
+  ::madvise(base, bytes, MADV_NOHUGEPAGE);
+  return static_cast<std::uint8_t*>(base);
+}
+
+}  // namespace
+
+MemoryBlockPool& MemoryBlockPool::shared() {
+  // Never destroyed: memories may still be freed while static destructors run.
+  static auto* pool = new MemoryBlockPool;
+  return *pool;
+}
+
+MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
+  const int size_class = class_for(bytes, kClasses);
+  if (size_class == kClasses) return {};
+  const std::uint64_t capacity = block_bytes(size_class);
+  if (is_large(capacity)) return {map_blocks(capacity), capacity};
+
+  std::lock_guard lock(mutex_);
+  SizeClass& pool = classes_[size_class];
+  if (!pool.free.empty()) {
+    std::uint8_t* base = pool.free.back();
+    pool.free.pop_back();
+    return {base, capacity};
+  }
+  if (pool.next == pool.end) {
+    std::uint8_t* region = map_blocks(kRegionBytes);
+    if (region == nullptr) return {};
+    mapped_bytes_ += kRegionBytes;
+    pool.next = region;
+    pool.end = region + kRegionBytes;
+  }
+  std::uint8_t* base = pool.next;
+  pool.next += capacity;
+  return {base, capacity};
+}
+
+MemoryBlockPool::Block MemoryBlockPool::grow(Block block, std::uint64_t used_bytes,
+                                             std::uint64_t bytes) {
+  const int size_class = class_for(bytes, kClasses);
+  if (size_class == kClasses) return {};
+  const std::uint64_t capacity = block_bytes(size_class);
+  if (is_large(block.capacity)) {
+    void* moved = ::mremap(block.base, block.capacity, capacity, MREMAP_MAYMOVE);
+    if (moved == MAP_FAILED) return {};
+    ::madvise(moved, capacity, MADV_NOHUGEPAGE);
+    return {static_cast<std::uint8_t*>(moved), capacity};
+  }
+  const Block bigger = acquire(bytes);
+  if (bigger.base == nullptr) return {};
+  std::memcpy(bigger.base, block.base, used_bytes);
+  release(block, used_bytes);
+  return bigger;
+}
+
+void MemoryBlockPool::release(Block block, std::uint64_t used_bytes) {
+  if (block.base == nullptr) return;
+  if (is_large(block.capacity)) {
+    ::munmap(block.base, block.capacity);
+    return;
+  }
+  // Outside the lock: the syscall is the expensive part. Afterwards the pages read as zeros.
+  if (used_bytes > 0) {
+    ::madvise(block.base, round_to_os_pages(std::min(used_bytes, block.capacity)), MADV_DONTNEED);
+  }
+  std::lock_guard lock(mutex_);
+  classes_[class_for(block.capacity, kClasses)].free.push_back(block.base);
+}
+
+std::uint64_t MemoryBlockPool::mapped_bytes() const {
+  std::lock_guard lock(mutex_);
+  return mapped_bytes_;
+}
+
+}  // namespace lunatic::engine

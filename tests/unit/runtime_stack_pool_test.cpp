@@ -1,0 +1,128 @@
+// The fiber stack pool: stacks from few mappings, recycling, resident memory of pooled stacks,
+// and use from several threads.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/stack_pool.hpp"
+
+namespace lunatic::runtime {
+namespace {
+
+std::size_t mapping_count() {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(maps, line);) ++lines;
+  return lines;
+}
+
+// Resident pages of [low, high), from mincore.
+std::size_t resident_pages(std::uintptr_t low, std::uintptr_t high) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> residency((high - low) / page);
+  EXPECT_EQ(::mincore(reinterpret_cast<void*>(low), high - low, residency.data()), 0);
+  return static_cast<std::size_t>(
+      std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return r & 1; }));
+}
+
+TEST(StackPool, TenThousandStacksComeFromAFewMappingsWithoutGuardPages) {
+  StackPool pool;
+  const std::size_t before = mapping_count();
+  std::vector<FiberStack> stacks;
+  for (int i = 0; i < 10'000; ++i) {
+    stacks.push_back(pool.acquire());
+    ASSERT_NE(stacks.back().mapping, nullptr);
+  }
+  const std::size_t after = mapping_count();
+  std::printf("10000 stacks of %zu KiB: %zu -> %zu lines in /proc/self/maps\n",
+              pool.usable_size() / 1024, before, after);
+  EXPECT_LT(after - before, 100u);
+
+  std::sort(stacks.begin(), stacks.end(),
+            [](const FiberStack& a, const FiberStack& b) { return a.low < b.low; });
+  std::size_t adjacent = 0;
+  for (std::size_t i = 0; i < stacks.size(); ++i) {
+    EXPECT_EQ(stacks[i].high - stacks[i].low, StackPool::kDefaultUsableSize);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(stacks[i].mapping), stacks[i].low);
+    if (i > 0) {
+      ASSERT_GE(stacks[i].low, stacks[i - 1].high) << "stacks overlap";
+      adjacent += stacks[i].low == stacks[i - 1].high;
+    }
+  }
+  EXPECT_GT(adjacent, stacks.size() * 9 / 10) << "most stacks should have no gap between them";
+  for (auto& stack : stacks) pool.release(stack);
+}
+
+TEST(StackPool, AReleasedStackIsReused) {
+  StackPool pool;
+  FiberStack first = pool.acquire();
+  ASSERT_NE(first.mapping, nullptr);
+  pool.release(first);
+  FiberStack second = pool.acquire();
+  EXPECT_EQ(second.low, first.low);
+  EXPECT_EQ(second.high, first.high);
+  pool.release(second);
+}
+
+TEST(StackPool, AReleasedStackKeepsOnlyItsTopPagesResident) {
+  StackPool pool;
+  FiberStack stack = pool.acquire();
+  ASSERT_NE(stack.mapping, nullptr);
+  std::memset(stack.mapping, 0xab, stack.mapping_size);  // a fiber that used all of it
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(resident_pages(stack.low, stack.high), stack.mapping_size / page);
+  pool.release(stack);
+  const std::size_t kept = StackPool::kKeptTopBytes / page;
+  std::printf("released stack: %zu KiB resident of %zu KiB\n",
+              resident_pages(stack.low, stack.high) * page / 1024, stack.mapping_size / 1024);
+  EXPECT_EQ(resident_pages(stack.low, stack.high), kept);
+  EXPECT_EQ(resident_pages(stack.high - StackPool::kKeptTopBytes, stack.high), kept);
+  // What was returned reads as zeros; the next fiber may find old bytes only in the top pages.
+  EXPECT_EQ(static_cast<unsigned char*>(stack.mapping)[0], 0);
+}
+
+TEST(StackPool, FourThreadsAcquireAndReleaseConcurrently) {
+  StackPool pool(64 * 1024, 16);
+  std::atomic<int> conflicts{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 500; ++round) {
+        std::vector<FiberStack> held;
+        for (int i = 0; i < 8; ++i) {
+          FiberStack stack = pool.acquire();
+          if (stack.mapping == nullptr) {
+            ++failures;
+            continue;
+          }
+          // The top word marks the owner; another owner would overwrite it.
+          *reinterpret_cast<int*>(stack.high - sizeof(int)) = t * 1000 + i;
+          held.push_back(stack);
+        }
+        std::this_thread::yield();
+        for (std::size_t i = 0; i < held.size(); ++i) {
+          if (*reinterpret_cast<int*>(held[i].high - sizeof(int)) !=
+              t * 1000 + static_cast<int>(i)) {
+            ++conflicts;
+          }
+          pool.release(held[i]);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(conflicts.load(), 0) << "a stack was handed to two owners at once";
+}
+
+}  // namespace
+}  // namespace lunatic::runtime
