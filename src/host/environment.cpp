@@ -54,6 +54,17 @@ std::shared_ptr<const engine::Module> Environment::module_by_id(std::uint64_t id
 }
 
 Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
+  // Lunatic instantiates inside spawn, so a memory the config cannot hold is spawn's error,
+  // not the child's death; the one instantiation failure knowable up front is checked here.
+  if (const auto& memory = request.module->description().memory) {
+    const std::uint64_t initial_bytes = memory->initial_pages * 65536;
+    if (initial_bytes > request.config->max_memory) {
+      return make_error(Errc::kInstantiateFailed,
+                        fmt::format("the module's memory starts at {} bytes, over the config's "
+                                    "max_memory of {} bytes",
+                                    initial_bytes, request.config->max_memory));
+    }
+  }
   auto shared = std::make_shared<SpawnRequest>(std::move(request));
   auto process = scheduler_.create(
       [this, shared](runtime::Process& self) { run_process(*shared, self); });

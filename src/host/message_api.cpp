@@ -120,8 +120,8 @@ std::uint32_t send(HostContext& context, std::uint64_t process_id) {
 }
 
 std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::int64_t> tags,
-                                   std::uint64_t timeout_ms, bool skip_existing) {
-  auto message = context.process->receive(tags, deadline_after(timeout_ms), skip_existing);
+                                   std::uint64_t timeout_ms, std::size_t skip) {
+  auto message = context.process->receive(tags, deadline_after(timeout_ms), skip);
   if (!message) return kTimedOut;
   const auto kind = static_cast<std::uint32_t>(message->kind);
   context.scratch = std::move(message);
@@ -132,9 +132,11 @@ std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::in
 // for a reply with `tag` among messages that arrive after the send. 0, or 9027 on timeout.
 std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms) {
+  // Counted before the send: the reply may arrive before this process waits for it.
+  const std::size_t queued_before = context.process->mailbox_size();
   deliver(context, process_id, "send_receive_skip_search");
   const std::int64_t tags[1] = {static_cast<std::int64_t>(tag)};
-  const std::uint32_t result = receive_into_scratch(context, tags, timeout_ms, /*skip_existing=*/true);
+  const std::uint32_t result = receive_into_scratch(context, tags, timeout_ms, queued_before);
   return result == kTimedOut ? kTimedOut : 0;
 }
 
@@ -149,7 +151,7 @@ std::uint32_t receive(HostContext& context, std::uint32_t tags_ptr, std::uint32_
     if (!bytes) fail("lunatic::message::receive: tags out of bounds");
     std::memcpy(tags.data(), bytes->data(), bytes->size());
   }
-  return receive_into_scratch(context, tags, timeout_ms, /*skip_existing=*/false);
+  return receive_into_scratch(context, tags, timeout_ms, /*skip=*/0);
 }
 
 }  // namespace

@@ -218,6 +218,11 @@ void Process::set_die_when_link_dies(bool die) {
   die_when_link_dies_ = die;
 }
 
+std::size_t Process::mailbox_size() {
+  std::lock_guard lock(mutex_);
+  return mailbox_.size();
+}
+
 void Process::check_killed() {
   std::unique_lock lock(mutex_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
@@ -225,10 +230,9 @@ void Process::check_killed() {
 
 std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
                                           std::optional<Clock::time_point> deadline,
-                                          bool skip_existing) {
+                                          std::size_t skip) {
   std::unique_lock lock(mutex_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
-  const std::size_t skip = skip_existing ? mailbox_.size() : 0;
   if (auto message = mailbox_.take(tags, skip)) return message;
   if (deadline && *deadline <= Clock::now()) return nullptr;
   waiting_for_mailbox_ = true;
@@ -268,8 +272,12 @@ void Process::yield_now() {
 
 void Process::preempt_point() {
   check_killed();
-  if (scheduler_.stopping() ||
-      (Clock::now() - slice_start_ >= Scheduler::kTimeSlice && scheduler_.others_runnable())) {
+  if (scheduler_.stopping()) return yield_now();
+  const auto now = Clock::now();
+  // A due timer counts as other work: when every worker computes, a slice's end is the only
+  // moment a sleeper's timer can be fired.
+  if (now - slice_start_ >= Scheduler::kTimeSlice &&
+      (scheduler_.others_runnable() || scheduler_.events_due(now))) {
     yield_now();
   }
 }

@@ -67,10 +67,13 @@ class Process final : public Blocking {
   // How the body ended; read when the process is finished.
   void set_death(DeathReason reason) { death_reason_ = reason; }
   // Takes the first message matching `tags` (any when empty), waiting until one arrives or the
-  // deadline passes (nullptr). With `skip_existing`, messages already queued are not searched.
+  // deadline passes (nullptr). The first `skip` queued messages are not searched: a caller
+  // that counted them (mailbox_size) before sending a request waits only for newer ones.
   // Throws a kKilled GuestTrap.
   std::unique_ptr<Message> receive(std::span<const std::int64_t> tags,
-                                   std::optional<Clock::time_point> deadline, bool skip_existing);
+                                   std::optional<Clock::time_point> deadline, std::size_t skip = 0);
+  // Messages queued now; only the process itself takes messages out, so they stay first.
+  std::size_t mailbox_size();
   // Throws a kKilled GuestTrap if a kill is pending: host thunks turn it into an unwind of
   // the guest, and nothing the guest does can catch it.
   void check_killed();

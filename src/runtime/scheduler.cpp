@@ -141,6 +141,13 @@ bool Scheduler::dispatch_events(const std::vector<std::uint64_t>& ready) {
   return fired;
 }
 
+bool Scheduler::events_due(Clock::time_point now) const {
+  const std::int64_t now_ns = to_ns(now);
+  if (next_deadline_ns_.load(std::memory_order_relaxed) <= now_ns) return true;
+  return reactor_.watched() > 0 &&
+         now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > kIoPollInterval.count();
+}
+
 int Scheduler::idle_timeout_ms() {
   const std::int64_t next = next_deadline_ns_.load(std::memory_order_relaxed);
   if (next == INT64_MAX) return -1;
@@ -158,10 +165,7 @@ void Scheduler::worker_loop(unsigned index) {
       std::shared_ptr<Process> keep = table_.find(process->id());
       process->run_slice();
       // Timers and readiness are checked between slices, so sleepers are not starved.
-      const auto now_ns = to_ns(Clock::now());
-      const bool io_due = reactor_.watched() > 0 &&
-                          now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > 500'000;
-      if (io_due || next_deadline_ns_.load(std::memory_order_relaxed) <= now_ns) service_events(0);
+      if (events_due(Clock::now())) service_events(0);
       continue;
     }
     if (service_events(0)) continue;

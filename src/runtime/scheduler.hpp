@@ -28,6 +28,8 @@ class Scheduler {
  public:
   // How long a process may compute before it yields to others that are runnable.
   static constexpr auto kTimeSlice = std::chrono::milliseconds(1);
+  // How often busy workers poll descriptors between slices.
+  static constexpr std::chrono::nanoseconds kIoPollInterval = std::chrono::microseconds(500);
 
   explicit Scheduler(unsigned workers = std::thread::hardware_concurrency());
   ~Scheduler();
@@ -57,6 +59,9 @@ class Scheduler {
   void enqueue(Process& process, bool front);
   void add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation);
   bool others_runnable() const { return runnable_.load(std::memory_order_relaxed) > 0; }
+  // A timer has fired or descriptors are due a poll: a worker should service them soon, even
+  // if that means suspending the process it runs.
+  bool events_due(Clock::time_point now) const;
   // True once stop() was called: computing processes yield so their workers can return.
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   // Drops a finished process from the table; its last reference goes with the worker's.

@@ -87,11 +87,11 @@ TEST(Scheduler, ReceiveWaitsForAMatchingMessageAndTimesOut) {
   bool timed_out = false;
   receiver = scheduler.spawn([&](Process& self) {
     const std::int64_t tag2[] = {2};
-    auto second = self.receive(tag2, std::nullopt, false);
+    auto second = self.receive(tag2, std::nullopt);
     got.push_back(second->tag);
-    auto first = self.receive({}, std::nullopt, false);
+    auto first = self.receive({}, std::nullopt);
     got.push_back(first->tag);
-    timed_out = self.receive({}, Clock::now() + 10ms, false) == nullptr;
+    timed_out = self.receive({}, Clock::now() + 10ms) == nullptr;
   });
   scheduler.spawn([&](Process& self) {
     self.sleep_until(Clock::now() + 2ms);
@@ -109,7 +109,7 @@ TEST(Scheduler, AKilledWaiterEndsWithTheReasonAndCannotContinue) {
   bool continued = false;
   auto victim = scheduler.spawn([&](Process& self) {
     try {
-      self.receive({}, std::nullopt, false);
+      self.receive({}, std::nullopt);
       continued = true;
     } catch (const engine::GuestTrap& trap) {
       reason = trap.message;
@@ -131,14 +131,14 @@ TEST(Scheduler, AFailedLinkKillsItsPeerOrBecomesAMessage) {
   std::int64_t message_tag = 0;
   auto linked_dies = scheduler.create([&](Process& self) {
     try {
-      self.receive({}, std::nullopt, false);
+      self.receive({}, std::nullopt);
     } catch (const engine::GuestTrap& trap) {
       killed_reason = trap.message;
     }
   });
   auto linked_traps_exits = scheduler.create([&](Process& self) {
     self.set_die_when_link_dies(false);
-    auto message = self.receive({}, std::nullopt, false);
+    auto message = self.receive({}, std::nullopt);
     if (message->kind == Message::Kind::kLinkDied) message_tag = message->tag;
   });
   auto failing = scheduler.create([&](Process& self) {
@@ -163,9 +163,9 @@ TEST(Scheduler, ANormalExitIsNotReportedToLinksButIsToMonitors) {
   bool link_message = false;
   auto watcher = scheduler.create([&](Process& self) {
     self.set_die_when_link_dies(false);
-    auto message = self.receive({}, std::nullopt, false);
+    auto message = self.receive({}, std::nullopt);
     if (message->kind == Message::Kind::kProcessDied) died = message->process_id;
-    link_message = self.receive({}, Clock::now() + 5ms, false) != nullptr;
+    link_message = self.receive({}, Clock::now() + 5ms) != nullptr;
   });
   auto worker = scheduler.create([&](Process& self) { self.yield_now(); });
   worker->add_link(watcher->id(), 1);
@@ -192,7 +192,7 @@ TEST(Scheduler, StopEndsRunEvenWithProcessesStillComputing) {
 
 TEST(Scheduler, ADeadlockIsReportedInsteadOfHanging) {
   Scheduler scheduler(2);
-  scheduler.spawn([&](Process& self) { self.receive({}, std::nullopt, false); });
+  scheduler.spawn([&](Process& self) { self.receive({}, std::nullopt); });
   EXPECT_FALSE(scheduler.run());
 }
 
