@@ -52,14 +52,7 @@ std::string describe(const RunResult& r) {
   return s.str();
 }
 
-RunResult run_command(const std::vector<std::string>& argv, const RunOptions& opt) {
-  RunResult r;
-  for (const auto& a : argv) r.command += (r.command.empty() ? "" : " ") + a;
-
-  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+std::vector<std::string> child_environment(const RunOptions& opt) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view kv(*e);
@@ -69,6 +62,18 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
   for (const auto& [k, v] : opt.env) {
     if (v) env_strings.push_back(k + "=" + *v);
   }
+  return env_strings;
+}
+
+RunResult run_command(const std::vector<std::string>& argv, const RunOptions& opt) {
+  RunResult r;
+  for (const auto& a : argv) r.command += (r.command.empty() ? "" : " ") + a;
+
+  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::vector<std::string> env_strings = child_environment(opt);
   std::vector<char*> cenv;
   for (auto& e : env_strings) cenv.push_back(e.data());
   cenv.push_back(nullptr);
@@ -232,6 +237,17 @@ std::map<std::string, std::string> key_values(std::string_view text) {
   return kv;
 }
 
+ArgsEnv parse_args_env(std::string_view out) {
+  ArgsEnv a;
+  for (auto& line : lines_of(out)) {
+    if (line.rfind("argv[", 0) == 0) a.argv.push_back(line.substr(line.find("]=") + 2));
+    if (line.rfind("env[", 0) == 0) a.env.insert(line.substr(line.find("]=") + 2));
+    if (line.rfind("environ=", 0) == 0) a.environ_count = std::atoi(line.c_str() + 8);
+    if (line.rfind("getenv(FOO)=", 0) == 0) a.foo = line.substr(12);
+  }
+  return a;
+}
+
 // All artifacts in a cache directory tree.
 std::vector<fs::path> artifacts_under(const fs::path& root) {
   std::vector<fs::path> found;
@@ -304,7 +320,9 @@ void CliTest::SetUp() {
   dir_ = fs::canonical(tmpl);
   cache_ = dir_ / "cache";
   home_ = dir_ / "home";
+  work_ = dir_ / "work";
   fs::create_directories(home_);
+  fs::create_directories(work_);
   ASSERT_TRUE(fs::exists(LUNATIC_BIN)) << "the lunatic binary is not built: " << LUNATIC_BIN;
 }
 
@@ -317,13 +335,23 @@ void CliTest::TearDown() {
   }
 }
 
-RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
-  args.insert(args.begin(), LUNATIC_BIN);
+RunOptions CliTest::with_test_environment(RunOptions opt) const {
   opt.env.try_emplace("XDG_CACHE_HOME", cache_.string());
   opt.env.try_emplace("HOME", home_.string());
-  opt.env.try_emplace("LUNATIC_CLI_TEST_HOST_VAR", "must-not-leak");
+  opt.env.try_emplace("LUNATIC_CLI_TEST_HOST_VAR", "inherited-from-the-host");
   opt.env.try_emplace("FOO", "from-the-host-environment");
-  return run_command(args, opt);
+  if (opt.cwd.empty()) opt.cwd = work_.string();
+  return opt;
+}
+
+std::multiset<std::string> CliTest::host_environment(const RunOptions& opt) const {
+  auto env = child_environment(with_test_environment(opt));
+  return {env.begin(), env.end()};
+}
+
+RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
+  args.insert(args.begin(), LUNATIC_BIN);
+  return run_command(args, with_test_environment(std::move(opt)));
 }
 
 }  // namespace cli_test
