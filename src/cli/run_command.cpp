@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstring>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -20,8 +19,6 @@
 #include "host/host_function.hpp"
 #include "runtime/scheduler.hpp"
 
-extern char** environ;
-
 namespace lunatic::cli {
 namespace {
 
@@ -29,33 +26,27 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Lunatic's configuration of the main process: it may spawn, compile and create configs; its
-// arguments start with the module's file name; it inherits the host's environment (plus
-// --env) and sees the current directory and every --dir.
+// The main process has Lunatic's permissions: it may spawn, compile modules and create configs.
+// Its WASI view stays explicit, unlike Lunatic's: argv[0] is the module path as given, the
+// environment is only --env, and the directories are only --dir (Lunatic also inherits the
+// host environment and preopens "."; see docs/abi.md).
 Expected<host::ProcessConfig> main_config(const RunOptions& options) {
   host::ProcessConfig config;
   config.can_compile_modules = true;
   config.can_create_configs = true;
   config.can_spawn_processes = true;
-  config.args.push_back(std::filesystem::path(options.module_path).filename().string());
+  config.args.push_back(options.module_path);
   config.args.insert(config.args.end(), options.args.begin(), options.args.end());
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view text(*entry);
-    const size_t eq = text.find('=');
-    if (eq == std::string_view::npos || eq == 0) continue;
-    config.env.emplace_back(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
-  }
   for (const auto& entry : options.env) {
     const size_t eq = entry.find('=');
     if (eq == std::string::npos || eq == 0) {
       return make_error(Errc::kInvalidArgument, "--env expects KEY=VALUE, got \"" + entry + "\"");
     }
-    // --env overrides a variable inherited from the host.
+    // A later --env of the same name wins.
     const std::string key = entry.substr(0, eq);
     std::erase_if(config.env, [&](const auto& variable) { return variable.first == key; });
     config.env.emplace_back(key, entry.substr(eq + 1));
   }
-  config.preopened_dirs.push_back({".", "."});
   for (const auto& dir : options.dirs) {
     // HOST[:GUEST]; the guest name defaults to the host path, as in Lunatic and wasmtime.
     const size_t colon = dir.find(':');

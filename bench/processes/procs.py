@@ -1,0 +1,664 @@
+#!/usr/bin/env python3
+"""Processes suite: what one lunatic process costs, side by side with Erlang/OTP doing the same
+work in the same run.
+
+  spawn    spawn N processes that block in receive; microseconds per spawn = wall time of the
+           spawn loop / N. Then each gets a stop message and replies; the N replies are counted.
+  idle     N idle processes alive at once; resident memory per process = (VmRSS with all alive -
+           VmRSS before spawning) / N, from /proc/<pid>/status of the lunatic process (read by this
+           script) and of the beam.smp process (read by the VM itself). Two lunatic guests: the C
+           one (procs.c, the budget) and a hand-written WAT one (waiter.wat: one page, no data).
+  yield    P processes each call sched_yield (erlang:yield/0) K times; ns per yield = wall / (P*K).
+  request  N times in sequence: spawn a process that adds its two i64 parameters and sends the sum
+           back; wait for the reply and check it. Microseconds per request.
+
+The guests time themselves (clock_gettime / erlang:monotonic_time) and print one line
+`procs: mode=... n=... ns=... checked=...`; this script checks every count. A crash, a hang
+(timeout), a wrong count or a wrong sum fails the suite; a missed budget is only reported.
+
+`procs.py --smoke` runs only the lunatic guests at tiny sizes and checks their counts (the CTest
+`bench_processes_smoke`); it writes no report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import queue
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+import benchlib as bl  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SDK_INCLUDE = bl.ROOT / "sdk" / "cpp" / "include"
+
+BUDGET_SPAWN_US = 2.0
+BUDGET_IDLE_KIB = 16.0
+BUDGET_YIELD_NS = 50.0
+BUDGET_REQUEST_US = 3.0
+ANCHOR_SPAWN_US = 4.1  # design notes: Erlang/OTP spawn on this kind of machine
+
+LINE = re.compile(r"^procs: mode=(\w+)((?: \w+=-?\d+)*)\s*$", re.M)
+
+
+def env_int(name: str, default: int) -> int:
+    v = os.environ.get(name)
+    return int(v) if v else default
+
+
+def sizes(smoke: bool) -> dict:
+    if smoke:
+        d = {"spawn": 1000, "idle": 1000, "yield_procs": 100, "yield_rounds": 100, "request": 1000}
+    elif bl.QUICK:
+        d = {"spawn": 10000, "idle": 10000, "yield_procs": 1000, "yield_rounds": 100,
+             "request": 10000}
+    else:
+        d = {"spawn": 1000000, "idle": 1000000, "yield_procs": 1000, "yield_rounds": 10000,
+             "request": 100000}
+    d["spawn"] = env_int("BENCH_PROCS_SPAWN_N", d["spawn"])
+    d["idle"] = env_int("BENCH_PROCS_IDLE_N", d["idle"])
+    d["yield_procs"] = env_int("BENCH_PROCS_YIELD_PROCS", d["yield_procs"])
+    d["yield_rounds"] = env_int("BENCH_PROCS_YIELD_ROUNDS", d["yield_rounds"])
+    d["request"] = env_int("BENCH_PROCS_REQUEST_N", d["request"])
+    return d
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+def build_guests(out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    procs_wasm = out / "procs.wasm"
+    if not bl.up_to_date(procs_wasm, [HERE / "procs.c", SDK_INCLUDE / "lunatic" / "abi.h"]):
+        bl.check_run([*bl.WASM_CC, "-Wall", "-Wextra", f"-I{SDK_INCLUDE}", "-o", str(procs_wasm),
+                      str(HERE / "procs.c")])
+    waiter_wasm = out / "waiter.wasm"
+    if not bl.up_to_date(waiter_wasm, [HERE / "waiter.wat"]):
+        bl.check_run(["wat2wasm", str(HERE / "waiter.wat"), "-o", str(waiter_wasm)])
+    return {"procs": procs_wasm, "waiter": waiter_wasm}
+
+
+def build_erlang(out: Path) -> Path:
+    beam = out / "procs.beam"
+    if not bl.up_to_date(beam, [HERE / "procs.erl"]):
+        bl.check_run(["erlc", "-o", str(out), str(HERE / "procs.erl")])
+    return beam
+
+
+# ---------------------------------------------------------------------------------------------
+# Running and checking
+
+def parse(res: bl.Result, mode: str) -> dict:
+    if res.timed_out or res.rc != 0:
+        raise bl.BenchError(res.describe())
+    m = LINE.search(res.stdout)
+    if not m:
+        raise bl.BenchError(f"`{shlex.join(res.argv)}`: no `procs: mode=...` line in stdout "
+                            f"{res.stdout.strip()[-200:]!r}")
+    if m.group(1) != mode:
+        raise bl.BenchError(f"`{shlex.join(res.argv)}`: reported mode {m.group(1)}, expected {mode}")
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())}
+
+
+def check_counts(fields: dict, mode: str, n: int, argv) -> None:
+    if fields.get("n") != n or fields.get("checked") != n:
+        raise bl.BenchError(f"`{shlex.join(argv)}`: {mode}: expected n={n} checked={n}, got {fields}")
+    if mode == "request":
+        expected = 3 * n * (n - 1) // 2 + n  # sum of (i + 2i + 1) for i < n
+        if fields.get("total") != expected:
+            raise bl.BenchError(f"`{shlex.join(argv)}`: request: total {fields.get('total')}, "
+                                f"expected {expected}")
+
+
+# lunatic logs a process that traps or is killed on stderr. None of the benchmark's processes
+# should: one such line means the run is broken, and it is stopped at once instead of waiting
+# for replies that will never come (a failed spawned process cannot answer).
+FAIL_LINE = re.compile(r"^lunatic: process \d+ (failed|was killed)")
+
+
+class Child:
+    """A benchmark process whose stdout lines can be awaited with a deadline and whose stderr is
+    watched for process failures."""
+
+    def __init__(self, argv: list[str], stdin: bool = False):
+        self.argv = argv
+        self.t0 = time.monotonic()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu0 = ru.ru_utime + ru.ru_stime
+        self.cpu_s = float("nan")
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  errors="replace")
+        self.q: queue.Queue = queue.Queue()
+        self.out: list[str] = []
+        self.err_tail: collections.deque = collections.deque(maxlen=8)
+        self.fail_line: str | None = None
+        self.fail_count = 0
+        self.threads = [threading.Thread(target=self._pump_out, daemon=True),
+                        threading.Thread(target=self._pump_err, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _pump_out(self):
+        for line in self.p.stdout:
+            self.q.put(line.rstrip("\n"))
+        self.q.put(None)
+
+    def _pump_err(self):
+        for line in self.p.stderr:
+            line = line.rstrip("\n")
+            self.err_tail.append(line)
+            if FAIL_LINE.match(line):
+                self.fail_count += 1
+                if self.fail_line is None:
+                    self.fail_line = line
+                    self.p.kill()
+
+    def _broken(self, what: str) -> bl.BenchError:
+        self.kill()
+        if self.fail_line:
+            what = (f"a process failed ({self.fail_count} such lines on stderr; stopped): "
+                    f"{self.fail_line}")
+        tail = " | ".join(list(self.err_tail)[-5:])
+        return bl.BenchError(f"`{shlex.join(self.argv)}`: {what}; exit {self.p.returncode}; "
+                             f"stderr tail: {tail}")
+
+    def expect(self, prefix: str, deadline: float) -> str:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._broken(f"timed out waiting for a line starting with {prefix!r}")
+            try:
+                line = self.q.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                if self.fail_line:
+                    raise self._broken("")
+                continue
+            if line is None:
+                raise self._broken(f"the guest ended before printing {prefix!r} (stdout so far: "
+                                   f"{' | '.join(self.out[-5:])!r})")
+            self.out.append(line)
+            if line.startswith(prefix):
+                return line
+
+    def send(self, text: str) -> None:
+        self.p.stdin.write(text)
+        self.p.stdin.flush()
+
+    def finish(self, deadline: float) -> bl.Result:
+        """Waits for the exit (and the end of stdout); a process failure is an error."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._broken("timed out")
+            try:
+                line = self.q.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                if self.fail_line:
+                    raise self._broken("")
+                continue
+            if line is None:
+                break
+            self.out.append(line)
+        try:
+            rc = self.p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise self._broken("timed out waiting for the exit") from None
+        for t in self.threads:
+            t.join(timeout=5)
+        # CPU time (user + system) of the whole OS process, start-up included: on a busy machine
+        # the wall times above grow, this much less.
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu_s = ru.ru_utime + ru.ru_stime - self.cpu0
+        if self.fail_line:
+            raise self._broken("")
+        return bl.Result(self.argv, rc, "\n".join(self.out) + "\n", "\n".join(self.err_tail),
+                         time.monotonic() - self.t0)
+
+    def kill(self) -> None:
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+
+
+def run_mode(argv: list[str], mode: str, n: int, timeout: float) -> dict:
+    c = Child(argv)
+    res = c.finish(time.monotonic() + timeout)
+    fields = parse(res, mode)
+    check_counts(fields, mode, n, argv)
+    fields["wall_s"] = round(res.wall_s, 3)
+    fields["cpu_s"] = round(c.cpu_s, 3)
+    return fields
+
+
+def proc_status_kb(pid: int) -> dict:
+    out = {}
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "Threads"):
+                out[key] = int(rest.split()[0])
+    return out
+
+
+def idle_lunatic(argv: list[str], n: int, timeout: float) -> dict:
+    """The idle protocol of procs.wasm idle / waiter.wasm; this script reads the VmRSS."""
+    deadline = time.monotonic() + timeout
+    c = Child(argv, stdin=True)
+    try:
+        c.expect("baseline", deadline)
+        # The pid must be the runtime itself, not a wrapper script around it.
+        exe = os.path.realpath(f"/proc/{c.p.pid}/exe")
+        if os.path.basename(exe) != os.path.basename(os.path.realpath(argv[0])):
+            raise c._broken(f"measuring pid {c.p.pid} would read {exe}, not {argv[0]}")
+        base = proc_status_kb(c.p.pid)
+        t0 = time.monotonic()
+        c.send(f"{n}\n")
+        ready = c.expect("ready", deadline)
+        t1 = time.monotonic()
+        all1 = proc_status_kb(c.p.pid)
+        time.sleep(0.2)
+        all2 = proc_status_kb(c.p.pid)
+        if ready.split()[1:] != [str(n)]:
+            raise c._broken(f"expected 'ready {n}', got {ready!r}")
+        c.send("stop\n")
+        done = c.expect("done", deadline)
+        if done.split()[1:] != [str(n)]:
+            raise c._broken(f"expected 'done {n}', got {done!r}")
+        c.p.stdin.close()
+        res = c.finish(deadline)
+    except (OSError, ValueError) as e:  # a write to a closed pipe, /proc gone: the child died
+        raise c._broken(f"{type(e).__name__}: {e}") from None
+    if res.rc != 0:
+        raise c._broken(f"exit code {res.rc}")
+    rss_all = max(all1["VmRSS"], all2["VmRSS"])
+    return {"n": n, "rss_base_kb": base["VmRSS"], "rss_all_kb": rss_all, "hwm_kb": all2["VmHWM"],
+            "threads": all2.get("Threads"), "spawn_until_ready_s": round(t1 - t0, 3),
+            "bytes_per_process": (rss_all - base["VmRSS"]) * 1024 / n}
+
+
+# ---------------------------------------------------------------------------------------------
+# The suite
+
+class Suite:
+    def __init__(self, out: Path, smoke: bool):
+        self.out = out
+        self.smoke = smoke
+        self.sz = sizes(smoke)
+        self.lunatic = bl.need_lunatic()
+        help_text = bl.run([self.lunatic, "run", "--help"], timeout=30).stdout
+        self.has_workers = "--workers" in help_text
+        workers = os.environ.get("BENCH_PROCS_WORKERS")
+        self.workers = int(workers) if workers else (os.cpu_count() or 1)
+        self.extra_flags = shlex.split(os.environ.get("BENCH_PROCS_LUNATIC_FLAGS", ""))
+        self.lflags = list(self.extra_flags)
+        if self.has_workers:
+            self.lflags = ["--workers", str(self.workers), *self.lflags]
+        self.wasm = build_guests(out)
+        self.errors: list[str] = []
+
+    def lun(self, guest: str, *args) -> list[str]:
+        return [self.lunatic, "run", *self.lflags, str(self.wasm[guest]), *map(str, args)]
+
+    def erl(self, *args) -> list[str]:
+        procs = max(self.sz["spawn"], self.sz["idle"]) * 2 + 100000
+        pin = ["+S", f"{self.workers}:{self.workers}"] if self.has_workers or \
+            os.environ.get("BENCH_PROCS_WORKERS") else []
+        return ["erl", "-noshell", "+P", str(procs), *pin, "-pa", str(self.out), "-run", "procs",
+                "main", *map(str, args)]
+
+    def attempt(self, what: str, fn):
+        try:
+            return fn()
+        except bl.BenchError as e:
+            self.errors.append(f"{what}: {e}")
+            bl.log(f"processes: FAIL {what}: {e}")
+            return None
+
+
+def smoke(out: Path) -> int:
+    s = Suite(out, smoke=True)
+    sz = s.sz
+    cache = tempfile.TemporaryDirectory(prefix="lunatic-procs-smoke-")
+    os.environ["XDG_CACHE_HOME"] = cache.name  # a fresh cache: the artifact of this binary
+    checks = [
+        ("spawn", s.lun("procs", "spawn", sz["spawn"]), sz["spawn"]),
+        ("yield", s.lun("procs", "yield", sz["yield_procs"], sz["yield_rounds"]), sz["yield_procs"]),
+        ("request", s.lun("procs", "request", sz["request"]), sz["request"]),
+    ]
+    for mode, argv, n in checks:
+        f = s.attempt(f"lunatic {mode}", lambda: run_mode(argv, mode, n, timeout=120))
+        if f:
+            print(f"ok: {shlex.join(argv)}: {f}")
+    for guest in ("procs", "waiter"):
+        argv = s.lun(guest, "idle") if guest == "procs" else s.lun(guest)
+        f = s.attempt(f"lunatic idle ({guest})",
+                      lambda: idle_lunatic(argv, sz["idle"], 120))
+        if f:
+            print(f"ok: {shlex.join(argv)} (idle protocol, n={sz['idle']}): {f}")
+    cache.cleanup()
+    for e in s.errors:
+        print(f"FAILED: {e}", file=sys.stderr)
+    return 1 if s.errors else 0
+
+
+def main() -> int:
+    for tool in ("clang", "wat2wasm", "erl", "erlc"):
+        bl.need_tool(tool)
+    out = bl.OUT
+    s = Suite(out, smoke=False)
+    sz = s.sz
+    build_erlang(out)
+    runs = env_int("BENCH_PROCS_RUNS", 1 if bl.QUICK else 3)
+    timeout = env_int("BENCH_PROCS_TIMEOUT", 900)
+    # When lunatic cannot hold the full N of spawn or idle, it is measured again at this size, so
+    # the report still shows what a process costs (the budget line stays a MISS: it is set at N).
+    fallback = env_int("BENCH_PROCS_FALLBACK_N", 10000)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    t_start = time.monotonic()
+
+    # Warm-up: the first `lunatic run` of a module compiles it into the artifact cache.
+    s.attempt("lunatic warm-up (procs.wasm)",
+              lambda: run_mode(s.lun("procs", "request", 10), "request", 10, timeout=timeout))
+    s.attempt("lunatic warm-up (waiter.wasm)", lambda: idle_lunatic(s.lun("waiter"), 10, timeout))
+    lunatic_ok = not s.errors
+
+    samples: dict = collections.defaultdict(list)  # (engine, bench, n) -> [fields]
+    broken: set = set()                             # (engine, bench, n) that failed
+
+    def measure(engine: str, bench: str, n: int, fn) -> bool:
+        key = (engine, bench, n)
+        if key in broken or (engine == "lunatic" and not lunatic_ok):
+            return False
+        f = s.attempt(f"{engine} {bench}, N={n:,}", fn)
+        if f is None:
+            broken.add(key)
+            return False
+        samples[key].append(f)
+        bl.log(f"processes: {engine} {bench} N={n:,}: {f}")
+        return True
+
+    def sizes_for(bench: str, n: int) -> list[int]:
+        """N, and the fallback size if lunatic failed at N."""
+        if ("lunatic", bench, n) in broken and 0 < fallback < n:
+            return [n, fallback]
+        return [n]
+
+    n_sp, n_id, n_rq = sz["spawn"], sz["idle"], sz["request"]
+    procs_, rounds = sz["yield_procs"], sz["yield_rounds"]
+
+    # Timed benchmarks: `runs` rounds; in each, lunatic then Erlang, every run a fresh OS process.
+    for rep in range(runs):
+        for n in [n_sp, fallback] if 0 < fallback < n_sp else [n_sp]:
+            if n != n_sp and ("lunatic", "spawn", n_sp) not in broken:
+                continue
+            measure("lunatic", "spawn", n,
+                    lambda: run_mode(s.lun("procs", "spawn", n), "spawn", n, timeout))
+            measure("erlang", "spawn", n,
+                    lambda: run_mode(s.erl("spawn", n), "spawn", n, timeout))
+        measure("lunatic", "yield", procs_,
+                lambda: run_mode(s.lun("procs", "yield", procs_, rounds), "yield", procs_, timeout))
+        measure("erlang", "yield", procs_,
+                lambda: run_mode(s.erl("yield", procs_, rounds), "yield", procs_, timeout))
+        measure("lunatic", "request", n_rq,
+                lambda: run_mode(s.lun("procs", "request", n_rq), "request", n_rq, timeout))
+        measure("erlang", "request", n_rq,
+                lambda: run_mode(s.erl("request", n_rq), "request", n_rq, timeout))
+        bl.log(f"processes: round {rep + 1}/{runs} done")
+
+    # Idle memory: once per guest and size (memory does not vary run to run as time does).
+    def erl_idle(n: int) -> dict:
+        f = run_mode(s.erl("idle", n), "idle", n, timeout)
+        f["bytes_per_process"] = (f["rss_all_kb"] - f["rss_base_kb"]) * 1024 / n
+        f["mem_bytes_per_process"] = (f["mem_processes_all"] - f["mem_processes_base"]) / n
+        return f
+
+    idle_guests = {"idle C": ("procs", "idle"), "idle WAT": ("waiter",)}
+    for n in [n_id, fallback] if 0 < fallback < n_id else [n_id]:
+        fell_back = n != n_id
+        for bench, guest in idle_guests.items():
+            if fell_back and ("lunatic", bench, n_id) not in broken:
+                continue
+            measure("lunatic", bench, n, lambda: idle_lunatic(s.lun(*guest), n, timeout))
+        if not fell_back or any(("lunatic", b, n_id) in broken for b in idle_guests):
+            measure("erlang", "idle", n, lambda: erl_idle(n))
+
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    bl.write_json("results.json", {
+        "sizes": sz, "runs": runs, "fallback_n": fallback, "quick": bl.QUICK,
+        "lunatic_flags": s.lflags, "workers_flag": s.has_workers,
+        "samples": [{"engine": e, "bench": b, "n": n, "runs": v} for (e, b, n), v in samples.items()],
+        "failed": [{"engine": e, "bench": b, "n": n} for (e, b, n) in sorted(broken)],
+        "errors": s.errors, "loadavg_before": load_before, "loadavg_after": load_after,
+        "max_map_count": Path("/proc/sys/vm/max_map_count").read_text().strip()})
+
+    # ---- numbers ----
+    nan = float("nan")
+    unit = {"spawn": lambda f, n: f["ns"] / n / 1000,            # us per spawn
+            "yield": lambda f, n: f["ns"] / (n * rounds),         # ns per yield
+            "request": lambda f, n: f["ns"] / n / 1000,           # us per request
+            "teardown": lambda f, n: f["teardown_ns"] / n / 1000,
+            "idle": lambda f, n: f["bytes_per_process"] / 1024}  # KiB per process
+
+    # The teardown numbers come from the spawn runs.
+    for (e, b, n), v in list(samples.items()):
+        if b == "spawn":
+            samples[(e, "teardown", n)] = v
+    for (e, b, n) in list(broken):
+        if b == "spawn":
+            broken.add((e, "teardown", n))
+
+    def stat(engine: str, bench: str, n: int) -> tuple[float, float]:
+        xs = [unit[bench.split()[0]](f, n) for f in samples.get((engine, bench, n), [])]
+        return (min(xs), bl.median(xs)) if xs else (nan, nan)
+
+    def best(engine: str, bench: str, n: int) -> float:
+        return stat(engine, bench, n)[0]
+
+    def ratio(a: float, b: float) -> str:
+        return "n/a" if a != a or b != b or b == 0 else f"{a / b:.2f}x"
+
+    def lun_cell(bench: str, n: int, digits: int = 2) -> str:
+        if ("lunatic", bench, n) in broken or not lunatic_ok:
+            return "FAILED"
+        return bl.fmt(best("lunatic", bench, n), digits)
+
+    fmt_n = lambda n: f"{n:,}"  # noqa: E731
+    best_of = f"best of {runs}" if runs > 1 else "one run"
+
+    # What the budget is measured on: N, or the fallback size when lunatic failed at N (then the
+    # verdict is a MISS and the measured cell says so).
+    def headline(bench: str, n: int, erl_bench: str, what_unit: str, budget: float,
+                 digits: int = 2) -> tuple[str, str, float, float, str]:
+        ns = sizes_for(bench, n)
+        m = ns[-1]
+        lv, ev = best("lunatic", bench, m), best("erlang", erl_bench, m)
+        if not lunatic_ok:
+            return "FAILED", "MISS", lv, ev, "n/a"
+        if ("lunatic", bench, n) in broken:
+            cell = f"FAILED at N={n:,}" + (f" ({bl.fmt(lv, digits)} {what_unit} at N={m:,})"
+                                           if m != n and lv == lv else "")
+            return cell, "MISS", lv, ev, ratio(lv, ev)
+        return f"{bl.fmt(lv, digits)} {what_unit}", bl.verdict(lv, budget), lv, ev, ratio(lv, ev)
+
+    sp_cell, sp_v, _, _, sp_r = headline("spawn", n_sp, "spawn", "us", BUDGET_SPAWN_US)
+    ic_cell, ic_v, _, _, ic_r = headline("idle C", n_id, "idle", "KiB", BUDGET_IDLE_KIB)
+    iw_cell, _, _, _, iw_r = headline("idle WAT", n_id, "idle", "KiB", nan)
+    y_cell, y_v, _, _, y_r = headline("yield", procs_, "yield", "ns", BUDGET_YIELD_NS, 1)
+    r_cell, r_v, _, _, r_r = headline("request", n_rq, "request", "us", BUDGET_REQUEST_US)
+    erl_sp, erl_idle_kib = best("erlang", "spawn", n_sp), best("erlang", "idle", n_id)
+
+    budgets = [
+        [f"spawn: {fmt_n(n_sp)} processes that block in receive, wall of the spawn loop / N "
+         f"({best_of}; lunatic / Erlang {sp_r})", sp_cell, f"<= {BUDGET_SPAWN_US:g} us",
+         f"Erlang/OTP {bl.fmt(erl_sp)} us this run (design notes: about {ANCHOR_SPAWN_US} us)", sp_v],
+        [f"idle: resident memory per idle process, C guest, {fmt_n(n_id)} alive "
+         f"(VmRSS delta / N; lunatic / Erlang {ic_r})", ic_cell, f"<= {BUDGET_IDLE_KIB:g} KiB",
+         f"Erlang/OTP {bl.fmt(erl_idle_kib)} KiB (beam.smp VmRSS)", ic_v],
+        [f"idle: resident memory per idle process, minimal WAT guest (1 page, no data), "
+         f"{fmt_n(n_id)} alive (lunatic / Erlang {iw_r})", iw_cell, "-",
+         f"Erlang/OTP {bl.fmt(erl_idle_kib)} KiB", "INFO"],
+        [f"yield: {fmt_n(procs_)} processes x {fmt_n(rounds)} sched_yield, wall / (P*K) "
+         f"({best_of}; lunatic / Erlang {y_r})", y_cell, f"<= {BUDGET_YIELD_NS:g} ns",
+         f"Erlang/OTP erlang:yield() {bl.fmt(best('erlang', 'yield', procs_), 1)} ns", y_v],
+        [f"request: instance per request, {fmt_n(n_rq)} sequential spawn + add + reply "
+         f"({best_of}; lunatic / Erlang {r_r})", r_cell, f"<= {BUDGET_REQUEST_US:g} us",
+         f"Erlang/OTP spawn + reply {bl.fmt(best('erlang', 'request', n_rq))} us", r_v],
+    ]
+    bl.write_budgets(budgets)
+
+    # The side-by-side table: one row per benchmark and size.
+    rows = []
+
+    def side_row(label: str, bench: str, n: int, erl_bench: str, budget: str, verdict: str,
+                 digits: int = 2):
+        lv = best("lunatic", bench, n)
+        ev = best("erlang", erl_bench, n)
+        rows.append([label, fmt_n(n), lun_cell(bench, n, digits),
+                     bl.fmt(ev, digits) if ("erlang", erl_bench, n) not in broken else "FAILED",
+                     ratio(lv, ev), budget, verdict])
+
+    for n in sizes_for("spawn", n_sp):
+        side_row("spawn, us per spawn", "spawn", n, "spawn", f"<= {BUDGET_SPAWN_US:g}",
+                 sp_v if n == n_sp else "-")
+        side_row("spawn teardown (stop + reply), us per process", "teardown", n, "teardown", "-",
+                 "INFO")
+    for bench, label, budget, v in (("idle C", "idle, KiB per process, C guest",
+                                     f"<= {BUDGET_IDLE_KIB:g}", ic_v),
+                                    ("idle WAT", "idle, KiB per process, WAT guest", "-", "INFO")):
+        for n in sizes_for(bench, n_id):
+            side_row(label, bench, n, "idle", budget, v if n == n_id else "-")
+    side_row(f"yield, ns per yield ({fmt_n(procs_)} x {fmt_n(rounds)})", "yield", procs_, "yield",
+             f"<= {BUDGET_YIELD_NS:g}", y_v, 1)
+    side_row("request, us per request", "request", n_rq, "request", f"<= {BUDGET_REQUEST_US:g}", r_v)
+
+    detail = []
+    for (e, b, n), v in sorted(samples.items()):
+        if b in ("spawn", "teardown", "yield", "request"):
+            lo, med = stat(e, b, n)
+            detail.append([f"{e} {b}", fmt_n(n), str(len(v)), bl.fmt(lo, 2), bl.fmt(med, 2),
+                           bl.fmt(bl.median([f["wall_s"] for f in v]), 1),
+                           bl.fmt(bl.median([f["cpu_s"] for f in v]), 1),
+                           {"spawn": "us per spawn", "teardown": "us per process",
+                            "yield": "ns per yield", "request": "us per request"}[b]])
+
+    idle_rows = []
+    for (e, b, n), v in sorted(samples.items()):
+        if b.startswith("idle"):
+            f = v[0]
+            label = {"idle C": "lunatic, C guest (procs.c)", "idle WAT": "lunatic, WAT guest (waiter.wat)",
+                     "idle": "Erlang/OTP (beam.smp)"}[b if e == "lunatic" else "idle"]
+            idle_rows.append([label, fmt_n(n), f"{f['rss_base_kb'] / 1024:.1f}",
+                              f"{f['rss_all_kb'] / 1024:.1f}", f"{f['bytes_per_process'] / 1024:.2f}",
+                              f"{f['hwm_kb'] / 1024:.1f}" if "hwm_kb" in f else "-"])
+    erl_mem = [f"{v[0]['mem_bytes_per_process'] / 1024:.2f} KiB at N={n:,}"
+               for (e, b, n), v in sorted(samples.items()) if e == "erlang" and b == "idle"]
+
+    mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
+    workers = (f"`--workers {s.workers}` for lunatic, `+S {s.workers}:{s.workers}` for Erlang"
+               if s.has_workers else
+               f"lunatic's own worker count (this binary has no `--workers`), Erlang's default "
+               f"schedulers ({os.cpu_count()} cores)")
+    workers += (f"; extra flags `lunatic run {shlex.join(s.extra_flags)}`" if s.extra_flags
+                else "; lunatic's default memory mode")
+    max_maps = Path("/proc/sys/vm/max_map_count").read_text().strip()
+    md = [
+        "## Processes: spawn, idle memory, yield, instance per request (vs Erlang/OTP)",
+        "",
+        f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; lunatic and Erlang/OTP "
+        f"interleaved in the same run; workers: {workers}; load average before "
+        f"{' '.join(load_before)}, after {' '.join(load_after)}; vm.max_map_count {max_maps}; "
+        f"{time.monotonic() - t_start:.0f} s._",
+        "",
+        "Lower is better; the ratio is lunatic / Erlang at the same N. The budget is on the lunatic "
+        f"number at the full N; when lunatic fails there, it is measured again at N={fallback:,} "
+        "so that the cost per process still shows (and the budget line is a MISS).",
+        "",
+        bl.md_table(["benchmark", "N", "lunatic", "Erlang/OTP", "lunatic / Erlang", "budget", "verdict"],
+                    rows, align="lrrrrrl"),
+        "",
+        f"Every timed sample ({best_of} per engine and size; each run is a fresh `lunatic run` or `erl`):",
+        "",
+        bl.md_table(["engine and benchmark", "N", "runs", "best", "median", "whole run: wall s",
+                     "CPU s", "unit"], detail, align="lrrrrrrl"),
+        "",
+        "The last two columns are medians for the whole OS process (start-up, teardown and the "
+        "other phases included): CPU time (user + system) grows much less than wall time when "
+        "other work competes for the cores.",
+        "",
+        "Idle memory: VmRSS of the lunatic process (read by this script from `/proc/<pid>/status`) "
+        "and of the beam.smp process (read by the VM from the same file), MiB; per process = "
+        "(all alive - baseline) / N:",
+        "",
+        bl.md_table(["guest", "N", "baseline MiB", "all alive MiB", "KiB per process",
+                     "peak (VmHWM) MiB"], idle_rows),
+        "",
+    ]
+    if erl_mem:
+        md += ["Erlang's own count, `erlang:memory(processes)` delta / N: " + ", ".join(erl_mem)
+               + " (the beam.smp VmRSS delta above is the anchor).", ""]
+    md += [
+        bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
+        "",
+        "How each is measured (guests: `bench/processes/procs.c`, `waiter.wat`; anchor: "
+        "`procs.erl`):",
+        "",
+        "- **spawn**: the parent spawns N `waiter` processes (`lunatic::process::spawn`, no link, "
+        "the same module and config; one i64 and one i32 parameter) that block in `receive`; the "
+        "number is the wall time of the spawn loop / N. Then the parent sends each a message and "
+        "counts the N replies (teardown row). Erlang: `spawn(fun() -> receive _ -> Parent ! done "
+        "end end)`.",
+        "- **idle**: the parent prints `baseline`, the runner reads VmRSS, the parent spawns N "
+        "waiters and waits for a \"started\" message from each (so every one has run up to its "
+        "`receive`), prints `ready N`; the runner reads VmRSS twice 0.2 s apart and keeps the "
+        "larger. Both deltas include the parent's table of N pids (8 bytes per process in the "
+        "guests, a list cell per process in Erlang). The C guest is "
+        "`clang --target=wasm32-wasi -O2 -Wl,--stack-first` (2 pages of memory declared, 64 KiB "
+        "stack first, wasi-libc data); the WAT guest declares one page and has no data segment.",
+        "- **yield**: P processes report that they run, wait for a \"go\" message, call "
+        "`sched_yield` (WASI) K times and reply; the time runs from the first \"go\" (sent once "
+        "all P run) to the last reply. Erlang: `erlang:yield()`.",
+        "- **request**: N times in sequence, spawn `adder(parent, a, b)`, which sends a + b back as "
+        "an 8-byte message and returns; the parent checks every sum and the total. Erlang: "
+        "`spawn(fun() -> Parent ! {sum, self(), A + B} end)` and a receive.",
+        "- A line `lunatic: process N failed` (or `was killed`) on stderr stops a run at once and "
+        "fails it: none of these processes should trap.",
+    ]
+    if not lunatic_ok:
+        md += ["", "**lunatic could not run the guests** (see the failures below); the Erlang "
+               "numbers are from this run."]
+    if s.errors:
+        md += ["", "**Failures (the suite failed):**", ""] + [f"- {bl.cell(e)}" for e in s.errors]
+    bl.write_report("\n".join(md))
+    for e in s.errors:
+        bl.log(f"processes: ERROR {e}")
+    return 1 if s.errors else 0
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true",
+                    help="run only the lunatic guests at tiny sizes and check their counts")
+    a = ap.parse_args()
+    try:
+        if a.smoke:
+            sys.exit(smoke(bl.OUT))
+        sys.exit(main())
+    except bl.BenchError as e:
+        bl.log(f"processes: ERROR {e}")
+        if not a.smoke:
+            bl.write_report("## Processes: spawn, idle memory, yield, instance per request "
+                            f"(vs Erlang/OTP)\n\n**The suite failed before measuring:** {bl.cell(str(e))}")
+            bl.write_budgets([])
+        sys.exit(1)
