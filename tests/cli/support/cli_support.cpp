@@ -237,17 +237,6 @@ std::map<std::string, std::string> key_values(std::string_view text) {
   return kv;
 }
 
-ArgsEnv parse_args_env(std::string_view out) {
-  ArgsEnv a;
-  for (auto& line : lines_of(out)) {
-    if (line.rfind("argv[", 0) == 0) a.argv.push_back(line.substr(line.find("]=") + 2));
-    if (line.rfind("env[", 0) == 0) a.env.insert(line.substr(line.find("]=") + 2));
-    if (line.rfind("environ=", 0) == 0) a.environ_count = std::atoi(line.c_str() + 8);
-    if (line.rfind("getenv(FOO)=", 0) == 0) a.foo = line.substr(12);
-  }
-  return a;
-}
-
 // All artifacts in a cache directory tree.
 std::vector<fs::path> artifacts_under(const fs::path& root) {
   std::vector<fs::path> found;
@@ -338,15 +327,10 @@ void CliTest::TearDown() {
 RunOptions CliTest::with_test_environment(RunOptions opt) const {
   opt.env.try_emplace("XDG_CACHE_HOME", cache_.string());
   opt.env.try_emplace("HOME", home_.string());
-  opt.env.try_emplace("LUNATIC_CLI_TEST_HOST_VAR", "inherited-from-the-host");
+  opt.env.try_emplace("LUNATIC_CLI_TEST_HOST_VAR", "must-not-leak");
   opt.env.try_emplace("FOO", "from-the-host-environment");
   if (opt.cwd.empty()) opt.cwd = work_.string();
   return opt;
-}
-
-std::multiset<std::string> CliTest::host_environment(const RunOptions& opt) const {
-  auto env = child_environment(with_test_environment(opt));
-  return {env.begin(), env.end()};
 }
 
 RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,16 +72,6 @@ void write_file(const fs::path& p, std::string_view data);
 // The guest's `key: value` lines as a map (a repeated key keeps its last value).
 std::map<std::string, std::string> key_values(std::string_view text);
 
-// What args_env.wasm printed: its argv, its environment as a multiset of KEY=VALUE, the count it
-// gave, and getenv("FOO").
-struct ArgsEnv {
-  std::vector<std::string> argv;
-  std::multiset<std::string> env;
-  int environ_count = -1;
-  std::string foo;
-};
-ArgsEnv parse_args_env(std::string_view out);
-
 // All artifacts in a cache directory tree.
 std::vector<fs::path> artifacts_under(const fs::path& root);
 
@@ -123,15 +112,12 @@ class CliTest : public ::testing::Test {
   void TearDown() override;
 
   // Runs `lunatic args...` with this test's HOME and XDG_CACHE_HOME, two more host variables
-  // (LUNATIC_CLI_TEST_HOST_VAR, FOO) that the main process inherits, and, unless opt.cwd says
-  // otherwise, the empty directory work_ as its working directory (which the main process sees
-  // as ".").
+  // that a guest must never see (LUNATIC_CLI_TEST_HOST_VAR, FOO), and, unless opt.cwd says
+  // otherwise, the empty directory work_ as its working directory.
   RunResult lunatic(std::vector<std::string> args, RunOptions opt = {});
 
   // The options lunatic() runs with.
   RunOptions with_test_environment(RunOptions opt) const;
-  // The environment lunatic() gives the runtime (which its main process inherits).
-  std::multiset<std::string> host_environment(const RunOptions& opt = {}) const;
 
   fs::path dir_;
   fs::path cache_;
