@@ -216,6 +216,57 @@ std::optional<std::string> line_containing(std::string_view text, std::string_vi
   return std::nullopt;
 }
 
+bool has_line(std::string_view text, std::string_view line) {
+  for (auto& l : lines_of(text)) {
+    if (l == line) return true;
+  }
+  return false;
+}
+
+size_t count_lines_starting(std::string_view text, std::string_view prefix) {
+  size_t n = 0;
+  for (auto& l : lines_of(text)) n += l.rfind(prefix, 0) == 0;
+  return n;
+}
+
+std::optional<std::uint64_t> number_after(std::string_view text, std::string_view prefix) {
+  for (auto& l : lines_of(text)) {
+    if (l.rfind(prefix, 0) != 0) continue;
+    std::string rest = l.substr(prefix.size());
+    if (rest.empty() || !std::isdigit(static_cast<unsigned char>(rest[0]))) return std::nullopt;
+    return std::strtoull(rest.c_str(), nullptr, 10);
+  }
+  return std::nullopt;
+}
+
+bool names_process(std::string_view text, std::uint64_t pid, std::string_view also) {
+  const std::string name = "process " + std::to_string(pid);
+  for (auto& l : lines_of(text)) {
+    for (size_t at = l.find(name); at != std::string::npos; at = l.find(name, at + 1)) {
+      size_t end = at + name.size();
+      bool whole = end == l.size() || !std::isdigit(static_cast<unsigned char>(l[end]));
+      if (whole && contains(l, also)) return true;
+    }
+  }
+  return false;
+}
+
+void expect_lines_in_order(const RunResult& r, const std::vector<std::string>& lines) {
+  auto have = lines_of(r.out);
+  size_t next = 0;
+  for (const auto& want : lines) {
+    auto it = std::find(have.begin() + static_cast<std::ptrdiff_t>(next), have.end(), want);
+    if (it == have.end()) {
+      bool anywhere = std::find(have.begin(), have.end(), want) != have.end();
+      ADD_FAILURE() << "expected the line \"" << want << "\""
+                    << (anywhere ? " later in stdout (it came too early)" : " on stdout")
+                    << describe(r);
+      return;
+    }
+    next = static_cast<size_t>(it - have.begin()) + 1;
+  }
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), {});
@@ -336,6 +387,16 @@ RunOptions CliTest::with_test_environment(RunOptions opt) const {
 RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
   args.insert(args.begin(), LUNATIC_BIN);
   return run_command(args, with_test_environment(std::move(opt)));
+}
+
+RunResult ProcessTest::run_guest(std::string_view name, std::vector<std::string> args,
+                                 std::vector<std::string> options, RunOptions opt) {
+  std::vector<std::string> argv{"run"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back(guest(name));
+  argv.insert(argv.end(), args.begin(), args.end());
+  opt.env.try_emplace("XDG_CACHE_HOME", SHARED_CACHE_DIR);
+  return lunatic(std::move(argv), std::move(opt));
 }
 
 }  // namespace cli_test
