@@ -54,13 +54,14 @@ EXPORT("link_then_trap") void link_then_trap(int64_t other) {
 // Sleeps for a long time.
 EXPORT("child_sleep_long") void child_sleep_long(void) { lunatic_sleep_ms(1000000); }
 
-// Spins about a millisecond between ticks, forever.
-static int32_t tick_forever(int32_t unused) {
-  (void)unused;
+// Spins about a millisecond between ticks, forever; after the first tick tells `parent` (a
+// process id small enough for the i32 that lunatic::trap::catch passes) it is ticking.
+static int32_t tick_forever(int32_t parent) {
   for (int32_t tick = 0;; ++tick) {
     volatile uint32_t n = 0;
     for (uint32_t i = 0; i < 300000; ++i) n = n + i;
     say("tick %d", tick);
+    if (tick == 0) send_i64s((uint64_t)parent, STARTED_TAG, 0, 0);
   }
   return 1;
 }
@@ -69,13 +70,11 @@ EXPORT("_lunatic_catch_trap") int32_t lunatic_catch_trap(int32_t function, int32
   return ((int32_t(*)(int32_t))(uintptr_t)function)(pointer);
 }
 
-// After go: tells the parent it started, then ticks inside lunatic::trap::catch. If catch ever
-// returns, says so and starts again.
+// After go: ticks inside lunatic::trap::catch. If catch ever returns, says so and starts again.
 EXPORT("ticker") void ticker(int64_t parent) {
   await_go();
-  send_i64s((uint64_t)parent, STARTED_TAG, 0, 0);
   for (;;) {
-    int32_t r = lunatic_trap_catch((int32_t)(uintptr_t)tick_forever, 0);
+    int32_t r = lunatic_trap_catch((int32_t)(uintptr_t)tick_forever, (int32_t)parent);
     say("ticker caught something: %d", r);
   }
 }
