@@ -37,6 +37,17 @@ TEST_F(Spawn, ANegativeLinkTagComesBackAsGiven) {
   EXPECT_EQ(r.out, "received: link-died tag=-3\n") << describe(r);
 }
 
+TEST_F(Spawn, GetOrSpawnSpawnsOnceForANameAndThenFindsThatProcess) {
+  auto r = run_guest("proc_spawn", {"get_or_spawn"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "first get_or_spawn: 0, node 0\n"
+            "second get_or_spawn: 2, node 0, same process: yes\n"
+            "another name: 0, a new process: yes\n"
+            "hellos: 2, from indexes summing to 4\n")
+      << describe(r);
+}
+
 // In Lunatic the function is looked up when the child starts: spawn returns 0 and the child
 // fails (SpawnError "Function '...' not found"), which a link reports.
 TEST_F(Spawn, AnUnknownFunctionFailsTheChildNotTheSpawn) {

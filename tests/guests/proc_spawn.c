@@ -3,6 +3,7 @@
 //   params        i32 and i64 parameters arrive as given; a child is a fresh instance
 //   many          1,000 children spawned one after another all run
 //   negative_tag  a negative link tag comes back as given
+//   get_or_spawn  the first call for a name spawns and registers it, the next finds it
 //   bad_function  spawn of a function the module does not export
 //   bad_signature spawn with parameters that do not fit the function
 #include "proc_util.h"
@@ -100,6 +101,39 @@ static int spawn_and_report(const char* what, const char* fn, const params_t* p)
   return 0;
 }
 
+static uint32_t get_or_spawn(const char* name, int32_t index, uint64_t* node, uint64_t* id) {
+  params_t p = {0};
+  param_i64(&p, (int64_t)lunatic_process_id());
+  param_i32(&p, index);
+  const char* fn = "hello";
+  return lunatic_get_or_spawn(LUNATIC_PTR(name), (uint32_t)strlen(name), 0, -1, -1, LUNATIC_PTR(fn),
+                              (uint32_t)strlen(fn), LUNATIC_PTR(p.bytes), p.len, LUNATIC_PTR(node),
+                              LUNATIC_PTR(id));
+}
+
+// get_or_spawn: the first call for a name spawns and registers, a later one finds the process.
+static int get_or_spawn_mode(void) {
+  uint64_t node = 99, first = 0, again = 0, other = 0;
+  say("first get_or_spawn: %u, node %llu", get_or_spawn("svc", 1, &node, &first),
+      (unsigned long long)node);
+  node = 99;
+  say("second get_or_spawn: %u, node %llu, same process: %s", get_or_spawn("svc", 2, &node, &again),
+      (unsigned long long)node, again == first ? "yes" : "no");
+  say("another name: %u, a new process: %s", get_or_spawn("svc2", 3, &node, &other),
+      other != first ? "yes" : "no");
+  // Only the two spawned processes say hello: indexes 1 and 3.
+  int64_t sum = 0;
+  int hellos = 0;
+  while (receive_tag(HELLO_TAG, 500) == LUNATIC_MESSAGE_DATA) {
+    int64_t index = 0;
+    read_i64s(&index, 1);
+    sum += index;
+    ++hellos;
+  }
+  say("hellos: %d, from indexes summing to %lld", hellos, (long long)sum);
+  return 0;
+}
+
 static int bad_function(void) {
   return spawn_and_report("unknown function", "no_such_function_here", 0);
 }
@@ -119,6 +153,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "params")) return params_mode();
   if (!strcmp(m, "many")) return many();
   if (!strcmp(m, "negative_tag")) return negative_tag();
+  if (!strcmp(m, "get_or_spawn")) return get_or_spawn_mode();
   if (!strcmp(m, "bad_function")) return bad_function();
   if (!strcmp(m, "bad_signature")) return bad_signature();
   say("unknown mode %s", m);
