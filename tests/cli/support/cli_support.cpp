@@ -52,14 +52,7 @@ std::string describe(const RunResult& r) {
   return s.str();
 }
 
-RunResult run_command(const std::vector<std::string>& argv, const RunOptions& opt) {
-  RunResult r;
-  for (const auto& a : argv) r.command += (r.command.empty() ? "" : " ") + a;
-
-  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
+std::vector<std::string> child_environment(const RunOptions& opt) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view kv(*e);
@@ -69,6 +62,18 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
   for (const auto& [k, v] : opt.env) {
     if (v) env_strings.push_back(k + "=" + *v);
   }
+  return env_strings;
+}
+
+RunResult run_command(const std::vector<std::string>& argv, const RunOptions& opt) {
+  RunResult r;
+  for (const auto& a : argv) r.command += (r.command.empty() ? "" : " ") + a;
+
+  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::vector<std::string> env_strings = child_environment(opt);
   std::vector<char*> cenv;
   for (auto& e : env_strings) cenv.push_back(e.data());
   cenv.push_back(nullptr);
@@ -211,6 +216,57 @@ std::optional<std::string> line_containing(std::string_view text, std::string_vi
   return std::nullopt;
 }
 
+bool has_line(std::string_view text, std::string_view line) {
+  for (auto& l : lines_of(text)) {
+    if (l == line) return true;
+  }
+  return false;
+}
+
+size_t count_lines_starting(std::string_view text, std::string_view prefix) {
+  size_t n = 0;
+  for (auto& l : lines_of(text)) n += l.rfind(prefix, 0) == 0;
+  return n;
+}
+
+std::optional<std::uint64_t> number_after(std::string_view text, std::string_view prefix) {
+  for (auto& l : lines_of(text)) {
+    if (l.rfind(prefix, 0) != 0) continue;
+    std::string rest = l.substr(prefix.size());
+    if (rest.empty() || !std::isdigit(static_cast<unsigned char>(rest[0]))) return std::nullopt;
+    return std::strtoull(rest.c_str(), nullptr, 10);
+  }
+  return std::nullopt;
+}
+
+bool names_process(std::string_view text, std::uint64_t pid, std::string_view also) {
+  const std::string name = "process " + std::to_string(pid);
+  for (auto& l : lines_of(text)) {
+    for (size_t at = l.find(name); at != std::string::npos; at = l.find(name, at + 1)) {
+      size_t end = at + name.size();
+      bool whole = end == l.size() || !std::isdigit(static_cast<unsigned char>(l[end]));
+      if (whole && contains(l, also)) return true;
+    }
+  }
+  return false;
+}
+
+void expect_lines_in_order(const RunResult& r, const std::vector<std::string>& lines) {
+  auto have = lines_of(r.out);
+  size_t next = 0;
+  for (const auto& want : lines) {
+    auto it = std::find(have.begin() + static_cast<std::ptrdiff_t>(next), have.end(), want);
+    if (it == have.end()) {
+      bool anywhere = std::find(have.begin(), have.end(), want) != have.end();
+      ADD_FAILURE() << "expected the line \"" << want << "\""
+                    << (anywhere ? " later in stdout (it came too early)" : " on stdout")
+                    << describe(r);
+      return;
+    }
+    next = static_cast<size_t>(it - have.begin()) + 1;
+  }
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), {});
@@ -304,7 +360,9 @@ void CliTest::SetUp() {
   dir_ = fs::canonical(tmpl);
   cache_ = dir_ / "cache";
   home_ = dir_ / "home";
+  work_ = dir_ / "work";
   fs::create_directories(home_);
+  fs::create_directories(work_);
   ASSERT_TRUE(fs::exists(LUNATIC_BIN)) << "the lunatic binary is not built: " << LUNATIC_BIN;
 }
 
@@ -317,13 +375,28 @@ void CliTest::TearDown() {
   }
 }
 
-RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
-  args.insert(args.begin(), LUNATIC_BIN);
+RunOptions CliTest::with_test_environment(RunOptions opt) const {
   opt.env.try_emplace("XDG_CACHE_HOME", cache_.string());
   opt.env.try_emplace("HOME", home_.string());
   opt.env.try_emplace("LUNATIC_CLI_TEST_HOST_VAR", "must-not-leak");
   opt.env.try_emplace("FOO", "from-the-host-environment");
-  return run_command(args, opt);
+  if (opt.cwd.empty()) opt.cwd = work_.string();
+  return opt;
+}
+
+RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
+  args.insert(args.begin(), LUNATIC_BIN);
+  return run_command(args, with_test_environment(std::move(opt)));
+}
+
+RunResult ProcessTest::run_guest(std::string_view name, std::vector<std::string> args,
+                                 std::vector<std::string> options, RunOptions opt) {
+  std::vector<std::string> argv{"run"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back(guest(name));
+  argv.insert(argv.end(), args.begin(), args.end());
+  opt.env.try_emplace("XDG_CACHE_HOME", SHARED_CACHE_DIR);
+  return lunatic(std::move(argv), std::move(opt));
 }
 
 }  // namespace cli_test

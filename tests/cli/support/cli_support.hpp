@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -47,6 +48,9 @@ struct RunResult {
 // The command, how it ended, and (the start of) its stdout and stderr, for failure messages.
 std::string describe(const RunResult& r);
 
+// The environment run_command gives the child: this process's, with opt.env applied.
+std::vector<std::string> child_environment(const RunOptions& opt);
+
 // Runs argv[0] (an absolute path) with the given arguments, feeding stdin and capturing stdout
 // and stderr separately. The child gets its own process group, which is killed as a whole if it
 // outlives the timeout. Safe to call from several threads at once.
@@ -69,6 +73,20 @@ void write_file(const fs::path& p, std::string_view data);
 // The guest's `key: value` lines as a map (a repeated key keeps its last value).
 std::map<std::string, std::string> key_values(std::string_view text);
 
+// Whether `text` has a line exactly equal to `line`.
+bool has_line(std::string_view text, std::string_view line);
+// How many lines of `text` start with `prefix`.
+size_t count_lines_starting(std::string_view text, std::string_view prefix);
+// The unsigned number after the first line that starts with `prefix` ("child pid: " -> 17).
+std::optional<std::uint64_t> number_after(std::string_view text, std::string_view prefix);
+// Whether some line of `text` names process `pid` ("process 17" not followed by a digit) and
+// contains `also`.
+bool names_process(std::string_view text, std::uint64_t pid, std::string_view also = "");
+
+// Expects each of `lines` exactly, in this order, among the lines of r.out (other lines may come
+// between them).
+void expect_lines_in_order(const RunResult& r, const std::vector<std::string>& lines);
+
 // All artifacts in a cache directory tree.
 std::vector<fs::path> artifacts_under(const fs::path& root);
 
@@ -81,12 +99,12 @@ std::string cache_state(const RunResult& r);
 // Assertions
 // ---------------------------------------------------------------------------------------------
 
-#define EXPECT_EXIT_CODE(r, code)                                                \
-  do {                                                                           \
-    const ::cli_test::RunResult& r_ = (r);                                       \
-    EXPECT_FALSE(r_.timed_out) << ::cli_test::describe(r_);                      \
-    EXPECT_EQ(r_.signal, 0) << "killed by a signal" << ::cli_test::describe(r_); \
-    EXPECT_EQ(r_.exit_code, (code)) << ::cli_test::describe(r_);                 \
+#define EXPECT_EXIT_CODE(r, code)                                                                  \
+  do {                                                                                             \
+    const ::cli_test::RunResult& cli_result_ = (r);                                                \
+    EXPECT_FALSE(cli_result_.timed_out) << ::cli_test::describe(cli_result_);                      \
+    EXPECT_EQ(cli_result_.signal, 0) << "killed by a signal" << ::cli_test::describe(cli_result_); \
+    EXPECT_EQ(cli_result_.exit_code, (code)) << ::cli_test::describe(cli_result_);                 \
   } while (0)
 
 // A trap: exit code 134 (not a signal), and a stderr line with "trap:" and the kind.
@@ -108,13 +126,27 @@ class CliTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Runs `lunatic args...` with this test's HOME and XDG_CACHE_HOME, plus two host variables
-  // that a guest must never see.
+  // Runs `lunatic args...` with this test's HOME and XDG_CACHE_HOME, two more host variables
+  // that a guest must never see (LUNATIC_CLI_TEST_HOST_VAR, FOO), and, unless opt.cwd says
+  // otherwise, the empty directory work_ as its working directory.
   RunResult lunatic(std::vector<std::string> args, RunOptions opt = {});
+
+  // The options lunatic() runs with.
+  RunOptions with_test_environment(RunOptions opt) const;
 
   fs::path dir_;
   fs::path cache_;
   fs::path home_;
+  fs::path work_;
+};
+
+// For guests that use processes: like CliTest, but every test shares one artifact cache
+// (SHARED_CACHE_DIR), so a guest is compiled once for the whole suite rather than once per test.
+class ProcessTest : public CliTest {
+ protected:
+  // `lunatic run [options...] <guest>.wasm args...` with the shared cache.
+  RunResult run_guest(std::string_view name, std::vector<std::string> args = {},
+                      std::vector<std::string> options = {}, RunOptions opt = {});
 };
 
 }  // namespace cli_test
