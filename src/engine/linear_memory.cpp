@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "engine/execution.hpp"
+#include "engine/guard_reservation_pool.hpp"
 #include "engine/memory_block_pool.hpp"
 
 namespace lunatic::engine {
@@ -42,18 +43,12 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
   reservation->guard = guard;
   reservation->limit_bytes = limit;
   if (guard) {
-    void* base = ::mmap(nullptr, kGuardReservationBytes, PROT_NONE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (base == MAP_FAILED) {
+    const GuardReservationPool::Reservation taken = GuardReservationPool::shared().acquire(initial_bytes);
+    if (taken.base == nullptr) {
       delete reservation;
       fail_allocation("memory: cannot reserve address space for a guard-mode memory");
     }
-    if (initial_bytes > 0 && ::mprotect(base, initial_bytes, PROT_READ | PROT_WRITE) != 0) {
-      ::munmap(base, kGuardReservationBytes);
-      delete reservation;
-      fail_allocation("memory: cannot commit the initial memory");
-    }
-    reservation->base = static_cast<std::uint8_t*>(base);
+    reservation->base = taken.base;
     reservation->reserved_bytes = kGuardReservationBytes;
     g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   } else {
@@ -105,7 +100,7 @@ void free_linear_memory(wasm_rt_memory_t* memory) {
   auto* reservation = static_cast<Reservation*>(memory->reservation);
   if (reservation == nullptr) return;
   if (reservation->guard) {
-    ::munmap(reservation->base, reservation->reserved_bytes);
+    GuardReservationPool::shared().release({reservation->base, reservation->committed_bytes});
     g_live_guard_reservations.fetch_sub(1, std::memory_order_relaxed);
   } else {
     MemoryBlockPool::shared().release({reservation->base, reservation->reserved_bytes},

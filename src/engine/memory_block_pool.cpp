@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/linear_memory.hpp"
+#include "engine/resident_pages.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -52,9 +53,10 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   std::lock_guard lock(mutex_);
   SizeClass& pool = classes_[size_class];
   if (!pool.free.empty()) {
-    std::uint8_t* base = pool.free.back();
+    const Released released = pool.free.back();
     pool.free.pop_back();
-    return {base, capacity};
+    warm_bytes_ -= released.resident_bytes;
+    return {released.base, capacity};
   }
   if (pool.next == pool.end) {
     std::uint8_t* region = map_blocks(kRegionBytes);
@@ -92,12 +94,22 @@ void MemoryBlockPool::release(Block block, std::uint64_t used_bytes) {
     ::munmap(block.base, block.capacity);
     return;
   }
-  // Outside the lock: the syscall is the expensive part. Afterwards the pages read as zeros.
-  if (used_bytes > 0) {
-    ::madvise(block.base, round_to_os_pages(std::min(used_bytes, block.capacity)), MADV_DONTNEED);
+  const std::uint64_t used = round_to_os_pages(std::min(used_bytes, block.capacity));
+  std::optional<std::uint64_t> zeroed;
+  if (used <= kZeroInPlaceBytes) {
+    bool budget_left;
+    {
+      std::lock_guard lock(mutex_);
+      budget_left = warm_bytes_ + used <= kWarmBudgetBytes;
+    }
+    // Outside the lock: zeroing and system calls are the expensive part of a release.
+    if (budget_left) zeroed = zero_resident_pages(block.base, used);
   }
+  if (!zeroed && used > 0) ::madvise(block.base, used, MADV_DONTNEED);  // reads as zeros now
   std::lock_guard lock(mutex_);
-  classes_[class_for(block.capacity, kClasses)].free.push_back(block.base);
+  const std::uint64_t resident = zeroed.value_or(0);
+  warm_bytes_ += resident;
+  classes_[class_for(block.capacity, kClasses)].free.push_back({block.base, resident});
 }
 
 std::uint64_t MemoryBlockPool::mapped_bytes() const {
@@ -105,4 +117,10 @@ std::uint64_t MemoryBlockPool::mapped_bytes() const {
   return mapped_bytes_;
 }
 
+std::uint64_t MemoryBlockPool::warm_bytes() const {
+  std::lock_guard lock(mutex_);
+  return warm_bytes_;
+}
+
 }  // namespace lunatic::engine
+

@@ -4,8 +4,10 @@
 // come instead in size classes of 2^k wasm pages (64 KiB to 4 GiB). Blocks smaller than
 // kRegionBytes are cut from regions of kRegionBytes; every region has the same protection and
 // flags, so the kernel merges adjacent ones and a million small memories need few mappings. A
-// released small block gives its pages back to the OS and is recycled, so it reads as zeros
-// again; regions are never unmapped. Larger blocks are mappings of their own (few memories are
+// released small block is recycled and reads as zeros again: while the pool keeps fewer than
+// kWarmBudgetBytes resident in released blocks, its resident pages are zeroed in place (no
+// system call that flushes TLBs, no page faults for the next owner); beyond that, or for a
+// block of over kZeroInPlaceBytes, its pages go back to the OS. Regions are never unmapped. Larger blocks are mappings of their own (few memories are
 // that large), unmapped on release. A block never grows in place: a memory that outgrows its
 // block moves to one of a larger class, by copying its bytes (at most 32 MiB) or, between large
 // blocks, with mremap, which moves page tables rather than bytes.
@@ -15,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace lunatic::engine {
@@ -22,6 +25,8 @@ namespace lunatic::engine {
 class MemoryBlockPool {
  public:
   static constexpr std::uint64_t kRegionBytes = std::uint64_t{64} << 20;
+  static constexpr std::uint64_t kWarmBudgetBytes = std::uint64_t{64} << 20;
+  static constexpr std::uint64_t kZeroInPlaceBytes = std::uint64_t{4} << 20;
 
   struct Block {
     std::uint8_t* base = nullptr;  // nullptr: no memory
@@ -43,12 +48,19 @@ class MemoryBlockPool {
 
   // Address space mapped for small blocks so far, in bytes.
   std::uint64_t mapped_bytes() const;
+  // Resident bytes held by released blocks waiting for reuse.
+  std::uint64_t warm_bytes() const;
 
  private:
   static constexpr int kClasses = 17;  // 2^0 .. 2^16 pages
 
+  struct Released {
+    std::uint8_t* base;
+    std::uint64_t resident_bytes;  // zeroed in place, still resident
+  };
+
   struct SizeClass {
-    std::vector<std::uint8_t*> free;  // released blocks, most recent last
+    std::vector<Released> free;  // most recent last
     std::uint8_t* next = nullptr;     // next uncarved block of the newest region
     std::uint8_t* end = nullptr;
   };
@@ -56,6 +68,7 @@ class MemoryBlockPool {
   mutable std::mutex mutex_;
   std::array<SizeClass, kClasses> classes_;
   std::uint64_t mapped_bytes_ = 0;
+  std::uint64_t warm_bytes_ = 0;
 };
 
 }  // namespace lunatic::engine

@@ -13,9 +13,10 @@ std::size_t round_to_os_pages(std::size_t bytes) {
 
 }  // namespace
 
-StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk)
+StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk, std::size_t warm_stacks)
     : usable_size_(round_to_os_pages(usable_size)),
-      stacks_per_chunk_(stacks_per_chunk > 0 ? stacks_per_chunk : 1) {}
+      stacks_per_chunk_(stacks_per_chunk > 0 ? stacks_per_chunk : 1),
+      warm_limit_(warm_stacks) {}
 
 StackPool::~StackPool() {
   for (const Chunk& chunk : chunks_) ::munmap(chunk.base, chunk.size);
@@ -25,8 +26,10 @@ FiberStack StackPool::acquire() {
   std::lock_guard lock(mutex_);
   std::uintptr_t low = 0;
   if (!free_.empty()) {
-    low = free_.back();  // the most recently released: its top pages are likely resident
+    const Pooled pooled = free_.back();  // the most recently released: likely resident
     free_.pop_back();
+    low = pooled.low;
+    if (pooled.warm) --warm_;
   } else {
     if (next_ == chunk_end_) {
       // One mapping per chunk; the kernel merges adjacent chunks, so mappings stay few.
@@ -48,12 +51,20 @@ FiberStack StackPool::acquire() {
 
 void StackPool::release(FiberStack stack) {
   if (stack.mapping == nullptr) return;
-  // Outside the lock: the syscall is the expensive part of a release.
+  {
+    std::lock_guard lock(mutex_);
+    if (warm_ < warm_limit_) {
+      ++warm_;
+      free_.push_back({stack.low, true});
+      return;
+    }
+  }
+  // Outside the lock: the system call is the expensive part of a release.
   if (stack.mapping_size > kKeptTopBytes) {
     ::madvise(stack.mapping, stack.mapping_size - kKeptTopBytes, MADV_DONTNEED);
   }
   std::lock_guard lock(mutex_);
-  free_.push_back(stack.low);
+  free_.push_back({stack.low, false});
 }
 
 }  // namespace lunatic::runtime

@@ -30,17 +30,22 @@ class StackPool {
   static constexpr std::size_t kDefaultStacksPerChunk = 256;  // 64 MiB chunks by default
   // Stays resident when a stack is released: the pages the next fiber's entry frames use.
   static constexpr std::size_t kKeptTopBytes = 8 * 1024;
+  // Released stacks pooled as they are, without a system call: a fiber needs no zeroed stack,
+  // and giving pages back costs a TLB flush on every core that runs a worker.
+  static constexpr std::size_t kDefaultWarmStacks = 1024;
 
   // `usable_size` is rounded up to whole OS pages.
   explicit StackPool(std::size_t usable_size = kDefaultUsableSize,
-                     std::size_t stacks_per_chunk = kDefaultStacksPerChunk);
+                     std::size_t stacks_per_chunk = kDefaultStacksPerChunk,
+                     std::size_t warm_stacks = kDefaultWarmStacks);
   ~StackPool();
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
 
   // Returns a stack, or one with mapping == nullptr when the system refuses memory.
   FiberStack acquire();
-  // Gives the stack's memory (but its top kKeptTopBytes) back to the OS and pools the stack.
+  // Pools the stack. Beyond `warm_stacks` pooled stacks that kept their pages, a released
+  // stack gives its memory (but its top kKeptTopBytes) back to the OS first.
   void release(FiberStack stack);
 
   std::size_t usable_size() const { return usable_size_; }
@@ -52,10 +57,17 @@ class StackPool {
   };
 
   const std::size_t usable_size_;
+  struct Pooled {
+    std::uintptr_t low;
+    bool warm;  // its pages were not given back
+  };
+
   const std::size_t stacks_per_chunk_;
+  const std::size_t warm_limit_;
   std::mutex mutex_;
   std::vector<Chunk> chunks_;
-  std::vector<std::uintptr_t> free_;  // low addresses of pooled stacks
+  std::vector<Pooled> free_;  // most recently released last
+  std::size_t warm_ = 0;      // entries of free_ with warm set
   std::uintptr_t next_ = 0;           // next uncarved stack in the newest chunk
   std::uintptr_t chunk_end_ = 0;
 };

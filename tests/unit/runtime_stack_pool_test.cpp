@@ -72,8 +72,8 @@ TEST(StackPool, AReleasedStackIsReused) {
   pool.release(second);
 }
 
-TEST(StackPool, AReleasedStackKeepsOnlyItsTopPagesResident) {
-  StackPool pool;
+TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
+  StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk, /*warm_stacks=*/0);
   FiberStack stack = pool.acquire();
   ASSERT_NE(stack.mapping, nullptr);
   std::memset(stack.mapping, 0xab, stack.mapping_size);  // a fiber that used all of it
@@ -87,6 +87,29 @@ TEST(StackPool, AReleasedStackKeepsOnlyItsTopPagesResident) {
   EXPECT_EQ(resident_pages(stack.high - StackPool::kKeptTopBytes, stack.high), kept);
   // What was returned reads as zeros; the next fiber may find old bytes only in the top pages.
   EXPECT_EQ(static_cast<unsigned char*>(stack.mapping)[0], 0);
+}
+
+TEST(StackPool, UpToTheWarmLimitAReleasedStackKeepsItsPages) {
+  StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk, /*warm_stacks=*/1);
+  FiberStack warm = pool.acquire();
+  FiberStack cold = pool.acquire();
+  ASSERT_NE(warm.mapping, nullptr);
+  ASSERT_NE(cold.mapping, nullptr);
+  std::memset(warm.mapping, 0xab, warm.mapping_size);
+  std::memset(cold.mapping, 0xab, cold.mapping_size);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  pool.release(warm);  // fills the one warm slot: no system call, every page stays
+  pool.release(cold);  // over the limit: all but the top pages go back
+  EXPECT_EQ(resident_pages(warm.low, warm.high), warm.mapping_size / page);
+  EXPECT_EQ(resident_pages(cold.low, cold.high), StackPool::kKeptTopBytes / page);
+  // Reuse is most recent first, and a taken warm stack frees its slot.
+  EXPECT_EQ(pool.acquire().low, cold.low);
+  EXPECT_EQ(pool.acquire().low, warm.low);
+  FiberStack again = pool.acquire();
+  ASSERT_NE(again.mapping, nullptr);
+  std::memset(again.mapping, 0xcd, again.mapping_size);
+  pool.release(again);
+  EXPECT_EQ(resident_pages(again.low, again.high), again.mapping_size / page);
 }
 
 TEST(StackPool, FourThreadsAcquireAndReleaseConcurrently) {

@@ -1,0 +1,19 @@
+// Zeroing a recycled memory in place: only the pages the kernel holds for it are written.
+//
+// Giving pages back with madvise(MADV_DONTNEED) makes them read as zeros, but costs a TLB
+// flush on every core this process runs on, and the next owner pays a page fault per page it
+// touches again. For a small memory that is about to be reused, writing zeros over just the
+// resident pages (mincore tells which) is cheaper on both ends.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace lunatic::engine {
+
+// Writes zeros over every resident OS page in [base, base + bytes); `base` is page-aligned.
+// Returns the number of bytes zeroed (the resident ones), or nullopt when the kernel cannot
+// tell; then the range is not all zeros yet.
+std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes);
+
+}  // namespace lunatic::engine
