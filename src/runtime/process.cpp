@@ -89,7 +89,7 @@ bool Process::run_slice() {
   state_ = State::kRunnable;
   const bool woken = suspend_ == Suspend::kPark;
   lock.unlock();
-  scheduler_.enqueue(*this, /*front=*/woken);
+  scheduler_.enqueue(*this, woken ? Scheduler::Ready::kWoken : Scheduler::Ready::kYielded);
   return true;
 }
 
@@ -128,7 +128,7 @@ void Process::wake_locked() {
   if (state_ == State::kWaiting) {
     state_ = State::kRunnable;
     ++wait_generation_;
-    scheduler_.enqueue(*this, /*front=*/true);
+    scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
   } else if (state_ == State::kRunning) {
     wake_pending_ = true;
   }

@@ -37,13 +37,28 @@ std::shared_ptr<Process> Scheduler::create(std::function<void(Process&)> body) {
 
 void Scheduler::start(const std::shared_ptr<Process>& process) {
   table_.insert(process->id(), process);
-  enqueue(*process, /*front=*/false);
+  enqueue(*process, Ready::kNew);
 }
 
-void Scheduler::enqueue(Process& process, bool front) {
-  const unsigned index = tls_worker >= 0
-                             ? static_cast<unsigned>(tls_worker)
-                             : round_robin_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+void Scheduler::enqueue(Process& process, Ready why) {
+  runnable_.fetch_add(1);
+  if (tls_worker >= 0) {
+    const auto index = static_cast<unsigned>(tls_worker);
+    Worker& worker = *workers_[index];
+    if (why == Ready::kYielded) {
+      push_queue(index, process, /*front=*/false);
+      return;
+    }
+    Process* displaced = worker.slot;
+    worker.slot = &process;
+    if (displaced != nullptr) push_queue(index, *displaced, /*front=*/true);
+    return;
+  }
+  const unsigned index = round_robin_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+  push_queue(index, process, /*front=*/why == Ready::kWoken);
+}
+
+void Scheduler::push_queue(unsigned index, Process& process, bool front) {
   Worker& worker = *workers_[index];
   {
     std::lock_guard guard(worker.mutex);
@@ -53,8 +68,16 @@ void Scheduler::enqueue(Process& process, bool front) {
       worker.queue.push_back(&process);
     }
   }
-  runnable_.fetch_add(1, std::memory_order_relaxed);
-  if (idle_.load(std::memory_order_relaxed) > 0) reactor_.notify();
+  // Sequentially consistent with the idle check in worker_loop: either the worker sees the
+  // work before it sleeps, or this sees the worker idle and wakes it.
+  queued_.fetch_add(1);
+  if (idle_.load() > 0) wake_idle_worker();
+}
+
+void Scheduler::wake_idle_worker() {
+  // One wake-up at a time: the woken worker clears the flag before it looks for work, and
+  // wakes the next if it finds more than it takes.
+  if (!wake_in_flight_.exchange(true)) reactor_.notify();
 }
 
 void Scheduler::add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation) {
@@ -83,6 +106,18 @@ void Scheduler::stop() {
 }
 
 Process* Scheduler::take_work(unsigned index) {
+  Worker& own = *workers_[index];
+  auto take_slot = [&]() -> Process* {
+    Process* process = own.slot;
+    own.slot = nullptr;
+    runnable_.fetch_sub(1);
+    return process;
+  };
+  if (own.slot != nullptr && own.slot_streak < kMaxSlotStreak) {
+    ++own.slot_streak;
+    return take_slot();
+  }
+  own.slot_streak = 0;
   auto take_from = [this](Worker& worker, bool back) -> Process* {
     std::lock_guard guard(worker.mutex);
     if (worker.queue.empty()) return nullptr;
@@ -94,13 +129,18 @@ Process* Scheduler::take_work(unsigned index) {
       process = worker.queue.front();
       worker.queue.pop_front();
     }
-    runnable_.fetch_sub(1, std::memory_order_relaxed);
+    queued_.fetch_sub(1);
+    runnable_.fetch_sub(1);
     return process;
   };
-  if (Process* process = take_from(*workers_[index], false)) return process;
+  if (Process* process = take_from(own, false)) return process;
+  if (own.slot != nullptr) return take_slot();
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     // Steal the most recently queued work of another worker: its own oldest work stays local.
-    if (Process* process = take_from(*workers_[(index + i) % workers_.size()], true)) return process;
+    if (Process* process = take_from(*workers_[(index + i) % workers_.size()], true)) {
+      if (queued_.load() > 0 && idle_.load() > 0) wake_idle_worker();
+      return process;
+    }
   }
   return nullptr;
 }
@@ -183,7 +223,8 @@ void Scheduler::worker_loop(unsigned index) {
     // Sleep until a descriptor, a timer or new work; stop counting as idle before dispatching,
     // so no other worker mistakes a wake-up in progress for a deadlock.
     std::vector<std::uint64_t> ready;
-    if (runnable_.load() == 0) ready = reactor_.wait(timeout);
+    if (queued_.load() == 0) ready = reactor_.wait(timeout);
+    wake_in_flight_.store(false);  // before looking for work: a later enqueue wakes again
     idle_.fetch_sub(1);
     dispatch_events(ready);
   }

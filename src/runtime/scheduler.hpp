@@ -4,6 +4,13 @@
 // shared reactor (epoll) until a timer is due, a descriptor is ready or new work is queued.
 // Nothing a process does blocks a worker: waits park the fiber. Processes woken from a wait go
 // to the front of a queue, so timers and I/O are served promptly beside processes that compute.
+// A process that a worker's own process spawns or wakes goes into that worker's next slot (as
+// in Tokio's LIFO slot): it runs on the same core as soon as the current process suspends,
+// without waking another worker, which keeps request/reply and spawn-and-wait on one core's
+// caches. The slot is not stealable; a run of slot hand-offs is capped so queued work is not
+// starved, and a computing process yields to it after its time slice like to any other.
+// Idle workers are woken one at a time: a wake-up in flight is not repeated, and a worker that
+// wakes and finds more queued work wakes the next.
 // Thread: spawn, find, enqueue, add_timer and stop may be called from any thread.
 #pragma once
 
@@ -56,7 +63,12 @@ class Scheduler {
   // ---- Process side ----
   StackPool& stacks() { return stacks_; }
   Reactor& reactor() { return reactor_; }
-  void enqueue(Process& process, bool front);
+  enum class Ready : std::uint8_t {
+    kNew,      // spawned
+    kWoken,    // its wait ended
+    kYielded,  // suspended to let others run
+  };
+  void enqueue(Process& process, Ready why);
   void add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation);
   bool others_runnable() const { return runnable_.load(std::memory_order_relaxed) > 0; }
   // A timer has fired or descriptors are due a poll: a worker should service them soon, even
@@ -68,10 +80,18 @@ class Scheduler {
   void forget(std::uint64_t id);
 
  private:
+  // Consecutive slot hand-offs before a worker looks at its queue first.
+  static constexpr unsigned kMaxSlotStreak = 32;
+
   struct Worker {
     std::mutex mutex;
     std::deque<Process*> queue;
+    Process* slot = nullptr;  // touched only by the worker's own thread
+    unsigned slot_streak = 0;
   };
+
+  void push_queue(unsigned index, Process& process, bool front);
+  void wake_idle_worker();
 
   void worker_loop(unsigned index);
   Process* take_work(unsigned index);
@@ -91,8 +111,10 @@ class Scheduler {
   std::atomic<std::int64_t> next_deadline_ns_{INT64_MAX};
 
   std::atomic<std::uint64_t> next_id_{1};
-  std::atomic<std::size_t> runnable_{0};
+  std::atomic<std::size_t> runnable_{0};  // in queues and slots
+  std::atomic<std::size_t> queued_{0};    // in queues: what an idle worker could steal
   std::atomic<unsigned> idle_{0};
+  std::atomic<bool> wake_in_flight_{false};
   std::atomic<unsigned> round_robin_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> deadlocked_{false};
