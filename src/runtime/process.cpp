@@ -63,12 +63,12 @@ Process::~Process() {
   scheduler_.stacks().release(stack_);
 }
 
-bool Process::run_slice() {
+std::shared_ptr<Process> Process::run_slice(Clock::time_point now) {
   {
     std::lock_guard guard(mutex_);
     state_ = State::kRunning;
   }
-  slice_start_ = Clock::now();
+  slice_start_ = now;
   engine::set_current_execution(&execution_);
   worker_asan_.start_switch(reinterpret_cast<const void*>(stack_.low), stack_.high - stack_.low);
   fiber_ = std::move(fiber_).resume();
@@ -78,22 +78,21 @@ bool Process::run_slice() {
   std::unique_lock lock(mutex_);
   if (state_ == State::kFinished) {
     lock.unlock();
-    finish();
-    return false;
+    return finish();
   }
   if (suspend_ == Suspend::kPark && !wake_pending_) {
     state_ = State::kWaiting;
-    return true;
+    return nullptr;
   }
   wake_pending_ = false;
   state_ = State::kRunnable;
   const bool woken = suspend_ == Suspend::kPark;
   lock.unlock();
   scheduler_.enqueue(*this, woken ? Scheduler::Ready::kWoken : Scheduler::Ready::kYielded);
-  return true;
+  return nullptr;
 }
 
-void Process::finish() {
+std::shared_ptr<Process> Process::finish() {
   std::vector<Link> links;
   std::vector<std::uint64_t> monitors;
   {
@@ -101,13 +100,14 @@ void Process::finish() {
     links.swap(links_);
     monitors.swap(monitors_);
   }
-  scheduler_.forget(id_);  // from here on the process no longer exists for lookups
+  std::shared_ptr<Process> self = scheduler_.forget(id_);  // no longer found from here on
   for (const Link& link : links) {
     if (auto peer = scheduler_.find(link.peer)) peer->link_died(id_, link.tag, death_reason_);
   }
   for (std::uint64_t watcher : monitors) {
     if (auto peer = scheduler_.find(watcher)) peer->send(Message::process_died(id_));
   }
+  return self;
 }
 
 void Process::switch_to_scheduler(Suspend how) {

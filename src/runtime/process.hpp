@@ -41,9 +41,10 @@ class Process final : public Blocking {
   engine::ExecutionState& execution() { return execution_; }
 
   // ---- Scheduler side (the worker thread that dequeued the process) ----
-  // Runs the fiber until it suspends or finishes, then requeues it, parks it or, when it
-  // finished, tells its links and monitors. Returns false once the process has finished.
-  bool run_slice();
+  // Runs the fiber, from `now`, until it suspends or finishes, then requeues it, parks it or,
+  // when it finished, tells its links and monitors. Once it has finished, returns the table's
+  // reference to it, for the caller to drop after this call; nullptr while it lives.
+  std::shared_ptr<Process> run_slice(Clock::time_point now);
   // Ends a wait when `generation` is still the current one (timers, fd readiness).
   void wake(std::uint64_t generation);
   // Ends whatever wait is current (fd readiness); the waiter re-checks its condition.
@@ -98,7 +99,7 @@ class Process final : public Blocking {
   void wake_locked();  // lock held
   // Queues a message and wakes the process if it waits for one like it; lock held.
   void push_locked(std::unique_ptr<Message> message);
-  void finish();       // after the fiber ended: notify links and monitors
+  std::shared_ptr<Process> finish();  // after the fiber ended: notify links and monitors
 
   Scheduler& scheduler_;
   const std::uint64_t id_;

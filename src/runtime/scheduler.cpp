@@ -41,7 +41,6 @@ void Scheduler::start(const std::shared_ptr<Process>& process) {
 }
 
 void Scheduler::enqueue(Process& process, Ready why) {
-  runnable_.fetch_add(1);
   if (tls_worker >= 0) {
     const auto index = static_cast<unsigned>(tls_worker);
     Worker& worker = *workers_[index];
@@ -70,8 +69,20 @@ void Scheduler::push_queue(unsigned index, Process& process, bool front) {
   }
   // Sequentially consistent with the idle check in worker_loop: either the worker sees the
   // work before it sleeps, or this sees the worker idle and wakes it.
-  queued_.fetch_add(1);
+  worker.queued.fetch_add(1);
   if (idle_.load() > 0) wake_idle_worker();
+}
+
+std::size_t Scheduler::total_queued() const {
+  std::size_t total = 0;
+  for (const auto& worker : workers_) total += worker->queued.load();
+  return total;
+}
+
+bool Scheduler::others_runnable() const {
+  if (tls_worker < 0) return false;
+  const Worker& worker = *workers_[static_cast<unsigned>(tls_worker)];
+  return worker.slot != nullptr || worker.queued.load(std::memory_order_relaxed) > 0;
 }
 
 void Scheduler::wake_idle_worker() {
@@ -95,10 +106,7 @@ void Scheduler::add_timer(Clock::time_point deadline, Process& process, std::uin
   if (earliest && idle_.load(std::memory_order_relaxed) > 0) reactor_.notify();
 }
 
-void Scheduler::forget(std::uint64_t id) {
-  // The worker that ran the process still holds it; it is destroyed when that slice ends.
-  table_.remove(id);
-}
+std::shared_ptr<Process> Scheduler::forget(std::uint64_t id) { return table_.remove(id); }
 
 void Scheduler::stop() {
   stopping_.store(true);
@@ -110,7 +118,6 @@ Process* Scheduler::take_work(unsigned index) {
   auto take_slot = [&]() -> Process* {
     Process* process = own.slot;
     own.slot = nullptr;
-    runnable_.fetch_sub(1);
     return process;
   };
   if (own.slot != nullptr && own.slot_streak < kMaxSlotStreak) {
@@ -129,8 +136,7 @@ Process* Scheduler::take_work(unsigned index) {
       process = worker.queue.front();
       worker.queue.pop_front();
     }
-    queued_.fetch_sub(1);
-    runnable_.fetch_sub(1);
+    worker.queued.fetch_sub(1);
     return process;
   };
   if (Process* process = take_from(own, false)) return process;
@@ -138,7 +144,7 @@ Process* Scheduler::take_work(unsigned index) {
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     // Steal the most recently queued work of another worker: its own oldest work stays local.
     if (Process* process = take_from(*workers_[(index + i) % workers_.size()], true)) {
-      if (queued_.load() > 0 && idle_.load() > 0) wake_idle_worker();
+      if (idle_.load() > 0 && total_queued() > 0) wake_idle_worker();
       return process;
     }
   }
@@ -199,13 +205,15 @@ int Scheduler::idle_timeout_ms() {
 void Scheduler::worker_loop(unsigned index) {
   tls_worker = static_cast<int>(index);
   engine::ensure_signal_stack();
+  Clock::time_point now = Clock::now();
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (Process* process = take_work(index)) {
-      // Keep the process alive for the slice even if it finishes and leaves the table.
-      std::shared_ptr<Process> keep = table_.find(process->id());
-      process->run_slice();
+      // One clock read per slice: the end of one is the start of the next.
+      std::shared_ptr<Process> finished = process->run_slice(now);
+      finished.reset();  // a finished process is destroyed here, off its own stack
+      now = Clock::now();
       // Timers and readiness are checked between slices, so sleepers are not starved.
-      if (events_due(Clock::now())) service_events(0);
+      if (events_due(now)) service_events(0);
       continue;
     }
     if (service_events(0)) continue;
@@ -213,7 +221,7 @@ void Scheduler::worker_loop(unsigned index) {
     const unsigned idle = idle_.fetch_add(1) + 1;
     const int timeout = idle_timeout_ms();
     if (idle == workers_.size() && timeout < 0 && reactor_.watched() == 0 &&
-        runnable_.load() == 0) {
+        total_queued() == 0) {
       // Every worker is idle, no timer or descriptor can wake anyone: nothing will ever run.
       idle_.fetch_sub(1);
       deadlocked_.store(true);
@@ -223,10 +231,11 @@ void Scheduler::worker_loop(unsigned index) {
     // Sleep until a descriptor, a timer or new work; stop counting as idle before dispatching,
     // so no other worker mistakes a wake-up in progress for a deadlock.
     std::vector<std::uint64_t> ready;
-    if (queued_.load() == 0) ready = reactor_.wait(timeout);
+    if (total_queued() == 0) ready = reactor_.wait(timeout);
     wake_in_flight_.store(false);  // before looking for work: a later enqueue wakes again
     idle_.fetch_sub(1);
     dispatch_events(ready);
+    now = Clock::now();
   }
   tls_worker = -1;
   reactor_.notify();  // let the other workers see stopping_ or an empty table

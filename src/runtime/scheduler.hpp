@@ -70,14 +70,16 @@ class Scheduler {
   };
   void enqueue(Process& process, Ready why);
   void add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation);
-  bool others_runnable() const { return runnable_.load(std::memory_order_relaxed) > 0; }
+  // On a worker thread: whether its slot or queue holds a process that waits to run.
+  bool others_runnable() const;
   // A timer has fired or descriptors are due a poll: a worker should service them soon, even
   // if that means suspending the process it runs.
   bool events_due(Clock::time_point now) const;
   // True once stop() was called: computing processes yield so their workers can return.
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
-  // Drops a finished process from the table; its last reference goes with the worker's.
-  void forget(std::uint64_t id);
+  // Drops a finished process from the table and hands back the table's reference, which the
+  // worker drops once the process's last slice has returned.
+  std::shared_ptr<Process> forget(std::uint64_t id);
 
  private:
   // Consecutive slot hand-offs before a worker looks at its queue first.
@@ -86,11 +88,13 @@ class Scheduler {
   struct Worker {
     std::mutex mutex;
     std::deque<Process*> queue;
-    Process* slot = nullptr;  // touched only by the worker's own thread
+    std::atomic<std::size_t> queued{0};  // queue.size(), readable without the mutex
+    Process* slot = nullptr;             // touched only by the worker's own thread
     unsigned slot_streak = 0;
   };
 
   void push_queue(unsigned index, Process& process, bool front);
+  std::size_t total_queued() const;  // what idle workers could steal
   void wake_idle_worker();
 
   void worker_loop(unsigned index);
@@ -111,8 +115,6 @@ class Scheduler {
   std::atomic<std::int64_t> next_deadline_ns_{INT64_MAX};
 
   std::atomic<std::uint64_t> next_id_{1};
-  std::atomic<std::size_t> runnable_{0};  // in queues and slots
-  std::atomic<std::size_t> queued_{0};    // in queues: what an idle worker could steal
   std::atomic<unsigned> idle_{0};
   std::atomic<bool> wake_in_flight_{false};
   std::atomic<unsigned> round_robin_{0};
