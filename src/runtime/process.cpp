@@ -162,6 +162,7 @@ void Process::kill(std::string reason) {
   std::lock_guard guard(mutex_);
   if (state_ == State::kFinished || kill_reason_) return;
   kill_reason_ = std::move(reason);
+  killed_.store(true, std::memory_order_release);
   wake_locked();
 }
 
@@ -206,6 +207,7 @@ void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason
     if (!kill_reason_) {
       kill_reason_ = "linked process " + std::to_string(peer) +
                      (reason == DeathReason::kNoProcess ? " does not exist" : " died");
+      killed_.store(true, std::memory_order_release);
     }
     wake_locked();
     return;
@@ -224,6 +226,8 @@ std::size_t Process::mailbox_size() {
 }
 
 void Process::check_killed() {
+  // Called at every yield and preemption check: the common case takes no lock.
+  if (!killed_.load(std::memory_order_acquire)) return;
   std::unique_lock lock(mutex_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
 }

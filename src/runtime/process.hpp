@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/context/fiber.hpp>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -113,6 +114,7 @@ class Process final : public Blocking {
   std::uint64_t wait_generation_ = 0;
   bool die_when_link_dies_ = true;
   std::optional<std::string> kill_reason_;
+  std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the mutex
   Mailbox mailbox_;
   std::vector<Link> links_;
   std::vector<std::uint64_t> monitors_;

@@ -1,6 +1,7 @@
 #include "runtime/scheduler.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "engine/signals.hpp"
 
@@ -45,7 +46,8 @@ void Scheduler::enqueue(Process& process, Ready why) {
     const auto index = static_cast<unsigned>(tls_worker);
     Worker& worker = *workers_[index];
     if (why == Ready::kYielded) {
-      push_queue(index, process, /*front=*/false);
+      // Requeued by take_work, which pushes it and pops the next under one lock.
+      worker.yielded = &process;
       return;
     }
     Process* displaced = worker.slot;
@@ -120,11 +122,26 @@ Process* Scheduler::take_work(unsigned index) {
     own.slot = nullptr;
     return process;
   };
+  Process* yielded = std::exchange(own.yielded, nullptr);
   if (own.slot != nullptr && own.slot_streak < kMaxSlotStreak) {
     ++own.slot_streak;
+    if (yielded != nullptr) push_queue(index, *yielded, /*front=*/false);
     return take_slot();
   }
   own.slot_streak = 0;
+  if (yielded != nullptr) {
+    if (own.queued.load() == 0 && own.slot == nullptr) return yielded;  // nobody to yield to here
+    {
+      std::lock_guard guard(own.mutex);
+      if (!own.queue.empty()) {
+        Process* next = own.queue.front();
+        own.queue.pop_front();
+        own.queue.push_back(yielded);
+        return next;
+      }
+    }
+    push_queue(index, *yielded, /*front=*/false);
+  }
   auto take_from = [this](Worker& worker, bool back) -> Process* {
     std::lock_guard guard(worker.mutex);
     if (worker.queue.empty()) return nullptr;

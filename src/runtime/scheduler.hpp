@@ -90,6 +90,7 @@ class Scheduler {
     std::deque<Process*> queue;
     std::atomic<std::size_t> queued{0};  // queue.size(), readable without the mutex
     Process* slot = nullptr;             // touched only by the worker's own thread
+    Process* yielded = nullptr;          // just yielded, not yet requeued (own thread only)
     unsigned slot_streak = 0;
   };
 
