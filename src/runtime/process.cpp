@@ -63,12 +63,14 @@ Process::~Process() {
   scheduler_.stacks().release(stack_);
 }
 
-std::shared_ptr<Process> Process::run_slice(Clock::time_point now) {
+std::shared_ptr<Process> Process::run_slice() {
   {
     std::lock_guard guard(mutex_);
     state_ = State::kRunning;
   }
-  slice_start_ = now;
+  // The clock is read at the slice's first preemption check: most slices end in a wait or a
+  // yield before any, and a clock read costs as much as the rest of a switch.
+  slice_start_.reset();
   engine::set_current_execution(&execution_);
   worker_asan_.start_switch(reinterpret_cast<const void*>(stack_.low), stack_.high - stack_.low);
   fiber_ = std::move(fiber_).resume();
@@ -278,9 +280,13 @@ void Process::preempt_point() {
   check_killed();
   if (scheduler_.stopping()) return yield_now();
   const auto now = Clock::now();
+  if (!slice_start_) {
+    slice_start_ = now;
+    return;
+  }
   // A due timer counts as other work: when every worker computes, a slice's end is the only
   // moment a sleeper's timer can be fired.
-  if (now - slice_start_ >= Scheduler::kTimeSlice &&
+  if (now - *slice_start_ >= Scheduler::kTimeSlice &&
       (scheduler_.others_runnable() || scheduler_.events_due(now))) {
     yield_now();
   }

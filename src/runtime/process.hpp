@@ -42,10 +42,10 @@ class Process final : public Blocking {
   engine::ExecutionState& execution() { return execution_; }
 
   // ---- Scheduler side (the worker thread that dequeued the process) ----
-  // Runs the fiber, from `now`, until it suspends or finishes, then requeues it, parks it or,
-  // when it finished, tells its links and monitors. Once it has finished, returns the table's
+  // Runs the fiber until it suspends or finishes, then requeues it, parks it or, when it
+  // finished, tells its links and monitors. Once it has finished, returns the table's
   // reference to it, for the caller to drop after this call; nullptr while it lives.
-  std::shared_ptr<Process> run_slice(Clock::time_point now);
+  std::shared_ptr<Process> run_slice();
   // Ends a wait when `generation` is still the current one (timers, fd readiness).
   void wake(std::uint64_t generation);
   // Ends whatever wait is current (fd readiness); the waiter re-checks its condition.
@@ -125,7 +125,7 @@ class Process final : public Blocking {
   engine::ExecutionState execution_;
   boost::context::fiber fiber_;
   boost::context::fiber scheduler_fiber_;
-  Clock::time_point slice_start_{};
+  std::optional<Clock::time_point> slice_start_;  // set at the slice's first preemption check
   FiberSanitizer worker_asan_;  // used on the worker's side of a switch
   FiberSanitizer fiber_asan_;   // used on the fiber's side
 };

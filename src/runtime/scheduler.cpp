@@ -87,6 +87,12 @@ bool Scheduler::others_runnable() const {
   return worker.slot != nullptr || worker.queued.load(std::memory_order_relaxed) > 0;
 }
 
+void Scheduler::share_backlog() {
+  // Work is only pushed to queues when it is new; a worker that keeps cycling through a
+  // backlog must still wake an idle one to steal from it.
+  if (idle_.load(std::memory_order_relaxed) > 0 && total_queued() > 0) wake_idle_worker();
+}
+
 void Scheduler::wake_idle_worker() {
   // One wake-up at a time: the woken worker clears the flag before it looks for work, and
   // wakes the next if it finds more than it takes.
@@ -131,14 +137,18 @@ Process* Scheduler::take_work(unsigned index) {
   own.slot_streak = 0;
   if (yielded != nullptr) {
     if (own.queued.load() == 0 && own.slot == nullptr) return yielded;  // nobody to yield to here
+    Process* next = nullptr;
     {
       std::lock_guard guard(own.mutex);
       if (!own.queue.empty()) {
-        Process* next = own.queue.front();
+        next = own.queue.front();
         own.queue.pop_front();
         own.queue.push_back(yielded);
-        return next;
       }
+    }
+    if (next != nullptr) {
+      share_backlog();
+      return next;
     }
     push_queue(index, *yielded, /*front=*/false);
   }
@@ -156,7 +166,10 @@ Process* Scheduler::take_work(unsigned index) {
     worker.queued.fetch_sub(1);
     return process;
   };
-  if (Process* process = take_from(own, false)) return process;
+  if (Process* process = take_from(own, false)) {
+    share_backlog();
+    return process;
+  }
   if (own.slot != nullptr) return take_slot();
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     // Steal the most recently queued work of another worker: its own oldest work stays local.
@@ -204,6 +217,10 @@ bool Scheduler::dispatch_events(const std::vector<std::uint64_t>& ready) {
   return fired;
 }
 
+bool Scheduler::timers_or_descriptors() const {
+  return next_deadline_ns_.load(std::memory_order_relaxed) != INT64_MAX || reactor_.watched() > 0;
+}
+
 bool Scheduler::events_due(Clock::time_point now) const {
   const std::int64_t now_ns = to_ns(now);
   if (next_deadline_ns_.load(std::memory_order_relaxed) <= now_ns) return true;
@@ -222,15 +239,13 @@ int Scheduler::idle_timeout_ms() {
 void Scheduler::worker_loop(unsigned index) {
   tls_worker = static_cast<int>(index);
   engine::ensure_signal_stack();
-  Clock::time_point now = Clock::now();
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (Process* process = take_work(index)) {
-      // One clock read per slice: the end of one is the start of the next.
-      std::shared_ptr<Process> finished = process->run_slice(now);
+      std::shared_ptr<Process> finished = process->run_slice();
       finished.reset();  // a finished process is destroyed here, off its own stack
-      now = Clock::now();
-      // Timers and readiness are checked between slices, so sleepers are not starved.
-      if (events_due(now)) service_events(0);
+      // Timers and readiness are checked between slices, so sleepers are not starved; without
+      // any, no clock is read.
+      if (timers_or_descriptors() && events_due(Clock::now())) service_events(0);
       continue;
     }
     if (service_events(0)) continue;
@@ -252,7 +267,6 @@ void Scheduler::worker_loop(unsigned index) {
     wake_in_flight_.store(false);  // before looking for work: a later enqueue wakes again
     idle_.fetch_sub(1);
     dispatch_events(ready);
-    now = Clock::now();
   }
   tls_worker = -1;
   reactor_.notify();  // let the other workers see stopping_ or an empty table

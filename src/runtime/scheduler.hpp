@@ -85,7 +85,8 @@ class Scheduler {
   // Consecutive slot hand-offs before a worker looks at its queue first.
   static constexpr unsigned kMaxSlotStreak = 32;
 
-  struct Worker {
+  // Aligned so that two workers never share a cache line (their queue state is hot).
+  struct alignas(128) Worker {
     std::mutex mutex;
     std::deque<Process*> queue;
     std::atomic<std::size_t> queued{0};  // queue.size(), readable without the mutex
@@ -95,8 +96,10 @@ class Scheduler {
   };
 
   void push_queue(unsigned index, Process& process, bool front);
+  bool timers_or_descriptors() const;  // a timer is pending or a descriptor watched
   std::size_t total_queued() const;  // what idle workers could steal
   void wake_idle_worker();
+  void share_backlog();  // wakes an idle worker when queued work could use it
 
   void worker_loop(unsigned index);
   Process* take_work(unsigned index);
