@@ -58,8 +58,8 @@ void GuardReservationPool::release(Reservation reservation) {
   bool keep = false;
   if (reservation.committed_bytes <= kZeroInPlaceBytes) {
     std::lock_guard lock(mutex_);
-    keep = free_.size() < kMaxPooled &&
-           warm_bytes_ + reservation.committed_bytes <= kWarmBudgetBytes;
+    keep =
+        free_.size() < kMaxPooled && warm_bytes_ + reservation.committed_bytes <= kWarmBudgetBytes;
   }
   // Outside the lock: zeroing is the expensive part of a release.
   std::optional<std::uint64_t> resident;

@@ -23,7 +23,7 @@ class GuardReservationPool {
   static constexpr std::uint64_t kZeroInPlaceBytes = std::uint64_t{4} << 20;
 
   struct Reservation {
-    std::uint8_t* base = nullptr;      // nullptr: none
+    std::uint8_t* base = nullptr;       // nullptr: none
     std::uint64_t committed_bytes = 0;  // the readable and writable prefix
   };
 

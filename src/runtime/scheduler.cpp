@@ -252,8 +252,7 @@ void Scheduler::worker_loop(unsigned index) {
     if (table_.size() == 0) break;
     const unsigned idle = idle_.fetch_add(1) + 1;
     const int timeout = idle_timeout_ms();
-    if (idle == workers_.size() && timeout < 0 && reactor_.watched() == 0 &&
-        total_queued() == 0) {
+    if (idle == workers_.size() && timeout < 0 && reactor_.watched() == 0 && total_queued() == 0) {
       // Every worker is idle, no timer or descriptor can wake anyone: nothing will ever run.
       idle_.fetch_sub(1);
       deadlocked_.store(true);
@@ -274,7 +273,8 @@ void Scheduler::worker_loop(unsigned index) {
 
 bool Scheduler::run() {
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < workers_.size(); ++i) threads.emplace_back([this, i] { worker_loop(i); });
+  for (unsigned i = 1; i < workers_.size(); ++i)
+    threads.emplace_back([this, i] { worker_loop(i); });
   worker_loop(0);
   stop();
   for (auto& thread : threads) thread.join();

@@ -97,7 +97,7 @@ class Scheduler {
 
   void push_queue(unsigned index, Process& process, bool front);
   bool timers_or_descriptors() const;  // a timer is pending or a descriptor watched
-  std::size_t total_queued() const;  // what idle workers could steal
+  std::size_t total_queued() const;    // what idle workers could steal
   void wake_idle_worker();
   void share_backlog();  // wakes an idle worker when queued work could use it
 

@@ -68,7 +68,7 @@ class StackPool {
   std::vector<Chunk> chunks_;
   std::vector<Pooled> free_;  // most recently released last
   std::size_t warm_ = 0;      // entries of free_ with warm set
-  std::uintptr_t next_ = 0;           // next uncarved stack in the newest chunk
+  std::uintptr_t next_ = 0;   // next uncarved stack in the newest chunk
   std::uintptr_t chunk_end_ = 0;
 };
 

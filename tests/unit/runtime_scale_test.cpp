@@ -2,8 +2,8 @@
 // stack: the mappings they add and the memory each keeps resident.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <string>

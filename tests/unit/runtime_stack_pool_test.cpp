@@ -73,7 +73,8 @@ TEST(StackPool, AReleasedStackIsReused) {
 }
 
 TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
-  StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk, /*warm_stacks=*/0);
+  StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk,
+                 /*warm_stacks=*/0);
   FiberStack stack = pool.acquire();
   ASSERT_NE(stack.mapping, nullptr);
   std::memset(stack.mapping, 0xab, stack.mapping_size);  // a fiber that used all of it
@@ -90,7 +91,8 @@ TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
 }
 
 TEST(StackPool, UpToTheWarmLimitAReleasedStackKeepsItsPages) {
-  StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk, /*warm_stacks=*/1);
+  StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk,
+                 /*warm_stacks=*/1);
   FiberStack warm = pool.acquire();
   FiberStack cold = pool.acquire();
   ASSERT_NE(warm.mapping, nullptr);
