@@ -1,0 +1,88 @@
+// Guard-mode reservations recycled warm: a reused one reads as zeros, keeps its resident pages,
+// and is cut back to the next memory's initial size.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "engine/guard_reservation_pool.hpp"
+#include "engine/linear_memory.hpp"
+#include "engine/resident_pages.hpp"
+
+namespace lunatic::engine {
+namespace {
+
+std::size_t resident_pages(const std::uint8_t* base, std::uint64_t bytes) {
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> residency(bytes / page);
+  EXPECT_EQ(::mincore(const_cast<std::uint8_t*>(base), bytes, residency.data()), 0);
+  return static_cast<std::size_t>(
+      std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return r & 1; }));
+}
+
+bool all_zero(const std::uint8_t* bytes, std::uint64_t size) {
+  return std::all_of(bytes, bytes + size, [](std::uint8_t b) { return b == 0; });
+}
+
+TEST(ResidentPages, ZeroesOnlyWhatIsResident) {
+  constexpr std::uint64_t kBytes = 64 * 4096;
+  void* mapping =
+      ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapping, MAP_FAILED);
+  auto* base = static_cast<std::uint8_t*>(mapping);
+  std::memset(base + 4096, 0x5a, 3 * 4096);  // pages 1..3
+  base[40 * 4096 + 7] = 1;                   // page 40
+  const auto zeroed = zero_resident_pages(base, kBytes);
+  ASSERT_TRUE(zeroed.has_value());
+  EXPECT_EQ(*zeroed, 4u * 4096);
+  EXPECT_EQ(resident_pages(base, kBytes), 4u) << "untouched pages must stay untouched";
+  EXPECT_TRUE(all_zero(base, kBytes));  // reading maps the zero page: checked last
+  ::munmap(mapping, kBytes);
+}
+
+TEST(GuardReservationPool, AReleasedReservationIsReusedZeroedAndResident) {
+  GuardReservationPool pool;
+  auto first = pool.acquire(kWasmPageSize);
+  ASSERT_NE(first.base, nullptr);
+  std::memset(first.base, 0xab, 8192);
+  pool.release(first);
+  EXPECT_EQ(pool.pooled(), 1u);
+  auto second = pool.acquire(kWasmPageSize);
+  EXPECT_EQ(second.base, first.base) << "the released reservation should be handed out again";
+  EXPECT_EQ(second.committed_bytes, kWasmPageSize);
+  EXPECT_TRUE(all_zero(second.base, kWasmPageSize)) << "a recycled memory must read as zeros";
+  EXPECT_EQ(resident_pages(second.base, 8192), 2u) << "zeroed in place, not given back";
+  pool.release(second);
+}
+
+TEST(GuardReservationPool, AReusedReservationFitsTheNextInitialSize) {
+  GuardReservationPool pool;
+  auto grown = pool.acquire(2 * kWasmPageSize);
+  ASSERT_NE(grown.base, nullptr);
+  std::memset(grown.base, 0x11, 2 * kWasmPageSize);
+  pool.release(grown);
+  auto smaller = pool.acquire(kWasmPageSize);
+  ASSERT_EQ(smaller.base, grown.base);
+  EXPECT_TRUE(all_zero(smaller.base, kWasmPageSize));
+  // The page past the new size is out of reach again and holds no memory.
+  EXPECT_EQ(resident_pages(smaller.base + kWasmPageSize, kWasmPageSize), 0u);
+  pool.release(smaller);
+  auto larger = pool.acquire(3 * kWasmPageSize);
+  ASSERT_EQ(larger.base, grown.base);
+  EXPECT_TRUE(all_zero(larger.base, 3 * kWasmPageSize)) << "the whole new size is writable zeros";
+  pool.release(larger);
+}
+
+TEST(GuardReservationPool, AReservationThatGrewLargeIsNotKept) {
+  GuardReservationPool pool;
+  auto large = pool.acquire(GuardReservationPool::kZeroInPlaceBytes + kWasmPageSize);
+  ASSERT_NE(large.base, nullptr);
+  pool.release(large);
+  EXPECT_EQ(pool.pooled(), 0u);
+}
+
+}  // namespace
+}  // namespace lunatic::engine
