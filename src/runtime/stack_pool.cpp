@@ -3,6 +3,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace lunatic::runtime {
 namespace {
 
@@ -19,7 +23,14 @@ StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk, std:
       warm_limit_(warm_stacks) {}
 
 StackPool::~StackPool() {
-  for (const Chunk& chunk : chunks_) ::munmap(chunk.base, chunk.size);
+  for (const Chunk& chunk : chunks_) {
+#if defined(__SANITIZE_ADDRESS__)
+    // Frames of fibers that ended by switching away stay poisoned; the address range may be
+    // mapped again by anything.
+    ASAN_UNPOISON_MEMORY_REGION(chunk.base, chunk.size);
+#endif
+    ::munmap(chunk.base, chunk.size);
+  }
 }
 
 FiberStack StackPool::acquire() {
