@@ -2,26 +2,19 @@
 // and is cut back to the next memory's initial size.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "engine/guard_reservation_pool.hpp"
 #include "engine/linear_memory.hpp"
 #include "engine/resident_pages.hpp"
+#include "support/os_memory.hpp"
 
 namespace lunatic::engine {
 namespace {
 
-std::size_t resident_pages(const std::uint8_t* base, std::uint64_t bytes) {
-  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  std::vector<unsigned char> residency(bytes / page);
-  EXPECT_EQ(::mincore(const_cast<std::uint8_t*>(base), bytes, residency.data()), 0);
-  return static_cast<std::size_t>(
-      std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return r & 1; }));
-}
+using lunatic::testing::resident_pages;
 
 bool all_zero(const std::uint8_t* bytes, std::uint64_t size) {
   return std::all_of(bytes, bytes + size, [](std::uint8_t b) { return b == 0; });

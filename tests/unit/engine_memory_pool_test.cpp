@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,9 +14,13 @@
 #include "engine/memory_block_pool.hpp"
 #include "host/host_context.hpp"
 #include "support/guest.hpp"
+#include "support/os_memory.hpp"
 
 namespace lunatic::engine {
 namespace {
+
+using lunatic::testing::mapping_count;
+using lunatic::testing::resident_kib;
 
 constexpr std::string_view kMemory = R"((module
   (memory 1)
@@ -25,23 +28,6 @@ constexpr std::string_view kMemory = R"((module
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
 )";
-
-// Resident memory of this process in KiB, from /proc/self/smaps_rollup.
-std::uint64_t resident_kib() {
-  std::ifstream rollup("/proc/self/smaps_rollup");
-  for (std::string key; rollup >> key;) {
-    std::uint64_t value = 0;
-    if (key == "Rss:" && rollup >> value) return value;
-  }
-  return 0;
-}
-
-std::size_t mapping_count() {
-  std::ifstream maps("/proc/self/maps");
-  std::size_t lines = 0;
-  for (std::string line; std::getline(maps, line);) ++lines;
-  return lines;
-}
 
 // Instances driven directly on this thread: no fiber is needed to instantiate and call.
 class Guests {

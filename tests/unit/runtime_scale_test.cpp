@@ -4,9 +4,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <mutex>
-#include <string>
 #include <vector>
 
 #include "engine/instance.hpp"
@@ -14,25 +12,13 @@
 #include "runtime/message.hpp"
 #include "runtime/scheduler.hpp"
 #include "support/guest.hpp"
+#include "support/os_memory.hpp"
 
 namespace lunatic::runtime {
 namespace {
 
-std::size_t mapping_count() {
-  std::ifstream maps("/proc/self/maps");
-  std::size_t lines = 0;
-  for (std::string line; std::getline(maps, line);) ++lines;
-  return lines;
-}
-
-std::uint64_t resident_kib() {
-  std::ifstream rollup("/proc/self/smaps_rollup");
-  for (std::string key; rollup >> key;) {
-    std::uint64_t value = 0;
-    if (key == "Rss:" && rollup >> value) return value;
-  }
-  return 0;
-}
+using lunatic::testing::mapping_count;
+using lunatic::testing::resident_kib;
 
 TEST(Scale, TenThousandIdleProcessesAddFewMappings) {
   constexpr int kProcesses = 10'000;

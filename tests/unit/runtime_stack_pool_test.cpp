@@ -1,36 +1,26 @@
 // The fiber stack pool: stacks from few mappings, recycling, resident memory of pooled stacks,
 // and use from several threads.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <fstream>
-#include <string>
 #include <thread>
 #include <vector>
 
 #include "runtime/stack_pool.hpp"
+#include "support/os_memory.hpp"
 
 namespace lunatic::runtime {
 namespace {
 
-std::size_t mapping_count() {
-  std::ifstream maps("/proc/self/maps");
-  std::size_t lines = 0;
-  for (std::string line; std::getline(maps, line);) ++lines;
-  return lines;
-}
+using lunatic::testing::mapping_count;
+using lunatic::testing::resident_pages;
 
-// Resident pages of [low, high), from mincore.
-std::size_t resident_pages(std::uintptr_t low, std::uintptr_t high) {
-  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  std::vector<unsigned char> residency((high - low) / page);
-  EXPECT_EQ(::mincore(reinterpret_cast<void*>(low), high - low, residency.data()), 0);
-  return static_cast<std::size_t>(
-      std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return r & 1; }));
+// Resident pages of the stack range [low, high).
+std::size_t resident_between(std::uintptr_t low, std::uintptr_t high) {
+  return resident_pages(reinterpret_cast<const void*>(low), high - low);
 }
 
 TEST(StackPool, TenThousandStacksComeFromAFewMappingsWithoutGuardPages) {
@@ -79,13 +69,13 @@ TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
   ASSERT_NE(stack.mapping, nullptr);
   std::memset(stack.mapping, 0xab, stack.mapping_size);  // a fiber that used all of it
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  EXPECT_EQ(resident_pages(stack.low, stack.high), stack.mapping_size / page);
+  EXPECT_EQ(resident_between(stack.low, stack.high), stack.mapping_size / page);
   pool.release(stack);
   const std::size_t kept = StackPool::kKeptTopBytes / page;
   std::printf("released stack: %zu KiB resident of %zu KiB\n",
-              resident_pages(stack.low, stack.high) * page / 1024, stack.mapping_size / 1024);
-  EXPECT_EQ(resident_pages(stack.low, stack.high), kept);
-  EXPECT_EQ(resident_pages(stack.high - StackPool::kKeptTopBytes, stack.high), kept);
+              resident_between(stack.low, stack.high) * page / 1024, stack.mapping_size / 1024);
+  EXPECT_EQ(resident_between(stack.low, stack.high), kept);
+  EXPECT_EQ(resident_between(stack.high - StackPool::kKeptTopBytes, stack.high), kept);
   // What was returned reads as zeros; the next fiber may find old bytes only in the top pages.
   EXPECT_EQ(static_cast<unsigned char*>(stack.mapping)[0], 0);
 }
@@ -102,8 +92,8 @@ TEST(StackPool, UpToTheWarmLimitAReleasedStackKeepsItsPages) {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   pool.release(warm);  // fills the one warm slot: no system call, every page stays
   pool.release(cold);  // over the limit: all but the top pages go back
-  EXPECT_EQ(resident_pages(warm.low, warm.high), warm.mapping_size / page);
-  EXPECT_EQ(resident_pages(cold.low, cold.high), StackPool::kKeptTopBytes / page);
+  EXPECT_EQ(resident_between(warm.low, warm.high), warm.mapping_size / page);
+  EXPECT_EQ(resident_between(cold.low, cold.high), StackPool::kKeptTopBytes / page);
   // Reuse is most recent first, and a taken warm stack frees its slot.
   EXPECT_EQ(pool.acquire().low, cold.low);
   EXPECT_EQ(pool.acquire().low, warm.low);
@@ -111,7 +101,7 @@ TEST(StackPool, UpToTheWarmLimitAReleasedStackKeepsItsPages) {
   ASSERT_NE(again.mapping, nullptr);
   std::memset(again.mapping, 0xcd, again.mapping_size);
   pool.release(again);
-  EXPECT_EQ(resident_pages(again.low, again.high), again.mapping_size / page);
+  EXPECT_EQ(resident_between(again.low, again.high), again.mapping_size / page);
 }
 
 TEST(StackPool, FourThreadsAcquireAndReleaseConcurrently) {

@@ -1,0 +1,16 @@
+// Test support: what the OS says about this process's memory (mappings, resident pages).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lunatic::testing {
+
+// Lines in /proc/self/maps: the mappings of this process.
+std::size_t mapping_count();
+// Resident memory of this process in KiB, from /proc/self/smaps_rollup.
+std::uint64_t resident_kib();
+// Resident pages of [base, base + bytes), from mincore; `base` is page-aligned.
+std::size_t resident_pages(const void* base, std::size_t bytes);
+
+}  // namespace lunatic::testing
