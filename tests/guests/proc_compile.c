@@ -12,14 +12,6 @@
 
 static uint8_t bytes[65536];
 
-static uint32_t read_file(const char* path, uint8_t* buf, uint32_t cap) {
-  FILE* f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, cap, f);
-  fclose(f);
-  return (uint32_t)n;
-}
-
 static int32_t compile(const uint8_t* data, uint32_t len, uint64_t* id) {
   return lunatic_compile_module(LUNATIC_PTR(data), len, LUNATIC_PTR(id));
 }

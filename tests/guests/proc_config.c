@@ -71,14 +71,6 @@ static int defaults(void) {
 
 // ---- main_permissions ----
 
-static uint32_t read_file(const char* path, uint8_t* buf, uint32_t cap) {
-  FILE* f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, cap, f);
-  fclose(f);
-  return (uint32_t)n;
-}
-
 static uint8_t module_bytes[65536];
 
 static int main_permissions(const char* wasm) {

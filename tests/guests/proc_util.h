@@ -50,6 +50,15 @@ static inline uint64_t now_ns(void) {
   return t;
 }
 
+/* Up to `cap` bytes of the file at `path` (a preopened directory's), 0 when it cannot be read. */
+static inline uint32_t read_file(const char* path, uint8_t* buf, uint32_t cap) {
+  FILE* f = fopen(path, "rb");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, cap, f);
+  fclose(f);
+  return (uint32_t)n;
+}
+
 /* ---- names for process ids in printed lines ---- */
 
 static struct {
