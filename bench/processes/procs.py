@@ -174,21 +174,29 @@ class Child:
         return bl.BenchError(f"`{shlex.join(self.argv)}`: {what}; exit {self.p.returncode}; "
                              f"stderr tail: {tail}")
 
-    def expect(self, prefix: str, deadline: float) -> str:
+    def _next_line(self, deadline: float, waiting_for: str) -> str | None:
+        """The guest's next stdout line (kept in self.out), or None at the end of stdout; a
+        process failure on stderr or the deadline is an error."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise self._broken(f"timed out waiting for a line starting with {prefix!r}")
+                raise self._broken(f"timed out waiting for {waiting_for}")
             try:
                 line = self.q.get(timeout=min(left, 0.5))
             except queue.Empty:
                 if self.fail_line:
                     raise self._broken("")
                 continue
+            if line is not None:
+                self.out.append(line)
+            return line
+
+    def expect(self, prefix: str, deadline: float) -> str:
+        while True:
+            line = self._next_line(deadline, f"a line starting with {prefix!r}")
             if line is None:
                 raise self._broken(f"the guest ended before printing {prefix!r} (stdout so far: "
                                    f"{' | '.join(self.out[-5:])!r})")
-            self.out.append(line)
             if line.startswith(prefix):
                 return line
 
@@ -198,19 +206,8 @@ class Child:
 
     def finish(self, deadline: float) -> bl.Result:
         """Waits for the exit (and the end of stdout); a process failure is an error."""
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise self._broken("timed out")
-            try:
-                line = self.q.get(timeout=min(left, 0.5))
-            except queue.Empty:
-                if self.fail_line:
-                    raise self._broken("")
-                continue
-            if line is None:
-                break
-            self.out.append(line)
+        while self._next_line(deadline, "the end of stdout") is not None:
+            pass
         try:
             rc = self.p.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
