@@ -48,6 +48,8 @@ class Process final : public Blocking {
   std::shared_ptr<Process> run_slice();
   // Ends a wait when `generation` is still the current one (timers, fd readiness).
   void wake(std::uint64_t generation);
+  // The current wait's generation; a timer of an older one can no longer wake the process.
+  std::uint64_t wait_generation() const { return wait_generation_.load(std::memory_order_relaxed); }
   // Ends whatever wait is current (fd readiness); the waiter re-checks its condition.
   void wake_any();
 
@@ -111,7 +113,7 @@ class Process final : public Blocking {
   bool wake_pending_ = false;      // a wake arrived while running, before the park took effect
   bool waiting_for_mailbox_ = false;
   std::span<const std::int64_t> waiting_tags_;
-  std::uint64_t wait_generation_ = 0;
+  std::atomic<std::uint64_t> wait_generation_{0};  // changed under the mutex, read without it
   bool die_when_link_dies_ = true;
   std::optional<std::string> kill_reason_;
   std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the mutex

@@ -16,7 +16,11 @@ std::int64_t to_ns(Clock::time_point t) {
 
 }  // namespace
 
-Scheduler::Scheduler(unsigned workers) {
+Scheduler::Scheduler(unsigned workers)
+    : timers_([this](std::uint64_t process_id, std::uint64_t generation) {
+        auto process = table_.find(process_id);
+        return process != nullptr && process->wait_generation() == generation;
+      }) {
   workers = std::max(1u, workers);
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
@@ -100,18 +104,17 @@ void Scheduler::wake_idle_worker() {
 }
 
 void Scheduler::add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation) {
-  const std::int64_t ns = to_ns(deadline);
-  bool earliest = false;
-  {
-    std::lock_guard guard(timers_mutex_);
-    timers_.add({deadline, process.id(), generation});
-    if (ns < next_deadline_ns_.load(std::memory_order_relaxed)) {
-      next_deadline_ns_.store(ns, std::memory_order_relaxed);
-      earliest = true;
-    }
-  }
   // A sleeping worker computed its timeout from a later deadline.
-  if (earliest && idle_.load(std::memory_order_relaxed) > 0) reactor_.notify();
+  if (timers_.add_wait(deadline, process.id(), generation) && idle_.load(std::memory_order_relaxed) > 0) {
+    reactor_.notify();
+  }
+}
+
+std::uint64_t Scheduler::send_after(Clock::time_point deadline, std::uint64_t owner,
+                                    std::uint64_t target, std::unique_ptr<Message> message) {
+  const Timers::Added added = timers_.add_send(deadline, owner, target, std::move(message));
+  if (added.earliest && idle_.load(std::memory_order_relaxed) > 0) reactor_.notify();
+  return added.timer_id;
 }
 
 std::shared_ptr<Process> Scheduler::forget(std::uint64_t id) { return table_.remove(id); }
@@ -199,37 +202,35 @@ bool Scheduler::dispatch_events(const std::vector<std::uint64_t>& ready) {
     last_io_poll_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
   }
   const auto now = Clock::now();
-  if (next_deadline_ns_.load(std::memory_order_relaxed) <= to_ns(now)) {
-    std::vector<TimerEntry> due;
-    {
-      std::lock_guard guard(timers_mutex_);
-      due = timers_.take_due(now);
-      auto next = timers_.next_deadline();
-      next_deadline_ns_.store(next ? to_ns(*next) : INT64_MAX, std::memory_order_relaxed);
-    }
-    for (const TimerEntry& entry : due) {
-      if (auto process = table_.find(entry.process_id)) {
-        process->wake(entry.generation);
+  if (timers_.next_deadline_ns() <= to_ns(now)) {
+    Timers::Due due = timers_.take_due(now);
+    for (const auto& wake : due.wakes) {
+      if (auto process = table_.find(wake.process_id)) {
+        process->wake(wake.generation);
         fired = true;
       }
+    }
+    for (auto& send : due.sends) {
+      // A message to a process that died is dropped here, as Lunatic drops it.
+      if (auto process = table_.find(send.target)) fired = process->send(std::move(send.message)) || fired;
     }
   }
   return fired;
 }
 
 bool Scheduler::timers_or_descriptors() const {
-  return next_deadline_ns_.load(std::memory_order_relaxed) != INT64_MAX || reactor_.watched() > 0;
+  return !timers_.empty() || reactor_.watched() > 0;
 }
 
 bool Scheduler::events_due(Clock::time_point now) const {
   const std::int64_t now_ns = to_ns(now);
-  if (next_deadline_ns_.load(std::memory_order_relaxed) <= now_ns) return true;
+  if (timers_.next_deadline_ns() <= now_ns) return true;
   return reactor_.watched() > 0 &&
          now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > kIoPollInterval.count();
 }
 
 int Scheduler::idle_timeout_ms() {
-  const std::int64_t next = next_deadline_ns_.load(std::memory_order_relaxed);
+  const std::int64_t next = timers_.next_deadline_ns();
   if (next == INT64_MAX) return -1;
   const std::int64_t wait_ns = next - to_ns(Clock::now());
   if (wait_ns <= 0) return 0;

@@ -11,7 +11,8 @@
 // starved, and a computing process yields to it after its time slice like to any other.
 // Idle workers are woken one at a time: a wake-up in flight is not repeated, and a worker that
 // wakes and finds more queued work wakes the next.
-// Thread: spawn, find, enqueue, add_timer and stop may be called from any thread.
+// Thread: spawn, find, enqueue, add_timer, send_after, cancel_timer and stop may be called from
+// any thread.
 #pragma once
 
 #include <atomic>
@@ -27,7 +28,7 @@
 #include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
 #include "runtime/stack_pool.hpp"
-#include "runtime/timer_queue.hpp"
+#include "runtime/timers.hpp"
 
 namespace lunatic::runtime {
 
@@ -70,6 +71,15 @@ class Scheduler {
   };
   void enqueue(Process& process, Ready why);
   void add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation);
+  // lunatic::timer: `message` goes to process `target` at `deadline` (dropped if it is dead by
+  // then), unless `owner` cancels it first. Returns the timer's id.
+  std::uint64_t send_after(Clock::time_point deadline, std::uint64_t owner, std::uint64_t target,
+                           std::unique_ptr<Message> message);
+  // True when `owner`'s timer was pending and is now cancelled.
+  bool cancel_timer(std::uint64_t owner, std::uint64_t timer_id) {
+    return timers_.cancel_send(owner, timer_id);
+  }
+  const Timers& timers() const { return timers_; }
   // On a worker thread: whether its slot or queue holds a process that waits to run.
   bool others_runnable() const;
   // A timer has fired or descriptors are due a poll: a worker should service them soon, even
@@ -114,9 +124,7 @@ class Scheduler {
   Reactor reactor_;
   ProcessTable table_;
 
-  std::mutex timers_mutex_;
-  TimerQueue timers_;
-  std::atomic<std::int64_t> next_deadline_ns_{INT64_MAX};
+  Timers timers_;
 
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<unsigned> idle_{0};
