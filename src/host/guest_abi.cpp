@@ -1,5 +1,7 @@
 #include "host/guest_abi.hpp"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "host/environment.hpp"
@@ -39,6 +41,11 @@ bool valid_utf8(std::string_view text) {
 }
 
 }  // namespace
+
+runtime::Clock::time_point deadline_in(std::uint64_t millis) {
+  constexpr std::uint64_t kCentury = 100ull * 365 * 24 * 3600 * 1000;
+  return runtime::Clock::now() + std::chrono::milliseconds(std::min(millis, kCentury));
+}
 
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
   auto bytes = context.memory().try_bytes(ptr, len);

@@ -9,6 +9,7 @@
 #include "engine/guest_memory.hpp"
 #include "engine/trap.hpp"
 #include "host/host_context.hpp"
+#include "runtime/blocking.hpp"
 
 namespace lunatic::host {
 
@@ -20,6 +21,9 @@ namespace lunatic::host {
 inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t value, const char* where) {
   if (!context.memory().try_store(ptr, value)) fail(std::string(where) + ": pointer out of bounds");
 }
+
+// Now plus a guest's delay in milliseconds, capped at a century (u64::MAX means "never").
+runtime::Clock::time_point deadline_in(std::uint64_t millis);
 
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);

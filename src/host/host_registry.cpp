@@ -4,7 +4,9 @@
 #include "host/host_function.hpp"
 #include "host/message_api.hpp"
 #include "host/process_api.hpp"
+#include "host/registry_api.hpp"
 #include "host/support_api.hpp"
+#include "host/timer_api.hpp"
 #include "wasi/preview1.hpp"
 
 namespace lunatic::host {
@@ -29,6 +31,8 @@ const HostRegistry& default_host_registry() {
     r.add_all(wasi::preview1_functions());
     r.add_all(process_functions());
     r.add_all(message_functions());
+    r.add_all(timer_functions());
+    r.add_all(registry_functions());
     r.add_all(support_functions());
     r.add_all(distributed_functions());
     return r;

@@ -33,8 +33,7 @@ runtime::Message& data_scratch_of(HostContext& context, const char* where) {
 
 std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms) {
   if (timeout_ms == kNoTimeout) return std::nullopt;
-  const auto capped = std::min<std::uint64_t>(timeout_ms, 100ull * 365 * 24 * 3600 * 1000);
-  return runtime::Clock::now() + std::chrono::milliseconds(capped);
+  return deadline_in(timeout_ms);
 }
 
 // create_data(tag: i64, capacity: i64): replaces the scratch message with an empty one.

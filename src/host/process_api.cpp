@@ -205,11 +205,7 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
 
 // sleep_ms(ms: i64): suspends only the calling process.
 void sleep_ms(HostContext& context, std::uint64_t millis) {
-  const auto now = runtime::Clock::now();
-  const auto limit = std::chrono::hours(24 * 365 * 100);
-  const auto wait = std::chrono::milliseconds(std::min<std::uint64_t>(
-      millis, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(limit).count())));
-  context.blocking->sleep_until(now + wait);
+  context.blocking->sleep_until(deadline_in(millis));
 }
 
 // die_when_link_dies(trap: i32): 0 turns a linked failure into a link-died message.

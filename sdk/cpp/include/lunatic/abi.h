@@ -74,6 +74,18 @@ LUNATIC_MESSAGE(send_receive_skip_search)
 uint32_t lunatic_message_send_receive_skip_search(uint64_t process_id, int64_t wait_on_tag, uint64_t timeout_ms);
 LUNATIC_MESSAGE(receive) uint32_t lunatic_message_receive(uint32_t tags, uint32_t tags_len, uint64_t timeout_ms);
 
+/* ---- lunatic::timer ---- send_after sends the message being built; cancel_timer returns 1
+ * when the timer was pending. */
+LUNATIC_IMPORT("lunatic::timer", "send_after") uint64_t lunatic_send_after(uint64_t process_id, uint64_t delay_ms);
+LUNATIC_IMPORT("lunatic::timer", "cancel_timer") uint32_t lunatic_cancel_timer(uint64_t timer_id);
+
+/* ---- lunatic::registry ---- get returns 0 when found, 1 when not. */
+#define LUNATIC_REGISTRY(name) LUNATIC_IMPORT("lunatic::registry", #name)
+LUNATIC_REGISTRY(put) void lunatic_registry_put(uint32_t name, uint32_t name_len, uint64_t node_id, uint64_t process_id);
+LUNATIC_REGISTRY(get)
+uint32_t lunatic_registry_get(uint32_t name, uint32_t name_len, uint32_t node_id_ptr, uint32_t process_id_ptr);
+LUNATIC_REGISTRY(remove) void lunatic_registry_remove(uint32_t name, uint32_t name_len);
+
 /* ---- lunatic::error ---- */
 LUNATIC_IMPORT("lunatic::error", "string_size") uint32_t lunatic_error_string_size(uint64_t error_id);
 LUNATIC_IMPORT("lunatic::error", "to_string") void lunatic_error_to_string(uint64_t error_id, uint32_t ptr);

@@ -1,0 +1,12 @@
+// lunatic::timer host functions: messages sent after a delay, and their cancellation.
+#pragma once
+
+#include <vector>
+
+#include "host/host_function.hpp"
+
+namespace lunatic::host {
+
+std::vector<HostFunction> timer_functions();
+
+}  // namespace lunatic::host
