@@ -23,6 +23,18 @@ void Mailbox::push(std::unique_ptr<Message> message) {
   ++size_;
 }
 
+void Mailbox::take_all(std::vector<std::unique_ptr<Message>>& out) {
+  out.reserve(out.size() + size_);
+  while (head_ != nullptr) {
+    Node* next = head_->next;
+    out.push_back(std::move(head_->message));
+    delete head_;
+    head_ = next;
+  }
+  tail_ = nullptr;
+  size_ = 0;
+}
+
 bool Mailbox::matches(const Message& message, std::span<const std::int64_t> tags) {
   if (tags.empty()) return true;
   // As in Lunatic, a tagged receive only takes messages that carry a tag.

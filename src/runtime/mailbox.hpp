@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "runtime/message.hpp"
 
@@ -28,6 +29,9 @@ class Mailbox {
   static bool matches(const Message& message, std::span<const std::int64_t> tags);
 
   std::size_t size() const { return size_; }
+
+  // Moves every queued message into `out` (oldest first) and leaves the mailbox empty.
+  void take_all(std::vector<std::unique_ptr<Message>>& out);
 
  private:
   // A singly linked list: an empty mailbox costs two pointers, which matters with a million

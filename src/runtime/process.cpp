@@ -97,11 +97,16 @@ std::shared_ptr<Process> Process::run_slice() {
 std::shared_ptr<Process> Process::finish() {
   std::vector<Link> links;
   std::vector<std::uint64_t> monitors;
+  // Messages nobody will read are freed now, with what they carry (modules, later sockets),
+  // even while another thread still holds a reference to this process.
+  std::vector<std::unique_ptr<Message>> unread;
   {
     std::lock_guard guard(mutex_);
     links.swap(links_);
     monitors.swap(monitors_);
+    mailbox_.take_all(unread);
   }
+  unread.clear();
   std::shared_ptr<Process> self = scheduler_.forget(id_);  // no longer found from here on
   for (const Link& link : links) {
     if (auto peer = scheduler_.find(link.peer)) peer->link_died(id_, link.tag, death_reason_);

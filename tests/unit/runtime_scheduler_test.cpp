@@ -103,6 +103,36 @@ TEST(Scheduler, ReceiveWaitsForAMatchingMessageAndTimesOut) {
   EXPECT_TRUE(timed_out);
 }
 
+// A message carrying a token whose release `watch` sees (a module resource owning nothing).
+std::unique_ptr<Message> tracked_message(std::weak_ptr<const engine::Module>& watch) {
+  std::shared_ptr<const engine::Module> token(static_cast<const engine::Module*>(nullptr),
+                                              [](const engine::Module*) {});
+  watch = token;
+  auto message = data_message();
+  message->resources.emplace_back(std::move(token));
+  return message;
+}
+
+TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
+  Scheduler scheduler(2);
+  std::weak_ptr<const engine::Module> queued_at_death, sent_after_death, delayed_to_dead;
+  bool send_refused = false;
+  // Ends after 20 ms without reading its mailbox; the test keeps a reference to it.
+  auto holder = scheduler.spawn([](Process& self) { self.sleep_until(Clock::now() + 20ms); });
+  scheduler.spawn([&](Process& self) {
+    holder->send(tracked_message(queued_at_death));
+    scheduler.send_after(Clock::now() + 50ms, self.id(), holder->id(), tracked_message(delayed_to_dead));
+    self.sleep_until(Clock::now() + 100ms);  // the holder has ended; the timer has fired
+    send_refused = !holder->send(tracked_message(sent_after_death));
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_TRUE(send_refused);
+  EXPECT_TRUE(queued_at_death.expired()) << "the unread mailbox outlived its process";
+  EXPECT_TRUE(delayed_to_dead.expired()) << "a delayed message to a dead process was kept";
+  EXPECT_TRUE(sent_after_death.expired());
+  EXPECT_EQ(scheduler.timers().pending_sends(), 0u);
+}
+
 TEST(Scheduler, AKilledWaiterEndsWithTheReasonAndCannotContinue) {
   Scheduler scheduler(2);
   std::string reason;
