@@ -1,36 +1,25 @@
 #include "runtime/mailbox.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace lunatic::runtime {
 
 Mailbox::~Mailbox() {
-  while (head_ != nullptr) {
-    Node* next = head_->next;
-    delete head_;
-    head_ = next;
-  }
+  while (head_ != nullptr) delete std::exchange(head_, head_->next_in_mailbox);
 }
 
 void Mailbox::push(std::unique_ptr<Message> message) {
-  Node* node = new Node{std::move(message), nullptr};
-  if (tail_ == nullptr) {
-    head_ = tail_ = node;
-  } else {
-    tail_->next = node;
-    tail_ = node;
-  }
+  Message* node = message.release();
+  node->next_in_mailbox = nullptr;
+  (tail_ == nullptr ? head_ : tail_->next_in_mailbox) = node;
+  tail_ = node;
   ++size_;
 }
 
 void Mailbox::take_all(std::vector<std::unique_ptr<Message>>& out) {
   out.reserve(out.size() + size_);
-  while (head_ != nullptr) {
-    Node* next = head_->next;
-    out.push_back(std::move(head_->message));
-    delete head_;
-    head_ = next;
-  }
+  while (head_ != nullptr) out.emplace_back(std::exchange(head_, head_->next_in_mailbox));
   tail_ = nullptr;
   size_ = 0;
 }
@@ -42,19 +31,18 @@ bool Mailbox::matches(const Message& message, std::span<const std::int64_t> tags
 }
 
 std::unique_ptr<Message> Mailbox::take(std::span<const std::int64_t> tags, std::size_t skip) {
-  Node* previous = nullptr;
-  for (Node* node = head_; node != nullptr; previous = node, node = node->next) {
+  Message* previous = nullptr;
+  for (Message* node = head_; node != nullptr; previous = node, node = node->next_in_mailbox) {
     if (skip > 0) {
       --skip;
       continue;
     }
-    if (!matches(*node->message, tags)) continue;
-    (previous == nullptr ? head_ : previous->next) = node->next;
+    if (!matches(*node, tags)) continue;
+    (previous == nullptr ? head_ : previous->next_in_mailbox) = node->next_in_mailbox;
     if (tail_ == node) tail_ = previous;
     --size_;
-    std::unique_ptr<Message> message = std::move(node->message);
-    delete node;
-    return message;
+    node->next_in_mailbox = nullptr;
+    return std::unique_ptr<Message>(node);
   }
   return nullptr;
 }

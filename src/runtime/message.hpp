@@ -26,6 +26,7 @@ struct Message {
   std::vector<std::uint8_t> data;  // kData only
   std::size_t read_position = 0;
   std::vector<std::optional<MessageResource>> resources;  // taken ones become empty
+  Message* next_in_mailbox = nullptr;                     // owned by the Mailbox while queued
 
   static std::unique_ptr<Message> link_died(std::uint64_t id, std::int64_t tag) {
     auto message = std::make_unique<Message>();
