@@ -38,10 +38,22 @@ std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_m
 
 // create_data(tag: i64, capacity: i64): replaces the scratch message with an empty one.
 void create_data(HostContext& context, std::uint64_t tag, std::uint64_t capacity) {
-  auto message = std::make_unique<runtime::Message>();
+  // The message just received is usually done with: it becomes the new one, buffer and all,
+  // which saves an allocation and a free per message in request/reply loops. A large buffer
+  // is not kept, so one big message does not pin its memory.
+  constexpr std::size_t kKeptCapacity = 64 * 1024;
+  std::unique_ptr<runtime::Message>& message = context.scratch;
+  if (message && message->data.capacity() <= kKeptCapacity) {
+    message->kind = runtime::Message::Kind::kData;
+    message->process_id = 0;
+    message->data.clear();
+    message->read_position = 0;
+    message->resources.clear();
+  } else {
+    message = std::make_unique<runtime::Message>();
+  }
   message->tag = static_cast<std::int64_t>(tag);
   message->data.reserve(std::min<std::uint64_t>(capacity, 1 << 20));  // only a hint
-  context.scratch = std::move(message);
 }
 
 // write_data(ptr: i32, len: i32) -> i32: appends to the buffer; returns len.
