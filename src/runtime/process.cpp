@@ -319,34 +319,37 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
   };
   check_killed();
   if (collect()) return true;
-  if (deadline && *deadline <= Clock::now()) return false;
-
-  bool unpollable = false;
-  std::vector<int> watched;
-  {
-    std::unique_lock lock(mutex_);
-    for (const auto& interest : interests) {
-      if (scheduler_.reactor().watch(interest.fd, interest.read, interest.write, id_)) {
-        watched.push_back(interest.fd);
-      } else {
-        unpollable = true;  // a regular file: always ready
+  // Loops because a wake-up can be spurious (a stale timer, a wake meant for an earlier wait):
+  // only readiness or the deadline ends the wait.
+  for (;;) {
+    if (deadline && *deadline <= Clock::now()) return false;
+    bool unpollable = false;
+    std::vector<int> watched;
+    {
+      std::unique_lock lock(mutex_);
+      for (const auto& interest : interests) {
+        if (scheduler_.reactor().watch(interest.fd, interest.read, interest.write, id_)) {
+          watched.push_back(interest.fd);
+        } else {
+          unpollable = true;  // a regular file: always ready
+        }
+      }
+      if (!unpollable) {
+        if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
+        park(lock);
       }
     }
-    if (!unpollable) {
-      if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
-      park(lock);
+    for (int fd : watched) scheduler_.reactor().unwatch(fd);
+    check_killed();
+    if (unpollable) {
+      for (size_t i = 0; i < interests.size(); ++i) {
+        ready[i].readable = interests[i].read;
+        ready[i].writable = interests[i].write;
+      }
+      return true;
     }
+    if (collect()) return true;
   }
-  for (int fd : watched) scheduler_.reactor().unwatch(fd);
-  check_killed();
-  if (unpollable) {
-    for (size_t i = 0; i < interests.size(); ++i) {
-      ready[i].readable = interests[i].read;
-      ready[i].writable = interests[i].write;
-    }
-    return true;
-  }
-  return collect();
 }
 
 }  // namespace lunatic::runtime

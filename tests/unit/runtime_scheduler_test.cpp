@@ -1,6 +1,7 @@
 // The scheduler and processes without wasm: bodies are C++ functions on fibers, across several
 // workers. Covers yields, sleeps, receive with timeouts, kill, links and monitors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -131,6 +132,35 @@ TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
   EXPECT_TRUE(delayed_to_dead.expired()) << "a delayed message to a dead process was kept";
   EXPECT_TRUE(sent_after_death.expired());
   EXPECT_EQ(scheduler.timers().pending_sends(), 0u);
+}
+
+TEST(Scheduler, ASpuriousWakeDoesNotEndADescriptorWait) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  Scheduler scheduler(2);
+  bool readable = false;
+  bool returned_ready = false;
+  Clock::duration waited{};
+  auto waiter = scheduler.spawn([&](Process& self) {
+    const FdInterest interest[1] = {{fds[0], true, false}};
+    FdReadiness ready[1];
+    const auto start = Clock::now();
+    returned_ready = self.wait_fds(interest, ready, start + 5s);
+    waited = Clock::now() - start;
+    readable = ready[0].readable;
+  });
+  scheduler.spawn([&](Process& self) {
+    self.sleep_until(Clock::now() + 10ms);
+    waiter->wake_any();  // nothing is ready: the waiter must go back to waiting
+    self.sleep_until(Clock::now() + 50ms);
+    ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_TRUE(returned_ready);
+  EXPECT_TRUE(readable);
+  EXPECT_GE(waited, 50ms);
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST(Scheduler, AKilledWaiterEndsWithTheReasonAndCannotContinue) {
