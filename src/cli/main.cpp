@@ -29,7 +29,8 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") break;
-    const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode";
+    const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode" ||
+                             arg == "--workers" || arg == "--log-level";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {
