@@ -120,6 +120,18 @@ TEST_F(Run, EnvAndDirBeforeTheModuleTakeOneValueEach) {
       << describe(shorthand_like);
 }
 
+TEST_F(Run, EveryOptionBeforeTheModuleTakesItsValueWhateverTheOrder) {
+  std::string module = guest("args_env");
+  auto r = lunatic({"run", "--workers", "1", "--log-level", "error", "--memory-mode", "bounds",
+                    "--env", "FOO=bar", module, "a"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(contains(r.out, "argc=2\nargv[0]=" + module + "\nargv[1]=a\n")) << describe(r);
+  auto reordered =
+      lunatic({"run", "--memory-mode", "guard", "--workers", "2", "--log-level", "warn", module});
+  EXPECT_EXIT_CODE(reordered, 0);
+  EXPECT_TRUE(contains(reordered.out, "argc=1\nargv[0]=" + module + "\n")) << describe(reordered);
+}
+
 TEST_F(Run, WithoutEnvTheGuestEnvironmentIsEmpty) {
   auto r = lunatic({"run", guest("args_env")});
   EXPECT_EXIT_CODE(r, 0);
