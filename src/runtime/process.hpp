@@ -30,7 +30,8 @@ enum class DeathReason : std::uint8_t { kNormal, kFailure, kNoProcess };
 
 class Process final : public Blocking {
  public:
-  enum class State : std::uint8_t { kRunnable, kRunning, kWaiting, kFinished };
+  // kRunnable: queued or running (the two are not told apart, so a slice starts without a lock).
+  enum class State : std::uint8_t { kRunnable, kWaiting, kFinished };
 
   Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
           std::function<void(Process&)> body);
@@ -110,7 +111,7 @@ class Process final : public Blocking {
 
   std::mutex mutex_;  // guards everything below up to the fiber
   State state_ = State::kRunnable;
-  bool wake_pending_ = false;      // a wake arrived while running, before the park took effect
+  bool wake_pending_ = false;      // a wake arrived while runnable, before a park took effect
   bool waiting_for_mailbox_ = false;
   std::span<const std::int64_t> waiting_tags_;
   std::atomic<std::uint64_t> wait_generation_{0};  // changed under the mutex, read without it
