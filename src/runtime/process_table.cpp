@@ -9,21 +9,21 @@ namespace lunatic::runtime {
 
 void ProcessTable::insert(std::uint64_t id, std::shared_ptr<Process> process) {
   Shard& s = shard(id);
-  std::unique_lock lock(s.mutex);
+  std::lock_guard lock(s.mutex);
   s.processes.emplace(id, std::move(process));
   size_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::shared_ptr<Process> ProcessTable::find(std::uint64_t id) const {
   const Shard& s = shard(id);
-  std::shared_lock lock(s.mutex);
+  std::lock_guard lock(s.mutex);
   auto it = s.processes.find(id);
   return it == s.processes.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Process> ProcessTable::remove(std::uint64_t id) {
   Shard& s = shard(id);
-  std::unique_lock lock(s.mutex);
+  std::lock_guard lock(s.mutex);
   auto it = s.processes.find(id);
   if (it == s.processes.end()) return nullptr;
   std::shared_ptr<Process> process = std::move(it->second);
@@ -36,7 +36,7 @@ void ProcessTable::clear() {
   for (Shard& s : shards_) {
     std::vector<std::shared_ptr<Process>> doomed;
     {
-      std::unique_lock lock(s.mutex);
+      std::lock_guard lock(s.mutex);
       for (auto& [id, process] : s.processes) doomed.push_back(std::move(process));
       size_.fetch_sub(s.processes.size(), std::memory_order_relaxed);
       s.processes.clear();
