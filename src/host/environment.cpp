@@ -9,6 +9,7 @@
 #include "engine/loaded_module.hpp"
 #include "host/host_context.hpp"
 #include "runtime/scheduler.hpp"
+#include "host/output_capture.hpp"
 #include "wasi/wasi_config.hpp"
 
 namespace lunatic::host {
@@ -107,6 +108,10 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
     wasi->args = request.config->args;
     for (const auto& [key, value] : request.config->env) wasi->env.push_back(key + "=" + value);
     wasi->preopens = request.config->preopened_dirs;
+    if (request.output) {
+      wasi->stdout_fd = wasi->stderr_fd = request.output->fd();
+      context.output = request.output;
+    }
     context.wasi_config = std::move(wasi);
 
     engine::InstanceLimits limits;

@@ -29,6 +29,8 @@ class Process;
 
 namespace lunatic::host {
 
+class OutputCapture;
+
 enum class LogLevel : std::uint8_t { kOff, kError, kWarn, kInfo, kDebug };
 // Parses "off", "error", "warn", "info" or "debug".
 std::optional<LogLevel> parse_log_level(std::string_view text);
@@ -50,6 +52,9 @@ struct SpawnRequest {
   std::int64_t link_tag = 0;           // non-zero: link parent and child, the parent gets this tag
   // Called on the child's fiber when its function has returned or failed (the main process).
   std::function<void(const ProcessExit&)> on_exit;
+  // Set: the child's fds 1 and 2 write here instead of the runtime's own (inherited by what it
+  // spawns).
+  std::shared_ptr<OutputCapture> output;
 };
 
 class Environment {

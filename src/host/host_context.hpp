@@ -30,6 +30,7 @@ struct WasiConfig;
 namespace lunatic::host {
 
 class Environment;
+class OutputCapture;
 
 struct HostContext {
   HostContext();
@@ -60,6 +61,9 @@ struct HostContext {
   // WASI, and making it costs system calls). Throws GuestTrap when it cannot be made.
   wasi::WasiContext& wasi_context();
   std::shared_ptr<const wasi::WasiConfig> wasi_config;
+  // Where this process's output goes when it is captured (see OutputCapture); kept alive while
+  // the process may write to it.
+  std::shared_ptr<OutputCapture> output;
 
  private:
   std::unique_ptr<wasi::WasiContext> owned_wasi_;

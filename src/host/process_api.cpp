@@ -107,6 +107,7 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
         config_of(context, static_cast<std::uint64_t>(config_id), where));
   }
   request.module = std::move(module);
+  request.output = context.output;  // a captured process's children are captured with it
   request.function = guest_utf8(context, func, func_len, where);
   auto records = context.memory().try_bytes(params, params_len);
   if (!records) fail(fmt::format("{}: parameters out of bounds", where));
