@@ -1,11 +1,6 @@
 #include "cli/run_command.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -13,6 +8,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/preopen_option.hpp"
 #include "engine/engine.hpp"
 #include "engine/instance.hpp"
 #include "host/environment.hpp"
@@ -48,22 +44,9 @@ Expected<host::ProcessConfig> main_config(const RunOptions& options) {
     config.env.emplace_back(key, entry.substr(eq + 1));
   }
   for (const auto& dir : options.dirs) {
-    // HOST[:GUEST]; the guest name defaults to the host path, as in Lunatic and wasmtime.
-    const size_t colon = dir.find(':');
-    wasi::Preopen preopen;
-    preopen.host_path = dir.substr(0, colon);
-    preopen.guest_path = colon == std::string::npos ? dir : dir.substr(colon + 1);
-    if (preopen.host_path.empty() || preopen.guest_path.empty()) {
-      return make_error(Errc::kInvalidArgument, "--dir expects HOST[:GUEST], got \"" + dir + "\"");
-    }
-    // Processes open their directories when they first use WASI; a bad --dir is refused here.
-    const int fd = ::open(preopen.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-      return make_error(Errc::kIo, "cannot open preopened directory '" + preopen.host_path +
-                                       "': " + std::strerror(errno));
-    }
-    ::close(fd);
-    config.preopened_dirs.push_back(std::move(preopen));
+    auto preopen = parse_preopen(dir);
+    if (!preopen) return preopen.error();
+    config.preopened_dirs.push_back(std::move(*preopen));
   }
   return config;
 }

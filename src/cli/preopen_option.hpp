@@ -1,0 +1,16 @@
+// The `--dir HOST[:GUEST]` option of `lunatic run` and `lunatic test`.
+#pragma once
+
+#include <string>
+
+#include "common/error.hpp"
+#include "wasi/wasi_config.hpp"
+
+namespace lunatic::cli {
+
+// HOST[:GUEST]; the guest name defaults to the host path, as in Lunatic and wasmtime. Refused:
+// an empty part, or a host directory that cannot be opened now (processes open their
+// directories when they first use WASI, which is too late to report a typo).
+Expected<wasi::Preopen> parse_preopen(const std::string& option);
+
+}  // namespace lunatic::cli
