@@ -1,14 +1,17 @@
-// The `lunatic` command: run and compile WebAssembly modules.
+// The `lunatic` command: run, test and compile WebAssembly modules.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
 #include <cstddef>
+#include <cstdlib>
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "cli/compile_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/test_command.hpp"
 
 namespace {
 
@@ -18,13 +21,24 @@ const std::map<std::string, lunatic::engine::MemoryMode> kMemoryModes{
     {"auto", lunatic::engine::MemoryMode::kAuto},
 };
 
+// Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
+// name-hash.wasm [args]`. Lunatic takes that for its test mode when CARGO_MANIFEST_DIR is set,
+// the module lies in such a deps directory, and no argument is `--bench`; so does this.
+bool cargo_runs_a_test(const std::vector<std::string>& args) {
+  if (std::getenv("CARGO_MANIFEST_DIR") == nullptr || args.size() < 2 || args[0] != "run") return false;
+  static const std::regex test_build(R"(/target/wasm32-(wasi|unknown-unknown)/(debug|release)/deps/.*\.wasm$)");
+  return std::regex_search(args[1], test_build) &&
+         std::find(args.begin() + 2, args.end(), "--bench") == args.end();
+}
+
 // `lunatic app.wasm ...` means `lunatic run app.wasm ...`, as in Lunatic's own CLI. For `run`,
 // everything after the module belongs to the guest, even `--help`: a `--` goes in after it.
 std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0][0] != '-') {
+  if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0] != "test" && args[0][0] != '-') {
     args.insert(args.begin(), "run");
   }
+  if (cargo_runs_a_test(args)) args[0] = "test";
   if (args.empty() || args[0] != "run") return args;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -78,6 +92,24 @@ int main(int argc, char** argv) {
                    "Linear memory mode: guard, bounds or auto (both into the cache; guard with -o)")
       ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
 
+  lunatic::cli::TestOptions test;
+  auto* test_command = app.add_subcommand(
+      "test", "Run a module's exported tests (#[lunatic::test]) as Lunatic's test mode does");
+  test_command->add_option("module", test.module_path, "The .wasm module")->required();
+  test_command->add_option("filter", test.filter, "Run only the tests whose name contains this");
+  test_command->add_option("--dir", test.dirs, "Preopen a host directory too, as HOST[:GUEST]")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+  test_command->add_flag("--exact", test.exact, "Match the filter exactly");
+  test_command->add_flag("--ignored", test.ignored, "Run only the ignored tests");
+  test_command->add_flag("--nocapture", test.nocapture, "Let the tests write to the terminal");
+  test_command->add_flag("--show-output", test.show_output, "Show the output of passing tests too");
+  test_command->add_flag("--list", test.list, "List the tests instead of running them");
+  test_command->add_option("--format", test.format, "With --list: terse (the only format)");
+  test_command->add_option("--workers", test.workers, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
+  test_command->add_option("args", test.args, "Arguments passed to the guest (after --)");
+
   auto args = arguments_with_shorthand(argc, argv);
   std::reverse(args.begin(), args.end());
   try {
@@ -86,5 +118,6 @@ int main(int argc, char** argv) {
     return app.exit(error);
   }
   if (run_command->parsed()) return lunatic::cli::run_command(run);
+  if (test_command->parsed()) return lunatic::cli::test_command(test);
   return lunatic::cli::compile_command(compile);
 }
