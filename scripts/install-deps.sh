@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld wasi-libc libclang-rt-14-dev-wasm32   # C guests for wasm32-wasi
+  libc++-14-dev-wasm32 libc++abi-14-dev-wasm32     # C++ guests (the SDK, the examples)
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine)

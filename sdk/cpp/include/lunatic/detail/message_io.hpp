@@ -1,0 +1,71 @@
+// Moving bytes and typed values through the scratch message of lunatic::message. Values are
+// encoded with MessagePack into one buffer per process (a wasm instance has one thread), so a
+// send or a receive of a small message allocates nothing.
+#pragma once
+
+#include <lunatic/abi.h>
+
+#include <cstdint>
+#include <lunatic/msgpack.hpp>
+#include <lunatic/result.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lunatic::detail {
+
+inline std::uint32_t address(const void* pointer) {
+  return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(pointer));
+}
+
+inline std::vector<std::uint8_t>& scratch_buffer() {
+  static std::vector<std::uint8_t> buffer;
+  return buffer;
+}
+
+// Starts a message with `tag` holding `value`, encoded; the caller sends it (send, send_after).
+template <class T>
+void build_message(std::int64_t tag, const T& value) {
+  std::vector<std::uint8_t>& buffer = scratch_buffer();
+  buffer.clear();
+  msgpack::Writer writer(buffer);
+  msgpack::encode(writer, value);
+  lunatic_message_create_data(tag, buffer.size());
+  lunatic_message_write_data(address(buffer.data()), static_cast<std::uint32_t>(buffer.size()));
+}
+
+template <class T>
+void send_value(std::uint64_t to, std::int64_t tag, const T& value) {
+  build_message(tag, value);
+  lunatic_message_send(to);
+}
+
+// Decodes the data message in the scratch area as a T.
+template <class T>
+Result<T> read_message() {
+  std::vector<std::uint8_t>& buffer = scratch_buffer();
+  buffer.resize(static_cast<std::size_t>(lunatic_message_data_size()));
+  lunatic_message_read_data(address(buffer.data()), static_cast<std::uint32_t>(buffer.size()));
+  return msgpack::from_bytes<T>(std::span<const std::uint8_t>(buffer.data(), buffer.size()));
+}
+
+// The text of a host error id, which is dropped.
+inline std::string take_host_error(std::uint64_t error_id) {
+  std::string text(lunatic_error_string_size(error_id), '\0');
+  lunatic_error_to_string(error_id, address(text.data()));
+  lunatic_error_drop(error_id);
+  return text;
+}
+
+// Tags the SDK uses for its own messages: far from the small numbers programs pick, and unique
+// within the process that allocates them (reply tags).
+inline constexpr std::int64_t kSpawnArgumentTag = 0x4C554E0000000001;  // "LUN" ...
+inline constexpr std::int64_t kFirstReplyTag = 0x4C554E0100000000;
+
+inline std::int64_t next_reply_tag() {
+  static std::int64_t next = kFirstReplyTag;
+  return next++;
+}
+
+}  // namespace lunatic::detail

@@ -1,0 +1,100 @@
+// Mailbox<Msg>: the receiving side of a process. Messages are decoded as Msg; bytes that do not
+// decode are an Error (kDecode), never undefined behaviour. Link-died and process-died signals
+// arrive as values from receive_event().
+#pragma once
+
+#include <lunatic/abi.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <lunatic/detail/message_io.hpp>
+#include <lunatic/process.hpp>
+#include <lunatic/result.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lunatic {
+
+// A linked process failed (seen only after die_when_link_dies(false)); `tag` is the link's.
+struct LinkDied {
+  Tag tag = 0;
+};
+// A monitored process died, normally or not.
+struct ProcessDied {
+  ProcessId process;
+};
+
+template <class Msg>
+using Event = std::variant<Msg, LinkDied, ProcessDied>;
+
+template <class Msg>
+class Mailbox {
+ public:
+  // The next message, waiting at most `timeout` (none: for ever). A signal is an Error
+  // (kNoProcess) here; use receive_event() where signals are expected.
+  Result<Msg> receive(std::optional<Milliseconds> timeout = std::nullopt) const {
+    return as_message(receive_event(timeout));
+  }
+
+  // The next message whose tag is one of `tags`; other messages stay, in their order.
+  Result<Msg> receive_tagged(std::span<const Tag> tags,
+                             std::optional<Milliseconds> timeout = std::nullopt) const {
+    return as_message(wait(tags, timeout));
+  }
+  Result<Msg> receive_tagged(std::initializer_list<Tag> tags,
+                             std::optional<Milliseconds> timeout = std::nullopt) const {
+    return receive_tagged(std::span<const Tag>(tags.begin(), tags.size()), timeout);
+  }
+
+  // The next message or signal.
+  Result<Event<Msg>> receive_event(std::optional<Milliseconds> timeout = std::nullopt) const {
+    return wait({}, timeout);
+  }
+
+  // The tag of the message last received (0: untagged).
+  Tag last_tag() const { return lunatic_message_get_tag(); }
+
+  // The same mailbox read as another message type (a process that changes protocol).
+  template <class Other>
+  Mailbox<Other> as() const {
+    return Mailbox<Other>();
+  }
+
+ private:
+  static Result<Event<Msg>> wait(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
+    const std::uint64_t millis =
+        timeout ? static_cast<std::uint64_t>(timeout->count() < 0 ? 0 : timeout->count())
+                : LUNATIC_NO_TIMEOUT;
+    switch (lunatic_message_receive(detail::address(tags.data()),
+                                    static_cast<std::uint32_t>(tags.size()), millis)) {
+      case LUNATIC_MESSAGE_DATA: {
+        Result<Msg> message = detail::read_message<Msg>();
+        if (!message) return message.error();
+        return Event<Msg>(std::in_place_index<0>, std::move(message).value());
+      }
+      case LUNATIC_MESSAGE_LINK_DIED:
+        return Event<Msg>(std::in_place_index<1>, LinkDied{lunatic_message_get_tag()});
+      case LUNATIC_MESSAGE_PROCESS_DIED:
+        return Event<Msg>(std::in_place_index<2>,
+                          ProcessDied{ProcessId{lunatic_message_get_process_id()}});
+      default:
+        return Error{ErrorKind::kTimeout, "no message within the timeout"};
+    }
+  }
+
+  static Result<Msg> as_message(Result<Event<Msg>> event) {
+    if (!event) return event.error();
+    if (auto* message = std::get_if<0>(&*event)) return std::move(*message);
+    if (auto* link = std::get_if<1>(&*event)) {
+      return Error{ErrorKind::kNoProcess,
+                   "a linked process died (tag " + std::to_string(link->tag) + ")"};
+    }
+    return Error{ErrorKind::kNoProcess,
+                 "process " + std::to_string(std::get<2>(*event).process.value) + " died"};
+  }
+};
+
+}  // namespace lunatic

@@ -1,0 +1,221 @@
+// The C++ SDK's processes and mailboxes, seen from inside (tests/cli/cli_sdk_test.cpp).
+// argv[1] picks the case; each prints what it saw.
+#include <cstdio>
+#include <cstring>
+#include <lunatic/lunatic.hpp>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using lunatic::Mailbox;
+using lunatic::Process;
+
+namespace {
+
+struct Point {
+  int x;
+  std::string name;
+  std::vector<double> weights;
+};
+
+struct Echo {
+  Point point;
+  Process<Point> reply_to;
+};
+
+const char* kind_name(lunatic::ErrorKind kind) {
+  switch (kind) {
+    case lunatic::ErrorKind::kTimeout:
+      return "timeout";
+    case lunatic::ErrorKind::kNoProcess:
+      return "no process";
+    case lunatic::ErrorKind::kDecode:
+      return "decode";
+    case lunatic::ErrorKind::kPermission:
+      return "permission";
+    case lunatic::ErrorKind::kHost:
+      return "host";
+    case lunatic::ErrorKind::kInvalidInput:
+      return "invalid input";
+  }
+  return "?";
+}
+
+void echo_child(Echo echo, Mailbox<int>) {
+  echo.point.x += 1;
+  echo.point.name += "!";
+  echo.reply_to.send(echo.point);
+}
+
+void counter_child(Process<int> parent, Mailbox<int> mailbox) {
+  int expected = 0;
+  int wrong = 0;
+  for (;;) {
+    int value = mailbox.receive().value();
+    if (value < 0) break;
+    if (value != expected++) ++wrong;
+  }
+  parent.send(wrong == 0 ? expected : -wrong);
+}
+
+void traps(int code, Mailbox<int>) {
+  if (code > 0) __builtin_trap();
+}
+
+void waits_forever(Mailbox<int> mailbox) { (void)mailbox.receive(); }
+
+Process<int> self_int() { return Process<int>(lunatic::this_process_id()); }
+
+void spawn_argument() {
+  Process<Point> me(lunatic::this_process_id());
+  lunatic::spawn(&echo_child, Echo{Point{41, "point", {0.5, 2.25}}, me}).value();
+  Point back = Mailbox<Point>().receive(2s).value();
+  std::printf("echo: x=%d name=%s weights=%zu (%.2f, %.2f)\n", back.x, back.name.c_str(),
+              back.weights.size(), back.weights[0], back.weights[1]);
+}
+
+void order() {
+  auto child = lunatic::spawn(&counter_child, self_int()).value();
+  for (int i = 0; i < 10000; ++i) child.send(i);
+  child.send(-1);
+  std::printf("child counted in order: %d\n", Mailbox<int>().receive(5s).value());
+}
+
+void tagged() {
+  auto me = self_int();
+  me.send(10);
+  me.send_tagged(11, 1);
+  me.send_tagged(12, 2);
+  me.send(13);
+  Mailbox<int> mailbox;
+  int first = mailbox.receive_tagged({2}).value();
+  std::printf("tag 2 first: %d (tag %lld)\n", first, static_cast<long long>(mailbox.last_tag()));
+  std::printf("then in order:");
+  for (int i = 0; i < 3; ++i) std::printf(" %d", mailbox.receive().value());
+  std::printf("\n");
+  auto none = mailbox.receive_tagged({2}, 30ms);
+  std::printf("tag 2 again: %s\n", none ? "got one" : kind_name(none.error().kind));
+}
+
+void timeout() {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto nothing = Mailbox<int>().receive(80ms);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  std::printf("receive(80ms): %s, waited >= 80 ms: %s\n",
+              nothing ? "a message?!" : kind_name(nothing.error().kind),
+              waited >= 80ms ? "yes" : "no");
+}
+
+void timers() {
+  auto me = self_int();
+  me.send_after(7, 60ms);
+  lunatic::Timer cancelled = me.send_after(8, 30ms);
+  std::printf("cancel: %s, again: %s\n", cancelled.cancel() ? "yes" : "no",
+              cancelled.cancel() ? "yes" : "no");
+  Mailbox<int> mailbox;
+  std::printf("arrived: %d\n", mailbox.receive(1s).value());
+  auto more = mailbox.receive(100ms);
+  std::printf("anything else: %s\n", more ? "yes" : kind_name(more.error().kind));
+}
+
+void registry() {
+  self_int().register_as("sdk-main");
+  auto found = Process<int>::lookup("sdk-main");
+  std::printf("lookup: %s\n", found && *found == self_int() ? "this process" : "wrong");
+  lunatic::unregister("sdk-main");
+  std::printf("after unregister: %s\n", Process<int>::lookup("sdk-main") ? "found" : "none");
+  std::printf("never registered: %s\n", Process<int>::lookup("no such name") ? "found" : "none");
+}
+
+void monitor() {
+  // A child that waits, so the monitor is in place before it ends.
+  auto child = lunatic::spawn(&waits_forever).value();
+  child.monitor();
+  child.send(1);
+  auto event = Mailbox<int>().receive_event(2s).value();
+  auto* died = std::get_if<lunatic::ProcessDied>(&event);
+  std::printf("monitor: %s\n",
+              died && died->process == child.id() ? "process-died for the child" : "wrong");
+  auto as_message = [&] {
+    auto other = lunatic::spawn(&waits_forever).value();
+    other.monitor();
+    other.send(1);
+    return Mailbox<int>().receive(2s);
+  }();
+  std::printf("a signal through receive(): %s\n",
+              as_message ? "a message?!" : kind_name(as_message.error().kind));
+}
+
+void link() {
+  lunatic::die_when_link_dies(false);
+  auto child = lunatic::spawn(&traps, 1, {.link = 77}).value();
+  auto event = Mailbox<int>().receive_event(2s).value();
+  auto* died = std::get_if<lunatic::LinkDied>(&event);
+  std::printf("link: %s, tag %lld\n", died ? "link-died" : "wrong",
+              died ? static_cast<long long>(died->tag) : 0LL);
+  std::printf("child alive: %s\n", child.alive() ? "yes" : "no");
+  // A normal end is not a failure: no signal.
+  lunatic::spawn_link(&traps, 0).value();
+  auto quiet = Mailbox<int>().receive_event(100ms);
+  std::printf("after a normal end: %s\n", quiet ? "a signal?!" : kind_name(quiet.error().kind));
+}
+
+void bad_bytes() {
+  // Bytes that are not MessagePack (0xc1 is never used), then bytes of the wrong shape.
+  const std::uint8_t garbage[] = {0xc1, 0x00};
+  lunatic_message_create_data(0, sizeof garbage);
+  lunatic_message_write_data(lunatic::detail::address(garbage), sizeof garbage);
+  lunatic_message_send(lunatic::this_process_id().value);
+  self_int().send(5);  // an int where a Point is expected
+  Process<Point>(lunatic::this_process_id()).send(Point{1, "ok", {}});
+  Mailbox<Point> mailbox;
+  for (int i = 0; i < 3; ++i) {
+    auto got = mailbox.receive(1s);
+    if (got) {
+      std::printf("message %d: Point %s\n", i, got->name.c_str());
+    } else {
+      std::printf("message %d: %s\n", i, kind_name(got.error().kind));
+    }
+  }
+}
+
+void kill() {
+  auto child = lunatic::spawn(&waits_forever).value();
+  std::printf("before kill: %s\n", child.alive() ? "alive" : "dead");
+  child.kill();
+  for (int i = 0; i < 1000 && child.alive(); ++i) lunatic::sleep(1ms);
+  std::printf("after kill: %s\n", child.alive() ? "alive" : "dead");
+  child.send(1);  // to a dead process: dropped, no error
+  std::printf("send to the dead: dropped\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "spawn_argument")
+    spawn_argument();
+  else if (mode == "order")
+    order();
+  else if (mode == "tagged")
+    tagged();
+  else if (mode == "timeout")
+    timeout();
+  else if (mode == "timers")
+    timers();
+  else if (mode == "registry")
+    registry();
+  else if (mode == "monitor")
+    monitor();
+  else if (mode == "link")
+    link();
+  else if (mode == "bad_bytes")
+    bad_bytes();
+  else if (mode == "kill")
+    kill();
+  else {
+    std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
+    return 2;
+  }
+  return 0;
+}
