@@ -48,13 +48,14 @@ class [[nodiscard]] Result {
     if (!has_value()) fail_unchecked(std::get<1>(state_));
     return std::get<0>(state_);
   }
-  T&& value() && {
+  // By value: `for (auto& x : f().value())` must not iterate a destroyed temporary.
+  T value() && {
     if (!has_value()) fail_unchecked(std::get<1>(state_));
     return std::move(std::get<0>(state_));
   }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
