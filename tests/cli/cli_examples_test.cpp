@@ -1,0 +1,112 @@
+// CLI tests of the examples (examples/, built by the top-level build as a guest project with the
+// SDK's toolchain file), and of that toolchain as a user's own project uses it.
+#include "support/cli_support.hpp"
+
+#include <string>
+
+namespace {
+
+using namespace cli_test;
+
+std::string example(std::string_view name) {
+  return std::string(EXAMPLES_DIR) + "/" + std::string(name) + ".wasm";
+}
+
+class Examples : public ProcessTest {
+ protected:
+  RunResult run_example(std::string_view name, std::vector<std::string> options = {},
+                        std::vector<std::string> args = {}) {
+    std::vector<std::string> argv = {"run"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(example(name));
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions opt;
+    opt.env["XDG_CACHE_HOME"] = std::string(SHARED_CACHE_DIR);
+    return lunatic(argv, opt);
+  }
+};
+
+TEST_F(Examples, PingPong) {
+  auto r = run_example("ping_pong");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "ping: hit 1\npong: hit 2\nping: hit 3\npong: hit 4\nping: hit 5\npong: hit 6\n"
+            "ping-pong: 6 hits\n")
+      << describe(r);
+}
+
+TEST_F(Examples, KeyValueStoreServer) {
+  auto r = run_example("kv_store");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "get greeting -> hi\n"
+            "get client-0 -> hello from client-0\nget client-1 -> hello from client-1\n"
+            "get client-2 -> hello from client-2\n"
+            "remove greeting -> hi\nget greeting -> (none)\nstore: stopping with 3 entries\n"
+            "after stop: process 2 does not exist\n")
+      << describe(r);
+}
+
+TEST_F(Examples, SupervisionTreeRestartsCrashedWorkersAndCarriesOn) {
+  auto r = run_example("supervision");
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(
+      r, {
+             "== 1. a supervisor with 3 workers (one-for-one, at most 3 restarts in 2 s)",
+             "   job  5: worker-2 crashed (process 5 died)",
+             "   job  5: worker-2 -> 174764",
+             "   worker-2: process 6, restarted 1 time(s)",
+             "   all 12 jobs done, checksum 2143848: the system carried on",
+             "   the supervisor (process 2) has died, and took its workers with it: yes",
+             "   processes spawned: 10007",
+         });
+  EXPECT_NE(r.err.find("integer divide by zero"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("gives up: more than 3 restarts in 2000 ms"), std::string::npos)
+      << describe(r);
+}
+
+TEST_F(Examples, ModuleLoadedAtRunTime) {
+  auto r = run_example("dynamic_module", {"--dir", std::string(EXAMPLES_DIR) + ":/plugins"},
+                       {"/plugins/plugin.wasm"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out.rfind("loaded /plugins/plugin.wasm: ", 0), 0u) << describe(r);
+  EXPECT_NE(r.out.find("compiling garbage: guest-module: "), std::string::npos) << describe(r);
+  expect_lines_in_order(r, {"plugin square(1) = 1", "plugin square(5) = 25",
+                            "spawning a missing export: that child failed, this one carries on"});
+  auto missing = run_example("dynamic_module", {}, {"/plugins/plugin.wasm"});
+  EXPECT_EXIT_CODE(missing, 2);
+  EXPECT_NE(missing.err.find("cannot read /plugins/plugin.wasm"), std::string::npos)
+      << describe(missing);
+}
+
+// A user's project: the toolchain file and lunatic_add_guest, in two lines of CMake.
+TEST_F(Examples, AUsersOwnProjectBuildsAGuestWithTheToolchainFile) {
+  const fs::path project = dir_ / "project";
+  fs::create_directories(project);
+  write_file(project / "CMakeLists.txt",
+             "cmake_minimum_required(VERSION 3.25)\nproject(mine CXX)\n"
+             "include(" SDK_DIR
+             "/cmake/LunaticGuest.cmake)\n"
+             "lunatic_add_guest(app main.cpp)\n");
+  write_file(project / "main.cpp",
+             "#include <lunatic/lunatic.hpp>\n#include <cstdio>\n"
+             "void child(int x, lunatic::Mailbox<int>) { std::printf(\"child got %d\\n\", x); }\n"
+             "int main() { lunatic::spawn(&child, 7).value(); "
+             "lunatic::sleep(std::chrono::milliseconds(200)); }\n");
+  const fs::path build = dir_ / "build";
+  auto configure = run_command({CMAKE_PROGRAM, "-S", project.string(), "-B", build.string(),
+                                "-DCMAKE_TOOLCHAIN_FILE=" SDK_DIR "/cmake/wasm32-wasi.cmake"});
+  ASSERT_EQ(configure.exit_code, 0) << describe(configure);
+  auto compile = run_command({CMAKE_PROGRAM, "--build", build.string()});
+  ASSERT_EQ(compile.exit_code, 0) << describe(compile);
+  auto r = lunatic({"run", (build / "app.wasm").string()});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out, "child got 7\n") << describe(r);
+
+  // Without the toolchain, the include says what is missing.
+  auto host = run_command({CMAKE_PROGRAM, "-S", project.string(), "-B", (dir_ / "host-build").string()});
+  EXPECT_NE(host.exit_code, 0);
+  EXPECT_NE(host.err.find("need the wasm32-wasi toolchain"), std::string::npos) << describe(host);
+}
+
+}  // namespace
