@@ -9,24 +9,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kind_name(lunatic::ErrorKind kind) {
-  switch (kind) {
-    case lunatic::ErrorKind::kTimeout:
-      return "timeout";
-    case lunatic::ErrorKind::kNoProcess:
-      return "no process";
-    case lunatic::ErrorKind::kDecode:
-      return "decode";
-    case lunatic::ErrorKind::kPermission:
-      return "permission";
-    case lunatic::ErrorKind::kHost:
-      return "host";
-    case lunatic::ErrorKind::kInvalidInput:
-      return "invalid input";
-  }
-  return "?";
-}
-
 using Reply = lunatic::Process<std::string>;
 
 void* volatile kept;  // so the compiler cannot drop the allocations as unused
@@ -48,9 +30,9 @@ void reads_environment(Reply parent, lunatic::Mailbox<int>) {
 void creates_config(Reply parent, lunatic::Mailbox<int>) {
   auto config = lunatic::Config::create();
   parent.send(std::string("create_config: ") +
-              (config
-                   ? "allowed"
-                   : std::string(kind_name(config.error().kind)) + ": " + config.error().message));
+              (config ? "allowed"
+                      : std::string(lunatic::to_string(config.error().kind)) + ": " +
+                            config.error().message));
 }
 
 Reply self() { return Reply(lunatic::this_process_id()); }
@@ -95,7 +77,7 @@ const std::uint8_t kBrokenModule[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00,
 void modules() {
   auto broken = lunatic::Module::compile(kBrokenModule);
   std::printf("broken module: %s, with a reason: %s\n",
-              broken ? "compiled?!" : kind_name(broken.error().kind),
+              broken ? "compiled?!" : lunatic::to_string(broken.error().kind),
               !broken && !broken.error().message.empty() ? "yes" : "no");
   auto tiny = lunatic::Module::compile(kTinyModule).value();
   auto child = tiny.spawn("f").value();

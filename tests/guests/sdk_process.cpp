@@ -23,24 +23,6 @@ struct Echo {
   Process<Point> reply_to;
 };
 
-const char* kind_name(lunatic::ErrorKind kind) {
-  switch (kind) {
-    case lunatic::ErrorKind::kTimeout:
-      return "timeout";
-    case lunatic::ErrorKind::kNoProcess:
-      return "no process";
-    case lunatic::ErrorKind::kDecode:
-      return "decode";
-    case lunatic::ErrorKind::kPermission:
-      return "permission";
-    case lunatic::ErrorKind::kHost:
-      return "host";
-    case lunatic::ErrorKind::kInvalidInput:
-      return "invalid input";
-  }
-  return "?";
-}
-
 void echo_child(Echo echo, Mailbox<int>) {
   echo.point.x += 1;
   echo.point.name += "!";
@@ -94,7 +76,7 @@ void tagged() {
   for (int i = 0; i < 3; ++i) std::printf(" %d", mailbox.receive().value());
   std::printf("\n");
   auto none = mailbox.receive_tagged({2}, 30ms);
-  std::printf("tag 2 again: %s\n", none ? "got one" : kind_name(none.error().kind));
+  std::printf("tag 2 again: %s\n", none ? "got one" : lunatic::to_string(none.error().kind));
 }
 
 void timeout() {
@@ -102,7 +84,7 @@ void timeout() {
   auto nothing = Mailbox<int>().receive(80ms);
   const auto waited = std::chrono::steady_clock::now() - t0;
   std::printf("receive(80ms): %s, waited >= 80 ms: %s\n",
-              nothing ? "a message?!" : kind_name(nothing.error().kind),
+              nothing ? "a message?!" : lunatic::to_string(nothing.error().kind),
               waited >= 80ms ? "yes" : "no");
 }
 
@@ -115,7 +97,7 @@ void timers() {
   Mailbox<int> mailbox;
   std::printf("arrived: %d\n", mailbox.receive(1s).value());
   auto more = mailbox.receive(100ms);
-  std::printf("anything else: %s\n", more ? "yes" : kind_name(more.error().kind));
+  std::printf("anything else: %s\n", more ? "yes" : lunatic::to_string(more.error().kind));
 }
 
 void registry() {
@@ -143,7 +125,7 @@ void monitor() {
     return Mailbox<int>().receive(2s);
   }();
   std::printf("a signal through receive(): %s\n",
-              as_message ? "a message?!" : kind_name(as_message.error().kind));
+              as_message ? "a message?!" : lunatic::to_string(as_message.error().kind));
 }
 
 void link() {
@@ -157,7 +139,8 @@ void link() {
   // A normal end is not a failure: no signal.
   lunatic::spawn_link(&traps, 0).value();
   auto quiet = Mailbox<int>().receive_event(100ms);
-  std::printf("after a normal end: %s\n", quiet ? "a signal?!" : kind_name(quiet.error().kind));
+  std::printf("after a normal end: %s\n",
+              quiet ? "a signal?!" : lunatic::to_string(quiet.error().kind));
 }
 
 void bad_bytes() {
@@ -174,7 +157,7 @@ void bad_bytes() {
     if (got) {
       std::printf("message %d: Point %s\n", i, got->name.c_str());
     } else {
-      std::printf("message %d: %s\n", i, kind_name(got.error().kind));
+      std::printf("message %d: %s\n", i, lunatic::to_string(got.error().kind));
     }
   }
 }

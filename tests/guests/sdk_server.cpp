@@ -8,24 +8,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kind_name(lunatic::ErrorKind kind) {
-  switch (kind) {
-    case lunatic::ErrorKind::kTimeout:
-      return "timeout";
-    case lunatic::ErrorKind::kNoProcess:
-      return "no process";
-    case lunatic::ErrorKind::kDecode:
-      return "decode";
-    case lunatic::ErrorKind::kPermission:
-      return "permission";
-    case lunatic::ErrorKind::kHost:
-      return "host";
-    case lunatic::ErrorKind::kInvalidInput:
-      return "invalid input";
-  }
-  return "?";
-}
-
 struct Add {
   int amount;
 };
@@ -71,7 +53,8 @@ void basic() {
   std::printf("stop: %s\n", counter.stop(1s) ? "ok" : "failed");
   std::printf("alive after stop: %s\n", counter.alive() ? "yes" : "no");
   auto late = counter.request(Get{}, 1s);
-  std::printf("request after stop: %s\n", late ? "answered?!" : kind_name(late.error().kind));
+  std::printf("request after stop: %s\n",
+              late ? "answered?!" : lunatic::to_string(late.error().kind));
 }
 
 void named() {
@@ -90,7 +73,7 @@ void named() {
 
 void init_fails() {
   auto refused = lunatic::start_server<Refuses>(std::string("no database"));
-  std::printf("start: %s: %s\n", refused ? "started?!" : kind_name(refused.error().kind),
+  std::printf("start: %s: %s\n", refused ? "started?!" : lunatic::to_string(refused.error().kind),
               refused ? "" : refused.error().message.c_str());
 }
 
@@ -107,7 +90,7 @@ void bad_message() {
 void request_timeout() {
   auto counter = lunatic::start_server<Counter>(3).value();
   auto slow = counter.request(Slow{300}, 50ms);
-  std::printf("slow request: %s\n", slow ? "answered?!" : kind_name(slow.error().kind));
+  std::printf("slow request: %s\n", slow ? "answered?!" : lunatic::to_string(slow.error().kind));
   // The late reply carries the old tag: the next request is not confused by it.
   lunatic::sleep(400ms);
   std::printf("next request: %d\n", counter.request(Get{}, 1s).value());
@@ -120,11 +103,12 @@ void dead_peer() {
   auto answer = counter.request(Get{}, 5s);
   const bool at_once = std::chrono::steady_clock::now() - t0 < 1s;
   std::printf("request to a dead server: %s, at once: %s\n",
-              answer ? "answered?!" : kind_name(answer.error().kind), at_once ? "yes" : "no");
+              answer ? "answered?!" : lunatic::to_string(answer.error().kind),
+              at_once ? "yes" : "no");
   auto crashing = lunatic::start_server<Counter>(3).value();
   auto crashed = crashing.request(Crash{}, 200ms);
   std::printf("server dies holding the request: %s\n",
-              crashed ? "answered?!" : kind_name(crashed.error().kind));
+              crashed ? "answered?!" : lunatic::to_string(crashed.error().kind));
 }
 
 }  // namespace

@@ -19,6 +19,25 @@ enum class ErrorKind {
   kInvalidInput,  // the caller passed something unusable (an empty name, a bad size)
 };
 
+// A short name of the kind, for logs and messages ("timeout", "no process", ...).
+constexpr const char* to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kNoProcess:
+      return "no process";
+    case ErrorKind::kDecode:
+      return "decode";
+    case ErrorKind::kPermission:
+      return "permission";
+    case ErrorKind::kHost:
+      return "host";
+    case ErrorKind::kInvalidInput:
+      return "invalid input";
+  }
+  return "unknown";
+}
+
 struct Error {
   ErrorKind kind;
   std::string message;
