@@ -57,12 +57,6 @@ class Mailbox {
   // The tag of the message last received (0: untagged).
   Tag last_tag() const { return lunatic_message_get_tag(); }
 
-  // The same mailbox read as another message type (a process that changes protocol).
-  template <class Other>
-  Mailbox<Other> as() const {
-    return Mailbox<Other>();
-  }
-
  private:
   static Result<Event<Msg>> wait(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
     const std::uint64_t millis =

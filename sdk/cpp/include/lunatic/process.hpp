@@ -98,9 +98,6 @@ class Process {
     }
     return Process(ProcessId{id});
   }
-  static void unregister(std::string_view name) {
-    lunatic_registry_remove(detail::address(name.data()), static_cast<std::uint32_t>(name.size()));
-  }
 
  private:
   ProcessId id_;
@@ -165,16 +162,29 @@ inline void write_param(std::uint8_t* record, std::uint8_t type, std::int64_t va
   std::memcpy(record + 1, &value, sizeof value);  // wasm32 is little-endian
 }
 
-inline Result<ProcessId> spawn_entry(Launcher launcher, std::int32_t entry,
-                                     const SpawnOptions& options, std::int64_t module_id = -1) {
-  static constexpr char kEntry[] = "lunatic_sdk_entry";
+// The export and the two parameter records that start a process at `entry` through `launcher`:
+// what spawn and get_or_spawn both pass.
+struct EntryCall {
+  static constexpr char kExport[] = "lunatic_sdk_entry";
   std::uint8_t params[2 * 17];
-  write_param(params, LUNATIC_PARAM_I32, table_index(launcher));
-  write_param(params + 17, LUNATIC_PARAM_I32, entry);
+
+  EntryCall(Launcher launcher, std::int32_t entry) {
+    write_param(params, LUNATIC_PARAM_I32, table_index(launcher));
+    write_param(params + 17, LUNATIC_PARAM_I32, entry);
+  }
+  std::uint32_t name() const { return address(kExport); }
+  static constexpr std::uint32_t name_size() { return sizeof kExport - 1; }
+  std::uint32_t records() const { return address(params); }
+  static constexpr std::uint32_t records_size() { return sizeof params; }
+};
+
+inline Result<ProcessId> spawn_entry(Launcher launcher, std::int32_t entry,
+                                     const SpawnOptions& options) {
+  const EntryCall call(launcher, entry);
   std::uint64_t id = 0;
-  const std::uint32_t status = lunatic_spawn(
-      options.link.value_or(0), Config::id_of(options.config), module_id, address(kEntry),
-      sizeof kEntry - 1, address(params), sizeof params, address(&id));
+  const std::uint32_t status =
+      lunatic_spawn(options.link.value_or(0), Config::id_of(options.config), -1, call.name(),
+                    call.name_size(), call.records(), call.records_size(), address(&id));
   if (status != 0) return Error{ErrorKind::kHost, take_host_error(id)};
   return ProcessId{id};
 }

@@ -221,18 +221,15 @@ Result<ProcessId> spawn_server(const ServerOptions& options, bool& spawned) {
   if (!options.name) {
     return spawn_entry(launcher, entry, SpawnOptions{options.link, options.config});
   }
-  static constexpr char kEntry[] = "lunatic_sdk_entry";
-  std::uint8_t params[2 * 17];
-  write_param(params, LUNATIC_PARAM_I32, table_index(launcher));
-  write_param(params + 17, LUNATIC_PARAM_I32, entry);
+  const EntryCall call(launcher, entry);
   const std::string& name = *options.name;
   for (;;) {
     std::uint64_t node = 0;
     std::uint64_t id = 0;
     const std::uint32_t status = lunatic_get_or_spawn(
         address(name.data()), static_cast<std::uint32_t>(name.size()), options.link.value_or(0),
-        Config::id_of(options.config), -1, address(kEntry), sizeof kEntry - 1, address(params),
-        sizeof params, address(&node), address(&id));
+        Config::id_of(options.config), -1, call.name(), call.name_size(), call.records(),
+        call.records_size(), address(&node), address(&id));
     if (status == 0) return ProcessId{id};
     if (status != 2) return Error{ErrorKind::kHost, take_host_error(id)};
     if (lunatic_exists(id) == 1) {
@@ -240,7 +237,7 @@ Result<ProcessId> spawn_server(const ServerOptions& options, bool& spawned) {
       return ProcessId{id};
     }
     // The name outlived its process (Lunatic never expires names): free it and try again.
-    lunatic_registry_remove(address(name.data()), static_cast<std::uint32_t>(name.size()));
+    unregister(name);
   }
 }
 

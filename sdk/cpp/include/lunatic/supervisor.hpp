@@ -88,7 +88,7 @@ class Supervisor {
         child_failed(link->tag);
       } else if (auto* request = std::get_if<0>(&*event)) {
         if (request->body == SupervisorCall::kStop) {
-          stop_children(0);
+          stop_children();
           request->reply({});
           return;
         }
@@ -167,14 +167,14 @@ class Supervisor {
     while (process.alive()) sleep(Milliseconds(1));
   }
 
-  void stop_children(std::size_t from) {
-    for (std::size_t i = children_.size(); i-- > from;) stop_child(i);
+  void stop_children() {
+    for (std::size_t i = children_.size(); i-- > 0;) stop_child(i);
   }
 
   [[noreturn]] void give_up(const std::string& why) {
     std::fprintf(stderr, "lunatic: supervisor %llu gives up: %s\n",
                  static_cast<unsigned long long>(lunatic_process_id()), why.c_str());
-    stop_children(0);
+    stop_children();
     std::_Exit(1);  // a failure: the supervisor's links hear it
   }
 
