@@ -11,10 +11,14 @@ using namespace cli_test;
 
 class Sdk : public ProcessTest {
  protected:
-  void expect_output(std::string_view guest, const std::string& mode, const std::string& expected) {
+  // Runs `guest mode`, expects exit code 0 and exactly `expected` on stdout; returns the run
+  // for checks of stderr.
+  RunResult expect_output(std::string_view guest, const std::string& mode,
+                          const std::string& expected) {
     auto r = run_guest(guest, {mode});
     EXPECT_EXIT_CODE(r, 0);
     EXPECT_EQ(r.out, expected) << describe(r);
+    return r;
   }
 };
 
@@ -82,9 +86,7 @@ TEST_F(Sdk, AFailingInitIsAnErrorOfStart) {
 }
 
 TEST_F(Sdk, AServerDropsMessagesThatDoNotDecodeAndKeepsServing) {
-  auto r = run_guest("sdk_server", {"bad_message"});
-  EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(r.out, "still serving: 9\n") << describe(r);
+  auto r = expect_output("sdk_server", "bad_message", "still serving: 9\n");
   EXPECT_NE(r.err.find("dropped a message"), std::string::npos) << describe(r);
 }
 
@@ -121,12 +123,9 @@ TEST_F(Sdk, RestForOneRestartsTheFailedChildAndThoseStartedAfterIt) {
 }
 
 TEST_F(Sdk, PastItsRestartIntensityTheSupervisorFailsAndStopsItsChildren) {
-  auto r = run_guest("sdk_supervisor", {"intensity"});
-  EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(r.out,
-            "after 2 restarts: supervisor alive\nthird failure: the supervisor died\n"
-            "first children still alive: 0\n")
-      << describe(r);
+  auto r = expect_output("sdk_supervisor", "intensity",
+                         "after 2 restarts: supervisor alive\nthird failure: the supervisor died\n"
+                         "first children still alive: 0\n");
   EXPECT_NE(r.err.find("gives up: more than 2 restarts in 10000 ms"), std::string::npos)
       << describe(r);
 }
