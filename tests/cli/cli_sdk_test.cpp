@@ -30,6 +30,10 @@ TEST_F(Sdk, TenThousandMessagesArriveInOrder) {
   expect_output("sdk_process", "order", "child counted in order: 10000\n");
 }
 
+TEST_F(Sdk, MessagesSmallerThanLargerThanAndAtTheInlineBufferSizeArriveWhole) {
+  expect_output("sdk_process", "sizes", "sizes: 8 of 8 whole\n");
+}
+
 TEST_F(Sdk, ReceiveByTagLeavesTheOthersInOrder) {
   expect_output("sdk_process", "tagged",
                 "tag 2 first: 12 (tag 2)\nthen in order: 10 11 13\ntag 2 again: timeout\n");

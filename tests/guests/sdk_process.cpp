@@ -172,6 +172,29 @@ void kill() {
   std::printf("send to the dead: dropped\n");
 }
 
+// Messages of sizes around the stack bytes the SDK encodes and reads into
+// (msgpack::Buffer::kInlineBytes) and far past them come back whole, each one checked.
+void sizes() {
+  auto me = Process<std::string>(lunatic::this_process_id());
+  Mailbox<std::string> mailbox;
+  const std::size_t inline_bytes = lunatic::msgpack::Buffer::kInlineBytes;
+  int whole = 0, total = 0;
+  for (std::size_t size : {std::size_t{0}, inline_bytes - 3, inline_bytes - 2, inline_bytes - 1,
+                           inline_bytes, inline_bytes + 1, 4 * inline_bytes, std::size_t{1} << 20}) {
+    std::string text(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + (i * 7 + size) % 26);
+    me.send(text);
+    auto back = mailbox.receive(2s);
+    ++total;
+    if (back && *back == text) {
+      ++whole;
+    } else {
+      std::printf("size %zu: %s\n", size, back ? "different bytes" : lunatic::to_string(back.error().kind));
+    }
+  }
+  std::printf("sizes: %d of %d whole\n", whole, total);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,6 +219,8 @@ int main(int argc, char** argv) {
     bad_bytes();
   else if (mode == "kill")
     kill();
+  else if (mode == "sizes")
+    sizes();
   else {
     std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
     return 2;

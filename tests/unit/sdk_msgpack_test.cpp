@@ -215,4 +215,56 @@ TEST(SdkResult, ValueOfATemporaryIsACopyNotADanglingReference) {
   EXPECT_DEATH((void)failed.value(), "");
 }
 
+// The Result union: every copy and move between the value and the error state keeps the right
+// member alive (run under ASan, a wrong destructor is a use-after-free or a double free).
+TEST(SdkResult, CopiesMovesAndAssignmentsBetweenValueAndErrorKeepTheRightMember) {
+  const std::string long_text(100, 'v');  // past the small-string buffer: heap-allocated
+  Result<std::string> value = long_text;
+  Result<std::string> error = Error{ErrorKind::kDecode, std::string(100, 'e')};
+  Result<std::string> copy = value;
+  EXPECT_EQ(copy.value(), long_text);
+  Result<std::string> moved = std::move(copy);
+  EXPECT_EQ(moved.value(), long_text);
+  moved = error;  // value -> error
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().message, std::string(100, 'e'));
+  moved = value;  // error -> value
+  EXPECT_EQ(moved.value(), long_text);
+  moved = std::move(error);
+  EXPECT_EQ(moved.error().kind, ErrorKind::kDecode);
+  auto& self = moved;
+  moved = self;  // self-assignment leaves it as it was
+  EXPECT_EQ(moved.error().message, std::string(100, 'e'));
+
+  Result<void> ok;
+  Result<void> failed = Error{ErrorKind::kTimeout, std::string(100, 't')};
+  Result<void> failed_copy = failed;
+  EXPECT_TRUE(ok);
+  ASSERT_FALSE(failed_copy);
+  EXPECT_EQ(failed_copy.error().message, std::string(100, 't'));
+  failed_copy = ok;
+  EXPECT_TRUE(failed_copy);
+  ok = std::move(failed);
+  EXPECT_EQ(ok.error().kind, ErrorKind::kTimeout);
+}
+
+// Writing across the end of a Buffer's inline bytes moves them to the heap intact.
+TEST(SdkMsgpack, ValuesAroundAndFarPastTheInlineBufferRoundTrip) {
+  const std::size_t inline_bytes = msgpack::Buffer::kInlineBytes;
+  for (std::size_t n : {inline_bytes - 3, inline_bytes - 2, inline_bytes, inline_bytes + 1,
+                        5 * inline_bytes, std::size_t{1} << 20}) {
+    std::string text(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) text[i] = static_cast<char>(i * 31 + n);
+    const Bytes bytes = to_bytes(text);
+    EXPECT_EQ(bytes.size(), n + (n < 32 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : 5)) << n;
+    EXPECT_EQ(from_bytes<std::string>(bytes).value(), text) << n;
+  }
+  msgpack::Buffer buffer;
+  msgpack::Writer writer(buffer);
+  for (int i = 0; i < 1000; ++i) writer.integer(i * 1000003LL);  // grows a few bytes at a time
+  msgpack::Reader reader(buffer.bytes());
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(reader.integer().value(), i * 1000003LL) << i;
+  EXPECT_TRUE(reader.at_end());
+}
+
 }  // namespace

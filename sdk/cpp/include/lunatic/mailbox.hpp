@@ -35,14 +35,14 @@ class Mailbox {
  public:
   // The next message, waiting at most `timeout` (none: for ever). A signal is an Error
   // (kNoProcess) here; use receive_event() where signals are expected.
-  Result<Msg> receive(std::optional<Milliseconds> timeout = std::nullopt) const {
-    return as_message(receive_event(timeout));
+  LUNATIC_INLINE Result<Msg> receive(std::optional<Milliseconds> timeout = std::nullopt) const {
+    return next_message({}, timeout);
   }
 
   // The next message whose tag is one of `tags`; other messages stay, in their order.
   Result<Msg> receive_tagged(std::span<const Tag> tags,
                              std::optional<Milliseconds> timeout = std::nullopt) const {
-    return as_message(wait(tags, timeout));
+    return next_message(tags, timeout);
   }
   Result<Msg> receive_tagged(std::initializer_list<Tag> tags,
                              std::optional<Milliseconds> timeout = std::nullopt) const {
@@ -51,19 +51,7 @@ class Mailbox {
 
   // The next message or signal.
   Result<Event<Msg>> receive_event(std::optional<Milliseconds> timeout = std::nullopt) const {
-    return wait({}, timeout);
-  }
-
-  // The tag of the message last received (0: untagged).
-  Tag last_tag() const { return lunatic_message_get_tag(); }
-
- private:
-  static Result<Event<Msg>> wait(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
-    const std::uint64_t millis =
-        timeout ? static_cast<std::uint64_t>(timeout->count() < 0 ? 0 : timeout->count())
-                : LUNATIC_NO_TIMEOUT;
-    switch (lunatic_message_receive(detail::address(tags.data()),
-                                    static_cast<std::uint32_t>(tags.size()), millis)) {
+    switch (wait({}, timeout)) {
       case LUNATIC_MESSAGE_DATA: {
         Result<Msg> message = detail::read_message<Msg>();
         if (!message) return message.error();
@@ -75,19 +63,44 @@ class Mailbox {
         return Event<Msg>(std::in_place_index<2>,
                           ProcessDied{ProcessId{lunatic_message_get_process_id()}});
       default:
-        return Error{ErrorKind::kTimeout, "no message within the timeout"};
+        return timed_out();
     }
   }
 
-  static Result<Msg> as_message(Result<Event<Msg>> event) {
-    if (!event) return event.error();
-    if (auto* message = std::get_if<0>(&*event)) return std::move(*message);
-    if (auto* link = std::get_if<1>(&*event)) {
-      return Error{ErrorKind::kNoProcess,
-                   "a linked process died (tag " + std::to_string(link->tag) + ")"};
+  // The tag of the message last received (0: untagged).
+  Tag last_tag() const { return lunatic_message_get_tag(); }
+
+ private:
+  LUNATIC_INLINE static std::uint32_t wait(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
+    const std::uint64_t millis =
+        timeout ? static_cast<std::uint64_t>(timeout->count() < 0 ? 0 : timeout->count())
+                : LUNATIC_NO_TIMEOUT;
+    return lunatic_message_receive(detail::address(tags.data()),
+                                   static_cast<std::uint32_t>(tags.size()), millis);
+  }
+
+  // receive() without building an Event: the common case stays a receive, a read and a decode.
+  LUNATIC_INLINE static Result<Msg> next_message(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
+    switch (wait(tags, timeout)) {
+      case LUNATIC_MESSAGE_DATA:
+        return detail::read_message<Msg>();
+      case LUNATIC_MESSAGE_LINK_DIED:
+        return link_died(lunatic_message_get_tag());
+      case LUNATIC_MESSAGE_PROCESS_DIED:
+        return process_died(lunatic_message_get_process_id());
+      default:
+        return timed_out();
     }
-    return Error{ErrorKind::kNoProcess,
-                 "process " + std::to_string(std::get<2>(*event).process.value) + " died"};
+  }
+
+  [[gnu::cold, gnu::noinline]] static Error timed_out() {
+    return Error{ErrorKind::kTimeout, "no message within the timeout"};
+  }
+  [[gnu::cold, gnu::noinline]] static Error link_died(Tag tag) {
+    return Error{ErrorKind::kNoProcess, "a linked process died (tag " + std::to_string(tag) + ")"};
+  }
+  [[gnu::cold, gnu::noinline]] static Error process_died(std::uint64_t process) {
+    return Error{ErrorKind::kNoProcess, "process " + std::to_string(process) + " died"};
   }
 };
 

@@ -66,7 +66,7 @@ class Process {
   friend bool operator==(const Process& a, const Process& b) { return a.id_ == b.id_; }
 
   // A message to a process that has died is dropped, as in Lunatic.
-  void send(const Msg& message) const { detail::send_value(id_.value, 0, message); }
+  LUNATIC_INLINE void send(const Msg& message) const { detail::send_value(id_.value, 0, message); }
   void send_tagged(const Msg& message, Tag tag) const {
     detail::send_value(id_.value, tag, message);
   }

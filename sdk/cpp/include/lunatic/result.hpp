@@ -5,8 +5,8 @@
 
 #include <string>
 #include <type_traits>
+#include <new>
 #include <utility>
-#include <variant>
 
 namespace lunatic {
 
@@ -53,24 +53,53 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
-  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
+  Result(T value) : ok_(true) { new (&value_) T(std::move(value)); }           // NOLINT: implicit
+  Result(Error error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT: implicit
+  Result(const Result& other) : ok_(other.ok_) {
+    if (ok_) {
+      new (&value_) T(other.value_);
+    } else {
+      new (&error_) Error(other.error_);
+    }
+  }
+  Result(Result&& other) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(other.ok_) {
+    if (ok_) {
+      new (&value_) T(std::move(other.value_));
+    } else {
+      new (&error_) Error(std::move(other.error_));
+    }
+  }
+  Result& operator=(const Result& other) {
+    if (this != &other) {
+      destroy();
+      new (this) Result(other);
+    }
+    return *this;
+  }
+  Result& operator=(Result&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (this != &other) {
+      destroy();
+      new (this) Result(std::move(other));
+    }
+    return *this;
+  }
+  ~Result() { destroy(); }
 
-  bool has_value() const { return state_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
+  bool has_value() const { return ok_; }
+  explicit operator bool() const { return ok_; }
 
   T& value() & {
-    if (!has_value()) fail_unchecked(std::get<1>(state_));
-    return std::get<0>(state_);
+    if (!ok_) fail_unchecked(error_);
+    return value_;
   }
   const T& value() const& {
-    if (!has_value()) fail_unchecked(std::get<1>(state_));
-    return std::get<0>(state_);
+    if (!ok_) fail_unchecked(error_);
+    return value_;
   }
   // By value: `for (auto& x : f().value())` must not iterate a destroyed temporary.
   T value() && {
-    if (!has_value()) fail_unchecked(std::get<1>(state_));
-    return std::move(std::get<0>(state_));
+    if (!ok_) fail_unchecked(error_);
+    return std::move(value_);
   }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -80,32 +109,72 @@ class [[nodiscard]] Result {
 
   template <class U>
   T value_or(U&& fallback) const& {
-    return has_value() ? std::get<0>(state_) : static_cast<T>(std::forward<U>(fallback));
+    return ok_ ? value_ : static_cast<T>(std::forward<U>(fallback));
   }
 
   // Only meaningful when !has_value().
-  const Error& error() const { return std::get<1>(state_); }
+  const Error& error() const { return error_; }
 
  private:
-  std::variant<T, Error> state_;
+  // A tagged union rather than std::variant: destroying a variant dispatches through a table,
+  // an indirect call in wasm, and a decoder makes and destroys several Results per message.
+  void destroy() {
+    if (ok_) {
+      value_.~T();
+    } else {
+      error_.~Error();
+    }
+  }
+
+  union {
+    T value_;
+    Error error_;
+  };
+  bool ok_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
  public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit
-
-  bool has_value() const { return !failed_; }
-  explicit operator bool() const { return has_value(); }
-  void value() const {
-    if (failed_) fail_unchecked(error_);
+  Result() : ok_(true) {}
+  Result(Error error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT: implicit
+  Result(const Result& other) : ok_(other.ok_) {
+    if (!ok_) new (&error_) Error(other.error_);
   }
+  Result(Result&& other) noexcept : ok_(other.ok_) {
+    if (!ok_) new (&error_) Error(std::move(other.error_));
+  }
+  Result& operator=(const Result& other) {
+    if (this != &other) {
+      this->~Result();
+      new (this) Result(other);
+    }
+    return *this;
+  }
+  Result& operator=(Result&& other) noexcept {
+    if (this != &other) {
+      this->~Result();
+      new (this) Result(std::move(other));
+    }
+    return *this;
+  }
+  ~Result() {
+    if (!ok_) error_.~Error();
+  }
+
+  bool has_value() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  void value() const {
+    if (!ok_) fail_unchecked(error_);
+  }
+  // Only meaningful when !has_value().
   const Error& error() const { return error_; }
 
  private:
-  Error error_{ErrorKind::kHost, {}};
-  bool failed_ = false;
+  union {
+    Error error_;
+  };
+  bool ok_;
 };
 
 }  // namespace lunatic

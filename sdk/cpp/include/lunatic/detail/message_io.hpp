@@ -1,6 +1,6 @@
 // Moving bytes and typed values through the scratch message of lunatic::message. Values are
-// encoded with MessagePack into one buffer per process (a wasm instance has one thread), so a
-// send or a receive of a small message allocates nothing.
+// encoded with MessagePack into a buffer on the stack, so sending or receiving a message of up
+// to msgpack::Buffer::kInlineBytes allocates nothing.
 #pragma once
 
 #include <lunatic/abi.h>
@@ -19,16 +19,10 @@ inline std::uint32_t address(const void* pointer) {
   return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(pointer));
 }
 
-inline std::vector<std::uint8_t>& scratch_buffer() {
-  static std::vector<std::uint8_t> buffer;
-  return buffer;
-}
-
 // Starts a message with `tag` holding `value`, encoded; the caller sends it (send, send_after).
 template <class T>
-void build_message(std::int64_t tag, const T& value) {
-  std::vector<std::uint8_t>& buffer = scratch_buffer();
-  buffer.clear();
+LUNATIC_INLINE void build_message(std::int64_t tag, const T& value) {
+  msgpack::Buffer buffer;
   msgpack::Writer writer(buffer);
   msgpack::encode(writer, value);
   lunatic_message_create_data(tag, buffer.size());
@@ -36,18 +30,24 @@ void build_message(std::int64_t tag, const T& value) {
 }
 
 template <class T>
-void send_value(std::uint64_t to, std::int64_t tag, const T& value) {
+LUNATIC_INLINE void send_value(std::uint64_t to, std::int64_t tag, const T& value) {
   build_message(tag, value);
   lunatic_message_send(to);
 }
 
 // Decodes the data message in the scratch area as a T.
 template <class T>
-Result<T> read_message() {
-  std::vector<std::uint8_t>& buffer = scratch_buffer();
-  buffer.resize(static_cast<std::size_t>(lunatic_message_data_size()));
-  lunatic_message_read_data(address(buffer.data()), static_cast<std::uint32_t>(buffer.size()));
-  return msgpack::from_bytes<T>(std::span<const std::uint8_t>(buffer.data(), buffer.size()));
+LUNATIC_INLINE Result<T> read_message() {
+  constexpr auto kInline = static_cast<std::uint32_t>(msgpack::Buffer::kInlineBytes);
+  msgpack::Buffer buffer;
+  // Most messages fit the inline bytes: one read, and no data_size call.
+  const std::uint32_t got = lunatic_message_read_data(address(buffer.assign(kInline)), kInline);
+  if (got < kInline) {
+    buffer.truncate(got);
+  } else if (const auto size = static_cast<std::uint32_t>(lunatic_message_data_size()); size > got) {
+    lunatic_message_read_data(address(buffer.extend(size - got)), size - got);
+  }
+  return msgpack::from_bytes<T>(buffer.bytes());
 }
 
 // The text of a host error id, which is dropped.
