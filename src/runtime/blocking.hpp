@@ -6,8 +6,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
+
+#include "runtime/io_source.hpp"
 
 namespace lunatic::runtime {
 
@@ -44,6 +47,12 @@ class Blocking {
   // timeout. Descriptors that cannot be polled (regular files) are reported ready at once.
   virtual bool wait_fds(std::span<const FdInterest> interests, std::span<FdReadiness> ready,
                         std::optional<Clock::time_point> deadline) = 0;
+
+  // Suspends until `source` becomes ready in `direction` after `seen` (its readiness count read
+  // before the operation that would have blocked), or the deadline passes. Returns false only
+  // when the deadline has passed; true means "try again" (a wake-up may be spurious).
+  virtual bool wait_io(IoSource& source, IoDirection direction, std::uint64_t seen,
+                       std::optional<Clock::time_point> deadline) = 0;
 };
 
 }  // namespace lunatic::runtime

@@ -11,11 +11,16 @@
 namespace lunatic::engine {
 class Module;
 }
+namespace lunatic::net {
+struct TcpStream;
+struct UdpSocket;
+}  // namespace lunatic::net
 
 namespace lunatic::runtime {
 
 // A host resource that travels inside a message and changes owner on arrival.
-using MessageResource = std::variant<std::shared_ptr<const engine::Module>>;
+using MessageResource = std::variant<std::shared_ptr<const engine::Module>, std::shared_ptr<net::TcpStream>,
+                                     std::shared_ptr<net::UdpSocket>>;
 
 struct Message {
   enum class Kind : std::uint8_t { kData = 0, kLinkDied = 1, kProcessDied = 2 };

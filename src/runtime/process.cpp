@@ -351,4 +351,20 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
   }
 }
 
+bool Process::wait_io(IoSource& source, IoDirection direction, std::uint64_t seen,
+                      std::optional<Clock::time_point> deadline) {
+  check_killed();
+  if (deadline && *deadline <= Clock::now()) return false;
+  Reactor& reactor = scheduler_.reactor();
+  {
+    std::unique_lock lock(mutex_);
+    if (!reactor.add_waiter(source, direction, seen, id_, wait_generation_)) return true;
+    if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
+    park(lock);
+  }
+  reactor.remove_waiter(source, direction, id_);  // when a timer or a kill ended the wait
+  check_killed();
+  return true;
+}
+
 }  // namespace lunatic::runtime

@@ -89,6 +89,8 @@ class Process final : public Blocking {
   void preempt_point() override;
   bool wait_fds(std::span<const FdInterest> interests, std::span<FdReadiness> ready,
                 std::optional<Clock::time_point> deadline) override;
+  bool wait_io(IoSource& source, IoDirection direction, std::uint64_t seen,
+               std::optional<Clock::time_point> deadline) override;
 
  private:
   enum class Suspend : std::uint8_t { kYield, kPark };

@@ -11,8 +11,14 @@
 
 namespace lunatic::runtime {
 namespace {
+// epoll event data: a process id (watch()), a source key with the top bit set, or the marker.
 constexpr std::uint64_t kWakeMarker = std::numeric_limits<std::uint64_t>::max();
-}
+constexpr std::uint64_t kSourceBit = std::uint64_t{1} << 63;
+constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+constexpr std::uint32_t kWriteEvents = EPOLLOUT | EPOLLHUP | EPOLLERR;
+}  // namespace
+
+IoSource::~IoSource() { reactor_.deregister(*this); }
 
 Reactor::Reactor()
     : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -48,17 +54,91 @@ void Reactor::unwatch(int fd) {
   }
 }
 
-std::vector<std::uint64_t> Reactor::wait(int timeout_ms) {
+std::shared_ptr<IoSource> Reactor::register_source(int fd) {
+  std::shared_ptr<IoSource> source;
+  {
+    std::lock_guard guard(sources_mutex_);
+    source = std::make_shared<IoSource>(*this, fd, next_key_++);
+    sources_.emplace(source->key_, source);
+  }
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.data.u64 = kSourceBit | source->key_;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    const int saved = errno;
+    source.reset();  // deregisters
+    errno = saved;
+  }
+  return source;
+}
+
+void Reactor::deregister(IoSource& source) {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, source.fd_, nullptr);
+  {
+    std::lock_guard guard(source.mutex_);  // waiters left behind no longer count as watching
+    watched_.fetch_sub(source.waiters_[0].size() + source.waiters_[1].size(), std::memory_order_relaxed);
+  }
+  std::lock_guard guard(sources_mutex_);
+  sources_.erase(source.key_);
+}
+
+bool Reactor::add_waiter(IoSource& source, IoDirection direction, std::uint64_t seen,
+                         std::uint64_t process_id, std::uint64_t generation) {
+  const std::size_t i = IoSource::index(direction);
+  std::lock_guard guard(source.mutex_);
+  if (source.counts_[i].load(std::memory_order_relaxed) != seen) return false;
+  source.waiters_[i].push_back({process_id, generation});
+  watched_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Reactor::remove_waiter(IoSource& source, IoDirection direction, std::uint64_t process_id) {
+  auto& waiters = source.waiters_[IoSource::index(direction)];
+  std::lock_guard guard(source.mutex_);
+  for (auto it = waiters.begin(); it != waiters.end(); ++it) {
+    if (it->process_id == process_id) {
+      waiters.erase(it);
+      watched_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+void Reactor::signal(std::uint64_t key, std::uint32_t events, ReadyEvents& ready) {
+  std::shared_ptr<IoSource> source;
+  {
+    std::lock_guard guard(sources_mutex_);
+    auto it = sources_.find(key);
+    if (it != sources_.end()) source = it->second.lock();
+  }
+  if (!source) return;  // closed since epoll reported it
+  std::lock_guard guard(source->mutex_);
+  for (IoDirection direction : {IoDirection::kRead, IoDirection::kWrite}) {
+    const std::size_t i = IoSource::index(direction);
+    if ((events & (i == 0 ? kReadEvents : kWriteEvents)) == 0) continue;
+    source->counts_[i].fetch_add(1, std::memory_order_release);
+    for (const auto& waiter : source->waiters_[i]) {
+      ready.waits.emplace_back(waiter.process_id, waiter.generation);
+    }
+    watched_.fetch_sub(source->waiters_[i].size(), std::memory_order_relaxed);
+    source->waiters_[i].clear();
+  }
+}
+
+ReadyEvents Reactor::wait(int timeout_ms) {
   epoll_event events[64];
   int count = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
-  std::vector<std::uint64_t> ready;
+  ReadyEvents ready;
   for (int i = 0; i < count; ++i) {
-    if (events[i].data.u64 == kWakeMarker) {
+    const std::uint64_t data = events[i].data.u64;
+    if (data == kWakeMarker) {
       std::uint64_t drained;
       [[maybe_unused]] auto n = ::read(wake_fd_, &drained, sizeof drained);
-      continue;
+    } else if (data & kSourceBit) {
+      signal(data & ~kSourceBit, events[i].events, ready);
+    } else {
+      ready.processes.push_back(data);
     }
-    ready.push_back(events[i].data.u64);
   }
   return ready;
 }

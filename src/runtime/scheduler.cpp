@@ -185,16 +185,22 @@ Process* Scheduler::take_work(unsigned index) {
 }
 
 bool Scheduler::service_events(int timeout_ms) {
-  std::vector<std::uint64_t> ready;
+  ReadyEvents ready;
   if (reactor_.watched() > 0) ready = reactor_.wait(timeout_ms);
   return dispatch_events(ready);
 }
 
-bool Scheduler::dispatch_events(const std::vector<std::uint64_t>& ready) {
+bool Scheduler::dispatch_events(const ReadyEvents& ready) {
   bool fired = false;
-  for (std::uint64_t id : ready) {
+  for (std::uint64_t id : ready.processes) {
     if (auto process = table_.find(id)) {
       process->wake_any();
+      fired = true;
+    }
+  }
+  for (const auto& [id, generation] : ready.waits) {
+    if (auto process = table_.find(id)) {
+      process->wake(generation);
       fired = true;
     }
   }
@@ -262,7 +268,7 @@ void Scheduler::worker_loop(unsigned index) {
     }
     // Sleep until a descriptor, a timer or new work; stop counting as idle before dispatching,
     // so no other worker mistakes a wake-up in progress for a deadlock.
-    std::vector<std::uint64_t> ready;
+    ReadyEvents ready;
     if (total_queued() == 0) ready = reactor_.wait(timeout);
     wake_in_flight_.store(false);  // before looking for work: a later enqueue wakes again
     idle_.fetch_sub(1);

@@ -116,7 +116,7 @@ class Scheduler {
   // Polls ready descriptors (waiting up to timeout_ms), then fires them and due timers.
   // Returns true if any process was woken.
   bool service_events(int timeout_ms);
-  bool dispatch_events(const std::vector<std::uint64_t>& ready);
+  bool dispatch_events(const ReadyEvents& ready);
   int idle_timeout_ms();
 
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -150,6 +150,14 @@ class TestBlocking : public runtime::Blocking {
     }
     return n > 0;
   }
+  // Polls the source's descriptor directly: there is no reactor here to count readiness.
+  bool wait_io(runtime::IoSource& source, runtime::IoDirection direction, std::uint64_t,
+               std::optional<runtime::Clock::time_point> deadline) override {
+    const runtime::FdInterest interest{source.fd(), direction == runtime::IoDirection::kRead,
+                                       direction == runtime::IoDirection::kWrite};
+    runtime::FdReadiness readiness;
+    return wait_fds({&interest, 1}, {&readiness, 1}, deadline);
+  }
 };
 
 }  // namespace lunatic::wasi::testing
