@@ -12,6 +12,7 @@
 #include "engine/guest_memory.hpp"
 #include "host/process_config.hpp"
 #include "host/resource_table.hpp"
+#include "net/resources.hpp"
 #include "runtime/message.hpp"
 
 namespace lunatic::engine {
@@ -52,6 +53,10 @@ struct HostContext {
   ResourceTable<ProcessConfig> configs;
   ResourceTable<std::shared_ptr<const engine::Module>> modules;
   ResourceTable<std::string> errors;
+  ResourceTable<net::TcpListener> tcp_listeners;
+  ResourceTable<std::shared_ptr<net::TcpStream>> tcp_streams;
+  ResourceTable<std::shared_ptr<net::UdpSocket>> udp_sockets;
+  ResourceTable<net::DnsIterator> dns_iterators;
   std::unique_ptr<runtime::Message> scratch;  // the message being built or just received
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).

@@ -3,6 +3,7 @@
 #include "host/engine_hooks.hpp"
 #include "host/host_function.hpp"
 #include "host/message_api.hpp"
+#include "host/networking_api.hpp"
 #include "host/process_api.hpp"
 #include "host/registry_api.hpp"
 #include "host/support_api.hpp"
@@ -35,6 +36,9 @@ const HostRegistry& default_host_registry() {
     r.add_all(registry_functions());
     r.add_all(support_functions());
     r.add_all(distributed_functions());
+    r.add_all(dns_functions());
+    r.add_all(tcp_functions());
+    r.add_all(udp_functions());
     return r;
   }();
   return registry;

@@ -96,7 +96,8 @@ std::uint64_t get_process_id(HostContext& context) {
 
 std::uint64_t data_size(HostContext& context) { return data_scratch_of(context, "data_size").data.size(); }
 
-// push_module(id: i64) -> i64: the module goes with the message; returns its index in it.
+// push_module(id: i64) -> i64: the module goes with the message (the process keeps it too);
+// returns its index in the message.
 std::uint64_t push_module(HostContext& context, std::uint64_t module_id) {
   auto* module = context.modules.get(module_id);
   if (module == nullptr) fail(fmt::format("lunatic::message::push_module: module id {} does not exist", module_id));
@@ -105,15 +106,52 @@ std::uint64_t push_module(HostContext& context, std::uint64_t module_id) {
   return message.resources.size() - 1;
 }
 
-// take_module(index: i64) -> i64: moves the module at `index` into the process's resources.
-std::uint64_t take_module(HostContext& context, std::uint64_t index) {
-  runtime::Message& message = data_scratch_of(context, "take_module");
+// push_tcp_stream / push_udp_socket(id: i64) -> i64: the resource leaves the process and goes
+// with the message; returns its index in it.
+template <class T>
+std::uint64_t push_resource(HostContext& context, ResourceTable<std::shared_ptr<T>>& table, std::uint64_t id,
+                            const char* what, const char* where) {
+  runtime::Message& message = data_scratch_of(context, where);
+  auto resource = table.remove(id);
+  if (!resource) fail(fmt::format("lunatic::message::{}: {} id {} does not exist", where, what, id));
+  message.resources.emplace_back(std::move(*resource));
+  return message.resources.size() - 1;
+}
+
+// take_*(index: i64) -> i64: moves the resource at `index` of the message in the scratch area
+// into the process's resources and returns its new id. Traps: no such index, taken already, or
+// a resource of another kind there.
+template <class T>
+T take_resource(HostContext& context, std::uint64_t index, const char* what, const char* where) {
+  runtime::Message& message = data_scratch_of(context, where);
   if (index >= message.resources.size() || !message.resources[index]) {
-    fail(fmt::format("lunatic::message::take_module: no module at index {}", index));
+    fail(fmt::format("lunatic::message::{}: no resource at index {}", where, index));
   }
-  auto module = std::get<std::shared_ptr<const engine::Module>>(*message.resources[index]);
+  T* resource = std::get_if<T>(&*message.resources[index]);
+  if (resource == nullptr) fail(fmt::format("lunatic::message::{}: the resource at index {} is not a {}", where, index, what));
+  T taken = std::move(*resource);
   message.resources[index].reset();
-  return context.modules.add(std::move(module));
+  return taken;
+}
+
+std::uint64_t take_module(HostContext& context, std::uint64_t index) {
+  return context.modules.add(
+      take_resource<std::shared_ptr<const engine::Module>>(context, index, "module", "take_module"));
+}
+
+std::uint64_t push_tcp_stream(HostContext& context, std::uint64_t id) {
+  return push_resource(context, context.tcp_streams, id, "tcp stream", "push_tcp_stream");
+}
+std::uint64_t take_tcp_stream(HostContext& context, std::uint64_t index) {
+  return context.tcp_streams.add(
+      take_resource<std::shared_ptr<net::TcpStream>>(context, index, "tcp stream", "take_tcp_stream"));
+}
+std::uint64_t push_udp_socket(HostContext& context, std::uint64_t id) {
+  return push_resource(context, context.udp_sockets, id, "udp socket", "push_udp_socket");
+}
+std::uint64_t take_udp_socket(HostContext& context, std::uint64_t index) {
+  return context.udp_sockets.add(
+      take_resource<std::shared_ptr<net::UdpSocket>>(context, index, "udp socket", "take_udp_socket"));
 }
 
 void deliver(HostContext& context, std::uint64_t process_id, const char* where) {
@@ -184,6 +222,10 @@ std::vector<HostFunction> message_functions() {
       host_function<&data_size>(m, "data_size"),
       host_function<&push_module>(m, "push_module"),
       host_function<&take_module>(m, "take_module"),
+      host_function<&push_tcp_stream>(m, "push_tcp_stream"),
+      host_function<&take_tcp_stream>(m, "take_tcp_stream"),
+      host_function<&push_udp_socket>(m, "push_udp_socket"),
+      host_function<&take_udp_socket>(m, "take_udp_socket"),
       host_function<&send>(m, "send"),
       host_function<&send_receive_skip_search>(m, "send_receive_skip_search"),
       host_function<&receive>(m, "receive"),

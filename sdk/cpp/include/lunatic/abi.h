@@ -69,6 +69,10 @@ LUNATIC_MESSAGE(get_process_id) uint64_t lunatic_message_get_process_id(void);
 LUNATIC_MESSAGE(data_size) uint64_t lunatic_message_data_size(void);
 LUNATIC_MESSAGE(push_module) uint64_t lunatic_message_push_module(uint64_t module_id);
 LUNATIC_MESSAGE(take_module) uint64_t lunatic_message_take_module(uint64_t index);
+LUNATIC_MESSAGE(push_tcp_stream) uint64_t lunatic_message_push_tcp_stream(uint64_t stream_id);
+LUNATIC_MESSAGE(take_tcp_stream) uint64_t lunatic_message_take_tcp_stream(uint64_t index);
+LUNATIC_MESSAGE(push_udp_socket) uint64_t lunatic_message_push_udp_socket(uint64_t socket_id);
+LUNATIC_MESSAGE(take_udp_socket) uint64_t lunatic_message_take_udp_socket(uint64_t index);
 LUNATIC_MESSAGE(send) uint32_t lunatic_message_send(uint64_t process_id);
 LUNATIC_MESSAGE(send_receive_skip_search)
 uint32_t lunatic_message_send_receive_skip_search(uint64_t process_id, int64_t wait_on_tag, uint64_t timeout_ms);
@@ -122,6 +126,67 @@ LUNATIC_DISTRIBUTED(send) uint32_t lunatic_distributed_send(uint64_t node_id, ui
 LUNATIC_DISTRIBUTED(send_receive_skip_search)
 uint32_t lunatic_distributed_send_receive_skip_search(uint64_t node_id, uint64_t process_id, int64_t wait_on_tag,
                                                       uint64_t timeout_ms);
+
+/* ---- lunatic::networking ----
+ * Addresses are (type 4 or 6, pointer to 4 or 16 bytes, port, IPv6 flow info, IPv6 scope id).
+ * Results: 0 ok, 1 error (an error id where the value would go), LUNATIC_TIMEOUT. */
+#define LUNATIC_NET(name) LUNATIC_IMPORT("lunatic::networking", #name)
+LUNATIC_NET(resolve)
+uint32_t lunatic_net_resolve(uint32_t name, uint32_t name_len, uint64_t timeout_ms, uint32_t id_ptr);
+LUNATIC_NET(drop_dns_iterator) void lunatic_net_drop_dns_iterator(uint64_t id);
+LUNATIC_NET(resolve_next)
+uint32_t lunatic_net_resolve_next(uint64_t id, uint32_t type_ptr, uint32_t addr_ptr, uint32_t port_ptr,
+                                  uint32_t flow_info_ptr, uint32_t scope_id_ptr);
+LUNATIC_NET(tcp_bind)
+uint32_t lunatic_net_tcp_bind(uint32_t type, uint32_t addr, uint32_t port, uint32_t flow_info, uint32_t scope_id,
+                              uint32_t id_ptr);
+LUNATIC_NET(drop_tcp_listener) void lunatic_net_drop_tcp_listener(uint64_t id);
+LUNATIC_NET(tcp_local_addr) uint32_t lunatic_net_tcp_local_addr(uint64_t listener_id, uint32_t id_ptr);
+LUNATIC_NET(tcp_accept) uint32_t lunatic_net_tcp_accept(uint64_t listener_id, uint32_t id_ptr, uint32_t peer_ptr);
+LUNATIC_NET(tcp_connect)
+uint32_t lunatic_net_tcp_connect(uint32_t type, uint32_t addr, uint32_t port, uint32_t flow_info, uint32_t scope_id,
+                                 uint64_t timeout_ms, uint32_t id_ptr);
+LUNATIC_NET(drop_tcp_stream) void lunatic_net_drop_tcp_stream(uint64_t id);
+LUNATIC_NET(clone_tcp_stream) uint64_t lunatic_net_clone_tcp_stream(uint64_t id);
+LUNATIC_NET(tcp_peer_addr) uint32_t lunatic_net_tcp_peer_addr(uint64_t stream_id, uint32_t id_ptr);
+LUNATIC_NET(tcp_write_vectored)
+uint32_t lunatic_net_tcp_write_vectored(uint64_t stream_id, uint32_t ciovecs, uint32_t ciovecs_len, uint32_t opaque_ptr);
+LUNATIC_NET(tcp_read)
+uint32_t lunatic_net_tcp_read(uint64_t stream_id, uint32_t buffer, uint32_t buffer_len, uint32_t opaque_ptr);
+LUNATIC_NET(tcp_peek)
+uint32_t lunatic_net_tcp_peek(uint64_t stream_id, uint32_t buffer, uint32_t buffer_len, uint32_t opaque_ptr);
+LUNATIC_NET(tcp_flush) uint32_t lunatic_net_tcp_flush(uint64_t stream_id, uint32_t error_id_ptr);
+LUNATIC_NET(set_read_timeout) void lunatic_net_set_read_timeout(uint64_t stream_id, uint64_t ms);
+LUNATIC_NET(set_write_timeout) void lunatic_net_set_write_timeout(uint64_t stream_id, uint64_t ms);
+LUNATIC_NET(set_peek_timeout) void lunatic_net_set_peek_timeout(uint64_t stream_id, uint64_t ms);
+LUNATIC_NET(get_read_timeout) uint64_t lunatic_net_get_read_timeout(uint64_t stream_id);
+LUNATIC_NET(get_write_timeout) uint64_t lunatic_net_get_write_timeout(uint64_t stream_id);
+LUNATIC_NET(get_peek_timeout) uint64_t lunatic_net_get_peek_timeout(uint64_t stream_id);
+LUNATIC_NET(udp_bind)
+uint32_t lunatic_net_udp_bind(uint32_t type, uint32_t addr, uint32_t port, uint32_t flow_info, uint32_t scope_id,
+                              uint32_t id_ptr);
+LUNATIC_NET(drop_udp_socket) void lunatic_net_drop_udp_socket(uint64_t id);
+LUNATIC_NET(clone_udp_socket) uint64_t lunatic_net_clone_udp_socket(uint64_t id);
+LUNATIC_NET(udp_local_addr) uint32_t lunatic_net_udp_local_addr(uint64_t socket_id, uint32_t id_ptr);
+LUNATIC_NET(udp_peer_addr) uint32_t lunatic_net_udp_peer_addr(uint64_t socket_id, uint32_t id_ptr);
+LUNATIC_NET(udp_connect)
+uint32_t lunatic_net_udp_connect(uint64_t socket_id, uint32_t type, uint32_t addr, uint32_t port, uint32_t flow_info,
+                                 uint32_t scope_id, uint64_t timeout_ms, uint32_t id_ptr);
+LUNATIC_NET(udp_receive)
+uint32_t lunatic_net_udp_receive(uint64_t socket_id, uint32_t buffer, uint32_t buffer_len, uint32_t opaque_ptr);
+LUNATIC_NET(udp_receive_from)
+uint32_t lunatic_net_udp_receive_from(uint64_t socket_id, uint32_t buffer, uint32_t buffer_len, uint32_t opaque_ptr,
+                                      uint32_t dns_iter_ptr);
+LUNATIC_NET(udp_send_to)
+uint32_t lunatic_net_udp_send_to(uint64_t socket_id, uint32_t buffer, uint32_t buffer_len, uint32_t type,
+                                 uint32_t addr, uint32_t port, uint32_t flow_info, uint32_t scope_id,
+                                 uint32_t opaque_ptr);
+LUNATIC_NET(udp_send)
+uint32_t lunatic_net_udp_send(uint64_t socket_id, uint32_t buffer, uint32_t buffer_len, uint32_t opaque_ptr);
+LUNATIC_NET(set_udp_socket_broadcast) void lunatic_net_set_udp_socket_broadcast(uint64_t socket_id, uint32_t on);
+LUNATIC_NET(get_udp_socket_broadcast) uint32_t lunatic_net_get_udp_socket_broadcast(uint64_t socket_id);
+LUNATIC_NET(set_udp_socket_ttl) void lunatic_net_set_udp_socket_ttl(uint64_t socket_id, uint32_t ttl);
+LUNATIC_NET(get_udp_socket_ttl) uint32_t lunatic_net_get_udp_socket_ttl(uint64_t socket_id);
 
 /* Pointers and lengths as the ABI wants them (wasm32: 32-bit addresses). */
 #define LUNATIC_PTR(p) ((uint32_t)(uintptr_t)(p))

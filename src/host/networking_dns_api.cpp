@@ -1,0 +1,66 @@
+// lunatic::networking DNS: resolve("host:port") on the resolver threads (the calling process
+// waits, its worker does not), then the addresses one at a time through an iterator.
+#include <fmt/core.h>
+
+#include "host/networking_api.hpp"
+#include "host/networking_support.hpp"
+#include "net/dns_resolver.hpp"
+
+namespace lunatic::host {
+namespace {
+
+// resolve(name_ptr, name_len, timeout_ms, id_ptr) -> i32: 0 with a DNS iterator id, 1 with an
+// error id, 9027 when the timeout passed first. Traps: the name is not UTF-8 or out of bounds.
+std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_t name_len,
+                      std::uint64_t timeout_ms, std::uint32_t id_ptr) {
+  const std::string name = guest_utf8(context, name_ptr, name_len, "lunatic::networking::resolve");
+  std::string host, port;
+  if (!net::split_host_port(name, host, port)) {
+    return store_net_error(context, id_ptr, "invalid socket address", "resolve");
+  }
+  auto lookup = net::DnsResolver::shared().start(host, port);
+  if (!lookup) return store_net_error(context, id_ptr, "cannot start a DNS lookup", "resolve");
+  const runtime::FdInterest interest{lookup->ready_fd(), true, false};
+  runtime::FdReadiness readiness;
+  const auto deadline = net_deadline(timeout_ms);
+  while (!lookup->done()) {
+    if (!blocking_of(context).wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return kNetTimedOut;
+  }
+  if (!lookup->error().empty()) return store_net_error(context, id_ptr, lookup->error(), "resolve");
+  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{lookup->addresses(), 0}), "resolve");
+  return kNetOk;
+}
+
+void drop_dns_iterator(HostContext& context, std::uint64_t id) {
+  if (!context.dns_iterators.remove(id)) {
+    fail(fmt::format("lunatic::networking::drop_dns_iterator: dns iterator id {} does not exist", id));
+  }
+}
+
+// resolve_next(iterator, type_ptr, addr_ptr, port_ptr, flow_info_ptr, scope_id_ptr) -> i32: 0
+// with the next address written out, 1 when there are no more.
+std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t type_ptr, std::uint32_t address_ptr,
+                           std::uint32_t port_ptr, std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
+  auto* iterator = context.dns_iterators.get(id);
+  if (iterator == nullptr) {
+    fail(fmt::format("lunatic::networking::resolve_next: dns iterator id {} does not exist", id));
+  }
+  if (iterator->next >= iterator->addresses.size()) return kNetError;
+  net::store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr, port_ptr,
+                            flow_info_ptr, scope_id_ptr, "lunatic::networking::resolve_next");
+  ++iterator->next;
+  return kNetOk;
+}
+
+}  // namespace
+
+std::vector<HostFunction> dns_functions() {
+  const std::string m = "lunatic::networking";
+  return {
+      host_function<&resolve>(m, "resolve"),
+      host_function<&drop_dns_iterator>(m, "drop_dns_iterator"),
+      host_function<&resolve_next>(m, "resolve_next"),
+  };
+}
+
+}  // namespace lunatic::host

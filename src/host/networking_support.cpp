@@ -1,0 +1,67 @@
+#include "host/networking_support.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include <fmt/core.h>
+
+#include "host/environment.hpp"
+#include "net/socket.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace lunatic::host {
+
+runtime::Reactor& reactor_of(HostContext& context) { return environment_of(context).scheduler().reactor(); }
+
+runtime::Blocking& blocking_of(HostContext& context) {
+  if (context.blocking == nullptr) fail("lunatic::networking: not inside a runtime process");
+  return *context.blocking;
+}
+
+std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms) {
+  if (timeout_ms == net::kNoTimeout) return std::nullopt;
+  return deadline_in(timeout_ms);
+}
+
+std::shared_ptr<net::TcpStream> tcp_stream_of(HostContext& context, std::uint64_t id, const char* where) {
+  auto* stream = context.tcp_streams.get(id);
+  if (stream == nullptr) fail(fmt::format("lunatic::networking::{}: tcp stream id {} does not exist", where, id));
+  return *stream;
+}
+
+std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_t id, const char* where) {
+  auto* socket = context.udp_sockets.get(id);
+  if (socket == nullptr) fail(fmt::format("lunatic::networking::{}: udp socket id {} does not exist", where, id));
+  return *socket;
+}
+
+std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where) {
+  store_u64(context, ptr, context.errors.add(std::move(error_text)), where);
+  return kNetError;
+}
+
+std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr,
+                              const char* where) {
+  if (result.timed_out) return kNetTimedOut;
+  if (result.error != 0) return store_net_error(context, opaque_ptr, net::os_error_text(result.error), where);
+  store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value), where);
+  return kNetOk;
+}
+
+std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddress& address) {
+  return context.dns_iterators.add(net::DnsIterator{{address}, 0});
+}
+
+std::uint32_t store_socket_name(HostContext& context, int fd, bool peer, std::uint32_t id_ptr, const char* where) {
+  sockaddr_storage storage;
+  socklen_t length = sizeof storage;
+  auto* address = reinterpret_cast<sockaddr*>(&storage);
+  if ((peer ? ::getpeername(fd, address, &length) : ::getsockname(fd, address, &length)) != 0) {
+    return store_net_error(context, id_ptr, net::os_error_text(errno), where);
+  }
+  store_u64(context, id_ptr, add_address_iterator(context, net::SocketAddress::from(address, length)), where);
+  return kNetOk;
+}
+
+}  // namespace lunatic::host

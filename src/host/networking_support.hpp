@@ -1,0 +1,47 @@
+// What the lunatic::networking host functions share: finding a process's socket resources by
+// id (a missing id traps, as in Lunatic), reporting an OS error through lunatic::error, turning
+// a guest timeout into a deadline, and handing out addresses as DNS iterators.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "host/guest_abi.hpp"
+#include "host/host_context.hpp"
+#include "net/resources.hpp"
+#include "runtime/blocking.hpp"
+#include "runtime/reactor.hpp"
+
+namespace lunatic::host {
+
+inline constexpr std::uint32_t kNetOk = 0;
+inline constexpr std::uint32_t kNetError = 1;
+inline constexpr std::uint32_t kNetTimedOut = 9027;
+
+runtime::Reactor& reactor_of(HostContext& context);
+runtime::Blocking& blocking_of(HostContext& context);
+
+// u64::MAX: no deadline.
+std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms);
+
+std::shared_ptr<net::TcpStream> tcp_stream_of(HostContext& context, std::uint64_t id, const char* where);
+std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_t id, const char* where);
+
+// Stores an error id for `error_text` at `ptr`; returns kNetError.
+std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where);
+
+// The outcome of a socket operation as Lunatic returns it: 0 with the count at `opaque_ptr`,
+// 1 with an error id there, or 9027 on timeout (nothing written).
+std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr,
+                              const char* where);
+
+// A new DNS iterator holding just `address`; returns its id.
+std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddress& address);
+
+// The local (getsockname) or peer (getpeername) address of a socket as a DNS iterator id at
+// `id_ptr` (0), or an error id there (1).
+std::uint32_t store_socket_name(HostContext& context, int fd, bool peer, std::uint32_t id_ptr, const char* where);
+
+}  // namespace lunatic::host

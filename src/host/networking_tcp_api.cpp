@@ -1,0 +1,219 @@
+// lunatic::networking TCP: listeners, connections, reads and writes with timeouts. Every
+// operation that would block suspends the calling process only (net::Socket).
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "host/networking_api.hpp"
+#include "host/networking_support.hpp"
+#include "net/socket_address.hpp"
+
+namespace lunatic::host {
+namespace {
+
+constexpr int kListenBacklog = 1024;
+constexpr std::uint32_t kMaxIovecs = 1024;
+
+net::TcpListener& listener_of(HostContext& context, std::uint64_t id, const char* where) {
+  auto* listener = context.tcp_listeners.get(id);
+  if (listener == nullptr) fail(fmt::format("lunatic::networking::{}: tcp listener id {} does not exist", where, id));
+  return *listener;
+}
+
+// tcp_bind(addr_type, addr_ptr, port, flow_info, scope_id, id_ptr) -> i32: 0 with the listener
+// id at id_ptr, 1 with an error id.
+std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
+                       std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
+  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
+                                                  "lunatic::networking::tcp_bind");
+  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
+  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_bind");
+  const int on = 1;
+  ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as Rust's TcpListener
+  if (::bind(socket->fd(), address.get(), address.length) != 0 || ::listen(socket->fd(), kListenBacklog) != 0) {
+    return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_bind");
+  }
+  store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}), "tcp_bind");
+  return kNetOk;
+}
+
+void drop_tcp_listener(HostContext& context, std::uint64_t id) {
+  if (!context.tcp_listeners.remove(id)) {
+    fail(fmt::format("lunatic::networking::drop_tcp_listener: tcp listener id {} does not exist", id));
+  }
+}
+
+// tcp_local_addr(listener, id_ptr) -> i32: the bound address as a DNS iterator.
+std::uint32_t tcp_local_addr(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr) {
+  const int fd = listener_of(context, listener_id, "tcp_local_addr").socket->fd();
+  return store_socket_name(context, fd, false, id_ptr, "tcp_local_addr");
+}
+
+// tcp_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection; 0 with the stream id
+// and a DNS iterator of the peer's address, 1 with an error id (and 0 at peer_ptr).
+std::uint32_t tcp_accept(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr,
+                         std::uint32_t peer_ptr) {
+  auto listener = listener_of(context, listener_id, "tcp_accept").socket;
+  sockaddr_storage peer;
+  socklen_t peer_length = 0;
+  const net::IoResult accepted = listener->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
+    peer_length = sizeof peer;
+    return static_cast<ssize_t>(::accept4(listener->fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                                          SOCK_NONBLOCK | SOCK_CLOEXEC));
+  });
+  std::shared_ptr<net::Socket> socket;
+  int error = accepted.error;
+  if (accepted.ok()) {
+    socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
+    if (!socket) error = errno;
+  }
+  if (!socket) {
+    store_u64(context, peer_ptr, 0, "tcp_accept");
+    return store_net_error(context, id_ptr, net::os_error_text(error), "tcp_accept");
+  }
+  const std::uint64_t peer_id = add_address_iterator(context, net::SocketAddress::from(
+                                                                  reinterpret_cast<sockaddr*>(&peer), peer_length));
+  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))), "tcp_accept");
+  store_u64(context, peer_ptr, peer_id, "tcp_accept");
+  return kNetOk;
+}
+
+// tcp_connect(addr_type, addr_ptr, port, flow_info, scope_id, timeout_ms, id_ptr) -> i32: 0 with
+// the stream id, 1 with an error id, 9027 when the timeout passed first.
+std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
+                          std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t timeout_ms,
+                          std::uint32_t id_ptr) {
+  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
+                                                  "lunatic::networking::tcp_connect");
+  const auto deadline = net_deadline(timeout_ms);
+  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
+  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_connect");
+  const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
+  if (connected.timed_out) return kNetTimedOut;
+  if (!connected.ok()) return store_net_error(context, id_ptr, net::os_error_text(connected.error), "tcp_connect");
+  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))),
+            "tcp_connect");
+  return kNetOk;
+}
+
+void drop_tcp_stream(HostContext& context, std::uint64_t id) {
+  if (!context.tcp_streams.remove(id)) {
+    fail(fmt::format("lunatic::networking::drop_tcp_stream: tcp stream id {} does not exist", id));
+  }
+}
+
+// clone_tcp_stream(id) -> i64: a second id for the same connection.
+std::uint64_t clone_tcp_stream(HostContext& context, std::uint64_t id) {
+  return context.tcp_streams.add(tcp_stream_of(context, id, "clone_tcp_stream"));
+}
+
+std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::uint32_t id_ptr) {
+  const int fd = tcp_stream_of(context, stream_id, "tcp_peer_addr")->socket->fd();
+  return store_socket_name(context, fd, true, id_ptr, "tcp_peer_addr");
+}
+
+// tcp_write_vectored(stream, ciovecs_ptr, ciovecs_len, opaque_ptr) -> i32: writes what the socket
+// takes of the buffers (ptr u32, len u32 pairs); 0 with the bytes written, 1 with an error id,
+// 9027 when the write timeout passed first.
+std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
+                                 std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
+  const auto memory = context.memory();
+  auto table = memory.try_bytes(iovecs_ptr, std::uint64_t{iovecs_len} * 8);
+  if (!table) fail("lunatic::networking::tcp_write_vectored: buffer array out of bounds");
+  std::vector<iovec> buffers;
+  for (std::uint32_t i = 0; i < iovecs_len; ++i) {
+    std::uint32_t ptr, len;
+    std::memcpy(&ptr, table->data() + 8 * i, 4);
+    std::memcpy(&len, table->data() + 8 * i + 4, 4);
+    auto bytes = memory.try_bytes(ptr, len);
+    if (!bytes) fail("lunatic::networking::tcp_write_vectored: buffer out of bounds");
+    if (len > 0 && buffers.size() < kMaxIovecs) buffers.push_back({bytes->data(), len});
+  }
+  auto stream = tcp_stream_of(context, stream_id, "tcp_write_vectored");
+  const int fd = stream->socket->fd();
+  msghdr message{};
+  message.msg_iov = buffers.data();
+  message.msg_iovlen = buffers.size();
+  const net::IoResult written = stream->socket->io(
+      blocking_of(context), runtime::IoDirection::kWrite, net_deadline(stream->write_timeout_ms.load()),
+      [&] { return buffers.empty() ? ssize_t{0} : ::sendmsg(fd, &message, MSG_NOSIGNAL); });
+  return store_io_result(context, written, opaque_ptr, "tcp_write_vectored");
+}
+
+// Reads (or peeks, leaving the bytes in the socket) into the guest's buffer: 0 with the bytes
+// read (0: the peer closed its side), 1 with an error id, 9027 when the timeout passed first.
+std::uint32_t receive(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
+                      std::uint32_t buffer_len, std::uint32_t opaque_ptr, bool peek, const char* where) {
+  auto stream = tcp_stream_of(context, stream_id, where);
+  auto buffer = context.memory().try_bytes(buffer_ptr, buffer_len);
+  if (!buffer) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
+  const int fd = stream->socket->fd();
+  const std::uint64_t timeout = (peek ? stream->peek_timeout_ms : stream->read_timeout_ms).load();
+  const net::IoResult read = stream->socket->io(
+      blocking_of(context), runtime::IoDirection::kRead, net_deadline(timeout),
+      [&] { return ::recv(fd, buffer->data(), buffer->size(), peek ? MSG_PEEK : 0); });
+  return store_io_result(context, read, opaque_ptr, where);
+}
+
+std::uint32_t tcp_read(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
+                       std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
+  return receive(context, stream_id, buffer_ptr, buffer_len, opaque_ptr, false, "tcp_read");
+}
+
+std::uint32_t tcp_peek(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
+                       std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
+  return receive(context, stream_id, buffer_ptr, buffer_len, opaque_ptr, true, "tcp_peek");
+}
+
+// tcp_flush(stream, error_id_ptr) -> i32: 0 (writes go straight to the kernel; nothing is
+// buffered here), with 0 stored at error_id_ptr as Lunatic does.
+std::uint32_t tcp_flush(HostContext& context, std::uint64_t stream_id, std::uint32_t error_id_ptr) {
+  tcp_stream_of(context, stream_id, "tcp_flush");
+  store_u64(context, error_id_ptr, 0, "tcp_flush");
+  return kNetOk;
+}
+
+// Timeouts in milliseconds; u64::MAX sets and reads back as "none".
+template <std::atomic<std::uint64_t> net::TcpStream::*Timeout>
+void set_timeout(HostContext& context, std::uint64_t stream_id, std::uint64_t millis) {
+  (*tcp_stream_of(context, stream_id, "set_timeout").*Timeout).store(millis);
+}
+template <std::atomic<std::uint64_t> net::TcpStream::*Timeout>
+std::uint64_t get_timeout(HostContext& context, std::uint64_t stream_id) {
+  return (*tcp_stream_of(context, stream_id, "get_timeout").*Timeout).load();
+}
+
+}  // namespace
+
+std::vector<HostFunction> tcp_functions() {
+  const std::string m = "lunatic::networking";
+  using net::TcpStream;
+  return {
+      host_function<&tcp_bind>(m, "tcp_bind"),
+      host_function<&drop_tcp_listener>(m, "drop_tcp_listener"),
+      host_function<&tcp_local_addr>(m, "tcp_local_addr"),
+      host_function<&tcp_accept>(m, "tcp_accept"),
+      host_function<&tcp_connect>(m, "tcp_connect"),
+      host_function<&drop_tcp_stream>(m, "drop_tcp_stream"),
+      host_function<&clone_tcp_stream>(m, "clone_tcp_stream"),
+      host_function<&tcp_peer_addr>(m, "tcp_peer_addr"),
+      host_function<&tcp_write_vectored>(m, "tcp_write_vectored"),
+      host_function<&tcp_read>(m, "tcp_read"),
+      host_function<&tcp_peek>(m, "tcp_peek"),
+      host_function<&tcp_flush>(m, "tcp_flush"),
+      host_function<&set_timeout<&TcpStream::read_timeout_ms>>(m, "set_read_timeout"),
+      host_function<&set_timeout<&TcpStream::write_timeout_ms>>(m, "set_write_timeout"),
+      host_function<&set_timeout<&TcpStream::peek_timeout_ms>>(m, "set_peek_timeout"),
+      host_function<&get_timeout<&TcpStream::read_timeout_ms>>(m, "get_read_timeout"),
+      host_function<&get_timeout<&TcpStream::write_timeout_ms>>(m, "get_write_timeout"),
+      host_function<&get_timeout<&TcpStream::peek_timeout_ms>>(m, "get_peek_timeout"),
+  };
+}
+
+}  // namespace lunatic::host

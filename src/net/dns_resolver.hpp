@@ -1,0 +1,65 @@
+// Name resolution that never blocks a worker: getaddrinfo runs on a few resolver threads of its
+// own, and the asking process waits for the lookup's eventfd like any descriptor.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/socket_address.hpp"
+#include "wasi/unique_fd.hpp"
+
+namespace lunatic::net {
+
+// One lookup of "host:port". Its eventfd becomes readable when it is done.
+class DnsLookup {
+ public:
+  DnsLookup(std::string host, std::string port);
+  int ready_fd() const { return ready_.get(); }
+  bool done() const;
+  // Valid once done(): the addresses, or an error text (empty on success).
+  const std::vector<SocketAddress>& addresses() const { return addresses_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  friend class DnsResolver;
+  void run();
+
+  const std::string host_;
+  const std::string port_;
+  wasi::UniqueFd ready_;
+  mutable std::mutex mutex_;
+  bool done_ = false;
+  std::vector<SocketAddress> addresses_;
+  std::string error_;
+};
+
+// Splits "host:port" as Rust's ToSocketAddrs does for a string ("[::1]:80" for IPv6 literals).
+// Returns false when there is no port or it is not a number up to 65535.
+bool split_host_port(const std::string& name, std::string& host, std::string& port);
+
+class DnsResolver {
+ public:
+  static constexpr int kThreads = 4;
+  // The process-wide resolver; its threads start on the first lookup and are never joined (a
+  // getaddrinfo stuck on a dead DNS server must not hold up the runtime's exit).
+  static DnsResolver& shared();
+
+  // Queues the lookup; nullptr with errno set when no eventfd could be made.
+  std::shared_ptr<DnsLookup> start(std::string host, std::string port);
+
+ private:
+  struct Queue {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::shared_ptr<DnsLookup>> lookups;
+  };
+  std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
+  std::once_flag started_;
+};
+
+}  // namespace lunatic::net

@@ -1,0 +1,161 @@
+// CLI tests of lunatic::networking: TCP through net_tcp.wasm, DNS and UDP through
+// net_udp_dns.wasm, all on loopback, each client and server in processes of their own. Failure
+// paths: timeouts, a refused connection, a peer that dies mid-read, names that do not resolve,
+// and bad ids and buffers, which trap.
+#include "support/cli_support.hpp"
+
+#include <string>
+
+namespace {
+
+using namespace cli_test;
+
+class Networking : public ProcessTest {
+ protected:
+  RunResult tcp(std::vector<std::string> args) { return run_guest("net_tcp", std::move(args)); }
+  RunResult udp_dns(std::vector<std::string> args) { return run_guest("net_udp_dns", std::move(args)); }
+
+  void expect_ok(const RunResult& r, const std::string& out) {
+    EXPECT_EXIT_CODE(r, 0);
+    EXPECT_EQ(r.out, out) << describe(r);
+  }
+  // The guest traps in a host call, and stderr names the function and the reason.
+  void expect_host_trap(const RunResult& r, const std::string& reason) {
+    expect_trap(r, "host call failed");
+    EXPECT_NE(r.err.find(reason), std::string::npos) << describe(r);
+  }
+};
+
+// ---- TCP ----
+
+TEST_F(Networking, TcpEchoOverIpv4WithBothAddresses) {
+  // The client reports after the echo, which the server sends after its own lines.
+  auto r = tcp({"echo", "4"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "server: peer is 127.0.0.1 (type 4)\n"
+            "server: read 'hello'\n"
+            "client: echo 'hello', server at 127.0.0.1, port matches: yes\n")
+      << describe(r);
+}
+
+TEST_F(Networking, TcpEchoOverIpv6) {
+  expect_ok(tcp({"echo", "6"}),
+            "server: peer is [v6 ...1] (type 6)\n"
+            "server: read 'hello'\n"
+            "client: echo 'hello', server at [v6 ...1], port matches: yes\n");
+}
+
+TEST_F(Networking, PeekedBytesAreReadAgain) {
+  expect_ok(tcp({"peek"}), "peek: 0, 3 bytes 'abc'\nread after peek: 'abc'\n");
+}
+
+TEST_F(Networking, AReadTimeoutReturns9027AfterTheTimeoutAndTimeoutsReadBack) {
+  expect_ok(tcp({"read_timeout"}),
+            "no timeout at first: yes\n"
+            "timeouts: read 100, write 200, peek 300\n"
+            "a clone shares them: yes\n"
+            "read: 9027, waited >= 100 ms: yes, < 2 s: yes\n"
+            "cleared: yes\n");
+}
+
+TEST_F(Networking, AReadOnAConnectionWhosePeerDiesEndsWithZeroBytes) {
+  // The killed client's socket is closed with its resources; the server's read sees the end.
+  auto r = tcp({"peer_gone"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out, "read after the peer died: 0, 0 bytes\n") << describe(r);
+}
+
+TEST_F(Networking, ConnectingToAPortNobodyListensOnIsAnErrorWithTheOsText) {
+  expect_ok(tcp({"refused"}), "connect: 1, Connection refused (os error 111)\n");
+}
+
+TEST_F(Networking, AStreamMovesToAnotherProcessInAMessageAndLeavesTheSender) {
+  auto r = tcp({"move"});
+  EXPECT_EQ(r.out,
+            "pushed at index 0\n"
+            "handler: echoing 'hello'\n"
+            "client: echo 'hello', server at 127.0.0.1, port matches: yes\n"
+            "the acceptor's id is gone: next line is the trap\n")
+      << describe(r);
+  expect_host_trap(r, "drop_tcp_stream: tcp stream id 0 does not exist");
+}
+
+TEST_F(Networking, AReaderAndAWriterShareOneConnectionAtTheSameTime) {
+  expect_ok(tcp({"clone"}), "reader: 1000 bytes, in order: yes\n");
+}
+
+TEST_F(Networking, TwoHundredConnectionsEachWithItsOwnProcessesEchoAtOnce) {
+  expect_ok(tcp({"many", "200"}), "connections that echoed 20 rounds correctly: 200 of 200\n");
+}
+
+TEST_F(Networking, FourMegabytesThroughOneConnectionArriveIntact) {
+  expect_ok(tcp({"large"}), "one write: 0, took part of it: yes\nthe reader got 4194304 bytes, all correct\n");
+}
+
+TEST_F(Networking, BadStreamIdsBuffersAndAddressTypesTrap) {
+  expect_host_trap(tcp({"bad_stream"}), "tcp_read: tcp stream id 12345 does not exist");
+  expect_host_trap(tcp({"bad_buffer"}), "tcp_read: buffer out of bounds");
+  expect_host_trap(tcp({"bad_type"}), "tcp_bind: unsupported address type");
+}
+
+// ---- DNS ----
+
+TEST_F(Networking, ResolvingAnIpLiteralGivesExactlyThatAddress) {
+  expect_ok(udp_dns({"resolve", "127.0.0.1:53"}), "address: v4 127.0.0.1 port 53\naddresses: 1, then resolve_next returns 1\n");
+  expect_ok(udp_dns({"resolve", "[::1]:9"}), "address: v6 ::1 port 9\naddresses: 1, then resolve_next returns 1\n");
+}
+
+TEST_F(Networking, ResolvingLocalhostIncludesTheLoopbackAddressWithThePort) {
+  auto r = udp_dns({"resolve", "localhost:8080"});
+  EXPECT_EXIT_CODE(r, 0);
+  // /etc/hosts decides whether ::1 comes too; 127.0.0.1 always does.
+  EXPECT_NE(r.out.find("address: v4 127.0.0.1 port 8080\n"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find(", then resolve_next returns 1\n"), std::string::npos) << describe(r);
+}
+
+TEST_F(Networking, NamesWithoutAPortOrThatDoNotExistAreErrors) {
+  expect_ok(udp_dns({"resolve_bad"}),
+            "localhost: 1, an error text: yes\n"
+            "localhost:99999: 1, an error text: yes\n"
+            "no-such-host.invalid:80: 1, an error text: yes\n");
+}
+
+TEST_F(Networking, AnUnknownDnsIteratorTraps) {
+  expect_host_trap(udp_dns({"bad_iterator"}), "resolve_next: dns iterator id 777 does not exist");
+}
+
+// ---- UDP ----
+
+TEST_F(Networking, UdpSendToAndReceiveFromNameTheSenderAndCutToTheBuffer) {
+  expect_ok(udp_dns({"udp_to_from"}),
+            "send_to: 0, 5 bytes\n"
+            "receive_from: 0, 'ping!', from the sender's port: yes\n"
+            "receive into 4 bytes: 0, 4 bytes '0123'\n");
+}
+
+TEST_F(Networking, ConnectedUdpSocketsSendAndReceiveAndKnowTheirPeer) {
+  expect_ok(udp_dns({"udp_connected"}),
+            "connect: 0 0\n"
+            "a's peer is b: yes\n"
+            "send: 0, receive: 0 'hey'\n"
+            "peer of an unconnected socket: 1, Transport endpoint is not connected (os error 107)\n");
+}
+
+TEST_F(Networking, UdpBroadcastAndTtlReadBackAsSet) {
+  expect_ok(udp_dns({"udp_options"}),
+            "broadcast at first: 0\n"
+            "broadcast after set: 1\n"
+            "ttl after set: 17\n"
+            "a clone is the same socket: yes\n");
+}
+
+TEST_F(Networking, AUdpReceiveWaitsInItsOwnProcessOnASocketMovedToIt) {
+  expect_ok(udp_dns({"udp_receiver"}), "main ran while the receiver waited\nreceiver: 0 'late'\n");
+}
+
+TEST_F(Networking, AnUnknownUdpSocketTraps) {
+  expect_host_trap(udp_dns({"udp_bad_socket"}), "udp_send: udp socket id 99 does not exist");
+}
+
+}  // namespace
