@@ -1,5 +1,6 @@
 // The `lunatic` command: run, test and compile WebAssembly modules.
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 #include <algorithm>
 #include <csignal>
 #include <cstddef>
@@ -55,11 +56,23 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   return args;
 }
 
+// Every socket and file a guest opens is a host descriptor, and one process per connection
+// means tens of thousands of them: take the hard limit, as servers do (the soft one is often
+// 1024).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // A guest writing to a closed pipe gets EPIPE from its write, not a dead runtime.
   std::signal(SIGPIPE, SIG_IGN);
+  raise_open_file_limit();
   CLI::App app{"lunatic: an Erlang-style actor runtime where every process is a WebAssembly instance"};
   app.set_version_flag("--version", std::string("lunatic ") + LUNATIC_VERSION);
   app.require_subcommand(1);
