@@ -14,7 +14,7 @@ packages=(
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32     # C++ guests (the SDK, the examples)
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
-  packages+=(nodejs erlang-nox hyperfine)
+  packages+=(nodejs erlang-nox hyperfine wrk nginx-light)
 fi
 
 missing=()
