@@ -8,6 +8,7 @@ packages=(
   wabt                                   # libwabt.a, headers, wat2wasm
   libboost-context-dev                   # fibers
   nettle-dev                             # sha256 for the artifact cache
+  libssl-dev ca-certificates             # TLS (lunatic::networking), the system CA roots
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld wasi-libc libclang-rt-14-dev-wasm32   # C guests for wasm32-wasi

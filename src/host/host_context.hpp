@@ -13,6 +13,7 @@
 #include "host/process_config.hpp"
 #include "host/resource_table.hpp"
 #include "net/resources.hpp"
+#include "net/tls.hpp"
 #include "runtime/message.hpp"
 
 namespace lunatic::engine {
@@ -57,6 +58,8 @@ struct HostContext {
   ResourceTable<std::shared_ptr<net::TcpStream>> tcp_streams;
   ResourceTable<std::shared_ptr<net::UdpSocket>> udp_sockets;
   ResourceTable<net::DnsIterator> dns_iterators;
+  ResourceTable<net::TlsListener> tls_listeners;
+  ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams;
   std::unique_ptr<runtime::Message> scratch;  // the message being built or just received
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).

@@ -39,6 +39,7 @@ const HostRegistry& default_host_registry() {
     r.add_all(dns_functions());
     r.add_all(tcp_functions());
     r.add_all(udp_functions());
+    r.add_all(tls_functions());
     return r;
   }();
   return registry;

@@ -153,6 +153,13 @@ std::uint64_t take_udp_socket(HostContext& context, std::uint64_t index) {
   return context.udp_sockets.add(
       take_resource<std::shared_ptr<net::UdpSocket>>(context, index, "udp socket", "take_udp_socket"));
 }
+std::uint64_t push_tls_stream(HostContext& context, std::uint64_t id) {
+  return push_resource(context, context.tls_streams, id, "tls stream", "push_tls_stream");
+}
+std::uint64_t take_tls_stream(HostContext& context, std::uint64_t index) {
+  return context.tls_streams.add(
+      take_resource<std::shared_ptr<net::TlsStream>>(context, index, "tls stream", "take_tls_stream"));
+}
 
 void deliver(HostContext& context, std::uint64_t process_id, const char* where) {
   Environment& environment = environment_of(context);
@@ -226,6 +233,8 @@ std::vector<HostFunction> message_functions() {
       host_function<&take_tcp_stream>(m, "take_tcp_stream"),
       host_function<&push_udp_socket>(m, "push_udp_socket"),
       host_function<&take_udp_socket>(m, "take_udp_socket"),
+      host_function<&push_tls_stream>(m, "push_tls_stream"),
+      host_function<&take_tls_stream>(m, "take_tls_stream"),
       host_function<&send>(m, "send"),
       host_function<&send_receive_skip_search>(m, "send_receive_skip_search"),
       host_function<&receive>(m, "receive"),

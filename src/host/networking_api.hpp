@@ -1,4 +1,4 @@
-// lunatic::networking, as Lunatic 0.13 defines it: DNS, TCP and UDP (networking_*_api.cpp).
+// lunatic::networking, as Lunatic 0.13 defines it: DNS, TCP, UDP and TLS (networking_*_api.cpp).
 #pragma once
 
 #include <vector>
@@ -10,5 +10,6 @@ namespace lunatic::host {
 std::vector<HostFunction> dns_functions();
 std::vector<HostFunction> tcp_functions();
 std::vector<HostFunction> udp_functions();
+std::vector<HostFunction> tls_functions();
 
 }  // namespace lunatic::host

@@ -18,16 +18,11 @@ std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_
   if (!net::split_host_port(name, host, port)) {
     return store_net_error(context, id_ptr, "invalid socket address", "resolve");
   }
-  auto lookup = net::DnsResolver::shared().start(host, port);
-  if (!lookup) return store_net_error(context, id_ptr, "cannot start a DNS lookup", "resolve");
-  const runtime::FdInterest interest{lookup->ready_fd(), true, false};
-  runtime::FdReadiness readiness;
-  const auto deadline = net_deadline(timeout_ms);
-  while (!lookup->done()) {
-    if (!blocking_of(context).wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return kNetTimedOut;
-  }
-  if (!lookup->error().empty()) return store_net_error(context, id_ptr, lookup->error(), "resolve");
-  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{lookup->addresses(), 0}), "resolve");
+  std::string error;
+  auto addresses = resolve_waiting(context, host, port, net_deadline(timeout_ms), error);
+  if (!addresses) return kNetTimedOut;
+  if (!error.empty()) return store_net_error(context, id_ptr, error, "resolve");
+  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{std::move(*addresses), 0}), "resolve");
   return kNetOk;
 }
 

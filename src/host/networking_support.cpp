@@ -3,10 +3,12 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <fmt/core.h>
 
 #include "host/environment.hpp"
+#include "net/dns_resolver.hpp"
 #include "net/socket.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -47,6 +49,42 @@ std::uint32_t store_io_result(HostContext& context, const net::IoResult& result,
   if (result.error != 0) return store_net_error(context, opaque_ptr, net::os_error_text(result.error), where);
   store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value), where);
   return kNetOk;
+}
+
+std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& context, const std::string& host,
+                                                               const std::string& port,
+                                                               std::optional<runtime::Clock::time_point> deadline,
+                                                               std::string& error) {
+  auto lookup = net::DnsResolver::shared().start(host, port);
+  if (!lookup) {
+    error = "cannot start a DNS lookup";
+    return std::vector<net::SocketAddress>{};
+  }
+  const runtime::FdInterest interest{lookup->ready_fd(), true, false};
+  runtime::FdReadiness readiness;
+  while (!lookup->done()) {
+    if (!blocking_of(context).wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return std::nullopt;
+  }
+  error = lookup->error();
+  return lookup->addresses();
+}
+
+std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,
+                                                  std::uint32_t iovecs_len, const char* where) {
+  const auto memory = context.memory();
+  auto table = memory.try_bytes(iovecs_ptr, std::uint64_t{iovecs_len} * 8);
+  if (!table) fail(fmt::format("lunatic::networking::{}: buffer array out of bounds", where));
+  std::vector<std::span<std::uint8_t>> buffers;
+  buffers.reserve(iovecs_len);
+  for (std::uint32_t i = 0; i < iovecs_len; ++i) {
+    std::uint32_t ptr, len;
+    std::memcpy(&ptr, table->data() + 8 * i, 4);
+    std::memcpy(&len, table->data() + 8 * i + 4, 4);
+    auto bytes = memory.try_bytes(ptr, len);
+    if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
+    buffers.push_back(*bytes);
+  }
+  return buffers;
 }
 
 std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddress& address) {

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "host/guest_abi.hpp"
 #include "host/host_context.hpp"
@@ -36,6 +38,18 @@ std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::stri
 // 1 with an error id there, or 9027 on timeout (nothing written).
 std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr,
                               const char* where);
+
+// Resolves `host` with `port` on the resolver threads while the caller waits (its worker runs
+// others). nullopt when the deadline passed first; an empty list with `error` set on failure.
+std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& context, const std::string& host,
+                                                               const std::string& port,
+                                                               std::optional<runtime::Clock::time_point> deadline,
+                                                               std::string& error);
+
+// The guest's (ptr u32, len u32) array at `iovecs_ptr` as spans of guest memory. Traps when the
+// array or any buffer is outside memory.
+std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,
+                                                  std::uint32_t iovecs_len, const char* where);
 
 // A new DNS iterator holding just `address`; returns its id.
 std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddress& address);

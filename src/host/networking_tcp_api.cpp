@@ -5,7 +5,6 @@
 #include <sys/uio.h>
 
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include <fmt/core.h>
@@ -123,17 +122,9 @@ std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::
 // 9027 when the write timeout passed first.
 std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
                                  std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
-  const auto memory = context.memory();
-  auto table = memory.try_bytes(iovecs_ptr, std::uint64_t{iovecs_len} * 8);
-  if (!table) fail("lunatic::networking::tcp_write_vectored: buffer array out of bounds");
   std::vector<iovec> buffers;
-  for (std::uint32_t i = 0; i < iovecs_len; ++i) {
-    std::uint32_t ptr, len;
-    std::memcpy(&ptr, table->data() + 8 * i, 4);
-    std::memcpy(&len, table->data() + 8 * i + 4, 4);
-    auto bytes = memory.try_bytes(ptr, len);
-    if (!bytes) fail("lunatic::networking::tcp_write_vectored: buffer out of bounds");
-    if (len > 0 && buffers.size() < kMaxIovecs) buffers.push_back({bytes->data(), len});
+  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len, "tcp_write_vectored")) {
+    if (!buffer.empty() && buffers.size() < kMaxIovecs) buffers.push_back({buffer.data(), buffer.size()});
   }
   auto stream = tcp_stream_of(context, stream_id, "tcp_write_vectored");
   const int fd = stream->socket->fd();

@@ -46,6 +46,14 @@ class Socket {
 
   int fd() const { return fd_.get(); }
 
+  // For operations that drive their own retries (TLS): the readiness count of a direction, and
+  // a wait until it changes from `seen` (false: the deadline passed).
+  std::uint64_t readiness(runtime::IoDirection direction) const { return source_->readiness(direction); }
+  bool wait(runtime::Blocking& blocking, runtime::IoDirection direction, std::uint64_t seen,
+            std::optional<runtime::Clock::time_point> deadline) {
+    return blocking.wait_io(*source_, direction, seen, deadline);
+  }
+
   // Connects to `address`, suspending the caller until the handshake ends or `deadline`.
   IoResult connect(runtime::Blocking& blocking, const sockaddr* address,
                    socklen_t length, std::optional<runtime::Clock::time_point> deadline);

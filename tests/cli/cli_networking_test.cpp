@@ -1,10 +1,14 @@
 // CLI tests of lunatic::networking: TCP through net_tcp.wasm, DNS and UDP through
-// net_udp_dns.wasm, all on loopback, each client and server in processes of their own. Failure
-// paths: timeouts, a refused connection, a peer that dies mid-read, names that do not resolve,
-// and bad ids and buffers, which trap.
+// net_udp_dns.wasm, TLS through net_tls.wasm (with the test certificates of tests/guests/tls),
+// all on loopback, each client and server in processes of their own. Failure paths: timeouts, a
+// refused connection, a peer that dies mid-read, names that do not resolve, refused
+// certificates, clients that say nothing or send garbage, and bad ids and buffers, which trap.
 #include "support/cli_support.hpp"
 
+#include <algorithm>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -14,6 +18,17 @@ class Networking : public ProcessTest {
  protected:
   RunResult tcp(std::vector<std::string> args) { return run_guest("net_tcp", std::move(args)); }
   RunResult udp_dns(std::vector<std::string> args) { return run_guest("net_udp_dns", std::move(args)); }
+  RunResult tls(std::string mode) {
+    return run_guest("net_tls", {std::move(mode)}, {"--dir", std::string(TLS_FILES_DIR) + ":/tls"});
+  }
+  // Lines printed by different processes at about the same time: compared in sorted order.
+  static std::vector<std::string> sorted_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
 
   void expect_ok(const RunResult& r, const std::string& out) {
     EXPECT_EXIT_CODE(r, 0);
@@ -156,6 +171,53 @@ TEST_F(Networking, AUdpReceiveWaitsInItsOwnProcessOnASocketMovedToIt) {
 
 TEST_F(Networking, AnUnknownUdpSocketTraps) {
   expect_host_trap(udp_dns({"udp_bad_socket"}), "udp_send: udp socket id 99 does not exist");
+}
+
+// ---- TLS ----
+
+TEST_F(Networking, TlsEchoThroughAHandlerProcessWithAVerifiedCertificate) {
+  expect_ok(tls("echo"), "handler: echoing 'hello'\ngood client: echo 'hello'\n");
+}
+
+TEST_F(Networking, AnUntrustedCertificateIsRefusedWithAReasonAndTheServerGoesOn) {
+  auto r = tls("untrusted");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(sorted_lines(r.out),
+            (std::vector<std::string>{"good client: echo 'hello'", "handler: echoing 'hello'",
+                                      "handler: read failed with an error",
+                                      "untrusting client: connect failed: the server's certificate was refused: "
+                                      "self-signed certificate"}))
+      << describe(r);
+}
+
+TEST_F(Networking, ACertificateForAnotherNameIsRefused) {
+  auto r = tls("wrong_name");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(sorted_lines(r.out),
+            (std::vector<std::string>{"handler: read failed with an error",
+                                      "wrong-name client: connect failed: the server's certificate was refused: IP "
+                                      "address mismatch"}))
+      << describe(r);
+}
+
+TEST_F(Networking, ASilentClientDoesNotHoldUpTheAcceptor) {
+  expect_ok(tls("silent"), "handler: echoing 'hello'\ngood client: echo 'hello'\n");
+}
+
+TEST_F(Networking, AClientSendingGarbageGetsItsHandlerAnErrorAndOthersAreServed) {
+  auto r = tls("garbage");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(sorted_lines(r.out), (std::vector<std::string>{"good client: echo 'hello'", "handler: echoing 'hello'",
+                                                           "handler: read failed with an error"}))
+      << describe(r);
+}
+
+TEST_F(Networking, ATlsReadTimeoutReturns9027) {
+  expect_ok(tls("read_timeout"), "read timeout: 100\nread: 9027, waited >= 100 ms: yes\n");
+}
+
+TEST_F(Networking, ACertificateThatIsNotPemIsAnErrorNotATrap) {
+  expect_ok(tls("bad_pem"), "bind: 1, reason names the certificate: yes\n");
 }
 
 }  // namespace

@@ -73,6 +73,8 @@ LUNATIC_MESSAGE(push_tcp_stream) uint64_t lunatic_message_push_tcp_stream(uint64
 LUNATIC_MESSAGE(take_tcp_stream) uint64_t lunatic_message_take_tcp_stream(uint64_t index);
 LUNATIC_MESSAGE(push_udp_socket) uint64_t lunatic_message_push_udp_socket(uint64_t socket_id);
 LUNATIC_MESSAGE(take_udp_socket) uint64_t lunatic_message_take_udp_socket(uint64_t index);
+LUNATIC_MESSAGE(push_tls_stream) uint64_t lunatic_message_push_tls_stream(uint64_t stream_id);
+LUNATIC_MESSAGE(take_tls_stream) uint64_t lunatic_message_take_tls_stream(uint64_t index);
 LUNATIC_MESSAGE(send) uint32_t lunatic_message_send(uint64_t process_id);
 LUNATIC_MESSAGE(send_receive_skip_search)
 uint32_t lunatic_message_send_receive_skip_search(uint64_t process_id, int64_t wait_on_tag, uint64_t timeout_ms);
@@ -187,6 +189,26 @@ LUNATIC_NET(set_udp_socket_broadcast) void lunatic_net_set_udp_socket_broadcast(
 LUNATIC_NET(get_udp_socket_broadcast) uint32_t lunatic_net_get_udp_socket_broadcast(uint64_t socket_id);
 LUNATIC_NET(set_udp_socket_ttl) void lunatic_net_set_udp_socket_ttl(uint64_t socket_id, uint32_t ttl);
 LUNATIC_NET(get_udp_socket_ttl) uint32_t lunatic_net_get_udp_socket_ttl(uint64_t socket_id);
+LUNATIC_NET(tls_bind)
+uint32_t lunatic_net_tls_bind(uint32_t type, uint32_t addr, uint32_t port, uint32_t flow_info, uint32_t scope_id,
+                              uint32_t id_ptr, uint32_t cert, uint32_t cert_len, uint32_t key, uint32_t key_len);
+LUNATIC_NET(drop_tls_listener) void lunatic_net_drop_tls_listener(uint64_t id);
+LUNATIC_NET(tls_local_addr) uint32_t lunatic_net_tls_local_addr(uint64_t listener_id, uint32_t id_ptr);
+LUNATIC_NET(tls_accept) uint32_t lunatic_net_tls_accept(uint64_t listener_id, uint32_t id_ptr, uint32_t peer_ptr);
+LUNATIC_NET(tls_connect)
+uint32_t lunatic_net_tls_connect(uint32_t host, uint32_t host_len, uint32_t port, uint64_t timeout_ms, uint32_t id_ptr,
+                                 uint32_t ca_certs, uint32_t ca_certs_len);
+LUNATIC_NET(drop_tls_stream) void lunatic_net_drop_tls_stream(uint64_t id);
+LUNATIC_NET(clone_tls_stream) uint64_t lunatic_net_clone_tls_stream(uint64_t id);
+LUNATIC_NET(tls_write_vectored)
+uint32_t lunatic_net_tls_write_vectored(uint64_t stream_id, uint32_t ciovecs, uint32_t ciovecs_len, uint32_t opaque_ptr);
+LUNATIC_NET(tls_read)
+uint32_t lunatic_net_tls_read(uint64_t stream_id, uint32_t buffer, uint32_t buffer_len, uint32_t opaque_ptr);
+LUNATIC_NET(tls_flush) uint32_t lunatic_net_tls_flush(uint64_t stream_id, uint32_t error_id_ptr);
+LUNATIC_NET(set_tls_read_timeout) void lunatic_net_set_tls_read_timeout(uint64_t stream_id, uint64_t ms);
+LUNATIC_NET(set_tls_write_timeout) void lunatic_net_set_tls_write_timeout(uint64_t stream_id, uint64_t ms);
+LUNATIC_NET(get_tls_read_timeout) uint64_t lunatic_net_get_tls_read_timeout(uint64_t stream_id);
+LUNATIC_NET(get_tls_write_timeout) uint64_t lunatic_net_get_tls_write_timeout(uint64_t stream_id);
 
 /* Pointers and lengths as the ABI wants them (wasm32: 32-bit addresses). */
 #define LUNATIC_PTR(p) ((uint32_t)(uintptr_t)(p))

@@ -1,0 +1,235 @@
+// lunatic::networking TLS: listeners with a PEM certificate and key, accepted connections that
+// shake hands in the process serving them, and client connections verified against given CA
+// certificates or the system's (net/tls.hpp).
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "host/networking_api.hpp"
+#include "host/networking_support.hpp"
+#include "net/socket_address.hpp"
+#include "net/tls.hpp"
+
+namespace lunatic::host {
+namespace {
+
+constexpr int kListenBacklog = 1024;
+// A write gathers the guest's buffers into one TLS write of at most this many bytes.
+constexpr std::size_t kMaxGatheredWrite = 256 * 1024;
+
+net::TlsListener& tls_listener_of(HostContext& context, std::uint64_t id, const char* where) {
+  auto* listener = context.tls_listeners.get(id);
+  if (listener == nullptr) fail(fmt::format("lunatic::networking::{}: tls listener id {} does not exist", where, id));
+  return *listener;
+}
+
+std::shared_ptr<net::TlsStream> tls_stream_of(HostContext& context, std::uint64_t id, const char* where) {
+  auto* stream = context.tls_streams.get(id);
+  if (stream == nullptr) fail(fmt::format("lunatic::networking::{}: tls stream id {} does not exist", where, id));
+  return *stream;
+}
+
+std::span<const std::uint8_t> guest_bytes(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
+  auto bytes = context.memory().try_bytes(ptr, len);
+  if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
+  return *bytes;
+}
+
+std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& result, std::uint32_t opaque_ptr,
+                               const char* where) {
+  if (result.timed_out) return kNetTimedOut;
+  if (!result.error.empty()) return store_net_error(context, opaque_ptr, result.error, where);
+  store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value), where);
+  return kNetOk;
+}
+
+// tls_bind(addr..., id_ptr, cert_ptr, cert_len, key_ptr, key_len) -> i32: a listener serving the
+// PEM certificate (and any chain after it) with the PEM private key: 0 with its id, 1 with an
+// error id (the address, or a certificate or key that does not load or match).
+std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
+                       std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr, std::uint32_t cert_ptr,
+                       std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
+  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
+                                                  "lunatic::networking::tls_bind");
+  auto tls_context = net::server_context(guest_bytes(context, cert_ptr, cert_len, "tls_bind"),
+                                         guest_bytes(context, key_ptr, key_len, "tls_bind"));
+  if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
+  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
+  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tls_bind");
+  const int on = 1;
+  ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (::bind(socket->fd(), address.get(), address.length) != 0 || ::listen(socket->fd(), kListenBacklog) != 0) {
+    return store_net_error(context, id_ptr, net::os_error_text(errno), "tls_bind");
+  }
+  store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}),
+            "tls_bind");
+  return kNetOk;
+}
+
+void drop_tls_listener(HostContext& context, std::uint64_t id) {
+  if (!context.tls_listeners.remove(id)) {
+    fail(fmt::format("lunatic::networking::drop_tls_listener: tls listener id {} does not exist", id));
+  }
+}
+
+std::uint32_t tls_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
+  return store_socket_name(context, tls_listener_of(context, id, "tls_local_addr").socket->fd(), false, id_ptr,
+                           "tls_local_addr");
+}
+
+// tls_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection: 0 with the stream id and
+// the peer's address. The handshake happens on the stream's first read or write, in whichever
+// process uses it; a client that fails it gets an error there, not a trap.
+std::uint32_t tls_accept(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr,
+                         std::uint32_t peer_ptr) {
+  net::TlsListener& listener = tls_listener_of(context, listener_id, "tls_accept");
+  auto listening = listener.socket;
+  auto tls_context = listener.context;
+  sockaddr_storage peer;
+  socklen_t peer_length = 0;
+  const net::IoResult accepted = listening->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
+    peer_length = sizeof peer;
+    return static_cast<ssize_t>(::accept4(listening->fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                                          SOCK_NONBLOCK | SOCK_CLOEXEC));
+  });
+  std::shared_ptr<net::TlsStream> stream;
+  std::string error = accepted.ok() ? "" : net::os_error_text(accepted.error);
+  if (accepted.ok()) {
+    auto socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
+    if (socket) stream = net::TlsStream::accepted(std::move(socket), tls_context);
+    if (!stream) error = socket ? "cannot make a TLS connection" : net::os_error_text(errno);
+  }
+  if (!stream) {
+    store_u64(context, peer_ptr, 0, "tls_accept");
+    return store_net_error(context, id_ptr, error, "tls_accept");
+  }
+  const std::uint64_t peer_id =
+      add_address_iterator(context, net::SocketAddress::from(reinterpret_cast<sockaddr*>(&peer), peer_length));
+  store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_accept");
+  store_u64(context, peer_ptr, peer_id, "tls_accept");
+  return kNetOk;
+}
+
+// tls_connect(host_ptr, host_len, port, timeout_ms, id_ptr, certs_ptr, certs_len) -> i32: resolves
+// the host, connects to its first address that answers, and shakes hands, verifying the server's
+// certificate for the host against the PEM CA certificates of the (ptr, len) array, or the
+// system's roots when it is empty. 0 with the stream id, 1 with an error id (refused
+// certificates included), 9027 when the timeout passed first.
+std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uint32_t host_len, std::uint32_t port,
+                          std::uint64_t timeout_ms, std::uint32_t id_ptr, std::uint32_t certs_ptr,
+                          std::uint32_t certs_len) {
+  const std::string host = guest_utf8(context, host_ptr, host_len, "lunatic::networking::tls_connect");
+  std::vector<std::string> ca_pems;
+  for (auto pem : guest_iovecs(context, certs_ptr, certs_len, "tls_connect")) {
+    ca_pems.emplace_back(reinterpret_cast<const char*>(pem.data()), pem.size());
+  }
+  auto tls_context = net::client_context(ca_pems);
+  if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_connect");
+  const auto deadline = net_deadline(timeout_ms);
+  std::string error;
+  const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  auto addresses = resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline, error);
+  if (!addresses) return kNetTimedOut;
+  if (!error.empty()) return store_net_error(context, id_ptr, error, "tls_connect");
+  if (addresses->empty()) return store_net_error(context, id_ptr, "no address for " + host, "tls_connect");
+  for (const auto& address : *addresses) {
+    auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
+    if (!socket) {
+      error = net::os_error_text(errno);
+      continue;
+    }
+    const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
+    if (connected.timed_out) return kNetTimedOut;
+    if (!connected.ok()) {
+      error = net::os_error_text(connected.error);
+      continue;
+    }
+    net::TlsResult handshake;
+    auto stream = net::TlsStream::connected(blocking_of(context), std::move(socket), *tls_context, bare_host,
+                                            deadline, handshake);
+    if (handshake.timed_out) return kNetTimedOut;
+    if (!stream) return store_net_error(context, id_ptr, handshake.error, "tls_connect");
+    store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_connect");
+    return kNetOk;
+  }
+  return store_net_error(context, id_ptr, error, "tls_connect");
+}
+
+void drop_tls_stream(HostContext& context, std::uint64_t id) {
+  if (!context.tls_streams.remove(id)) {
+    fail(fmt::format("lunatic::networking::drop_tls_stream: tls stream id {} does not exist", id));
+  }
+}
+
+std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {
+  return context.tls_streams.add(tls_stream_of(context, id, "clone_tls_stream"));
+}
+
+// tls_write_vectored(stream, ciovecs, ciovecs_len, opaque_ptr) -> i32: 0 with the bytes written,
+// 1 with an error id, 9027 after the write timeout.
+std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
+                                 std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
+  std::vector<std::uint8_t> gathered;
+  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len, "tls_write_vectored")) {
+    const std::size_t take = std::min(buffer.size(), kMaxGatheredWrite - gathered.size());
+    gathered.insert(gathered.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(take));
+  }
+  auto stream = tls_stream_of(context, stream_id, "tls_write_vectored");
+  const net::TlsResult written =
+      stream->write(blocking_of(context), gathered, net_deadline(stream->write_timeout_ms.load()));
+  return store_tls_result(context, written, opaque_ptr, "tls_write_vectored");
+}
+
+// tls_read(stream, buf, len, opaque_ptr) -> i32: 0 with the bytes read (0: the peer closed), 1
+// with an error id (a failed handshake included), 9027 after the read timeout.
+std::uint32_t tls_read(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
+                       std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
+  auto stream = tls_stream_of(context, stream_id, "tls_read");
+  auto buffer = context.memory().try_bytes(buffer_ptr, buffer_len);
+  if (!buffer) fail("lunatic::networking::tls_read: buffer out of bounds");
+  const net::TlsResult read = stream->read(blocking_of(context), *buffer, net_deadline(stream->read_timeout_ms.load()));
+  return store_tls_result(context, read, opaque_ptr, "tls_read");
+}
+
+std::uint32_t tls_flush(HostContext& context, std::uint64_t stream_id, std::uint32_t error_id_ptr) {
+  tls_stream_of(context, stream_id, "tls_flush");
+  store_u64(context, error_id_ptr, 0, "tls_flush");
+  return kNetOk;
+}
+
+template <std::atomic<std::uint64_t> net::TlsStream::*Timeout>
+void set_timeout(HostContext& context, std::uint64_t stream_id, std::uint64_t millis) {
+  (*tls_stream_of(context, stream_id, "set_tls_timeout").*Timeout).store(millis);
+}
+template <std::atomic<std::uint64_t> net::TlsStream::*Timeout>
+std::uint64_t get_timeout(HostContext& context, std::uint64_t stream_id) {
+  return (*tls_stream_of(context, stream_id, "get_tls_timeout").*Timeout).load();
+}
+
+}  // namespace
+
+std::vector<HostFunction> tls_functions() {
+  const std::string m = "lunatic::networking";
+  using net::TlsStream;
+  return {
+      host_function<&tls_bind>(m, "tls_bind"),
+      host_function<&drop_tls_listener>(m, "drop_tls_listener"),
+      host_function<&tls_local_addr>(m, "tls_local_addr"),
+      host_function<&tls_accept>(m, "tls_accept"),
+      host_function<&tls_connect>(m, "tls_connect"),
+      host_function<&drop_tls_stream>(m, "drop_tls_stream"),
+      host_function<&clone_tls_stream>(m, "clone_tls_stream"),
+      host_function<&tls_write_vectored>(m, "tls_write_vectored"),
+      host_function<&tls_read>(m, "tls_read"),
+      host_function<&tls_flush>(m, "tls_flush"),
+      host_function<&set_timeout<&TlsStream::read_timeout_ms>>(m, "set_tls_read_timeout"),
+      host_function<&set_timeout<&TlsStream::write_timeout_ms>>(m, "set_tls_write_timeout"),
+      host_function<&get_timeout<&TlsStream::read_timeout_ms>>(m, "get_tls_read_timeout"),
+      host_function<&get_timeout<&TlsStream::write_timeout_ms>>(m, "get_tls_write_timeout"),
+  };
+}
+
+}  // namespace lunatic::host
