@@ -38,6 +38,10 @@ std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_
   return *socket;
 }
 
+bool network_permits(HostContext& context, net::NetworkAccess access, const net::SocketAddress& address) {
+  return !context.config || context.config->network.permits(access, address);
+}
+
 std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where) {
   store_u64(context, ptr, context.errors.add(std::move(error_text)), where);
   return kNetError;

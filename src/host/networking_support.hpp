@@ -31,6 +31,9 @@ std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms)
 std::shared_ptr<net::TcpStream> tcp_stream_of(HostContext& context, std::uint64_t id, const char* where);
 std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_t id, const char* where);
 
+// Whether the process's config lets it connect to or bind `address` (net/network_policy.hpp).
+bool network_permits(HostContext& context, net::NetworkAccess access, const net::SocketAddress& address);
+
 // Stores an error id for `error_text` at `ptr`; returns kNetError.
 std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where);
 

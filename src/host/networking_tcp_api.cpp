@@ -31,6 +31,9 @@ std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tcp_bind");
+  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
+    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), "tcp_bind");
+  }
   auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
   if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_bind");
   const int on = 1;
@@ -90,6 +93,9 @@ std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_
                           std::uint32_t id_ptr) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tcp_connect");
+  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
+    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "tcp_connect");
+  }
   const auto deadline = net_deadline(timeout_ms);
   auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
   if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_connect");

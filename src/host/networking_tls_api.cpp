@@ -54,6 +54,9 @@ std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tls_bind");
+  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
+    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), "tls_bind");
+  }
   auto tls_context = net::server_context(guest_bytes(context, cert_ptr, cert_len, "tls_bind"),
                                          guest_bytes(context, key_ptr, key_len, "tls_bind"));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
@@ -136,6 +139,10 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
   if (!error.empty()) return store_net_error(context, id_ptr, error, "tls_connect");
   if (addresses->empty()) return store_net_error(context, id_ptr, "no address for " + host, "tls_connect");
   for (const auto& address : *addresses) {
+    if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
+      error = net::denied_text(net::NetworkAccess::kConnect, address);
+      continue;
+    }
     auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
     if (!socket) {
       error = net::os_error_text(errno);

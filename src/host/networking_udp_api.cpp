@@ -26,6 +26,9 @@ std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::udp_bind");
+  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
+    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), "udp_bind");
+  }
   auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_DGRAM);
   if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "udp_bind");
   if (::bind(socket->fd(), address.get(), address.length) != 0) {
@@ -64,6 +67,9 @@ std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t 
   auto socket = udp_socket_of(context, id, "udp_connect");
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::udp_connect");
+  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
+    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "udp_connect");
+  }
   if (::connect(socket->socket->fd(), address.get(), address.length) != 0) {
     return store_net_error(context, id_ptr, net::os_error_text(errno), "udp_connect");
   }
@@ -113,6 +119,9 @@ std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t 
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "udp_send_to");
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::udp_send_to");
+  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
+    return store_net_error(context, opaque_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "udp_send_to");
+  }
   const int fd = socket->socket->fd();
   const net::IoResult sent = socket->socket->io(blocking_of(context), runtime::IoDirection::kWrite, std::nullopt, [&] {
     return ::sendto(fd, buffer.data(), buffer.size(), MSG_NOSIGNAL, address.get(), address.length);

@@ -2,6 +2,8 @@
 // defines them (return codes and traps are documented in docs/abi.md).
 #include "host/process_api.hpp"
 
+#include <sys/socket.h>
+
 #include <cstring>
 
 #include <fmt/core.h>
@@ -51,7 +53,9 @@ void drop_module(HostContext& context, std::uint64_t id) {
 std::uint64_t create_config(HostContext& context) {
   environment_of(context);
   if (!context.config->can_create_configs) return static_cast<std::uint64_t>(-1);
-  return context.configs.add(ProcessConfig{});
+  ProcessConfig config;
+  config.network = context.config->network;  // a restricted process cannot make an unrestricted one
+  return context.configs.add(std::move(config));
 }
 
 void drop_config(HostContext& context, std::uint64_t id) {
@@ -87,6 +91,56 @@ std::uint32_t config_can_spawn_processes(HostContext& context, std::uint64_t id)
 }
 void config_set_can_spawn_processes(HostContext& context, std::uint64_t id, std::uint32_t can) {
   process_config_of(context, id, "config_set_can_spawn_processes").can_spawn_processes = can != 0;
+}
+
+// Beyond Lunatic: network permissions (net/network_policy.hpp).
+// config_can_use_network(config) -> i32: 1 while unrestricted (every config starts so, unless
+// its creator was restricted), 0 once restricted.
+std::uint32_t config_can_use_network(HostContext& context, std::uint64_t id) {
+  return process_config_of(context, id, "config_can_use_network").network.unrestricted() ? 1 : 0;
+}
+
+// config_set_can_use_network(config, can): 1 allows everything, 0 denies everything (rules added
+// afterwards allow some). Traps: granting by a process that is restricted itself.
+void config_set_can_use_network(HostContext& context, std::uint64_t id, std::uint32_t can) {
+  ProcessConfig& config = process_config_of(context, id, "config_set_can_use_network");
+  if (can == 0) {
+    config.network.deny_all();
+    return;
+  }
+  if (!context.config->network.unrestricted()) {
+    fail("lunatic::process::config_set_can_use_network: this process's own network access is restricted");
+  }
+  config.network.allow_all();
+}
+
+// config_allow_network(config, access, addr_type, addr_ptr, prefix_len, port_min, port_max):
+// restricts the config if it was not, and allows connecting (access 0) or binding (1) to
+// addresses in addr/prefix_len with ports in [port_min, port_max]. Traps: a bad access, address
+// type, prefix or port range, the address out of bounds, or a caller that is restricted itself.
+void config_allow_network(HostContext& context, std::uint64_t id, std::uint32_t access, std::uint32_t type,
+                          std::uint32_t address_ptr, std::uint32_t prefix_length, std::uint32_t port_min,
+                          std::uint32_t port_max) {
+  constexpr const char* where = "lunatic::process::config_allow_network";
+  ProcessConfig& config = process_config_of(context, id, "config_allow_network");
+  if (!context.config->network.unrestricted()) {
+    fail(fmt::format("{}: this process's own network access is restricted", where));
+  }
+  if (access > 1) fail(fmt::format("{}: access {} is neither 0 (connect) nor 1 (bind)", where, access));
+  if (type != 4 && type != 6) fail(fmt::format("{}: address type {} is neither 4 nor 6", where, type));
+  const std::uint32_t bytes = type == 4 ? 4 : 16;
+  if (prefix_length > bytes * 8) fail(fmt::format("{}: prefix length {} is too long", where, prefix_length));
+  if (port_min > port_max || port_max > 65535) fail(fmt::format("{}: bad port range {}-{}", where, port_min, port_max));
+  auto address = context.memory().try_bytes(address_ptr, bytes);
+  if (!address) fail(fmt::format("{}: address out of bounds", where));
+  net::NetworkRule rule;
+  rule.access = static_cast<net::NetworkAccess>(access);
+  rule.family = type == 4 ? AF_INET : AF_INET6;
+  std::memcpy(rule.address, address->data(), bytes);
+  rule.prefix_length = prefix_length;
+  rule.port_min = static_cast<std::uint16_t>(port_min);
+  rule.port_max = static_cast<std::uint16_t>(port_max);
+  config.network.allow(rule);
 }
 
 }  // namespace
@@ -285,6 +339,9 @@ std::vector<HostFunction> process_functions() {
       host_function<&config_set_can_create_configs>(m, "config_set_can_create_configs"),
       host_function<&config_can_spawn_processes>(m, "config_can_spawn_processes"),
       host_function<&config_set_can_spawn_processes>(m, "config_set_can_spawn_processes"),
+      host_function<&config_can_use_network>(m, "config_can_use_network"),
+      host_function<&config_set_can_use_network>(m, "config_set_can_use_network"),
+      host_function<&config_allow_network>(m, "config_allow_network"),
       host_function<&spawn>(m, "spawn"),
       host_function<&get_or_spawn>(m, "get_or_spawn"),
       host_function<&sleep_ms>(m, "sleep_ms"),

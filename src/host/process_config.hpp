@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/network_policy.hpp"
 #include "wasi/wasi_config.hpp"
 
 namespace lunatic::host {
@@ -20,6 +21,9 @@ struct ProcessConfig {
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<wasi::Preopen> preopened_dirs;
+  // Beyond Lunatic: where the process may connect and bind. Unrestricted unless restricted;
+  // create_config copies the creator's, so a restricted process cannot make an unrestricted one.
+  net::NetworkPolicy network;
 };
 
 // One unit of fuel. Lunatic counts 100,000 wasm instructions per unit; this runtime counts

@@ -220,4 +220,60 @@ TEST_F(Networking, ACertificateThatIsNotPemIsAnErrorNotATrap) {
   expect_ok(tls("bad_pem"), "bind: 1, reason names the certificate: yes\n");
 }
 
+// ---- permissions (beyond Lunatic) ----
+
+class NetworkPermissions : public ProcessTest {
+ protected:
+  RunResult run(std::string mode) { return run_guest("net_permissions", {std::move(mode)}); }
+};
+
+TEST_F(NetworkPermissions, ANewConfigAllowsTheNetworkAsInLunatic) {
+  auto r = run("default");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out, "a new config can use the network: 1\nconnect: ok\ntcp bind: ok\nudp bind: ok\n") << describe(r);
+}
+
+TEST_F(NetworkPermissions, ADeniedConfigRefusesConnectBindAndSendToWithAnErrorNotATrap) {
+  auto r = run("deny_all");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "after denying: 0\n"
+            "connect: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's config\n"
+            "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+            "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+            "udp send_to: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's config\n")
+      << describe(r);
+}
+
+TEST_F(NetworkPermissions, ARuleAllowsExactlyItsAddressAndPortsAndMappedAddressesCannotSlipPast) {
+  auto r = run("allow_rule");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "with a rule: 0\n"
+            "connect to the allowed port: ok\n"
+            "connect to the allowed port as ::ffff:127.0.0.1: ok\n"
+            "connect to another port: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this "
+            "process's config\n"
+            "connect to another port as ::ffff:127.0.0.1: 1 Permission denied: connecting to [::ffff:127.0.0.1] is "
+            "not allowed by this process's config\n"
+            "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+            "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n")
+      << describe(r);
+}
+
+TEST_F(NetworkPermissions, ARestrictedProcessMakesOnlyRestrictedConfigsAndCannotGrantAccess) {
+  auto r = run("no_escalation");
+  EXPECT_EXIT_CODE(r, 0);  // the child traps; main, monitoring it, ends normally
+  EXPECT_EQ(r.out, "a config it creates can use the network: 0\ngranting it: next line is the trap\n") << describe(r);
+  EXPECT_NE(r.err.find("config_set_can_use_network: this process's own network access is restricted"),
+            std::string::npos)
+      << describe(r);
+}
+
+TEST_F(NetworkPermissions, ARuleWithAPrefixLongerThanTheAddressTraps) {
+  auto r = run("bad_rule");
+  expect_trap(r, "host call failed");
+  EXPECT_NE(r.err.find("config_allow_network: prefix length 33 is too long"), std::string::npos) << describe(r);
+}
+
 }  // namespace

@@ -38,6 +38,12 @@ LUNATIC_PROCESS(config_can_compile_modules) uint32_t lunatic_config_can_compile_
 LUNATIC_PROCESS(config_set_can_compile_modules) void lunatic_config_set_can_compile_modules(uint64_t config_id, uint32_t can);
 LUNATIC_PROCESS(config_can_create_configs) uint32_t lunatic_config_can_create_configs(uint64_t config_id);
 LUNATIC_PROCESS(config_set_can_create_configs) void lunatic_config_set_can_create_configs(uint64_t config_id, uint32_t can);
+/* Beyond Lunatic (docs/abi.md): network permissions of a config. access 0 connect, 1 bind. */
+LUNATIC_PROCESS(config_can_use_network) uint32_t lunatic_config_can_use_network(uint64_t config_id);
+LUNATIC_PROCESS(config_set_can_use_network) void lunatic_config_set_can_use_network(uint64_t config_id, uint32_t can);
+LUNATIC_PROCESS(config_allow_network)
+void lunatic_config_allow_network(uint64_t config_id, uint32_t access, uint32_t type, uint32_t addr,
+                                  uint32_t prefix_len, uint32_t port_min, uint32_t port_max);
 LUNATIC_PROCESS(config_can_spawn_processes) uint32_t lunatic_config_can_spawn_processes(uint64_t config_id);
 LUNATIC_PROCESS(config_set_can_spawn_processes) void lunatic_config_set_can_spawn_processes(uint64_t config_id, uint32_t can);
 LUNATIC_PROCESS(spawn)
