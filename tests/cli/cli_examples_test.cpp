@@ -1,5 +1,6 @@
 // CLI tests of the examples (examples/, built by the top-level build as a guest project with the
 // SDK's toolchain file), and of that toolchain as a user's own project uses it.
+#include "support/background_server.hpp"
 #include "support/cli_support.hpp"
 
 #include <string>
@@ -23,6 +24,14 @@ class Examples : public ProcessTest {
     RunOptions opt;
     opt.env["XDG_CACHE_HOME"] = std::string(SHARED_CACHE_DIR);
     return lunatic(argv, opt);
+  }
+  // `lunatic run <example>.wasm 0` in the background: the example picks a free port and says it.
+  std::unique_ptr<BackgroundServer> start_server(std::string_view name) {
+    auto server = std::make_unique<BackgroundServer>(
+        std::vector<std::string>{LUNATIC_BIN, "run", example(name), "0"},
+        std::vector<std::string>{"XDG_CACHE_HOME=" + std::string(SHARED_CACHE_DIR)}, std::chrono::seconds(90));
+    EXPECT_TRUE(server->port()) << name << " did not start; it printed: " << server->output();
+    return server;
   }
 };
 
@@ -107,6 +116,51 @@ TEST_F(Examples, AUsersOwnProjectBuildsAGuestWithTheToolchainFile) {
   auto host = run_command({CMAKE_PROGRAM, "-S", project.string(), "-B", (dir_ / "host-build").string()});
   EXPECT_NE(host.exit_code, 0);
   EXPECT_NE(host.err.find("need the wasm32-wasi toolchain"), std::string::npos) << describe(host);
+}
+
+TEST_F(Examples, TcpEchoServesEveryClientWhileASilentOneWaits) {
+  auto server = start_server("tcp_echo");
+  if (!server->port()) return;
+  TestClient silent(*server->port());  // connects and never sends: holds only its own process
+  ASSERT_TRUE(silent.connected());
+  for (int i = 0; i < 3; ++i) {
+    TestClient client(*server->port());
+    ASSERT_TRUE(client.connected());
+    const std::string text = "hello from client " + std::to_string(i);
+    ASSERT_TRUE(client.send(text));
+    EXPECT_EQ(client.receive(text.size()), text);
+  }
+}
+
+TEST_F(Examples, ChatRoomRelaysLinesAndTellsWhoJoinsAndLeaves) {
+  auto server = start_server("chat");
+  if (!server->port()) return;
+  TestClient alice(*server->port()), bob(*server->port());
+  ASSERT_TRUE(alice.connected() && bob.connected());
+  ASSERT_TRUE(alice.send("alice\n"));
+  EXPECT_EQ(alice.receive_until("\n"), "* welcome, alice (1 in the room)\n");
+  ASSERT_TRUE(bob.send("bob\n"));
+  EXPECT_EQ(bob.receive_until("\n"), "* welcome, bob (2 in the room)\n");
+  EXPECT_EQ(alice.receive_until("\n"), "* bob joined\n");
+  ASSERT_TRUE(alice.send("hi bob\r\n"));
+  EXPECT_EQ(bob.receive_until("\n"), "alice: hi bob\n");
+  alice.close();
+  EXPECT_EQ(bob.receive_until("\n"), "* alice left\n");
+}
+
+TEST_F(Examples, HttpHelloAnswersPipelinedRequestsAndCutsOffAClientSendingGarbage) {
+  auto server = start_server("http_hello");
+  if (!server->port()) return;
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!";
+  TestClient client(*server->port());
+  ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /again HTTP/1.1\r\n\r\n"));
+  EXPECT_EQ(client.receive(2 * response.size()), response + response);
+  TestClient hostile(*server->port());
+  ASSERT_TRUE(hostile.send(std::string(9000, 'x')));
+  EXPECT_EQ(hostile.receive_until("\r\n\r\n").rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u);
+  ASSERT_TRUE(client.send("GET / HTTP/1.1\r\n\r\n"));  // the first client is still served
+  EXPECT_EQ(client.receive(response.size()), response);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <lunatic/mailbox.hpp>
 #include <lunatic/module.hpp>
 #include <lunatic/msgpack.hpp>
+#include <lunatic/net.hpp>
 #include <lunatic/process.hpp>
 #include <lunatic/request.hpp>
 #include <lunatic/result.hpp>

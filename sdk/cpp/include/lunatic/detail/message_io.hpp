@@ -20,12 +20,13 @@ inline std::uint32_t address(const void* pointer) {
 }
 
 // Starts a message with `tag` holding `value`, encoded; the caller sends it (send, send_after).
+// The message exists before the value is encoded: encoding a socket pushes it into the message.
 template <class T>
 LUNATIC_INLINE void build_message(std::int64_t tag, const T& value) {
+  lunatic_message_create_data(tag, 0);
   msgpack::Buffer buffer;
   msgpack::Writer writer(buffer);
   msgpack::encode(writer, value);
-  lunatic_message_create_data(tag, buffer.size());
   lunatic_message_write_data(address(buffer.data()), static_cast<std::uint32_t>(buffer.size()));
 }
 
