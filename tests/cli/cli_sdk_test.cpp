@@ -1,6 +1,7 @@
 // CLI tests of the C++ guest SDK (sdk/cpp): processes and mailboxes (sdk_process.cpp), servers and
 // request/reply (sdk_server.cpp), supervisors (sdk_supervisor.cpp), configs and run-time modules
-// (sdk_config.cpp), each case seen from inside a guest, failure paths included.
+// (sdk_config.cpp), networking (sdk_net.cpp), each case seen from inside a guest, failure paths
+// included.
 #include "support/cli_support.hpp"
 
 #include <string>
@@ -163,6 +164,43 @@ TEST_F(Sdk, ModulesCompiledAtRunTimeSpawnAndBadBytesAreRefused) {
   expect_output("sdk_config", "modules",
                 "broken module: host, with a reason: yes\nspawned from it: ran and ended\n"
                 "a missing export: the child failed\n");
+}
+
+// ---- networking (sdk_net.cpp) ----
+
+TEST_F(Sdk, TcpListenerAcceptsAStreamPassedToASpawnedEchoAndAReadTimesOut) {
+  expect_output("sdk_net", "tcp",
+                "listening on 127.0.0.1: yes\n"
+                "the client's peer is the listener: yes, the server's peer is on loopback: yes\n"
+                "echoed: ping\n"
+                "a read with nothing to read: timeout\n");
+}
+
+TEST_F(Sdk, ARefusedConnectionAndAnUnknownNameAreHostErrors) {
+  expect_output("sdk_net", "refused",
+                "connect: host, Connection refused (os error 111)\nresolve an unknown name: host\n");
+}
+
+TEST_F(Sdk, AStreamInsideAStructTravelsInAMessage) {
+  expect_output("sdk_net", "stream_in_message", "the child read: through a message\n");
+}
+
+TEST_F(Sdk, UdpSendToAndReceiveFromNameTheSender) {
+  expect_output("sdk_net", "udp", "received 'datagram' from a: yes\nttl: 9\n");
+}
+
+TEST_F(Sdk, AConfigsNetworkRulesRefuseWithPermissionErrors) {
+  expect_output("sdk_net", "permission",
+                "restricted: yes\nallowed port: connected, another port: permission, bind: permission\n");
+}
+
+TEST_F(Sdk, TlsStreamsVerifyTheServerAndEcho) {
+  auto r = run_guest("sdk_net", {"tls"}, {"--dir", std::string(TLS_FILES_DIR) + ":/tls"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "untrusted: the server's certificate was refused: self-signed certificate\n"
+            "trusted: echoed 'secret'\n")
+      << describe(r);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <lunatic/abi.h>
 
 #include <cstdint>
+#include <span>
 #include <lunatic/detail/message_io.hpp>
 #include <lunatic/result.hpp>
 #include <string_view>
@@ -56,6 +57,24 @@ class Config {
     lunatic_config_set_can_create_configs(id(), can ? 1 : 0);
     return *this;
   }
+  // Network permissions (beyond Lunatic, whose configs allow all): false denies every connect
+  // and bind until allow_connect/allow_bind rules say otherwise.
+  Config& can_use_network(bool can) {
+    lunatic_config_set_can_use_network(id(), can ? 1 : 0);
+    return *this;
+  }
+  // Allows connecting (or binding) to addresses whose first `prefix_length` bits match `ip`
+  // (4 or 16 bytes) on ports in [port_min, port_max]; the config becomes restricted.
+  Config& allow_connect(std::span<const std::uint8_t> ip, std::uint32_t prefix_length, std::uint16_t port_min = 0,
+                        std::uint16_t port_max = 65535) {
+    return allow_network(0, ip, prefix_length, port_min, port_max);
+  }
+  Config& allow_bind(std::span<const std::uint8_t> ip, std::uint32_t prefix_length, std::uint16_t port_min = 0,
+                     std::uint16_t port_max = 65535) {
+    return allow_network(1, ip, prefix_length, port_min, port_max);
+  }
+  bool can_use_network() const { return lunatic_config_can_use_network(id()) != 0; }
+
   // The first argument added is the child's argv[0].
   Config& argument(std::string_view arg) {
     lunatic_config_add_command_line_argument(id(), detail::address(arg.data()),
@@ -87,6 +106,13 @@ class Config {
   void drop() {
     if (id_ >= 0) lunatic_drop_config(static_cast<std::uint64_t>(id_));
     id_ = -1;
+  }
+
+  Config& allow_network(std::uint32_t access, std::span<const std::uint8_t> ip, std::uint32_t prefix_length,
+                        std::uint16_t port_min, std::uint16_t port_max) {
+    lunatic_config_allow_network(id(), access, ip.size() == 16 ? 6 : 4, detail::address(ip.data()), prefix_length,
+                                 port_min, port_max);
+    return *this;
   }
 
   std::int64_t id_;
