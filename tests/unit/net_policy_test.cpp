@@ -1,0 +1,99 @@
+// Host-side networking helpers: "host:port" splitting as Rust's ToSocketAddrs does it, guest
+// socket addresses, and network permission rules (CIDR, ports, IPv4-mapped IPv6).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "engine/trap.hpp"
+#include "net/dns_resolver.hpp"
+#include "net/network_policy.hpp"
+#include "net/socket_address.hpp"
+
+namespace lunatic::net {
+namespace {
+
+SocketAddress ip(const char* text, std::uint16_t port) {
+  SocketAddress a;
+  if (std::strchr(text, ':') == nullptr) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    inet_pton(AF_INET, text, &v4->sin_addr);
+    a.length = sizeof *v4;
+  } else {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    inet_pton(AF_INET6, text, &v6->sin6_addr);
+    a.length = sizeof *v6;
+  }
+  return a;
+}
+
+NetworkRule rule(NetworkAccess access, const char* cidr_ip, std::uint32_t prefix, std::uint16_t lo, std::uint16_t hi) {
+  NetworkRule r;
+  r.access = access;
+  const bool v6 = std::strchr(cidr_ip, ':') != nullptr;
+  r.family = v6 ? AF_INET6 : AF_INET;
+  inet_pton(r.family, cidr_ip, r.address);
+  r.prefix_length = prefix;
+  r.port_min = lo;
+  r.port_max = hi;
+  return r;
+}
+
+TEST(NetSplitHostPort, NamesIpv4AndBracketedIpv6WithAPort) {
+  std::string host, port;
+  ASSERT_TRUE(split_host_port("example.com:80", host, port));
+  EXPECT_EQ(host, "example.com");
+  EXPECT_EQ(port, "80");
+  ASSERT_TRUE(split_host_port("[::1]:65535", host, port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, "65535");
+  for (const char* bad : {"example.com", "example.com:", "example.com:65536", "example.com:8x", "[::1]", "[::1]80",
+                          ":123456", "[::1:80"}) {
+    EXPECT_FALSE(split_host_port(bad, host, port)) << bad;
+  }
+}
+
+TEST(NetSocketAddress, GuestAddressesOfBothFamiliesAndBadOnesTrap) {
+  std::vector<std::uint8_t> memory(64, 0);
+  engine::GuestMemory guest(memory.data(), memory.size());
+  const std::uint8_t v4[4] = {10, 1, 2, 3};
+  std::memcpy(memory.data(), v4, 4);
+  const SocketAddress a = guest_socket_address(guest, 4, 0, 8080, 0, 0, "test");
+  EXPECT_EQ(a.to_string(), "10.1.2.3:8080");
+  memory[31] = 1;  // ::1 at offset 16
+  const SocketAddress b = guest_socket_address(guest, 6, 16, 443, 7, 2, "test");
+  EXPECT_EQ(b.to_string(), "[::1]:443");
+  EXPECT_THROW(guest_socket_address(guest, 5, 0, 1, 0, 0, "test"), engine::GuestTrap);
+  EXPECT_THROW(guest_socket_address(guest, 6, 60, 1, 0, 0, "test"), engine::GuestTrap);  // past the end
+  // And back out as resolve_next writes it.
+  store_socket_address(guest, b, 40, 44, 60, 0, 0, "test");  // flow info and scope id overlap type: fine
+  EXPECT_THROW(store_socket_address(guest, b, 0, 62, 0, 0, 0, "test"), engine::GuestTrap);
+}
+
+TEST(NetNetworkPolicy, UnrestrictedUntilRestrictedThenOnlyWhatRulesAllow) {
+  NetworkPolicy policy;
+  EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("203.0.113.5", 1)));
+  policy.deny_all();
+  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("127.0.0.1", 80)));
+  policy.allow(rule(NetworkAccess::kConnect, "10.0.0.0", 8, 80, 89));
+  EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("10.255.1.2", 80)));
+  EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("10.0.0.1", 89)));
+  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("10.0.0.1", 90)));   // port outside
+  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("11.0.0.1", 80)));   // address outside
+  EXPECT_FALSE(policy.permits(NetworkAccess::kBind, ip("10.0.0.1", 80)));      // connect only
+  EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("::ffff:10.0.0.1", 80)));   // mapped: as IPv4
+  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("::ffff:11.0.0.1", 80)));
+  policy.allow(rule(NetworkAccess::kBind, "2001:db8::", 33, 0, 65535));
+  EXPECT_TRUE(policy.permits(NetworkAccess::kBind, ip("2001:db8:7fff::1", 5)));   // bit 33 is 0
+  EXPECT_FALSE(policy.permits(NetworkAccess::kBind, ip("2001:db8:8000::1", 5)));  // bit 33 is 1
+  policy.allow_all();
+  EXPECT_TRUE(policy.permits(NetworkAccess::kBind, ip("192.0.2.1", 1)));
+}
+
+}  // namespace
+}  // namespace lunatic::net
