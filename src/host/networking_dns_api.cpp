@@ -1,7 +1,5 @@
 // lunatic::networking DNS: resolve("host:port") on the resolver threads (the calling process
 // waits, its worker does not), then the addresses one at a time through an iterator.
-#include <fmt/core.h>
-
 #include "host/networking_api.hpp"
 #include "host/networking_support.hpp"
 #include "net/dns_resolver.hpp"
@@ -27,19 +25,14 @@ std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_
 }
 
 void drop_dns_iterator(HostContext& context, std::uint64_t id) {
-  if (!context.dns_iterators.remove(id)) {
-    fail(fmt::format("lunatic::networking::drop_dns_iterator: dns iterator id {} does not exist", id));
-  }
+  drop_resource(context.dns_iterators, id, "dns iterator", "drop_dns_iterator");
 }
 
 // resolve_next(iterator, type_ptr, addr_ptr, port_ptr, flow_info_ptr, scope_id_ptr) -> i32: 0
 // with the next address written out, 1 when there are no more.
 std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t type_ptr, std::uint32_t address_ptr,
                            std::uint32_t port_ptr, std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
-  auto* iterator = context.dns_iterators.get(id);
-  if (iterator == nullptr) {
-    fail(fmt::format("lunatic::networking::resolve_next: dns iterator id {} does not exist", id));
-  }
+  net::DnsIterator* iterator = &resource_of(context.dns_iterators, id, "dns iterator", "resolve_next");
   if (iterator->next >= iterator->addresses.size()) return kNetError;
   net::store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr, port_ptr,
                             flow_info_ptr, scope_id_ptr, "lunatic::networking::resolve_next");

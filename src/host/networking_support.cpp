@@ -26,16 +26,49 @@ std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms)
   return deadline_in(timeout_ms);
 }
 
-std::shared_ptr<net::TcpStream> tcp_stream_of(HostContext& context, std::uint64_t id, const char* where) {
-  auto* stream = context.tcp_streams.get(id);
-  if (stream == nullptr) fail(fmt::format("lunatic::networking::{}: tcp stream id {} does not exist", where, id));
-  return *stream;
+std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address, int type,
+                                          std::uint32_t id_ptr, const char* where) {
+  constexpr int kListenBacklog = 1024;
+  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
+    store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), where);
+    return nullptr;
+  }
+  auto socket = net::Socket::open(reactor_of(context), address.family(), type);
+  if (socket && type == SOCK_STREAM) {
+    const int on = 1;
+    ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as Rust's TcpListener
+  }
+  if (!socket || ::bind(socket->fd(), address.get(), address.length) != 0 ||
+      (type == SOCK_STREAM && ::listen(socket->fd(), kListenBacklog) != 0)) {
+    store_net_error(context, id_ptr, net::os_error_text(errno), where);
+    return nullptr;
+  }
+  return socket;
 }
 
-std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_t id, const char* where) {
-  auto* socket = context.udp_sockets.get(id);
-  if (socket == nullptr) fail(fmt::format("lunatic::networking::{}: udp socket id {} does not exist", where, id));
-  return *socket;
+std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& listening, std::uint32_t id_ptr,
+                                           std::uint32_t peer_ptr, const char* where) {
+  sockaddr_storage peer;
+  socklen_t peer_length = 0;
+  const net::IoResult accepted = listening.io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
+    peer_length = sizeof peer;
+    return static_cast<ssize_t>(::accept4(listening.fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                                          SOCK_NONBLOCK | SOCK_CLOEXEC));
+  });
+  std::shared_ptr<net::Socket> socket;
+  int error = accepted.error;
+  if (accepted.ok()) {
+    socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
+    if (!socket) error = errno;
+  }
+  if (!socket) {
+    store_u64(context, peer_ptr, 0, where);
+    store_net_error(context, id_ptr, net::os_error_text(error), where);
+    return nullptr;
+  }
+  const auto address = net::SocketAddress::from(reinterpret_cast<sockaddr*>(&peer), peer_length);
+  store_u64(context, peer_ptr, add_address_iterator(context, address), where);
+  return socket;
 }
 
 bool network_permits(HostContext& context, net::NetworkAccess access, const net::SocketAddress& address) {

@@ -28,8 +28,34 @@ runtime::Blocking& blocking_of(HostContext& context);
 // u64::MAX: no deadline.
 std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms);
 
-std::shared_ptr<net::TcpStream> tcp_stream_of(HostContext& context, std::uint64_t id, const char* where);
-std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_t id, const char* where);
+// The resource `id` of a table; traps "lunatic::networking::<where>: <what> id N does not exist".
+template <class T>
+T& resource_of(ResourceTable<T>& table, std::uint64_t id, const char* what, const char* where) {
+  T* resource = table.get(id);
+  if (resource == nullptr) fail("lunatic::networking::" + std::string(where) + ": " + what + " id " + std::to_string(id) + " does not exist");
+  return *resource;
+}
+template <class T>
+void drop_resource(ResourceTable<T>& table, std::uint64_t id, const char* what, const char* where) {
+  if (!table.remove(id)) fail("lunatic::networking::" + std::string(where) + ": " + what + " id " + std::to_string(id) + " does not exist");
+}
+
+inline std::shared_ptr<net::TcpStream> tcp_stream_of(HostContext& context, std::uint64_t id, const char* where) {
+  return resource_of(context.tcp_streams, id, "tcp stream", where);
+}
+inline std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::uint64_t id, const char* where) {
+  return resource_of(context.udp_sockets, id, "udp socket", where);
+}
+
+// A socket of `type` bound to `address` (and listening, for SOCK_STREAM) once the config allows
+// it; nullptr with an error id stored at id_ptr otherwise.
+std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address, int type,
+                                          std::uint32_t id_ptr, const char* where);
+
+// Waits for a connection on `listening`: the new socket, with a DNS iterator of the peer's
+// address stored at peer_ptr; nullptr with an error id at id_ptr (and 0 at peer_ptr).
+std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& listening, std::uint32_t id_ptr,
+                                           std::uint32_t peer_ptr, const char* where);
 
 // Whether the process's config lets it connect to or bind `address` (net/network_policy.hpp).
 bool network_permits(HostContext& context, net::NetworkAccess access, const net::SocketAddress& address);

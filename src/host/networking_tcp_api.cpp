@@ -16,13 +16,10 @@
 namespace lunatic::host {
 namespace {
 
-constexpr int kListenBacklog = 1024;
 constexpr std::uint32_t kMaxIovecs = 1024;
 
 net::TcpListener& listener_of(HostContext& context, std::uint64_t id, const char* where) {
-  auto* listener = context.tcp_listeners.get(id);
-  if (listener == nullptr) fail(fmt::format("lunatic::networking::{}: tcp listener id {} does not exist", where, id));
-  return *listener;
+  return resource_of(context.tcp_listeners, id, "tcp listener", where);
 }
 
 // tcp_bind(addr_type, addr_ptr, port, flow_info, scope_id, id_ptr) -> i32: 0 with the listener
@@ -31,24 +28,14 @@ std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tcp_bind");
-  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), "tcp_bind");
-  }
-  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
-  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_bind");
-  const int on = 1;
-  ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as Rust's TcpListener
-  if (::bind(socket->fd(), address.get(), address.length) != 0 || ::listen(socket->fd(), kListenBacklog) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_bind");
-  }
+  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tcp_bind");
+  if (!socket) return kNetError;
   store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}), "tcp_bind");
   return kNetOk;
 }
 
 void drop_tcp_listener(HostContext& context, std::uint64_t id) {
-  if (!context.tcp_listeners.remove(id)) {
-    fail(fmt::format("lunatic::networking::drop_tcp_listener: tcp listener id {} does not exist", id));
-  }
+  drop_resource(context.tcp_listeners, id, "tcp listener", "drop_tcp_listener");
 }
 
 // tcp_local_addr(listener, id_ptr) -> i32: the bound address as a DNS iterator.
@@ -61,28 +48,10 @@ std::uint32_t tcp_local_addr(HostContext& context, std::uint64_t listener_id, st
 // and a DNS iterator of the peer's address, 1 with an error id (and 0 at peer_ptr).
 std::uint32_t tcp_accept(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr,
                          std::uint32_t peer_ptr) {
-  auto listener = listener_of(context, listener_id, "tcp_accept").socket;
-  sockaddr_storage peer;
-  socklen_t peer_length = 0;
-  const net::IoResult accepted = listener->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
-    peer_length = sizeof peer;
-    return static_cast<ssize_t>(::accept4(listener->fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length,
-                                          SOCK_NONBLOCK | SOCK_CLOEXEC));
-  });
-  std::shared_ptr<net::Socket> socket;
-  int error = accepted.error;
-  if (accepted.ok()) {
-    socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
-    if (!socket) error = errno;
-  }
-  if (!socket) {
-    store_u64(context, peer_ptr, 0, "tcp_accept");
-    return store_net_error(context, id_ptr, net::os_error_text(error), "tcp_accept");
-  }
-  const std::uint64_t peer_id = add_address_iterator(context, net::SocketAddress::from(
-                                                                  reinterpret_cast<sockaddr*>(&peer), peer_length));
+  auto listening = listener_of(context, listener_id, "tcp_accept").socket;
+  auto socket = accept_socket(context, *listening, id_ptr, peer_ptr, "tcp_accept");
+  if (!socket) return kNetError;
   store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))), "tcp_accept");
-  store_u64(context, peer_ptr, peer_id, "tcp_accept");
   return kNetOk;
 }
 
@@ -108,9 +77,7 @@ std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_
 }
 
 void drop_tcp_stream(HostContext& context, std::uint64_t id) {
-  if (!context.tcp_streams.remove(id)) {
-    fail(fmt::format("lunatic::networking::drop_tcp_stream: tcp stream id {} does not exist", id));
-  }
+  drop_resource(context.tcp_streams, id, "tcp stream", "drop_tcp_stream");
 }
 
 // clone_tcp_stream(id) -> i64: a second id for the same connection.

@@ -16,20 +16,15 @@
 namespace lunatic::host {
 namespace {
 
-constexpr int kListenBacklog = 1024;
 // A write gathers the guest's buffers into one TLS write of at most this many bytes.
 constexpr std::size_t kMaxGatheredWrite = 256 * 1024;
 
 net::TlsListener& tls_listener_of(HostContext& context, std::uint64_t id, const char* where) {
-  auto* listener = context.tls_listeners.get(id);
-  if (listener == nullptr) fail(fmt::format("lunatic::networking::{}: tls listener id {} does not exist", where, id));
-  return *listener;
+  return resource_of(context.tls_listeners, id, "tls listener", where);
 }
 
 std::shared_ptr<net::TlsStream> tls_stream_of(HostContext& context, std::uint64_t id, const char* where) {
-  auto* stream = context.tls_streams.get(id);
-  if (stream == nullptr) fail(fmt::format("lunatic::networking::{}: tls stream id {} does not exist", where, id));
-  return *stream;
+  return resource_of(context.tls_streams, id, "tls stream", where);
 }
 
 std::span<const std::uint8_t> guest_bytes(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
@@ -54,28 +49,18 @@ std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tls_bind");
-  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), "tls_bind");
-  }
   auto tls_context = net::server_context(guest_bytes(context, cert_ptr, cert_len, "tls_bind"),
                                          guest_bytes(context, key_ptr, key_len, "tls_bind"));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
-  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
-  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tls_bind");
-  const int on = 1;
-  ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (::bind(socket->fd(), address.get(), address.length) != 0 || ::listen(socket->fd(), kListenBacklog) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno), "tls_bind");
-  }
+  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tls_bind");
+  if (!socket) return kNetError;
   store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}),
             "tls_bind");
   return kNetOk;
 }
 
 void drop_tls_listener(HostContext& context, std::uint64_t id) {
-  if (!context.tls_listeners.remove(id)) {
-    fail(fmt::format("lunatic::networking::drop_tls_listener: tls listener id {} does not exist", id));
-  }
+  drop_resource(context.tls_listeners, id, "tls listener", "drop_tls_listener");
 }
 
 std::uint32_t tls_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
@@ -91,28 +76,11 @@ std::uint32_t tls_accept(HostContext& context, std::uint64_t listener_id, std::u
   net::TlsListener& listener = tls_listener_of(context, listener_id, "tls_accept");
   auto listening = listener.socket;
   auto tls_context = listener.context;
-  sockaddr_storage peer;
-  socklen_t peer_length = 0;
-  const net::IoResult accepted = listening->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
-    peer_length = sizeof peer;
-    return static_cast<ssize_t>(::accept4(listening->fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length,
-                                          SOCK_NONBLOCK | SOCK_CLOEXEC));
-  });
-  std::shared_ptr<net::TlsStream> stream;
-  std::string error = accepted.ok() ? "" : net::os_error_text(accepted.error);
-  if (accepted.ok()) {
-    auto socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
-    if (socket) stream = net::TlsStream::accepted(std::move(socket), tls_context);
-    if (!stream) error = socket ? "cannot make a TLS connection" : net::os_error_text(errno);
-  }
-  if (!stream) {
-    store_u64(context, peer_ptr, 0, "tls_accept");
-    return store_net_error(context, id_ptr, error, "tls_accept");
-  }
-  const std::uint64_t peer_id =
-      add_address_iterator(context, net::SocketAddress::from(reinterpret_cast<sockaddr*>(&peer), peer_length));
+  auto socket = accept_socket(context, *listening, id_ptr, peer_ptr, "tls_accept");
+  if (!socket) return kNetError;
+  auto stream = net::TlsStream::accepted(std::move(socket), tls_context);
+  if (!stream) return store_net_error(context, id_ptr, "cannot make a TLS connection", "tls_accept");
   store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_accept");
-  store_u64(context, peer_ptr, peer_id, "tls_accept");
   return kNetOk;
 }
 
@@ -166,9 +134,7 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
 }
 
 void drop_tls_stream(HostContext& context, std::uint64_t id) {
-  if (!context.tls_streams.remove(id)) {
-    fail(fmt::format("lunatic::networking::drop_tls_stream: tls stream id {} does not exist", id));
-  }
+  drop_resource(context.tls_streams, id, "tls stream", "drop_tls_stream");
 }
 
 std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {

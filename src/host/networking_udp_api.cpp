@@ -26,22 +26,14 @@ std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::udp_bind");
-  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), "udp_bind");
-  }
-  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_DGRAM);
-  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "udp_bind");
-  if (::bind(socket->fd(), address.get(), address.length) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno), "udp_bind");
-  }
+  auto socket = bound_socket(context, address, SOCK_DGRAM, id_ptr, "udp_bind");
+  if (!socket) return kNetError;
   store_u64(context, id_ptr, context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))), "udp_bind");
   return kNetOk;
 }
 
 void drop_udp_socket(HostContext& context, std::uint64_t id) {
-  if (!context.udp_sockets.remove(id)) {
-    fail(fmt::format("lunatic::networking::drop_udp_socket: udp socket id {} does not exist", id));
-  }
+  drop_resource(context.udp_sockets, id, "udp socket", "drop_udp_socket");
 }
 
 std::uint64_t clone_udp_socket(HostContext& context, std::uint64_t id) {

@@ -14,7 +14,7 @@
 //   bad_rule       a prefix longer than the address: traps
 #include <stdlib.h>
 
-#include "proc_util.h"
+#include "net_util.h"
 
 #define DONE_TAG 0x76
 
@@ -86,12 +86,7 @@ int main(int argc, char** argv) {
   uint64_t listener = 0;
   if (lunatic_net_tcp_bind(4, LUNATIC_PTR(kLoopback4), 0, 0, 0, LUNATIC_PTR(&listener)) != 0) return 1;
   uint64_t iterator = 0;
-  uint32_t type = 0, flow = 0, scope = 0;
-  uint8_t addr[16];
-  uint16_t port = 0;
-  lunatic_net_tcp_local_addr(listener, LUNATIC_PTR(&iterator));
-  lunatic_net_resolve_next(iterator, LUNATIC_PTR(&type), LUNATIC_PTR(addr), LUNATIC_PTR(&port), LUNATIC_PTR(&flow),
-                           LUNATIC_PTR(&scope));
+  const uint16_t port = port_of(lunatic_net_tcp_local_addr(listener, LUNATIC_PTR(&iterator)), iterator);
   int64_t config = lunatic_create_config();
   int64_t child_mode = 0;
   if (!strcmp(mode, "default")) {

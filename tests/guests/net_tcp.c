@@ -22,20 +22,13 @@
 //   bad_type       bind with address type 5: traps
 #include <stdlib.h>
 
-#include "proc_util.h"
+#include "net_util.h"
 
 #define PORT_TAG 0x70
 #define DONE_TAG 0x71
 
 static const uint8_t kLoopback4[4] = {127, 0, 0, 1};
 static const uint8_t kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-
-typedef struct {
-  uint32_t type;
-  uint8_t addr[16];
-  uint16_t port;
-  uint32_t flow_info, scope_id;
-} address_t;
 
 static const char* format_address(const address_t* a) {
   static char text[80];
@@ -45,15 +38,6 @@ static const char* format_address(const address_t* a) {
     snprintf(text, sizeof text, "[v6 ...%u]", a->addr[15]);
   }
   return text;
-}
-
-// The first address of a DNS iterator (dropped afterwards); 0 if there was none.
-static int first_address(uint64_t iterator, address_t* out) {
-  uint32_t r = lunatic_net_resolve_next(iterator, LUNATIC_PTR(&out->type), LUNATIC_PTR(out->addr),
-                                        LUNATIC_PTR(&out->port), LUNATIC_PTR(&out->flow_info),
-                                        LUNATIC_PTR(&out->scope_id));
-  lunatic_net_drop_dns_iterator(iterator);
-  return r == 0;
 }
 
 static uint64_t bind_loopback(uint32_t version, uint16_t* port) {

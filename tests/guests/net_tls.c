@@ -16,7 +16,7 @@
 //   bad_pem       tls_bind with a certificate that is not PEM: 1 and a reason
 #include <stdlib.h>
 
-#include "proc_util.h"
+#include "net_util.h"
 
 #define STREAM_TAG 0x74
 #define DONE_TAG 0x75
@@ -47,12 +47,7 @@ static uint64_t tls_listen(const uint8_t addr[4], uint16_t* port) {
     exit(1);
   }
   uint64_t iterator = 0;
-  uint32_t type = 0, flow = 0, scope = 0;
-  uint8_t bytes[16];
-  lunatic_net_tls_local_addr(id, LUNATIC_PTR(&iterator));
-  lunatic_net_resolve_next(iterator, LUNATIC_PTR(&type), LUNATIC_PTR(bytes), LUNATIC_PTR(port), LUNATIC_PTR(&flow),
-                           LUNATIC_PTR(&scope));
-  lunatic_net_drop_dns_iterator(iterator);
+  *port = port_of(lunatic_net_tls_local_addr(id, LUNATIC_PTR(&iterator)), iterator);
   return id;
 }
 

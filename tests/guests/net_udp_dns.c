@@ -11,25 +11,12 @@
 //   udp_bad_socket  udp_send on a socket id that does not exist: traps
 #include <stdlib.h>
 
-#include "proc_util.h"
+#include "net_util.h"
 
 #define SOCKET_TAG 0x72
 #define DONE_TAG 0x73
 
 static const uint8_t kLoopback4[4] = {127, 0, 0, 1};
-
-typedef struct {
-  uint32_t type;
-  uint8_t addr[16];
-  uint16_t port;
-  uint32_t flow_info, scope_id;
-} address_t;
-
-static int next_address(uint64_t iterator, address_t* out) {
-  return lunatic_net_resolve_next(iterator, LUNATIC_PTR(&out->type), LUNATIC_PTR(out->addr),
-                                  LUNATIC_PTR(&out->port), LUNATIC_PTR(&out->flow_info),
-                                  LUNATIC_PTR(&out->scope_id)) == 0;
-}
 
 static const char* format_address(const address_t* a) {
   static char text[96];

@@ -153,6 +153,52 @@ struct Ciovec {
   std::uint32_t ptr, len;
 };
 
+using ReadFn = std::uint32_t (*)(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t);
+using TimeoutFn = void (*)(std::uint64_t, std::uint64_t);
+
+// What TCP and TLS streams share: reading, writing and timeouts through their own imports.
+template <ReadFn Read, ReadFn WriteVectored, TimeoutFn SetReadTimeout, TimeoutFn SetWriteTimeout,
+          void (*Drop)(std::uint64_t)>
+class ByteStream {
+ public:
+  ByteStream() = default;
+  explicit ByteStream(std::uint64_t id) : handle_(id) {}
+
+  // Some bytes: 0 when the peer has closed its side.
+  Result<std::size_t> read(std::span<std::uint8_t> buffer) const {
+    std::uint64_t n = 0;
+    return count_or_error(Read(id(), lunatic::detail::address(buffer.data()),
+                               static_cast<std::uint32_t>(buffer.size()), lunatic::detail::address(&n)),
+                          n);
+  }
+  // Some of the bytes (as many as the connection takes).
+  Result<std::size_t> write(std::span<const std::uint8_t> bytes) const {
+    Ciovec iov{lunatic::detail::address(bytes.data()), static_cast<std::uint32_t>(bytes.size())};
+    std::uint64_t n = 0;
+    return count_or_error(WriteVectored(id(), lunatic::detail::address(&iov), 1, lunatic::detail::address(&n)), n);
+  }
+  Result<void> write_all(std::span<const std::uint8_t> bytes) const {
+    while (!bytes.empty()) {
+      Result<std::size_t> n = write(bytes);
+      if (!n) return n.error();
+      bytes = bytes.subspan(*n);
+    }
+    return {};
+  }
+  Result<void> write_all(std::string_view text) const {
+    return write_all(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  }
+  // nullopt: none. Shared by every handle to the connection.
+  void set_read_timeout(std::optional<Milliseconds> timeout) const { SetReadTimeout(id(), timeout_ms(timeout)); }
+  void set_write_timeout(std::optional<Milliseconds> timeout) const { SetWriteTimeout(id(), timeout_ms(timeout)); }
+
+  std::uint64_t id() const { return handle_.id(); }
+  bool valid() const { return handle_.valid(); }
+
+ private:
+  Handle<Drop> handle_;
+};
+
 }  // namespace detail
 
 // resolve("example.com:80"): every address, or an error (no port, an unknown name), or kTimeout.
@@ -165,10 +211,11 @@ inline Result<std::vector<SocketAddress>> resolve(std::string_view name, std::op
   return detail::drain(id);
 }
 
-class TcpStream {
+class TcpStream
+    : public detail::ByteStream<&lunatic_net_tcp_read, &lunatic_net_tcp_write_vectored, &lunatic_net_set_read_timeout,
+                                &lunatic_net_set_write_timeout, &lunatic_net_drop_tcp_stream> {
  public:
-  TcpStream() = default;
-  explicit TcpStream(std::uint64_t id) : handle_(id) {}
+  using ByteStream::ByteStream;
 
   static Result<TcpStream> connect(const SocketAddress& to, std::optional<Milliseconds> timeout = {}) {
     std::uint64_t id = 0;
@@ -190,14 +237,6 @@ class TcpStream {
     return last;
   }
 
-  // Some bytes: 0 when the peer has closed its side.
-  Result<std::size_t> read(std::span<std::uint8_t> buffer) const {
-    std::uint64_t n = 0;
-    return detail::count_or_error(
-        lunatic_net_tcp_read(id(), lunatic::detail::address(buffer.data()), static_cast<std::uint32_t>(buffer.size()),
-                             lunatic::detail::address(&n)),
-        n);
-  }
   // As read, but the bytes stay to be read again.
   Result<std::size_t> peek(std::span<std::uint8_t> buffer) const {
     std::uint64_t n = 0;
@@ -206,44 +245,12 @@ class TcpStream {
                              lunatic::detail::address(&n)),
         n);
   }
-  // Some of the bytes (as many as the socket takes).
-  Result<std::size_t> write(std::span<const std::uint8_t> bytes) const {
-    detail::Ciovec iov{lunatic::detail::address(bytes.data()), static_cast<std::uint32_t>(bytes.size())};
-    std::uint64_t n = 0;
-    return detail::count_or_error(
-        lunatic_net_tcp_write_vectored(id(), lunatic::detail::address(&iov), 1, lunatic::detail::address(&n)), n);
-  }
-  Result<void> write_all(std::span<const std::uint8_t> bytes) const {
-    while (!bytes.empty()) {
-      Result<std::size_t> n = write(bytes);
-      if (!n) return n.error();
-      bytes = bytes.subspan(*n);
-    }
-    return {};
-  }
-  Result<void> write_all(std::string_view text) const {
-    return write_all(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-  }
-
   Result<SocketAddress> peer_address() const {
     std::uint64_t id_out = 0;
     return detail::one_address(lunatic_net_tcp_peer_addr(id(), lunatic::detail::address(&id_out)), id_out);
   }
-  // nullopt: none. Shared by every handle to the connection.
-  void set_read_timeout(std::optional<Milliseconds> timeout) const {
-    lunatic_net_set_read_timeout(id(), detail::timeout_ms(timeout));
-  }
-  void set_write_timeout(std::optional<Milliseconds> timeout) const {
-    lunatic_net_set_write_timeout(id(), detail::timeout_ms(timeout));
-  }
   // Another handle to the same connection (a reader and a writer in different processes).
   TcpStream clone() const { return TcpStream(lunatic_net_clone_tcp_stream(id())); }
-
-  std::uint64_t id() const { return handle_.id(); }
-  bool valid() const { return handle_.valid(); }
-
- private:
-  detail::Handle<&lunatic_net_drop_tcp_stream> handle_;
 };
 
 struct Accepted;
@@ -358,10 +365,12 @@ class UdpSocket {
   detail::Handle<&lunatic_net_drop_udp_socket> handle_;
 };
 
-class TlsStream {
+class TlsStream
+    : public detail::ByteStream<&lunatic_net_tls_read, &lunatic_net_tls_write_vectored,
+                                &lunatic_net_set_tls_read_timeout, &lunatic_net_set_tls_write_timeout,
+                                &lunatic_net_drop_tls_stream> {
  public:
-  TlsStream() = default;
-  explicit TlsStream(std::uint64_t id) : handle_(id) {}
+  using ByteStream::ByteStream;
 
   // Connects to host:port and verifies the server's certificate for `host` against the PEM
   // certificates in `ca_pems`, or the system's roots when there are none.
@@ -379,44 +388,7 @@ class TlsStream {
     if (code != 0) return detail::network_error(code, id);
     return TlsStream(id);
   }
-
-  Result<std::size_t> read(std::span<std::uint8_t> buffer) const {
-    std::uint64_t n = 0;
-    return detail::count_or_error(
-        lunatic_net_tls_read(id(), lunatic::detail::address(buffer.data()), static_cast<std::uint32_t>(buffer.size()),
-                             lunatic::detail::address(&n)),
-        n);
-  }
-  Result<std::size_t> write(std::span<const std::uint8_t> bytes) const {
-    detail::Ciovec iov{lunatic::detail::address(bytes.data()), static_cast<std::uint32_t>(bytes.size())};
-    std::uint64_t n = 0;
-    return detail::count_or_error(
-        lunatic_net_tls_write_vectored(id(), lunatic::detail::address(&iov), 1, lunatic::detail::address(&n)), n);
-  }
-  Result<void> write_all(std::span<const std::uint8_t> bytes) const {
-    while (!bytes.empty()) {
-      Result<std::size_t> n = write(bytes);
-      if (!n) return n.error();
-      bytes = bytes.subspan(*n);
-    }
-    return {};
-  }
-  Result<void> write_all(std::string_view text) const {
-    return write_all(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-  }
-  void set_read_timeout(std::optional<Milliseconds> timeout) const {
-    lunatic_net_set_tls_read_timeout(id(), detail::timeout_ms(timeout));
-  }
-  void set_write_timeout(std::optional<Milliseconds> timeout) const {
-    lunatic_net_set_tls_write_timeout(id(), detail::timeout_ms(timeout));
-  }
   TlsStream clone() const { return TlsStream(lunatic_net_clone_tls_stream(id())); }
-
-  std::uint64_t id() const { return handle_.id(); }
-  bool valid() const { return handle_.valid(); }
-
- private:
-  detail::Handle<&lunatic_net_drop_tls_stream> handle_;
 };
 
 struct TlsAccepted {
