@@ -44,6 +44,10 @@ class Socket {
   // Takes ownership of `fd` (already nonblocking, e.g. from accept4). nullptr with errno set.
   static std::shared_ptr<Socket> adopt(runtime::Reactor& reactor, wasi::UniqueFd fd);
 
+  ~Socket() { source_->deregister(); }  // before fd_ closes
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
   int fd() const { return fd_.get(); }
 
   // For operations that drive their own retries (TLS): the readiness count of a direction, and
@@ -78,7 +82,7 @@ class Socket {
   Socket(wasi::UniqueFd fd, std::shared_ptr<runtime::IoSource> source)
       : fd_(std::move(fd)), source_(std::move(source)) {}
 
-  wasi::UniqueFd fd_;  // declared first: closed after the source has deregistered
+  wasi::UniqueFd fd_;
   std::shared_ptr<runtime::IoSource> source_;
 };
 

@@ -28,6 +28,10 @@ class IoSource {
   IoSource& operator=(const IoSource&) = delete;
 
   int fd() const { return fd_; }
+  // Stops watching the descriptor. Call it before closing the descriptor: the reactor may hold
+  // the source a moment longer than its owner, and a descriptor number closed and reused by then
+  // must not be unregistered in its place. The destructor does it if no one did.
+  void deregister();
   // How many times the direction became ready; read it before trying an operation.
   std::uint64_t readiness(IoDirection direction) const {
     return counts_[index(direction)].load(std::memory_order_acquire);
@@ -44,6 +48,7 @@ class IoSource {
   Reactor& reactor_;
   const int fd_;
   const std::uint64_t key_;  // the reactor's name for it in epoll events
+  std::atomic<bool> registered_{true};
   std::mutex mutex_;         // guards waiters_ and the count increments
   std::atomic<std::uint64_t> counts_[2] = {0, 0};
   std::vector<Waiter> waiters_[2];

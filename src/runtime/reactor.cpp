@@ -18,7 +18,11 @@ constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR
 constexpr std::uint32_t kWriteEvents = EPOLLOUT | EPOLLHUP | EPOLLERR;
 }  // namespace
 
-IoSource::~IoSource() { reactor_.deregister(*this); }
+IoSource::~IoSource() { deregister(); }
+
+void IoSource::deregister() {
+  if (registered_.exchange(false)) reactor_.deregister(*this);
+}
 
 Reactor::Reactor()
     : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
