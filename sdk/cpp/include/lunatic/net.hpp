@@ -138,7 +138,9 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   ~Handle() { reset(); }
 
-  std::uint64_t id() const { return id_; }
+  // An empty handle (default-constructed or moved from) has no id the runtime knows: using it
+  // traps with "id ... does not exist" rather than reaching another socket.
+  std::uint64_t id() const { return owned_ ? id_ : UINT64_MAX; }
   bool valid() const { return owned_; }
   void reset() {
     if (std::exchange(owned_, false)) Drop(id_);
