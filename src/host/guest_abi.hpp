@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,8 @@ inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t val
 
 // Now plus a guest's delay in milliseconds, capped at a century (u64::MAX means "never").
 runtime::Clock::time_point deadline_in(std::uint64_t millis);
+// A guest's timeout as a deadline: u64::MAX is none.
+std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms);
 
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);

@@ -16,7 +16,6 @@ namespace lunatic::host {
 namespace {
 
 constexpr std::uint32_t kTimedOut = 9027;
-constexpr std::uint64_t kNoTimeout = UINT64_MAX;
 
 runtime::Message& scratch_of(HostContext& context, const char* where) {
   if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message in the scratch area", where));
@@ -29,11 +28,6 @@ runtime::Message& data_scratch_of(HostContext& context, const char* where) {
     fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data", where));
   }
   return message;
-}
-
-std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms) {
-  if (timeout_ms == kNoTimeout) return std::nullopt;
-  return deadline_in(timeout_ms);
 }
 
 // create_data(tag: i64, capacity: i64): replaces the scratch message with an empty one.

@@ -17,7 +17,7 @@ std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_
     return store_net_error(context, id_ptr, "invalid socket address", "resolve");
   }
   std::string error;
-  auto addresses = resolve_waiting(context, host, port, net_deadline(timeout_ms), error);
+  auto addresses = resolve_waiting(context, host, port, deadline_after(timeout_ms), error);
   if (!addresses) return kNetTimedOut;
   if (!error.empty()) return store_net_error(context, id_ptr, error, "resolve");
   store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{std::move(*addresses), 0}), "resolve");

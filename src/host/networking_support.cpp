@@ -21,11 +21,6 @@ runtime::Blocking& blocking_of(HostContext& context) {
   return *context.blocking;
 }
 
-std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms) {
-  if (timeout_ms == net::kNoTimeout) return std::nullopt;
-  return deadline_in(timeout_ms);
-}
-
 std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address, int type,
                                           std::uint32_t id_ptr, const char* where) {
   constexpr int kListenBacklog = 1024;

@@ -25,9 +25,6 @@ inline constexpr std::uint32_t kNetTimedOut = 9027;
 runtime::Reactor& reactor_of(HostContext& context);
 runtime::Blocking& blocking_of(HostContext& context);
 
-// u64::MAX: no deadline.
-std::optional<runtime::Clock::time_point> net_deadline(std::uint64_t timeout_ms);
-
 // The resource `id` of a table; traps "lunatic::networking::<where>: <what> id N does not exist".
 template <class T>
 T& resource_of(ResourceTable<T>& table, std::uint64_t id, const char* what, const char* where) {

@@ -65,7 +65,7 @@ std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_
   if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
     return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "tcp_connect");
   }
-  const auto deadline = net_deadline(timeout_ms);
+  const auto deadline = deadline_after(timeout_ms);
   auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
   if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_connect");
   const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
@@ -105,7 +105,7 @@ std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, 
   message.msg_iov = buffers.data();
   message.msg_iovlen = buffers.size();
   const net::IoResult written = stream->socket->io(
-      blocking_of(context), runtime::IoDirection::kWrite, net_deadline(stream->write_timeout_ms.load()),
+      blocking_of(context), runtime::IoDirection::kWrite, deadline_after(stream->write_timeout_ms.load()),
       [&] { return buffers.empty() ? ssize_t{0} : ::sendmsg(fd, &message, MSG_NOSIGNAL); });
   return store_io_result(context, written, opaque_ptr, "tcp_write_vectored");
 }
@@ -120,7 +120,7 @@ std::uint32_t receive(HostContext& context, std::uint64_t stream_id, std::uint32
   const int fd = stream->socket->fd();
   const std::uint64_t timeout = (peek ? stream->peek_timeout_ms : stream->read_timeout_ms).load();
   const net::IoResult read = stream->socket->io(
-      blocking_of(context), runtime::IoDirection::kRead, net_deadline(timeout),
+      blocking_of(context), runtime::IoDirection::kRead, deadline_after(timeout),
       [&] { return ::recv(fd, buffer->data(), buffer->size(), peek ? MSG_PEEK : 0); });
   return store_io_result(context, read, opaque_ptr, where);
 }

@@ -99,7 +99,7 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
   }
   auto tls_context = net::client_context(ca_pems);
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_connect");
-  const auto deadline = net_deadline(timeout_ms);
+  const auto deadline = deadline_after(timeout_ms);
   std::string error;
   const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
   auto addresses = resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline, error);
@@ -152,7 +152,7 @@ std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, 
   }
   auto stream = tls_stream_of(context, stream_id, "tls_write_vectored");
   const net::TlsResult written =
-      stream->write(blocking_of(context), gathered, net_deadline(stream->write_timeout_ms.load()));
+      stream->write(blocking_of(context), gathered, deadline_after(stream->write_timeout_ms.load()));
   return store_tls_result(context, written, opaque_ptr, "tls_write_vectored");
 }
 
@@ -163,7 +163,7 @@ std::uint32_t tls_read(HostContext& context, std::uint64_t stream_id, std::uint3
   auto stream = tls_stream_of(context, stream_id, "tls_read");
   auto buffer = context.memory().try_bytes(buffer_ptr, buffer_len);
   if (!buffer) fail("lunatic::networking::tls_read: buffer out of bounds");
-  const net::TlsResult read = stream->read(blocking_of(context), *buffer, net_deadline(stream->read_timeout_ms.load()));
+  const net::TlsResult read = stream->read(blocking_of(context), *buffer, deadline_after(stream->read_timeout_ms.load()));
   return store_tls_result(context, read, opaque_ptr, "tls_read");
 }
 
