@@ -72,11 +72,8 @@ class Mailbox {
 
  private:
   LUNATIC_INLINE static std::uint32_t wait(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
-    const std::uint64_t millis =
-        timeout ? static_cast<std::uint64_t>(timeout->count() < 0 ? 0 : timeout->count())
-                : LUNATIC_NO_TIMEOUT;
     return lunatic_message_receive(detail::address(tags.data()),
-                                   static_cast<std::uint32_t>(tags.size()), millis);
+                                   static_cast<std::uint32_t>(tags.size()), detail::timeout_ms(timeout));
   }
 
   // receive() without building an Event: the common case stays a receive, a read and a decode.

@@ -75,10 +75,7 @@ struct SocketAddress {
 
 namespace detail {
 
-inline std::uint64_t timeout_ms(std::optional<Milliseconds> timeout) {
-  if (!timeout) return LUNATIC_NO_TIMEOUT;
-  return static_cast<std::uint64_t>(timeout->count() < 0 ? 0 : timeout->count());
-}
+using lunatic::detail::timeout_ms;
 
 // The outcome of a networking call: 0 success, 1 an error id in `value`, 9027 a timeout.
 [[gnu::cold]] inline Error network_error(std::uint32_t code, std::uint64_t error_id) {

@@ -32,9 +32,17 @@ struct ProcessId {
 
 inline ProcessId this_process_id() { return ProcessId{lunatic_process_id()}; }
 
-inline void sleep(Milliseconds duration) {
-  lunatic_sleep_ms(static_cast<std::uint64_t>(duration.count() < 0 ? 0 : duration.count()));
+namespace detail {
+// A duration as the ABI's milliseconds (negative: 0), and an optional one with none as u64::MAX.
+inline std::uint64_t milliseconds(Milliseconds duration) {
+  return static_cast<std::uint64_t>(duration.count() < 0 ? 0 : duration.count());
 }
+inline std::uint64_t timeout_ms(std::optional<Milliseconds> timeout) {
+  return timeout ? milliseconds(*timeout) : LUNATIC_NO_TIMEOUT;
+}
+}  // namespace detail
+
+inline void sleep(Milliseconds duration) { lunatic_sleep_ms(detail::milliseconds(duration)); }
 
 // With `trap` false, a linked process's failure arrives as a LinkDied event instead of killing
 // this process too (Lunatic's die_when_link_dies).
