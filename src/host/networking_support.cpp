@@ -101,6 +101,12 @@ std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& cont
   return lookup->addresses();
 }
 
+std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
+  auto bytes = context.memory().try_bytes(ptr, len);
+  if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
+  return *bytes;
+}
+
 std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,
                                                   std::uint32_t iovecs_len, const char* where) {
   const auto memory = context.memory();
@@ -112,9 +118,7 @@ std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uin
     std::uint32_t ptr, len;
     std::memcpy(&ptr, table->data() + 8 * i, 4);
     std::memcpy(&len, table->data() + 8 * i + 4, 4);
-    auto bytes = memory.try_bytes(ptr, len);
-    if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
-    buffers.push_back(*bytes);
+    buffers.push_back(guest_buffer(context, ptr, len, where));
   }
   return buffers;
 }

@@ -72,6 +72,9 @@ std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& cont
                                                                std::optional<runtime::Clock::time_point> deadline,
                                                                std::string& error);
 
+// The guest's bytes [ptr, ptr + len). Traps "lunatic::networking::<where>: buffer out of bounds".
+std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
+
 // The guest's (ptr u32, len u32) array at `iovecs_ptr` as spans of guest memory. Traps when the
 // array or any buffer is outside memory.
 std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,

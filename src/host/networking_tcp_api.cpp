@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <vector>
 
-#include <fmt/core.h>
-
 #include "host/networking_api.hpp"
 #include "host/networking_support.hpp"
 #include "net/socket_address.hpp"
@@ -115,13 +113,12 @@ std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, 
 std::uint32_t receive(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
                       std::uint32_t buffer_len, std::uint32_t opaque_ptr, bool peek, const char* where) {
   auto stream = tcp_stream_of(context, stream_id, where);
-  auto buffer = context.memory().try_bytes(buffer_ptr, buffer_len);
-  if (!buffer) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
+  auto buffer = guest_buffer(context, buffer_ptr, buffer_len, where);
   const int fd = stream->socket->fd();
   const std::uint64_t timeout = (peek ? stream->peek_timeout_ms : stream->read_timeout_ms).load();
   const net::IoResult read = stream->socket->io(
       blocking_of(context), runtime::IoDirection::kRead, deadline_after(timeout),
-      [&] { return ::recv(fd, buffer->data(), buffer->size(), peek ? MSG_PEEK : 0); });
+      [&] { return ::recv(fd, buffer.data(), buffer.size(), peek ? MSG_PEEK : 0); });
   return store_io_result(context, read, opaque_ptr, where);
 }
 

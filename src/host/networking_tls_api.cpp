@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <vector>
 
-#include <fmt/core.h>
-
 #include "host/networking_api.hpp"
 #include "host/networking_support.hpp"
 #include "net/socket_address.hpp"
@@ -27,12 +25,6 @@ std::shared_ptr<net::TlsStream> tls_stream_of(HostContext& context, std::uint64_
   return resource_of(context.tls_streams, id, "tls stream", where);
 }
 
-std::span<const std::uint8_t> guest_bytes(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
-  auto bytes = context.memory().try_bytes(ptr, len);
-  if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
-  return *bytes;
-}
-
 std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& result, std::uint32_t opaque_ptr,
                                const char* where) {
   if (result.timed_out) return kNetTimedOut;
@@ -49,8 +41,8 @@ std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tls_bind");
-  auto tls_context = net::server_context(guest_bytes(context, cert_ptr, cert_len, "tls_bind"),
-                                         guest_bytes(context, key_ptr, key_len, "tls_bind"));
+  auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len, "tls_bind"),
+                                         guest_buffer(context, key_ptr, key_len, "tls_bind"));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
   auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tls_bind");
   if (!socket) return kNetError;
@@ -161,9 +153,8 @@ std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, 
 std::uint32_t tls_read(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
                        std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
   auto stream = tls_stream_of(context, stream_id, "tls_read");
-  auto buffer = context.memory().try_bytes(buffer_ptr, buffer_len);
-  if (!buffer) fail("lunatic::networking::tls_read: buffer out of bounds");
-  const net::TlsResult read = stream->read(blocking_of(context), *buffer, deadline_after(stream->read_timeout_ms.load()));
+  auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "tls_read");
+  const net::TlsResult read = stream->read(blocking_of(context), buffer, deadline_after(stream->read_timeout_ms.load()));
   return store_tls_result(context, read, opaque_ptr, "tls_read");
 }
 

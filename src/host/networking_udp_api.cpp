@@ -14,12 +14,6 @@
 namespace lunatic::host {
 namespace {
 
-std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
-  auto bytes = context.memory().try_bytes(ptr, len);
-  if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
-  return *bytes;
-}
-
 // udp_bind(addr_type, addr_ptr, port, flow_info, scope_id, id_ptr) -> i32: 0 with the socket id,
 // 1 with an error id.
 std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
