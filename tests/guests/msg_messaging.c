@@ -25,6 +25,8 @@
 #define FLOOD_TAG 0
 #define SEQ_TAG 500
 #define DONE_TAG 501
+#define FLOODING_TAG 502
+#define FLOOD_BEFORE_PACING 2048
 
 static void ok(const char* what, int cond) { say("%s: %s", what, cond ? "yes" : "no"); }
 
@@ -206,12 +208,14 @@ static int selective(int n) {
 }
 
 // Sends untagged messages [seq] to `target` until told to stop (any message), then a DONE_TAG
-// message carrying the count.
+// message carrying the count. After the first FLOOD_BEFORE_PACING it says so (FLOODING_TAG), so
+// the mailbox is surely flooded before the paced sends start, however the scheduler runs us.
 EXPORT("flooder") void flooder(int64_t target) {
   int64_t seq = 0;
   for (;;) {
     send_i64s((uint64_t)target, FLOOD_TAG, &seq, 1);
     ++seq;
+    if (seq == FLOOD_BEFORE_PACING) send_i64s((uint64_t)target, FLOODING_TAG, 0, 0);
     if (seq % 64 == 0 && receive_any(0) != LUNATIC_TIMEOUT) break;
   }
   send_i64s((uint64_t)target, DONE_TAG, &seq, 1);
@@ -230,10 +234,15 @@ static int selective_load(int n) {
   params_t p = {0};
   param_i64(&p, (int64_t)lunatic_process_id());
   uint64_t flood = spawn_or_report(0, "flooder", &p);
+  if (flood == 0) return 1;
+  if (receive_tag(FLOODING_TAG, 30000) != LUNATIC_MESSAGE_DATA) {
+    say("the flooder never reported its first %d messages", FLOOD_BEFORE_PACING);
+    return 1;
+  }
   params_t q = p;
   param_i32(&q, n);
   uint64_t paced = spawn_or_report(0, "paced_sender", &q);
-  if (flood == 0 || paced == 0) return 1;
+  if (paced == 0) return 1;
   int bad = 0, taken = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (receive_tag(SEQ_TAG, 30000) != LUNATIC_MESSAGE_DATA) break;
