@@ -48,7 +48,7 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   const int size_class = class_for(bytes, kClasses);
   if (size_class == kClasses) return {};
   const std::uint64_t capacity = block_bytes(size_class);
-  if (is_large(capacity)) return {map_blocks(capacity), capacity};
+  if (is_large(capacity)) return {map_blocks(capacity), capacity, false};
 
   std::lock_guard lock(mutex_);
   SizeClass& pool = classes_[size_class];
@@ -56,7 +56,7 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
     const Released released = pool.free.back();
     pool.free.pop_back();
     warm_bytes_ -= released.resident_bytes;
-    return {released.base, capacity};
+    return {released.base, capacity, released.resident_bytes > 0};
   }
   if (pool.next == pool.end) {
     std::uint8_t* region = map_blocks(kRegionBytes);
@@ -67,7 +67,7 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   }
   std::uint8_t* base = pool.next;
   pool.next += capacity;
-  return {base, capacity};
+  return {base, capacity, false};
 }
 
 MemoryBlockPool::Block MemoryBlockPool::grow(Block block, std::uint64_t used_bytes,
@@ -79,7 +79,7 @@ MemoryBlockPool::Block MemoryBlockPool::grow(Block block, std::uint64_t used_byt
     void* moved = ::mremap(block.base, block.capacity, capacity, MREMAP_MAYMOVE);
     if (moved == MAP_FAILED) return {};
     ::madvise(moved, capacity, MADV_NOHUGEPAGE);
-    return {static_cast<std::uint8_t*>(moved), capacity};
+    return {static_cast<std::uint8_t*>(moved), capacity, true};
   }
   const Block bigger = acquire(bytes);
   if (bigger.base == nullptr) return {};

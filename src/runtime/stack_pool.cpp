@@ -7,6 +7,8 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include "engine/resident_pages.hpp"
+
 namespace lunatic::runtime {
 namespace {
 
@@ -61,11 +63,9 @@ FiberStack StackPool::acquire() {
   }
   lock.unlock();
   if (fresh) {
-    // Every fiber touches the top of its stack at once. Populating those pages in one system
-    // call costs a fraction of faulting them in one by one (a fault is about 12 us on the
-    // virtual machines measured in docs/benchmarks.md). Best effort: older kernels refuse it.
-    ::madvise(reinterpret_cast<void*>(low + usable_size_ - kKeptTopBytes), kKeptTopBytes,
-              MADV_POPULATE_WRITE);
+    // Every fiber touches the top of its stack at once.
+    engine::populate_pages(reinterpret_cast<std::uint8_t*>(low + usable_size_ - kKeptTopBytes),
+                           kKeptTopBytes);
   }
   return FiberStack{reinterpret_cast<void*>(low), usable_size_, low, low + usable_size_};
 }

@@ -147,6 +147,24 @@ TEST(MemoryPool, FreedMemoryIsRecycledAndReadsAsZeros) {
   EXPECT_EQ(MemoryBlockPool::shared().mapped_bytes(), mapped) << "freed blocks were not reused";
 }
 
+TEST(MemoryPool, SaysWhetherABlockHasResidentPages) {
+  MemoryBlockPool pool;
+  MemoryBlockPool::Block fresh = pool.acquire(kWasmPageSize);
+  ASSERT_NE(fresh.base, nullptr);
+  EXPECT_FALSE(fresh.warm) << "a block cut from a new region has no resident pages";
+  fresh.base[5000] = 7;
+  pool.release(fresh, 8192);
+  MemoryBlockPool::Block reused = pool.acquire(kWasmPageSize);
+  EXPECT_EQ(reused.base, fresh.base);
+  EXPECT_TRUE(reused.warm) << "its written page was zeroed in place and kept";
+  EXPECT_EQ(reused.base[5000], 0);
+  pool.release(reused, 0);
+  MemoryBlockPool::Block untouched = pool.acquire(kWasmPageSize);
+  EXPECT_EQ(untouched.base, fresh.base);
+  EXPECT_FALSE(untouched.warm) << "released with nothing written: nothing resident";
+  pool.release(untouched, 0);
+}
+
 TEST(MemoryPool, FourThreadsAcquireGrowAndReleaseConcurrently) {
   MemoryBlockPool& pool = MemoryBlockPool::shared();
   std::atomic<int> errors{0};
