@@ -5,9 +5,10 @@
 #include <cstdlib>
 
 namespace lunatic::engine {
-namespace {
-thread_local ExecutionState* t_current = nullptr;
+namespace detail {
+constinit thread_local ExecutionState* t_current = nullptr;
 }
+using detail::t_current;
 
 ExecutionState* current_execution() { return t_current; }
 
@@ -31,13 +32,6 @@ void unwind_guest() {
   // SAFETY: the target was set by Instance::enter on this fiber's stack and is still live;
   // only generated C frames (no destructors) lie between here and there.
   siglongjmp(*state->trap_target, 1);
-}
-
-std::uintptr_t stack_headroom() {
-  ExecutionState* state = t_current;
-  if (state == nullptr || state->stack_low == 0) return std::numeric_limits<std::uintptr_t>::max();
-  auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-  return here > state->stack_low ? here - state->stack_low : 0;
 }
 
 }  // namespace lunatic::engine

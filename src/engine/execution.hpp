@@ -48,7 +48,19 @@ void record_unwind(TrapKind kind, std::string message, std::uint32_t exit_code =
 // between here and the guest frames (the host thunks guarantee this).
 [[noreturn]] void unwind_guest();
 
+namespace detail {
+// Read through current_execution(); exposed only so stack_headroom can be inline.
+extern constinit thread_local ExecutionState* t_current;
+}  // namespace detail
+
 // Bytes of fiber stack left below the caller's frame; a very large number when unknown.
-std::uintptr_t stack_headroom();
+// Inline, as every host call checks it first. It reads this thread's TLS: a function that may
+// resume on another worker after a fiber switch must not call it after the switch.
+inline std::uintptr_t stack_headroom() {
+  const ExecutionState* state = detail::t_current;
+  if (state == nullptr || state->stack_low == 0) return std::numeric_limits<std::uintptr_t>::max();
+  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  return here > state->stack_low ? here - state->stack_low : 0;
+}
 
 }  // namespace lunatic::engine

@@ -76,20 +76,26 @@ std::shared_ptr<Process> Process::run_slice() {
   worker_asan_.finish_switch();
   engine::set_current_execution(nullptr);
 
+  // Only this thread changes the state of a running process, so a yield needs no lock: the
+  // process stays runnable, and a wake that came during the slice stays pending (at worst a
+  // spurious wake-up of its next wait). That saves a lock round trip per yield.
+  if (suspend_ == Suspend::kYield && state_ != State::kFinished) {
+    scheduler_.enqueue(*this, Scheduler::Ready::kYielded);
+    return nullptr;
+  }
   std::unique_lock lock(mutex_);
   if (state_ == State::kFinished) {
     lock.unlock();
     return finish();
   }
-  if (suspend_ == Suspend::kPark && !wake_pending_) {
+  // It parked.
+  if (!wake_pending_) {
     state_ = State::kWaiting;
     return nullptr;
   }
-  wake_pending_ = false;
-  state_ = State::kRunnable;
-  const bool woken = suspend_ == Suspend::kPark;
+  wake_pending_ = false;  // woken before the park took effect: it runs again at once
   lock.unlock();
-  scheduler_.enqueue(*this, woken ? Scheduler::Ready::kWoken : Scheduler::Ready::kYielded);
+  scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 #include "runtime/scheduler.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <utility>
 
 #include "engine/signals.hpp"
@@ -228,6 +229,22 @@ bool Scheduler::timers_or_descriptors() const {
   return !timers_.empty() || reactor_.watched() > 0;
 }
 
+bool Scheduler::events_may_be_due() const {
+  // CLOCK_MONOTONIC_COARSE counts from the same origin as steady_clock (CLOCK_MONOTONIC) and
+  // lags it by less than its resolution, so "not due by coarse + resolution" is "not due".
+  static const std::int64_t resolution_ns = [] {
+    timespec resolution{};
+    ::clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
+    return resolution.tv_sec * 1'000'000'000 + resolution.tv_nsec;
+  }();
+  timespec coarse{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
+  const std::int64_t latest_now_ns = coarse.tv_sec * 1'000'000'000 + coarse.tv_nsec + resolution_ns;
+  if (timers_.next_deadline_ns() <= latest_now_ns) return true;
+  return reactor_.watched() > 0 &&
+         latest_now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > kIoPollInterval.count();
+}
+
 bool Scheduler::events_due(Clock::time_point now) const {
   const std::int64_t now_ns = to_ns(now);
   if (timers_.next_deadline_ns() <= now_ns) return true;
@@ -252,7 +269,9 @@ void Scheduler::worker_loop(unsigned index) {
       finished.reset();  // a finished process is destroyed here, off its own stack
       // Timers and readiness are checked between slices, so sleepers are not starved; without
       // any, no clock is read.
-      if (timers_or_descriptors() && events_due(Clock::now())) service_events(0);
+      if (timers_or_descriptors() && events_may_be_due() && events_due(Clock::now())) {
+        service_events(0);
+      }
       continue;
     }
     if (service_events(0)) continue;
