@@ -159,7 +159,12 @@ void deliver(HostContext& context, std::uint64_t process_id, const char* where) 
   Environment& environment = environment_of(context);
   if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message to send", where));
   std::unique_ptr<runtime::Message> message = std::move(context.scratch);
-  if (auto target = environment.scheduler().find(process_id)) target->send(std::move(message));
+  std::shared_ptr<runtime::Process>& receiver = context.last_receiver;
+  if (receiver == nullptr || receiver->id() != process_id) {
+    receiver = environment.scheduler().find(process_id);
+  }
+  // A message to a process that ended is dropped, as Lunatic drops it.
+  if (receiver != nullptr && !receiver->send(std::move(message))) receiver.reset();
 }
 
 // send(process: i64) -> i32: queues the scratch message at the process; 0 (delivery to a

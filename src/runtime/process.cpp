@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "engine/trap.hpp"
 #include "runtime/scheduler.hpp"
@@ -58,9 +59,7 @@ Process::~Process() {
     // Destroying a suspended fiber would unwind it through generated code, which must never
     // happen; at shutdown its memory and stack are simply left to the OS.
     abandon(std::move(fiber_));
-    return;
   }
-  scheduler_.stacks().release(stack_);
 }
 
 std::shared_ptr<Process> Process::run_slice() {
@@ -100,6 +99,9 @@ std::shared_ptr<Process> Process::run_slice() {
 }
 
 std::shared_ptr<Process> Process::finish() {
+  // The fiber has returned: its stack goes back to the pool now, while others may still hold
+  // this object (to find it has ended).
+  scheduler_.stacks().release(std::exchange(stack_, FiberStack{}));
   std::vector<Link> links;
   std::vector<std::uint64_t> monitors;
   // Messages nobody will read are freed now, with what they carry (modules, later sockets),

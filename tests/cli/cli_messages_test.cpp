@@ -135,6 +135,18 @@ TEST_F(Messages, ATaggedReceiveNeverTakesAnUntaggedMessage) {
       << describe(r);
 }
 
+TEST_F(Messages, SendsToAnEndedPeerAreDroppedBeforeAndAfterSendsToAnother) {
+  auto r = run({"ended_peer"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "a answers 1 with 1\n"
+            "a ended: yes\n"
+            "b answers 3 with 3\n"
+            "b answers 5 with 5\n"
+            "then: timeout\n")
+      << describe(r);
+}
+
 TEST_F(Messages, AModuleMovesToAnotherProcessInAMessage) {
   auto r = run_guest("msg_messaging", {"modules", guest("msg_messaging")}, {"--dir", GUESTS_DIR});
   EXPECT_EXIT_CODE(r, 0);

@@ -10,6 +10,8 @@
 //   order_one N         one sender, N messages: arrive in the order sent
 //   order_many S N      S senders, N messages each: each sender's arrive in its order
 //   selective N         N messages of tags 1, 2, 3 interleaved; tag 2 first, then tags 3 and 1
+//   ended_peer          sends to a peer that has ended are dropped, before and after sends to a
+//                       new peer (the runtime remembers the last receiver of each sender)
 //                       together, each in the order sent
 //   selective_load N    a child floods untagged messages while another sends N tagged ones one
 //                       at a time; main takes the tagged ones as they come, then the flood, both
@@ -230,6 +232,46 @@ EXPORT("paced_sender") void paced_sender(int64_t target, int32_t count) {
   }
 }
 
+// Echoes `count` messages [v] back to `parent` as [v], then returns.
+EXPORT("echo_n") void echo_n(int64_t parent, int32_t count) {
+  for (int32_t i = 0; i < count; ++i) {
+    if (receive_tag(SEQ_TAG, 30000) != LUNATIC_MESSAGE_DATA) return;
+    int64_t v = -1;
+    read_i64s(&v, 1);
+    send_i64s((uint64_t)parent, SEQ_TAG, &v, 1);
+  }
+}
+
+static void ask(const char* who, uint64_t pid, int64_t value) {
+  send_i64s(pid, SEQ_TAG, &value, 1);
+  int64_t back = -1;
+  if (receive_tag(SEQ_TAG, 5000) == LUNATIC_MESSAGE_DATA) read_i64s(&back, 1);
+  say("%s answers %lld with %lld", who, (long long)value, (long long)back);
+}
+
+static int ended_peer(void) {
+  params_t one = {0};
+  param_i64(&one, (int64_t)lunatic_process_id());
+  params_t two = one;
+  param_i32(&one, 1);
+  param_i32(&two, 2);
+  uint64_t a = spawn_or_report(0, "echo_n", &one);
+  if (a == 0) return 1;
+  lunatic_monitor(a);
+  ask("a", a, 1);
+  say("a ended: %s", await_death(a, 5000) ? "yes" : "no");
+  int64_t v = 2;
+  send_i64s(a, SEQ_TAG, &v, 1);
+  uint64_t b = spawn_or_report(0, "echo_n", &two);
+  if (b == 0) return 1;
+  ask("b", b, 3);
+  v = 4;
+  send_i64s(a, SEQ_TAG, &v, 1);
+  ask("b", b, 5);
+  say("then: %s", describe_received(receive_any(200)));
+  return 0;
+}
+
 static int selective_load(int n) {
   params_t p = {0};
   param_i64(&p, (int64_t)lunatic_process_id());
@@ -376,6 +418,7 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "order_many")) return order(a, b);
   if (!strcmp(mode, "selective")) return selective(a);
   if (!strcmp(mode, "selective_load")) return selective_load(a);
+  if (!strcmp(mode, "ended_peer")) return ended_peer();
   if (!strcmp(mode, "timeouts")) return timeouts();
   if (!strcmp(mode, "tag_zero")) return tag_zero();
   if (!strcmp(mode, "modules") && argc > 2) return modules(argv[2]);
