@@ -20,12 +20,31 @@ bool all_zero(const std::uint8_t* bytes, std::uint64_t size) {
   return std::all_of(bytes, bytes + size, [](std::uint8_t b) { return b == 0; });
 }
 
+// Fresh anonymous pages, none resident yet, unmapped at the end of the test.
+class AnonymousPages {
+ public:
+  explicit AnonymousPages(std::uint64_t bytes)
+      : bytes_(bytes),
+        mapping_(
+            ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {}
+  ~AnonymousPages() {
+    if (mapping_ != MAP_FAILED) ::munmap(mapping_, bytes_);
+  }
+  AnonymousPages(const AnonymousPages&) = delete;
+  AnonymousPages& operator=(const AnonymousPages&) = delete;
+  bool mapped() const { return mapping_ != MAP_FAILED; }
+  std::uint8_t* base() const { return static_cast<std::uint8_t*>(mapping_); }
+
+ private:
+  std::uint64_t bytes_;
+  void* mapping_;
+};
+
 TEST(ResidentPages, ZeroesOnlyWhatIsResident) {
   constexpr std::uint64_t kBytes = 64 * 4096;
-  void* mapping =
-      ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(mapping, MAP_FAILED);
-  auto* base = static_cast<std::uint8_t*>(mapping);
+  AnonymousPages pages(kBytes);
+  ASSERT_TRUE(pages.mapped());
+  std::uint8_t* base = pages.base();
   std::memset(base + 4096, 0x5a, 3 * 4096);  // pages 1..3
   base[40 * 4096 + 7] = 1;                   // page 40
   const auto zeroed = zero_resident_pages(base, kBytes);
@@ -33,20 +52,18 @@ TEST(ResidentPages, ZeroesOnlyWhatIsResident) {
   EXPECT_EQ(*zeroed, 4u * 4096);
   EXPECT_EQ(resident_pages(base, kBytes), 4u) << "untouched pages must stay untouched";
   EXPECT_TRUE(all_zero(base, kBytes));  // reading maps the zero page: checked last
-  ::munmap(mapping, kBytes);
 }
 
 TEST(ResidentPages, PopulatesEveryPageTheRangeTouches) {
   constexpr std::uint64_t kBytes = 16 * 4096;
-  void* mapping =
-      ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(mapping, MAP_FAILED);
-  auto* base = static_cast<std::uint8_t*>(mapping);
+  AnonymousPages pages(kBytes);
+  ASSERT_TRUE(pages.mapped());
+  std::uint8_t* base = pages.base();
   populate_pages(base + 4096 + 100, 2 * 4096);  // ends inside the fourth page
   EXPECT_EQ(resident_pages(base, kBytes), 3u);
-  EXPECT_EQ(resident_pages(base + 4096, 3 * 4096), 3u) << "pages 1 to 3, unaligned ends rounded out";
+  EXPECT_EQ(resident_pages(base + 4096, 3 * 4096), 3u)
+      << "pages 1 to 3, unaligned ends rounded out";
   EXPECT_TRUE(all_zero(base, kBytes));
-  ::munmap(mapping, kBytes);
 }
 
 TEST(GuardReservationPool, AReleasedReservationIsReusedZeroedAndResident) {
