@@ -239,14 +239,12 @@ bool Scheduler::events_may_be_due() const {
   }();
   timespec coarse{};
   ::clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
-  const std::int64_t latest_now_ns = coarse.tv_sec * 1'000'000'000 + coarse.tv_nsec + resolution_ns;
-  if (timers_.next_deadline_ns() <= latest_now_ns) return true;
-  return reactor_.watched() > 0 &&
-         latest_now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > kIoPollInterval.count();
+  return events_due_at(coarse.tv_sec * 1'000'000'000 + coarse.tv_nsec + resolution_ns);
 }
 
-bool Scheduler::events_due(Clock::time_point now) const {
-  const std::int64_t now_ns = to_ns(now);
+bool Scheduler::events_due(Clock::time_point now) const { return events_due_at(to_ns(now)); }
+
+bool Scheduler::events_due_at(std::int64_t now_ns) const {
   if (timers_.next_deadline_ns() <= now_ns) return true;
   return reactor_.watched() > 0 &&
          now_ns - last_io_poll_ns_.load(std::memory_order_relaxed) > kIoPollInterval.count();

@@ -111,6 +111,7 @@ class Scheduler {
   // for the precise one on the virtual machines of docs/benchmarks.md), so a worker that runs
   // slices back to back while a far timer is pending does not read the precise clock each time.
   bool events_may_be_due() const;
+  bool events_due_at(std::int64_t now_ns) const;  // events_due, with steady_clock in ns
   std::size_t total_queued() const;    // what idle workers could steal
   void wake_idle_worker();
   void share_backlog();  // wakes an idle worker when queued work could use it
