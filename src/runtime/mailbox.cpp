@@ -15,6 +15,7 @@ void Mailbox::push(std::unique_ptr<Message> message) {
   (tail_ == nullptr ? head_ : tail_->next_in_mailbox) = node;
   tail_ = node;
   ++size_;
+  tagged_ += node->tag != 0;
 }
 
 void Mailbox::take_all(std::vector<std::unique_ptr<Message>>& out) {
@@ -22,6 +23,7 @@ void Mailbox::take_all(std::vector<std::unique_ptr<Message>>& out) {
   while (head_ != nullptr) out.emplace_back(std::exchange(head_, head_->next_in_mailbox));
   tail_ = nullptr;
   size_ = 0;
+  tagged_ = 0;
 }
 
 bool Mailbox::matches(const Message& message, std::span<const std::int64_t> tags) {
@@ -31,6 +33,7 @@ bool Mailbox::matches(const Message& message, std::span<const std::int64_t> tags
 }
 
 std::unique_ptr<Message> Mailbox::take(std::span<const std::int64_t> tags, std::size_t skip) {
+  if (!tags.empty() && tagged_ == 0) return nullptr;  // only tagged messages can match
   Message* previous = nullptr;
   for (Message* node = head_; node != nullptr; previous = node, node = node->next_in_mailbox) {
     if (skip > 0) {
@@ -41,6 +44,7 @@ std::unique_ptr<Message> Mailbox::take(std::span<const std::int64_t> tags, std::
     (previous == nullptr ? head_ : previous->next_in_mailbox) = node->next_in_mailbox;
     if (tail_ == node) tail_ = previous;
     --size_;
+    tagged_ -= node->tag != 0;
     node->next_in_mailbox = nullptr;
     return std::unique_ptr<Message>(node);
   }

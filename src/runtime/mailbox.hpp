@@ -40,6 +40,9 @@ class Mailbox {
   Message* head_ = nullptr;
   Message* tail_ = nullptr;
   std::size_t size_ = 0;
+  // Queued messages that carry a tag. A tagged receive finds nothing while this is 0, so a
+  // flood of untagged messages does not make every request/reply wait scan all of it.
+  std::size_t tagged_ = 0;
 };
 
 }  // namespace lunatic::runtime

@@ -49,6 +49,28 @@ TEST(Mailbox, ATaggedReceiveNeverTakesAnUntaggedMessage) {
   EXPECT_EQ(mailbox.size(), 1u);
 }
 
+TEST(Mailbox, ATaggedReceiveFindsTaggedMessagesAmongAnUntaggedFloodAndNoneOnceTaken) {
+  Mailbox mailbox;
+  const std::int64_t wanted[] = {7};
+  for (int i = 0; i < 1000; ++i) mailbox.push(data(0, 1));
+  EXPECT_EQ(mailbox.take(wanted), nullptr);
+  mailbox.push(data(7, 2));
+  mailbox.push(data(8, 3));
+  for (int i = 0; i < 10; ++i) mailbox.push(data(0, 1));
+  auto seven = mailbox.take(wanted);
+  ASSERT_NE(seven, nullptr);
+  EXPECT_EQ(seven->data[0], 2);
+  EXPECT_EQ(mailbox.take(wanted), nullptr);
+  const std::int64_t eight[] = {8};
+  ASSERT_NE(mailbox.take(eight), nullptr);
+  EXPECT_EQ(mailbox.take(eight), nullptr);
+  EXPECT_EQ(mailbox.size(), 1010u);
+  std::vector<std::unique_ptr<Message>> all;
+  mailbox.take_all(all);
+  mailbox.push(data(7, 4));  // counted afresh after take_all
+  ASSERT_NE(mailbox.take(wanted), nullptr);
+}
+
 TEST(Mailbox, SkippedMessagesAreNotSearched) {
   Mailbox mailbox;
   mailbox.push(data(5, 1));
