@@ -55,7 +55,8 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
 }
 
 Process::~Process() {
-  if (state_ != State::kFinished) {
+  delete handoff_.load(std::memory_order_acquire);
+  if (state_.load(std::memory_order_acquire) != State::kFinished) {
     // Destroying a suspended fiber would unwind it through generated code, which must never
     // happen; at shutdown its memory and stack are simply left to the OS.
     abandon(std::move(fiber_));
@@ -63,9 +64,9 @@ Process::~Process() {
 }
 
 std::shared_ptr<Process> Process::run_slice() {
-  // No lock here: a runnable process is queued or running, and a wake for either only sets
-  // wake_pending_ (at worst a spurious wake-up of its next wait, which re-checks). That saves
-  // a lock round trip per slice, a sixth of a yield.
+  // No lock here: a runnable process is queued or running, and a wake for either only turns
+  // it kWoken (at worst a spurious wake-up of its next wait, which re-checks). That saves a
+  // lock round trip per slice, a sixth of a yield.
   // The clock is read at the slice's first preemption check: most slices end in a wait or a
   // yield before any, and a clock read costs as much as the rest of a switch.
   slice_start_.reset();
@@ -75,25 +76,22 @@ std::shared_ptr<Process> Process::run_slice() {
   worker_asan_.finish_switch();
   engine::set_current_execution(nullptr);
 
-  // Only this thread changes the state of a running process, so a yield needs no lock: the
-  // process stays runnable, and a wake that came during the slice stays pending (at worst a
-  // spurious wake-up of its next wait). That saves a lock round trip per yield.
-  if (suspend_ == Suspend::kYield && state_ != State::kFinished) {
+  // The fiber set kFinished itself, on this thread.
+  if (state_.load(std::memory_order_relaxed) == State::kFinished) return finish();
+  // A yield needs no state change: the process stays runnable, and a wake that came during
+  // the slice stays pending (at worst a spurious wake-up of its next wait).
+  if (suspend_ == Suspend::kYield) {
     scheduler_.enqueue(*this, Scheduler::Ready::kYielded);
     return nullptr;
   }
-  std::unique_lock lock(mutex_);
-  if (state_ == State::kFinished) {
-    lock.unlock();
-    return finish();
-  }
-  // It parked.
-  if (!wake_pending_) {
-    state_ = State::kWaiting;
+  // It parked. Wakers hold the mutex but this does not: the compare-exchange decides whether
+  // a wake came first (kWoken: it runs again at once) or comes later (kWaiting: the waker
+  // queues it).
+  State expected = State::kRunnable;
+  if (state_.compare_exchange_strong(expected, State::kWaiting, std::memory_order_acq_rel)) {
     return nullptr;
   }
-  wake_pending_ = false;  // woken before the park took effect: it runs again at once
-  lock.unlock();
+  state_.store(State::kRunnable, std::memory_order_relaxed);  // a waker leaves kWoken alone
   scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
   return nullptr;
 }
@@ -111,6 +109,7 @@ std::shared_ptr<Process> Process::finish() {
     std::lock_guard guard(mutex_);
     links.swap(links_);
     monitors.swap(monitors_);
+    if (auto handed = take_handoff()) unread.push_back(std::move(handed));
     mailbox_.take_all(unread);
   }
   unread.clear();
@@ -139,12 +138,20 @@ void Process::park(std::unique_lock<std::mutex>& lock) {
 }
 
 void Process::wake_locked() {
-  if (state_ == State::kWaiting) {
-    state_ = State::kRunnable;
-    ++wait_generation_;
-    scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
-  } else if (state_ == State::kRunnable) {
-    wake_pending_ = true;  // it may be about to park: its worker requeues it instead
+  State state = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (state == State::kWaiting) {
+      if (state_.compare_exchange_weak(state, State::kRunnable, std::memory_order_acq_rel)) {
+        ++wait_generation_;
+        scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
+        return;
+      }
+    } else if (state == State::kRunnable) {
+      // It may be about to park: its worker sees kWoken and requeues it instead.
+      if (state_.compare_exchange_weak(state, State::kWoken, std::memory_order_acq_rel)) return;
+    } else {
+      return;  // woken already, or finished
+    }
   }
 }
 
@@ -160,21 +167,30 @@ void Process::wake_any() {
 }
 
 void Process::push_locked(std::unique_ptr<Message> message) {
-  const bool wanted = waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_);
+  if (waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_)) {
+    // Nothing queued matched the wait, so this message is the one it takes: hand it over.
+    waiting_for_mailbox_ = false;
+    handoff_.store(message.release(), std::memory_order_release);
+    wake_locked();
+    return;
+  }
   mailbox_.push(std::move(message));
-  if (wanted) wake_locked();
+}
+
+std::unique_ptr<Message> Process::take_handoff() {
+  return std::unique_ptr<Message>(handoff_.exchange(nullptr, std::memory_order_acquire));
 }
 
 bool Process::send(std::unique_ptr<Message> message) {
   std::lock_guard guard(mutex_);
-  if (state_ == State::kFinished) return false;
+  if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   push_locked(std::move(message));
   return true;
 }
 
 void Process::kill(std::string reason) {
   std::lock_guard guard(mutex_);
-  if (state_ == State::kFinished || kill_reason_) return;
+  if (state_.load(std::memory_order_relaxed) == State::kFinished || kill_reason_) return;
   kill_reason_ = std::move(reason);
   killed_.store(true, std::memory_order_release);
   wake_locked();
@@ -182,7 +198,7 @@ void Process::kill(std::string reason) {
 
 bool Process::add_link(std::uint64_t peer, std::int64_t tag) {
   std::lock_guard guard(mutex_);
-  if (state_ == State::kFinished) return false;
+  if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   for (Link& link : links_) {
     if (link.peer == peer) {
       link.tag = tag;
@@ -200,7 +216,7 @@ void Process::remove_link(std::uint64_t peer) {
 
 bool Process::add_monitor(std::uint64_t watcher) {
   std::lock_guard guard(mutex_);
-  if (state_ == State::kFinished) return false;
+  if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   if (std::find(monitors_.begin(), monitors_.end(), watcher) == monitors_.end()) {
     monitors_.push_back(watcher);
   }
@@ -214,7 +230,7 @@ void Process::remove_monitor(std::uint64_t watcher) {
 
 void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason) {
   std::unique_lock lock(mutex_);
-  if (state_ == State::kFinished) return;
+  if (state_.load(std::memory_order_relaxed) == State::kFinished) return;
   std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
   if (reason == DeathReason::kNormal) return;  // as in Lunatic, a normal exit is not reported
   if (die_when_link_dies_) {
@@ -257,11 +273,18 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
   waiting_tags_ = tags;
   for (;;) {
     if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
-    park(lock);
+    lock.unlock();
+    switch_to_scheduler(Suspend::kPark);
+    // Usually a sender ended the wait by handing its message over: no lock is needed to take it.
+    if (!killed_.load(std::memory_order_acquire)) {
+      if (auto message = take_handoff()) return message;
+    }
+    lock.lock();
     if (kill_reason_) {
       waiting_for_mailbox_ = false;
       throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
     }
+    if (auto message = take_handoff()) return message;  // the sender cleared the wait
     if (auto message = mailbox_.take(tags, skip)) {
       waiting_for_mailbox_ = false;
       return message;
@@ -309,9 +332,9 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
   std::vector<pollfd> fds;
   fds.reserve(interests.size());
   for (const auto& interest : interests) {
-    fds.push_back({interest.fd,
-                   static_cast<short>((interest.read ? POLLIN : 0) | (interest.write ? POLLOUT : 0)),
-                   0});
+    fds.push_back(
+        {interest.fd,
+         static_cast<short>((interest.read ? POLLIN : 0) | (interest.write ? POLLOUT : 0)), 0});
   }
   auto collect = [&] {
     bool any = false;

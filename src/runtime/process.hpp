@@ -4,8 +4,8 @@
 // between workers while it is suspended.
 #pragma once
 
-#include <boost/context/fiber.hpp>
 #include <atomic>
+#include <boost/context/fiber.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,7 +31,8 @@ enum class DeathReason : std::uint8_t { kNormal, kFailure, kNoProcess };
 class Process final : public Blocking {
  public:
   // kRunnable: queued or running (the two are not told apart, so a slice starts without a lock).
-  enum class State : std::uint8_t { kRunnable, kWaiting, kFinished };
+  // kWoken: runnable, and a wake came while it ran; the park it may be about to make is void.
+  enum class State : std::uint8_t { kRunnable, kWoken, kWaiting, kFinished };
 
   Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
           std::function<void(Process&)> body);
@@ -101,6 +102,8 @@ class Process final : public Blocking {
 
   // Parks the fiber until woken; the lock is held on entry and on return.
   void park(std::unique_lock<std::mutex>& lock);
+  // The message a sender handed over while this process waited, or nullptr.
+  std::unique_ptr<Message> take_handoff();
   void switch_to_scheduler(Suspend how);
   void wake_locked();  // lock held
   // Queues a message and wakes the process if it waits for one like it; lock held.
@@ -112,8 +115,10 @@ class Process final : public Blocking {
   std::function<void(Process&)> body_;
 
   std::mutex mutex_;  // guards everything below up to the fiber
-  State state_ = State::kRunnable;
-  bool wake_pending_ = false;      // a wake arrived while runnable, before a park took effect
+  // Changed by wakers under the mutex, and without it by the process's own worker when a park
+  // takes effect (kRunnable to kWaiting, or kWoken back to kRunnable): a compare-exchange
+  // tells the two apart, so a park costs no lock round trip.
+  std::atomic<State> state_{State::kRunnable};
   bool waiting_for_mailbox_ = false;
   std::span<const std::int64_t> waiting_tags_;
   std::atomic<std::uint64_t> wait_generation_{0};  // changed under the mutex, read without it
@@ -121,6 +126,10 @@ class Process final : public Blocking {
   std::optional<std::string> kill_reason_;
   std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the mutex
   Mailbox mailbox_;
+  // A message sent while this process waited for one like it skips the mailbox: the sender
+  // stores it here (under the mutex) and ends the wait, and the receiver takes it without a
+  // lock when it resumes. Only set while waiting_for_mailbox_, which the sender clears.
+  std::atomic<Message*> handoff_{nullptr};
   std::vector<Link> links_;
   std::vector<std::uint64_t> monitors_;
 
@@ -131,8 +140,8 @@ class Process final : public Blocking {
   boost::context::fiber fiber_;
   boost::context::fiber scheduler_fiber_;
   std::optional<Clock::time_point> slice_start_;  // set at the slice's first preemption check
-  FiberSanitizer worker_asan_;  // used on the worker's side of a switch
-  FiberSanitizer fiber_asan_;   // used on the fiber's side
+  FiberSanitizer worker_asan_;                    // used on the worker's side of a switch
+  FiberSanitizer fiber_asan_;                     // used on the fiber's side
 };
 
 }  // namespace lunatic::runtime

@@ -122,7 +122,8 @@ TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
   auto holder = scheduler.spawn([](Process& self) { self.sleep_until(Clock::now() + 20ms); });
   scheduler.spawn([&](Process& self) {
     holder->send(tracked_message(queued_at_death));
-    scheduler.send_after(Clock::now() + 50ms, self.id(), holder->id(), tracked_message(delayed_to_dead));
+    scheduler.send_after(Clock::now() + 50ms, self.id(), holder->id(),
+                         tracked_message(delayed_to_dead));
     self.sleep_until(Clock::now() + 100ms);  // the holder has ended; the timer has fired
     send_refused = !holder->send(tracked_message(sent_after_death));
   });
@@ -132,6 +133,61 @@ TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
   EXPECT_TRUE(delayed_to_dead.expired()) << "a delayed message to a dead process was kept";
   EXPECT_TRUE(sent_after_death.expired());
   EXPECT_EQ(scheduler.timers().pending_sends(), 0u);
+}
+
+TEST(Scheduler, MessagesSentToAWaiterArriveOnceEachAndInTheOrderEachSenderSentThem) {
+  // Four senders on four workers race each other to a receiver that keeps waiting: a message
+  // either goes straight to the waiting receiver or into its mailbox, never both or neither.
+  constexpr int kSenders = 4, kPerSender = 20000;
+  Scheduler scheduler(4);
+  std::vector<int> next_expected(kSenders, 0);
+  int received = 0, out_of_order = 0;
+  auto receiver = scheduler.spawn([&](Process& self) {
+    while (received < kSenders * kPerSender) {
+      auto message = self.receive({}, std::nullopt);
+      const auto sender = static_cast<std::size_t>(message->tag >> 32);
+      const auto sequence = static_cast<int>(message->tag & 0xffffffff);
+      out_of_order += sequence != next_expected[sender];
+      next_expected[sender] = sequence + 1;
+      ++received;
+    }
+  });
+  for (std::int64_t sender = 0; sender < kSenders; ++sender) {
+    scheduler.spawn([&, sender](Process& self) {
+      for (std::int64_t i = 0; i < kPerSender; ++i) {
+        receiver->send(data_message(sender << 32 | i));
+        if (i % 64 == 0) self.yield_now();
+      }
+    });
+  }
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(received, kSenders * kPerSender);
+  EXPECT_EQ(out_of_order, 0);
+  EXPECT_EQ(next_expected, std::vector<int>(kSenders, kPerSender));
+}
+
+TEST(Scheduler, AMessageHandedToAWaiterThatIsKilledBeforeItRunsIsFreedWithIt) {
+  Scheduler scheduler(1);  // one worker: the receiver cannot run between the send and the kill
+  std::weak_ptr<const engine::Module> handed;
+  bool got_message = false;
+  std::string reason;
+  auto receiver = scheduler.spawn([&](Process& self) {
+    try {
+      got_message = self.receive({}, std::nullopt) != nullptr;
+    } catch (const engine::GuestTrap& trap) {
+      reason = trap.message;
+      self.set_death(DeathReason::kFailure);
+    }
+  });
+  scheduler.spawn([&](Process& self) {
+    self.sleep_until(Clock::now() + 2ms);  // the receiver waits by now
+    receiver->send(tracked_message(handed));
+    receiver->kill("killed with a message in hand");
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_FALSE(got_message);
+  EXPECT_EQ(reason, "killed with a message in hand");
+  EXPECT_TRUE(handed.expired()) << "the handed-over message outlived its receiver";
 }
 
 TEST(Scheduler, ASpuriousWakeDoesNotEndADescriptorWait) {
