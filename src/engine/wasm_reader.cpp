@@ -192,7 +192,7 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
                         name + ": function `" + function + "` has " +
                             std::to_string(func->GetNumParamsAndLocals()) +
                             " params and locals; at most " + std::to_string(kMaxFunctionLocals) +
-                            " are supported (the stack margin must hold any one frame)");
+                            " are supported");
     }
   }
   ModuleDescription description = describe(*module);
