@@ -142,7 +142,9 @@ void Process::wake_locked() {
   for (;;) {
     if (state == State::kWaiting) {
       if (state_.compare_exchange_weak(state, State::kRunnable, std::memory_order_acq_rel)) {
-        ++wait_generation_;
+        // Only the waker that ended the wait writes it, under the mutex: no atomic add needed.
+        wait_generation_.store(wait_generation_.load(std::memory_order_relaxed) + 1,
+                               std::memory_order_relaxed);
         scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
         return;
       }
@@ -178,7 +180,11 @@ void Process::push_locked(std::unique_ptr<Message> message) {
 }
 
 std::unique_ptr<Message> Process::take_handoff() {
-  return std::unique_ptr<Message>(handoff_.exchange(nullptr, std::memory_order_acquire));
+  // A sender stores into the slot only while waiting_for_mailbox_, which it clears as it does:
+  // once the slot holds a message nobody else writes it, so clearing it needs no exchange.
+  Message* message = handoff_.load(std::memory_order_acquire);
+  if (message != nullptr) handoff_.store(nullptr, std::memory_order_relaxed);
+  return std::unique_ptr<Message>(message);
 }
 
 bool Process::send(std::unique_ptr<Message> message) {
