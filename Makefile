@@ -1,10 +1,11 @@
 # Entry points: make build | demo | test | bench | format | clean
+#   make lunatic-rs-suite LUNATIC_RS=<checkout of lunatic-rs 0.14>   (docs/lunatic-rs-suite.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: deps build demo test test-asan bench format clean
+.PHONY: deps build demo test test-asan bench lunatic-rs-suite format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -28,6 +29,10 @@ test-asan: deps
 bench: build
 	@LUNATIC_BENCH_DEPS=1 bash scripts/install-deps.sh
 	@bash bench/run.sh $(BUILD)
+
+lunatic-rs-suite: build
+	@test -n "$(LUNATIC_RS)" || { echo "usage: make lunatic-rs-suite LUNATIC_RS=<lunatic-rs checkout>"; exit 2; }
+	@bash scripts/lunatic-rs-suite.sh --lunatic $(BUILD)/lunatic $(LUNATIC_RS)
 
 format:
 	@find src tests bench sdk examples -name '*.[ch]pp' -o -name '*.[ch]' 2>/dev/null | xargs clang-format -i

@@ -17,6 +17,14 @@ packages=(
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine wrk nginx-light)
 fi
+# scripts/lunatic-rs-suite.sh: Debian's Rust 1.63 for wasm32-wasi and the crates lunatic-rs uses.
+if [[ "${LUNATIC_RUST_DEPS:-0}" == 1 ]]; then
+  packages+=(rustc cargo libstd-rust-dev-wasm32
+             librust-thiserror-dev librust-rustversion-dev librust-paste-dev librust-serde-dev
+             librust-serde-derive-dev librust-bincode-dev librust-serde-json-dev
+             librust-rmp-serde-dev librust-serde-bytes-dev librust-syn-dev librust-quote-dev
+             librust-proc-macro2-dev librust-darling-dev librust-heck-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
