@@ -131,7 +131,7 @@ void Process::switch_to_scheduler(Suspend how) {
   // Back on this fiber, possibly on another worker thread; run_slice set our execution state.
 }
 
-void Process::park(std::unique_lock<std::mutex>& lock) {
+void Process::park(std::unique_lock<SpinLock>& lock) {
   lock.unlock();
   switch_to_scheduler(Suspend::kPark);
   lock.lock();

@@ -19,6 +19,7 @@
 #include "runtime/blocking.hpp"
 #include "runtime/fiber_sanitizer.hpp"
 #include "runtime/mailbox.hpp"
+#include "runtime/spin_lock.hpp"
 #include "runtime/stack_pool.hpp"
 
 namespace lunatic::runtime {
@@ -101,7 +102,7 @@ class Process final : public Blocking {
   };
 
   // Parks the fiber until woken; the lock is held on entry and on return.
-  void park(std::unique_lock<std::mutex>& lock);
+  void park(std::unique_lock<SpinLock>& lock);
   // The message a sender handed over while this process waited, or nullptr.
   std::unique_ptr<Message> take_handoff();
   void switch_to_scheduler(Suspend how);
@@ -114,7 +115,7 @@ class Process final : public Blocking {
   const std::uint64_t id_;
   std::function<void(Process&)> body_;
 
-  std::mutex mutex_;  // guards everything below up to the fiber
+  SpinLock mutex_;  // guards everything below up to the fiber
   // Changed by wakers under the mutex, and without it by the process's own worker when a park
   // takes effect (kRunnable to kWaiting, or kWoken back to kRunnable): a compare-exchange
   // tells the two apart, so a park costs no lock round trip.
