@@ -16,14 +16,14 @@ namespace lunatic::engine {
 
 struct ExecutionState {
   sigjmp_buf* trap_target = nullptr;    // set by Instance around every guest call
-  TrapKind kind = TrapKind::kNone;
-  std::string message;                  // host-supplied detail, may be empty
-  std::uint32_t exit_code = 0;          // for TrapKind::kExit
-  const void* fault_pc = nullptr;       // the instruction that trapped, when known
   // The fiber stack this guest runs on: [stack_low, stack_high), 0 when unknown. Generated code
-  // traps before it comes within kGuestStackMargin of stack_low (stack_limits.hpp).
+  // traps before it comes within kGuestStackMargin of stack_low (stack_limits.hpp). Every host
+  // call reads stack_low, so it shares the first cache line with the trap target.
   std::uintptr_t stack_low = 0;
   std::uintptr_t stack_high = 0;
+  TrapKind kind = TrapKind::kNone;
+  std::uint32_t exit_code = 0;          // for TrapKind::kExit
+  const void* fault_pc = nullptr;       // the instruction that trapped, when known
   // The running instance's linear memory: how it is allocated, how far it may grow, and (in
   // guard mode) the reservation whose faults are out-of-bounds accesses.
   bool guard_memory = false;
@@ -34,6 +34,7 @@ struct ExecutionState {
   // a fresh memory has those pages made resident in one go.
   std::uint64_t memory_data_low = 0;
   std::uint64_t memory_data_high = 0;
+  std::string message;                  // host-supplied detail, may be empty
 };
 
 // The state of the guest running on this thread, or nullptr outside guest code.

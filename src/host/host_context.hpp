@@ -47,6 +47,12 @@ struct HostContext {
   // Set for processes spawned by an Environment (every process of `lunatic run`).
   runtime::Process* process = nullptr;
   Environment* environment = nullptr;
+  // Beside the fields above, as every message hop uses them.
+  std::unique_ptr<runtime::Message> scratch;  // the message being built or just received
+  // The process this one last sent to: a conversation with one peer (request and reply,
+  // a ring) skips the process table's lock and lookup. Dropped once the peer is seen to have
+  // ended, which frees the rest of it (its stack is released when it ends, not with it).
+  std::shared_ptr<runtime::Process> last_receiver;
   std::shared_ptr<const ProcessConfig> config;
   std::shared_ptr<const engine::Module> module;
   bool initialized = false;  // instantiation finished; spawning is allowed from here on
@@ -60,11 +66,6 @@ struct HostContext {
   ResourceTable<net::DnsIterator> dns_iterators;
   ResourceTable<net::TlsListener> tls_listeners;
   ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams;
-  std::unique_ptr<runtime::Message> scratch;  // the message being built or just received
-  // The process this one last sent to: a conversation with one peer (request and reply,
-  // a ring) skips the process table's lock and lookup. Dropped once the peer is seen to have
-  // ended, which frees the rest of it (its stack is released when it ends, not with it).
-  std::shared_ptr<runtime::Process> last_receiver;
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
   engine::GuestMemory memory() const;

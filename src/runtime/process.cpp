@@ -36,7 +36,7 @@ void abandon(boost::context::fiber fiber) {
 
 Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
                  std::function<void(Process&)> body)
-    : scheduler_(scheduler), id_(id), body_(std::move(body)), stack_(stack) {
+    : scheduler_(scheduler), id_(id), stack_(stack), body_(std::move(body)) {
   execution_.stack_low = stack_.low;
   execution_.stack_high = stack_.high;
   fiber_ = boost::context::fiber(

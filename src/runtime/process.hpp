@@ -111,38 +111,40 @@ class Process final : public Blocking {
   void push_locked(std::unique_ptr<Message> message);
   std::shared_ptr<Process> finish();  // after the fiber ended: notify links and monitors
 
+  // First, what a message hop touches, so that it spans few cache lines: with a thousand
+  // processes taking turns, each hop finds them cold.
   Scheduler& scheduler_;
   const std::uint64_t id_;
-  std::function<void(Process&)> body_;
-
-  SpinLock mutex_;  // guards everything below up to the fiber
-  // Changed by wakers under the mutex, and without it by the process's own worker when a park
+  SpinLock mutex_;  // guards the state below that is not atomic, and the cold part
+  // Changed by wakers under the lock, and without it by the process's own worker when a park
   // takes effect (kRunnable to kWaiting, or kWoken back to kRunnable): a compare-exchange
   // tells the two apart, so a park costs no lock round trip.
   std::atomic<State> state_{State::kRunnable};
   bool waiting_for_mailbox_ = false;
-  std::span<const std::int64_t> waiting_tags_;
-  std::atomic<std::uint64_t> wait_generation_{0};  // changed under the mutex, read without it
-  bool die_when_link_dies_ = true;
-  std::optional<std::string> kill_reason_;
-  std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the mutex
-  Mailbox mailbox_;
+  std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the lock
+  Suspend suspend_ = Suspend::kYield;
   // A message sent while this process waited for one like it skips the mailbox: the sender
-  // stores it here (under the mutex) and ends the wait, and the receiver takes it without a
+  // stores it here (under the lock) and ends the wait, and the receiver takes it without a
   // lock when it resumes. Only set while waiting_for_mailbox_, which the sender clears.
   std::atomic<Message*> handoff_{nullptr};
-  std::vector<Link> links_;
-  std::vector<std::uint64_t> monitors_;
-
-  DeathReason death_reason_ = DeathReason::kNormal;
-  Suspend suspend_ = Suspend::kYield;
-  FiberStack stack_;
-  engine::ExecutionState execution_;
+  std::atomic<std::uint64_t> wait_generation_{0};  // changed under the lock, read without it
+  std::span<const std::int64_t> waiting_tags_;
+  Mailbox mailbox_;
   boost::context::fiber fiber_;
   boost::context::fiber scheduler_fiber_;
   std::optional<Clock::time_point> slice_start_;  // set at the slice's first preemption check
-  FiberSanitizer worker_asan_;                    // used on the worker's side of a switch
-  FiberSanitizer fiber_asan_;                     // used on the fiber's side
+  FiberStack stack_;
+  engine::ExecutionState execution_;
+
+  // Then what signals and the process's start and end use.
+  bool die_when_link_dies_ = true;
+  DeathReason death_reason_ = DeathReason::kNormal;
+  std::optional<std::string> kill_reason_;
+  std::vector<Link> links_;
+  std::vector<std::uint64_t> monitors_;
+  std::function<void(Process&)> body_;
+  FiberSanitizer worker_asan_;  // used on the worker's side of a switch
+  FiberSanitizer fiber_asan_;   // used on the fiber's side
 };
 
 }  // namespace lunatic::runtime
