@@ -209,7 +209,12 @@ bool Scheduler::dispatch_events(const ReadyEvents& ready) {
     last_io_poll_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
   }
   const auto now = Clock::now();
-  if (timers_.next_deadline_ns() <= to_ns(now)) {
+  // One worker at a time takes due timers and delivers them: two that each took a batch could
+  // deliver the later one first (one thread descheduled between taking and sending), and
+  // send_after's messages must arrive in deadline order. A worker that finds another at it
+  // leaves the timers to it.
+  std::unique_lock firing(timer_firing_, std::defer_lock);
+  if (timers_.next_deadline_ns() <= to_ns(now) && firing.try_lock()) {
     Timers::Due due = timers_.take_due(now);
     for (const auto& wake : due.wakes) {
       if (auto process = table_.find(wake.process_id)) {

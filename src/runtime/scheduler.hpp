@@ -130,6 +130,7 @@ class Scheduler {
   ProcessTable table_;
 
   Timers timers_;
+  std::mutex timer_firing_;  // held by the worker that takes and delivers due timers
 
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<unsigned> idle_{0};
