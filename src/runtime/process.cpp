@@ -46,7 +46,7 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
         body_(*this);
         body_ = nullptr;  // free what the body captured while still on this stack's owner
         {
-          std::lock_guard guard(mutex_);
+          std::lock_guard guard(lock_);
           state_ = State::kFinished;
         }
         fiber_asan_.start_switch(fiber_asan_.other_bottom, fiber_asan_.other_size, /*dying=*/true);
@@ -84,7 +84,7 @@ std::shared_ptr<Process> Process::run_slice() {
     scheduler_.enqueue(*this, Scheduler::Ready::kYielded);
     return nullptr;
   }
-  // It parked. Wakers hold the mutex but this does not: the compare-exchange decides whether
+  // It parked. Wakers hold the lock but this does not: the compare-exchange decides whether
   // a wake came first (kWoken: it runs again at once) or comes later (kWaiting: the waker
   // queues it).
   State expected = State::kRunnable;
@@ -106,7 +106,7 @@ std::shared_ptr<Process> Process::finish() {
   // even while another thread still holds a reference to this process.
   std::vector<std::unique_ptr<Message>> unread;
   {
-    std::lock_guard guard(mutex_);
+    std::lock_guard guard(lock_);
     links.swap(links_);
     monitors.swap(monitors_);
     if (auto handed = take_handoff()) unread.push_back(std::move(handed));
@@ -142,7 +142,7 @@ void Process::wake_locked() {
   for (;;) {
     if (state == State::kWaiting) {
       if (state_.compare_exchange_weak(state, State::kRunnable, std::memory_order_acq_rel)) {
-        // Only the waker that ended the wait writes it, under the mutex: no atomic add needed.
+        // Only the waker that ended the wait writes it, under the lock: no atomic add needed.
         wait_generation_.store(wait_generation_.load(std::memory_order_relaxed) + 1,
                                std::memory_order_relaxed);
         scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
@@ -158,13 +158,13 @@ void Process::wake_locked() {
 }
 
 void Process::wake(std::uint64_t generation) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   if (generation != wait_generation_) return;
   wake_locked();
 }
 
 void Process::wake_any() {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   wake_locked();
 }
 
@@ -188,14 +188,14 @@ std::unique_ptr<Message> Process::take_handoff() {
 }
 
 bool Process::send(std::unique_ptr<Message> message) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   push_locked(std::move(message));
   return true;
 }
 
 void Process::kill(std::string reason) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished || kill_reason_) return;
   kill_reason_ = std::move(reason);
   killed_.store(true, std::memory_order_release);
@@ -203,7 +203,7 @@ void Process::kill(std::string reason) {
 }
 
 bool Process::add_link(std::uint64_t peer, std::int64_t tag) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   for (Link& link : links_) {
     if (link.peer == peer) {
@@ -216,12 +216,12 @@ bool Process::add_link(std::uint64_t peer, std::int64_t tag) {
 }
 
 void Process::remove_link(std::uint64_t peer) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
 }
 
 bool Process::add_monitor(std::uint64_t watcher) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   if (std::find(monitors_.begin(), monitors_.end(), watcher) == monitors_.end()) {
     monitors_.push_back(watcher);
@@ -230,12 +230,12 @@ bool Process::add_monitor(std::uint64_t watcher) {
 }
 
 void Process::remove_monitor(std::uint64_t watcher) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   std::erase(monitors_, watcher);
 }
 
 void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason) {
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return;
   std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
   if (reason == DeathReason::kNormal) return;  // as in Lunatic, a normal exit is not reported
@@ -252,26 +252,26 @@ void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason
 }
 
 void Process::set_die_when_link_dies(bool die) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(lock_);
   die_when_link_dies_ = die;
 }
 
 std::size_t Process::mailbox_size() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   return mailbox_.size();
 }
 
 void Process::check_killed() {
   // Called at every yield and preemption check: the common case takes no lock.
   if (!killed_.load(std::memory_order_acquire)) return;
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(lock_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
 }
 
 std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
                                           std::optional<Clock::time_point> deadline,
                                           std::size_t skip) {
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(lock_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
   if (auto message = mailbox_.take(tags, skip)) return message;
   if (deadline && *deadline <= Clock::now()) return nullptr;
@@ -303,7 +303,7 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
 }
 
 void Process::sleep_until(Clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(lock_);
   while (!kill_reason_ && Clock::now() < deadline) {
     scheduler_.add_timer(deadline, *this, wait_generation_);
     park(lock);
@@ -362,7 +362,7 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
     bool unpollable = false;
     std::vector<int> watched;
     {
-      std::unique_lock lock(mutex_);
+      std::unique_lock lock(lock_);
       for (const auto& interest : interests) {
         if (scheduler_.reactor().watch(interest.fd, interest.read, interest.write, id_)) {
           watched.push_back(interest.fd);
@@ -394,7 +394,7 @@ bool Process::wait_io(IoSource& source, IoDirection direction, std::uint64_t see
   if (deadline && *deadline <= Clock::now()) return false;
   Reactor& reactor = scheduler_.reactor();
   {
-    std::unique_lock lock(mutex_);
+    std::unique_lock lock(lock_);
     if (!reactor.add_waiter(source, direction, seen, id_, wait_generation_)) return true;
     if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
     park(lock);

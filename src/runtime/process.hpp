@@ -115,7 +115,7 @@ class Process final : public Blocking {
   // processes taking turns, each hop finds them cold.
   Scheduler& scheduler_;
   const std::uint64_t id_;
-  SpinLock mutex_;  // guards the state below that is not atomic, and the cold part
+  SpinLock lock_;  // guards the state below that is not atomic, and the cold part
   // Changed by wakers under the lock, and without it by the process's own worker when a park
   // takes effect (kRunnable to kWaiting, or kWoken back to kRunnable): a compare-exchange
   // tells the two apart, so a park costs no lock round trip.
