@@ -1,15 +1,102 @@
 #include "engine/resident_pages.hpp"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cerrno>
 #include <cstring>
 
 namespace lunatic::engine {
+namespace {
 
-std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes) {
+// The PAGEMAP_SCAN interface of <linux/fs.h> (Linux 6.7), which Debian 12's headers predate.
+struct PageRegion {
+  std::uint64_t start;
+  std::uint64_t end;
+  std::uint64_t categories;
+};
+struct PageScanArg {
+  std::uint64_t size;
+  std::uint64_t flags;
+  std::uint64_t start;
+  std::uint64_t end;
+  std::uint64_t walk_end;
+  std::uint64_t vec;
+  std::uint64_t vec_len;
+  std::uint64_t max_pages;
+  std::uint64_t category_inverted;
+  std::uint64_t category_mask;
+  std::uint64_t category_anyof_mask;
+  std::uint64_t return_mask;
+};
+constexpr unsigned long kPagemapScan = _IOWR('f', 16, PageScanArg);
+constexpr std::uint64_t kPageIsPresent = 1u << 3;
+constexpr std::uint64_t kPageIsSwapped = 1u << 4;
+constexpr std::uint64_t kPageIsPfnZero = 1u << 5;
+
+constexpr int kNotOpened = -2;
+constexpr int kUnavailable = -1;
+
+// /proc/self/pagemap, opened once. A forked child's copy of the descriptor would still read
+// the parent's page tables, so the child opens its own.
+std::atomic<int> g_pagemap{kNotOpened};
+
+void forget_pagemap_in_child() { g_pagemap.store(kNotOpened, std::memory_order_relaxed); }
+
+int pagemap_descriptor() {
+  int fd = g_pagemap.load(std::memory_order_acquire);
+  if (fd != kNotOpened) return fd;
+  static const bool registered = ::pthread_atfork(nullptr, nullptr, forget_pagemap_in_child) == 0;
+  if (!registered) return kUnavailable;
+  int opened = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (opened < 0) opened = kUnavailable;
+  if (g_pagemap.compare_exchange_strong(fd, opened, std::memory_order_acq_rel)) return opened;
+  if (opened >= 0) ::close(opened);  // another thread opened it first
+  return fd;
+}
+
+enum class ScanResult { kDone, kUnsupported, kFailed };
+
+// Zeroes the pages of [base, base + bytes) that hold data, as PAGEMAP_SCAN reports them: one
+// system call per 32 runs of such pages, however long the range.
+ScanResult zero_scanned_pages(int pagemap, std::uint8_t* base, std::uint64_t bytes,
+                              std::uint64_t& zeroed) {
+  std::array<PageRegion, 32> regions;
+  PageScanArg scan{};
+  scan.size = sizeof scan;
+  scan.start = reinterpret_cast<std::uint64_t>(base);
+  scan.end = scan.start + bytes;
+  scan.category_anyof_mask = kPageIsPresent | kPageIsSwapped;
+  scan.return_mask = kPageIsPresent | kPageIsSwapped | kPageIsPfnZero;
+  while (scan.start < scan.end) {
+    scan.vec = reinterpret_cast<std::uint64_t>(regions.data());
+    scan.vec_len = regions.size();
+    const int found = ::ioctl(pagemap, kPagemapScan, &scan);
+    if (found < 0) {
+      if (errno == EINTR) continue;
+      return errno == ENOTTY || errno == EINVAL ? ScanResult::kUnsupported : ScanResult::kFailed;
+    }
+    for (int i = 0; i < found; ++i) {
+      const PageRegion& region = regions[static_cast<std::size_t>(i)];
+      if ((region.categories & kPageIsPfnZero) != 0) continue;  // reads as zeros already
+      std::memset(reinterpret_cast<void*>(region.start), 0, region.end - region.start);
+      zeroed += region.end - region.start;
+    }
+    if (scan.walk_end <= scan.start) return ScanResult::kFailed;  // no progress: do not spin
+    scan.start = scan.walk_end;
+  }
+  return ScanResult::kDone;
+}
+
+// The same with mincore, which reports a page swapped out (and not in the swap cache) as not
+// resident: on a kernel without PAGEMAP_SCAN, a system with swap gives such memory back.
+std::optional<std::uint64_t> zero_mincore_pages(std::uint8_t* base, std::uint64_t bytes) {
   static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   const std::uint64_t pages = (bytes + page - 1) / page;
   std::array<unsigned char, 1024> resident;  // one query per 4 MiB of 4 KiB pages
@@ -32,6 +119,43 @@ std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64
     }
   }
   return zeroed;
+}
+
+bool swap_is_configured() {
+  // /proc/swaps has a header line, then one line per swap area.
+  const int fd = ::open("/proc/swaps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // cannot tell: assume the worst
+  std::array<char, 256> text{};
+  const ssize_t length = ::read(fd, text.data(), text.size() - 1);
+  ::close(fd);
+  if (length < 0) return true;
+  const char* newline = std::strchr(text.data(), '\n');
+  return newline != nullptr && newline[1] != '\0';
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes,
+                                                 PageQuery query) {
+  static std::atomic<bool> scan_unsupported{false};
+  if (query == PageQuery::kBest && !scan_unsupported.load(std::memory_order_relaxed)) {
+    const int pagemap = pagemap_descriptor();
+    if (pagemap >= 0) {
+      std::uint64_t zeroed = 0;
+      switch (zero_scanned_pages(pagemap, base, bytes, zeroed)) {
+        case ScanResult::kDone:
+          return zeroed;
+        case ScanResult::kFailed:
+          return std::nullopt;
+        case ScanResult::kUnsupported:
+          scan_unsupported.store(true, std::memory_order_relaxed);
+          break;
+      }
+    }
+    static const bool swap = swap_is_configured();
+    if (swap) return std::nullopt;
+  }
+  return zero_mincore_pages(base, bytes);
 }
 
 void populate_pages(std::uint8_t* begin, std::uint64_t bytes) {

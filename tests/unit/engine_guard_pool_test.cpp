@@ -2,6 +2,8 @@
 // and is cut back to the next memory's initial size.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -40,18 +42,76 @@ class AnonymousPages {
   void* mapping_;
 };
 
-TEST(ResidentPages, ZeroesOnlyWhatIsResident) {
+class ResidentPagesQuery : public ::testing::TestWithParam<PageQuery> {};
+
+TEST_P(ResidentPagesQuery, ZeroesOnlyWhatIsResident) {
   constexpr std::uint64_t kBytes = 64 * 4096;
   AnonymousPages pages(kBytes);
   ASSERT_TRUE(pages.mapped());
   std::uint8_t* base = pages.base();
   std::memset(base + 4096, 0x5a, 3 * 4096);  // pages 1..3
   base[40 * 4096 + 7] = 1;                   // page 40
-  const auto zeroed = zero_resident_pages(base, kBytes);
+  const auto zeroed = zero_resident_pages(base, kBytes, GetParam());
   ASSERT_TRUE(zeroed.has_value());
   EXPECT_EQ(*zeroed, 4u * 4096);
   EXPECT_EQ(resident_pages(base, kBytes), 4u) << "untouched pages must stay untouched";
   EXPECT_TRUE(all_zero(base, kBytes));  // reading maps the zero page: checked last
+}
+
+TEST_P(ResidentPagesQuery, ZeroesPagesBeyondOneQueryOfTheKernel) {
+  // More runs of data pages than one PAGEMAP_SCAN call returns, and more pages than one
+  // mincore vector holds.
+  constexpr std::uint64_t kPages = 2500;
+  AnonymousPages pages(kPages * 4096);
+  ASSERT_TRUE(pages.mapped());
+  std::uint8_t* base = pages.base();
+  std::uint64_t written = 0;
+  for (std::uint64_t page = 0; page < kPages; page += 3, ++written) base[page * 4096 + 11] = 7;
+  const auto zeroed = zero_resident_pages(base, kPages * 4096, GetParam());
+  ASSERT_TRUE(zeroed.has_value());
+  EXPECT_EQ(*zeroed, written * 4096);
+  EXPECT_TRUE(all_zero(base, kPages * 4096));
+}
+
+INSTANTIATE_TEST_SUITE_P(Queries, ResidentPagesQuery,
+                         ::testing::Values(PageQuery::kBest, PageQuery::kMincore),
+                         [](const auto& info) {
+                           return info.param == PageQuery::kBest ? "Best" : "Mincore";
+                         });
+
+TEST(ResidentPages, PagesThatOnlyMapTheZeroPageAreNotWritten) {
+  constexpr std::uint64_t kBytes = 16 * 4096;
+  AnonymousPages pages(kBytes);
+  ASSERT_TRUE(pages.mapped());
+  std::uint8_t* base = pages.base();
+  volatile std::uint8_t sink = 0;
+  for (int page = 0; page < 8; ++page) sink = sink + base[page * 4096];  // read only
+  base[12 * 4096] = 1;
+  const auto zeroed = zero_resident_pages(base, kBytes);
+  ASSERT_TRUE(zeroed.has_value());
+  if (*zeroed == 9u * 4096) GTEST_SKIP() << "this kernel has no PAGEMAP_SCAN (Linux 6.7)";
+  EXPECT_EQ(*zeroed, 4096u) << "only the written page holds data";
+  EXPECT_TRUE(all_zero(base, kBytes));
+}
+
+TEST(ResidentPages, AForkedChildZeroesItsOwnPages) {
+  constexpr std::uint64_t kBytes = 8 * 4096;
+  AnonymousPages pages(kBytes);
+  ASSERT_TRUE(pages.mapped());
+  std::uint8_t* base = pages.base();
+  ASSERT_TRUE(zero_resident_pages(base, kBytes).has_value());  // the parent has asked first
+  const pid_t child = ::fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    // A page the parent never touched: its page tables know nothing of it.
+    base[5 * 4096] = 9;
+    const auto zeroed = zero_resident_pages(base, kBytes);
+    ::_exit(zeroed.has_value() && *zeroed == 4096 && base[5 * 4096] == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child zeroed by its parent's page tables";
 }
 
 TEST(ResidentPages, PopulatesEveryPageTheRangeTouches) {
