@@ -7,6 +7,7 @@
 #include "engine/execution.hpp"
 #include "engine/guard_reservation_pool.hpp"
 #include "engine/memory_block_pool.hpp"
+#include "engine/memory_stash.hpp"
 #include "engine/resident_pages.hpp"
 
 namespace lunatic::engine {
@@ -44,7 +45,12 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
   reservation->guard = guard;
   reservation->limit_bytes = limit;
   bool warm = false;
-  if (guard) {
+  const std::uint64_t block_capacity = guard ? 0 : MemoryBlockPool::capacity_for(initial_bytes);
+  if (auto stashed = MemoryStash::take(guard, block_capacity, initial_bytes)) {
+    reservation->base = stashed->base;
+    reservation->reserved_bytes = stashed->reserved_bytes;
+    warm = stashed->warm;
+  } else if (guard) {
     const GuardReservationPool::Reservation taken = GuardReservationPool::shared().acquire(initial_bytes);
     if (taken.base == nullptr) {
       delete reservation;
@@ -53,7 +59,6 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     reservation->base = taken.base;
     reservation->reserved_bytes = kGuardReservationBytes;
     warm = taken.warm;
-    g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   } else {
     const MemoryBlockPool::Block block = MemoryBlockPool::shared().acquire(initial_bytes);
     if (block.base == nullptr) {
@@ -64,6 +69,7 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     reservation->reserved_bytes = block.capacity;
     warm = block.warm;
   }
+  if (guard) g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   reservation->committed_bytes = initial_bytes;
   // The data segments are written next; one system call instead of a page fault per page.
   if (!warm && state != nullptr && state->memory_data_high > state->memory_data_low &&
@@ -109,10 +115,14 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
 void free_linear_memory(wasm_rt_memory_t* memory) {
   auto* reservation = static_cast<Reservation*>(memory->reservation);
   if (reservation == nullptr) return;
+  const StashedMemory stashed{reservation->base, reservation->reserved_bytes,
+                              reservation->committed_bytes, reservation->guard, false};
   if (reservation->guard) {
-    GuardReservationPool::shared().release({reservation->base, reservation->committed_bytes});
     g_live_guard_reservations.fetch_sub(1, std::memory_order_relaxed);
-  } else {
+    if (!MemoryStash::keep(stashed, reservation->committed_bytes)) {
+      GuardReservationPool::shared().release({reservation->base, reservation->committed_bytes});
+    }
+  } else if (!MemoryStash::keep(stashed, reservation->committed_bytes)) {
     MemoryBlockPool::shared().release({reservation->base, reservation->reserved_bytes},
                                       reservation->committed_bytes);
   }

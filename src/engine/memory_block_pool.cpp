@@ -44,6 +44,11 @@ MemoryBlockPool& MemoryBlockPool::shared() {
   return *pool;
 }
 
+std::uint64_t MemoryBlockPool::capacity_for(std::uint64_t bytes) {
+  const int size_class = class_for(bytes, kClasses);
+  return size_class == kClasses ? 0 : block_bytes(size_class);
+}
+
 MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   const int size_class = class_for(bytes, kClasses);
   if (size_class == kClasses) return {};

@@ -38,6 +38,9 @@ class MemoryBlockPool {
   // carries no context.
   static MemoryBlockPool& shared();
 
+  // The capacity of the block acquire(bytes) returns; 0 when `bytes` exceeds 4 GiB.
+  static std::uint64_t capacity_for(std::uint64_t bytes);
+
   // A zero-filled block of at least `bytes` (at most 4 GiB), or one with base == nullptr when
   // the system refuses address space.
   Block acquire(std::uint64_t bytes);
