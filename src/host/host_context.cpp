@@ -3,6 +3,8 @@
 #include "engine/instance.hpp"
 #include "engine/loaded_module.hpp"
 #include "engine/trap.hpp"
+#include "host/output_capture.hpp"
+#include "wasi/wasi_config.hpp"
 #include "wasi/wasi_context.hpp"
 
 namespace lunatic::host {
@@ -14,10 +16,16 @@ engine::GuestMemory HostContext::memory() const { return instance->memory(); }
 
 wasi::WasiContext& HostContext::wasi_context() {
   if (wasi != nullptr) return *wasi;
-  if (wasi_config == nullptr) {
+  if (config == nullptr) {
     throw engine::GuestTrap{engine::TrapKind::kHostError, "wasi: this process has no WASI context"};
   }
-  auto made = wasi::WasiContext::create(*wasi_config);
+  // Exactly the args, environment and preopened directories of the process's config.
+  wasi::WasiConfig wasi_config;
+  wasi_config.args = config->args;
+  for (const auto& [key, value] : config->env) wasi_config.env.push_back(key + "=" + value);
+  wasi_config.preopens = config->preopened_dirs;
+  if (output) wasi_config.stdout_fd = wasi_config.stderr_fd = output->fd();
+  auto made = wasi::WasiContext::create(wasi_config);
   if (!made) throw engine::GuestTrap{engine::TrapKind::kHostError, "wasi: " + made.error().message};
   owned_wasi_ = std::move(*made);
   wasi = owned_wasi_.get();

@@ -26,7 +26,6 @@ class Process;
 }  // namespace lunatic::runtime
 namespace lunatic::wasi {
 class WasiContext;
-struct WasiConfig;
 }  // namespace lunatic::wasi
 
 namespace lunatic::host {
@@ -70,10 +69,10 @@ struct HostContext {
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
   engine::GuestMemory memory() const;
 
-  // The process's WASI state, made on first use from `wasi_config` (most processes never call
-  // WASI, and making it costs system calls). Throws GuestTrap when it cannot be made.
+  // The process's WASI state, made on first use from `config` and `output` (most processes
+  // never call WASI, and making it costs system calls and allocations). Throws GuestTrap when
+  // it cannot be made.
   wasi::WasiContext& wasi_context();
-  std::shared_ptr<const wasi::WasiConfig> wasi_config;
   // Where this process's output goes when it is captured (see OutputCapture); kept alive while
   // the process may write to it.
   std::shared_ptr<OutputCapture> output;
