@@ -84,7 +84,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
 // The wasm type list of an export's parameters: "(i32 i64) -> ()" gives "i32 i64".
@@ -120,7 +120,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
       try {
         process.check_killed();  // killed before it ever ran
         // Timed for on_exit's report only: the clock costs every short-lived process otherwise.
-        const auto start = request.on_exit ? std::chrono::steady_clock::now() : Clock::time_point{};
+        const auto start = request.on_exit ? Clock::now() : Clock::time_point{};
         outcome = (*instance)->instantiate();
         if (request.on_exit) exit.instantiate_ms = ms_since(start);
       } catch (const engine::GuestTrap& trap) {
@@ -140,7 +140,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
         } else {
           // Results are discarded; Instance::call refuses a function with more than fit here.
           std::uint64_t results[16] = {};
-          const auto start = request.on_exit ? std::chrono::steady_clock::now() : Clock::time_point{};
+          const auto start = request.on_exit ? Clock::now() : Clock::time_point{};
           outcome = (*instance)->call(*entry, request.params, results);
           if (request.on_exit) exit.run_ms = ms_since(start);
         }

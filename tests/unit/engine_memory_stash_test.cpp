@@ -96,7 +96,8 @@ TEST_P(MemoryStashTest, HoldsAtMostItsEntriesAndNoLargeMemory) {
   for (auto& memory : memories) free_linear_memory(&memory);
   EXPECT_EQ(MemoryStash::size(), MemoryStash::kEntries);
   MemoryStash::flush();
-  wasm_rt_memory_t large = allocate(static_cast<std::uint32_t>(2 * MemoryStash::kMaxBytes / kWasmPageSize));
+  const auto large_pages = static_cast<std::uint32_t>(2 * MemoryStash::kMaxBytes / kWasmPageSize);
+  wasm_rt_memory_t large = allocate(large_pages);
   ASSERT_NE(large.data, nullptr);
   free_linear_memory(&large);
   EXPECT_EQ(MemoryStash::size(), 0) << "a memory over kMaxBytes goes back to the shared pool";
