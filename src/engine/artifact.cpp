@@ -27,9 +27,6 @@ nlohmann::json to_json(const ModuleDescription& module) {
   if (module.memory) {
     json["memory"] = {{"initial_pages", module.memory->initial_pages}};
     if (module.memory->max_pages) json["memory"]["max_pages"] = *module.memory->max_pages;
-    if (module.memory->data_high > 0) {
-      json["memory"]["data"] = {module.memory->data_low, module.memory->data_high};
-    }
   }
   return json;
 }
@@ -58,10 +55,6 @@ ModuleDescription module_from_json(const nlohmann::json& json) {
     MemoryDescription memory{json["memory"].at("initial_pages").get<std::uint64_t>(), std::nullopt};
     if (json["memory"].contains("max_pages")) {
       memory.max_pages = json["memory"]["max_pages"].get<std::uint64_t>();
-    }
-    if (json["memory"].contains("data")) {
-      memory.data_low = json["memory"]["data"].at(0).get<std::uint64_t>();
-      memory.data_high = json["memory"]["data"].at(1).get<std::uint64_t>();
     }
     module.memory = memory;
   }

@@ -30,10 +30,6 @@ struct ExecutionState {
   std::uint64_t memory_limit_bytes = std::uint64_t{1} << 32;
   std::uintptr_t memory_low = 0;
   std::uintptr_t memory_high = 0;
-  // What the module's data segments write at instantiation (MemoryDescription::data_low/high):
-  // a fresh memory has those pages made resident in one go.
-  std::uint64_t memory_data_low = 0;
-  std::uint64_t memory_data_high = 0;
   std::string message;                  // host-supplied detail, may be empty
 };
 

@@ -21,7 +21,6 @@ GuardReservationPool::Reservation GuardReservationPool::acquire(std::uint64_t in
     std::lock_guard lock(mutex_);
     if (!free_.empty()) {
       pooled = free_.back().reservation;
-      pooled->warm = free_.back().resident_bytes > 0;
       warm_bytes_ -= free_.back().resident_bytes;
       free_.pop_back();
     }
@@ -51,7 +50,7 @@ GuardReservationPool::Reservation GuardReservationPool::acquire(std::uint64_t in
     ::munmap(base, kGuardReservationBytes);
     return {};
   }
-  return {static_cast<std::uint8_t*>(base), initial_bytes, false};
+  return {static_cast<std::uint8_t*>(base), initial_bytes};
 }
 
 void GuardReservationPool::release(Reservation reservation) {

@@ -25,7 +25,6 @@ class GuardReservationPool {
   struct Reservation {
     std::uint8_t* base = nullptr;       // nullptr: none
     std::uint64_t committed_bytes = 0;  // the readable and writable prefix
-    bool warm = false;                  // some pages are resident already (zeroed in place)
   };
 
   // Linear memories are allocated from generated code, which carries no context.

@@ -76,10 +76,6 @@ CallOutcome Instance::instantiate() {
   // instantiate() may trap halfway (a failing segment or start function); the generated free
   // copes with a partly initialized instance because the struct started zeroed.
   instantiated_ = true;
-  if (const auto& memory = module_->contract().module.memory) {
-    execution_->memory_data_low = memory->data_low;
-    execution_->memory_data_high = memory->data_high;
-  }
   CallOutcome outcome = enter(run, this, nullptr);
   if (wasm_rt_memory_t* memory = module_->abi().memory(raw_);
       memory != nullptr && memory->data != nullptr && module_->guard_memory()) {

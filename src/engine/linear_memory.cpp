@@ -44,12 +44,10 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
   if (reservation == nullptr) fail_allocation("memory: out of host memory");
   reservation->guard = guard;
   reservation->limit_bytes = limit;
-  bool warm = false;
   const std::uint64_t block_capacity = guard ? 0 : MemoryBlockPool::capacity_for(initial_bytes);
   if (auto stashed = MemoryStash::take(guard, block_capacity, initial_bytes)) {
     reservation->base = stashed->base;
     reservation->reserved_bytes = stashed->reserved_bytes;
-    warm = stashed->warm;
   } else if (guard) {
     const GuardReservationPool::Reservation taken = GuardReservationPool::shared().acquire(initial_bytes);
     if (taken.base == nullptr) {
@@ -58,7 +56,6 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     }
     reservation->base = taken.base;
     reservation->reserved_bytes = kGuardReservationBytes;
-    warm = taken.warm;
   } else {
     const MemoryBlockPool::Block block = MemoryBlockPool::shared().acquire(initial_bytes);
     if (block.base == nullptr) {
@@ -67,16 +64,9 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     }
     reservation->base = block.base;
     reservation->reserved_bytes = block.capacity;
-    warm = block.warm;
   }
   if (guard) g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   reservation->committed_bytes = initial_bytes;
-  // The data segments are written next; one system call instead of a page fault per page.
-  if (!warm && state != nullptr && state->memory_data_high > state->memory_data_low &&
-      state->memory_data_high <= initial_bytes) {
-    populate_pages(reservation->base + state->memory_data_low,
-                   state->memory_data_high - state->memory_data_low);
-  }
   memory->data = reservation->base;
   memory->pages = initial_pages;
   memory->max_pages = max_pages;
@@ -116,7 +106,7 @@ void free_linear_memory(wasm_rt_memory_t* memory) {
   auto* reservation = static_cast<Reservation*>(memory->reservation);
   if (reservation == nullptr) return;
   const StashedMemory stashed{reservation->base, reservation->reserved_bytes,
-                              reservation->committed_bytes, reservation->guard, false};
+                              reservation->committed_bytes, reservation->guard};
   if (reservation->guard) {
     g_live_guard_reservations.fetch_sub(1, std::memory_order_relaxed);
     if (!MemoryStash::keep(stashed, reservation->committed_bytes)) {

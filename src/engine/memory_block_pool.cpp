@@ -53,7 +53,7 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   const int size_class = class_for(bytes, kClasses);
   if (size_class == kClasses) return {};
   const std::uint64_t capacity = block_bytes(size_class);
-  if (is_large(capacity)) return {map_blocks(capacity), capacity, false};
+  if (is_large(capacity)) return {map_blocks(capacity), capacity};
 
   std::lock_guard lock(mutex_);
   SizeClass& pool = classes_[size_class];
@@ -61,7 +61,7 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
     const Released released = pool.free.back();
     pool.free.pop_back();
     warm_bytes_ -= released.resident_bytes;
-    return {released.base, capacity, released.resident_bytes > 0};
+    return {released.base, capacity};
   }
   if (pool.next == pool.end) {
     std::uint8_t* region = map_blocks(kRegionBytes);
@@ -72,7 +72,7 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   }
   std::uint8_t* base = pool.next;
   pool.next += capacity;
-  return {base, capacity, false};
+  return {base, capacity};
 }
 
 MemoryBlockPool::Block MemoryBlockPool::grow(Block block, std::uint64_t used_bytes,
@@ -84,7 +84,7 @@ MemoryBlockPool::Block MemoryBlockPool::grow(Block block, std::uint64_t used_byt
     void* moved = ::mremap(block.base, block.capacity, capacity, MREMAP_MAYMOVE);
     if (moved == MAP_FAILED) return {};
     ::madvise(moved, capacity, MADV_NOHUGEPAGE);
-    return {static_cast<std::uint8_t*>(moved), capacity, true};
+    return {static_cast<std::uint8_t*>(moved), capacity};
   }
   const Block bigger = acquire(bytes);
   if (bigger.base == nullptr) return {};

@@ -31,7 +31,6 @@ class MemoryBlockPool {
   struct Block {
     std::uint8_t* base = nullptr;  // nullptr: no memory
     std::uint64_t capacity = 0;    // bytes, a power-of-two number of wasm pages
-    bool warm = false;             // some pages are resident already (zeroed in place)
   };
 
   // The pool of this OS process: linear memories are allocated from generated code, which

@@ -20,9 +20,9 @@ class ThreadStash {
     for (int i = 0; i < count_; ++i) {
       const StashedMemory& memory = entries_[static_cast<std::size_t>(i)];
       if (memory.guard) {
-        GuardReservationPool::shared().release({memory.base, memory.committed_bytes, memory.warm});
+        GuardReservationPool::shared().release({memory.base, memory.committed_bytes});
       } else {
-        MemoryBlockPool::shared().release({memory.base, memory.reserved_bytes, memory.warm}, 0);
+        MemoryBlockPool::shared().release({memory.base, memory.reserved_bytes}, 0);
       }
     }
     count_ = 0;
@@ -47,9 +47,7 @@ class ThreadStash {
 
   bool keep(StashedMemory memory, std::uint64_t used_bytes) {
     if (count_ == MemoryStash::kEntries || used_bytes > MemoryStash::kMaxBytes) return false;
-    const std::optional<std::uint64_t> zeroed = zero_resident_pages(memory.base, used_bytes);
-    if (!zeroed) return false;
-    memory.warm = *zeroed > 0;
+    if (!zero_resident_pages(memory.base, used_bytes)) return false;
     entries_[static_cast<std::size_t>(count_++)] = memory;
     return true;
   }

@@ -21,7 +21,6 @@ struct StashedMemory {
   std::uint64_t reserved_bytes = 0;   // a bounds-mode block's capacity; guard mode: the reservation
   std::uint64_t committed_bytes = 0;  // guard mode: the readable and writable prefix
   bool guard = false;
-  bool warm = false;  // some pages are resident (and zero)
 };
 
 class MemoryStash {

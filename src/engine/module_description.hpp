@@ -28,10 +28,6 @@ struct ExportDescription {
 struct MemoryDescription {
   std::uint64_t initial_pages = 0;
   std::optional<std::uint64_t> max_pages;
-  // The bytes [data_low, data_high) that active data segments at constant offsets write when an
-  // instance starts (empty when there are none): pages an instance surely touches at once.
-  std::uint64_t data_low = 0;
-  std::uint64_t data_high = 0;
 };
 
 struct ModuleDescription {

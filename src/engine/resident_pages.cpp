@@ -158,11 +158,4 @@ std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64
   return zero_mincore_pages(base, bytes);
 }
 
-void populate_pages(std::uint8_t* begin, std::uint64_t bytes) {
-  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto low = reinterpret_cast<std::uintptr_t>(begin) & ~(page - 1);
-  const auto high = (reinterpret_cast<std::uintptr_t>(begin) + bytes + page - 1) & ~(page - 1);
-  if (high > low) ::madvise(reinterpret_cast<void*>(low), high - low, MADV_POPULATE_WRITE);
-}
-
 }  // namespace lunatic::engine

@@ -25,10 +25,4 @@ enum class PageQuery {
 std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes,
                                                  PageQuery query = PageQuery::kBest);
 
-// Makes the OS pages covering [begin, begin + bytes) resident and writable in one system call,
-// for memory about to be written: faulting pages in one by one costs far more (about 16 us a
-// fault against 0.5 us a page here, on the virtual machines of docs/benchmarks.md). Best
-// effort: a kernel without MADV_POPULATE_WRITE (before 5.14) leaves the pages to fault.
-void populate_pages(std::uint8_t* begin, std::uint64_t bytes);
-
 }  // namespace lunatic::engine

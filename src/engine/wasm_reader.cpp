@@ -102,28 +102,6 @@ std::string signature_string(const wabt::FuncSignature& signature) {
   return text + ")";
 }
 
-// The span the active data segments at constant offsets write (the ones at offsets read from
-// globals are left out: their place is known only at instantiation).
-void set_data_span(const wabt::Module& module, MemoryDescription& memory) {
-  std::uint64_t low = UINT64_MAX;
-  std::uint64_t high = 0;
-  for (const wabt::DataSegment* segment : module.data_segments) {
-    if (segment->kind != wabt::SegmentKind::Active || segment->data.empty() ||
-        segment->offset.size() != 1) {
-      continue;
-    }
-    const auto* offset = wabt::dyn_cast<wabt::ConstExpr>(&segment->offset.front());
-    if (offset == nullptr || offset->const_.type() != wabt::Type::I32) continue;
-    const std::uint64_t begin = offset->const_.u32();
-    low = std::min(low, begin);
-    high = std::max<std::uint64_t>(high, begin + segment->data.size());
-  }
-  if (high > 0) {
-    memory.data_low = low;
-    memory.data_high = high;
-  }
-}
-
 ModuleDescription describe(const wabt::Module& module) {
   ModuleDescription description;
   for (const wabt::Import* import : module.imports) {
@@ -144,7 +122,6 @@ ModuleDescription describe(const wabt::Module& module) {
     const auto& limits = module.memories[0]->page_limits;
     MemoryDescription memory{limits.initial, std::nullopt};
     if (limits.has_max) memory.max_pages = limits.max;
-    set_data_span(module, memory);
     description.memory = memory;
   }
   description.function_count =

@@ -7,8 +7,6 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#include "engine/resident_pages.hpp"
-
 namespace lunatic::runtime {
 namespace {
 
@@ -36,9 +34,8 @@ StackPool::~StackPool() {
 }
 
 FiberStack StackPool::acquire() {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   std::uintptr_t low = 0;
-  bool fresh = false;
   if (!free_.empty()) {
     const Pooled pooled = free_.back();  // the most recently released: likely resident
     free_.pop_back();
@@ -59,13 +56,6 @@ FiberStack StackPool::acquire() {
     }
     low = next_;
     next_ += usable_size_;
-    fresh = true;
-  }
-  lock.unlock();
-  if (fresh) {
-    // Every fiber touches the top of its stack at once.
-    engine::populate_pages(reinterpret_cast<std::uint8_t*>(low + usable_size_ - kKeptTopBytes),
-                           kKeptTopBytes);
   }
   return FiberStack{reinterpret_cast<void*>(low), usable_size_, low, low + usable_size_};
 }

@@ -28,9 +28,9 @@ class StackPool {
  public:
   static constexpr std::size_t kDefaultUsableSize = 256 * 1024;
   static constexpr std::size_t kDefaultStacksPerChunk = 256;  // 64 MiB chunks by default
-  // Made resident for a new stack, and kept when a stack is released: the page the next
-  // fiber's entry frames use. A process that spawns, instantiates and parks in receive uses
-  // less than this; a deeper one faults its further pages in as it goes.
+  // Kept when a stack gives its pages back: the page the next fiber's entry frames use. A
+  // process that spawns, instantiates and parks in receive uses less than this; a deeper one
+  // faults its further pages in as it goes. A new stack faults its pages in as it uses them.
   static constexpr std::size_t kKeptTopBytes = 4 * 1024;
   // Released stacks pooled as they are, without a system call: a fiber needs no zeroed stack,
   // and giving pages back costs a TLB flush on every core that runs a worker.

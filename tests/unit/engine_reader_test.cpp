@@ -84,22 +84,6 @@ TEST(WasmReader, DescribesImportsExportsAndMemory) {
   EXPECT_EQ(d.memory->initial_pages, 2u);
   EXPECT_EQ(d.memory->max_pages, 17u);
   EXPECT_EQ(d.function_count, 1u);
-  EXPECT_EQ(d.memory->data_high, 0u) << "no data segments: nothing written at instantiation";
-}
-
-TEST(WasmReader, DescribesTheSpanItsDataSegmentsWrite) {
-  std::string wasm = testing::wat_to_wasm(R"((module
-    (memory 3)
-    (data (i32.const 70000) "abc")
-    (data (i32.const 65536) "x")
-    (data "passive, written only by memory.init")
-    (data (i32.const 100000) ""))
-  )");
-  auto parsed = read(wasm);
-  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
-  ASSERT_TRUE(parsed->description.memory.has_value());
-  EXPECT_EQ(parsed->description.memory->data_low, 65536u);
-  EXPECT_EQ(parsed->description.memory->data_high, 70003u);
 }
 
 TEST(Instrumentation, ChecksLoopsAndRecursionButNotStraightLineCode) {
