@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/linear_memory.hpp"
+#include "engine/page_giveback.hpp"
 #include "engine/resident_pages.hpp"
 
 namespace lunatic::engine {
@@ -55,8 +56,10 @@ MemoryBlockPool::Block MemoryBlockPool::acquire(std::uint64_t bytes) {
   const std::uint64_t capacity = block_bytes(size_class);
   if (is_large(capacity)) return {map_blocks(capacity), capacity};
 
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   SizeClass& pool = classes_[size_class];
+  // Blocks still being given back are reused before new address space is cut.
+  if (pool.free.empty() && !returning_.empty()) give_back(lock);
   if (!pool.free.empty()) {
     const Released released = pool.free.back();
     pool.free.pop_back();
@@ -110,11 +113,37 @@ void MemoryBlockPool::release(Block block, std::uint64_t used_bytes) {
     // Outside the lock: zeroing and system calls are the expensive part of a release.
     if (budget_left) zeroed = zero_resident_pages(block.base, used);
   }
-  if (!zeroed && used > 0) ::madvise(block.base, used, MADV_DONTNEED);  // reads as zeros now
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  const int size_class = class_for(block.capacity, kClasses);
+  if (!zeroed && used > 0) {
+    // Given back (and so zeroed) with others in one batch, before anyone can take it again.
+    returning_.push_back({{block.base, used}, size_class});
+    returning_bytes_ += used;
+    if (returning_.size() >= kGiveBackBatch || returning_bytes_ >= kReturningBudgetBytes) {
+      give_back(lock);
+    }
+    return;
+  }
   const std::uint64_t resident = zeroed.value_or(0);
   warm_bytes_ += resident;
-  classes_[class_for(block.capacity, kClasses)].free.push_back({block.base, resident});
+  classes_[size_class].free.push_back({block.base, resident});
+}
+
+void MemoryBlockPool::give_back(std::unique_lock<std::mutex>& lock) {
+  std::vector<Returning> batch;
+  batch.swap(returning_);
+  returning_bytes_ = 0;
+  // Outside the lock: the system call is the expensive part.
+  lock.unlock();
+  std::vector<iovec> ranges;
+  ranges.reserve(batch.size());
+  for (const Returning& block : batch) ranges.push_back(block.pages);
+  give_back_pages(ranges);
+  lock.lock();
+  for (const Returning& block : batch) {
+    auto* base = static_cast<std::uint8_t*>(block.pages.iov_base);
+    classes_[block.size_class].free.push_back({base, 0});
+  }
 }
 
 std::uint64_t MemoryBlockPool::mapped_bytes() const {
@@ -128,4 +157,3 @@ std::uint64_t MemoryBlockPool::warm_bytes() const {
 }
 
 }  // namespace lunatic::engine
-

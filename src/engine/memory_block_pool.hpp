@@ -7,12 +7,15 @@
 // released small block is recycled and reads as zeros again: while the pool keeps fewer than
 // kWarmBudgetBytes resident in released blocks, its resident pages are zeroed in place (no
 // system call that flushes TLBs, no page faults for the next owner); beyond that, or for a
-// block of over kZeroInPlaceBytes, its pages go back to the OS. Regions are never unmapped. Larger blocks are mappings of their own (few memories are
+// block of over kZeroInPlaceBytes, its pages go back to the OS, with those of other blocks in
+// batches that cost one TLB flush each (page_giveback.hpp). Regions are never unmapped. Larger blocks are mappings of their own (few memories are
 // that large), unmapped on release. A block never grows in place: a memory that outgrows its
 // block moves to one of a larger class, by copying its bytes (at most 32 MiB) or, between large
 // blocks, with mremap, which moves page tables rather than bytes.
 // Thread: safe to call from any thread.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <array>
 #include <cstdint>
@@ -27,6 +30,8 @@ class MemoryBlockPool {
   static constexpr std::uint64_t kRegionBytes = std::uint64_t{64} << 20;
   static constexpr std::uint64_t kWarmBudgetBytes = std::uint64_t{64} << 20;
   static constexpr std::uint64_t kZeroInPlaceBytes = std::uint64_t{4} << 20;
+  // Pages waiting to be given back in one batch, at most.
+  static constexpr std::uint64_t kReturningBudgetBytes = std::uint64_t{64} << 20;
 
   struct Block {
     std::uint8_t* base = nullptr;  // nullptr: no memory
@@ -62,6 +67,15 @@ class MemoryBlockPool {
     std::uint64_t resident_bytes;  // zeroed in place, still resident
   };
 
+  // Blocks whose pages are being given back, in batches (page_giveback.hpp); they join their
+  // class's free list once the batch is done.
+  struct Returning {
+    iovec pages;
+    int size_class;
+  };
+  // Takes the pending batch (with the lock held) and gives it back without the lock.
+  void give_back(std::unique_lock<std::mutex>& lock);
+
   struct SizeClass {
     std::vector<Released> free;  // most recent last
     std::uint8_t* next = nullptr;     // next uncarved block of the newest region
@@ -72,6 +86,8 @@ class MemoryBlockPool {
   std::array<SizeClass, kClasses> classes_;
   std::uint64_t mapped_bytes_ = 0;
   std::uint64_t warm_bytes_ = 0;
+  std::vector<Returning> returning_;
+  std::uint64_t returning_bytes_ = 0;
 };
 
 }  // namespace lunatic::engine

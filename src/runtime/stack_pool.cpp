@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/page_giveback.hpp"
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -34,8 +36,10 @@ StackPool::~StackPool() {
 }
 
 FiberStack StackPool::acquire() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   std::uintptr_t low = 0;
+  // Stacks still being given back are reused before new address space is cut.
+  if (free_.empty() && !returning_.empty()) give_back(lock);
   if (!free_.empty()) {
     const Pooled pooled = free_.back();  // the most recently released: likely resident
     free_.pop_back();
@@ -62,20 +66,27 @@ FiberStack StackPool::acquire() {
 
 void StackPool::release(FiberStack stack) {
   if (stack.mapping == nullptr) return;
-  {
-    std::lock_guard lock(mutex_);
-    if (warm_ < warm_limit_) {
-      ++warm_;
-      free_.push_back({stack.low, true});
-      return;
-    }
+  std::unique_lock lock(mutex_);
+  if (warm_ < warm_limit_) {
+    ++warm_;
+    free_.push_back({stack.low, true});
+    return;
   }
-  // Outside the lock: the system call is the expensive part of a release.
-  if (stack.mapping_size > kKeptTopBytes) {
-    ::madvise(stack.mapping, stack.mapping_size - kKeptTopBytes, MADV_DONTNEED);
-  }
-  std::lock_guard lock(mutex_);
-  free_.push_back({stack.low, false});
+  // Given back with others in one batch; no fiber may use it before that is done.
+  returning_.push_back(
+      {stack.mapping, stack.mapping_size > kKeptTopBytes ? stack.mapping_size - kKeptTopBytes : 0});
+  if (returning_.size() >= engine::kGiveBackBatch) give_back(lock);
+}
+
+void StackPool::give_back(std::unique_lock<std::mutex>& lock) {
+  std::vector<iovec> batch;
+  batch.swap(returning_);
+  // Outside the lock: the system call is the expensive part.
+  lock.unlock();
+  engine::give_back_pages(batch);
+  lock.lock();
+  for (const iovec& stack : batch)
+    free_.push_back({reinterpret_cast<std::uintptr_t>(stack.iov_base), false});
 }
 
 }  // namespace lunatic::runtime

@@ -10,6 +10,8 @@
 // Thread: acquire and release may be called from any thread.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -47,12 +49,16 @@ class StackPool {
   // Returns a stack, or one with mapping == nullptr when the system refuses memory.
   FiberStack acquire();
   // Pools the stack. Beyond `warm_stacks` pooled stacks that kept their pages, a released
-  // stack gives its memory (but its top kKeptTopBytes) back to the OS first.
+  // stack gives its memory (but its top kKeptTopBytes) back to the OS first, in a batch with
+  // others (kGiveBackBatch of them, or when acquire finds no other stack to hand out).
   void release(FiberStack stack);
 
   std::size_t usable_size() const { return usable_size_; }
 
  private:
+  // Takes the pending batch (with the lock held) and gives it back without the lock.
+  void give_back(std::unique_lock<std::mutex>& lock);
+
   struct Chunk {
     void* base;
     std::size_t size;
@@ -69,8 +75,11 @@ class StackPool {
   std::mutex mutex_;
   std::vector<Chunk> chunks_;
   std::vector<Pooled> free_;  // most recently released last
-  std::size_t warm_ = 0;      // entries of free_ with warm set
-  std::uintptr_t next_ = 0;   // next uncarved stack in the newest chunk
+  // Stacks whose pages are being given back, in batches (engine/page_giveback.hpp): each
+  // range is a stack's pages but its top kKeptTopBytes.
+  std::vector<iovec> returning_;
+  std::size_t warm_ = 0;     // entries of free_ with warm set
+  std::uintptr_t next_ = 0;  // next uncarved stack in the newest chunk
   std::uintptr_t chunk_end_ = 0;
 };
 

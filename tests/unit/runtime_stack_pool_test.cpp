@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/page_giveback.hpp"
 #include "runtime/stack_pool.hpp"
 #include "support/os_memory.hpp"
 
@@ -71,6 +72,9 @@ TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   EXPECT_EQ(resident_between(stack.low, stack.high), stack.mapping_size / page);
   pool.release(stack);
+  // Given back in a batch, at the latest when the pool has no other stack to hand out.
+  FiberStack again = pool.acquire();
+  EXPECT_EQ(again.low, stack.low) << "a stack being given back is reused before new ones are cut";
   const std::size_t kept = StackPool::kKeptTopBytes / page;
   std::printf("released stack: %zu KiB resident of %zu KiB\n",
               resident_between(stack.low, stack.high) * page / 1024, stack.mapping_size / 1024);
@@ -78,6 +82,24 @@ TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
   EXPECT_EQ(resident_between(stack.high - StackPool::kKeptTopBytes, stack.high), kept);
   // What was returned reads as zeros; the next fiber may find old bytes only in the top pages.
   EXPECT_EQ(static_cast<unsigned char*>(stack.mapping)[0], 0);
+}
+
+TEST(StackPool, PastTheWarmLimitStacksAreGivenBackInBatches) {
+  StackPool pool(64 * 1024, 256, /*warm_stacks=*/0);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<FiberStack> stacks;
+  for (std::size_t i = 0; i < engine::kGiveBackBatch; ++i) stacks.push_back(pool.acquire());
+  for (const FiberStack& stack : stacks) {
+    ASSERT_NE(stack.mapping, nullptr);
+    std::memset(stack.mapping, 0x5a, stack.mapping_size);
+  }
+  for (std::size_t i = 0; i + 1 < stacks.size(); ++i) pool.release(stacks[i]);
+  EXPECT_EQ(resident_between(stacks[0].low, stacks[0].high), stacks[0].mapping_size / page)
+      << "one short of a batch: nothing given back yet";
+  pool.release(stacks.back());
+  for (const FiberStack& stack : stacks) {
+    EXPECT_EQ(resident_between(stack.low, stack.high), StackPool::kKeptTopBytes / page);
+  }
 }
 
 TEST(StackPool, UpToTheWarmLimitAReleasedStackKeepsItsPages) {
@@ -93,10 +115,10 @@ TEST(StackPool, UpToTheWarmLimitAReleasedStackKeepsItsPages) {
   pool.release(warm);  // fills the one warm slot: no system call, every page stays
   pool.release(cold);  // over the limit: all but the top pages go back
   EXPECT_EQ(resident_between(warm.low, warm.high), warm.mapping_size / page);
-  EXPECT_EQ(resident_between(cold.low, cold.high), StackPool::kKeptTopBytes / page);
-  // Reuse is most recent first, and a taken warm stack frees its slot.
-  EXPECT_EQ(pool.acquire().low, cold.low);
+  // A stack that kept its pages goes first, and a taken warm stack frees its slot.
   EXPECT_EQ(pool.acquire().low, warm.low);
+  EXPECT_EQ(pool.acquire().low, cold.low) << "given back once no other stack is left";
+  EXPECT_EQ(resident_between(cold.low, cold.high), StackPool::kKeptTopBytes / page);
   FiberStack again = pool.acquire();
   ASSERT_NE(again.mapping, nullptr);
   std::memset(again.mapping, 0xcd, again.mapping_size);

@@ -1,0 +1,83 @@
+#include "engine/page_giveback.hpp"
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+
+namespace lunatic::engine {
+namespace {
+
+constexpr int kNotOpened = -2;
+constexpr int kUnavailable = -1;
+
+// A pidfd of this OS process, for process_madvise. A forked child's copy would still name the
+// parent, whose pages it would then give away: the child opens its own.
+std::atomic<int> g_self{kNotOpened};
+
+void forget_self_in_child() { g_self.store(kNotOpened, std::memory_order_relaxed); }
+
+int self_pidfd() {
+  int fd = g_self.load(std::memory_order_acquire);
+  if (fd != kNotOpened) return fd;
+  static const bool registered = ::pthread_atfork(nullptr, nullptr, forget_self_in_child) == 0;
+  if (!registered) return kUnavailable;
+#if defined(SYS_pidfd_open) && defined(SYS_process_madvise)
+  int opened = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  if (opened < 0) opened = kUnavailable;
+#else
+  int opened = kUnavailable;
+#endif
+  if (g_self.compare_exchange_strong(fd, opened, std::memory_order_acq_rel)) return opened;
+  if (opened >= 0) ::close(opened);  // another thread opened it first
+  return fd;
+}
+
+std::atomic<bool> g_batch_unsupported{false};
+
+}  // namespace
+
+void give_back_pages_one_by_one(std::span<const iovec> ranges) {
+  for (const iovec& range : ranges) {
+    if (range.iov_len > 0) ::madvise(range.iov_base, range.iov_len, MADV_DONTNEED);
+  }
+}
+
+void give_back_pages(std::span<const iovec> ranges) {
+#if defined(SYS_process_madvise)
+  while (!ranges.empty() && !g_batch_unsupported.load(std::memory_order_relaxed)) {
+    const int self = self_pidfd();
+    if (self < 0) break;
+    const std::size_t count = std::min<std::size_t>(ranges.size(), IOV_MAX);
+    const long advised =
+        ::syscall(SYS_process_madvise, self, ranges.data(), count, MADV_DONTNEED, 0U);
+    if (advised < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      // Older kernels refuse MADV_DONTNEED here (EINVAL), or the call itself (ENOSYS, EPERM).
+      g_batch_unsupported.store(true, std::memory_order_relaxed);
+      break;
+    }
+    // A short count: the ranges after the advised bytes are left, and go again.
+    std::uint64_t done = static_cast<std::uint64_t>(advised);
+    std::size_t whole = 0;
+    while (whole < count && done >= ranges[whole].iov_len) done -= ranges[whole++].iov_len;
+    if (whole < count && done > 0) {
+      // Partly advised range: the rest of it goes by itself.
+      const iovec& partial = ranges[whole];
+      ::madvise(static_cast<char*>(partial.iov_base) + done, partial.iov_len - done, MADV_DONTNEED);
+      ++whole;
+    }
+    if (whole == 0) break;  // no progress: the rest go one by one
+    ranges = ranges.subspan(whole);
+  }
+#endif
+  give_back_pages_one_by_one(ranges);
+}
+
+}  // namespace lunatic::engine
