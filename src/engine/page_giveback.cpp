@@ -1,6 +1,5 @@
 #include "engine/page_giveback.hpp"
 
-#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,33 +10,21 @@
 #include <climits>
 #include <cstdint>
 
+#include "common/own_process_descriptor.hpp"
+
 namespace lunatic::engine {
 namespace {
 
-constexpr int kNotOpened = -2;
-constexpr int kUnavailable = -1;
-
-// A pidfd of this OS process, for process_madvise. A forked child's copy would still name the
-// parent, whose pages it would then give away: the child opens its own.
-std::atomic<int> g_self{kNotOpened};
-
-void forget_self_in_child() { g_self.store(kNotOpened, std::memory_order_relaxed); }
-
-int self_pidfd() {
-  int fd = g_self.load(std::memory_order_acquire);
-  if (fd != kNotOpened) return fd;
-  static const bool registered = ::pthread_atfork(nullptr, nullptr, forget_self_in_child) == 0;
-  if (!registered) return kUnavailable;
-#if defined(SYS_pidfd_open) && defined(SYS_process_madvise)
-  int opened = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
-  if (opened < 0) opened = kUnavailable;
+int open_pidfd() {
+#if defined(SYS_pidfd_open)
+  return static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
 #else
-  int opened = kUnavailable;
+  return -1;
 #endif
-  if (g_self.compare_exchange_strong(fd, opened, std::memory_order_acq_rel)) return opened;
-  if (opened >= 0) ::close(opened);  // another thread opened it first
-  return fd;
 }
+
+// This OS process, for process_madvise.
+OwnProcessDescriptor g_self(open_pidfd);
 
 std::atomic<bool> g_batch_unsupported{false};
 
@@ -52,7 +39,7 @@ void give_back_pages_one_by_one(std::span<const iovec> ranges) {
 void give_back_pages(std::span<const iovec> ranges) {
 #if defined(SYS_process_madvise)
   while (!ranges.empty() && !g_batch_unsupported.load(std::memory_order_relaxed)) {
-    const int self = self_pidfd();
+    const int self = g_self.get();
     if (self < 0) break;
     const std::size_t count = std::min<std::size_t>(ranges.size(), IOV_MAX);
     const long advised =

@@ -1,7 +1,6 @@
 #include "engine/resident_pages.hpp"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,6 +10,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+
+#include "common/own_process_descriptor.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -40,26 +41,9 @@ constexpr std::uint64_t kPageIsPresent = 1u << 3;
 constexpr std::uint64_t kPageIsSwapped = 1u << 4;
 constexpr std::uint64_t kPageIsPfnZero = 1u << 5;
 
-constexpr int kNotOpened = -2;
-constexpr int kUnavailable = -1;
+int open_pagemap() { return ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC); }
 
-// /proc/self/pagemap, opened once. A forked child's copy of the descriptor would still read
-// the parent's page tables, so the child opens its own.
-std::atomic<int> g_pagemap{kNotOpened};
-
-void forget_pagemap_in_child() { g_pagemap.store(kNotOpened, std::memory_order_relaxed); }
-
-int pagemap_descriptor() {
-  int fd = g_pagemap.load(std::memory_order_acquire);
-  if (fd != kNotOpened) return fd;
-  static const bool registered = ::pthread_atfork(nullptr, nullptr, forget_pagemap_in_child) == 0;
-  if (!registered) return kUnavailable;
-  int opened = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (opened < 0) opened = kUnavailable;
-  if (g_pagemap.compare_exchange_strong(fd, opened, std::memory_order_acq_rel)) return opened;
-  if (opened >= 0) ::close(opened);  // another thread opened it first
-  return fd;
-}
+OwnProcessDescriptor g_pagemap(open_pagemap);
 
 enum class ScanResult { kDone, kUnsupported, kFailed };
 
@@ -139,7 +123,7 @@ std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64
                                                  PageQuery query) {
   static std::atomic<bool> scan_unsupported{false};
   if (query == PageQuery::kBest && !scan_unsupported.load(std::memory_order_relaxed)) {
-    const int pagemap = pagemap_descriptor();
+    const int pagemap = g_pagemap.get();
     if (pagemap >= 0) {
       std::uint64_t zeroed = 0;
       switch (zero_scanned_pages(pagemap, base, bytes, zeroed)) {
