@@ -8,7 +8,6 @@
 #include "engine/guard_reservation_pool.hpp"
 #include "engine/memory_block_pool.hpp"
 #include "engine/memory_stash.hpp"
-#include "engine/resident_pages.hpp"
 
 namespace lunatic::engine {
 namespace {

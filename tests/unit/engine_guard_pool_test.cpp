@@ -1,7 +1,6 @@
 // Guard-mode reservations recycled warm: a reused one reads as zeros, keeps its resident pages,
 // and is cut back to the next memory's initial size.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,31 +15,12 @@
 namespace lunatic::engine {
 namespace {
 
+using lunatic::testing::AnonymousPages;
 using lunatic::testing::resident_pages;
 
 bool all_zero(const std::uint8_t* bytes, std::uint64_t size) {
   return std::all_of(bytes, bytes + size, [](std::uint8_t b) { return b == 0; });
 }
-
-// Fresh anonymous pages, none resident yet, unmapped at the end of the test.
-class AnonymousPages {
- public:
-  explicit AnonymousPages(std::uint64_t bytes)
-      : bytes_(bytes),
-        mapping_(
-            ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {}
-  ~AnonymousPages() {
-    if (mapping_ != MAP_FAILED) ::munmap(mapping_, bytes_);
-  }
-  AnonymousPages(const AnonymousPages&) = delete;
-  AnonymousPages& operator=(const AnonymousPages&) = delete;
-  bool mapped() const { return mapping_ != MAP_FAILED; }
-  std::uint8_t* base() const { return static_cast<std::uint8_t*>(mapping_); }
-
- private:
-  std::uint64_t bytes_;
-  void* mapping_;
-};
 
 class ResidentPagesQuery : public ::testing::TestWithParam<PageQuery> {};
 

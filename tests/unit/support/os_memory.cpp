@@ -35,4 +35,14 @@ std::size_t resident_pages(const void* base, std::size_t bytes) {
       std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return r & 1; }));
 }
 
+AnonymousPages::AnonymousPages(std::size_t bytes) : bytes_(bytes), base_(nullptr) {
+  void* mapping =
+      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping != MAP_FAILED) base_ = static_cast<std::uint8_t*>(mapping);
+}
+
+AnonymousPages::~AnonymousPages() {
+  if (base_ != nullptr) ::munmap(base_, bytes_);
+}
+
 }  // namespace lunatic::testing

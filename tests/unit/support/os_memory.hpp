@@ -13,4 +13,19 @@ std::uint64_t resident_kib();
 // Resident pages of [base, base + bytes), from mincore; `base` is page-aligned.
 std::size_t resident_pages(const void* base, std::size_t bytes);
 
+// Fresh anonymous pages, none resident yet, unmapped when this goes.
+class AnonymousPages {
+ public:
+  explicit AnonymousPages(std::size_t bytes);
+  ~AnonymousPages();
+  AnonymousPages(const AnonymousPages&) = delete;
+  AnonymousPages& operator=(const AnonymousPages&) = delete;
+  bool mapped() const { return base_ != nullptr; }
+  std::uint8_t* base() const { return base_; }
+
+ private:
+  std::size_t bytes_;
+  std::uint8_t* base_;
+};
+
 }  // namespace lunatic::testing
