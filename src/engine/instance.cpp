@@ -28,6 +28,7 @@ Expected<std::unique_ptr<Instance>> Instance::create(std::shared_ptr<const Loade
   if (instance->raw_ == nullptr) return make_error(Errc::kInstantiateFailed, "out of memory");
   std::memset(instance->raw_, 0, size);
   instance->module_ = std::move(module);
+  instance->memory_ = instance->module_->abi().memory(instance->raw_);
   instance->context_ = context;
   instance->execution_ = execution;
   instance->limits_ = limits;
@@ -77,9 +78,8 @@ CallOutcome Instance::instantiate() {
   // copes with a partly initialized instance because the struct started zeroed.
   instantiated_ = true;
   CallOutcome outcome = enter(run, this, nullptr);
-  if (wasm_rt_memory_t* memory = module_->abi().memory(raw_);
-      memory != nullptr && memory->data != nullptr && module_->guard_memory()) {
-    execution_->memory_low = reinterpret_cast<std::uintptr_t>(memory->data);
+  if (memory_ != nullptr && memory_->data != nullptr && module_->guard_memory()) {
+    execution_->memory_low = reinterpret_cast<std::uintptr_t>(memory_->data);
     execution_->memory_high = execution_->memory_low + kGuardReservationBytes;
   }
   return outcome;
@@ -120,12 +120,6 @@ CallOutcome Instance::call(const lunatic_export_t& function, std::span<const std
     c->invoke(raw, c->args, c->results);
   };
   return enter(run, &call, nullptr);
-}
-
-GuestMemory Instance::memory() const {
-  wasm_rt_memory_t* memory = module_->abi().memory(raw_);
-  if (memory == nullptr || memory->data == nullptr) return GuestMemory(nullptr, 0);
-  return GuestMemory(memory->data, memory->size);
 }
 
 bool Instance::refill_budget() {

@@ -60,7 +60,11 @@ class Instance {
   const LoadedModule& module() const { return *module_; }
   // The memory mode of the variant this instance was created from (kGuard or kBounds).
   MemoryMode memory_mode() const { return module_->contract().memory_mode; }
-  GuestMemory memory() const;
+  // Inline: host functions ask for it on nearly every call (a message hop asks twice).
+  GuestMemory memory() const {
+    if (memory_ == nullptr || memory_->data == nullptr) return GuestMemory(nullptr, 0);
+    return GuestMemory(memory_->data, memory_->size);
+  }
 
   // Called by the yield hook when the budget ran out: accounts the spent fuel and refills.
   // Returns false when the fuel limit is exceeded.
@@ -73,6 +77,9 @@ class Instance {
 
   std::shared_ptr<const LoadedModule> module_;
   void* raw_ = nullptr;  // the generated instance struct
+  // The memory's descriptor inside *raw_ (its address never changes; memory.grow updates its
+  // data and size), or nullptr when the module has none.
+  wasm_rt_memory_t* memory_ = nullptr;
   host::HostContext* context_ = nullptr;
   ExecutionState* execution_ = nullptr;
   InstanceLimits limits_;

@@ -47,11 +47,6 @@ runtime::Clock::time_point deadline_in(std::uint64_t millis) {
   return runtime::Clock::now() + std::chrono::milliseconds(std::min(millis, kCentury));
 }
 
-std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms) {
-  if (timeout_ms == UINT64_MAX) return std::nullopt;
-  return deadline_in(timeout_ms);
-}
-
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
   auto bytes = context.memory().try_bytes(ptr, len);
   if (!bytes) fail(std::string(where) + ": string out of bounds");
@@ -66,11 +61,6 @@ ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_vie
   return *config;
 }
 
-Environment& environment_of(HostContext& context) {
-  if (context.environment == nullptr || context.process == nullptr) {
-    fail("this instance does not run as a lunatic process");
-  }
-  return *context.environment;
-}
+void fail_outside_process() { fail("this instance does not run as a lunatic process"); }
 
 }  // namespace lunatic::host

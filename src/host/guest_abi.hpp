@@ -26,7 +26,10 @@ inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t val
 // Now plus a guest's delay in milliseconds, capped at a century (u64::MAX means "never").
 runtime::Clock::time_point deadline_in(std::uint64_t millis);
 // A guest's timeout as a deadline: u64::MAX is none.
-std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms);
+inline std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t timeout_ms) {
+  if (timeout_ms == UINT64_MAX) return std::nullopt;
+  return deadline_in(timeout_ms);
+}
 
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
@@ -34,7 +37,12 @@ std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t le
 // The caller's config resource `id`. Traps: unknown id ("<where>: config id N does not exist").
 ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where);
 
+[[noreturn]] void fail_outside_process();
 // The process state a lunatic::* function needs; traps when called outside a runtime process.
-Environment& environment_of(HostContext& context);
+// Inline, as nearly every lunatic::* call starts with it.
+inline Environment& environment_of(HostContext& context) {
+  if (context.environment == nullptr || context.process == nullptr) [[unlikely]] fail_outside_process();
+  return *context.environment;
+}
 
 }  // namespace lunatic::host

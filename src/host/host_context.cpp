@@ -1,6 +1,5 @@
 #include "host/host_context.hpp"
 
-#include "engine/instance.hpp"
 #include "engine/loaded_module.hpp"
 #include "engine/trap.hpp"
 #include "host/output_capture.hpp"
@@ -11,8 +10,6 @@ namespace lunatic::host {
 
 HostContext::HostContext() = default;
 HostContext::~HostContext() = default;
-
-engine::GuestMemory HostContext::memory() const { return instance->memory(); }
 
 wasi::WasiContext& HostContext::wasi_context() {
   if (wasi != nullptr) return *wasi;

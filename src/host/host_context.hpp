@@ -10,6 +10,7 @@
 #include <string>
 
 #include "engine/guest_memory.hpp"
+#include "engine/instance.hpp"
 #include "host/process_config.hpp"
 #include "host/resource_table.hpp"
 #include "net/resources.hpp"
@@ -17,7 +18,6 @@
 #include "runtime/message.hpp"
 
 namespace lunatic::engine {
-class Instance;
 class Module;
 }  // namespace lunatic::engine
 namespace lunatic::runtime {
@@ -67,7 +67,7 @@ struct HostContext {
   ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams;
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
-  engine::GuestMemory memory() const;
+  engine::GuestMemory memory() const { return instance->memory(); }
 
   // The process's WASI state, made on first use from `config` and `output` (most processes
   // never call WASI, and making it costs system calls and allocations). Throws GuestTrap when

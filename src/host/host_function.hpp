@@ -8,8 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <exception>
-#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -51,29 +49,25 @@ std::string signature_of() {
   return sig;
 }
 
+// The cold halves of every thunk, out of line so that each thunk stays a few instructions
+// around its call (a message hop makes five host calls).
+// Unwinds the guest: a host call found less than kHostStackReserve of stack left.
+[[noreturn, gnu::noinline, gnu::cold]] void unwind_short_of_stack();
+// Records the exception being handled as the reason to unwind; called from a catch block.
+[[gnu::noinline, gnu::cold]] void record_current_failure() noexcept;
+
 template <auto Fn, class R, class... A>
 struct Thunk {
   static R call(void* raw_context, A... args) {
     // Fiber stacks have no guard page: host code running past the end would overwrite a
     // neighbouring stack. Guest code's stack margin leaves its host calls about this much.
-    if (engine::stack_headroom() < engine::kHostStackReserve) {
-      engine::record_unwind(engine::TrapKind::kStackExhausted, "host call: not enough stack left");
-      engine::unwind_guest();
-    }
+    if (engine::stack_headroom() < engine::kHostStackReserve) [[unlikely]] unwind_short_of_stack();
     // SAFETY: the engine passes the instance's HostContext as every import module's pointer.
     HostContext& context = *static_cast<HostContext*>(raw_context);
     try {
       return Fn(context, args...);
-    } catch (const engine::GuestTrap& trap) {
-      engine::record_unwind(trap.kind, trap.message);
-    } catch (const engine::GuestExit& exit) {
-      engine::record_unwind(engine::TrapKind::kExit, {}, exit.code);
-    } catch (const std::bad_alloc&) {
-      engine::record_unwind(engine::TrapKind::kHostError, "host call: out of memory");
-    } catch (const std::exception& error) {
-      engine::record_unwind(engine::TrapKind::kHostError, std::string("host call: ") + error.what());
     } catch (...) {
-      engine::record_unwind(engine::TrapKind::kHostError, "host call: unknown failure");
+      record_current_failure();
     }
     // Every object of this frame is destroyed by now; only C frames of generated code remain.
     engine::unwind_guest();

@@ -17,16 +17,23 @@ namespace {
 
 constexpr std::uint32_t kTimedOut = 9027;
 
+// The failures are out of line, so that the checks inline into every message call.
+[[noreturn, gnu::noinline, gnu::cold]] void fail_no_scratch(const char* where) {
+  fail(fmt::format("lunatic::message::{}: no message in the scratch area", where));
+}
+
+[[noreturn, gnu::noinline, gnu::cold]] void fail_signal_scratch(const char* where) {
+  fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data", where));
+}
+
 runtime::Message& scratch_of(HostContext& context, const char* where) {
-  if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message in the scratch area", where));
+  if (!context.scratch) [[unlikely]] fail_no_scratch(where);
   return *context.scratch;
 }
 
 runtime::Message& data_scratch_of(HostContext& context, const char* where) {
   runtime::Message& message = scratch_of(context, where);
-  if (message.kind != runtime::Message::Kind::kData) {
-    fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data", where));
-  }
+  if (message.kind != runtime::Message::Kind::kData) [[unlikely]] fail_signal_scratch(where);
   return message;
 }
 
@@ -200,12 +207,12 @@ std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t proce
 std::uint32_t receive(HostContext& context, std::uint32_t tags_ptr, std::uint32_t tags_len,
                       std::uint64_t timeout_ms) {
   environment_of(context);
+  if (tags_len == 0) return receive_into_scratch(context, {}, timeout_ms, /*skip=*/0);
+  auto bytes = context.memory().try_bytes(tags_ptr, std::uint64_t{tags_len} * 8);
+  if (!bytes) fail("lunatic::message::receive: tags out of bounds");
+  // A copy: the guest may change its array while this process waits.
   std::vector<std::int64_t> tags(tags_len);
-  if (tags_len > 0) {
-    auto bytes = context.memory().try_bytes(tags_ptr, std::uint64_t{tags_len} * 8);
-    if (!bytes) fail("lunatic::message::receive: tags out of bounds");
-    std::memcpy(tags.data(), bytes->data(), bytes->size());
-  }
+  std::memcpy(tags.data(), bytes->data(), bytes->size());
   return receive_into_scratch(context, tags, timeout_ms, /*skip=*/0);
 }
 
