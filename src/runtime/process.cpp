@@ -11,6 +11,10 @@
 namespace lunatic::runtime {
 namespace {
 
+// The process whose slice runs on this thread (set when a slice begins, by the worker or by a
+// hand-over): the worker reads it when a fiber returns, to learn which one did.
+thread_local Process* t_running = nullptr;
+
 // Hands Boost.Context a stack that the pool already prepared.
 struct PreparedStack {
   FiberStack stack;
@@ -63,19 +67,33 @@ Process::~Process() {
   }
 }
 
-std::shared_ptr<Process> Process::run_slice() {
-  // No lock here: a runnable process is queued or running, and a wake for either only turns
-  // it kWoken (at worst a spurious wake-up of its next wait, which re-checks). That saves a
-  // lock round trip per slice, a sixth of a yield.
+void Process::begin_slice() {
   // The clock is read at the slice's first preemption check: most slices end in a wait or a
   // yield before any, and a clock read costs as much as the rest of a switch.
   slice_start_.reset();
   engine::set_current_execution(&execution_);
-  worker_asan_.start_switch(reinterpret_cast<const void*>(stack_.low), stack_.high - stack_.low);
-  fiber_ = std::move(fiber_).resume();
-  worker_asan_.finish_switch();
-  engine::set_current_execution(nullptr);
+  t_running = this;
+}
 
+std::shared_ptr<Process> Process::run_slice() {
+  // No lock here: a runnable process is queued or running, and a wake for either only turns
+  // it kWoken (at worst a spurious wake-up of its next wait, which re-checks). That saves a
+  // lock round trip per slice, a sixth of a yield.
+  begin_slice();
+  FiberSanitizer worker_side;
+  worker_side.start_switch(reinterpret_cast<const void*>(stack_.low), stack_.high - stack_.low);
+  boost::context::fiber suspended = std::move(fiber_).resume();
+  worker_side.finish_switch();
+  engine::set_current_execution(nullptr);
+  // Back on the worker. The process that suspended is this one or one it handed the worker
+  // over to (hand_over), and this one may by now be running on another worker: from here on,
+  // only `last` is touched.
+  Process& last = *std::exchange(t_running, nullptr);
+  last.fiber_ = std::move(suspended);
+  return last.end_slice();
+}
+
+std::shared_ptr<Process> Process::end_slice() {
   // The fiber set kFinished itself, on this thread.
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return finish();
   // A yield needs no state change: the process stays runnable, and a wake that came during
@@ -84,16 +102,19 @@ std::shared_ptr<Process> Process::run_slice() {
     scheduler_.enqueue(*this, Scheduler::Ready::kYielded);
     return nullptr;
   }
-  // It parked. Wakers hold the lock but this does not: the compare-exchange decides whether
-  // a wake came first (kWoken: it runs again at once) or comes later (kWaiting: the waker
-  // queues it).
+  settle_park();
+  return nullptr;
+}
+
+void Process::settle_park() {
+  // Wakers hold the lock but this does not: the compare-exchange decides whether a wake came
+  // first (kWoken: it runs again at once) or comes later (kWaiting: the waker queues it).
   State expected = State::kRunnable;
   if (state_.compare_exchange_strong(expected, State::kWaiting, std::memory_order_acq_rel)) {
-    return nullptr;
+    return;
   }
   state_.store(State::kRunnable, std::memory_order_relaxed);  // a waker leaves kWoken alone
   scheduler_.enqueue(*this, Scheduler::Ready::kWoken);
-  return nullptr;
 }
 
 std::shared_ptr<Process> Process::finish() {
@@ -125,10 +146,32 @@ std::shared_ptr<Process> Process::finish() {
 
 void Process::switch_to_scheduler(Suspend how) {
   suspend_ = how;
+#if !LUNATIC_FIBER_ASAN
+  // The sanitizer's record of which stack a fiber came from assumes it always returns to its
+  // worker, so sanitized builds always do.
+  if (how == Suspend::kPark) {
+    if (Process* next = scheduler_.take_successor()) return hand_over(*next);
+  }
+#endif
   fiber_asan_.start_switch(fiber_asan_.other_bottom, fiber_asan_.other_size);
   scheduler_fiber_ = std::move(scheduler_fiber_).resume();
   fiber_asan_.finish_switch();
-  // Back on this fiber, possibly on another worker thread; run_slice set our execution state.
+  // Back on this fiber, possibly on another worker thread; whoever resumed it began its slice.
+}
+
+void Process::hand_over(Process& next) {
+  // `next` runs on this worker straight from this fiber, as the worker loop would have run it
+  // next: one stack switch instead of two, and no pass through the loop. It inherits this
+  // fiber's way back to the worker.
+  next.begin_slice();
+  scheduler_fiber_ = std::move(next.fiber_).resume_with([this](boost::context::fiber&& parked) {
+    // On next's stack, on this worker: this process is suspended now.
+    fiber_ = std::move(parked);
+    boost::context::fiber worker = std::move(scheduler_fiber_);
+    settle_park();  // from here on another worker may resume it: it is not touched again
+    return worker;
+  });
+  // Resumed, by a worker or by a process handing over; either passed its worker's way back.
 }
 
 void Process::park(std::unique_lock<SpinLock>& lock) {

@@ -106,6 +106,13 @@ class Process final : public Blocking {
   // The message a sender handed over while this process waited, or nullptr.
   std::unique_ptr<Message> take_handoff();
   void switch_to_scheduler(Suspend how);
+  // Runs `next` (taken from this worker's slot) in place of the worker loop while this parks.
+  void hand_over(Process& next);
+  void begin_slice();  // before a slice of this process starts, on the thread that runs it
+  // After a slice ended, on the worker: requeues, parks or finishes (see run_slice).
+  std::shared_ptr<Process> end_slice();
+  // Makes a park take effect, or requeues the process when a wake came first.
+  void settle_park();
   void wake_locked();  // lock held
   // Queues a message and wakes the process if it waits for one like it; lock held.
   void push_locked(std::unique_ptr<Message> message);
@@ -143,8 +150,7 @@ class Process final : public Blocking {
   std::vector<Link> links_;
   std::vector<std::uint64_t> monitors_;
   std::function<void(Process&)> body_;
-  FiberSanitizer worker_asan_;  // used on the worker's side of a switch
-  FiberSanitizer fiber_asan_;   // used on the fiber's side
+  FiberSanitizer fiber_asan_;  // used on the fiber's side of a switch
 };
 
 }  // namespace lunatic::runtime

@@ -92,6 +92,15 @@ bool Scheduler::others_runnable() const {
   return worker.slot != nullptr || worker.queued.load(std::memory_order_relaxed) > 0;
 }
 
+Process* Scheduler::take_successor() {
+  if (tls_worker < 0) return nullptr;
+  Worker& own = *workers_[static_cast<unsigned>(tls_worker)];
+  if (own.slot == nullptr || own.slot_streak >= kMaxSlotStreak || stopping()) return nullptr;
+  if (timers_or_descriptors() && events_may_be_due()) return nullptr;  // the loop services them
+  ++own.slot_streak;
+  return std::exchange(own.slot, nullptr);
+}
+
 void Scheduler::share_backlog() {
   // Work is only pushed to queues when it is new; a worker that keeps cycling through a
   // backlog must still wake an idle one to steal from it.

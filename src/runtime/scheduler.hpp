@@ -8,7 +8,9 @@
 // in Tokio's LIFO slot): it runs on the same core as soon as the current process suspends,
 // without waking another worker, which keeps request/reply and spawn-and-wait on one core's
 // caches. The slot is not stealable; a run of slot hand-offs is capped so queued work is not
-// starved, and a computing process yields to it after its time slice like to any other.
+// starved, and a computing process yields to it after its time slice like to any other. A
+// process that parks hands its worker straight to the slot's process (take_successor), without
+// a pass through the worker loop, under the same cap.
 // Idle workers are woken one at a time: a wake-up in flight is not repeated, and a worker that
 // wakes and finds more queued work wakes the next.
 // Thread: spawn, find, enqueue, add_timer, send_after, cancel_timer and stop may be called from
@@ -82,6 +84,10 @@ class Scheduler {
   const Timers& timers() const { return timers_; }
   // On a worker thread: whether its slot or queue holds a process that waits to run.
   bool others_runnable() const;
+  // On a worker thread, for a process about to park: the process in this worker's slot, taken
+  // out, when it may run next without a pass through the worker loop (its run of slot
+  // hand-offs allows it and no timer or descriptor may be due); nullptr otherwise.
+  Process* take_successor();
   // A timer has fired or descriptors are due a poll: a worker should service them soon, even
   // if that means suspending the process it runs.
   bool events_due(Clock::time_point now) const;

@@ -312,5 +312,66 @@ TEST(Scheduler, ADeadlockIsReportedInsteadOfHanging) {
   EXPECT_FALSE(scheduler.run());
 }
 
+// Two processes that take turns (each wakes the other, then waits) run straight from one to
+// the other without the worker loop. `until_turn` < 0: until `stop` is set.
+struct TakingTurns {
+  std::shared_ptr<Process> ping, pong;
+  std::atomic<int> turns{0};
+  std::atomic<bool> stop{false};
+  int out_of_order = 0;
+
+  void start(Scheduler& scheduler, int until_turn) {
+    pong = scheduler.spawn([this](Process& self) {
+      for (;;) {
+        auto message = self.receive({}, std::nullopt);
+        if (message->tag < 0) return;
+        ping->send(data_message(message->tag));
+      }
+    });
+    ping = scheduler.spawn([this, until_turn](Process& self) {
+      for (int turn = 0; until_turn < 0 ? !stop.load() : turn < until_turn; ++turn) {
+        pong->send(data_message(turn));
+        out_of_order += self.receive({}, std::nullopt)->tag != turn;
+        turns.store(turn + 1);
+      }
+      pong->send(data_message(-1));
+    });
+  }
+};
+
+TEST(Scheduler, ProcessesTakingTurnsKeepOrderAndStillLetQueuedWorkRun) {
+  constexpr int kTurns = 20000;
+  for (unsigned workers : {1u, 2u}) {
+    Scheduler scheduler(workers);
+    TakingTurns pair;
+    pair.start(scheduler, kTurns);
+    // Queued behind the pair: on one worker it runs only if the pair's run of hand-offs ends.
+    std::atomic<int> turns_when_bystander_ran{-1};
+    scheduler.spawn([&](Process&) { turns_when_bystander_ran.store(pair.turns.load()); });
+    EXPECT_TRUE(scheduler.run());
+    EXPECT_EQ(pair.turns.load(), kTurns) << workers << " worker(s)";
+    EXPECT_EQ(pair.out_of_order, 0) << workers << " worker(s)";
+    EXPECT_GE(turns_when_bystander_ran.load(), 0) << workers << " worker(s)";
+    EXPECT_LT(turns_when_bystander_ran.load(), kTurns) << "starved by the pair, " << workers << " worker(s)";
+  }
+}
+
+TEST(Scheduler, ATimerFiresWhileProcessesTakeTurns) {
+  Scheduler scheduler(1);
+  TakingTurns pair;
+  pair.start(scheduler, /*until_turn=*/-1);
+  Clock::duration lateness{};
+  scheduler.spawn([&](Process& self) {
+    const auto deadline = Clock::now() + 5ms;
+    self.sleep_until(deadline);
+    lateness = Clock::now() - deadline;
+    pair.stop.store(true);
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_GT(pair.turns.load(), 0);
+  EXPECT_EQ(pair.out_of_order, 0);
+  EXPECT_LT(lateness, 50ms);
+}
+
 }  // namespace
 }  // namespace lunatic::runtime
