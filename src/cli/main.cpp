@@ -22,6 +22,16 @@ const std::map<std::string, lunatic::engine::MemoryMode> kMemoryModes{
     {"auto", lunatic::engine::MemoryMode::kAuto},
 };
 
+// --memory-mode, for run and compile. It is parsed as a name and mapped here: a transformer
+// straight to the enum would print its values (an 8-bit type) as raw bytes in help and errors.
+CLI::Option* add_memory_mode_option(CLI::App& command, lunatic::engine::MemoryMode& mode, std::string help) {
+  return command
+      .add_option_function<std::string>(
+          "--memory-mode", [&mode](const std::string& name) { mode = kMemoryModes.at(name); }, std::move(help))
+      ->transform(CLI::IsMember({"guard", "bounds", "auto"}, CLI::ignore_case))
+      ->type_name("MODE");
+}
+
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
 // name-hash.wasm [args]`. Lunatic takes that for its test mode when CARGO_MANIFEST_DIR is set,
 // the module lies in such a deps directory, and no argument is `--bench`; so does this.
@@ -81,10 +91,8 @@ int main(int argc, char** argv) {
   auto* run_command = app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
   run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR")->allow_extra_args(false);
   run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V")->allow_extra_args(false);
-  run_command
-      ->add_option("--memory-mode", run.memory_mode,
-                   "Linear memory mode: guard, bounds or auto (guard until many memories are live)")
-      ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
+  add_memory_mode_option(*run_command, run.memory_mode,
+                         "Linear memory mode: guard, bounds or auto (guard until many memories are live)");
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
   run_command->add_option("--workers", run.workers, "Worker threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
@@ -100,10 +108,8 @@ int main(int argc, char** argv) {
   compile_command->add_option("module", compile.module_path, "The .wasm module")->required();
   compile_command->add_option("-o,--output", compile.output_path,
                               "Write the artifact here (default: the artifact cache)");
-  compile_command
-      ->add_option("--memory-mode", compile.memory_mode,
-                   "Linear memory mode: guard, bounds or auto (both into the cache; guard with -o)")
-      ->transform(CLI::CheckedTransformer(kMemoryModes, CLI::ignore_case));
+  add_memory_mode_option(*compile_command, compile.memory_mode,
+                         "Linear memory mode: guard, bounds or auto (both into the cache; guard with -o)");
 
   lunatic::cli::TestOptions test;
   auto* test_command = app.add_subcommand(

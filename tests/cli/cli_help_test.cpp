@@ -1,6 +1,8 @@
 // CLI tests. `lunatic --help`, `run --help`, `compile --help` and a run without a module.
 #include "support/cli_support.hpp"
 
+#include <string>
+
 namespace {
 
 using namespace cli_test;
@@ -29,6 +31,32 @@ TEST_F(Help, CompileHelpPrintsUsageAndExitsZero) {
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_TRUE(contains(lower(r.out), "usage")) << describe(r);
   EXPECT_TRUE(contains(r.out, "-o")) << describe(r);
+}
+
+bool printable(const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 && c != '\n' && c != '\t') return false;
+  }
+  return true;
+}
+
+TEST_F(Help, MemoryModesAreNamedInHelpAndInTheErrorForABadOne) {
+  for (const char* command : {"run", "compile"}) {
+    auto help = lunatic({command, "--help"});
+    EXPECT_EXIT_CODE(help, 0);
+    EXPECT_TRUE(contains(help.out, "--memory-mode MODE:{guard,bounds,auto}")) << describe(help);
+    EXPECT_TRUE(printable(help.out)) << "control bytes in the help of " << command;
+    auto bad = lunatic({command, "--memory-mode", "fast", guest("hello")});
+    EXPECT_EXIT_CODE(bad, 105);  // CLI11's code for a value its check refuses
+    EXPECT_TRUE(contains(bad.err, "--memory-mode: fast not in {guard,bounds,auto}")) << describe(bad);
+    EXPECT_TRUE(printable(bad.err)) << "control bytes in the error of " << command;
+  }
+}
+
+TEST_F(Help, MemoryModeNamesMayBeInAnyCase) {
+  auto r = lunatic({"run", "--memory-mode", "Bounds", guest("hello")});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out, "Hello, world!\n") << describe(r);
 }
 
 TEST_F(Help, RunWithoutAModuleFailsWithoutCrashing) {
