@@ -69,6 +69,12 @@ TEST_F(Sdk, BytesThatDoNotDecodeAreAnErrorAndTheMailboxGoesOn) {
                 "message 0: decode\nmessage 1: decode\nmessage 2: Point ok\n");
 }
 
+TEST_F(Sdk, IntegerMessagesDecodeOrFailAsTheGeneralDecoderDoes) {
+  expect_output("sdk_process", "integers",
+                "int 0: decode\nint 1: decode\nint 2: decode\nint 3: decode\nint 4: decode\n"
+                "int 5: 300\nint 6: -7\nint 7: 2147483647\n-1 as a byte: decode\n");
+}
+
 TEST_F(Sdk, KillEndsAProcessAndSendsToTheDeadAreDropped) {
   expect_output("sdk_process", "kill",
                 "before kill: alive\nafter kill: dead\nsend to the dead: dropped\n");

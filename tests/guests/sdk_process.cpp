@@ -162,6 +162,43 @@ void bad_bytes() {
   }
 }
 
+void send_raw(const std::vector<std::uint8_t>& bytes) {
+  lunatic_message_create_data(0, bytes.size());
+  lunatic_message_write_data(lunatic::detail::address(bytes.data()),
+                             static_cast<std::uint32_t>(bytes.size()));
+  lunatic_message_send(lunatic::this_process_id().value);
+}
+
+// Integer messages take a fast path of their own (detail::read_message): every kind of input
+// must still decode, or fail to, as it does through the general decoder.
+void integers() {
+  // Read from its start, as a whole: its last byte alone would decode as 5.
+  std::vector<std::uint8_t> longer_than_any_integer(17, 0);
+  longer_than_any_integer.front() = 0xc1;
+  longer_than_any_integer.back() = 0x05;
+  send_raw({0xc1});                           // never MessagePack
+  send_raw({0xa5, 'h', 'e', 'l', 'l', 'o'});  // a string
+  send_raw(longer_than_any_integer);
+  send_raw({0xcd, 0x01, 0x2c, 0x00});        // 300, then a byte too many
+  send_raw({0xcf, 0, 0, 0, 1, 0, 0, 0, 0});  // 2^32: more than an int holds
+  self_int().send(300);
+  self_int().send(-7);
+  self_int().send(2147483647);
+  Mailbox<int> mailbox;
+  for (int i = 0; i < 8; ++i) {
+    auto got = mailbox.receive(1s);
+    if (got) {
+      std::printf("int %d: %d\n", i, *got);
+    } else {
+      std::printf("int %d: %s\n", i, lunatic::to_string(got.error().kind));
+    }
+  }
+  Process<std::int64_t>(lunatic::this_process_id()).send(-1);
+  auto unsigned_byte = Mailbox<std::uint8_t>().receive(1s);
+  std::printf("-1 as a byte: %s\n",
+              unsigned_byte ? "decoded?!" : lunatic::to_string(unsigned_byte.error().kind));
+}
+
 void kill() {
   auto child = lunatic::spawn(&waits_forever).value();
   std::printf("before kill: %s\n", child.alive() ? "alive" : "dead");
@@ -179,8 +216,9 @@ void sizes() {
   Mailbox<std::string> mailbox;
   const std::size_t inline_bytes = lunatic::msgpack::Buffer::kInlineBytes;
   int whole = 0, total = 0;
-  for (std::size_t size : {std::size_t{0}, inline_bytes - 3, inline_bytes - 2, inline_bytes - 1,
-                           inline_bytes, inline_bytes + 1, 4 * inline_bytes, std::size_t{1} << 20}) {
+  for (std::size_t size :
+       {std::size_t{0}, inline_bytes - 3, inline_bytes - 2, inline_bytes - 1, inline_bytes,
+        inline_bytes + 1, 4 * inline_bytes, std::size_t{1} << 20}) {
     std::string text(size, '\0');
     for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + (i * 7 + size) % 26);
     me.send(text);
@@ -189,7 +227,8 @@ void sizes() {
     if (back && *back == text) {
       ++whole;
     } else {
-      std::printf("size %zu: %s\n", size, back ? "different bytes" : lunatic::to_string(back.error().kind));
+      std::printf("size %zu: %s\n", size,
+                  back ? "different bytes" : lunatic::to_string(back.error().kind));
     }
   }
   std::printf("sizes: %d of %d whole\n", whole, total);
@@ -217,6 +256,8 @@ int main(int argc, char** argv) {
     link();
   else if (mode == "bad_bytes")
     bad_bytes();
+  else if (mode == "integers")
+    integers();
   else if (mode == "kill")
     kill();
   else if (mode == "sizes")

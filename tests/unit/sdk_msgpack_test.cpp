@@ -127,6 +127,74 @@ TEST(SdkMsgpack, IntegersOfEveryWidthDecodeAndOutOfRangeIsAnError) {
   EXPECT_EQ(from_bytes<double>(to_bytes(2.5f)).value(), 2.5);
 }
 
+// integer_exactly (the fast path of integer messages) must accept exactly what from_bytes
+// accepts, with the same value, for every integer type.
+template <class T>
+void expect_integer_exactly_agrees(const Bytes& bytes) {
+  const Result<T> general = from_bytes<T>(bytes);
+  const std::optional<T> fast = msgpack::integer_exactly<T>(bytes);
+  ASSERT_EQ(fast.has_value(), general.has_value()) << "type size " << sizeof(T) << ", first byte "
+                                                   << (bytes.empty() ? -1 : int{bytes[0]})
+                                                   << ", " << bytes.size() << " bytes";
+  if (fast) {
+    EXPECT_EQ(*fast, *general);
+  }
+}
+
+TEST(SdkMsgpack, TheIntegerFastPathAgreesWithTheGeneralDecoder) {
+  std::vector<Bytes> inputs = {{}, {0xc0}, {0xc3}, {0xa1, 'x'}, {0x91, 0x01}, {0xcb, 0, 0, 0, 0, 0, 0, 0, 0}};
+  for (std::int64_t v : std::initializer_list<std::int64_t>{
+           0, 1, 127, 128, 255, 256, 32767, 32768, 65535, 65536, 2147483647LL, 2147483648LL,
+           4294967295LL, 4294967296LL, -1, -32, -33, -128, -129, -32768, -32769, -2147483648LL,
+           -2147483649LL, INT64_MIN, INT64_MAX}) {
+    inputs.push_back(to_bytes(v));
+  }
+  inputs.push_back(to_bytes(UINT64_MAX));
+  // Every format byte with every payload length up to 9, filled with 0x00, 0x7f and 0xff.
+  for (int format = 0; format < 256; ++format) {
+    for (std::size_t length = 0; length <= 9; ++length) {
+      for (std::uint8_t fill : {0x00, 0x7f, 0xff}) {
+        Bytes bytes(length + 1, fill);
+        bytes[0] = static_cast<std::uint8_t>(format);
+        inputs.push_back(bytes);
+      }
+    }
+  }
+  // A valid integer with a byte after it.
+  Bytes trailing = to_bytes(std::int64_t{300});
+  trailing.push_back(0);
+  inputs.push_back(trailing);
+  for (const Bytes& bytes : inputs) {
+    expect_integer_exactly_agrees<std::int8_t>(bytes);
+    expect_integer_exactly_agrees<std::uint8_t>(bytes);
+    expect_integer_exactly_agrees<std::int16_t>(bytes);
+    expect_integer_exactly_agrees<std::uint16_t>(bytes);
+    expect_integer_exactly_agrees<std::int32_t>(bytes);
+    expect_integer_exactly_agrees<std::uint32_t>(bytes);
+    expect_integer_exactly_agrees<std::int64_t>(bytes);
+    expect_integer_exactly_agrees<std::uint64_t>(bytes);
+    expect_integer_exactly_agrees<char>(bytes);
+  }
+}
+
+template <class T>
+void expect_integer_bytes_agree(T value) {
+  const msgpack::IntegerBytes fast(value);
+  EXPECT_EQ(Bytes(fast.bytes, fast.bytes + fast.size), to_bytes(value)) << +value;
+}
+
+TEST(SdkMsgpack, TheIntegerEncodingFastPathWritesWhatTheWriterWrites) {
+  for (std::int64_t v : std::initializer_list<std::int64_t>{
+           0, 1, 127, 128, 255, 256, 32767, 32768, 65535, 65536, 4294967295LL, 4294967296LL, -1,
+           -32, -33, -128, -129, -32768, -32769, -2147483648LL, -2147483649LL, INT64_MIN, INT64_MAX}) {
+    expect_integer_bytes_agree(v);
+    expect_integer_bytes_agree(static_cast<std::int32_t>(v));
+    expect_integer_bytes_agree(static_cast<std::int8_t>(v));
+    expect_integer_bytes_agree(static_cast<std::uint64_t>(v));
+    expect_integer_bytes_agree(static_cast<std::uint16_t>(v));
+  }
+}
+
 TEST(SdkMsgpack, EveryTruncationIsAnErrorWithItsOffset) {
   const Bytes whole = to_bytes(sample());
   for (std::size_t n = 0; n < whole.size(); ++n) {

@@ -80,6 +80,73 @@ class Buffer {
   std::uint8_t inline_[kInlineBytes];
 };
 
+namespace detail {
+
+// The smallest encoding of an integer, as the spec asks: calls put(format, bits, n), for a
+// format byte followed by the low n bytes of bits, big-endian (n is 0 for a fixint).
+template <class Put>
+LUNATIC_INLINE void encode_unsigned(std::uint64_t value, Put&& put) {
+  if (value < 0x80) {
+    put(static_cast<std::uint8_t>(value), 0, 0);
+  } else if (value <= 0xff) {
+    put(0xcc, value, 1);
+  } else if (value <= 0xffff) {
+    put(0xcd, value, 2);
+  } else if (value <= 0xffffffff) {
+    put(0xce, value, 4);
+  } else {
+    put(0xcf, value, 8);
+  }
+}
+
+template <class Put>
+LUNATIC_INLINE void encode_signed(std::int64_t value, Put&& put) {
+  if (value >= 0) return encode_unsigned(static_cast<std::uint64_t>(value), put);
+  const auto bits = static_cast<std::uint64_t>(value);
+  if (value >= -32) {
+    put(static_cast<std::uint8_t>(bits), 0, 0);
+  } else if (value >= std::numeric_limits<std::int8_t>::min()) {
+    put(0xd0, bits, 1);
+  } else if (value >= std::numeric_limits<std::int16_t>::min()) {
+    put(0xd1, bits, 2);
+  } else if (value >= std::numeric_limits<std::int32_t>::min()) {
+    put(0xd2, bits, 4);
+  } else {
+    put(0xd3, bits, 8);
+  }
+}
+
+// A format byte and `bytes` bytes of `value` at `at`, big-endian.
+LUNATIC_INLINE void store_tagged(std::uint8_t* at, std::uint8_t format, std::uint64_t value,
+                                 int bytes) {
+  at[0] = format;
+  for (int i = 0; i < bytes; ++i)
+    at[1 + i] = static_cast<std::uint8_t>(value >> (8 * (bytes - 1 - i)));
+}
+
+}  // namespace detail
+
+// An integer's encoding in a few bytes of its own: the fast path of integer messages, which
+// need no Buffer. The same bytes as Writer::integer and unsigned_integer.
+struct IntegerBytes {
+  std::uint8_t bytes[9];
+  std::size_t size = 0;
+
+  template <class T>
+  LUNATIC_INLINE explicit IntegerBytes(T value) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
+    auto put = [this](std::uint8_t format, std::uint64_t bits, int n) {
+      detail::store_tagged(bytes, format, bits, n);
+      size = 1 + static_cast<std::size_t>(n);
+    };
+    if constexpr (std::is_signed_v<T>) {
+      detail::encode_signed(value, put);
+    } else {
+      detail::encode_unsigned(value, put);
+    }
+  }
+};
+
 class Writer {
  public:
   explicit Writer(Buffer& out) : out_(out) {}
@@ -87,32 +154,14 @@ class Writer {
   void nil() { byte(0xc0); }
   void boolean(bool value) { byte(value ? 0xc3 : 0xc2); }
   LUNATIC_INLINE void unsigned_integer(std::uint64_t value) {
-    if (value < 0x80) {
-      byte(static_cast<std::uint8_t>(value));
-    } else if (value <= 0xff) {
-      tagged(0xcc, value, 1);
-    } else if (value <= 0xffff) {
-      tagged(0xcd, value, 2);
-    } else if (value <= 0xffffffff) {
-      tagged(0xce, value, 4);
-    } else {
-      tagged(0xcf, value, 8);
-    }
+    detail::encode_unsigned(value, [this](std::uint8_t format, std::uint64_t bits, int bytes) {
+      tagged(format, bits, bytes);
+    });
   }
   LUNATIC_INLINE void integer(std::int64_t value) {
-    if (value >= 0) return unsigned_integer(static_cast<std::uint64_t>(value));
-    const auto bits = static_cast<std::uint64_t>(value);
-    if (value >= -32) {
-      byte(static_cast<std::uint8_t>(bits));
-    } else if (value >= std::numeric_limits<std::int8_t>::min()) {
-      tagged(0xd0, bits, 1);
-    } else if (value >= std::numeric_limits<std::int16_t>::min()) {
-      tagged(0xd1, bits, 2);
-    } else if (value >= std::numeric_limits<std::int32_t>::min()) {
-      tagged(0xd2, bits, 4);
-    } else {
-      tagged(0xd3, bits, 8);
-    }
+    detail::encode_signed(value, [this](std::uint8_t format, std::uint64_t bits, int bytes) {
+      tagged(format, bits, bytes);
+    });
   }
   void f32(float value) {
     std::uint32_t bits;
@@ -150,9 +199,7 @@ class Writer {
   LUNATIC_INLINE void byte(std::uint8_t b) { *out_.extend(1) = b; }
   // A format byte followed by the low `bytes` bytes of `value`, big-endian.
   LUNATIC_INLINE void tagged(std::uint8_t format, std::uint64_t value, int bytes) {
-    std::uint8_t* at = out_.extend(1 + static_cast<std::size_t>(bytes));
-    at[0] = format;
-    for (int i = 0; i < bytes; ++i) at[1 + i] = static_cast<std::uint8_t>(value >> (8 * (bytes - 1 - i)));
+    detail::store_tagged(out_.extend(1 + static_cast<std::size_t>(bytes)), format, value, bytes);
   }
   void raw(const void* bytes, std::size_t n) {
     if (n > 0) std::memcpy(out_.extend(n), bytes, n);
@@ -260,20 +307,32 @@ class Reader {
   }
   void leave() { --depth_; }
 
-  // Cold and out of line: the error text is built only on failure, and keeping it out of the
-  // decoders keeps them small enough to inline.
-  [[gnu::cold, gnu::noinline]] Error fail(std::string_view what) const {
-    return Error{ErrorKind::kDecode, std::string(what) + ", at byte " + std::to_string(pos_)};
+  // The error texts are built out of line, only on failure, which keeps the decoders small
+  // enough to inline. They take the position by value: a reader whose address never escapes
+  // stays in registers instead of memory.
+  LUNATIC_INLINE Error fail(std::string_view what) const { return fail_at(what, pos_); }
+  LUNATIC_INLINE Error fail_expected(const char* what, bool at_end) const {
+    return fail_expected_at(what, at_end, pos_);
   }
-  [[gnu::cold, gnu::noinline]] Error fail_expected(const char* what, bool at_end) const {
-    return fail(std::string("expected ") + what + (at_end ? ", found the end" : ""));
-  }
-  [[gnu::cold, gnu::noinline]] Error fail_field_count(std::size_t expected,
-                                                      std::size_t found) const {
-    return fail("expected " + std::to_string(expected) + " fields, found " + std::to_string(found));
+  LUNATIC_INLINE Error fail_field_count(std::size_t expected, std::size_t found) const {
+    return fail_field_count_at(expected, found, pos_);
   }
 
  private:
+  [[gnu::cold, gnu::noinline]] static Error fail_at(std::string_view what, std::size_t pos) {
+    return Error{ErrorKind::kDecode, std::string(what) + ", at byte " + std::to_string(pos)};
+  }
+  [[gnu::cold, gnu::noinline]] static Error fail_expected_at(const char* what, bool at_end,
+                                                             std::size_t pos) {
+    return fail_at(std::string("expected ") + what + (at_end ? ", found the end" : ""), pos);
+  }
+  [[gnu::cold, gnu::noinline]] static Error fail_field_count_at(std::size_t expected,
+                                                                std::size_t found,
+                                                                std::size_t pos) {
+    return fail_at(
+        "expected " + std::to_string(expected) + " fields, found " + std::to_string(found), pos);
+  }
+
   struct Number {
     bool negative;
     std::uint64_t bits;  // two's complement when negative
@@ -281,8 +340,11 @@ class Reader {
 
   LUNATIC_INLINE Result<std::uint64_t> big_endian(int bytes) {
     if (remaining() < static_cast<std::size_t>(bytes)) return fail("truncated");
+    // Through a local pointer, so the position is stored once rather than once a byte.
+    const std::uint8_t* at = in_.data() + pos_;
+    pos_ += static_cast<std::size_t>(bytes);
     std::uint64_t value = 0;
-    for (int i = 0; i < bytes; ++i) value = (value << 8) | in_[pos_++];
+    for (int i = 0; i < bytes; ++i) value = (value << 8) | at[i];
     return value;
   }
 
@@ -457,6 +519,68 @@ LUNATIC_INLINE Result<T> from_bytes(std::span<const std::uint8_t> bytes) {
   Result<T> value = decode<T>(reader);
   if (value && !reader.at_end()) return reader.fail("bytes left after the value");
   return value;
+}
+
+// The integer that `bytes` are, when they are exactly one MessagePack integer that fits T, the
+// value from_bytes<T>(bytes) would return; nullopt otherwise (from_bytes then tells why). The
+// fast path of integer messages: no Reader, no Result.
+namespace detail {
+// The big-endian unsigned integer of `bytes` bytes at `at`.
+template <int bytes>
+LUNATIC_INLINE std::uint64_t load_big_endian(const std::uint8_t* at) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) value = (value << 8) | at[i];
+  return value;
+}
+}  // namespace detail
+
+template <class T>
+LUNATIC_INLINE std::optional<T> integer_exactly(std::span<const std::uint8_t> bytes) {
+  static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
+  if (bytes.empty()) return std::nullopt;
+  const std::uint8_t* at = bytes.data() + 1;
+  const std::size_t size = bytes.size();
+  std::uint64_t bits = 0;  // two's complement when negative
+  if (const std::uint8_t b = bytes[0]; b >= 0xcc && b <= 0xd3) {
+    const std::size_t width = std::size_t{1} << ((b - 0xcc) & 3);  // uint8 to 64, int8 to 64
+    if (size != 1 + width) return std::nullopt;
+    switch (width) {
+      case 1:
+        bits = at[0];
+        break;
+      case 2:
+        bits = detail::load_big_endian<2>(at);
+        break;
+      case 4:
+        bits = detail::load_big_endian<4>(at);
+        break;
+      default:
+        bits = detail::load_big_endian<8>(at);
+        break;
+    }
+    if (b >= 0xd0 && width < 8) {  // sign-extend from the encoded width
+      const auto shift = static_cast<unsigned>(64 - 8 * width);
+      bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(bits << shift) >> shift);
+    }
+  } else if (size == 1 && (b < 0x80 || b >= 0xe0)) {  // a positive or negative fixint
+    bits = static_cast<std::uint64_t>(std::int64_t{static_cast<std::int8_t>(b)});
+  } else {
+    return std::nullopt;
+  }
+  // Only the signed formats (0xd0 to 0xd3) and the negative fixints (0xe0 up) can be negative.
+  const bool negative = bytes[0] >= 0xd0 && static_cast<std::int64_t>(bits) < 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (!negative && bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    const auto value = static_cast<std::int64_t>(bits);
+    if (value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max())
+      return std::nullopt;
+    return static_cast<T>(value);
+  } else {
+    if (negative || bits > std::numeric_limits<T>::max()) return std::nullopt;
+    return static_cast<T>(bits);
+  }
 }
 
 // ---- scalars ----

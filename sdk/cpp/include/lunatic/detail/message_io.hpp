@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <lunatic/msgpack.hpp>
 #include <lunatic/result.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace lunatic::detail {
@@ -24,10 +26,15 @@ inline std::uint32_t address(const void* pointer) {
 template <class T>
 LUNATIC_INLINE void build_message(std::int64_t tag, const T& value) {
   lunatic_message_create_data(tag, 0);
-  msgpack::Buffer buffer;
-  msgpack::Writer writer(buffer);
-  msgpack::encode(writer, value);
-  lunatic_message_write_data(address(buffer.data()), static_cast<std::uint32_t>(buffer.size()));
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const msgpack::IntegerBytes encoded(value);  // integers need no Buffer
+    lunatic_message_write_data(address(encoded.bytes), static_cast<std::uint32_t>(encoded.size));
+  } else {
+    msgpack::Buffer buffer;
+    msgpack::Writer writer(buffer);
+    msgpack::encode(writer, value);
+    lunatic_message_write_data(address(buffer.data()), static_cast<std::uint32_t>(buffer.size()));
+  }
 }
 
 template <class T>
@@ -39,13 +46,26 @@ LUNATIC_INLINE void send_value(std::uint64_t to, std::int64_t tag, const T& valu
 // Decodes the data message in the scratch area as a T.
 template <class T>
 LUNATIC_INLINE Result<T> read_message() {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // Integers, the commonest small messages, skip the general decoder: one read into a few
+    // bytes. Anything but exactly one integer that fits T goes the general way, for its error.
+    std::uint8_t bytes[16];
+    const std::uint32_t got = lunatic_message_read_data(address(bytes), sizeof bytes);
+    if (got < sizeof bytes) {
+      const std::span<const std::uint8_t> message(bytes, got);
+      if (std::optional<T> value = msgpack::integer_exactly<T>(message)) return *value;
+      return msgpack::from_bytes<T>(message);
+    }
+    lunatic_message_seek_data(0);  // longer than any integer: the general path reports it
+  }
   constexpr auto kInline = static_cast<std::uint32_t>(msgpack::Buffer::kInlineBytes);
   msgpack::Buffer buffer;
   // Most messages fit the inline bytes: one read, and no data_size call.
   const std::uint32_t got = lunatic_message_read_data(address(buffer.assign(kInline)), kInline);
   if (got < kInline) {
     buffer.truncate(got);
-  } else if (const auto size = static_cast<std::uint32_t>(lunatic_message_data_size()); size > got) {
+  } else if (const auto size = static_cast<std::uint32_t>(lunatic_message_data_size());
+             size > got) {
     lunatic_message_read_data(address(buffer.extend(size - got)), size - got);
   }
   return msgpack::from_bytes<T>(buffer.bytes());
