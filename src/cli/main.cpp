@@ -24,10 +24,10 @@ const std::map<std::string, lunatic::engine::MemoryMode> kMemoryModes{
 
 // --memory-mode, for run and compile. It is parsed as a name and mapped here: a transformer
 // straight to the enum would print its values (an 8-bit type) as raw bytes in help and errors.
-CLI::Option* add_memory_mode_option(CLI::App& command, lunatic::engine::MemoryMode& mode, std::string help) {
-  return command
-      .add_option_function<std::string>(
-          "--memory-mode", [&mode](const std::string& name) { mode = kMemoryModes.at(name); }, std::move(help))
+CLI::Option* add_memory_mode_option(CLI::App& command, lunatic::engine::MemoryMode& mode,
+                                    std::string help) {
+  auto set = [&mode](const std::string& name) { mode = kMemoryModes.at(name); };
+  return command.add_option_function<std::string>("--memory-mode", set, std::move(help))
       ->transform(CLI::IsMember({"guard", "bounds", "auto"}, CLI::ignore_case))
       ->type_name("MODE");
 }
@@ -91,8 +91,9 @@ int main(int argc, char** argv) {
   auto* run_command = app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
   run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR")->allow_extra_args(false);
   run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V")->allow_extra_args(false);
-  add_memory_mode_option(*run_command, run.memory_mode,
-                         "Linear memory mode: guard, bounds or auto (guard until many memories are live)");
+  add_memory_mode_option(
+      *run_command, run.memory_mode,
+      "Linear memory mode: guard, bounds or auto (guard until many memories are live)");
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
   run_command->add_option("--workers", run.workers, "Worker threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
@@ -108,8 +109,9 @@ int main(int argc, char** argv) {
   compile_command->add_option("module", compile.module_path, "The .wasm module")->required();
   compile_command->add_option("-o,--output", compile.output_path,
                               "Write the artifact here (default: the artifact cache)");
-  add_memory_mode_option(*compile_command, compile.memory_mode,
-                         "Linear memory mode: guard, bounds or auto (both into the cache; guard with -o)");
+  add_memory_mode_option(
+      *compile_command, compile.memory_mode,
+      "Linear memory mode: guard, bounds or auto (both into the cache; guard with -o)");
 
   lunatic::cli::TestOptions test;
   auto* test_command = app.add_subcommand(

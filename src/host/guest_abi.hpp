@@ -41,7 +41,8 @@ ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_vie
 // The process state a lunatic::* function needs; traps when called outside a runtime process.
 // Inline, as nearly every lunatic::* call starts with it.
 inline Environment& environment_of(HostContext& context) {
-  if (context.environment == nullptr || context.process == nullptr) [[unlikely]] fail_outside_process();
+  if (context.environment == nullptr || context.process == nullptr) [[unlikely]]
+    fail_outside_process();
   return *context.environment;
 }
 

@@ -61,7 +61,8 @@ struct Thunk {
   static R call(void* raw_context, A... args) {
     // Fiber stacks have no guard page: host code running past the end would overwrite a
     // neighbouring stack. Guest code's stack margin leaves its host calls about this much.
-    if (engine::stack_headroom() < engine::kHostStackReserve) [[unlikely]] unwind_short_of_stack();
+    if (engine::stack_headroom() < engine::kHostStackReserve) [[unlikely]]
+      unwind_short_of_stack();
     // SAFETY: the engine passes the instance's HostContext as every import module's pointer.
     HostContext& context = *static_cast<HostContext*>(raw_context);
     try {

@@ -23,17 +23,20 @@ constexpr std::uint32_t kTimedOut = 9027;
 }
 
 [[noreturn, gnu::noinline, gnu::cold]] void fail_signal_scratch(const char* where) {
-  fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data", where));
+  fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data",
+                   where));
 }
 
 runtime::Message& scratch_of(HostContext& context, const char* where) {
-  if (!context.scratch) [[unlikely]] fail_no_scratch(where);
+  if (!context.scratch) [[unlikely]]
+    fail_no_scratch(where);
   return *context.scratch;
 }
 
 runtime::Message& data_scratch_of(HostContext& context, const char* where) {
   runtime::Message& message = scratch_of(context, where);
-  if (message.kind != runtime::Message::Kind::kData) [[unlikely]] fail_signal_scratch(where);
+  if (message.kind != runtime::Message::Kind::kData) [[unlikely]]
+    fail_signal_scratch(where);
   return message;
 }
 

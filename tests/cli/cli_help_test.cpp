@@ -48,7 +48,8 @@ TEST_F(Help, MemoryModesAreNamedInHelpAndInTheErrorForABadOne) {
     EXPECT_TRUE(printable(help.out)) << "control bytes in the help of " << command;
     auto bad = lunatic({command, "--memory-mode", "fast", guest("hello")});
     EXPECT_EXIT_CODE(bad, 105);  // CLI11's code for a value its check refuses
-    EXPECT_TRUE(contains(bad.err, "--memory-mode: fast not in {guard,bounds,auto}")) << describe(bad);
+    EXPECT_TRUE(contains(bad.err, "--memory-mode: fast not in {guard,bounds,auto}"))
+        << describe(bad);
     EXPECT_TRUE(printable(bad.err)) << "control bytes in the error of " << command;
   }
 }

@@ -352,7 +352,8 @@ TEST(Scheduler, ProcessesTakingTurnsKeepOrderAndStillLetQueuedWorkRun) {
     EXPECT_EQ(pair.turns.load(), kTurns) << workers << " worker(s)";
     EXPECT_EQ(pair.out_of_order, 0) << workers << " worker(s)";
     EXPECT_GE(turns_when_bystander_ran.load(), 0) << workers << " worker(s)";
-    EXPECT_LT(turns_when_bystander_ran.load(), kTurns) << "starved by the pair, " << workers << " worker(s)";
+    EXPECT_LT(turns_when_bystander_ran.load(), kTurns)
+        << "starved by the pair, " << workers << " worker(s)";
   }
 }
 

@@ -133,20 +133,42 @@ template <class T>
 void expect_integer_exactly_agrees(const Bytes& bytes) {
   const Result<T> general = from_bytes<T>(bytes);
   const std::optional<T> fast = msgpack::integer_exactly<T>(bytes);
-  ASSERT_EQ(fast.has_value(), general.has_value()) << "type size " << sizeof(T) << ", first byte "
-                                                   << (bytes.empty() ? -1 : int{bytes[0]})
-                                                   << ", " << bytes.size() << " bytes";
+  ASSERT_EQ(fast.has_value(), general.has_value())
+      << "type size " << sizeof(T) << ", first byte " << (bytes.empty() ? -1 : int{bytes[0]})
+      << ", " << bytes.size() << " bytes";
   if (fast) {
     EXPECT_EQ(*fast, *general);
   }
 }
 
 TEST(SdkMsgpack, TheIntegerFastPathAgreesWithTheGeneralDecoder) {
-  std::vector<Bytes> inputs = {{}, {0xc0}, {0xc3}, {0xa1, 'x'}, {0x91, 0x01}, {0xcb, 0, 0, 0, 0, 0, 0, 0, 0}};
-  for (std::int64_t v : std::initializer_list<std::int64_t>{
-           0, 1, 127, 128, 255, 256, 32767, 32768, 65535, 65536, 2147483647LL, 2147483648LL,
-           4294967295LL, 4294967296LL, -1, -32, -33, -128, -129, -32768, -32769, -2147483648LL,
-           -2147483649LL, INT64_MIN, INT64_MAX}) {
+  std::vector<Bytes> inputs = {{},          {0xc0},       {0xc3},
+                               {0xa1, 'x'}, {0x91, 0x01}, {0xcb, 0, 0, 0, 0, 0, 0, 0, 0}};
+  for (std::int64_t v : std::initializer_list<std::int64_t>{0,
+                                                            1,
+                                                            127,
+                                                            128,
+                                                            255,
+                                                            256,
+                                                            32767,
+                                                            32768,
+                                                            65535,
+                                                            65536,
+                                                            2147483647LL,
+                                                            2147483648LL,
+                                                            4294967295LL,
+                                                            4294967296LL,
+                                                            -1,
+                                                            -32,
+                                                            -33,
+                                                            -128,
+                                                            -129,
+                                                            -32768,
+                                                            -32769,
+                                                            -2147483648LL,
+                                                            -2147483649LL,
+                                                            INT64_MIN,
+                                                            INT64_MAX}) {
     inputs.push_back(to_bytes(v));
   }
   inputs.push_back(to_bytes(UINT64_MAX));
@@ -184,9 +206,29 @@ void expect_integer_bytes_agree(T value) {
 }
 
 TEST(SdkMsgpack, TheIntegerEncodingFastPathWritesWhatTheWriterWrites) {
-  for (std::int64_t v : std::initializer_list<std::int64_t>{
-           0, 1, 127, 128, 255, 256, 32767, 32768, 65535, 65536, 4294967295LL, 4294967296LL, -1,
-           -32, -33, -128, -129, -32768, -32769, -2147483648LL, -2147483649LL, INT64_MIN, INT64_MAX}) {
+  for (std::int64_t v : std::initializer_list<std::int64_t>{0,
+                                                            1,
+                                                            127,
+                                                            128,
+                                                            255,
+                                                            256,
+                                                            32767,
+                                                            32768,
+                                                            65535,
+                                                            65536,
+                                                            4294967295LL,
+                                                            4294967296LL,
+                                                            -1,
+                                                            -32,
+                                                            -33,
+                                                            -128,
+                                                            -129,
+                                                            -32768,
+                                                            -32769,
+                                                            -2147483648LL,
+                                                            -2147483649LL,
+                                                            INT64_MIN,
+                                                            INT64_MAX}) {
     expect_integer_bytes_agree(v);
     expect_integer_bytes_agree(static_cast<std::int32_t>(v));
     expect_integer_bytes_agree(static_cast<std::int8_t>(v));
