@@ -210,7 +210,7 @@ def main() -> int:
     def sdk_row(what: str, name: str, sdk: float, raw: float, unit: str, budget: bool) -> list[str]:
         ratios = pair_ratios.get(name, [])
         r = bl.median(ratios) if ratios else nan
-        pairs = f"median of {len(ratios)} back-to-back pairs"
+        pairs = f"median of {len(ratios)} back-to-back pair{'' if len(ratios) == 1 else 's'}"
         return [f"{what} with the C++ SDK vs the raw imports ({pairs}; best SDK {bl.fmt(sdk, 1)} "
                 f"{unit}, best raw {bl.fmt(raw, 1)} {unit})", "n/a" if r != r else f"{r:.2f}x",
                 f"<= {BUDGET_SDK_RATIO:.2f}x" if budget else "-", "the same guest in C, raw imports",
