@@ -127,6 +127,33 @@ TEST(SdkMsgpack, IntegersOfEveryWidthDecodeAndOutOfRangeIsAnError) {
   EXPECT_EQ(from_bytes<double>(to_bytes(2.5f)).value(), 2.5);
 }
 
+// Integers at and around the edges of every MessagePack integer format.
+const std::int64_t kIntegerEdges[] = {0,
+                                      1,
+                                      127,
+                                      128,
+                                      255,
+                                      256,
+                                      32767,
+                                      32768,
+                                      65535,
+                                      65536,
+                                      2147483647LL,
+                                      2147483648LL,
+                                      4294967295LL,
+                                      4294967296LL,
+                                      -1,
+                                      -32,
+                                      -33,
+                                      -128,
+                                      -129,
+                                      -32768,
+                                      -32769,
+                                      -2147483648LL,
+                                      -2147483649LL,
+                                      INT64_MIN,
+                                      INT64_MAX};
+
 // integer_exactly (the fast path of integer messages) must accept exactly what from_bytes
 // accepts, with the same value, for every integer type.
 template <class T>
@@ -144,31 +171,7 @@ void expect_integer_exactly_agrees(const Bytes& bytes) {
 TEST(SdkMsgpack, TheIntegerFastPathAgreesWithTheGeneralDecoder) {
   std::vector<Bytes> inputs = {{},          {0xc0},       {0xc3},
                                {0xa1, 'x'}, {0x91, 0x01}, {0xcb, 0, 0, 0, 0, 0, 0, 0, 0}};
-  for (std::int64_t v : std::initializer_list<std::int64_t>{0,
-                                                            1,
-                                                            127,
-                                                            128,
-                                                            255,
-                                                            256,
-                                                            32767,
-                                                            32768,
-                                                            65535,
-                                                            65536,
-                                                            2147483647LL,
-                                                            2147483648LL,
-                                                            4294967295LL,
-                                                            4294967296LL,
-                                                            -1,
-                                                            -32,
-                                                            -33,
-                                                            -128,
-                                                            -129,
-                                                            -32768,
-                                                            -32769,
-                                                            -2147483648LL,
-                                                            -2147483649LL,
-                                                            INT64_MIN,
-                                                            INT64_MAX}) {
+  for (std::int64_t v : kIntegerEdges) {
     inputs.push_back(to_bytes(v));
   }
   inputs.push_back(to_bytes(UINT64_MAX));
@@ -206,29 +209,7 @@ void expect_integer_bytes_agree(T value) {
 }
 
 TEST(SdkMsgpack, TheIntegerEncodingFastPathWritesWhatTheWriterWrites) {
-  for (std::int64_t v : std::initializer_list<std::int64_t>{0,
-                                                            1,
-                                                            127,
-                                                            128,
-                                                            255,
-                                                            256,
-                                                            32767,
-                                                            32768,
-                                                            65535,
-                                                            65536,
-                                                            4294967295LL,
-                                                            4294967296LL,
-                                                            -1,
-                                                            -32,
-                                                            -33,
-                                                            -128,
-                                                            -129,
-                                                            -32768,
-                                                            -32769,
-                                                            -2147483648LL,
-                                                            -2147483649LL,
-                                                            INT64_MIN,
-                                                            INT64_MAX}) {
+  for (std::int64_t v : kIntegerEdges) {
     expect_integer_bytes_agree(v);
     expect_integer_bytes_agree(static_cast<std::int32_t>(v));
     expect_integer_bytes_agree(static_cast<std::int8_t>(v));
