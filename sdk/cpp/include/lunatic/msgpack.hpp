@@ -222,6 +222,61 @@ class Writer {
   Buffer& out_;
 };
 
+namespace detail {
+
+// An integer as MessagePack holds it.
+struct Integer {
+  bool negative;
+  std::uint64_t bits;  // two's complement when negative
+};
+
+// How many bytes follow the integer format byte `b`: 0 for a fixint (the byte is the value), 1
+// to 8 for uint8 to uint64 and int8 to int64, -1 when `b` starts no integer.
+constexpr int integer_width(std::uint8_t b) {
+  if (b < 0x80 || b >= 0xe0) return 0;
+  if (b >= 0xcc && b <= 0xd3) return 1 << ((b - 0xcc) & 3);
+  return -1;
+}
+
+// The big-endian unsigned integer of `bytes` bytes at `at`.
+template <int bytes>
+LUNATIC_INLINE std::uint64_t load_big_endian(const std::uint8_t* at) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) value = (value << 8) | at[i];
+  return value;
+}
+
+// The integer of format byte `b`, whose integer_width(b) >= 0 payload bytes are at `at`.
+LUNATIC_INLINE Integer integer_value(std::uint8_t b, const std::uint8_t* at) {
+  if (b < 0x80) return {false, b};
+  if (b >= 0xe0)
+    return {true, static_cast<std::uint64_t>(std::int64_t{static_cast<std::int8_t>(b)})};
+  const int width = integer_width(b);
+  std::uint64_t bits = 0;
+  switch (width) {
+    case 1:
+      bits = at[0];
+      break;
+    case 2:
+      bits = load_big_endian<2>(at);
+      break;
+    case 4:
+      bits = load_big_endian<4>(at);
+      break;
+    default:
+      bits = load_big_endian<8>(at);
+      break;
+  }
+  if (b < 0xd0) return {false, bits};  // uint8 to uint64
+  if (width < 8) {                     // sign-extend from the encoded width
+    const auto shift = static_cast<unsigned>(64 - 8 * width);
+    bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(bits << shift) >> shift);
+  }
+  return {static_cast<std::int64_t>(bits) < 0, bits};
+}
+
+}  // namespace detail
+
 class Reader {
  public:
   // Nesting deeper than this is refused: a few bytes must not be able to exhaust the stack.
@@ -333,10 +388,7 @@ class Reader {
         "expected " + std::to_string(expected) + " fields, found " + std::to_string(found), pos);
   }
 
-  struct Number {
-    bool negative;
-    std::uint64_t bits;  // two's complement when negative
-  };
+  using Number = detail::Integer;
 
   LUNATIC_INLINE Result<std::uint64_t> big_endian(int bytes) {
     if (remaining() < static_cast<std::size_t>(bytes)) return fail("truncated");
@@ -351,29 +403,13 @@ class Reader {
   LUNATIC_INLINE Result<Number> read_integer() {
     if (pos_ >= in_.size()) return fail("expected an integer, found the end");
     const std::uint8_t b = in_[pos_];
-    if (b < 0x80) {
-      ++pos_;
-      return Number{false, b};
-    }
-    if (b >= 0xe0) {
-      ++pos_;
-      return Number{
-          true, static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int8_t>(b)))};
-    }
-    const int unsigned_width = b == 0xcc ? 1 : b == 0xcd ? 2 : b == 0xce ? 4 : b == 0xcf ? 8 : 0;
-    const int signed_width = b == 0xd0 ? 1 : b == 0xd1 ? 2 : b == 0xd2 ? 4 : b == 0xd3 ? 8 : 0;
-    if (unsigned_width == 0 && signed_width == 0) return fail("expected an integer");
-    const std::size_t start = pos_++;
-    Result<std::uint64_t> raw = big_endian(unsigned_width + signed_width);
-    if (!raw) {
-      pos_ = start;
-      return raw.error();
-    }
-    if (unsigned_width) return Number{false, *raw};
-    // Sign-extend from the encoded width.
-    const int shift = 64 - 8 * signed_width;
-    const auto value = static_cast<std::int64_t>(*raw << shift) >> shift;
-    return Number{value < 0, static_cast<std::uint64_t>(value)};
+    const int width = detail::integer_width(b);
+    if (width < 0) return fail("expected an integer");
+    // The payload is cut short: the error names the byte after the format; the position stays.
+    if (remaining() - 1 < static_cast<std::size_t>(width)) return fail_at("truncated", pos_ + 1);
+    const Number number = detail::integer_value(b, in_.data() + pos_ + 1);
+    pos_ += 1 + static_cast<std::size_t>(width);
+    return number;
   }
 
   Result<double> read_float64() {
@@ -524,51 +560,13 @@ LUNATIC_INLINE Result<T> from_bytes(std::span<const std::uint8_t> bytes) {
 // The integer that `bytes` are, when they are exactly one MessagePack integer that fits T, the
 // value from_bytes<T>(bytes) would return; nullopt otherwise (from_bytes then tells why). The
 // fast path of integer messages: no Reader, no Result.
-namespace detail {
-// The big-endian unsigned integer of `bytes` bytes at `at`.
-template <int bytes>
-LUNATIC_INLINE std::uint64_t load_big_endian(const std::uint8_t* at) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) value = (value << 8) | at[i];
-  return value;
-}
-}  // namespace detail
-
 template <class T>
 LUNATIC_INLINE std::optional<T> integer_exactly(std::span<const std::uint8_t> bytes) {
   static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
   if (bytes.empty()) return std::nullopt;
-  const std::uint8_t* at = bytes.data() + 1;
-  const std::size_t size = bytes.size();
-  std::uint64_t bits = 0;  // two's complement when negative
-  if (const std::uint8_t b = bytes[0]; b >= 0xcc && b <= 0xd3) {
-    const std::size_t width = std::size_t{1} << ((b - 0xcc) & 3);  // uint8 to 64, int8 to 64
-    if (size != 1 + width) return std::nullopt;
-    switch (width) {
-      case 1:
-        bits = at[0];
-        break;
-      case 2:
-        bits = detail::load_big_endian<2>(at);
-        break;
-      case 4:
-        bits = detail::load_big_endian<4>(at);
-        break;
-      default:
-        bits = detail::load_big_endian<8>(at);
-        break;
-    }
-    if (b >= 0xd0 && width < 8) {  // sign-extend from the encoded width
-      const auto shift = static_cast<unsigned>(64 - 8 * width);
-      bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(bits << shift) >> shift);
-    }
-  } else if (size == 1 && (b < 0x80 || b >= 0xe0)) {  // a positive or negative fixint
-    bits = static_cast<std::uint64_t>(std::int64_t{static_cast<std::int8_t>(b)});
-  } else {
-    return std::nullopt;
-  }
-  // Only the signed formats (0xd0 to 0xd3) and the negative fixints (0xe0 up) can be negative.
-  const bool negative = bytes[0] >= 0xd0 && static_cast<std::int64_t>(bits) < 0;
+  const int width = detail::integer_width(bytes[0]);
+  if (width < 0 || bytes.size() != static_cast<std::size_t>(1 + width)) return std::nullopt;
+  const auto [negative, bits] = detail::integer_value(bytes[0], bytes.data() + 1);
   if constexpr (std::is_signed_v<T>) {
     if (!negative && bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       return std::nullopt;
