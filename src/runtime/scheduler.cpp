@@ -95,7 +95,7 @@ bool Scheduler::others_runnable() const {
 Process* Scheduler::take_successor() {
   if (tls_worker < 0) return nullptr;
   Worker& own = *workers_[static_cast<unsigned>(tls_worker)];
-  if (own.slot == nullptr || own.slot_streak >= kMaxSlotStreak || stopping()) return nullptr;
+  if (!own.slot_goes_first() || stopping()) return nullptr;
   if (timers_or_descriptors() && events_may_be_due()) return nullptr;  // the loop services them
   ++own.slot_streak;
   return std::exchange(own.slot, nullptr);
@@ -142,7 +142,7 @@ Process* Scheduler::take_work(unsigned index) {
     return process;
   };
   Process* yielded = std::exchange(own.yielded, nullptr);
-  if (own.slot != nullptr && own.slot_streak < kMaxSlotStreak) {
+  if (own.slot_goes_first()) {
     ++own.slot_streak;
     if (yielded != nullptr) push_queue(index, *yielded, /*front=*/false);
     return take_slot();

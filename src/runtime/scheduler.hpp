@@ -109,6 +109,9 @@ class Scheduler {
     Process* slot = nullptr;             // touched only by the worker's own thread
     Process* yielded = nullptr;          // just yielded, not yet requeued (own thread only)
     unsigned slot_streak = 0;
+
+    // The slot's process may run before the queue: its run of hand-offs is not over.
+    bool slot_goes_first() const { return slot != nullptr && slot_streak < kMaxSlotStreak; }
   };
 
   void push_queue(unsigned index, Process& process, bool front);
