@@ -11,6 +11,7 @@ packages=(
   libssl-dev ca-certificates             # TLS (lunatic::networking), the system CA roots
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libmimalloc-dev                        # the lunatic executable's allocator
   clang lld wasi-libc libclang-rt-14-dev-wasm32   # C guests for wasm32-wasi
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32     # C++ guests (the SDK, the examples)
 )
