@@ -12,6 +12,11 @@ work in the same run.
   request  N times in sequence: spawn a process that adds its two i64 parameters and sends the sum
            back; wait for the reply and check it. Microseconds per request.
 
+Beside spawn, the report counts the minor page faults of each spawn run (getrusage of the whole OS
+process) and times a native anchor, pagetouch.c: the first write to each of N fresh pages. A page's
+first touch is the part of a spawn no runtime code can make cheaper, so faults per process times
+the cost of one touch, over the worker count, is a floor for the spawn number on this machine.
+
 The guests time themselves (clock_gettime / erlang:monotonic_time) and print one line
 `procs: mode=... n=... ns=... checked=...`; this script checks every count. A crash, a hang
 (timeout), a wrong count or a wrong sum fails the suite; a missed budget is only reported.
@@ -59,18 +64,20 @@ def env_int(name: str, default: int) -> int:
 
 def sizes(smoke: bool) -> dict:
     if smoke:
-        d = {"spawn": 1000, "idle": 1000, "yield_procs": 100, "yield_rounds": 100, "request": 1000}
+        d = {"spawn": 1000, "idle": 1000, "yield_procs": 100, "yield_rounds": 100, "request": 1000,
+             "pages": 1000}
     elif bl.QUICK:
         d = {"spawn": 10000, "idle": 10000, "yield_procs": 1000, "yield_rounds": 100,
-             "request": 10000}
+             "request": 10000, "pages": 10000}
     else:
         d = {"spawn": 1000000, "idle": 1000000, "yield_procs": 1000, "yield_rounds": 10000,
-             "request": 100000}
+             "request": 100000, "pages": 200000}
     d["spawn"] = env_int("BENCH_PROCS_SPAWN_N", d["spawn"])
     d["idle"] = env_int("BENCH_PROCS_IDLE_N", d["idle"])
     d["yield_procs"] = env_int("BENCH_PROCS_YIELD_PROCS", d["yield_procs"])
     d["yield_rounds"] = env_int("BENCH_PROCS_YIELD_ROUNDS", d["yield_rounds"])
     d["request"] = env_int("BENCH_PROCS_REQUEST_N", d["request"])
+    d["pages"] = env_int("BENCH_PROCS_PAGES", d["pages"])
     return d
 
 
@@ -86,7 +93,8 @@ def build_guests(out: Path) -> dict:
     waiter_wasm = out / "waiter.wasm"
     if not bl.up_to_date(waiter_wasm, [HERE / "waiter.wat"]):
         bl.check_run(["wat2wasm", str(HERE / "waiter.wat"), "-o", str(waiter_wasm)])
-    return {"procs": procs_wasm, "waiter": waiter_wasm}
+    pagetouch = bl.build_native(HERE / "pagetouch.c", out / "pagetouch")
+    return {"procs": procs_wasm, "waiter": waiter_wasm, "pagetouch": pagetouch}
 
 
 def build_erlang(out: Path) -> Path:
@@ -136,7 +144,9 @@ class Child:
         self.t0 = time.monotonic()
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.cpu0 = ru.ru_utime + ru.ru_stime
+        self.minflt0 = ru.ru_minflt
         self.cpu_s = float("nan")
+        self.minflt = -1
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   errors="replace")
@@ -218,6 +228,7 @@ class Child:
         # the wall times above grow, this much less.
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.cpu_s = ru.ru_utime + ru.ru_stime - self.cpu0
+        self.minflt = ru.ru_minflt - self.minflt0
         if self.fail_line:
             raise self._broken("")
         return bl.Result(self.argv, rc, "\n".join(self.out) + "\n", "\n".join(self.err_tail),
@@ -236,6 +247,7 @@ def run_mode(argv: list[str], mode: str, n: int, timeout: float) -> dict:
     check_counts(fields, mode, n, argv)
     fields["wall_s"] = round(res.wall_s, 3)
     fields["cpu_s"] = round(c.cpu_s, 3)
+    fields["minflt"] = c.minflt
     return fields
 
 
@@ -333,9 +345,10 @@ def smoke(out: Path) -> int:
         ("spawn", s.lun("procs", "spawn", sz["spawn"]), sz["spawn"]),
         ("yield", s.lun("procs", "yield", sz["yield_procs"], sz["yield_rounds"]), sz["yield_procs"]),
         ("request", s.lun("procs", "request", sz["request"]), sz["request"]),
+        ("pagetouch", [str(s.wasm["pagetouch"]), str(sz["pages"])], sz["pages"]),
     ]
     for mode, argv, n in checks:
-        f = s.attempt(f"lunatic {mode}", lambda: run_mode(argv, mode, n, timeout=120))
+        f = s.attempt(mode, lambda: run_mode(argv, mode, n, timeout=120))
         if f:
             print(f"ok: {shlex.join(argv)}: {f}")
     for guest in ("procs", "waiter"):
@@ -394,6 +407,7 @@ def main() -> int:
 
     n_sp, n_id, n_rq = sz["spawn"], sz["idle"], sz["request"]
     procs_, rounds = sz["yield_procs"], sz["yield_rounds"]
+    n_pg = sz["pages"]
 
     # Timed benchmarks: `runs` rounds; in each, lunatic then Erlang, every run a fresh OS process.
     for rep in range(runs):
@@ -412,6 +426,8 @@ def main() -> int:
                 lambda: run_mode(s.lun("procs", "request", n_rq), "request", n_rq, timeout))
         measure("erlang", "request", n_rq,
                 lambda: run_mode(s.erl("request", n_rq), "request", n_rq, timeout))
+        measure("native", "pagetouch", n_pg,
+                lambda: run_mode([str(s.wasm["pagetouch"]), str(n_pg)], "pagetouch", n_pg, timeout))
         bl.log(f"processes: round {rep + 1}/{runs} done")
 
     # Idle memory: once per guest and size (memory does not vary run to run as time does).
@@ -446,6 +462,7 @@ def main() -> int:
             "yield": lambda f, n: f["ns"] / (n * rounds),         # ns per yield
             "request": lambda f, n: f["ns"] / n / 1000,           # us per request
             "teardown": lambda f, n: f["teardown_ns"] / n / 1000,
+            "pagetouch": lambda f, n: f["ns"] / n / 1000,        # us per page
             "idle": lambda f, n: f["bytes_per_process"] / 1024}  # KiB per process
 
     # The teardown numbers come from the spawn runs.
@@ -559,6 +576,32 @@ def main() -> int:
             idle_rows.append([label, fmt_n(n), f"{f['rss_base_kb'] / 1024:.1f}",
                               f"{f['rss_all_kb'] / 1024:.1f}", f"{f['bytes_per_process'] / 1024:.2f}",
                               f"{f['hwm_kb'] / 1024:.1f}" if "hwm_kb" in f else "-"])
+    # Page faults of the spawn runs, priced at this machine's cost of a first page touch.
+    touch_us, touch_med = stat("native", "pagetouch", n_pg)
+    fault_rows = []
+    for e in ("lunatic", "erlang"):
+        v = samples.get((e, "spawn", n_sp), [])
+        if not v or any(f.get("minflt", -1) < 0 for f in v):
+            continue
+        per = bl.median([f["minflt"] for f in v]) / n_sp
+        fault_rows.append([e, fmt_n(n_sp), f"{per:.2f}", bl.fmt(per * touch_us, 2),
+                           bl.fmt(per * touch_us / s.workers, 2)])
+    fault_md = []
+    if fault_rows and touch_us == touch_us:
+        fault_md = [
+            f"Page faults of the spawn runs: minor faults of the whole OS process (start-up and "
+            f"teardown included) / N, median of the runs, priced at this machine's cost of a first "
+            f"write to a fresh 4 KiB page (native `pagetouch.c`, {fmt_n(n_pg)} pages: best "
+            f"{bl.fmt(touch_us, 2)} us, median {bl.fmt(touch_med, 2)} us per page):",
+            "",
+            bl.md_table(["engine", "N", "minor faults per process", "x first touch, us CPU",
+                         f"over {s.workers} workers, us wall"], fault_rows, align="lrrrr"),
+            "",
+            "A fault is kernel time that no runtime code can shorten; the last column is what the "
+            "faults alone cost per spawn when every worker takes its share, so a spawn cannot be "
+            "faster than that without touching fewer fresh pages.",
+            "",
+        ]
     erl_mem = [f"{v[0]['mem_bytes_per_process'] / 1024:.2f} KiB at N={n:,}"
                for (e, b, n), v in sorted(samples.items()) if e == "erlang" and b == "idle"]
 
@@ -594,6 +637,7 @@ def main() -> int:
         "other phases included): CPU time (user + system) grows much less than wall time when "
         "other work competes for the cores.",
         "",
+        *fault_md,
         "Idle memory: VmRSS of the lunatic process (read by this script from `/proc/<pid>/status`) "
         "and of the beam.smp process (read by the VM from the same file), MiB; per process = "
         "(all alive - baseline) / N:",

@@ -169,6 +169,7 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
     fail(fmt::format("{}: parameters must be 17-byte records, {} bytes remained", where,
                      params_len % kParamRecordSize));
   }
+  request.params.reserve(records->size() / kParamRecordSize);
   for (std::size_t offset = 0; offset < records->size(); offset += kParamRecordSize) {
     const std::uint8_t type = (*records)[offset];
     std::uint64_t value;
