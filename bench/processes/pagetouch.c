@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   const uint64_t t1 = now_ns();
   size_t checked = 0;
   for (size_t i = 0; i < pages; i++) checked += base[i * page] == (uint8_t)(i | 1);
-  printf("procs: mode=pagetouch n=%zu ns=%llu checked=%zu\n", pages,
-         (unsigned long long)(t1 - t0), checked);
+  printf("procs: mode=pagetouch n=%zu ns=%llu checked=%zu\n", pages, (unsigned long long)(t1 - t0),
+         checked);
   return checked == pages ? 0 : 1;
 }
