@@ -47,17 +47,28 @@ OwnProcessDescriptor g_pagemap(open_pagemap);
 
 enum class ScanResult { kDone, kUnsupported, kFailed };
 
-// Zeroes the pages of [base, base + bytes) that hold data, as PAGEMAP_SCAN reports them: one
-// system call per 32 runs of such pages, however long the range.
-ScanResult zero_scanned_pages(int pagemap, std::uint8_t* base, std::uint64_t bytes,
-                              std::uint64_t& zeroed) {
+// One PAGEMAP_SCAN walks at most this much address space: ranges closer together than this are
+// asked about in one walk, which costs little more than asking about one of them.
+constexpr std::uint64_t kScanSpanBytes = std::uint64_t{8} << 20;
+
+std::uint64_t range_begin(const iovec& range) {
+  return reinterpret_cast<std::uint64_t>(range.iov_base);
+}
+std::uint64_t range_end(const iovec& range) { return range_begin(range) + range.iov_len; }
+
+// Zeroes the pages of `ranges` (ascending, inside [start, end)) that hold data, as PAGEMAP_SCAN
+// reports them: one system call per 32 runs of such pages in [start, end), however long. Pages
+// between the ranges are reported too and left alone.
+ScanResult zero_scanned_span(int pagemap, std::uint64_t start, std::uint64_t end,
+                             std::span<const iovec> ranges, std::uint64_t& zeroed) {
   std::array<PageRegion, 32> regions;
   PageScanArg scan{};
   scan.size = sizeof scan;
-  scan.start = reinterpret_cast<std::uint64_t>(base);
-  scan.end = scan.start + bytes;
+  scan.start = start;
+  scan.end = end;
   scan.category_anyof_mask = kPageIsPresent | kPageIsSwapped;
   scan.return_mask = kPageIsPresent | kPageIsSwapped | kPageIsPfnZero;
+  std::size_t first = 0;  // regions come in ascending order, so earlier ranges are done
   while (scan.start < scan.end) {
     scan.vec = reinterpret_cast<std::uint64_t>(regions.data());
     scan.vec_len = regions.size();
@@ -69,11 +80,33 @@ ScanResult zero_scanned_pages(int pagemap, std::uint8_t* base, std::uint64_t byt
     for (int i = 0; i < found; ++i) {
       const PageRegion& region = regions[static_cast<std::size_t>(i)];
       if ((region.categories & kPageIsPfnZero) != 0) continue;  // reads as zeros already
-      std::memset(reinterpret_cast<void*>(region.start), 0, region.end - region.start);
-      zeroed += region.end - region.start;
+      while (first < ranges.size() && range_end(ranges[first]) <= region.start) ++first;
+      for (std::size_t k = first; k < ranges.size() && range_begin(ranges[k]) < region.end; ++k) {
+        const std::uint64_t low = std::max(region.start, range_begin(ranges[k]));
+        const std::uint64_t high = std::min(region.end, range_end(ranges[k]));
+        if (low >= high) continue;
+        std::memset(reinterpret_cast<void*>(low), 0, high - low);
+        zeroed += high - low;
+      }
     }
     if (scan.walk_end <= scan.start) return ScanResult::kFailed;  // no progress: do not spin
     scan.start = scan.walk_end;
+  }
+  return ScanResult::kDone;
+}
+
+// The same for ascending ranges anywhere: neighbours within kScanSpanBytes share a walk.
+ScanResult zero_scanned_ranges(int pagemap, std::span<const iovec> ranges, std::uint64_t& zeroed) {
+  for (std::size_t i = 0; i < ranges.size();) {
+    const std::uint64_t start = range_begin(ranges[i]);
+    std::uint64_t end = range_end(ranges[i]);
+    std::size_t j = i + 1;
+    while (j < ranges.size() && range_end(ranges[j]) - start <= kScanSpanBytes)
+      end = range_end(ranges[j++]);
+    const ScanResult result =
+        zero_scanned_span(pagemap, start, end, ranges.subspan(i, j - i), zeroed);
+    if (result != ScanResult::kDone) return result;
+    i = j;
   }
   return ScanResult::kDone;
 }
@@ -119,14 +152,13 @@ bool swap_is_configured() {
 
 }  // namespace
 
-std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes,
-                                                 PageQuery query) {
+std::optional<std::uint64_t> zero_resident_pages(std::span<const iovec> ranges, PageQuery query) {
   static std::atomic<bool> scan_unsupported{false};
   if (query == PageQuery::kBest && !scan_unsupported.load(std::memory_order_relaxed)) {
     const int pagemap = g_pagemap.get();
     if (pagemap >= 0) {
       std::uint64_t zeroed = 0;
-      switch (zero_scanned_pages(pagemap, base, bytes, zeroed)) {
+      switch (zero_scanned_ranges(pagemap, ranges, zeroed)) {
         case ScanResult::kDone:
           return zeroed;
         case ScanResult::kFailed:
@@ -139,7 +171,20 @@ std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64
     static const bool swap = swap_is_configured();
     if (swap) return std::nullopt;
   }
-  return zero_mincore_pages(base, bytes);
+  std::uint64_t zeroed = 0;
+  for (const iovec& range : ranges) {
+    const auto bytes =
+        zero_mincore_pages(static_cast<std::uint8_t*>(range.iov_base), range.iov_len);
+    if (!bytes) return std::nullopt;
+    zeroed += *bytes;
+  }
+  return zeroed;
+}
+
+std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes,
+                                                 PageQuery query) {
+  const iovec range{base, bytes};
+  return zero_resident_pages(std::span<const iovec>(&range, 1), query);
 }
 
 }  // namespace lunatic::engine

@@ -7,8 +7,11 @@
 // (Linux 6.7) in one call that costs about the same for 1 or 1,000 pages, mincore before it.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <optional>
+#include <span>
 
 namespace lunatic::engine {
 
@@ -23,6 +26,13 @@ enum class PageQuery {
 // alone. Returns the number of bytes zeroed, or nullopt when the kernel cannot tell; then the
 // range is not all zeros yet.
 std::optional<std::uint64_t> zero_resident_pages(std::uint8_t* base, std::uint64_t bytes,
+                                                 PageQuery query = PageQuery::kBest);
+
+// The same for many ranges (page-aligned, ascending, not overlapping) at once: ranges that lie
+// within a few MiB of each other are asked about in one walk of the kernel's page tables, so
+// zeroing a batch of small memories costs about one system call instead of one each. Returns the
+// bytes zeroed in all, or nullopt when the kernel cannot tell; then no range is known to be zero.
+std::optional<std::uint64_t> zero_resident_pages(std::span<const iovec> ranges,
                                                  PageQuery query = PageQuery::kBest);
 
 }  // namespace lunatic::engine

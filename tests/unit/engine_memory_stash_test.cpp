@@ -1,10 +1,12 @@
-// The per-thread stash of freed linear memories: a memory freed on a thread comes back zeroed
-// to the next memory of the same kind and size on that thread; anything else goes to the
-// shared pools.
+// The per-thread stash of freed linear memories: memories freed on a thread wait, dirty and
+// never handed out, until a batch of them is; then they are zeroed together and come back to
+// the next memories of the same kind and size on that thread; anything else goes to the shared
+// pools.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -46,20 +48,54 @@ class MemoryStashTest : public ::testing::TestWithParam<bool> {
   void SetUp() override { MemoryStash::flush(); }
 };
 
-TEST_P(MemoryStashTest, AFreedMemoryComesBackZeroedToTheNextOfItsSize) {
+// Frees kZeroBatch memories of `pages` pages after `write` has filled each; returns their bases.
+template <typename Write>
+std::set<std::uint8_t*> free_a_batch(std::uint32_t pages, Write write) {
+  std::vector<wasm_rt_memory_t> memories;
+  for (int i = 0; i < MemoryStash::kZeroBatch; ++i) memories.push_back(allocate(pages));
+  std::set<std::uint8_t*> bases;
+  for (auto& memory : memories) {
+    EXPECT_NE(memory.data, nullptr);
+    write(memory);
+    bases.insert(memory.data);
+    free_linear_memory(&memory);
+  }
+  return bases;
+}
+
+TEST_P(MemoryStashTest, AFreedMemoryIsNotHandedOutBeforeItIsZeroed) {
   CurrentExecution execution(GetParam());
   wasm_rt_memory_t first = allocate(2);
   ASSERT_NE(first.data, nullptr);
   std::memset(first.data, 0x5c, 3 * 4096);
-  first.data[first.size - 1] = 1;
   std::uint8_t* const base = first.data;
   free_linear_memory(&first);
   EXPECT_EQ(MemoryStash::size(), 1);
+  EXPECT_EQ(MemoryStash::dirty(), 1) << "one memory is no batch: it waits";
   wasm_rt_memory_t second = allocate(2);
-  EXPECT_EQ(second.data, base) << "the stashed memory should be reused";
-  EXPECT_EQ(MemoryStash::size(), 0);
-  EXPECT_TRUE(all_zero(second)) << "a reused memory must read as zeros";
+  ASSERT_NE(second.data, nullptr);
+  EXPECT_NE(second.data, base) << "a dirty memory must not be handed out";
+  EXPECT_TRUE(all_zero(second));
+  EXPECT_EQ(MemoryStash::dirty(), 1);
   free_linear_memory(&second);
+}
+
+TEST_P(MemoryStashTest, FreedMemoriesComeBackZeroedOnceABatchIsDirty) {
+  CurrentExecution execution(GetParam());
+  const std::set<std::uint8_t*> freed = free_a_batch(2, [](wasm_rt_memory_t& memory) {
+    std::memset(memory.data, 0x5c, 3 * 4096);
+    memory.data[memory.size - 1] = 1;
+  });
+  ASSERT_EQ(MemoryStash::dirty(), MemoryStash::kZeroBatch);
+  std::vector<wasm_rt_memory_t> again;
+  for (int i = 0; i < MemoryStash::kZeroBatch; ++i) {
+    again.push_back(allocate(2));
+    EXPECT_EQ(MemoryStash::dirty(), 0) << "the first request zeroes the whole batch";
+    EXPECT_TRUE(freed.count(again.back().data)) << "a stashed memory should be reused";
+    EXPECT_TRUE(all_zero(again.back())) << "a reused memory must read as zeros";
+  }
+  EXPECT_EQ(MemoryStash::size(), 0);
+  for (auto& memory : again) free_linear_memory(&memory);
 }
 
 TEST_P(MemoryStashTest, AMemoryOfAnotherSizeDoesNotTakeIt) {
@@ -78,15 +114,26 @@ TEST_P(MemoryStashTest, AMemoryOfAnotherSizeDoesNotTakeIt) {
 
 TEST_P(MemoryStashTest, AGrownMemoryIsZeroedOverAllItsPages) {
   CurrentExecution execution(GetParam());
-  wasm_rt_memory_t memory = allocate(1);
-  ASSERT_NE(grow_linear_memory(&memory, 1), UINT32_MAX);
-  std::memset(memory.data, 0x77, memory.size);
-  free_linear_memory(&memory);
-  // Guard mode keeps the grown reservation for a memory of two pages; bounds mode the block.
-  wasm_rt_memory_t again = allocate(2);
-  ASSERT_NE(again.data, nullptr);
-  EXPECT_TRUE(all_zero(again));
-  free_linear_memory(&again);
+  std::vector<wasm_rt_memory_t> memories;
+  for (int i = 0; i < MemoryStash::kZeroBatch; ++i) {
+    memories.push_back(allocate(1));
+    ASSERT_NE(grow_linear_memory(&memories.back(), 1), UINT32_MAX);
+    std::memset(memories.back().data, 0x77, memories.back().size);
+  }
+  std::set<std::uint8_t*> freed;
+  for (auto& memory : memories) {
+    freed.insert(memory.data);
+    free_linear_memory(&memory);
+  }
+  // Guard mode keeps the grown reservations for memories of two pages; bounds mode the blocks.
+  std::vector<wasm_rt_memory_t> again;
+  for (int i = 0; i < MemoryStash::kZeroBatch; ++i) {
+    again.push_back(allocate(2));
+    ASSERT_NE(again.back().data, nullptr);
+    EXPECT_TRUE(freed.count(again.back().data));
+    EXPECT_TRUE(all_zero(again.back()));
+  }
+  for (auto& memory : again) free_linear_memory(&memory);
 }
 
 TEST_P(MemoryStashTest, HoldsAtMostItsEntriesAndNoLargeMemory) {
