@@ -24,7 +24,8 @@ if [[ "${LUNATIC_RUST_DEPS:-0}" == 1 ]]; then
              librust-thiserror-dev librust-rustversion-dev librust-paste-dev librust-serde-dev
              librust-serde-derive-dev librust-bincode-dev librust-serde-json-dev
              librust-rmp-serde-dev librust-serde-bytes-dev librust-syn-dev librust-quote-dev
-             librust-proc-macro2-dev librust-darling-dev librust-heck-dev)
+             librust-proc-macro2-dev librust-darling-dev librust-heck-dev
+             librust-strsim-dev)  # darling's default "suggestions" feature; only recommended
 fi
 
 missing=()
