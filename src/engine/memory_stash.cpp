@@ -21,13 +21,12 @@ class ThreadStash {
   void flush() {
     for (int i = 0; i < count_; ++i) release(entries_[static_cast<std::size_t>(i)]);
     count_ = 0;
-    dirty_ = 0;
   }
 
   std::optional<StashedMemory> take(bool guard, std::uint64_t reserved_bytes,
                                     std::uint64_t committed_bytes) {
     if (auto memory = take_zeroed(guard, reserved_bytes, committed_bytes)) return memory;
-    if (dirty_ < MemoryStash::kZeroBatch) return std::nullopt;
+    if (dirty() < MemoryStash::kZeroBatch) return std::nullopt;
     zero_dirty();
     return take_zeroed(guard, reserved_bytes, committed_bytes);
   }
@@ -35,12 +34,15 @@ class ThreadStash {
   bool keep(StashedMemory memory, std::uint64_t used_bytes) {
     if (count_ == MemoryStash::kEntries || used_bytes > MemoryStash::kMaxBytes) return false;
     entries_[static_cast<std::size_t>(count_++)] = {memory, used_bytes};
-    if (used_bytes > 0) ++dirty_;
     return true;
   }
 
   int size() const { return count_; }
-  int dirty() const { return dirty_; }
+  int dirty() const {
+    return static_cast<int>(
+        std::count_if(entries_.begin(), entries_.begin() + count_,
+                      [](const Entry& entry) { return entry.dirty_bytes > 0; }));
+  }
 
  private:
   struct Entry {
@@ -96,7 +98,6 @@ class ThreadStash {
         remove(i);
       }
     }
-    dirty_ = 0;
   }
 
   void remove(int i) {
@@ -108,7 +109,6 @@ class ThreadStash {
 
   std::array<Entry, MemoryStash::kEntries> entries_{};
   int count_ = 0;
-  int dirty_ = 0;  // entries with dirty_bytes > 0
 };
 
 ThreadStash& this_thread_stash() {

@@ -48,7 +48,8 @@ class MemoryStashTest : public ::testing::TestWithParam<bool> {
   void SetUp() override { MemoryStash::flush(); }
 };
 
-// Frees kZeroBatch memories of `pages` pages after `write` has filled each; returns their bases.
+// Frees kZeroBatch memories of `pages` pages after `write` has filled (or grown) each; returns
+// their bases as freed.
 template <typename Write>
 std::set<std::uint8_t*> free_a_batch(std::uint32_t pages, Write write) {
   std::vector<wasm_rt_memory_t> memories;
@@ -114,17 +115,10 @@ TEST_P(MemoryStashTest, AMemoryOfAnotherSizeDoesNotTakeIt) {
 
 TEST_P(MemoryStashTest, AGrownMemoryIsZeroedOverAllItsPages) {
   CurrentExecution execution(GetParam());
-  std::vector<wasm_rt_memory_t> memories;
-  for (int i = 0; i < MemoryStash::kZeroBatch; ++i) {
-    memories.push_back(allocate(1));
-    ASSERT_NE(grow_linear_memory(&memories.back(), 1), UINT32_MAX);
-    std::memset(memories.back().data, 0x77, memories.back().size);
-  }
-  std::set<std::uint8_t*> freed;
-  for (auto& memory : memories) {
-    freed.insert(memory.data);
-    free_linear_memory(&memory);
-  }
+  const std::set<std::uint8_t*> freed = free_a_batch(1, [](wasm_rt_memory_t& memory) {
+    ASSERT_NE(grow_linear_memory(&memory, 1), UINT32_MAX);
+    std::memset(memory.data, 0x77, memory.size);
+  });
   // Guard mode keeps the grown reservations for memories of two pages; bounds mode the blocks.
   std::vector<wasm_rt_memory_t> again;
   for (int i = 0; i < MemoryStash::kZeroBatch; ++i) {
