@@ -43,7 +43,15 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
     : scheduler_(scheduler), id_(id), stack_(stack), body_(std::move(body)) {
   execution_.stack_low = stack_.low;
   execution_.stack_high = stack_.high;
-  fiber_ = boost::context::fiber(
+}
+
+boost::context::fiber Process::take_fiber() {
+  if (started_) return std::move(fiber_);
+  // The fiber is made when the process first runs, by the thread that runs it: making it
+  // writes its record at the top of the stack, the first touch of that page (a page fault),
+  // which the spawner's own critical path need not pay.
+  started_ = true;
+  return boost::context::fiber(
       std::allocator_arg, PreparedStack{stack_}, [this](boost::context::fiber&& scheduler_side) {
         fiber_asan_.finish_switch();
         scheduler_fiber_ = std::move(scheduler_side);
@@ -60,7 +68,7 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
 
 Process::~Process() {
   delete handoff_.load(std::memory_order_acquire);
-  if (state_.load(std::memory_order_acquire) != State::kFinished) {
+  if (started_ && state_.load(std::memory_order_acquire) != State::kFinished) {
     // Destroying a suspended fiber would unwind it through generated code, which must never
     // happen; at shutdown its memory and stack are simply left to the OS.
     abandon(std::move(fiber_));
@@ -82,7 +90,7 @@ std::shared_ptr<Process> Process::run_slice() {
   begin_slice();
   FiberSanitizer worker_side;
   worker_side.start_switch(reinterpret_cast<const void*>(stack_.low), stack_.high - stack_.low);
-  boost::context::fiber suspended = std::move(fiber_).resume();
+  boost::context::fiber suspended = take_fiber().resume();
   worker_side.finish_switch();
   engine::set_current_execution(nullptr);
   // Back on the worker. The process that suspended is this one or one it handed the worker
@@ -164,7 +172,7 @@ void Process::hand_over(Process& next) {
   // next: one stack switch instead of two, and no pass through the loop. It inherits this
   // fiber's way back to the worker.
   next.begin_slice();
-  scheduler_fiber_ = std::move(next.fiber_).resume_with([this](boost::context::fiber&& parked) {
+  scheduler_fiber_ = next.take_fiber().resume_with([this](boost::context::fiber&& parked) {
     // On next's stack, on this worker: this process is suspended now.
     fiber_ = std::move(parked);
     boost::context::fiber worker = std::move(scheduler_fiber_);

@@ -105,6 +105,8 @@ class Process final : public Blocking {
   void park(std::unique_lock<SpinLock>& lock);
   // The message a sender handed over while this process waited, or nullptr.
   std::unique_ptr<Message> take_handoff();
+  // The fiber to resume: the suspended one, or on the first run a new one on the stack.
+  boost::context::fiber take_fiber();
   void switch_to_scheduler(Suspend how);
   // Runs `next` (taken from this worker's slot) in place of the worker loop while this parks.
   void hand_over(Process& next);
@@ -130,6 +132,7 @@ class Process final : public Blocking {
   bool waiting_for_mailbox_ = false;
   std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the lock
   Suspend suspend_ = Suspend::kYield;
+  bool started_ = false;  // its fiber was made (take_fiber), on the thread that first ran it
   // A message sent while this process waited for one like it skips the mailbox: the sender
   // stores it here (under the lock) and ends the wait, and the receiver takes it without a
   // lock when it resumes. Only set while waiting_for_mailbox_, which the sender clears.
@@ -137,7 +140,7 @@ class Process final : public Blocking {
   std::atomic<std::uint64_t> wait_generation_{0};  // changed under the lock, read without it
   std::span<const std::int64_t> waiting_tags_;
   Mailbox mailbox_;
-  boost::context::fiber fiber_;
+  boost::context::fiber fiber_;  // empty until the process first runs, and while it runs
   boost::context::fiber scheduler_fiber_;
   std::optional<Clock::time_point> slice_start_;  // set at the slice's first preemption check
   FiberStack stack_;

@@ -12,6 +12,7 @@
 
 #include "engine/trap.hpp"
 #include "runtime/scheduler.hpp"
+#include "support/os_memory.hpp"
 
 namespace lunatic::runtime {
 namespace {
@@ -41,6 +42,25 @@ TEST(Scheduler, RunsEveryProcessToTheEndOnSeveralWorkers) {
   EXPECT_EQ(done.load(), 1000);
   EXPECT_EQ(yields.load(), 20000);
   EXPECT_EQ(scheduler.process_count(), 0u);
+}
+
+TEST(Scheduler, ANewProcessLeavesItsStackUntouchedUntilItFirstRuns) {
+  // Making a fiber writes its record at the top of its stack, a page fault: the worker that
+  // first runs the process pays it, not the process that spawned it.
+  Scheduler scheduler(1);
+  std::size_t resident_while_running = 0;
+  std::uintptr_t low = 0;
+  std::uintptr_t high = 0;
+  auto process = scheduler.create([&](Process&) {
+    resident_while_running = testing::resident_pages(reinterpret_cast<const void*>(low), high - low);
+  });
+  ASSERT_NE(process, nullptr);
+  low = process->execution().stack_low;
+  high = process->execution().stack_high;
+  EXPECT_EQ(testing::resident_pages(reinterpret_cast<const void*>(low), high - low), 0u);
+  scheduler.start(process);
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_GT(resident_while_running, 0u);
 }
 
 TEST(Scheduler, WorkIsSpreadOverWorkersByStealing) {
