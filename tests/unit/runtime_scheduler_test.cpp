@@ -52,7 +52,8 @@ TEST(Scheduler, ANewProcessLeavesItsStackUntouchedUntilItFirstRuns) {
   std::uintptr_t low = 0;
   std::uintptr_t high = 0;
   auto process = scheduler.create([&](Process&) {
-    resident_while_running = testing::resident_pages(reinterpret_cast<const void*>(low), high - low);
+    resident_while_running =
+        testing::resident_pages(reinterpret_cast<const void*>(low), high - low);
   });
   ASSERT_NE(process, nullptr);
   low = process->execution().stack_low;
