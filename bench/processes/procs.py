@@ -463,15 +463,23 @@ def main() -> int:
             "request": lambda f, n: f["ns"] / n / 1000,           # us per request
             "teardown": lambda f, n: f["teardown_ns"] / n / 1000,
             "pagetouch": lambda f, n: f["ns"] / n / 1000,        # us per page
-            "idle": lambda f, n: f["bytes_per_process"] / 1024}  # KiB per process
+            "idle": lambda f, n: f["bytes_per_process"] / 1024,  # KiB per process
+            # us per process from the first spawn until every process ran (idle runs): the
+            # runner's clock for lunatic, the VM's own for Erlang
+            "running": lambda f, n: (f["spawn_until_ready_s"] * 1e6 if "spawn_until_ready_s" in f
+                                     else f["ns"] / 1000) / n}
 
-    # The teardown numbers come from the spawn runs.
+    # The teardown numbers come from the spawn runs, the running ones from the idle runs.
     for (e, b, n), v in list(samples.items()):
         if b == "spawn":
             samples[(e, "teardown", n)] = v
+        if b.startswith("idle"):
+            samples[(e, b.replace("idle", "running"), n)] = v
     for (e, b, n) in list(broken):
         if b == "spawn":
             broken.add((e, "teardown", n))
+        if b.startswith("idle"):
+            broken.add((e, b.replace("idle", "running"), n))
 
     def stat(engine: str, bench: str, n: int) -> tuple[float, float]:
         xs = [unit[bench.split()[0]](f, n) for f in samples.get((engine, bench, n), [])]
@@ -548,6 +556,10 @@ def main() -> int:
                  sp_v if n == n_sp else "-")
         side_row("spawn teardown (stop + reply), us per process", "teardown", n, "teardown", "-",
                  "INFO")
+    for bench, label in (("running C", "spawn until all run (idle run), us per process, C guest"),
+                         ("running WAT", "spawn until all run (idle run), us per process, WAT guest")):
+        for n in sizes_for(bench.replace("running", "idle"), n_id):
+            side_row(label, bench, n, "running", "-", "INFO")
     for bench, label, budget, v in (("idle C", "idle, KiB per process, C guest",
                                      f"<= {BUDGET_IDLE_KIB:g}", ic_v),
                                     ("idle WAT", "idle, KiB per process, WAT guest", "-", "INFO")):
@@ -667,6 +679,10 @@ def main() -> int:
         "guests, a list cell per process in Erlang). The C guest is "
         "`clang --target=wasm32-wasi -O2 -Wl,--stack-first` (2 pages of memory declared, 64 KiB "
         "stack first, wasi-libc data); the WAT guest declares one page and has no data segment.",
+        "- **spawn until all run**: from the same idle runs (one each), the time from sending N to "
+        "reading `ready N` (the runner's clock; Erlang's VM times its spawn loop and the N "
+        "\"started\" messages itself) / N: spawning, and every process running up to its `receive`, "
+        "which the spawn row's loop does not wait for.",
         "- **yield**: P processes report that they run, wait for a \"go\" message, call "
         "`sched_yield` (WASI) K times and reply; the time runs from the first \"go\" (sent once "
         "all P run) to the last reply. Erlang: `erlang:yield()`.",
