@@ -45,8 +45,7 @@ Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
   execution_.stack_high = stack_.high;
 }
 
-boost::context::fiber Process::take_fiber() {
-  if (started_) return std::move(fiber_);
+boost::context::fiber Process::make_fiber() {
   // The fiber is made when the process first runs, by the thread that runs it: making it
   // writes its record at the top of the stack, the first touch of that page (a page fault),
   // which the spawner's own critical path need not pay.

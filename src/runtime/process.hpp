@@ -106,7 +106,13 @@ class Process final : public Blocking {
   // The message a sender handed over while this process waited, or nullptr.
   std::unique_ptr<Message> take_handoff();
   // The fiber to resume: the suspended one, or on the first run a new one on the stack.
-  boost::context::fiber take_fiber();
+  boost::context::fiber take_fiber() {
+    if (started_) [[likely]]
+      return std::move(fiber_);
+    return make_fiber();
+  }
+  // Out of line: once per process, and its body would weigh on every slice's path.
+  [[gnu::noinline]] boost::context::fiber make_fiber();
   void switch_to_scheduler(Suspend how);
   // Runs `next` (taken from this worker's slot) in place of the worker loop while this parks.
   void hand_over(Process& next);
