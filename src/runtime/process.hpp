@@ -138,7 +138,7 @@ class Process final : public Blocking {
   bool waiting_for_mailbox_ = false;
   std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the lock
   Suspend suspend_ = Suspend::kYield;
-  bool started_ = false;  // its fiber was made (take_fiber), on the thread that first ran it
+  bool started_ = false;  // its fiber was made (make_fiber), on the thread that first ran it
   // A message sent while this process waited for one like it skips the mailbox: the sender
   // stores it here (under the lock) and ends the wait, and the receiver takes it without a
   // lock when it resumes. Only set while waiting_for_mailbox_, which the sender clears.
