@@ -51,14 +51,12 @@ TEST(Scheduler, ANewProcessLeavesItsStackUntouchedUntilItFirstRuns) {
   std::size_t resident_while_running = 0;
   std::uintptr_t low = 0;
   std::uintptr_t high = 0;
-  auto process = scheduler.create([&](Process&) {
-    resident_while_running =
-        testing::resident_pages(reinterpret_cast<const void*>(low), high - low);
-  });
+  auto process = scheduler.create(
+      [&](Process&) { resident_while_running = testing::resident_between(low, high); });
   ASSERT_NE(process, nullptr);
   low = process->execution().stack_low;
   high = process->execution().stack_high;
-  EXPECT_EQ(testing::resident_pages(reinterpret_cast<const void*>(low), high - low), 0u);
+  EXPECT_EQ(testing::resident_between(low, high), 0u);
   scheduler.start(process);
   EXPECT_TRUE(scheduler.run());
   EXPECT_GT(resident_while_running, 0u);

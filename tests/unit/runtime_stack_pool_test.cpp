@@ -17,12 +17,7 @@ namespace lunatic::runtime {
 namespace {
 
 using lunatic::testing::mapping_count;
-using lunatic::testing::resident_pages;
-
-// Resident pages of the stack range [low, high).
-std::size_t resident_between(std::uintptr_t low, std::uintptr_t high) {
-  return resident_pages(reinterpret_cast<const void*>(low), high - low);
-}
+using lunatic::testing::resident_between;
 
 TEST(StackPool, TenThousandStacksComeFromAFewMappingsWithoutGuardPages) {
   StackPool pool;

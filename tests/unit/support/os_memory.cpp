@@ -35,6 +35,10 @@ std::size_t resident_pages(const void* base, std::size_t bytes) {
       std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return r & 1; }));
 }
 
+std::size_t resident_between(std::uintptr_t low, std::uintptr_t high) {
+  return resident_pages(reinterpret_cast<const void*>(low), high - low);
+}
+
 AnonymousPages::AnonymousPages(std::size_t bytes) : bytes_(bytes), base_(nullptr) {
   void* mapping =
       ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -12,6 +12,8 @@ std::size_t mapping_count();
 std::uint64_t resident_kib();
 // Resident pages of [base, base + bytes), from mincore; `base` is page-aligned.
 std::size_t resident_pages(const void* base, std::size_t bytes);
+// Resident pages of the address range [low, high), such as a fiber stack's bounds.
+std::size_t resident_between(std::uintptr_t low, std::uintptr_t high);
 
 // Fresh anonymous pages, none resident yet, unmapped when this goes.
 class AnonymousPages {
