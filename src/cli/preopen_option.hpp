@@ -8,9 +8,9 @@
 
 namespace lunatic::cli {
 
-// HOST[:GUEST]; the guest name defaults to the host path, as in Lunatic and wasmtime. Refused:
-// an empty part, or a host directory that cannot be opened now (processes open their
-// directories when they first use WASI, which is too late to report a typo).
+// HOST[:GUEST]; the guest name defaults to the host path, as in Lunatic and wasmtime. The
+// directory is opened now, and what the guest gets is that directory. Refused: an empty part,
+// or a host directory that cannot be opened (a typo is reported before anything runs).
 Expected<wasi::Preopen> parse_preopen(const std::string& option);
 
 }  // namespace lunatic::cli

@@ -136,7 +136,9 @@ Expected<host::ProcessConfig> test_config(const TestOptions& options) {
     if (eq != std::string::npos && eq > 0)
       config.env.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
   }
-  config.preopened_dirs.push_back({".", "."});
+  auto current = wasi::open_preopen(".", ".");
+  if (!current) return current.error();
+  config.preopened_dirs.push_back(std::move(*current));
   for (const auto& dir : options.dirs) {
     auto preopen = parse_preopen(dir);
     if (!preopen) return preopen.error();

@@ -10,6 +10,7 @@
 #include "engine/instance.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/guest_abi.hpp"
+#include "wasi/preopen_grant.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -76,11 +77,18 @@ void config_add_command_line_argument(HostContext& context, std::uint64_t id, st
   wasi_config_of(context, id, "config_add_command_line_argument").args.push_back(std::move(a));
 }
 
-// config_preopen_dir(config, dir, len): the child sees the host directory under the same name.
-// The directory is opened when the child first uses WASI; a missing one fails that call.
+// config_preopen_dir(config, dir, len): the child sees the directory under the same name.
+// Beyond Lunatic (which takes any host path): `dir` is a path in the caller's own view, inside
+// one of its preopened directories, resolved as WASI resolves paths, so a process can pass on
+// only what it can reach (wasi/preopen_grant.hpp). Traps: `dir` out of bounds or not UTF-8,
+// unknown config, or `dir` not an existing directory inside the caller's preopens.
 void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t dir, std::uint32_t dir_len) {
-  std::string d = guest_utf8(context, dir, dir_len, "lunatic::wasi::config_preopen_dir");
-  wasi_config_of(context, id, "config_preopen_dir").preopened_dirs.push_back({d, d});
+  constexpr const char* where = "lunatic::wasi::config_preopen_dir";
+  std::string path = guest_utf8(context, dir, dir_len, where);
+  ProcessConfig& config = wasi_config_of(context, id, "config_preopen_dir");
+  auto preopen = wasi::narrow_preopen(context.config->preopened_dirs, path);
+  if (!preopen) fail(fmt::format("{}: {}", where, preopen.error().message));
+  config.preopened_dirs.push_back(std::move(*preopen));
 }
 
 }  // namespace

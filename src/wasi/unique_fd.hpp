@@ -42,6 +42,12 @@ class UniqueFd {
 
   void reset() { close(); }
 
+  // Gives the descriptor up without closing it. Returns: the descriptor (-1 if none).
+  int release() {
+    owned_ = false;
+    return std::exchange(fd_, -1);
+  }
+
  private:
   int fd_ = -1;
   bool owned_ = false;

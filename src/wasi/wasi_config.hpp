@@ -1,14 +1,22 @@
 // What a process's WASI view is made of: its arguments, environment and preopened directories.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "wasi/unique_fd.hpp"
 
 namespace lunatic::wasi {
 
 struct Preopen {
-  std::string host_path;   // an existing directory on the host
+  std::string host_path;   // the host directory, for messages
   std::string guest_path;  // the name the guest sees (fd_prestat_dir_name)
+  // The directory itself (O_PATH), opened once when the preopen was granted: what a process
+  // gets is this directory, whatever later happens to the path. Shared by every config and
+  // process that holds the grant; each process opens its own description beneath it. Made by
+  // wasi/preopen_grant.hpp.
+  std::shared_ptr<const UniqueFd> directory;
 };
 
 struct WasiConfig {

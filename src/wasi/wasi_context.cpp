@@ -55,24 +55,25 @@ Expected<std::unique_ptr<WasiContext>> WasiContext::create(const WasiConfig& con
   }
 
   for (const Preopen& preopen : config.preopens) {
-    int fd = ::open(preopen.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-      return make_error(Errc::kIo, "cannot open preopened directory '" + preopen.host_path +
-                                       "': " + std::strerror(errno));
+    // A granted directory is opened beneath its handle, so each process has a description of
+    // its own (its own readdir position) of exactly the directory granted.
+    if (!preopen.directory) {
+      return make_error(Errc::kIo, "preopened directory '" + preopen.host_path + "' was never opened");
     }
+    // The sandbox is openat2 or nothing: without it this fails, and the process does not start.
+    auto opened = sandbox::open_beneath(preopen.directory->get(), ".", O_RDONLY | O_DIRECTORY);
+    if (!opened.ok()) {
+      return make_error(Errc::kIo, "cannot open preopened directory '" + preopen.host_path +
+                                       "' (sandboxed lookup with openat2): " +
+                                       errno_name(opened.error()));
+    }
+    const int fd = opened->release();  // owned by the entry below
     FdEntry entry;
     entry.host = UniqueFd(fd);
     entry.type = FileType::kDirectory;
     entry.rights_base = rights::kDirectory;
     entry.rights_inheriting = rights::kAll;
     entry.preopen = preopen.guest_path;
-    // The sandbox is openat2 or nothing: refuse to start rather than resolve paths unsafely.
-    auto probe = sandbox::open_beneath(fd, ".", O_PATH | O_DIRECTORY);
-    if (!probe.ok()) {
-      return make_error(Errc::kIo,
-                        "cannot use preopened directory '" + preopen.host_path +
-                            "': sandboxed lookup (openat2) failed: " + errno_name(probe.error()));
-    }
     auto inserted = context->fds_.insert(std::move(entry));
     if (!inserted.ok()) {
       return make_error(Errc::kIo,

@@ -19,26 +19,44 @@ WasiConfig quiet_config() {
   return config;
 }
 
-TEST(WasiContext, FailsWithAnIoErrorNamingAPreopenThatCannotBeOpened) {
+TEST(WasiContext, AGrantNamingADirectoryThatCannotBeOpenedFailsWithAnIoErrorNamingIt) {
   testing::TempDir dir;
+  auto missing = open_preopen(dir / "missing", "/m");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::kIo);
+  EXPECT_NE(missing.error().message.find(dir / "missing"), std::string::npos);
+
+  dir.write("file", "x");
+  auto not_a_dir = open_preopen(dir / "file", "/f");
+  ASSERT_FALSE(not_a_dir);
+  EXPECT_NE(not_a_dir.error().message.find(dir / "file"), std::string::npos);
+}
+
+TEST(WasiContext, RefusesAPreopenThatWasNeverOpened) {
   WasiConfig config = quiet_config();
-  config.preopens = {{dir / "missing", "/m"}};
+  config.preopens = {Preopen{"/somewhere", "/s", nullptr}};
   auto created = WasiContext::create(config);
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, Errc::kIo);
-  EXPECT_NE(created.error().message.find(dir / "missing"), std::string::npos);
+}
 
-  dir.write("file", "x");
-  config.preopens = {{dir / "file", "/f"}};
-  auto not_a_dir = WasiContext::create(config);
-  ASSERT_FALSE(not_a_dir);
-  EXPECT_NE(not_a_dir.error().message.find(dir / "file"), std::string::npos);
+TEST(WasiContext, SeesTheDirectoryGrantedEvenAfterItsPathIsRenamed) {
+  testing::TempDir root;
+  root.mkdir("box");
+  root.write("box/inside.txt", "granted");
+  WasiConfig config = quiet_config();
+  config.preopens = {testing::granted(root / "box", "/box")};
+  ASSERT_EQ(::rename((root / "box").c_str(), (root / "moved").c_str()), 0);
+  root.mkdir("box");  // a new directory where the granted one was
+  auto context = std::move(WasiContext::create(config).value());
+  auto fd = path_open(*context, 3, 0, "inside.txt", 0, rights::kFdRead, 0, 0);
+  EXPECT_TRUE(fd.ok()) << "the granted directory is the one that moved";
 }
 
 TEST(WasiContext, NumbersPreopensFromThreeInOrderWithTheirGuestNames) {
   testing::TempDir a, b;
   WasiConfig config = quiet_config();
-  config.preopens = {{a.path(), "/first"}, {b.path(), "."}};
+  config.preopens = {testing::granted(a.path(), "/first"), testing::granted(b.path(), ".")};
   auto context = std::move(WasiContext::create(config).value());
   EXPECT_EQ(*fd_prestat_name(*context, 3).value(), "/first");
   EXPECT_EQ(*fd_prestat_name(*context, 4).value(), ".");
@@ -82,7 +100,7 @@ TEST(WasiContext, ClosesEveryOwnedDescriptorWhenDestroyed) {
   testing::TempDir dir;
   dir.write("f", "x");
   WasiConfig config = quiet_config();
-  config.preopens = {{dir.path(), "/d"}};
+  config.preopens = {testing::granted(dir.path(), "/d")};
   int preopen_host = -1;
   int file_host = -1;
   {

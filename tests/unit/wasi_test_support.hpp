@@ -21,6 +21,7 @@
 
 #include "runtime/blocking.hpp"
 #include "wasi/errno_map.hpp"
+#include "wasi/preopen_grant.hpp"
 #include "wasi/wasi_context.hpp"
 
 namespace lunatic::wasi {
@@ -84,6 +85,13 @@ class TempDir {
   std::string path_;
 };
 
+// A preopen of `host` as the command line's --dir grants it. Throws when it cannot be opened.
+inline Preopen granted(const std::string& host, const std::string& guest) {
+  auto preopen = open_preopen(host, guest);
+  if (!preopen) throw std::runtime_error(preopen.error().message);
+  return std::move(*preopen);
+}
+
 // The layout most sandbox tests use: <root>/outside.txt and <root>/sandbox/ as the preopen,
 // with sandbox/inside.txt and sandbox/sub/.
 struct Sandbox {
@@ -98,7 +106,7 @@ struct Sandbox {
     root.write("sandbox/inside.txt", "hello");
     WasiConfig config;
     config.args = {"prog"};
-    config.preopens = {{root / "sandbox", "/data"}};
+    config.preopens = {granted(root / "sandbox", "/data")};
     config.stdin_fd = -1;
     config.stdout_fd = -1;
     config.stderr_fd = -1;
