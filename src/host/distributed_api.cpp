@@ -15,6 +15,7 @@ constexpr std::uint64_t kLocalNode = 0;
 // Lunatic's return codes for remote operations.
 constexpr std::uint32_t kNoProcess = 1;
 constexpr std::uint32_t kNoNode = 2;
+constexpr std::uint32_t kMailboxFull = 3;
 constexpr std::uint32_t kSpawnNoNode = 1;
 constexpr std::uint32_t kSpawnNoModule = 2;
 
@@ -58,7 +59,8 @@ std::uint32_t spawn(HostContext& context, std::uint64_t node, std::uint64_t conf
   return 0;
 }
 
-// send(node, process) -> i32: 0 sent, 1 no such process, 2 no such node.
+// send(node, process) -> i32: 0 sent, 1 no such process, 2 no such node; beyond Lunatic, 3
+// when the receiver's mailbox is full (the message is dropped).
 std::uint32_t send(HostContext& context, std::uint64_t node, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
   if (!context.scratch) fail("lunatic::distributed::send: no message to send");
@@ -69,8 +71,12 @@ std::uint32_t send(HostContext& context, std::uint64_t node, std::uint64_t proce
     context.scratch.reset();
     return kNoProcess;
   }
-  target->send(std::move(context.scratch));
-  return 0;
+  switch (target->send(std::move(context.scratch))) {
+    case runtime::Process::Delivery::kQueued: return 0;
+    case runtime::Process::Delivery::kDead: return kNoProcess;
+    case runtime::Process::Delivery::kMailboxFull: break;
+  }
+  return kMailboxFull;
 }
 
 std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t node, std::uint64_t process_id,
@@ -79,7 +85,8 @@ std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t node,
   if (!context.scratch) fail("lunatic::distributed::send_receive_skip_search: no message to send");
   if (node != kLocalNode) return kNoNode;
   if (!environment.scheduler().find(process_id)) return kNoProcess;
-  return distributed_send_receive(context, process_id, tag, timeout_ms);
+  const std::uint32_t result = distributed_send_receive(context, process_id, tag, timeout_ms);
+  return result == kSendMailboxFull ? kMailboxFull : result;
 }
 
 }  // namespace

@@ -165,7 +165,8 @@ std::uint64_t take_tls_stream(HostContext& context, std::uint64_t index) {
       take_resource<std::shared_ptr<net::TlsStream>>(context, index, "tls stream", "take_tls_stream"));
 }
 
-void deliver(HostContext& context, std::uint64_t process_id, const char* where) {
+// Returns: true, or false when the receiver's mailbox is full and the message was dropped.
+bool deliver(HostContext& context, std::uint64_t process_id, const char* where) {
   Environment& environment = environment_of(context);
   if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message to send", where));
   std::unique_ptr<runtime::Message> message = std::move(context.scratch);
@@ -173,15 +174,21 @@ void deliver(HostContext& context, std::uint64_t process_id, const char* where) 
   if (receiver == nullptr || receiver->id() != process_id) {
     receiver = environment.scheduler().find(process_id);
   }
-  // A message to a process that ended is dropped, as Lunatic drops it.
-  if (receiver != nullptr && !receiver->send(std::move(message))) receiver.reset();
+  if (receiver == nullptr) return true;
+  switch (receiver->send(std::move(message))) {
+    case runtime::Process::Delivery::kQueued: return true;
+    case runtime::Process::Delivery::kDead: break;  // dropped, as Lunatic drops it
+    case runtime::Process::Delivery::kMailboxFull: return false;
+  }
+  receiver.reset();
+  return true;
 }
 
 // send(process: i64) -> i32: queues the scratch message at the process; 0 (delivery to a
-// process that does not exist or has died is silently dropped, as in Lunatic).
+// process that does not exist or has died is silently dropped, as in Lunatic). Beyond Lunatic:
+// 2 when the receiver's mailbox is at its config's limit; the message is dropped.
 std::uint32_t send(HostContext& context, std::uint64_t process_id) {
-  deliver(context, process_id, "send");
-  return 0;
+  return deliver(context, process_id, "send") ? 0 : kSendMailboxFull;
 }
 
 std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::int64_t> tags,
@@ -194,12 +201,13 @@ std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::in
 }
 
 // send_receive_skip_search(process: i64, tag: i64, timeout_ms: i64) -> i32: sends, then waits
-// for a reply with `tag` among messages that arrive after the send. 0, or 9027 on timeout.
+// for a reply with `tag` among messages that arrive after the send. 0, or 9027 on timeout;
+// beyond Lunatic, 2 at once when the receiver's mailbox is full (nothing was sent).
 std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms) {
   // Counted before the send: the reply may arrive before this process waits for it.
   const std::size_t queued_before = context.process->mailbox_size();
-  deliver(context, process_id, "send_receive_skip_search");
+  if (!deliver(context, process_id, "send_receive_skip_search")) return kSendMailboxFull;
   const std::int64_t tags[1] = {static_cast<std::int64_t>(tag)};
   const std::uint32_t result = receive_into_scratch(context, tags, timeout_ms, queued_before);
   return result == kTimedOut ? kTimedOut : 0;

@@ -10,8 +10,12 @@ namespace lunatic::host {
 
 std::vector<HostFunction> message_functions();
 
+// What lunatic::message::send returns when the receiver's mailbox is full.
+inline constexpr std::uint32_t kSendMailboxFull = 2;
+
 // Sends the scratch message to a local process and waits for a reply tagged `tag` (the local
-// half of lunatic::distributed::send_receive_skip_search). Returns 0 or 9027 (timed out).
+// half of lunatic::distributed::send_receive_skip_search). Returns 0, 9027 (timed out) or
+// kSendMailboxFull (nothing was sent).
 std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms);
 

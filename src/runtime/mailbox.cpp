@@ -16,6 +16,7 @@ void Mailbox::push(std::unique_ptr<Message> message) {
   tail_ = node;
   ++size_;
   tagged_ += node->tag != 0;
+  data_bytes_ += node->data.size();
 }
 
 void Mailbox::take_all(std::vector<std::unique_ptr<Message>>& out) {
@@ -24,6 +25,7 @@ void Mailbox::take_all(std::vector<std::unique_ptr<Message>>& out) {
   tail_ = nullptr;
   size_ = 0;
   tagged_ = 0;
+  data_bytes_ = 0;
 }
 
 bool Mailbox::matches(const Message& message, std::span<const std::int64_t> tags) {
@@ -45,6 +47,7 @@ std::unique_ptr<Message> Mailbox::take(std::span<const std::int64_t> tags, std::
     if (tail_ == node) tail_ = previous;
     --size_;
     tagged_ -= node->tag != 0;
+    data_bytes_ -= node->data.size();
     node->next_in_mailbox = nullptr;
     return std::unique_ptr<Message>(node);
   }

@@ -29,6 +29,8 @@ class Mailbox {
   static bool matches(const Message& message, std::span<const std::int64_t> tags);
 
   std::size_t size() const { return size_; }
+  // Bytes of data the queued messages carry.
+  std::size_t data_bytes() const { return data_bytes_; }
 
   // Moves every queued message into `out` (oldest first) and leaves the mailbox empty.
   void take_all(std::vector<std::unique_ptr<Message>>& out);
@@ -43,6 +45,7 @@ class Mailbox {
   // Queued messages that carry a tag. A tagged receive finds nothing while this is 0, so a
   // flood of untagged messages does not make every request/reply wait scan all of it.
   std::size_t tagged_ = 0;
+  std::size_t data_bytes_ = 0;
 };
 
 }  // namespace lunatic::runtime

@@ -221,15 +221,23 @@ void Process::wake_any() {
   wake_locked();
 }
 
-void Process::push_locked(std::unique_ptr<Message> message) {
+bool Process::push_locked(std::unique_ptr<Message>& message) {
   if (waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_)) {
     // Nothing queued matched the wait, so this message is the one it takes: hand it over.
     waiting_for_mailbox_ = false;
     handoff_.store(message.release(), std::memory_order_release);
     wake_locked();
-    return;
+    return true;
+  }
+  if ((max_mailbox_messages_ | max_mailbox_bytes_) != 0 && message->kind == Message::Kind::kData)
+      [[unlikely]] {
+    if (max_mailbox_messages_ != 0 && mailbox_.size() >= max_mailbox_messages_) return false;
+    if (max_mailbox_bytes_ != 0 && mailbox_.data_bytes() + message->data.size() > max_mailbox_bytes_) {
+      return false;
+    }
   }
   mailbox_.push(std::move(message));
+  return true;
 }
 
 std::unique_ptr<Message> Process::take_handoff() {
@@ -240,11 +248,19 @@ std::unique_ptr<Message> Process::take_handoff() {
   return std::unique_ptr<Message>(message);
 }
 
-bool Process::send(std::unique_ptr<Message> message) {
+Process::Delivery Process::send(std::unique_ptr<Message> message) {
+  {
+    std::lock_guard guard(lock_);
+    if (state_.load(std::memory_order_relaxed) == State::kFinished) return Delivery::kDead;
+    if (push_locked(message)) return Delivery::kQueued;
+  }
+  return Delivery::kMailboxFull;  // the refused message is freed here, after the lock
+}
+
+void Process::limit_mailbox(std::uint64_t max_messages, std::uint64_t max_bytes) {
   std::lock_guard guard(lock_);
-  if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
-  push_locked(std::move(message));
-  return true;
+  max_mailbox_messages_ = max_messages;
+  max_mailbox_bytes_ = max_bytes;
 }
 
 void Process::kill(std::string reason) {
@@ -301,7 +317,8 @@ void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason
     wake_locked();
     return;
   }
-  push_locked(Message::link_died(peer, tag));
+  auto signal = Message::link_died(peer, tag);
+  push_locked(signal);  // a signal: never refused
 }
 
 void Process::set_die_when_link_dies(bool die) {

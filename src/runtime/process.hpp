@@ -57,8 +57,13 @@ class Process final : public Blocking {
   void wake_any();
 
   // ---- Signals, from any thread ----
-  // Queues a message. Returns false when the process has already died (the message is dropped).
-  bool send(std::unique_ptr<Message> message);
+  enum class Delivery : std::uint8_t { kQueued, kDead, kMailboxFull };
+  // Queues a message. Returns kDead when the process has already died, kMailboxFull when a data
+  // message would pass the mailbox's limits (signals never do); the message is dropped then.
+  Delivery send(std::unique_ptr<Message> message);
+  // Bounds the mailbox: at most `max_messages` data messages carrying at most `max_bytes` in
+  // all (0: unbounded). Call before the process is started.
+  void limit_mailbox(std::uint64_t max_messages, std::uint64_t max_bytes);
   // Ends the process at its next suspension or preemption point; it cannot be caught.
   void kill(std::string reason);
   // `peer` learns of this process's death with `tag`. Returns false if this process is dead.
@@ -122,8 +127,9 @@ class Process final : public Blocking {
   // Makes a park take effect, or requeues the process when a wake came first.
   void settle_park();
   void wake_locked();  // lock held
-  // Queues a message and wakes the process if it waits for one like it; lock held.
-  void push_locked(std::unique_ptr<Message> message);
+  // Queues a message (taking it) and wakes the process if it waits for one like it; lock held.
+  // Returns false, leaving it with the caller, when the mailbox is full.
+  bool push_locked(std::unique_ptr<Message>& message);
   std::shared_ptr<Process> finish();  // after the fiber ended: notify links and monitors
 
   // First, what a message hop touches, so that it spans few cache lines: with a thousand
@@ -158,6 +164,8 @@ class Process final : public Blocking {
   std::optional<std::string> kill_reason_;
   std::vector<Link> links_;
   std::vector<std::uint64_t> monitors_;
+  std::uint64_t max_mailbox_messages_ = 0;  // 0: unbounded
+  std::uint64_t max_mailbox_bytes_ = 0;
   std::function<void(Process&)> body_;
   FiberSanitizer fiber_asan_;  // used on the fiber's side of a switch
 };

@@ -233,7 +233,9 @@ bool Scheduler::dispatch_events(const ReadyEvents& ready) {
     }
     for (auto& send : due.sends) {
       // A message to a process that died is dropped here, as Lunatic drops it.
-      if (auto process = table_.find(send.target)) fired = process->send(std::move(send.message)) || fired;
+      if (auto process = table_.find(send.target)) {
+        fired = process->send(std::move(send.message)) != Process::Delivery::kDead || fired;
+      }
     }
   }
   return fired;

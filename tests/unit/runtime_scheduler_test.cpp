@@ -144,7 +144,7 @@ TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
     scheduler.send_after(Clock::now() + 50ms, self.id(), holder->id(),
                          tracked_message(delayed_to_dead));
     self.sleep_until(Clock::now() + 100ms);  // the holder has ended; the timer has fired
-    send_refused = !holder->send(tracked_message(sent_after_death));
+    send_refused = holder->send(tracked_message(sent_after_death)) == Process::Delivery::kDead;
   });
   EXPECT_TRUE(scheduler.run());
   EXPECT_TRUE(send_refused);
@@ -152,6 +152,59 @@ TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
   EXPECT_TRUE(delayed_to_dead.expired()) << "a delayed message to a dead process was kept";
   EXPECT_TRUE(sent_after_death.expired());
   EXPECT_EQ(scheduler.timers().pending_sends(), 0u);
+}
+
+TEST(Scheduler, AFullMailboxRefusesDataMessagesButNeverSignals) {
+  Scheduler scheduler(1);
+  std::vector<Process::Delivery> deliveries;
+  std::weak_ptr<const engine::Module> refused;
+  std::size_t queued = 0;
+  std::vector<Message::Kind> kinds;
+  auto receiver = scheduler.create([&](Process& self) {
+    self.sleep_until(Clock::now() + 20ms);  // while the sender fills the mailbox
+    queued = self.mailbox_size();
+    while (auto message = self.receive({}, Clock::now())) kinds.push_back(message->kind);
+  });
+  receiver->limit_mailbox(/*max_messages=*/2, /*max_bytes=*/0);
+  receiver->set_die_when_link_dies(false);  // a linked failure becomes a message
+  scheduler.start(receiver);
+  scheduler.spawn([&](Process&) {
+    deliveries.push_back(receiver->send(data_message(1)));
+    deliveries.push_back(receiver->send(data_message(2)));
+    deliveries.push_back(receiver->send(tracked_message(refused)));
+    receiver->link_died(99, 7, DeathReason::kFailure);  // a signal
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(deliveries, (std::vector<Process::Delivery>{Process::Delivery::kQueued,
+                                                        Process::Delivery::kQueued,
+                                                        Process::Delivery::kMailboxFull}));
+  EXPECT_TRUE(refused.expired()) << "a refused message was kept";
+  EXPECT_EQ(queued, 3u);
+  EXPECT_EQ(kinds, (std::vector<Message::Kind>{Message::Kind::kData, Message::Kind::kData,
+                                               Message::Kind::kLinkDied}));
+}
+
+TEST(Scheduler, AMailboxBoundInBytesRefusesTheMessageThatWouldPassIt) {
+  Scheduler scheduler(1);
+  std::vector<Process::Delivery> deliveries;
+  auto receiver = scheduler.create([&](Process& self) {
+    self.sleep_until(Clock::now() + 20ms);
+    while (self.receive({}, Clock::now())) {
+    }
+  });
+  receiver->limit_mailbox(/*max_messages=*/0, /*max_bytes=*/100);
+  scheduler.start(receiver);
+  scheduler.spawn([&](Process&) {
+    for (std::size_t size : {60, 41, 40, 0}) {
+      auto message = data_message();
+      message->data.resize(size);
+      deliveries.push_back(receiver->send(std::move(message)));
+    }
+  });
+  EXPECT_TRUE(scheduler.run());
+  EXPECT_EQ(deliveries,
+            (std::vector<Process::Delivery>{Process::Delivery::kQueued, Process::Delivery::kMailboxFull,
+                                            Process::Delivery::kQueued, Process::Delivery::kQueued}));
 }
 
 TEST(Scheduler, MessagesSentToAWaiterArriveOnceEachAndInTheOrderEachSenderSentThem) {
