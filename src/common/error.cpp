@@ -15,6 +15,8 @@ const char* errc_name(Errc code) {
     case Errc::kLoadFailed: return "load failed";
     case Errc::kInstantiateFailed: return "instantiate failed";
     case Errc::kInvalidArgument: return "invalid argument";
+    case Errc::kCancelled: return "cancelled";
+    case Errc::kLimitReached: return "limit reached";
   }
   return "unknown error";
 }

@@ -21,6 +21,8 @@ enum class Errc : std::uint16_t {
   kLoadFailed = 9,          // dlopen or symbol lookup failed
   kInstantiateFailed = 10,  // memory or table allocation failed at instantiation
   kInvalidArgument = 11,    // a caller passed something unusable (CLI flag, path, ...)
+  kCancelled = 12,          // the work was cancelled: its asker is gone (killed, or exiting)
+  kLimitReached = 13,       // a configured limit refused it (processes, memory, compiles, size)
 };
 
 const char* errc_name(Errc code);

@@ -78,12 +78,13 @@ Expected<Engine::Prepared> Engine::prepare(std::string_view wasm, const std::str
   return prepared;
 }
 
-Expected<std::string> Engine::build(const Prepared& prepared, MemoryMode mode, bool show_progress) {
+Expected<std::string> Engine::build(const Prepared& prepared, MemoryMode mode, bool show_progress,
+                                    std::stop_token stop) {
   auto work_dir = cache_.make_work_dir();
   if (!work_dir) return work_dir.error();
   ScopedDirectory scratch(*work_dir);
-  CompileJob job{&prepared.sources,  mode,         scratch.path(), prepared.name,
-                 prepared.wasm_size, show_progress};
+  CompileJob job{&prepared.sources,  mode,          scratch.path(), prepared.name,
+                 prepared.wasm_size, show_progress, std::move(stop)};
   auto shared_object = compile_shared_object(prepared.compiler, job);
   if (!shared_object) return shared_object.error();
   Contract contract = prepared.contract;
@@ -130,7 +131,8 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_cached(const std::string& k
 
 Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
                                                           const std::string& name,
-                                                          LoadReport* report) {
+                                                          LoadReport* report,
+                                                          std::stop_token stop) {
   LoadReport local;
   LoadReport& out = report ? *report : local;
   auto start = std::chrono::steady_clock::now();
@@ -158,13 +160,16 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
     start = std::chrono::steady_clock::now();
     auto prepared = prepare(wasm, name);
     if (!prepared) return prepared.error();
+    if (stop.stop_requested()) {
+      return make_error(Errc::kCancelled, "the compile of " + name + " was cancelled");
+    }
     // The variants differ only in a compiler flag: one C translation, compilers in parallel.
     std::vector<Expected<std::string>> artifacts(missing.size(), Expected<std::string>(""));
     std::vector<std::thread> workers;
     for (size_t j = 1; j < missing.size(); ++j) {
-      workers.emplace_back([&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false); });
+      workers.emplace_back([&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false, stop); });
     }
-    artifacts[0] = build(*prepared, modes[missing[0]], options_.show_progress);
+    artifacts[0] = build(*prepared, modes[missing[0]], options_.show_progress, stop);
     for (auto& worker : workers) worker.join();
     out.compile_ms = milliseconds_since(start);
 

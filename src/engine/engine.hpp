@@ -1,10 +1,12 @@
 // The engine's front door: turns a .wasm file (through the artifact cache) or a compiled
 // artifact file into a Module ready to instantiate, in one memory mode or in both (auto).
-// Thread: one Engine may be used from one thread at a time; modules it returns are shareable.
+// Thread: an Engine may be used from several threads at once (its options and the registry are
+// read-only, the cache is safe across threads and processes); modules it returns are shareable.
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,8 +51,10 @@ class Engine {
                                                     LoadReport* report);
 
   // The variants the memory mode asks for, from the cache or compiled now (both at once).
+  // A stop requested on `stop` ends a compile early with kCancelled (its compilers killed).
+  // Thread: any; loads may run on several threads at once.
   Expected<std::shared_ptr<const Module>> load_wasm(std::string_view wasm, const std::string& name,
-                                                    LoadReport* report);
+                                                    LoadReport* report, std::stop_token stop = {});
 
   // Compiles `wasm` into the bytes of one artifact (no cache involved): the guard variant in
   // auto mode.
@@ -59,7 +63,8 @@ class Engine {
  private:
   struct Prepared;
   Expected<Prepared> prepare(std::string_view wasm, const std::string& name);
-  Expected<std::string> build(const Prepared& prepared, MemoryMode mode, bool show_progress);
+  Expected<std::string> build(const Prepared& prepared, MemoryMode mode, bool show_progress,
+                              std::stop_token stop = {});
   Expected<std::shared_ptr<LoadedModule>> load_cached(const std::string& key,
                                                       const std::string& wasm_sha256,
                                                       const std::string& name, LoadReport& out);

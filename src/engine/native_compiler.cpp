@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +46,10 @@ std::optional<std::filesystem::path> search_path(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return std::nullopt;
+}
+
+Error cancelled(const std::string& label) {
+  return make_error(Errc::kCancelled, "the compile of " + label + " was cancelled");
 }
 
 }  // namespace
@@ -121,34 +127,59 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
+  if (job.stop.stop_requested()) return cancelled(job.label);
   const std::string log_path = (dir / "compiler.log").string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // A group of its own, so a stop can kill the driver and the compilers it runs (cc1, as).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
-  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  int spawned = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     return make_error(Errc::kCompileFailed, "cannot run " + args[0] + ": " + std::strerror(spawned));
   }
+  // The driver is only reaped after `reaped` is set under the mutex, so while a stop can still
+  // signal its group the driver exists (as a zombie at least) and its group id is not reused.
+  std::mutex reap_mutex;
+  bool reaped = false;
+  bool killed = false;
+  std::stop_callback kill_on_stop(job.stop, [&] {
+    std::lock_guard guard(reap_mutex);
+    if (!reaped && ::kill(-pid, SIGKILL) == 0) killed = true;
+  });
 
   const auto start = std::chrono::steady_clock::now();
   const bool progress = job.show_progress && ::isatty(2);
   const std::string what = job.label + " (" + std::to_string((job.wasm_size + 1023) / 1024) +
                            " KiB) with " + compiler.path.filename().string() + " -O2";
-  int status = 0;
   for (;;) {
-    pid_t done = ::waitpid(pid, &status, progress ? WNOHANG : 0);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return make_error(Errc::kCompileFailed, "waitpid failed");
+    siginfo_t info{};
+    const int waited = ::waitid(P_PID, static_cast<id_t>(pid), &info,
+                                WEXITED | WNOWAIT | (progress ? WNOHANG : 0));
+    if (waited == 0 && info.si_pid == pid) break;
+    if (waited < 0 && errno != EINTR) return make_error(Errc::kCompileFailed, "waitid failed");
     if (progress) {
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::fprintf(stderr, "\rlunatic: compiling %s ... %.1f s", what.c_str(), seconds);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
+  int status = 0;
+  {
+    std::lock_guard guard(reap_mutex);
+    reaped = true;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (killed) return cancelled(job.label);
   if (progress) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "\rlunatic: compiled %s in %.1f s\n", what.c_str(), seconds);

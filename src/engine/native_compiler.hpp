@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <stop_token>
 #include <string>
 
 #include "common/error.hpp"
@@ -34,9 +35,11 @@ struct CompileJob {
   std::string label;               // the module's name, for progress and errors
   std::uint64_t wasm_size = 0;
   bool show_progress = false;      // a live line on stderr (only when it is a terminal)
+  std::stop_token stop;            // a stop kills the compiler (all of its process group) at once
 };
 
-// Returns: the shared object's bytes, or kCompileFailed with the compiler's last words.
+// Returns: the shared object's bytes, kCompileFailed with the compiler's last words, or
+// kCancelled when `job.stop` was requested before the compiler finished.
 Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job);
 
 }  // namespace lunatic::engine
