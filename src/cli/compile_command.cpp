@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "cli/diagnostics.hpp"
+#include "cli/engine_options.hpp"
 #include "cli/run_command.hpp"
 #include "common/file_io.hpp"
 #include "engine/engine.hpp"
@@ -10,13 +12,13 @@
 namespace lunatic::cli {
 
 int compile_command(const CompileOptions& options) {
-  engine::EngineOptions engine_options;
-  engine_options.memory_mode = options.memory_mode;
-  engine::Engine engine(engine_options, host::default_host_registry());
   auto fail = [](const Error& error) {
-    fmt::print(stderr, "lunatic: error: {}: {}\n", errc_name(error.code), error.message);
+    print_error(error);
     return kExitRuntimeError;
   };
+  auto engine_options = cli::engine_options(options.memory_mode);
+  if (!engine_options) return fail(engine_options.error());
+  engine::Engine engine(*engine_options, host::default_host_registry());
   if (options.output_path.empty()) {
     engine::LoadReport report;
     auto module = engine.load_file(options.module_path, &report);

@@ -39,7 +39,9 @@ class ScopedDirectory {
 bool looks_like_artifact(std::string_view bytes) { return bytes.substr(0, 8) == "LUNATART"; }
 
 Engine::Engine(EngineOptions options, const host::HostRegistry& registry)
-    : options_(std::move(options)), registry_(registry), cache_(options_.cache_root) {}
+    : options_(std::move(options)),
+      registry_(registry),
+      cache_(options_.cache_root, options_.cache_max_bytes) {}
 
 // What compiling a module to C produced, shared by the variants built from it.
 struct Engine::Prepared {

@@ -29,6 +29,7 @@ struct EngineOptions {
   // In auto mode: live guard-mode memories beyond which new instances use the bounds variant.
   std::uint64_t guard_threshold = Module::kDefaultGuardThreshold;
   std::filesystem::path cache_root = ArtifactCache::default_root();
+  std::uint64_t cache_max_bytes = ArtifactCache::kDefaultMaxBytes;  // 0: unbounded
   bool show_progress = true;  // on a cold compile, when stderr is a terminal
 };
 
