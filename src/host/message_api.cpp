@@ -60,12 +60,25 @@ void create_data(HostContext& context, std::uint64_t tag, std::uint64_t capacity
   message->data.reserve(std::min<std::uint64_t>(capacity, 1 << 20));  // only a hint
 }
 
+// A large copy goes in pieces of this size, each counted against the caller's time slice.
+constexpr std::size_t kCopyPiece = 4u << 20;
+
 // write_data(ptr: i32, len: i32) -> i32: appends to the buffer; returns len.
 std::uint32_t write_data(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
   runtime::Message& message = data_scratch_of(context, "write_data");
   auto bytes = context.memory().try_bytes(ptr, len);
   if (!bytes) fail("lunatic::message::write_data: buffer out of bounds");
-  message.data.insert(message.data.end(), bytes->begin(), bytes->end());
+  if (bytes->size() < runtime::kSliceChargeBytes) [[likely]] {
+    message.data.insert(message.data.end(), bytes->begin(), bytes->end());
+    return len;
+  }
+  // The span and the scratch message stay valid while this process is suspended between
+  // pieces: only it could grow its memory or replace its scratch message.
+  for (std::size_t done = 0; done < bytes->size(); done += kCopyPiece) {
+    const auto piece = bytes->subspan(done, std::min(kCopyPiece, bytes->size() - done));
+    message.data.insert(message.data.end(), piece.begin(), piece.end());
+    runtime::charge_transfer(context.blocking, piece.size());
+  }
   return len;
 }
 
@@ -80,8 +93,12 @@ std::uint32_t read_data(HostContext& context, std::uint32_t ptr, std::uint32_t l
   }
   const std::size_t available = message.data.size() - message.read_position;
   const std::size_t count = std::min<std::size_t>(available, len);
-  std::memcpy(bytes->data(), message.data.data() + message.read_position, count);
-  message.read_position += count;
+  for (std::size_t done = 0; done < count; done += kCopyPiece) {  // as write_data
+    const std::size_t piece = std::min(kCopyPiece, count - done);
+    std::memcpy(bytes->data() + done, message.data.data() + message.read_position, piece);
+    message.read_position += piece;
+    runtime::charge_transfer(context.blocking, piece);
+  }
   return static_cast<std::uint32_t>(count);
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -54,5 +55,16 @@ class Blocking {
   virtual bool wait_io(IoSource& source, IoDirection direction, std::uint64_t seen,
                        std::optional<Clock::time_point> deadline) = 0;
 };
+
+// Host calls that move this many bytes or more (copies into or out of guest memory, file and
+// stream transfers) count against the calling process's time slice.
+inline constexpr std::size_t kSliceChargeBytes = 64 * 1024;
+
+// Lets others run when a host call that moved `bytes` used up the caller's time slice: a guest
+// looping on big copies is preempted like one looping on its own. A pending kill ends the call
+// here (GuestTrap). Nothing happens for small transfers, or without a scheduler.
+inline void charge_transfer(Blocking* blocking, std::size_t bytes) {
+  if (bytes >= kSliceChargeBytes && blocking != nullptr) blocking->preempt_point();
+}
 
 }  // namespace lunatic::runtime

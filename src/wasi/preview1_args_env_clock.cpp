@@ -141,7 +141,16 @@ u32 clock_time_get(HostContext& ctx, u32 clock_id, u64 precision, u32 time_out) 
 u32 random_get(HostContext& ctx, u32 buf, u32 buf_len) {
   auto bytes = ctx.memory().try_bytes(buf, buf_len);
   if (!bytes) return guest::kFault;
-  return to_guest(wasi::random_get(*bytes));
+  // In pieces, each counted against the time slice: the buffer must be filled whole, and up to
+  // 4 GiB of it would hold the worker for seconds. The span stays valid while this process is
+  // suspended between pieces: only it could grow its memory.
+  constexpr std::size_t kPiece = 1u << 20;
+  for (std::size_t done = 0; done < bytes->size(); done += kPiece) {
+    const auto piece = bytes->subspan(done, std::min(kPiece, bytes->size() - done));
+    if (const Errno error = wasi::random_get(piece); error != Errno::kSuccess) return to_guest(error);
+    runtime::charge_transfer(ctx.blocking, piece.size());
+  }
+  return guest::kSuccess;
 }
 
 }  // namespace thunk

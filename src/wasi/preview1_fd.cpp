@@ -86,6 +86,13 @@ u32 finish_size(const engine::GuestMemory& memory, Result<std::size_t> n, u32 ou
   return guest::put<u32>(memory, out, static_cast<u32>(*n));
 }
 
+// The same for a transfer, which counts against the caller's time slice.
+u32 finish_transfer(HostContext& ctx, const engine::GuestMemory& memory, Result<std::size_t> n,
+                    u32 out) {
+  if (n.ok()) runtime::charge_transfer(ctx.blocking, *n);
+  return finish_size(memory, std::move(n), out);
+}
+
 namespace thunk {
 
 // fd_advise(fd, offset: filesize, len: filesize, advice) -> errno
@@ -163,7 +170,8 @@ u32 fd_pread(HostContext& ctx, u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 n
   if (!guest::writable<u32>(memory, nread_out)) return guest::kFault;
   auto buffers = guest::read_iovecs(memory, iovs, iovs_len);
   if (!buffers.ok()) return to_guest(buffers.error());
-  return finish_size(memory, wasi::fd_pread(guest::wasi_of(ctx), fd, *buffers, offset), nread_out);
+  return finish_transfer(ctx, memory, wasi::fd_pread(guest::wasi_of(ctx), fd, *buffers, offset),
+                         nread_out);
 }
 
 // fd_prestat_get(fd) -> (errno, prestat)
@@ -200,8 +208,8 @@ u32 fd_pwrite(HostContext& ctx, u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 
   if (!guest::writable<u32>(memory, nwritten_out)) return guest::kFault;
   auto buffers = guest::read_iovecs(memory, iovs, iovs_len);
   if (!buffers.ok()) return to_guest(buffers.error());
-  return finish_size(memory, wasi::fd_pwrite(guest::wasi_of(ctx), fd, *buffers, offset),
-                     nwritten_out);
+  return finish_transfer(ctx, memory, wasi::fd_pwrite(guest::wasi_of(ctx), fd, *buffers, offset),
+                         nwritten_out);
 }
 
 // fd_read(fd, iovs: iovec_array) -> (errno, size)
@@ -215,7 +223,7 @@ u32 fd_read(HostContext& ctx, u32 fd, u32 iovs, u32 iovs_len, u32 nread_out) {
   // The spans stay valid across the wait: only this process could grow its memory, and it is
   // suspended inside this call.
   auto n = wasi::fd_read(guest::wasi_of(ctx), ctx.blocking, fd, *buffers);
-  return finish_size(memory, std::move(n), nread_out);
+  return finish_transfer(ctx, memory, std::move(n), nread_out);
 }
 
 // fd_readdir(fd, buf: *u8, buf_len: size, cookie: dircookie) -> (errno, size)
@@ -268,7 +276,7 @@ u32 fd_write(HostContext& ctx, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out)
   auto buffers = guest::read_iovecs(memory, iovs, iovs_len);
   if (!buffers.ok()) return to_guest(buffers.error());
   auto n = wasi::fd_write(guest::wasi_of(ctx), ctx.blocking, fd, *buffers);
-  return finish_size(memory, std::move(n), nwritten_out);
+  return finish_transfer(ctx, memory, std::move(n), nwritten_out);
 }
 
 }  // namespace thunk

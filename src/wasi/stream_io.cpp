@@ -67,9 +67,9 @@ std::vector<struct iovec> host_iovecs(IoVecs buffers) {
   std::vector<struct iovec> out;
   std::uint64_t total = 0;
   for (const auto& buffer : buffers) {
-    if (out.size() == IOV_MAX || total == UINT32_MAX) break;
+    if (out.size() == IOV_MAX || total == kMaxTransferBytes) break;
     if (buffer.empty()) continue;
-    std::uint64_t len = std::min<std::uint64_t>(buffer.size(), UINT32_MAX - total);
+    std::uint64_t len = std::min<std::uint64_t>(buffer.size(), kMaxTransferBytes - total);
     out.push_back({buffer.data(), static_cast<std::size_t>(len)});
     total += len;
   }

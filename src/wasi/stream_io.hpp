@@ -29,8 +29,12 @@ namespace lunatic::wasi {
 // Guest buffers, already bounds-checked and turned into host spans by a thunk.
 using IoVecs = std::span<const std::span<std::uint8_t>>;
 
+// The most one read or write moves: a shorter transfer is always allowed, and a bounded one
+// keeps a single call (a 4 GiB read of a file) from holding its worker for long.
+inline constexpr std::uint64_t kMaxTransferBytes = 16u << 20;
+
 // Returns: host iovecs for `buffers`, skipping empty ones, at most IOV_MAX of them and at most
-// UINT32_MAX bytes in all (a WASI size is u32; a shorter transfer is always allowed).
+// kMaxTransferBytes in all.
 std::vector<struct iovec> host_iovecs(IoVecs buffers);
 
 // Suspends the calling process until `fd` is readable (or writable), or hung up.
