@@ -9,11 +9,15 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/diagnostics.hpp"
+#include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
 #include "engine/engine.hpp"
 #include "engine/instance.hpp"
+#include "engine/linear_memory.hpp"
 #include "host/environment.hpp"
 #include "host/host_function.hpp"
+#include "host/runtime_limits.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::cli {
@@ -58,32 +62,35 @@ int run_command(const RunOptions& options) {
   const auto total_start = std::chrono::steady_clock::now();
   auto config = main_config(options);
   if (!config) {
-    fmt::print(stderr, "lunatic: error: {}\n", config.error().message);
+    print_error(config.error().message);
     return kExitRuntimeError;
   }
 
   const host::HostRegistry& registry = host::default_host_registry();
-  engine::EngineOptions engine_options;
-  engine_options.memory_mode = options.memory_mode;
-  engine::Engine engine(engine_options, registry);
+  auto engine_options = cli::engine_options(options.memory_mode);
+  if (!engine_options) {
+    print_error(engine_options.error().message);
+    return kExitRuntimeError;
+  }
+  engine::Engine engine(*engine_options, registry);
   engine::LoadReport report;
   auto module = engine.load_file(options.module_path, &report);
-  for (const auto& warning : report.warnings) fmt::print(stderr, "lunatic: warning: {}\n", warning);
+  for (const auto& warning : report.warnings) print_warning(warning);
   if (!module) {
-    fmt::print(stderr, "lunatic: error: {}: {}\n", errc_name(module.error().code), module.error().message);
+    print_error(module.error());
     return kExitRuntimeError;
   }
   const engine::ExportDescription* start = (*module)->description().find_export("_start");
   if (start == nullptr || start->kind != engine::ExternKind::kFunction ||
       start->signature != "() -> ()") {
-    fmt::print(stderr, "lunatic: error: {}: no `_start` function of type () -> () is exported\n",
-               options.module_path);
+    print_error(options.module_path + ": no `_start` function of type () -> () is exported");
     return kExitRuntimeError;
   }
 
   runtime::Scheduler scheduler(options.workers != 0 ? options.workers
                                                     : std::max(1u, std::thread::hardware_concurrency()));
-  host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level));
+  host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level),
+                                host::runtime_limits(options.max_processes, options.max_memory));
 
   host::ProcessExit main_exit;
   const engine::CallOutcome& main_outcome = main_exit.outcome;
@@ -98,17 +105,16 @@ int run_command(const RunOptions& options) {
     scheduler.stop();  // Lunatic's rule: the runtime ends with the main process
   };
   if (auto spawned = environment.spawn(std::move(request)); !spawned) {
-    fmt::print(stderr, "lunatic: error: {}\n", spawned.error().message);
+    print_error(spawned.error().message);
     return kExitRuntimeError;
   }
   const bool stopped = scheduler.run();
 
   int exit_code = 0;
   if (!main_finished) {
-    fmt::print(stderr, "lunatic: error: {}\n",
-               stopped ? "the runtime stopped before the main process ended"
-                       : "deadlock: every process waits for a message, timer or descriptor that "
-                         "nothing can provide");
+    print_error(stopped ? "the runtime stopped before the main process ended"
+                        : "deadlock: every process waits for a message, timer or descriptor that "
+                          "nothing can provide");
     exit_code = kExitRuntimeError;
   } else if (main_outcome.kind == engine::TrapKind::kExit) {
     exit_code = static_cast<int>(main_outcome.exit_code);

@@ -11,13 +11,17 @@
 
 #include <fmt/core.h>
 
+#include "cli/diagnostics.hpp"
+#include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
 #include "engine/engine.hpp"
+#include "engine/linear_memory.hpp"
 #include "engine/module.hpp"
 #include "host/environment.hpp"
 #include "host/host_function.hpp"
 #include "host/output_capture.hpp"
 #include "runtime/scheduler.hpp"
+#include "wasi/preopen_grant.hpp"
 
 extern char** environ;
 
@@ -161,17 +165,20 @@ int test_command(const TestOptions& options) {
   }
   auto config = test_config(options);
   if (!config) {
-    fmt::print(stderr, "lunatic: error: {}\n", config.error().message);
+    print_error(config.error().message);
     return 1;
   }
-  engine::EngineOptions engine_options;
-  engine::Engine engine(engine_options, host::default_host_registry());
+  auto engine_options = cli::engine_options(engine::MemoryMode::kAuto);
+  if (!engine_options) {
+    print_error(engine_options.error().message);
+    return 1;
+  }
+  engine::Engine engine(*engine_options, host::default_host_registry());
   engine::LoadReport report;
   auto module = engine.load_file(options.module_path, &report);
-  for (const auto& warning : report.warnings) fmt::print(stderr, "lunatic: warning: {}\n", warning);
+  for (const auto& warning : report.warnings) print_warning(warning);
   if (!module) {
-    fmt::print(stderr, "lunatic: error: {}: {}\n", errc_name(module.error().code),
-               module.error().message);
+    print_error(module.error());
     return 1;
   }
 
@@ -216,7 +223,7 @@ int test_command(const TestOptions& options) {
     if (!options.nocapture) {
       auto capture = host::OutputCapture::create();
       if (!capture) {
-        fmt::print(stderr, "lunatic: error: {}\n", capture.error().message);
+        print_error(capture.error().message);
         return 1;
       }
       captures[i] = *capture;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/bounded_text.hpp"
+
 namespace lunatic::engine {
 namespace detail {
 constinit thread_local ExecutionState* t_current = nullptr;
@@ -18,7 +20,7 @@ void record_unwind(TrapKind kind, std::string message, std::uint32_t exit_code) 
   ExecutionState* state = t_current;
   if (state == nullptr) return;
   state->kind = kind;
-  state->message = std::move(message);
+  state->message = bounded_text(std::move(message));  // a guest shapes much of it
   state->exit_code = exit_code;
   state->fault_pc = nullptr;
 }

@@ -43,12 +43,12 @@ std::uint32_t spawn(HostContext& context, std::uint64_t node, std::uint64_t conf
   const char* where = "lunatic::distributed::spawn";
   if (!context.memory().try_bytes(id_ptr, 8)) fail(std::string(where) + ": id pointer out of bounds");
   if (node != kLocalNode) {
-    store_u64(context, id_ptr, context.errors.add("Node does not exist."), where);
+    store_u64(context, id_ptr, add_error(context, "Node does not exist."), where);
     return kSpawnNoNode;
   }
   auto loaded = environment.module_by_id(module);
   if (!loaded) {
-    store_u64(context, id_ptr, context.errors.add("Module does not exist."), where);
+    store_u64(context, id_ptr, add_error(context, "Module does not exist."), where);
     return kSpawnNoModule;
   }
   SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(loaded),

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "common/bounded_text.hpp"
 #include "host/environment.hpp"
 
 namespace lunatic::host {
@@ -41,6 +42,10 @@ bool valid_utf8(std::string_view text) {
 }
 
 }  // namespace
+
+std::uint64_t add_error(HostContext& context, std::string message) {
+  return context.errors.add(bounded_text(std::move(message)));
+}
 
 runtime::Clock::time_point deadline_in(std::uint64_t millis) {
   constexpr std::uint64_t kCentury = 100ull * 365 * 24 * 3600 * 1000;

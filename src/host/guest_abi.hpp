@@ -31,6 +31,10 @@ inline std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t ti
   return deadline_in(timeout_ms);
 }
 
+// Stores `message`, cut to kMaxDiagnosticBytes, as a new error resource of the process.
+// Returns: its id. Traps: the process holds too many errors already.
+std::uint64_t add_error(HostContext& context, std::string message);
+
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
 

@@ -71,7 +71,7 @@ bool network_permits(HostContext& context, net::NetworkAccess access, const net:
 }
 
 std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where) {
-  store_u64(context, ptr, context.errors.add(std::move(error_text)), where);
+  store_u64(context, ptr, add_error(context, std::move(error_text)), where);
   return kNetError;
 }
 

@@ -169,6 +169,10 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
     fail(fmt::format("{}: parameters must be 17-byte records, {} bytes remained", where,
                      params_len % kParamRecordSize));
   }
+  if (params_len / kParamRecordSize > kMaxSpawnParams) {
+    fail(fmt::format("{}: {} parameters, but a spawned function takes at most {}", where,
+                     params_len / kParamRecordSize, kMaxSpawnParams));
+  }
   request.params.reserve(records->size() / kParamRecordSize);
   for (std::size_t offset = 0; offset < records->size(); offset += kParamRecordSize) {
     const std::uint8_t type = (*records)[offset];
@@ -216,7 +220,7 @@ std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t conf
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
   if (!id) {
-    store_u64(context, id_ptr, context.errors.add(id.error().message), "spawn");
+    store_u64(context, id_ptr, add_error(context, id.error().message), "spawn");
     return 1;
   }
   store_u64(context, id_ptr, *id, "spawn");
@@ -251,7 +255,7 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
   auto id = environment.spawn(std::move(request));
   store_u64(context, node_id_ptr, 0, "get_or_spawn");
   if (!id) {
-    store_u64(context, id_ptr, context.errors.add(id.error().message), "get_or_spawn");
+    store_u64(context, id_ptr, add_error(context, id.error().message), "get_or_spawn");
     return 1;
   }
   registry[key] = {0, *id};

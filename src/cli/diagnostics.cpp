@@ -1,0 +1,21 @@
+#include "cli/diagnostics.hpp"
+
+#include <fmt/core.h>
+
+#include "common/bounded_text.hpp"
+
+namespace lunatic::cli {
+
+void print_error(std::string text) {
+  fmt::print(stderr, "lunatic: error: {}\n", bounded_text(std::move(text)));
+}
+
+void print_error(const Error& error) {
+  print_error(std::string(errc_name(error.code)) + ": " + error.message);
+}
+
+void print_warning(std::string text) {
+  fmt::print(stderr, "lunatic: warning: {}\n", bounded_text(std::move(text)));
+}
+
+}  // namespace lunatic::cli
