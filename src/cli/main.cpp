@@ -13,6 +13,7 @@
 #include "cli/compile_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/test_command.hpp"
+#include "common/byte_size.hpp"
 
 namespace {
 
@@ -55,7 +56,8 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
     const std::string& arg = args[i];
     if (arg == "--") break;
     const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode" ||
-                             arg == "--workers" || arg == "--log-level";
+                             arg == "--workers" || arg == "--log-level" ||
+                             arg == "--max-processes" || arg == "--max-memory";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {
@@ -97,6 +99,21 @@ int main(int argc, char** argv) {
   run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
   run_command->add_option("--workers", run.workers, "Worker threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
+  run_command
+      ->add_option("--max-processes", run.max_processes,
+                   "Live processes the runtime holds at most (default: one per 32 KiB of RAM; "
+                   "0: no limit)")
+      ->type_name("N");
+  run_command
+      ->add_option_function<std::string>(
+          "--max-memory",
+          [&run](const std::string& text) { run.max_memory = lunatic::parse_size(text); },
+          "Guest memory (linear memories and tables) all processes hold at most, e.g. 512M or "
+          "8G (default: the machine's RAM; 0: no limit)")
+      ->check([](const std::string& text) {
+        return lunatic::parse_size(text) ? std::string() : "not a size such as 512M or 8G: " + text;
+      })
+      ->type_name("SIZE");
   run_command->add_option("--log-level", run.log_level,
                           "Which process failures and events to log on stderr")
       ->check(CLI::IsMember({"off", "error", "warn", "info", "debug"}))

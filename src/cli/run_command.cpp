@@ -36,6 +36,7 @@ Expected<host::ProcessConfig> main_config(const RunOptions& options) {
   config.can_compile_modules = true;
   config.can_create_configs = true;
   config.can_spawn_processes = true;
+  config.max_memory = engine::kMaxWasmPages * engine::kWasmPageSize;  // no limit below wasm32's
   config.args.push_back(options.module_path);
   config.args.insert(config.args.end(), options.args.begin(), options.args.end());
   for (const auto& entry : options.env) {
@@ -134,6 +135,7 @@ int run_command(const RunOptions& options) {
   // the OS, which takes their memory back at once: freeing a million of them one by one took
   // 1.8 s. Sanitized builds tear down, so that their leak check still sees everything.
   if (scheduler.process_count() > 0) {
+    environment.cancel_compiles();  // their compilers are killed, not left running
     std::fflush(nullptr);
     std::_Exit(exit_code);
   }

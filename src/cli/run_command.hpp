@@ -2,6 +2,8 @@
 // it ends (as in Lunatic, processes still running then are stopped with it).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct RunOptions {
   bool timings = false;
   unsigned workers = 0;           // 0: one per core
   std::string log_level = "warn";  // off, error, warn, info, debug
+  // Limits on all processes together; unset: derived from the machine, 0: none.
+  std::optional<std::uint64_t> max_processes;
+  std::optional<std::uint64_t> max_memory;  // bytes of guest memory
 };
 
 // Exit codes besides the guest's own.

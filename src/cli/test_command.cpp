@@ -132,6 +132,7 @@ Expected<host::ProcessConfig> test_config(const TestOptions& options) {
   config.can_compile_modules = true;
   config.can_create_configs = true;
   config.can_spawn_processes = true;
+  config.max_memory = engine::kMaxWasmPages * engine::kWasmPageSize;  // no limit below wasm32's
   config.args.push_back(options.module_path);
   config.args.insert(config.args.end(), options.args.begin(), options.args.end());
   for (char** variable = environ; variable != nullptr && *variable != nullptr; ++variable) {

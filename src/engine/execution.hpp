@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "common/resource_budget.hpp"
 #include "engine/trap.hpp"
 
 namespace lunatic::engine {
@@ -30,6 +31,12 @@ struct ExecutionState {
   std::uint64_t memory_limit_bytes = std::uint64_t{1} << 32;
   std::uintptr_t memory_low = 0;
   std::uintptr_t memory_high = 0;
+  // What the process's guest memory (linear memory and tables) is charged to, with the
+  // privilege it charges with; nullptr: nothing is counted. Outlives every instance run here.
+  ResourceBudget* budget = nullptr;
+  Privilege privilege = Privilege::kNormal;
+  // Bytes charged ahead (by the spawn) for the first memory's initial size.
+  std::uint64_t prepaid_memory_bytes = 0;
   std::string message;                  // host-supplied detail, may be empty
 };
 

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "engine/execution.hpp"
@@ -17,10 +18,22 @@ std::atomic<std::uint64_t> g_live_guard_reservations{0};
 struct Reservation {
   std::uint8_t* base = nullptr;
   std::uint64_t reserved_bytes = 0;   // address space: the guard reservation or the pooled block
-  std::uint64_t committed_bytes = 0;  // readable and writable prefix
+  std::uint64_t committed_bytes = 0;  // readable and writable prefix, charged to `budget`
   bool guard = false;
   std::uint64_t limit_bytes = 0;
+  ResourceBudget* budget = nullptr;
 };
+
+// Charges the memory's initial size, from what the spawn paid ahead first. Returns: false when
+// the budget refuses the rest.
+bool charge_initial(ExecutionState* state, std::uint64_t bytes) {
+  if (state == nullptr || state->budget == nullptr) return true;
+  const std::uint64_t prepaid = std::min(state->prepaid_memory_bytes, bytes);
+  state->prepaid_memory_bytes -= prepaid;
+  if (state->budget->charge_memory(bytes - prepaid, state->privilege)) return true;
+  state->prepaid_memory_bytes += prepaid;
+  return false;
+}
 
 [[noreturn]] void fail_allocation(const char* why) {
   record_unwind(TrapKind::kHostError, why);
@@ -33,14 +46,23 @@ std::uint64_t live_guard_reservations() { return g_live_guard_reservations.load(
 
 void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_pages,
                             std::uint32_t max_pages) {
-  const ExecutionState* state = current_execution();
+  ExecutionState* state = current_execution();
   const bool guard = state != nullptr && state->guard_memory;
   const std::uint64_t limit = state != nullptr ? state->memory_limit_bytes : kMaxWasmPages * kWasmPageSize;
   const std::uint64_t initial_bytes = std::uint64_t{initial_pages} * kWasmPageSize;
   if (initial_bytes > limit) fail_allocation("memory: the module's initial memory exceeds the limit");
+  if (!charge_initial(state, initial_bytes)) {
+    fail_allocation("memory: the initial memory would pass the guest memory limit");
+  }
+  ResourceBudget* budget = state != nullptr ? state->budget : nullptr;
+  // Gives the charge back on every failure below (none of them returns).
+  auto refuse = [&](const char* why) {
+    if (budget != nullptr) budget->release_memory(initial_bytes);
+    fail_allocation(why);
+  };
 
   auto* reservation = new (std::nothrow) Reservation;
-  if (reservation == nullptr) fail_allocation("memory: out of host memory");
+  if (reservation == nullptr) refuse("memory: out of host memory");
   reservation->guard = guard;
   reservation->limit_bytes = limit;
   const std::uint64_t block_capacity = guard ? 0 : MemoryBlockPool::capacity_for(initial_bytes);
@@ -51,7 +73,7 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     const GuardReservationPool::Reservation taken = GuardReservationPool::shared().acquire(initial_bytes);
     if (taken.base == nullptr) {
       delete reservation;
-      fail_allocation("memory: cannot reserve address space for a guard-mode memory");
+      refuse("memory: cannot reserve address space for a guard-mode memory");
     }
     reservation->base = taken.base;
     reservation->reserved_bytes = kGuardReservationBytes;
@@ -59,13 +81,14 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     const MemoryBlockPool::Block block = MemoryBlockPool::shared().acquire(initial_bytes);
     if (block.base == nullptr) {
       delete reservation;
-      fail_allocation("memory: cannot map the initial memory");
+      refuse("memory: cannot map the initial memory");
     }
     reservation->base = block.base;
     reservation->reserved_bytes = block.capacity;
   }
   if (guard) g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   reservation->committed_bytes = initial_bytes;
+  reservation->budget = budget;
   memory->data = reservation->base;
   memory->pages = initial_pages;
   memory->max_pages = max_pages;
@@ -81,16 +104,27 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
   const std::uint64_t new_bytes = new_pages * kWasmPageSize;
   if (new_bytes > reservation->limit_bytes) return UINT32_MAX;
   if (delta_pages == 0) return static_cast<std::uint32_t>(old_pages);
+  const std::uint64_t added = new_bytes - reservation->committed_bytes;
+  if (reservation->budget != nullptr) {
+    const ExecutionState* state = current_execution();
+    const Privilege privilege = state != nullptr ? state->privilege : Privilege::kNormal;
+    if (!reservation->budget->charge_memory(added, privilege)) return UINT32_MAX;
+  }
+  // Gives the charge back when the memory cannot grow after all.
+  auto refuse = [&] {
+    if (reservation->budget != nullptr) reservation->budget->release_memory(added);
+    return UINT32_MAX;
+  };
   if (reservation->guard) {
-    if (::mprotect(reservation->base + reservation->committed_bytes,
-                   new_bytes - reservation->committed_bytes, PROT_READ | PROT_WRITE) != 0) {
-      return UINT32_MAX;
+    if (::mprotect(reservation->base + reservation->committed_bytes, added,
+                   PROT_READ | PROT_WRITE) != 0) {
+      return refuse();
     }
   } else if (new_bytes > reservation->reserved_bytes) {
     // The block is full: move to one of a larger class (blocks double, so moves are rare).
     const MemoryBlockPool::Block bigger = MemoryBlockPool::shared().grow(
         {reservation->base, reservation->reserved_bytes}, reservation->committed_bytes, new_bytes);
-    if (bigger.base == nullptr) return UINT32_MAX;
+    if (bigger.base == nullptr) return refuse();
     reservation->base = bigger.base;
     reservation->reserved_bytes = bigger.capacity;
   }
@@ -115,6 +149,7 @@ void free_linear_memory(wasm_rt_memory_t* memory) {
     MemoryBlockPool::shared().release({reservation->base, reservation->reserved_bytes},
                                       reservation->committed_bytes);
   }
+  if (reservation->budget != nullptr) reservation->budget->release_memory(reservation->committed_bytes);
   delete reservation;
   memory->reservation = nullptr;
   memory->data = nullptr;

@@ -47,13 +47,30 @@ std::uint32_t register_func_type(std::uint32_t params, std::uint32_t results,
   unwind_guest();
 }
 
+// A table's entries count as guest memory: a table may hold 2^24 of them, hundreds of MiB.
+template <class Element>
+std::uint64_t table_bytes(std::uint64_t elements) {
+  return elements * sizeof(Element);
+}
+
 template <class Table, class Element>
 void allocate_table(Table* table, std::uint32_t elements, std::uint32_t max_elements) {
   if (elements > kMaxTableElements) fail_table("table: initial size too large");
+  ExecutionState* state = current_execution();
+  ResourceBudget* budget = state != nullptr ? state->budget : nullptr;
+  if (budget != nullptr && !budget->charge_memory(table_bytes<Element>(elements), state->privilege)) {
+    fail_table("table: its initial size would pass the guest memory limit");
+  }
   table->size = elements;
   table->max_size = max_elements;
+  table->budget = budget;
   table->data = static_cast<Element*>(std::calloc(elements ? elements : 1, sizeof(Element)));
-  if (table->data == nullptr) fail_table("table: out of host memory");
+  if (table->data == nullptr) {
+    if (budget != nullptr) budget->release_memory(table_bytes<Element>(elements));
+    table->budget = nullptr;
+    table->size = 0;
+    fail_table("table: out of host memory");
+  }
 }
 
 template <class Table, class Element>
@@ -62,19 +79,32 @@ std::uint32_t grow_table(Table* table, std::uint32_t delta, Element init) {
   const std::uint64_t new_size = old_size + delta;
   if (new_size > table->max_size || new_size > kMaxTableElements) return UINT32_MAX;
   if (delta == 0) return static_cast<std::uint32_t>(old_size);
+  auto* budget = static_cast<ResourceBudget*>(table->budget);
+  if (budget != nullptr) {
+    const ExecutionState* state = current_execution();
+    const Privilege privilege = state != nullptr ? state->privilege : Privilege::kNormal;
+    if (!budget->charge_memory(table_bytes<Element>(delta), privilege)) return UINT32_MAX;
+  }
   auto* data = static_cast<Element*>(std::realloc(table->data, new_size * sizeof(Element)));
-  if (data == nullptr) return UINT32_MAX;
+  if (data == nullptr) {
+    if (budget != nullptr) budget->release_memory(table_bytes<Element>(delta));
+    return UINT32_MAX;
+  }
   for (std::uint64_t i = old_size; i < new_size; ++i) data[i] = init;
   table->data = data;
   table->size = static_cast<std::uint32_t>(new_size);
   return static_cast<std::uint32_t>(old_size);
 }
 
-template <class Table>
+template <class Table, class Element>
 void free_table(Table* table) {
+  if (auto* budget = static_cast<ResourceBudget*>(table->budget)) {
+    budget->release_memory(table_bytes<Element>(table->size));
+  }
   std::free(table->data);
   table->data = nullptr;
   table->size = 0;
+  table->budget = nullptr;
 }
 
 const lunatic_rt_api_t kApi = {
@@ -85,10 +115,10 @@ const lunatic_rt_api_t kApi = {
     grow_linear_memory,
     free_linear_memory,
     allocate_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>,
-    free_table<wasm_rt_funcref_table_t>,
+    free_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>,
     grow_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>,
     allocate_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
-    free_table<wasm_rt_externref_table_t>,
+    free_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
     grow_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
 };
 

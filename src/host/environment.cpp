@@ -4,10 +4,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
+#include "common/bounded_text.hpp"
+#include "common/byte_size.hpp"
+#include "engine/compile_queue.hpp"
 #include "engine/engine.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/host_context.hpp"
+#include "runtime/blocking.hpp"
 #include "runtime/scheduler.hpp"
 #include "host/output_capture.hpp"
 
@@ -22,22 +27,48 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
   return std::nullopt;
 }
 
-Environment::Environment(engine::Engine& engine, runtime::Scheduler& scheduler, LogLevel log_level)
-    : engine_(engine), scheduler_(scheduler), log_level_(log_level) {}
+Environment::Environment(engine::Engine& engine, runtime::Scheduler& scheduler, LogLevel log_level,
+                         BudgetLimits limits)
+    : engine_(engine),
+      scheduler_(scheduler),
+      log_level_(log_level),
+      budget_(ResourceBudget::root(limits, "the runtime")) {}
 
 void Environment::log(LogLevel level, const std::string& line) const {
   if (level == LogLevel::kOff || level > log_level_) return;
   // One write per line, so lines of processes on different workers do not interleave.
-  std::string text = "lunatic: " + line + "\n";
+  std::string text = "lunatic: " + bounded_text(line) + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
-Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string_view wasm) {
-  std::lock_guard guard(engine_mutex_);
-  engine::LoadReport report;
-  auto module = engine_.load_wasm(wasm, "guest-module", &report);
-  if (!module) return module.error();
-  return std::shared_ptr<const engine::Module>(std::move(*module));
+Environment::~Environment() = default;
+
+Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string wasm,
+                                                                     runtime::Blocking& waiter) {
+  engine::CompileQueue* queue;
+  {
+    std::lock_guard guard(compile_queue_mutex_);
+    if (!compile_queue_) compile_queue_ = std::make_unique<engine::CompileQueue>(engine_);
+    queue = compile_queue_.get();
+  }
+  auto submitted = queue->submit(std::move(wasm), "guest-module");
+  if (!submitted) return submitted.error();
+  // Whatever ends this wait (a kill unwinds through here), the compile ends with it.
+  struct CancelUnlessDone {
+    engine::QueuedCompile& job;
+    ~CancelUnlessDone() {
+      if (!job.done()) job.cancel();
+    }
+  } cancel_unless_done{**submitted};
+  const runtime::FdInterest interest{(*submitted)->ready_fd(), /*read=*/true, /*write=*/false};
+  runtime::FdReadiness readiness;
+  while (!(*submitted)->done()) waiter.wait_fds({&interest, 1}, {&readiness, 1}, std::nullopt);
+  return (*submitted)->result();
+}
+
+void Environment::cancel_compiles() {
+  std::lock_guard guard(compile_queue_mutex_);
+  if (compile_queue_) compile_queue_->cancel_all();
 }
 
 std::uint64_t Environment::module_id(const std::shared_ptr<const engine::Module>& module) {
@@ -56,8 +87,9 @@ std::shared_ptr<const engine::Module> Environment::module_by_id(std::uint64_t id
 Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   // Lunatic instantiates inside spawn, so a memory the config cannot hold is spawn's error,
   // not the child's death; the one instantiation failure knowable up front is checked here.
+  std::uint64_t initial_bytes = 0;
   if (const auto& memory = request.module->description().memory) {
-    const std::uint64_t initial_bytes = memory->initial_pages * 65536;
+    initial_bytes = memory->initial_pages * 65536;
     if (initial_bytes > request.config->max_memory) {
       return make_error(Errc::kInstantiateFailed,
                         fmt::format("the module's memory starts at {} bytes, over the config's "
@@ -65,10 +97,34 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
                                     initial_bytes, request.config->max_memory));
     }
   }
+  // The child is counted, and its initial memory charged, before it exists: a spawn past a
+  // limit is refused here, and no process is ever made only to be killed for it.
+  if (request.budget == nullptr) request.budget = budget_;
+  if (request.own_limits.any()) {
+    auto nested = ResourceBudget::nested(request.budget, request.own_limits, "its config");
+    if (!nested) return make_error(Errc::kLimitReached, "cannot spawn: " + nested.error().message);
+    request.budget = std::move(*nested);
+  }
+  ResourceBudget& budget = *request.budget;
+  if (auto counted = budget.add_process(request.spawner_privilege); !counted) {
+    return make_error(Errc::kLimitReached, "cannot spawn: " + counted.error().message);
+  }
+  if (auto charged = budget.charge_memory(initial_bytes, request.spawner_privilege); !charged) {
+    budget.remove_process();
+    return make_error(Errc::kLimitReached,
+                      fmt::format("cannot spawn: its initial memory of {}: {}",
+                                  human_bytes(initial_bytes), charged.error().message));
+  }
   auto shared = std::make_shared<SpawnRequest>(std::move(request));
-  auto process = scheduler_.create(
-      [this, shared](runtime::Process& self) { run_process(*shared, self); });
-  if (!process) return make_error(Errc::kIo, "cannot allocate a stack for a new process");
+  auto process = scheduler_.create([this, shared, initial_bytes](runtime::Process& self) {
+    run_process(*shared, self, initial_bytes);
+  });
+  if (!process) {
+    budget.release_memory(initial_bytes);
+    budget.remove_process();
+    return make_error(Errc::kIo, "cannot allocate a stack for a new process");
+  }
+  process->limit_mailbox(shared->config->max_mailbox_messages, shared->config->max_mailbox_bytes);
   if (shared->link_tag != 0 && shared->parent != 0) {
     // Linked before the child can run, so no failure of either goes unnoticed (Lunatic's
     // guarantee): the parent hears the tag when the child dies, the child hears no tag.
@@ -95,9 +151,15 @@ std::string_view parameter_types(std::string_view signature) {
 
 }  // namespace
 
-void Environment::run_process(SpawnRequest& request, runtime::Process& process) {
+void Environment::run_process(SpawnRequest& request, runtime::Process& process,
+                              std::uint64_t prepaid_memory) {
   ProcessExit exit;
   engine::CallOutcome& outcome = exit.outcome;
+  bool found_no_preopens = false;
+  engine::ExecutionState& execution = process.execution();
+  execution.budget = request.budget.get();
+  execution.privilege = request.parent == 0 ? Privilege::kRoot : Privilege::kNormal;
+  execution.prepaid_memory_bytes = prepaid_memory;
   {
     HostContext context;
     context.process = &process;
@@ -106,6 +168,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
     context.config = request.config;
     context.module = request.module;
     context.output = request.output;
+    context.budget = request.budget;
 
     engine::InstanceLimits limits;
     limits.max_memory_bytes = request.config->max_memory;
@@ -146,7 +209,10 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process) 
         }
       }
     }
+    found_no_preopens = context.found_no_preopens;
   }  // the instance and every resource of the process are gone here
+  request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0));
+  request.budget->remove_process();
 
   const bool normal = outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);
   process.set_death(normal ? runtime::DeathReason::kNormal : runtime::DeathReason::kFailure);

@@ -3,6 +3,7 @@
 // Spawning a wasm process goes through here. Thread: every method may be called from any worker.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -15,14 +16,17 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/resource_budget.hpp"
 #include "engine/instance.hpp"
 #include "host/process_config.hpp"
 
 namespace lunatic::engine {
+class CompileQueue;
 class Engine;
 class Module;
 }  // namespace lunatic::engine
 namespace lunatic::runtime {
+class Blocking;
 class Scheduler;
 class Process;
 }  // namespace lunatic::runtime
@@ -50,6 +54,11 @@ struct SpawnRequest {
   std::vector<std::uint64_t> params;   // one slot per argument
   std::uint64_t parent = 0;            // the spawning process, 0 for the main process
   std::int64_t link_tag = 0;           // non-zero: link parent and child, the parent gets this tag
+  // What the child is counted against: the spawner's budget (nullptr: the runtime's), or a
+  // budget of its own under it when `own_limits` has any (a config given explicitly).
+  std::shared_ptr<ResourceBudget> budget;
+  BudgetLimits own_limits;
+  Privilege spawner_privilege = Privilege::kRoot;  // how much of the reserve the spawn may use
   // Called on the child's fiber when its function has returned or failed (the main process).
   std::function<void(const ProcessExit&)> on_exit;
   // Set: the child's fds 1 and 2 write here instead of the runtime's own (inherited by what it
@@ -59,19 +68,30 @@ struct SpawnRequest {
 
 class Environment {
  public:
-  Environment(engine::Engine& engine, runtime::Scheduler& scheduler, LogLevel log_level);
+  // `limits` bound every process of the environment together (--max-processes, --max-memory).
+  Environment(engine::Engine& engine, runtime::Scheduler& scheduler, LogLevel log_level,
+              BudgetLimits limits = {});
+  ~Environment();  // cancels the compiles under way and waits for the compile threads
 
   std::uint64_t id() const { return 1; }
   runtime::Scheduler& scheduler() { return scheduler_; }
   LogLevel log_level() const { return log_level_; }
 
   // Starts a process that instantiates the module and calls the function. Returns its id, or
-  // an error when no process can be made (out of memory). Failures of the guest itself (a
+  // an error when no process can be made: a limit is reached (the process count or its
+  // initial memory would pass a budget), or out of memory. Failures of the guest itself (a
   // missing function, a trap in the start function) are the new process's death, as in Lunatic.
   Expected<std::uint64_t> spawn(SpawnRequest request);
 
-  // Compiles (or loads from the artifact cache) a module a guest supplied.
-  Expected<std::shared_ptr<const engine::Module>> compile(std::string_view wasm);
+  // What every process of this environment is counted against.
+  const std::shared_ptr<ResourceBudget>& budget() const { return budget_; }
+
+  // Compiles (or loads from the artifact cache) a module a guest supplied, on the compile
+  // queue's threads (engine/compile_queue.hpp): the calling process waits in `waiter` as for any
+  // blocking call, and a kill ends the wait at once (GuestTrap) and cancels the compile.
+  Expected<std::shared_ptr<const engine::Module>> compile(std::string wasm, runtime::Blocking& waiter);
+  // Cancels every compile under way now; for a runtime about to exit.
+  void cancel_compiles();
 
   // Distributed module ids: a stable number per module, for lunatic::distributed.
   std::uint64_t module_id(const std::shared_ptr<const engine::Module>& module);
@@ -85,16 +105,21 @@ class Environment {
   void log(LogLevel level, const std::string& line) const;
 
  private:
-  void run_process(SpawnRequest& request, runtime::Process& process);
+  // The process body: `prepaid_memory` of its first memory was charged by spawn.
+  void run_process(SpawnRequest& request, runtime::Process& process, std::uint64_t prepaid_memory);
 
   engine::Engine& engine_;
   runtime::Scheduler& scheduler_;
   LogLevel log_level_;
-  std::mutex engine_mutex_;
+  std::shared_ptr<ResourceBudget> budget_;
+  std::mutex compile_queue_mutex_;
+  std::unique_ptr<engine::CompileQueue> compile_queue_;  // made on the first compile
 
   std::mutex modules_mutex_;
   std::unordered_map<const engine::Module*, std::uint64_t> module_ids_;
   std::unordered_map<std::uint64_t, std::shared_ptr<const engine::Module>> modules_by_id_;
+
+  std::atomic<bool> no_preopen_hint_given_{false};
 
   std::mutex registry_mutex_;
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> registry_;

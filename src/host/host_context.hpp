@@ -54,17 +54,22 @@ struct HostContext {
   std::shared_ptr<runtime::Process> last_receiver;
   std::shared_ptr<const ProcessConfig> config;
   std::shared_ptr<const engine::Module> module;
+  // What the process and all it spawns, grows and compiles is counted against.
+  std::shared_ptr<ResourceBudget> budget;
   bool initialized = false;  // instantiation finished; spawning is allowed from here on
+  // The guest asked for its first preopened directory and had none (wasi-libc and Rust's std
+  // do when they resolve a path): if it then fails, a missing --dir is the likely cause.
+  bool found_no_preopens = false;
 
-  ResourceTable<ProcessConfig> configs;
-  ResourceTable<std::shared_ptr<const engine::Module>> modules;
-  ResourceTable<std::string> errors;
-  ResourceTable<net::TcpListener> tcp_listeners;
-  ResourceTable<std::shared_ptr<net::TcpStream>> tcp_streams;
-  ResourceTable<std::shared_ptr<net::UdpSocket>> udp_sockets;
-  ResourceTable<net::DnsIterator> dns_iterators;
-  ResourceTable<net::TlsListener> tls_listeners;
-  ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams;
+  ResourceTable<ProcessConfig> configs{"config"};
+  ResourceTable<std::shared_ptr<const engine::Module>> modules{"module"};
+  ResourceTable<std::string> errors{"error"};  // add through add_error
+  ResourceTable<net::TcpListener> tcp_listeners{"tcp listener"};
+  ResourceTable<std::shared_ptr<net::TcpStream>> tcp_streams{"tcp stream"};
+  ResourceTable<std::shared_ptr<net::UdpSocket>> udp_sockets{"udp socket"};
+  ResourceTable<net::DnsIterator> dns_iterators{"dns iterator"};
+  ResourceTable<net::TlsListener> tls_listeners{"tls listener"};
+  ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams{"tls stream"};
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
   engine::GuestMemory memory() const { return instance->memory(); }

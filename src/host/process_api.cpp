@@ -4,10 +4,14 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/core.h>
 
+#include "common/byte_size.hpp"
+#include "engine/linear_memory.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
@@ -18,14 +22,21 @@ namespace lunatic::host {
 namespace {
 
 constexpr std::uint32_t kParamRecordSize = 17;
+// The Web's limit on a function's parameters; no function a guest spawns has more.
+constexpr std::uint32_t kMaxSpawnParams = 1000;
+// The largest module compile_module takes: its copy, its IR and its C all live in the runtime's
+// memory while it compiles (a 1 MiB module takes about a minute of compiler time already).
+constexpr std::uint32_t kMaxCompiledModuleBytes = 64u << 20;
 
 ProcessConfig& process_config_of(HostContext& context, std::uint64_t id, const char* function) {
   return config_of(context, id, fmt::format("lunatic::process::{}", function));
 }
 
 // compile_module(data: i32, len: i32, id_ptr: i32) -> i32
-// Returns: 0 and the module id at id_ptr; 1 and an error id for bytes that are not a usable
-// module; -1 without permission. Traps: data or id_ptr out of bounds.
+// Compiles on the runtime's compile threads while the caller waits (a kill ends the wait and
+// the compile). Returns: 0 and the module id at id_ptr; 1 and an error id for bytes that are
+// not a usable module, a module over kMaxCompiledModuleBytes, or a compile limit reached (the
+// config's max_compiles); -1 without permission. Traps: data or id_ptr out of bounds.
 std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint32_t len,
                              std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
@@ -34,10 +45,22 @@ std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint
   if (!bytes || !context.memory().try_bytes(id_ptr, 8)) {
     fail("lunatic::process::compile_module: pointer out of bounds");
   }
+  if (len > kMaxCompiledModuleBytes) {
+    store_u64(context, id_ptr,
+              add_error(context, fmt::format("the module is {}, over the {} a process may compile",
+                                             human_bytes(len), human_bytes(kMaxCompiledModuleBytes))),
+              "compile_module");
+    return 1;
+  }
+  if (auto counted = context.budget->count_compile(); !counted) {
+    store_u64(context, id_ptr, add_error(context, "cannot compile: " + counted.error().message),
+              "compile_module");
+    return 1;
+  }
   std::string wasm(reinterpret_cast<const char*>(bytes->data()), bytes->size());
-  auto module = environment.compile(wasm);
+  auto module = environment.compile(std::move(wasm), *context.blocking);
   if (!module) {
-    store_u64(context, id_ptr, context.errors.add(module.error().message), "compile_module");
+    store_u64(context, id_ptr, add_error(context, module.error().message), "compile_module");
     return 1;
   }
   store_u64(context, id_ptr, context.modules.add(std::move(*module)), "compile_module");
@@ -49,11 +72,28 @@ void drop_module(HostContext& context, std::uint64_t id) {
   if (!context.modules.remove(id)) fail(fmt::format("lunatic::process::drop_module: module id {} does not exist", id));
 }
 
-// create_config() -> i64: a config that denies everything, or -1 without permission.
+// Capabilities only shrink (docs/security-model.md): a config may grant only what the process
+// that sets it has itself. Lunatic has no such rule; a process with every permission (the main
+// process) sees no difference.
+[[noreturn]] void fail_grant(const char* function, std::string_view what) {
+  fail(fmt::format("lunatic::process::{}: cannot grant {} this process does not have itself",
+                   function, what));
+}
+
+// A memory limit as it can matter: no wasm32 memory grows past 4 GiB.
+std::uint64_t effective_memory_limit(std::uint64_t bytes) {
+  return std::min<std::uint64_t>(bytes, engine::kMaxWasmPages * engine::kWasmPageSize);
+}
+
+// create_config() -> i64: a config that denies everything, or -1 without permission. Its limits
+// start at the creator's own (memory at most Lunatic's default, u32::MAX bytes), its network
+// access is the creator's.
 std::uint64_t create_config(HostContext& context) {
   environment_of(context);
   if (!context.config->can_create_configs) return static_cast<std::uint64_t>(-1);
   ProcessConfig config;
+  config.max_memory = std::min(config.max_memory, context.config->max_memory);
+  config.max_fuel = context.config->max_fuel;
   config.network = context.config->network;  // a restricted process cannot make an unrestricted one
   return context.configs.add(std::move(config));
 }
@@ -62,35 +102,108 @@ void drop_config(HostContext& context, std::uint64_t id) {
   if (!context.configs.remove(id)) fail(fmt::format("lunatic::process::drop_config: config id {} does not exist", id));
 }
 
+// config_set_max_memory(config, bytes). Traps: more than the caller's own max_memory.
 void config_set_max_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
-  process_config_of(context, id, "config_set_max_memory").max_memory = bytes;
+  ProcessConfig& config = process_config_of(context, id, "config_set_max_memory");
+  if (effective_memory_limit(bytes) > effective_memory_limit(context.config->max_memory)) {
+    fail_grant("config_set_max_memory", fmt::format("{} bytes of memory", bytes));
+  }
+  config.max_memory = bytes;
 }
 std::uint64_t config_get_max_memory(HostContext& context, std::uint64_t id) {
   return process_config_of(context, id, "config_get_max_memory").max_memory;
 }
+// config_set_max_fuel(config, fuel): 0 is unlimited. Traps: the caller's own fuel is limited
+// and this is unlimited or more.
 void config_set_max_fuel(HostContext& context, std::uint64_t id, std::uint64_t fuel) {
-  process_config_of(context, id, "config_set_max_fuel").max_fuel = fuel;
+  ProcessConfig& config = process_config_of(context, id, "config_set_max_fuel");
+  const std::uint64_t own = context.config->max_fuel;
+  if (own != 0 && (fuel == 0 || fuel > own)) {
+    fail_grant("config_set_max_fuel", fuel == 0 ? std::string("unlimited fuel")
+                                                : fmt::format("{} units of fuel", fuel));
+  }
+  config.max_fuel = fuel;
 }
 std::uint64_t config_get_max_fuel(HostContext& context, std::uint64_t id) {
   return process_config_of(context, id, "config_get_max_fuel").max_fuel;
 }
+
+// A permission flag of a config: any non-zero value allows. Traps: allowing what the caller
+// may not do itself.
+void set_permission(HostContext& context, std::uint64_t id, std::uint32_t can,
+                    bool ProcessConfig::*permission, const char* function, const char* what) {
+  ProcessConfig& config = process_config_of(context, id, function);
+  if (can != 0 && !(context.config.get()->*permission)) fail_grant(function, what);
+  config.*permission = can != 0;
+}
+
 std::uint32_t config_can_compile_modules(HostContext& context, std::uint64_t id) {
   return process_config_of(context, id, "config_can_compile_modules").can_compile_modules;
 }
 void config_set_can_compile_modules(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  process_config_of(context, id, "config_set_can_compile_modules").can_compile_modules = can != 0;
+  set_permission(context, id, can, &ProcessConfig::can_compile_modules,
+                 "config_set_can_compile_modules", "compiling modules");
 }
 std::uint32_t config_can_create_configs(HostContext& context, std::uint64_t id) {
   return process_config_of(context, id, "config_can_create_configs").can_create_configs;
 }
 void config_set_can_create_configs(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  process_config_of(context, id, "config_set_can_create_configs").can_create_configs = can != 0;
+  set_permission(context, id, can, &ProcessConfig::can_create_configs,
+                 "config_set_can_create_configs", "creating configs");
 }
 std::uint32_t config_can_spawn_processes(HostContext& context, std::uint64_t id) {
   return process_config_of(context, id, "config_can_spawn_processes").can_spawn_processes;
 }
 void config_set_can_spawn_processes(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  process_config_of(context, id, "config_set_can_spawn_processes").can_spawn_processes = can != 0;
+  set_permission(context, id, can, &ProcessConfig::can_spawn_processes,
+                 "config_set_can_spawn_processes", "spawning processes");
+}
+
+// Beyond Lunatic: limits a config sets (docs/abi.md). A limit only ever restricts, so any
+// process that holds the config may set any value: the limits above the child still hold.
+std::uint64_t& limit_of(HostContext& context, std::uint64_t id, std::uint64_t ProcessConfig::*limit,
+                        const char* function) {
+  return process_config_of(context, id, function).*limit;
+}
+
+// config_set_max_processes(config, count): the child's subtree (it and all it spawns) holds at
+// most `count` live processes; 0: no limit of its own.
+void config_set_max_processes(HostContext& context, std::uint64_t id, std::uint64_t count) {
+  limit_of(context, id, &ProcessConfig::max_processes, "config_set_max_processes") = count;
+}
+std::uint64_t config_get_max_processes(HostContext& context, std::uint64_t id) {
+  return limit_of(context, id, &ProcessConfig::max_processes, "config_get_max_processes");
+}
+// config_set_max_total_memory(config, bytes): the child's subtree holds at most `bytes` of guest
+// memory (linear memories and tables) in all; 0: no limit of its own.
+void config_set_max_total_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
+  limit_of(context, id, &ProcessConfig::max_total_memory, "config_set_max_total_memory") = bytes;
+}
+std::uint64_t config_get_max_total_memory(HostContext& context, std::uint64_t id) {
+  return limit_of(context, id, &ProcessConfig::max_total_memory, "config_get_max_total_memory");
+}
+// config_set_max_compiles(config, count): the child's subtree compiles at most `count` modules
+// (compile_module calls that succeed or fail); 0: no limit of its own.
+void config_set_max_compiles(HostContext& context, std::uint64_t id, std::uint64_t count) {
+  limit_of(context, id, &ProcessConfig::max_compiles, "config_set_max_compiles") = count;
+}
+std::uint64_t config_get_max_compiles(HostContext& context, std::uint64_t id) {
+  return limit_of(context, id, &ProcessConfig::max_compiles, "config_get_max_compiles");
+}
+// config_set_max_mailbox_messages / config_set_max_mailbox_bytes(config, limit): the child's
+// mailbox holds at most this many data messages / bytes of them; a send beyond is refused
+// (send returns 2). 0: unbounded.
+void config_set_max_mailbox_messages(HostContext& context, std::uint64_t id, std::uint64_t count) {
+  limit_of(context, id, &ProcessConfig::max_mailbox_messages, "config_set_max_mailbox_messages") = count;
+}
+std::uint64_t config_get_max_mailbox_messages(HostContext& context, std::uint64_t id) {
+  return limit_of(context, id, &ProcessConfig::max_mailbox_messages, "config_get_max_mailbox_messages");
+}
+void config_set_max_mailbox_bytes(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
+  limit_of(context, id, &ProcessConfig::max_mailbox_bytes, "config_set_max_mailbox_bytes") = bytes;
+}
+std::uint64_t config_get_max_mailbox_bytes(HostContext& context, std::uint64_t id) {
+  return limit_of(context, id, &ProcessConfig::max_mailbox_bytes, "config_get_max_mailbox_bytes");
 }
 
 // Beyond Lunatic: network permissions (net/network_policy.hpp).
@@ -155,11 +268,14 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   if (!context.initialized) fail(fmt::format("{}: cannot spawn during module initialization", where));
   SpawnRequest request;
   if (config_id == -1) {
-    request.config = context.config;
+    request.config = context.config;  // and the spawner's budget: the child joins its subtree
   } else {
     request.config = std::make_shared<const ProcessConfig>(
         config_of(context, static_cast<std::uint64_t>(config_id), where));
+    request.own_limits = request.config->subtree_limits();
   }
+  request.budget = context.budget;
+  request.spawner_privilege = context.process->execution().privilege;
   request.module = std::move(module);
   request.output = context.output;  // a captured process's children are captured with it
   request.function = guest_utf8(context, func, func_len, where);
@@ -269,9 +385,13 @@ void sleep_ms(HostContext& context, std::uint64_t millis) {
 }
 
 // die_when_link_dies(trap: i32): 0 turns a linked failure into a link-died message.
+// A process that traps link deaths is a supervisor: it may use part of the runtime's reserve,
+// so it can still restart children when a runaway subtree has spent the rest.
 void die_when_link_dies(HostContext& context, std::uint32_t trap) {
   environment_of(context);
   context.process->set_die_when_link_dies(trap != 0);
+  Privilege& privilege = context.process->execution().privilege;
+  if (privilege != Privilege::kRoot) privilege = trap != 0 ? Privilege::kNormal : Privilege::kSupervisor;
 }
 
 std::uint64_t process_id(HostContext& context) {
@@ -347,6 +467,16 @@ std::vector<HostFunction> process_functions() {
       host_function<&config_can_use_network>(m, "config_can_use_network"),
       host_function<&config_set_can_use_network>(m, "config_set_can_use_network"),
       host_function<&config_allow_network>(m, "config_allow_network"),
+      host_function<&config_set_max_processes>(m, "config_set_max_processes"),
+      host_function<&config_get_max_processes>(m, "config_get_max_processes"),
+      host_function<&config_set_max_total_memory>(m, "config_set_max_total_memory"),
+      host_function<&config_get_max_total_memory>(m, "config_get_max_total_memory"),
+      host_function<&config_set_max_compiles>(m, "config_set_max_compiles"),
+      host_function<&config_get_max_compiles>(m, "config_get_max_compiles"),
+      host_function<&config_set_max_mailbox_messages>(m, "config_set_max_mailbox_messages"),
+      host_function<&config_get_max_mailbox_messages>(m, "config_get_max_mailbox_messages"),
+      host_function<&config_set_max_mailbox_bytes>(m, "config_set_max_mailbox_bytes"),
+      host_function<&config_get_max_mailbox_bytes>(m, "config_get_max_mailbox_bytes"),
       host_function<&spawn>(m, "spawn"),
       host_function<&get_or_spawn>(m, "get_or_spawn"),
       host_function<&sleep_ms>(m, "sleep_ms"),

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/resource_budget.hpp"
 #include "net/network_policy.hpp"
 #include "wasi/wasi_config.hpp"
 
@@ -24,6 +25,17 @@ struct ProcessConfig {
   // Beyond Lunatic: where the process may connect and bind. Unrestricted unless restricted;
   // create_config copies the creator's, so a restricted process cannot make an unrestricted one.
   net::NetworkPolicy network;
+  // Beyond Lunatic: limits on the subtree a process spawned with this config heads (it and all
+  // it spawns), on top of every limit above it (common/resource_budget.hpp). 0: none of its own.
+  std::uint64_t max_processes = 0;     // live processes
+  std::uint64_t max_total_memory = 0;  // guest memory in all, bytes
+  std::uint64_t max_compiles = 0;      // modules compiled at run time
+  // Beyond Lunatic: the process's mailbox holds at most this many data messages, and this many
+  // bytes of them; a send beyond is refused (docs/abi.md, send). 0: unbounded.
+  std::uint64_t max_mailbox_messages = 0;
+  std::uint64_t max_mailbox_bytes = 0;
+
+  BudgetLimits subtree_limits() const { return {max_processes, max_total_memory, max_compiles}; }
 };
 
 // One unit of fuel. Lunatic counts 100,000 wasm instructions per unit; this runtime counts

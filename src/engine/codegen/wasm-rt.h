@@ -113,12 +113,14 @@ typedef struct {
   wasm_rt_funcref_t* data;
   uint32_t max_size;
   uint32_t size;
+  void* budget; /* runtime-private: what the table's bytes are charged to */
 } wasm_rt_funcref_table_t;
 
 typedef struct {
   wasm_rt_externref_t* data;
   uint32_t max_size;
   uint32_t size;
+  void* budget; /* runtime-private: what the table's bytes are charged to */
 } wasm_rt_externref_table_t;
 
 /* Services of the host, bound once when the artifact is loaded. */
@@ -138,7 +140,7 @@ typedef struct lunatic_rt_api {
                                    wasm_rt_externref_t init);
 } lunatic_rt_api_t;
 
-#define LUNATIC_RT_ABI_VERSION 2
+#define LUNATIC_RT_ABI_VERSION 3
 
 /* What the shim generated next to each module tells the host: the artifact's entry point
  * `lunatic_artifact_v1()` returns one of these. */

@@ -46,6 +46,18 @@ void lunatic_config_allow_network(uint64_t config_id, uint32_t access, uint32_t 
                                   uint32_t prefix_len, uint32_t port_min, uint32_t port_max);
 LUNATIC_PROCESS(config_can_spawn_processes) uint32_t lunatic_config_can_spawn_processes(uint64_t config_id);
 LUNATIC_PROCESS(config_set_can_spawn_processes) void lunatic_config_set_can_spawn_processes(uint64_t config_id, uint32_t can);
+/* Beyond Lunatic (docs/abi.md): limits on the subtree a child spawned with the config heads
+ * (live processes, guest memory in bytes, modules compiled) and on its mailbox; 0: none. */
+LUNATIC_PROCESS(config_set_max_processes) void lunatic_config_set_max_processes(uint64_t config_id, uint64_t count);
+LUNATIC_PROCESS(config_get_max_processes) uint64_t lunatic_config_get_max_processes(uint64_t config_id);
+LUNATIC_PROCESS(config_set_max_total_memory) void lunatic_config_set_max_total_memory(uint64_t config_id, uint64_t bytes);
+LUNATIC_PROCESS(config_get_max_total_memory) uint64_t lunatic_config_get_max_total_memory(uint64_t config_id);
+LUNATIC_PROCESS(config_set_max_compiles) void lunatic_config_set_max_compiles(uint64_t config_id, uint64_t count);
+LUNATIC_PROCESS(config_get_max_compiles) uint64_t lunatic_config_get_max_compiles(uint64_t config_id);
+LUNATIC_PROCESS(config_set_max_mailbox_messages) void lunatic_config_set_max_mailbox_messages(uint64_t config_id, uint64_t count);
+LUNATIC_PROCESS(config_get_max_mailbox_messages) uint64_t lunatic_config_get_max_mailbox_messages(uint64_t config_id);
+LUNATIC_PROCESS(config_set_max_mailbox_bytes) void lunatic_config_set_max_mailbox_bytes(uint64_t config_id, uint64_t bytes);
+LUNATIC_PROCESS(config_get_max_mailbox_bytes) uint64_t lunatic_config_get_max_mailbox_bytes(uint64_t config_id);
 LUNATIC_PROCESS(spawn)
 uint32_t lunatic_spawn(int64_t link, int64_t config_id, int64_t module_id, uint32_t func, uint32_t func_len,
                        uint32_t params, uint32_t params_len, uint32_t id_ptr);
