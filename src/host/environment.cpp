@@ -224,6 +224,14 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
   } else if (!normal) {
     log(LogLevel::kWarn, fmt::format("process {} failed: trap: {}", process.id(), outcome.describe()));
   }
+  // Lunatic preopens the current directory and this runtime does not: a program that failed
+  // after finding no directory to resolve paths in most likely wanted one. Said once.
+  if (!normal && found_no_preopens && outcome.kind != engine::TrapKind::kKilled &&
+      !no_preopen_hint_given_.exchange(true)) {
+    log(LogLevel::kWarn,
+        "note: the program looked for a preopened directory and was given none; files are "
+        "reachable only through --dir (e.g. --dir . for the current directory)");
+  }
   if (request.on_exit) request.on_exit(exit);
 }
 

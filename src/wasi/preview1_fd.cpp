@@ -181,7 +181,10 @@ u32 fd_prestat_get(HostContext& ctx, u32 fd, u32 prestat_out) {
   auto out = ctx.memory().try_bytes(prestat_out, kPrestatSize);
   if (!out) return guest::kFault;
   auto name = wasi::fd_prestat_name(guest::wasi_of(ctx), fd);
-  if (!name.ok()) return to_guest(name.error());
+  if (!name.ok()) {
+    if (fd == 3 && name.error() == Errno::kBadf) ctx.found_no_preopens = true;
+    return to_guest(name.error());
+  }
   encode_prestat_dir(static_cast<u32>((*name)->size()), out->first<kPrestatSize>());
   return guest::kSuccess;
 }
