@@ -36,6 +36,9 @@ void abandon(boost::context::fiber fiber) {
   abandoned->push_back(std::move(fiber));
 }
 
+// Unread messages this large, freed when their process ends, are given back to the OS.
+constexpr std::size_t kReleaseAfterBytes = 16u << 20;
+
 }  // namespace
 
 Process::Process(Scheduler& scheduler, std::uint64_t id, FiberStack stack,
@@ -143,7 +146,11 @@ std::shared_ptr<Process> Process::finish() {
     if (auto handed = take_handoff()) unread.push_back(std::move(handed));
     mailbox_.take_all(unread);
   }
+  std::size_t unread_bytes = unread.size() * sizeof(Message);
+  for (const auto& message : unread) unread_bytes += message->data.capacity();
   unread.clear();
+  // What a flooded mailbox held goes back to the OS, not only to the allocator.
+  if (unread_bytes >= kReleaseAfterBytes) scheduler_.request_memory_release();
   std::shared_ptr<Process> self = scheduler_.forget(id_);  // no longer found from here on
   for (const Link& link : links) {
     if (auto peer = scheduler_.find(link.peer)) peer->link_died(id_, link.tag, death_reason_);

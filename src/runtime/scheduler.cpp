@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/signals.hpp"
+#include "runtime/heap_release.hpp"
 
 namespace lunatic::runtime {
 namespace {
@@ -277,7 +278,13 @@ int Scheduler::idle_timeout_ms() {
 void Scheduler::worker_loop(unsigned index) {
   tls_worker = static_cast<int>(index);
   engine::ensure_signal_stack();
+  Worker& self = *workers_[index];
   while (!stopping_.load(std::memory_order_relaxed)) {
+    if (const auto epoch = release_epoch_.load(std::memory_order_relaxed);
+        epoch != self.release_seen) [[unlikely]] {
+      self.release_seen = epoch;
+      release_free_memory();
+    }
     if (Process* process = take_work(index)) {
       std::shared_ptr<Process> finished = process->run_slice();
       finished.reset();  // a finished process is destroyed here, off its own stack
@@ -309,6 +316,11 @@ void Scheduler::worker_loop(unsigned index) {
   }
   tls_worker = -1;
   reactor_.notify();  // let the other workers see stopping_ or an empty table
+}
+
+void Scheduler::request_memory_release() {
+  release_epoch_.fetch_add(1, std::memory_order_relaxed);
+  reactor_.notify();  // an idle worker releases now, the others when they next wake or run
 }
 
 bool Scheduler::run() {

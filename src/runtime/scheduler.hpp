@@ -96,6 +96,9 @@ class Scheduler {
   // Drops a finished process from the table and hands back the table's reference, which the
   // worker drops once the process's last slice has returned.
   std::shared_ptr<Process> forget(std::uint64_t id);
+  // Much memory was just freed (a large mailbox of a process that ended): every worker gives
+  // what its heap no longer uses back to the OS, before its next slice or on its next wake-up.
+  void request_memory_release();
 
  private:
   // Consecutive slot hand-offs before a worker looks at its queue first.
@@ -109,6 +112,7 @@ class Scheduler {
     Process* slot = nullptr;             // touched only by the worker's own thread
     Process* yielded = nullptr;          // just yielded, not yet requeued (own thread only)
     unsigned slot_streak = 0;
+    std::uint64_t release_seen = 0;      // the last memory release it made (own thread only)
 
     // The slot's process may run before the queue: its run of hand-offs is not over.
     bool slot_goes_first() const { return slot != nullptr && slot_streak < kMaxSlotStreak; }
@@ -148,6 +152,7 @@ class Scheduler {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> deadlocked_{false};
   std::atomic<std::int64_t> last_io_poll_ns_{0};
+  std::atomic<std::uint64_t> release_epoch_{0};  // memory releases requested so far
 };
 
 }  // namespace lunatic::runtime
