@@ -23,7 +23,10 @@ nlohmann::json to_json(const ModuleDescription& module) {
                        {"kind", extern_kind_name(entry.kind)},
                        {"signature", entry.signature}});
   }
-  nlohmann::json json{{"imports", imports}, {"exports", exports}, {"functions", module.function_count}};
+  nlohmann::json json{{"imports", imports},
+                      {"exports", exports},
+                      {"functions", module.function_count},
+                      {"table_bytes", module.initial_table_bytes}};
   if (module.memory) {
     json["memory"] = {{"initial_pages", module.memory->initial_pages}};
     if (module.memory->max_pages) json["memory"]["max_pages"] = *module.memory->max_pages;
@@ -51,6 +54,7 @@ ModuleDescription module_from_json(const nlohmann::json& json) {
                               entry.at("signature").get<std::string>()});
   }
   module.function_count = json.at("functions").get<std::uint32_t>();
+  module.initial_table_bytes = json.at("table_bytes").get<std::uint64_t>();
   if (json.contains("memory")) {
     MemoryDescription memory{json["memory"].at("initial_pages").get<std::uint64_t>(), std::nullopt};
     if (json["memory"].contains("max_pages")) {

@@ -1,5 +1,6 @@
 #include "engine/execution.hpp"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,14 @@ using detail::t_current;
 ExecutionState* current_execution() { return t_current; }
 
 void set_current_execution(ExecutionState* state) { t_current = state; }
+
+bool charge_guest_memory(ExecutionState* state, std::uint64_t bytes) {
+  if (state == nullptr || state->budget == nullptr) return true;
+  const std::uint64_t prepaid = std::min(state->prepaid_memory_bytes, bytes);
+  if (!state->budget->charge_memory(bytes - prepaid, state->privilege)) return false;
+  state->prepaid_memory_bytes -= prepaid;
+  return true;
+}
 
 void record_unwind(TrapKind kind, std::string message, std::uint32_t exit_code) {
   ExecutionState* state = t_current;

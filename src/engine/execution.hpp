@@ -35,10 +35,16 @@ struct ExecutionState {
   // privilege it charges with; nullptr: nothing is counted. Outlives every instance run here.
   ResourceBudget* budget = nullptr;
   Privilege privilege = Privilege::kNormal;
-  // Bytes charged ahead (by the spawn) for the first memory's initial size.
+  // Bytes charged ahead, by the spawn, for the instance's memory and tables at their initial
+  // sizes (charge_guest_memory takes from them first).
   std::uint64_t prepaid_memory_bytes = 0;
   std::string message;                  // host-supplied detail, may be empty
 };
+
+// Charges `bytes` of guest memory (a memory or table allocated or grown) to the running
+// process's budget, from what its spawn paid ahead first. Returns: false when the budget
+// refuses, and nothing is charged then; true when there is no budget to charge.
+bool charge_guest_memory(ExecutionState* state, std::uint64_t bytes);
 
 // The state of the guest running on this thread, or nullptr outside guest code.
 ExecutionState* current_execution();

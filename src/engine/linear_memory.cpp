@@ -2,7 +2,6 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <atomic>
 
 #include "engine/execution.hpp"
@@ -24,17 +23,6 @@ struct Reservation {
   ResourceBudget* budget = nullptr;
 };
 
-// Charges the memory's initial size, from what the spawn paid ahead first. Returns: false when
-// the budget refuses the rest.
-bool charge_initial(ExecutionState* state, std::uint64_t bytes) {
-  if (state == nullptr || state->budget == nullptr) return true;
-  const std::uint64_t prepaid = std::min(state->prepaid_memory_bytes, bytes);
-  state->prepaid_memory_bytes -= prepaid;
-  if (state->budget->charge_memory(bytes - prepaid, state->privilege)) return true;
-  state->prepaid_memory_bytes += prepaid;
-  return false;
-}
-
 [[noreturn]] void fail_allocation(const char* why) {
   record_unwind(TrapKind::kHostError, why);
   unwind_guest();
@@ -51,7 +39,7 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
   const std::uint64_t limit = state != nullptr ? state->memory_limit_bytes : kMaxWasmPages * kWasmPageSize;
   const std::uint64_t initial_bytes = std::uint64_t{initial_pages} * kWasmPageSize;
   if (initial_bytes > limit) fail_allocation("memory: the module's initial memory exceeds the limit");
-  if (!charge_initial(state, initial_bytes)) {
+  if (!charge_guest_memory(state, initial_bytes)) {
     fail_allocation("memory: the initial memory would pass the guest memory limit");
   }
   ResourceBudget* budget = state != nullptr ? state->budget : nullptr;
@@ -105,10 +93,8 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
   if (new_bytes > reservation->limit_bytes) return UINT32_MAX;
   if (delta_pages == 0) return static_cast<std::uint32_t>(old_pages);
   const std::uint64_t added = new_bytes - reservation->committed_bytes;
-  if (reservation->budget != nullptr) {
-    const ExecutionState* state = current_execution();
-    const Privilege privilege = state != nullptr ? state->privilege : Privilege::kNormal;
-    if (!reservation->budget->charge_memory(added, privilege)) return UINT32_MAX;
+  if (reservation->budget != nullptr && !charge_guest_memory(current_execution(), added)) {
+    return UINT32_MAX;
   }
   // Gives the charge back when the memory cannot grow after all.
   auto refuse = [&] {

@@ -20,4 +20,8 @@ const ExportDescription* ModuleDescription::find_export(const std::string& name)
   return nullptr;
 }
 
+std::uint64_t ModuleDescription::initial_guest_bytes() const {
+  return (memory ? memory->initial_pages * 65536 : 0) + initial_table_bytes;
+}
+
 }  // namespace lunatic::engine

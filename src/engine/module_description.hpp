@@ -35,6 +35,12 @@ struct ModuleDescription {
   std::vector<ExportDescription> exports;
   std::optional<MemoryDescription> memory;
   std::uint32_t function_count = 0;  // defined (not imported) functions
+  // Bytes the entries of its tables take at their initial sizes (all tables together).
+  std::uint64_t initial_table_bytes = 0;
+
+  // Guest memory an instance holds before any of its code runs: its memory and its tables at
+  // their initial sizes (what a spawn charges to the budgets ahead).
+  std::uint64_t initial_guest_bytes() const;
 
   const ExportDescription* find_export(const std::string& name) const;
 };

@@ -58,7 +58,7 @@ void allocate_table(Table* table, std::uint32_t elements, std::uint32_t max_elem
   if (elements > kMaxTableElements) fail_table("table: initial size too large");
   ExecutionState* state = current_execution();
   ResourceBudget* budget = state != nullptr ? state->budget : nullptr;
-  if (budget != nullptr && !budget->charge_memory(table_bytes<Element>(elements), state->privilege)) {
+  if (!charge_guest_memory(state, table_bytes<Element>(elements))) {
     fail_table("table: its initial size would pass the guest memory limit");
   }
   table->size = elements;
@@ -80,10 +80,8 @@ std::uint32_t grow_table(Table* table, std::uint32_t delta, Element init) {
   if (new_size > table->max_size || new_size > kMaxTableElements) return UINT32_MAX;
   if (delta == 0) return static_cast<std::uint32_t>(old_size);
   auto* budget = static_cast<ResourceBudget*>(table->budget);
-  if (budget != nullptr) {
-    const ExecutionState* state = current_execution();
-    const Privilege privilege = state != nullptr ? state->privilege : Privilege::kNormal;
-    if (!budget->charge_memory(table_bytes<Element>(delta), privilege)) return UINT32_MAX;
+  if (budget != nullptr && !charge_guest_memory(current_execution(), table_bytes<Element>(delta))) {
+    return UINT32_MAX;
   }
   auto* data = static_cast<Element*>(std::realloc(table->data, new_size * sizeof(Element)));
   if (data == nullptr) {

@@ -10,6 +10,10 @@
 
 #include "engine/stack_limits.hpp"
 
+extern "C" {
+#include "engine/codegen/wasm-rt.h"
+}
+
 namespace lunatic::engine {
 namespace {
 
@@ -126,6 +130,12 @@ ModuleDescription describe(const wabt::Module& module) {
   }
   description.function_count =
       static_cast<std::uint32_t>(module.funcs.size() - module.num_func_imports);
+  for (const wabt::Table* table : module.tables) {
+    const std::uint64_t entry = table->elem_type == wabt::Type::ExternRef
+                                    ? sizeof(wasm_rt_externref_t)
+                                    : sizeof(wasm_rt_funcref_t);
+    description.initial_table_bytes += table->elem_limits.initial * entry;
+  }
   return description;
 }
 

@@ -87,16 +87,16 @@ std::shared_ptr<const engine::Module> Environment::module_by_id(std::uint64_t id
 Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   // Lunatic instantiates inside spawn, so a memory the config cannot hold is spawn's error,
   // not the child's death; the one instantiation failure knowable up front is checked here.
-  std::uint64_t initial_bytes = 0;
   if (const auto& memory = request.module->description().memory) {
-    initial_bytes = memory->initial_pages * 65536;
-    if (initial_bytes > request.config->max_memory) {
+    const std::uint64_t memory_bytes = memory->initial_pages * 65536;
+    if (memory_bytes > request.config->max_memory) {
       return make_error(Errc::kInstantiateFailed,
                         fmt::format("the module's memory starts at {} bytes, over the config's "
                                     "max_memory of {} bytes",
-                                    initial_bytes, request.config->max_memory));
+                                    memory_bytes, request.config->max_memory));
     }
   }
+  const std::uint64_t initial_bytes = request.module->description().initial_guest_bytes();
   // The child is counted, and its initial memory charged, before it exists: a spawn past a
   // limit is refused here, and no process is ever made only to be killed for it.
   if (request.budget == nullptr) request.budget = budget_;
@@ -112,7 +112,7 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   if (auto charged = budget.charge_memory(initial_bytes, request.spawner_privilege); !charged) {
     budget.remove_process();
     return make_error(Errc::kLimitReached,
-                      fmt::format("cannot spawn: its initial memory of {}: {}",
+                      fmt::format("cannot spawn: its initial memory and tables of {}: {}",
                                   human_bytes(initial_bytes), charged.error().message));
   }
   auto shared = std::make_shared<SpawnRequest>(std::move(request));

@@ -105,7 +105,7 @@ class Environment {
   void log(LogLevel level, const std::string& line) const;
 
  private:
-  // The process body: `prepaid_memory` of its first memory was charged by spawn.
+  // The process body: `prepaid_memory` bytes of its guest memory were charged by spawn.
   void run_process(SpawnRequest& request, runtime::Process& process, std::uint64_t prepaid_memory);
 
   engine::Engine& engine_;
