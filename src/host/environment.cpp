@@ -155,7 +155,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
                               std::uint64_t prepaid_memory) {
   ProcessExit exit;
   engine::CallOutcome& outcome = exit.outcome;
-  bool found_no_preopens = false;
+  bool wanted_a_dir = false;
   engine::ExecutionState& execution = process.execution();
   execution.budget = request.budget.get();
   execution.privilege = request.parent == 0 ? Privilege::kRoot : Privilege::kNormal;
@@ -209,7 +209,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
         }
       }
     }
-    found_no_preopens = context.found_no_preopens;
+    wanted_a_dir = context.found_no_preopens && context.reported_no_capability;
   }  // the instance and every resource of the process are gone here
   request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0));
   request.budget->remove_process();
@@ -224,13 +224,13 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
   } else if (!normal) {
     log(LogLevel::kWarn, fmt::format("process {} failed: trap: {}", process.id(), outcome.describe()));
   }
-  // Lunatic preopens the current directory and this runtime does not: a program that failed
-  // after finding no directory to resolve paths in most likely wanted one. Said once.
-  if (!normal && found_no_preopens && outcome.kind != engine::TrapKind::kKilled &&
-      !no_preopen_hint_given_.exchange(true)) {
+  // Lunatic preopens the current directory and this runtime does not: a program whose path
+  // lookups failed for want of a preopened directory is told how to grant one. Said once.
+  if (wanted_a_dir && !no_preopen_hint_given_.exchange(true)) {
     log(LogLevel::kWarn,
-        "note: the program looked for a preopened directory and was given none; files are "
-        "reachable only through --dir (e.g. --dir . for the current directory)");
+        fmt::format("note: process {} has no preopened directory, so it can open no file; "
+                    "--dir grants one (e.g. --dir . for the current directory)",
+                    process.id()));
   }
   if (request.on_exit) request.on_exit(exit);
 }

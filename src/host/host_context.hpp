@@ -58,8 +58,10 @@ struct HostContext {
   std::shared_ptr<ResourceBudget> budget;
   bool initialized = false;  // instantiation finished; spawning is allowed from here on
   // The guest asked for its first preopened directory and had none (wasi-libc and Rust's std
-  // do when they resolve a path): if it then fails, a missing --dir is the likely cause.
+  // do before they resolve paths), and then wrote "Capabilities insufficient" (their text for
+  // ENOTCAPABLE, which is what a path lookup without a preopen fails with): a missing --dir.
   bool found_no_preopens = false;
+  bool reported_no_capability = false;
 
   ResourceTable<ProcessConfig> configs{"config"};
   ResourceTable<std::shared_ptr<const engine::Module>> modules{"module"};

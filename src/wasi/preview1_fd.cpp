@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wasi/fd_service.hpp"
@@ -91,6 +92,16 @@ u32 finish_transfer(HostContext& ctx, const engine::GuestMemory& memory, Result<
                     u32 out) {
   if (n.ok()) runtime::charge_transfer(ctx.blocking, *n);
   return finish_size(memory, std::move(n), out);
+}
+
+// Whether the guest, which found no preopened directory, reports a path lookup that failed for
+// want of one: wasi-libc's and Rust's text for ENOTCAPABLE, on its stdout or stderr.
+void note_capability_report(HostContext& ctx, IoVecs buffers) {
+  static constexpr std::string_view kText = "Capabilities insufficient";
+  for (const auto& buffer : buffers) {
+    const std::string_view text(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+    if (text.find(kText) != std::string_view::npos) ctx.reported_no_capability = true;
+  }
 }
 
 namespace thunk {
@@ -278,6 +289,8 @@ u32 fd_write(HostContext& ctx, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out)
   if (!guest::writable<u32>(memory, nwritten_out)) return guest::kFault;
   auto buffers = guest::read_iovecs(memory, iovs, iovs_len);
   if (!buffers.ok()) return to_guest(buffers.error());
+  if (ctx.found_no_preopens && (fd == 1 || fd == 2)) [[unlikely]]
+    note_capability_report(ctx, *buffers);
   auto n = wasi::fd_write(guest::wasi_of(ctx), ctx.blocking, fd, *buffers);
   return finish_transfer(ctx, memory, std::move(n), nwritten_out);
 }
