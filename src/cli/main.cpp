@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
       ->add_option("--max-processes", run.max_processes,
                    "Live processes the runtime holds at most (default: one per 32 KiB of RAM; "
                    "0: no limit)")
+      ->check(CLI::NonNegativeNumber)
       ->type_name("N");
   run_command
       ->add_option_function<std::string>(
