@@ -111,8 +111,10 @@ class Suite:
 
     def argv(self, engine: str, args: list) -> list[str]:
         if engine in self.wasm:  # lunatic (raw imports) or sdk (the C++ SDK)
-            return [self.lunatic, "run", "--workers", str(self.workers), str(self.wasm[engine]),
-                    *map(str, args)]
+            # The limits Erlang gets with +P: skynet keeps a million processes alive, past
+            # lunatic's defaults (one per 32 KiB of RAM; guest memory up to the RAM).
+            return [self.lunatic, "run", "--workers", str(self.workers), "--max-processes",
+                    "4000000", "--max-memory", "0", str(self.wasm[engine]), *map(str, args)]
         return ["erl", "-noshell", "+P", "4000000", "+S", f"{self.workers}:{self.workers}",
                 "-pa", str(self.out), "-run", "msgs", "main", *map(str, args)]
 

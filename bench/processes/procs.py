@@ -314,14 +314,23 @@ class Suite:
         self.lflags = list(self.extra_flags)
         if self.has_workers:
             self.lflags = ["--workers", str(self.workers), *self.lflags]
+        # As Erlang gets +P (its default is 262,144 processes), lunatic gets the same process
+        # limit and no guest-memory limit (its default, the machine's RAM, counts what a
+        # million processes' memories may grow to, not what they touch).
+        if "--max-processes" in help_text:
+            self.lflags = ["--max-processes", str(self.process_limit()), "--max-memory", "0",
+                           *self.lflags]
         self.wasm = build_guests(out)
         self.errors: list[str] = []
 
     def lun(self, guest: str, *args) -> list[str]:
         return [self.lunatic, "run", *self.lflags, str(self.wasm[guest]), *map(str, args)]
 
+    def process_limit(self) -> int:
+        return max(self.sz["spawn"], self.sz["idle"]) * 2 + 100000
+
     def erl(self, *args) -> list[str]:
-        procs = max(self.sz["spawn"], self.sz["idle"]) * 2 + 100000
+        procs = self.process_limit()
         pin = ["+S", f"{self.workers}:{self.workers}"] if self.has_workers or \
             os.environ.get("BENCH_PROCS_WORKERS") else []
         return ["erl", "-noshell", "+P", str(procs), *pin, "-pa", str(self.out), "-run", "procs",
