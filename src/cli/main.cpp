@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
       ->add_option_function<std::string>(
           "--max-memory",
           [&run](const std::string& text) { run.max_memory = lunatic::parse_size(text); },
-          "Guest memory (linear memories and tables) all processes hold at most, e.g. 512M or "
+          "Guest memory (linear memories, tables, stacks) all processes hold at most, e.g. 512M or "
           "8G (default: the machine's RAM; 0: no limit)")
       ->check([](const std::string& text) {
         return lunatic::parse_size(text) ? std::string() : "not a size such as 512M or 8G: " + text;

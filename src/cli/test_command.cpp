@@ -20,6 +20,7 @@
 #include "host/environment.hpp"
 #include "host/host_function.hpp"
 #include "host/output_capture.hpp"
+#include "host/runtime_limits.hpp"
 #include "runtime/scheduler.hpp"
 #include "wasi/preopen_grant.hpp"
 
@@ -211,8 +212,9 @@ int test_command(const TestOptions& options) {
   runtime::Scheduler scheduler(
       options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency()));
   auto shared_config = std::make_shared<const host::ProcessConfig>(std::move(*config));
-  // Each test has an environment of its own (its own registry), as in Lunatic; failures are
-  // judged from the outcome and the output, so the runtime does not log them.
+  // Each test has an environment of its own (its own registry, and the default limits of
+  // `lunatic run`), as in Lunatic; failures are judged from the outcome and the output, so the
+  // runtime does not log them.
   std::vector<std::unique_ptr<host::Environment>> environments;
   std::vector<std::shared_ptr<host::OutputCapture>> captures(tests.size());
   std::vector<std::optional<engine::CallOutcome>> outcomes(tests.size());
@@ -230,7 +232,8 @@ int test_command(const TestOptions& options) {
       captures[i] = *capture;
     }
     environments.push_back(
-        std::make_unique<host::Environment>(engine, scheduler, host::LogLevel::kError));
+        std::make_unique<host::Environment>(engine, scheduler, host::LogLevel::kError,
+                                            host::runtime_limits(std::nullopt, std::nullopt)));
     host::SpawnRequest request;
     request.module = *module;
     request.config = shared_config;

@@ -1,5 +1,5 @@
 // Limits on what the runtime, or a subtree of its processes, may hold: live processes, guest
-// memory (linear memories and tables), and modules compiled at run time.
+// memory (linear memories, tables and fiber stacks), and modules compiled at run time.
 //
 // Budgets form a tree that follows who spawned whom. The runtime has the root budget (its
 // --max-processes and --max-memory); a process spawned with a config that sets limits of its

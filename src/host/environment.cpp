@@ -96,7 +96,10 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
                                     memory_bytes, request.config->max_memory));
     }
   }
+  // What the child holds before its code runs: its memory and tables at their initial sizes,
+  // and its fiber stack, which its recursion can fill (guest frames live there).
   const std::uint64_t initial_bytes = request.module->description().initial_guest_bytes();
+  const std::uint64_t stack_bytes = scheduler_.stacks().usable_size();
   // The child is counted, and its initial memory charged, before it exists: a spawn past a
   // limit is refused here, and no process is ever made only to be killed for it.
   if (request.budget == nullptr) request.budget = budget_;
@@ -109,18 +112,20 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   if (auto counted = budget.add_process(request.spawner_privilege); !counted) {
     return make_error(Errc::kLimitReached, "cannot spawn: " + counted.error().message);
   }
-  if (auto charged = budget.charge_memory(initial_bytes, request.spawner_privilege); !charged) {
+  if (auto charged = budget.charge_memory(initial_bytes + stack_bytes, request.spawner_privilege);
+      !charged) {
     budget.remove_process();
     return make_error(Errc::kLimitReached,
-                      fmt::format("cannot spawn: its initial memory and tables of {}: {}",
-                                  human_bytes(initial_bytes), charged.error().message));
+                      fmt::format("cannot spawn: its initial memory, tables and stack of {}: {}",
+                                  human_bytes(initial_bytes + stack_bytes),
+                                  charged.error().message));
   }
   auto shared = std::make_shared<SpawnRequest>(std::move(request));
-  auto process = scheduler_.create([this, shared, initial_bytes](runtime::Process& self) {
-    run_process(*shared, self, initial_bytes);
+  auto process = scheduler_.create([this, shared, initial_bytes, stack_bytes](runtime::Process& self) {
+    run_process(*shared, self, initial_bytes, stack_bytes);
   });
   if (!process) {
-    budget.release_memory(initial_bytes);
+    budget.release_memory(initial_bytes + stack_bytes);
     budget.remove_process();
     return make_error(Errc::kIo, "cannot allocate a stack for a new process");
   }
@@ -152,7 +157,7 @@ std::string_view parameter_types(std::string_view signature) {
 }  // namespace
 
 void Environment::run_process(SpawnRequest& request, runtime::Process& process,
-                              std::uint64_t prepaid_memory) {
+                              std::uint64_t prepaid_memory, std::uint64_t stack_bytes) {
   ProcessExit exit;
   engine::CallOutcome& outcome = exit.outcome;
   bool wanted_a_dir = false;
@@ -211,7 +216,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
     }
     wanted_a_dir = context.found_no_preopens && context.reported_no_capability;
   }  // the instance and every resource of the process are gone here
-  request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0));
+  request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0) + stack_bytes);
   request.budget->remove_process();
 
   const bool normal = outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);

@@ -105,8 +105,10 @@ class Environment {
   void log(LogLevel level, const std::string& line) const;
 
  private:
-  // The process body: `prepaid_memory` bytes of its guest memory were charged by spawn.
-  void run_process(SpawnRequest& request, runtime::Process& process, std::uint64_t prepaid_memory);
+  // The process body. Its spawn charged `prepaid_memory` bytes for its memory and tables, and
+  // `stack_bytes` for its stack; both are given back when it ends.
+  void run_process(SpawnRequest& request, runtime::Process& process, std::uint64_t prepaid_memory,
+                   std::uint64_t stack_bytes);
 
   engine::Engine& engine_;
   runtime::Scheduler& scheduler_;

@@ -175,7 +175,7 @@ std::uint64_t config_get_max_processes(HostContext& context, std::uint64_t id) {
   return limit_of(context, id, &ProcessConfig::max_processes, "config_get_max_processes");
 }
 // config_set_max_total_memory(config, bytes): the child's subtree holds at most `bytes` of guest
-// memory (linear memories and tables) in all; 0: no limit of its own.
+// memory (linear memories, tables and fiber stacks) in all; 0: no limit of its own.
 void config_set_max_total_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
   limit_of(context, id, &ProcessConfig::max_total_memory, "config_set_max_total_memory") = bytes;
 }

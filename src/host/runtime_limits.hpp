@@ -13,10 +13,10 @@ namespace lunatic::host {
 // Physical memory of the machine, in bytes.
 std::uint64_t physical_memory_bytes();
 
-// Defaults: guest memory (what linear memories and tables may hold at once, so every byte a
-// guest can touch) up to the machine's physical memory; live processes up to one per 32 KiB of
-// it, room for each to use a few pages of stack and host state besides its linear memory.
-// `max_processes` and `max_memory` override them when given; 0 means no limit.
+// Defaults: guest memory (linear memories, tables and fiber stacks: every byte a guest can
+// touch) up to the machine's physical memory; live processes up to one per 32 KiB of it, for
+// the host state each holds besides (its Process, mailbox, resources). `max_processes` and
+// `max_memory` override them when given; 0 means no limit.
 BudgetLimits runtime_limits(std::optional<std::uint64_t> max_processes,
                             std::optional<std::uint64_t> max_memory);
 

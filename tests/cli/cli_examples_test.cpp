@@ -28,7 +28,7 @@ class Examples : public ProcessTest {
   // `lunatic run <example>.wasm 0` in the background: the example picks a free port and says it.
   std::unique_ptr<BackgroundServer> start_server(std::string_view name) {
     auto server = std::make_unique<BackgroundServer>(
-        std::vector<std::string>{LUNATIC_BIN, "run", example(name), "0"},
+        std::vector<std::string>{lunatic_binary(), "run", example(name), "0"},
         std::vector<std::string>{"XDG_CACHE_HOME=" + std::string(SHARED_CACHE_DIR)}, std::chrono::seconds(90));
     EXPECT_TRUE(server->port()) << name << " did not start; it printed: " << server->output();
     return server;

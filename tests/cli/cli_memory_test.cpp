@@ -34,7 +34,7 @@ TEST_F(Memory, MallocOfOneGibibyteInChunksWorks) {
 // The runtime may offer a choice of linear-memory modes (`run --memory-mode guard|bounds`, guard
 // pages or explicit bounds checks). Where it does, memory behaviour must not depend on the mode.
 std::vector<std::string> memory_modes() {
-  auto help = run_command({LUNATIC_BIN, "run", "--help"});
+  auto help = run_command({lunatic_binary(), "run", "--help"});
   if (!contains(help.out, "--memory-mode")) return {};
   return {"guard", "bounds", "auto"};
 }

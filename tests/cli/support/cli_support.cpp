@@ -354,6 +354,11 @@ void expect_refusal_after_compile(const RunResult& r) {
 // Fixture
 // ---------------------------------------------------------------------------------------------
 
+std::string lunatic_binary() {
+  const char* other = std::getenv("LUNATIC_TEST_BIN");
+  return other != nullptr && *other != '\0' ? other : LUNATIC_BIN;
+}
+
 void CliTest::SetUp() {
   std::string tmpl = (fs::temp_directory_path() / "lunatic-cli-XXXXXX").string();
   ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
@@ -363,7 +368,7 @@ void CliTest::SetUp() {
   work_ = dir_ / "work";
   fs::create_directories(home_);
   fs::create_directories(work_);
-  ASSERT_TRUE(fs::exists(LUNATIC_BIN)) << "the lunatic binary is not built: " << LUNATIC_BIN;
+  ASSERT_TRUE(fs::exists(lunatic_binary())) << "the lunatic binary is not built: " << lunatic_binary();
 }
 
 void CliTest::TearDown() {
@@ -385,7 +390,7 @@ RunOptions CliTest::with_test_environment(RunOptions opt) const {
 }
 
 RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
-  args.insert(args.begin(), LUNATIC_BIN);
+  args.insert(args.begin(), lunatic_binary());
   return run_command(args, with_test_environment(std::move(opt)));
 }
 

@@ -60,6 +60,10 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
+// The `lunatic` binary under test: $LUNATIC_TEST_BIN when set (the sanitizer build's, say),
+// else the one this build made.
+std::string lunatic_binary();
+
 // The path of the built guest tests/guests/<name>.{c,wat} as a .wasm file.
 std::string guest(std::string_view name);
 
