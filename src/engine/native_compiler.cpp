@@ -26,6 +26,7 @@ extern const char kWasmRtHeader[];
 namespace {
 
 std::string last_lines(const std::string& text, size_t count) {
+  if (text.empty()) return text;  // a compiler that failed without a word (killed, say)
   size_t pos = text.size();
   for (size_t i = 0; i < count && pos > 0; ++i) {
     pos = text.rfind('\n', pos - 1);
