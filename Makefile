@@ -1,11 +1,13 @@
-# Entry points: make build | demo | test | bench | format | clean
+# Entry points: make build | demo | test | fuzz | bench | format | clean
 #   make lunatic-rs-suite LUNATIC_RS=<checkout of lunatic-rs 0.14>   (docs/lunatic-rs-suite.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: deps build demo test test-asan bench lunatic-rs-suite format clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: deps build demo test test-asan fuzz bench lunatic-rs-suite format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -20,11 +22,25 @@ demo: build
 test: build test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The runtime's own unit tests under ASan and UBSan (guests are built once, by the main build).
+# The runtime's own unit tests under ASan and UBSan, built with clang (guests are built once, by
+# the main build), and in the same build the fuzz targets, each fuzzing for 30 s
+# (docs/fuzzing.md). Generated code is compiled by clang there too.
+# A sanitizer build left from gcc is started afresh: CMake would configure it once more with
+# gcc before it notices the change of compiler.
+ASAN_CONFIGURE = { grep -qs '^CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCache.txt || rm -rf $(ASAN_BUILD); } && \
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	-DCMAKE_BUILD_TYPE=Debug -DLUNATIC_SANITIZE=ON -DLUNATIC_FUZZ=ON -DLUNATIC_BUILD_GUESTS=OFF >/dev/null
 test-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLUNATIC_SANITIZE=ON -DLUNATIC_BUILD_GUESTS=OFF >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests
+	@$(ASAN_CONFIGURE)
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests fuzz_targets
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -L unit
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -L fuzz
+
+# The fuzz targets for FUZZ_SECONDS each; the corpora grow in $(ASAN_BUILD)/tests/fuzz/corpus.
+fuzz: deps
+	@$(ASAN_CONFIGURE)
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target fuzz_targets
+	@cd $(ASAN_BUILD) && LUNATIC_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -V -L fuzz
 
 bench: build
 	@LUNATIC_BENCH_DEPS=1 bash scripts/install-deps.sh

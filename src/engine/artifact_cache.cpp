@@ -35,7 +35,7 @@ std::string ArtifactCache::key(const std::string& wasm_sha256, const CCompiler& 
     material += '\n';
     material += part;
   }
-  material += '\n' + compile_flags(mode);
+  material += '\n' + compile_flags(mode, compiler);
   return sha256_hex(material);
 }
 

@@ -91,7 +91,7 @@ Expected<std::string> Engine::build(const Prepared& prepared, MemoryMode mode, b
   if (!shared_object) return shared_object.error();
   Contract contract = prepared.contract;
   contract.memory_mode = mode;
-  contract.flags = compile_flags(mode);
+  contract.flags = compile_flags(mode, prepared.compiler);
   contract.so_sha256 = sha256_hex(*shared_object);
   contract.so_size = shared_object->size();
   return encode_artifact(contract, *shared_object);

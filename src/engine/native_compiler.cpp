@@ -28,6 +28,7 @@ extern const char kWasmRtHeader[];
 namespace {
 
 std::string last_lines(const std::string& text, size_t count) {
+  if (text.empty()) return text;  // a compiler that failed without a word (killed, say)
   size_t pos = text.size();
   for (size_t i = 0; i < count && pos > 0; ++i) {
     pos = text.rfind('\n', pos - 1);
@@ -78,28 +79,33 @@ Expected<CCompiler> find_c_compiler() {
     if (::stat(real.c_str(), &info) != 0) continue;
     std::string identity = real.string() + ":" + std::to_string(info.st_size) + ":" +
                            std::to_string(info.st_mtim.tv_sec);
-    return CCompiler{*found, identity};
+    const bool clang = real.filename().string().find("clang") != std::string::npos;
+    return CCompiler{*found, identity, clang};
   }
   return make_error(Errc::kCompileFailed,
                     "no C compiler found (set CC, or install gcc: scripts/install-deps.sh)");
 }
 
-std::string compile_flags(MemoryMode mode) {
+std::string compile_flags(MemoryMode mode, const CCompiler& compiler) {
   // Wasm functions stay native functions of their own (no inlining between them, no cold
   // parts split off, no merging of identical ones), so a fault's address names the function
   // it happened in. clang already inlined when it built the wasm; helpers that generated code
-  // declares inline are still inlined.
-  return std::string("-O2 -fPIC -shared -fvisibility=hidden -fno-semantic-interposition "
-                     "-fno-inline-functions -fno-inline-small-functions "
-                     "-fno-inline-functions-called-once -fno-reorder-blocks-and-partition "
-                     "-fno-ipa-icf -fno-ipa-sra -fno-ipa-cp-clone "
-                     // Nothing unwinds through generated code (traps jump), and trap reports use
-                     // the shim's own function table: unwind tables and symbols only cost load time.
-                     "-fno-asynchronous-unwind-tables -fno-unwind-tables -s "
-                     "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG "
-                     // Reported as a warning by gcc and clang alike (their spellings of
-                     // -Werror for it differ); the build fails on it below.
-                     "-Wframe-larger-than=") +
+  // declares inline are still inlined. clang as the C compiler needs only the first: it
+  // neither splits cold code nor merges functions unless asked, and refuses gcc's -fno-ipa-*.
+  const char* no_inlining =
+      compiler.clang ? "-fno-inline-functions "
+                     : "-fno-inline-functions -fno-inline-small-functions "
+                       "-fno-inline-functions-called-once -fno-reorder-blocks-and-partition "
+                       "-fno-ipa-icf -fno-ipa-sra -fno-ipa-cp-clone ";
+  return std::string("-O2 -fPIC -shared -fvisibility=hidden -fno-semantic-interposition ") +
+         no_inlining +
+         // Nothing unwinds through generated code (traps jump), and trap reports use the
+         // shim's own function table: unwind tables and symbols only cost load time.
+         "-fno-asynchronous-unwind-tables -fno-unwind-tables -s "
+         "-fno-strict-aliasing -fstack-clash-protection -DNDEBUG "
+         // Reported as a warning by gcc and clang alike (their spellings of -Werror for it
+         // differ); the build fails on it below.
+         "-Wframe-larger-than=" +
          std::to_string(kMaxGuestFrameBytes) +
          " -DLUNATIC_MEMORY_MODE_GUARD=" + (mode == MemoryMode::kGuard ? "1" : "0");
 }
@@ -116,7 +122,7 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   const std::string include = "-I" + dir.string();
   const std::string source = (dir / "shim.c").string();
   std::vector<std::string> args{compiler.path.string()};
-  std::istringstream flags(compile_flags(job.mode));
+  std::istringstream flags(compile_flags(job.mode, compiler));
   for (std::string flag; flags >> flag;) args.push_back(flag);
   for (const char* extra : {"-Wl,-Bsymbolic", "-o"}) args.emplace_back(extra);
   args.push_back(output);

@@ -20,13 +20,15 @@ const char* memory_mode_name(MemoryMode mode);
 struct CCompiler {
   std::filesystem::path path;
   std::string identity;
+  bool clang = false;  // clang rather than gcc (the flags differ), told from the real file's name
 };
 
 // $CC if set, else the compiler the runtime was built with, else `cc` on PATH.
 Expected<CCompiler> find_c_compiler();
 
-// The flags every artifact is built with, part of the cache key and the contract.
-std::string compile_flags(MemoryMode mode);
+// The flags every artifact is built with by this compiler, part of the cache key and the
+// contract.
+std::string compile_flags(MemoryMode mode, const CCompiler& compiler);
 
 struct CompileJob {
   const GeneratedC* sources = nullptr;

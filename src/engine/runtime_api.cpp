@@ -15,7 +15,9 @@ namespace {
 // Tables larger than this are refused: a hostile module could otherwise ask for 2^32 entries.
 constexpr std::uint64_t kMaxTableElements = std::uint64_t{1} << 24;
 
-[[noreturn]] void trap_from_generated_code(wasm_rt_trap_t reason) {
+// The GNU spelling: clang makes it part of the function's type, which the table's member
+// (WASM_RT_NO_RETURN in wasm-rt.h) requires; [[noreturn]] is not part of a type.
+__attribute__((noreturn)) void trap_from_generated_code(wasm_rt_trap_t reason) {
   ExecutionState* state = current_execution();
   if (state == nullptr || state->trap_target == nullptr) {
     std::fprintf(stderr, "lunatic: internal error: trap outside guest code\n");

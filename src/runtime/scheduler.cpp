@@ -166,7 +166,7 @@ Process* Scheduler::take_work(unsigned index) {
     }
     push_queue(index, *yielded, /*front=*/false);
   }
-  auto take_from = [this](Worker& worker, bool back) -> Process* {
+  auto take_from = [](Worker& worker, bool back) -> Process* {
     std::lock_guard guard(worker.mutex);
     if (worker.queue.empty()) return nullptr;
     Process* process;

@@ -892,8 +892,13 @@ struct Codec<std::variant<Ts...>> {
 namespace detail {
 
 struct AnyField {
+  // Only used to count fields, in unevaluated contexts. Defined all the same: clang instantiates
+  // the constructors it reaches (std::optional's, for a field of an optional of a type in an
+  // unnamed namespace) and refuses an undefined function whose type has no linkage.
   template <class T>
-  operator T() const;  // never defined: only used to count fields in unevaluated contexts
+  operator T() const {
+    __builtin_trap();
+  }
 };
 
 template <class T, class... Fields>

@@ -1,0 +1,18 @@
+;; A guest of the Lunatic ABI: messages, spawning, a trap handler.
+(module
+  (import "lunatic::message" "create_data" (func $create_data (param i64 i64)))
+  (import "lunatic::message" "write_data" (func $write_data (param i32 i32) (result i32)))
+  (import "lunatic::message" "send" (func $send (param i64) (result i32)))
+  (import "lunatic::message" "receive" (func $receive (param i32 i32 i64) (result i32)))
+  (import "lunatic::process" "process_id" (func $process_id (result i64)))
+  (import "lunatic::trap" "catch" (func $catch (param i32 i32) (result i32)))
+  (import "lunatic_engine" "yield" (func $yield))
+  (memory (export "memory") 1)
+  (func (export "_lunatic_catch_trap") (param i32 i32) (result i32) unreachable)
+  (func (export "_start") (local i32)
+    (call $create_data (i64.const 1) (i64.const 16))
+    (drop (call $write_data (i32.const 0) (i32.const 16)))
+    (drop (call $send (call $process_id)))
+    (drop (call $receive (i32.const 0) (i32.const 0) (i64.const 10)))
+    (call $yield)
+    (local.set 0 (call $catch (i32.const 0) (i32.const 0)))))
