@@ -201,6 +201,17 @@ struct lunatic_instance {
 #define FUNC_PROLOGUE LUNATIC_STACK_CHECK(((struct lunatic_instance*)instance)->stack_limit)
 )";
 
+// The bulk operations of the C writer's prelude (wabt 1.0.32), each replaced once.
+constexpr std::pair<std::string_view, std::string_view> kBulkCalls[] = {
+    {"memset(mem->data + d, val, n);", "lunatic_fill(mem->data + d, val, n);"},
+    {"  memmove(dest->data + dest_addr, src->data + src_addr, n);",
+     "  lunatic_move(dest->data + dest_addr, src->data + src_addr, n);"},
+    {"    memmove(dest->data + dest_addr, src->data + src_addr,                    \\\n"
+     "            n * sizeof(wasm_rt_##type##_t));",
+     "    lunatic_move(dest->data + dest_addr, src->data + src_addr,               \\\n"
+     "                 (uint64_t)n * sizeof(wasm_rt_##type##_t));"},
+};
+
 }  // namespace
 
 Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedModule& instrumented) {
@@ -222,6 +233,16 @@ Expected<GeneratedC> generate_c(const wabt::Module& module, const InstrumentedMo
                       "the C writer's output has no FUNC_PROLOGUE to replace");
   }
   generated.module_c.insert(anchor + kPrologueAnchor.size(), kStackCheck);
+  // One memory.fill or memory.copy may move 4 GiB, a table.copy 384 MiB: large ones go through
+  // the runtime in pieces, so the process can be preempted and killed in between.
+  for (const auto& [plain, piecewise] : kBulkCalls) {
+    const size_t at = generated.module_c.find(plain);
+    if (at == std::string::npos) {
+      return make_error(Errc::kCompileFailed,
+                        "the C writer's output has no `" + std::string(plain) + "` to replace");
+    }
+    generated.module_c.replace(at, plain.size(), piecewise);
+  }
 
   auto prototypes = parse_import_prototypes(generated.module_h);
   if (!prototypes) return prototypes.error();

@@ -41,7 +41,8 @@ unsigned CompileQueue::default_threads() {
   return std::max(1u, std::thread::hardware_concurrency() / 2);
 }
 
-CompileQueue::CompileQueue(Engine& engine, unsigned threads) : engine_(engine) {
+CompileQueue::CompileQueue(Engine& engine, std::uint64_t compiler_memory, unsigned threads)
+    : engine_(engine), compiler_memory_(compiler_memory) {
   threads_.reserve(threads);
   for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { run(); });
 }
@@ -92,7 +93,8 @@ void CompileQueue::run() {
     auto module = stop.stop_requested()
                       ? Expected<std::shared_ptr<const Module>>(
                             make_error(Errc::kCancelled, "the compile of " + job->name_ + " was cancelled"))
-                      : engine_.load_wasm(job->wasm_, job->name_, nullptr, stop);
+                      : engine_.load_wasm(job->wasm_, job->name_, nullptr,
+                                          CompileControl{stop, compiler_memory_, true});
     {
       std::lock_guard guard(mutex_);
       std::erase(running_, job);

@@ -4,8 +4,9 @@
 // would stall every process queued there, and no kill could reach the asker.
 //
 // The threads run at a lower CPU priority (nice 10, which the C compilers they start inherit),
-// so compiles fill idle cores rather than taking them from processes that run. A job whose
-// asker is gone is cancelled: its compilers are killed at once and its result dropped.
+// so compiles fill idle cores rather than taking them from processes that run; each job runs
+// one C compiler at a time, with a bound on its memory. A job whose asker is gone is
+// cancelled: its compilers are killed at once and its result dropped.
 // Thread: every method may be called from any thread.
 #pragma once
 
@@ -58,7 +59,9 @@ class CompileQueue {
   // Half the cores (at least one): each compile runs two C compilers (both memory modes).
   static unsigned default_threads();
 
-  CompileQueue(Engine& engine, unsigned threads = default_threads());
+  // Each compile runs one C compiler at a time, allowed `compiler_memory` bytes of data (0: no
+  // limit).
+  CompileQueue(Engine& engine, std::uint64_t compiler_memory, unsigned threads = default_threads());
   // Cancels every job and waits for the threads (a job between compiler runs finishes that
   // step first: at most the C translation of one module).
   ~CompileQueue();
@@ -74,6 +77,7 @@ class CompileQueue {
   void run();  // a thread's loop
 
   Engine& engine_;
+  const std::uint64_t compiler_memory_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::shared_ptr<QueuedCompile>> queue_;

@@ -81,12 +81,12 @@ Expected<Engine::Prepared> Engine::prepare(std::string_view wasm, const std::str
 }
 
 Expected<std::string> Engine::build(const Prepared& prepared, MemoryMode mode, bool show_progress,
-                                    std::stop_token stop) {
+                                    const CompileControl& control) {
   auto work_dir = cache_.make_work_dir();
   if (!work_dir) return work_dir.error();
   ScopedDirectory scratch(*work_dir);
   CompileJob job{&prepared.sources,  mode,          scratch.path(), prepared.name,
-                 prepared.wasm_size, show_progress, std::move(stop)};
+                 prepared.wasm_size, show_progress, control.stop,   control.compiler_memory};
   auto shared_object = compile_shared_object(prepared.compiler, job);
   if (!shared_object) return shared_object.error();
   Contract contract = prepared.contract;
@@ -134,7 +134,7 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_cached(const std::string& k
 Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
                                                           const std::string& name,
                                                           LoadReport* report,
-                                                          std::stop_token stop) {
+                                                          const CompileControl& control) {
   LoadReport local;
   LoadReport& out = report ? *report : local;
   auto start = std::chrono::steady_clock::now();
@@ -162,16 +162,21 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
     start = std::chrono::steady_clock::now();
     auto prepared = prepare(wasm, name);
     if (!prepared) return prepared.error();
-    if (stop.stop_requested()) {
+    if (control.stop.stop_requested()) {
       return make_error(Errc::kCancelled, "the compile of " + name + " was cancelled");
     }
-    // The variants differ only in a compiler flag: one C translation, compilers in parallel.
+    // The variants differ only in a compiler flag: one C translation, compilers in parallel
+    // unless asked for one at a time.
     std::vector<Expected<std::string>> artifacts(missing.size(), Expected<std::string>(""));
     std::vector<std::thread> workers;
-    for (size_t j = 1; j < missing.size(); ++j) {
-      workers.emplace_back([&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false, stop); });
+    for (size_t j = 1; j < missing.size() && !control.one_compiler_at_a_time; ++j) {
+      workers.emplace_back([&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false, control); });
     }
-    artifacts[0] = build(*prepared, modes[missing[0]], options_.show_progress, stop);
+    artifacts[0] = build(*prepared, modes[missing[0]], options_.show_progress, control);
+    for (size_t j = 1; j < missing.size() && control.one_compiler_at_a_time; ++j) {
+      if (!artifacts[0]) break;  // the first one's failure is the answer
+      artifacts[j] = build(*prepared, modes[missing[j]], false, control);
+    }
     for (auto& worker : workers) worker.join();
     out.compile_ms = milliseconds_since(start);
 

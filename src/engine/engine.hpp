@@ -33,6 +33,13 @@ struct EngineOptions {
   bool show_progress = true;  // on a cold compile, when stderr is a terminal
 };
 
+// How a compile may run: for the modules guests compile at run time (CompileQueue).
+struct CompileControl {
+  std::stop_token stop;                 // a stop ends the compile with kCancelled, compilers killed
+  std::uint64_t compiler_memory = 0;    // data each C compiler may allocate; 0: no limit
+  bool one_compiler_at_a_time = false;  // the memory modes' variants one after the other
+};
+
 // What a load did and how long each step took, for --timings and benchmarks.
 struct LoadReport {
   // "hit", "miss" (some variant compiled now) or "file" (an artifact given directly)
@@ -52,10 +59,11 @@ class Engine {
                                                     LoadReport* report);
 
   // The variants the memory mode asks for, from the cache or compiled now (both at once).
-  // A stop requested on `stop` ends a compile early with kCancelled (its compilers killed).
+  // `control` bounds a compile this needs (see CompileControl).
   // Thread: any; loads may run on several threads at once.
   Expected<std::shared_ptr<const Module>> load_wasm(std::string_view wasm, const std::string& name,
-                                                    LoadReport* report, std::stop_token stop = {});
+                                                    LoadReport* report,
+                                                    const CompileControl& control = {});
 
   // Compiles `wasm` into the bytes of one artifact (no cache involved): the guard variant in
   // auto mode.
@@ -65,7 +73,7 @@ class Engine {
   struct Prepared;
   Expected<Prepared> prepare(std::string_view wasm, const std::string& name);
   Expected<std::string> build(const Prepared& prepared, MemoryMode mode, bool show_progress,
-                              std::stop_token stop = {});
+                              const CompileControl& control = {});
   Expected<std::shared_ptr<LoadedModule>> load_cached(const std::string& key,
                                                       const std::string& wasm_sha256,
                                                       const std::string& name, LoadReport& out);

@@ -25,6 +25,12 @@ bool charge_guest_memory(ExecutionState* state, std::uint64_t bytes) {
   return true;
 }
 
+void checkpoint_long_operation() {
+  ExecutionState* state = t_current;
+  if (state == nullptr || state->checkpoint == nullptr) return;
+  if (!state->checkpoint(state->checkpoint_arg)) unwind_guest();  // t_current: this thread's now
+}
+
 void record_unwind(TrapKind kind, std::string message, std::uint32_t exit_code) {
   ExecutionState* state = t_current;
   if (state == nullptr) return;

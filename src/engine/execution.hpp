@@ -38,6 +38,11 @@ struct ExecutionState {
   // Bytes charged ahead, by the spawn, for the instance's memory and tables at their initial
   // sizes (charge_guest_memory takes from them first).
   std::uint64_t prepaid_memory_bytes = 0;
+  // Set by the host: lets the process be preempted, or killed, in the middle of one long
+  // runtime operation (a bulk fill or copy, a large grow). Returns false, with the reason
+  // recorded (record_unwind), when the guest must unwind instead of going on.
+  bool (*checkpoint)(void* arg) = nullptr;
+  void* checkpoint_arg = nullptr;
   std::string message;                  // host-supplied detail, may be empty
 };
 
@@ -49,6 +54,11 @@ bool charge_guest_memory(ExecutionState* state, std::uint64_t bytes);
 // The state of the guest running on this thread, or nullptr outside guest code.
 ExecutionState* current_execution();
 void set_current_execution(ExecutionState* state);
+
+// Between the pieces of a long runtime operation called from generated code: runs the running
+// process's checkpoint, which may switch to other processes, and unwinds the guest when it says
+// so (a kill). Must only be called with no live C++ objects between here and the guest frames.
+void checkpoint_long_operation();
 
 // Records why the guest must stop. Call it, leave every scope that owns resources, then call
 // unwind_guest(). Thread: the thread running the guest.

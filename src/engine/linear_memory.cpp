@@ -23,6 +23,9 @@ struct Reservation {
   ResourceBudget* budget = nullptr;
 };
 
+// Grows of this much or more end with a checkpoint (checkpoint_long_operation).
+constexpr std::uint64_t kCheckpointAfterBytes = std::uint64_t{16} << 20;
+
 [[noreturn]] void fail_allocation(const char* why) {
   record_unwind(TrapKind::kHostError, why);
   unwind_guest();
@@ -96,6 +99,7 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
   if (reservation->budget != nullptr && !charge_guest_memory(current_execution(), added)) {
     return UINT32_MAX;
   }
+  bool moved = false;
   // Gives the charge back when the memory cannot grow after all.
   auto refuse = [&] {
     if (reservation->budget != nullptr) reservation->budget->release_memory(added);
@@ -107,6 +111,7 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
       return refuse();
     }
   } else if (new_bytes > reservation->reserved_bytes) {
+    moved = true;
     // The block is full: move to one of a larger class (blocks double, so moves are rare).
     const MemoryBlockPool::Block bigger = MemoryBlockPool::shared().grow(
         {reservation->base, reservation->reserved_bytes}, reservation->committed_bytes, new_bytes);
@@ -118,6 +123,9 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
   memory->data = reservation->base;
   memory->pages = static_cast<std::uint32_t>(new_pages);
   memory->size = new_bytes;
+  // A large grow (moving a bounds-mode block copies the whole memory) is time the guest spent:
+  // others may run, and a kill lands, before it goes on.
+  if (moved || added >= kCheckpointAfterBytes) checkpoint_long_operation();
   return static_cast<std::uint32_t>(old_pages);
 }
 

@@ -129,6 +129,13 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   args.push_back(include);
   args.push_back(source);
   args.emplace_back("-lm");
+  if (job.memory_limit_bytes != 0) {
+    // Through the shell, so the limit is in place before the compiler starts anything:
+    // setting it from here after the spawn would race with the driver starting cc1.
+    const std::uint64_t kib = std::max<std::uint64_t>(job.memory_limit_bytes / 1024, 1);
+    args.insert(args.begin(), {"/bin/sh", "-c",
+                               "ulimit -d " + std::to_string(kib) + " && exec \"$0\" \"$@\""});
+  }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -1,19 +1,24 @@
 #include "engine/runtime_api.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "engine/execution.hpp"
 #include "engine/linear_memory.hpp"
+#include "engine/module_limits.hpp"
 
 namespace lunatic::engine {
 namespace {
 
-// Tables larger than this are refused: a hostile module could otherwise ask for 2^32 entries.
-constexpr std::uint64_t kMaxTableElements = std::uint64_t{1} << 24;
+// Bulk fills and copies go in pieces of this size (a few ms each), with a checkpoint after
+// each: one wasm instruction may move 4 GiB.
+constexpr std::uint64_t kBulkPiece = std::uint64_t{8} << 20;
+
 
 // The GNU spelling: clang makes it part of the function's type, which the table's member
 // (WASM_RT_NO_RETURN in wasm-rt.h) requires; [[noreturn]] is not part of a type.
@@ -93,6 +98,8 @@ std::uint32_t grow_table(Table* table, std::uint32_t delta, Element init) {
   for (std::uint64_t i = old_size; i < new_size; ++i) data[i] = init;
   table->data = data;
   table->size = static_cast<std::uint32_t>(new_size);
+  // Reallocating and filling a large table is time the guest spent (see fill_piecewise).
+  if (table_bytes<Element>(new_size) >= kBulkPiece) checkpoint_long_operation();
   return static_cast<std::uint32_t>(old_size);
 }
 
@@ -105,6 +112,27 @@ void free_table(Table* table) {
   table->data = nullptr;
   table->size = 0;
   table->budget = nullptr;
+}
+
+void fill_piecewise(std::uint8_t* dest, std::uint32_t value, std::uint64_t n) {
+  for (std::uint64_t done = 0; done < n; done += kBulkPiece) {
+    // SAFETY: generated code checked [dest, dest + n) against the memory before calling.
+    std::memset(dest + done, static_cast<int>(value), std::min(kBulkPiece, n - done));
+    if (done + kBulkPiece < n) checkpoint_long_operation();
+  }
+}
+
+void move_piecewise(std::uint8_t* dest, const std::uint8_t* src, std::uint64_t n) {
+  // Overlapping ranges keep memmove's meaning: copy from the end when the destination is after
+  // the source, so no piece overwrites bytes a later piece still has to read.
+  const bool backward = dest > src && dest < src + n;
+  for (std::uint64_t done = 0; done < n; done += kBulkPiece) {
+    const std::uint64_t piece = std::min(kBulkPiece, n - done);
+    const std::uint64_t offset = backward ? n - done - piece : done;
+    // SAFETY: generated code checked both ranges against their memories (or tables) before.
+    std::memmove(dest + offset, src + offset, piece);
+    if (done + kBulkPiece < n) checkpoint_long_operation();
+  }
 }
 
 const lunatic_rt_api_t kApi = {
@@ -120,6 +148,8 @@ const lunatic_rt_api_t kApi = {
     allocate_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
     free_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
     grow_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
+    fill_piecewise,
+    move_piecewise,
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "engine/wasm_reader.hpp"
 
 #include <wabt/binary-reader-ir.h>
+#include <wabt/binary-reader-nop.h>
 #include <wabt/binary-reader.h>
 #include <wabt/error-formatter.h>
 #include <wabt/feature.h>
@@ -8,6 +9,7 @@
 #include <wabt/ir.h>
 #include <wabt/validator.h>
 
+#include "engine/module_limits.hpp"
 #include "engine/stack_limits.hpp"
 
 extern "C" {
@@ -139,7 +141,67 @@ ModuleDescription describe(const wabt::Module& module) {
   return description;
 }
 
+namespace {
+
+// A first pass over the binary that builds nothing: it refuses, before libwabt builds its IR
+// (which recurses on nesting), what the module limits forbid. Anything malformed is left to the
+// IR reader to report.
+class StructureCheck : public wabt::BinaryReaderNop {
+ public:
+  std::string refusal;  // empty: within the limits
+
+  wabt::Result BeginFunctionBody(wabt::Index index, wabt::Offset) override {
+    function_ = index;
+    depth_ = 0;
+    return wabt::Result::Ok;
+  }
+  wabt::Result OnBlockExpr(wabt::Type) override { return enter(); }
+  wabt::Result OnLoopExpr(wabt::Type) override { return enter(); }
+  wabt::Result OnIfExpr(wabt::Type) override { return enter(); }
+  wabt::Result OnTryExpr(wabt::Type) override { return enter(); }
+  wabt::Result OnEndExpr() override {
+    if (depth_ > 0) --depth_;
+    return wabt::Result::Ok;
+  }
+  wabt::Result OnTable(wabt::Index index, wabt::Type, const wabt::Limits* limits) override {
+    return table(index, limits);
+  }
+  wabt::Result OnImportTable(wabt::Index, std::string_view, std::string_view, wabt::Index index,
+                             wabt::Type, const wabt::Limits* limits) override {
+    return table(index, limits);
+  }
+
+ private:
+  wabt::Result enter() {
+    if (++depth_ <= kMaxBlockNesting) return wabt::Result::Ok;
+    refusal = "function " + std::to_string(function_) + " nests blocks more than " +
+              std::to_string(kMaxBlockNesting) + " deep";
+    return wabt::Result::Error;
+  }
+  wabt::Result table(wabt::Index index, const wabt::Limits* limits) {
+    if (limits->initial <= kMaxTableElements) return wabt::Result::Ok;
+    refusal = "table " + std::to_string(index) + " starts with " + std::to_string(limits->initial) +
+              " entries, more than " + std::to_string(kMaxTableElements);
+    return wabt::Result::Error;
+  }
+
+  wabt::Index function_ = 0;
+  std::uint32_t depth_ = 0;
+};
+
+}  // namespace
+
 Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const std::string& name) {
+  {
+    StructureCheck check;
+    wabt::ReadBinaryOptions options(supported_features(), nullptr, /*read_debug_names=*/false,
+                                    /*stop_on_first_error=*/true,
+                                    /*fail_on_custom_section_error=*/false);
+    wabt::ReadBinary(bytes.data(), bytes.size(), &check, options);
+    if (!check.refusal.empty()) {
+      return make_error(Errc::kUnsupportedFeature, name + ": " + check.refusal);
+    }
+  }
   auto module = std::make_unique<wabt::Module>();
   wabt::Errors errors;
   // Debug names are read: trap reports name functions as the source did.

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <utility>
@@ -48,7 +49,9 @@ Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string
   engine::CompileQueue* queue;
   {
     std::lock_guard guard(compile_queue_mutex_);
-    if (!compile_queue_) compile_queue_ = std::make_unique<engine::CompileQueue>(engine_);
+    if (!compile_queue_) {
+      compile_queue_ = std::make_unique<engine::CompileQueue>(engine_, compiler_memory());
+    }
     queue = compile_queue_.get();
   }
   auto submitted = queue->submit(std::move(wasm), "guest-module");
@@ -64,6 +67,16 @@ Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string
   runtime::FdReadiness readiness;
   while (!(*submitted)->done()) waiter.wait_fds({&interest, 1}, {&readiness, 1}, std::nullopt);
   return (*submitted)->result();
+}
+
+std::uint64_t Environment::compiler_memory() const {
+  // A C compiler's memory is the guests' doing too: a quarter of the runtime's guest memory,
+  // between 128 MiB (small modules need 30-60) and 1 GiB (a 600 KB module needed 350 MB).
+  constexpr std::uint64_t kFloor = std::uint64_t{128} << 20;
+  constexpr std::uint64_t kCeiling = std::uint64_t{1} << 30;
+  const std::uint64_t quarter = budget_->limits().max_memory_bytes / 4;
+  if (budget_->limits().max_memory_bytes == 0) return kCeiling;
+  return std::clamp(quarter, kFloor, kCeiling);
 }
 
 void Environment::cancel_compiles() {
@@ -148,6 +161,20 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// The checkpoint of a long runtime operation (engine::ExecutionState::checkpoint): a preemption
+// point of the process, whose kill becomes the reason the guest unwinds.
+bool checkpoint_process(void* process) noexcept {
+  try {
+    static_cast<runtime::Process*>(process)->preempt_point();
+    return true;
+  } catch (const engine::GuestTrap& trap) {
+    engine::record_unwind(trap.kind, trap.message);
+  } catch (...) {
+    engine::record_unwind(engine::TrapKind::kHostError, "a checkpoint failed");
+  }
+  return false;  // unwound by the engine, outside this handler
+}
+
 // The wasm type list of an export's parameters: "(i32 i64) -> ()" gives "i32 i64".
 std::string_view parameter_types(std::string_view signature) {
   const std::size_t close = signature.find(')');
@@ -165,6 +192,8 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
   execution.budget = request.budget.get();
   execution.privilege = request.parent == 0 ? Privilege::kRoot : Privilege::kNormal;
   execution.prepaid_memory_bytes = prepaid_memory;
+  execution.checkpoint = &checkpoint_process;
+  execution.checkpoint_arg = &process;
   {
     HostContext context;
     context.process = &process;

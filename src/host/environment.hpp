@@ -105,6 +105,8 @@ class Environment {
   void log(LogLevel level, const std::string& line) const;
 
  private:
+  // The data each C compiler of a guest's compile may allocate.
+  std::uint64_t compiler_memory() const;
   // The process body. Its spawn charged `prepaid_memory` bytes for its memory and tables, and
   // `stack_bytes` for its stack; both are given back when it ends.
   void run_process(SpawnRequest& request, runtime::Process& process, std::uint64_t prepaid_memory,

@@ -87,9 +87,14 @@ std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& cont
                                                                const std::string& port,
                                                                std::optional<runtime::Clock::time_point> deadline,
                                                                std::string& error) {
+  // A lookup is network traffic: a process that may connect nowhere may not look names up.
+  if (!context.config->network.permits_any(net::NetworkAccess::kConnect)) {
+    error = "Permission denied: name lookups are not allowed by this process's config";
+    return std::vector<net::SocketAddress>{};
+  }
   auto lookup = net::DnsResolver::shared().start(host, port);
   if (!lookup) {
-    error = "cannot start a DNS lookup";
+    error = "cannot start a DNS lookup: too many lookups are under way";
     return std::vector<net::SocketAddress>{};
   }
   const runtime::FdInterest interest{lookup->ready_fd(), true, false};

@@ -92,6 +92,7 @@ std::shared_ptr<DnsLookup> DnsResolver::start(std::string host, std::string port
   });
   {
     std::lock_guard guard(queue_->mutex);
+    if (queue_->lookups.size() >= kMaxQueued) return nullptr;
     queue_->lookups.push_back(lookup);
   }
   queue_->ready.notify_one();

@@ -45,11 +45,14 @@ bool split_host_port(const std::string& name, std::string& host, std::string& po
 class DnsResolver {
  public:
   static constexpr int kThreads = 4;
+  // Lookups waiting for a thread at most: one whose asker timed out still runs to its end, so
+  // a guest asking in a loop with a zero timeout would otherwise queue without bound.
+  static constexpr std::size_t kMaxQueued = 1024;
   // The process-wide resolver; its threads start on the first lookup and are never joined (a
   // getaddrinfo stuck on a dead DNS server must not hold up the runtime's exit).
   static DnsResolver& shared();
 
-  // Queues the lookup; nullptr with errno set when no eventfd could be made.
+  // Queues the lookup; nullptr when no eventfd could be made or kMaxQueued are waiting.
   std::shared_ptr<DnsLookup> start(std::string host, std::string port);
 
  private:

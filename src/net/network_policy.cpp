@@ -62,6 +62,14 @@ bool NetworkPolicy::permits(NetworkAccess access, const SocketAddress& address) 
   return false;
 }
 
+bool NetworkPolicy::permits_any(NetworkAccess access) const {
+  if (unrestricted_) return true;
+  for (const NetworkRule& rule : rules_) {
+    if (rule.access == access) return true;
+  }
+  return false;
+}
+
 std::string denied_text(NetworkAccess access, const SocketAddress& address) {
   return std::string("Permission denied: ") + (access == NetworkAccess::kBind ? "binding " : "connecting to ") +
          address.to_string() + " is not allowed by this process's config";

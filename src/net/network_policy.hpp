@@ -33,6 +33,8 @@ class NetworkPolicy {
   // Restricts the policy if it was not, and allows what the rule names.
   void allow(const NetworkRule& rule);
   bool permits(NetworkAccess access, const SocketAddress& address) const;
+  // Whether any address at all may be reached for `access` (name lookups need one to connect).
+  bool permits_any(NetworkAccess access) const;
 
  private:
   bool unrestricted_ = true;

@@ -79,14 +79,23 @@ Expected<SslContext> server_context(std::span<const std::uint8_t> certificate_pe
 }
 
 Expected<SslContext> client_context(const std::vector<std::string>& ca_pems) {
+  if (ca_pems.empty()) {
+    // Reading the system's roots takes about 20 ms, on the worker of the process that asks:
+    // done once and shared (an SSL_CTX serves any number of connections, on any thread).
+    static const Expected<SslContext> system_roots = [] () -> Expected<SslContext> {
+      ERR_clear_error();
+      SslContext context = new_context(TLS_client_method());
+      if (!context) return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
+      SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
+      SSL_CTX_set_default_verify_paths(context.get());
+      return context;
+    }();
+    return system_roots;
+  }
   ERR_clear_error();
   SslContext context = new_context(TLS_client_method());
   if (!context) return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
   SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
-  if (ca_pems.empty()) {
-    SSL_CTX_set_default_verify_paths(context.get());
-    return context;
-  }
   X509_STORE* store = SSL_CTX_get_cert_store(context.get());
   for (const std::string& pem : ca_pems) {
     Bio bio = memory_bio({reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()});

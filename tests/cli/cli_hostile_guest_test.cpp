@@ -210,6 +210,17 @@ TEST_F(HostileGuestTiming, TheRuntimeExitsWhenMainReturnsWhileACompileRuns) {
   EXPECT_EQ(live_orphans(), std::vector<std::string>{}) << "a compiler outlived the runtime";
 }
 
+TEST_F(HostileGuestTiming, OneInstructionThatFillsHundredsOfMebibytesIsPreemptedAndKillable) {
+  auto r = run_guest("hostile", {"bulk_fill"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(has_line(r.out, "the filler: process-died pid 2")) << describe(r);
+  const auto late = number_after(r.out, "beside the filler, sleeper max lateness us: ");
+  const auto kill = number_after(r.out, "kill took us: ");
+  ASSERT_TRUE(late && kill) << describe(r);
+  EXPECT_LT(*late, 50'000u) << describe(r);
+  EXPECT_LT(*kill, 100'000u) << describe(r);
+}
+
 // ---- 5. Bounded mailboxes and caches ---------------------------------------------------------
 
 TEST_F(HostileGuest, AFullMailboxRefusesTheSendAndHoldsNoMoreThanItsLimit) {

@@ -230,7 +230,8 @@ class NetworkPermissions : public ProcessTest {
 TEST_F(NetworkPermissions, ANewConfigAllowsTheNetworkAsInLunatic) {
   auto r = run("default");
   EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(r.out, "a new config can use the network: 1\nconnect: ok\ntcp bind: ok\nudp bind: ok\n") << describe(r);
+  EXPECT_EQ(r.out, "a new config can use the network: 1\nconnect: ok\ntcp bind: ok\nudp bind: ok\nresolve localhost: ok\n")
+      << describe(r);
 }
 
 TEST_F(NetworkPermissions, ADeniedConfigRefusesConnectBindAndSendToWithAnErrorNotATrap) {
@@ -241,6 +242,7 @@ TEST_F(NetworkPermissions, ADeniedConfigRefusesConnectBindAndSendToWithAnErrorNo
             "connect: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's config\n"
             "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
             "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+            "resolve localhost: 1 Permission denied: name lookups are not allowed by this process's config\n"
             "udp send_to: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's config\n")
       << describe(r);
 }
@@ -257,7 +259,8 @@ TEST_F(NetworkPermissions, ARuleAllowsExactlyItsAddressAndPortsAndMappedAddresse
             "connect to another port as ::ffff:127.0.0.1: 1 Permission denied: connecting to [::ffff:127.0.0.1] is "
             "not allowed by this process's config\n"
             "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
-            "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n")
+            "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+            "resolve localhost: ok\n")
       << describe(r);
 }
 

@@ -17,7 +17,10 @@
  *   huge_spawn          spawns with a million parameters
  *   long_failure        a child fails with a message of several kilobytes
  *   configs_flood       creates configs until refused
- *   open_file           opens data.txt and fails when it cannot */
+ *   open_file           opens data.txt and fails when it cannot
+ *   bulk_fill           a process filling 256 MiB with one instruction, in a loop, beside a
+ *                       sleeper; then it is killed */
+// guest-flags: -mbulk-memory
 #include <stdlib.h>
 
 #include "proc_util.h"
@@ -589,6 +592,38 @@ static int mailbox_memory(void) {
   return 0;
 }
 
+/* ---- single instructions that move much ---- */
+
+/* memory.fill of 256 MiB, over and over: one instruction at a time, no call in the loop. */
+EXPORT("filler") void filler(void) {
+  const long old = __builtin_wasm_memory_grow(0, 4096);
+  if (old < 0) return;
+  uint8_t* base = (uint8_t*)(uintptr_t)(old * 65536);
+  for (uint32_t round = 0;; ++round) __builtin_memset(base, (int)round, 256u << 20);
+}
+
+static int bulk_fill(void) {
+  uint64_t pid = 0;
+  if (spawn_fn(0, -1, -1, "filler", 0, &pid) != 0) return 1;
+  lunatic_monitor(pid);
+  lunatic_sleep_ms(100);
+  uint64_t worst = 0;
+  const uint64_t start = now_ns();
+  while (now_ns() - start < 2 * SECOND_NS) {
+    const uint64_t before = now_ns();
+    lunatic_sleep_ms(5);
+    const uint64_t slept = now_ns() - before;
+    if (slept > 5 * MS_NS && slept - 5 * MS_NS > worst) worst = slept - 5 * MS_NS;
+  }
+  const uint64_t killed_at = now_ns();
+  lunatic_kill(pid);
+  const uint32_t r = receive_any(10000);
+  say("beside the filler, sleeper max lateness us: %llu", (unsigned long long)(worst / 1000));
+  say("the filler: %s", describe_received(r));
+  say("kill took us: %llu", (unsigned long long)((now_ns() - killed_at) / 1000));
+  return 0;
+}
+
 /* ---- floods of text and resources ---- */
 
 EXPORT("no_params") void no_params(void) {}
@@ -667,6 +702,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "long_failure")) return long_failure();
   if (!strcmp(m, "configs_flood")) return configs_flood();
   if (!strcmp(m, "open_file")) return open_file();
+  if (!strcmp(m, "bulk_fill")) return bulk_fill();
   say("unknown mode %s", m);
   return 2;
 }

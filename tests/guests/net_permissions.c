@@ -50,10 +50,19 @@ static void try_bind(void) {
   say("udp bind: %s", outcome(r, id));
 }
 
+static void try_resolve(void) {
+  static const char name[] = "localhost:80";
+  uint64_t id = 0;
+  uint32_t r = lunatic_net_resolve(LUNATIC_PTR(name), sizeof name - 1, 2000, LUNATIC_PTR(&id));
+  say("resolve localhost: %s", outcome(r, id));
+  if (r == 0) lunatic_net_drop_dns_iterator(id);
+}
+
 EXPORT("child") void child(int64_t main_pid, int64_t port, int64_t mode) {
   if (mode == 0 || mode == 1) {
     try_connect("connect", 4, kLoopback4, (uint32_t)port);
     try_bind();
+    try_resolve();
   }
   if (mode == 1) {
     // udp_send_to from a socket main made would need one; a fresh bind is refused above, so
@@ -71,6 +80,7 @@ EXPORT("child") void child(int64_t main_pid, int64_t port, int64_t mode) {
     try_connect("connect to another port", 4, kLoopback4, (uint32_t)port + 1);
     try_connect("connect to another port as ::ffff:127.0.0.1", 6, kMapped, (uint32_t)port + 1);
     try_bind();
+    try_resolve();  // a process that may connect somewhere may look names up
   }
   if (mode == 3) {
     int64_t config = lunatic_create_config();

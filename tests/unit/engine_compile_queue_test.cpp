@@ -56,7 +56,7 @@ std::string big_module(int functions, int ops) {
 }
 
 TEST_F(CompileQueueTest, ACompileEndsWithTheModuleAndSaysSoOnItsEventfd) {
-  CompileQueue queue(engine_, 1);
+  CompileQueue queue(engine_, /*compiler_memory=*/0, 1);
   auto job = queue.submit(testing::wat_to_wasm("(module (func (export \"f\")))"), "small");
   ASSERT_TRUE(job) << job.error().message;
   ASSERT_TRUE(wait_ready(**job, 120));
@@ -67,7 +67,7 @@ TEST_F(CompileQueueTest, ACompileEndsWithTheModuleAndSaysSoOnItsEventfd) {
 }
 
 TEST_F(CompileQueueTest, BytesThatAreNotAModuleEndWithTheReason) {
-  CompileQueue queue(engine_, 1);
+  CompileQueue queue(engine_, /*compiler_memory=*/0, 1);
   auto job = queue.submit("not wasm", "garbage");
   ASSERT_TRUE(job);
   ASSERT_TRUE(wait_ready(**job, 60));
@@ -76,8 +76,19 @@ TEST_F(CompileQueueTest, BytesThatAreNotAModuleEndWithTheReason) {
   EXPECT_EQ(module.error().code, Errc::kMalformedModule);
 }
 
+TEST_F(CompileQueueTest, ACompilerPastItsMemoryLimitFailsTheCompileWithItsOwnWords) {
+  CompileQueue queue(engine_, /*compiler_memory=*/16 << 20, 1);
+  auto job = queue.submit(big_module(100, 100), "hungry");
+  ASSERT_TRUE(job);
+  ASSERT_TRUE(wait_ready(**job, 120));
+  auto module = (*job)->result();
+  ASSERT_FALSE(module);
+  EXPECT_EQ(module.error().code, Errc::kCompileFailed) << module.error().message;
+  EXPECT_NE(module.error().message.find("memory"), std::string::npos) << module.error().message;
+}
+
 TEST_F(CompileQueueTest, ACancelledCompileEndsAtOnceWithItsCompilersKilled) {
-  CompileQueue queue(engine_, 1);
+  CompileQueue queue(engine_, /*compiler_memory=*/0, 1);
   auto job = queue.submit(big_module(300, 300), "big");
   ASSERT_TRUE(job);
   // Long enough to be in the C compiler, which takes many seconds for this module.
@@ -95,7 +106,7 @@ TEST_F(CompileQueueTest, DestroyingTheQueueCancelsWhatRunsAndWhatWaits) {
   std::shared_ptr<QueuedCompile> running, waiting;
   const auto start = Clock::now();
   {
-    CompileQueue queue(engine_, 1);
+    CompileQueue queue(engine_, /*compiler_memory=*/0, 1);
     running = queue.submit(big_module(300, 300), "big").value();
     waiting = queue.submit(testing::wat_to_wasm("(module)"), "queued").value();
     EXPECT_FALSE(wait_ready(*running, 2));

@@ -138,9 +138,13 @@ typedef struct lunatic_rt_api {
   void (*free_externref_table)(wasm_rt_externref_table_t*);
   uint32_t (*grow_externref_table)(wasm_rt_externref_table_t*, uint32_t delta,
                                    wasm_rt_externref_t init);
+  /* memory.fill and memory.copy (and table.copy) of a MiB or more: in pieces, between which
+   * the process may be preempted or killed (one instruction may move 4 GiB). */
+  void (*fill)(uint8_t* dest, uint32_t value, uint64_t n);
+  void (*move)(uint8_t* dest, const uint8_t* src, uint64_t n);
 } lunatic_rt_api_t;
 
-#define LUNATIC_RT_ABI_VERSION 3
+#define LUNATIC_RT_ABI_VERSION 4
 
 /* What the shim generated next to each module tells the host: the artifact's entry point
  * `lunatic_artifact_v1()` returns one of these. */
@@ -189,6 +193,24 @@ extern const lunatic_rt_api_t* lunatic_rt;
 #define wasm_rt_grow_externref_table(t, d, v) lunatic_rt->grow_externref_table(t, d, v)
 
 static inline bool wasm_rt_is_initialized(void) { return lunatic_rt != NULL; }
+
+/* The C writer's memory_fill, memory_copy and table copies call these (c_generator.cpp puts
+ * them in place of memset and memmove): small ones stay inline. */
+#define LUNATIC_BULK_INLINE_BYTES (1u << 20)
+static inline void lunatic_fill(uint8_t* dest, uint32_t value, uint64_t n) {
+  if (LIKELY(n < LUNATIC_BULK_INLINE_BYTES)) {
+    memset(dest, (int)value, n);
+  } else {
+    lunatic_rt->fill(dest, value, n);
+  }
+}
+static inline void lunatic_move(void* dest, const void* src, uint64_t n) {
+  if (LIKELY(n < LUNATIC_BULK_INLINE_BYTES)) {
+    memmove(dest, src, n);
+  } else {
+    lunatic_rt->move((uint8_t*)dest, (const uint8_t*)src, n);
+  }
+}
 
 /* Called only while the module initializes its type table. */
 static inline uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
