@@ -7,7 +7,7 @@
 namespace lunatic::cli {
 
 void print_error(std::string text) {
-  fmt::print(stderr, "lunatic: error: {}\n", bounded_text(std::move(text)));
+  fmt::print(stderr, "lunatic: error: {}\n", log_text(text, /*keep_newlines=*/true));
 }
 
 void print_error(const Error& error) {
@@ -15,7 +15,7 @@ void print_error(const Error& error) {
 }
 
 void print_warning(std::string text) {
-  fmt::print(stderr, "lunatic: warning: {}\n", bounded_text(std::move(text)));
+  fmt::print(stderr, "lunatic: warning: {}\n", log_text(text, /*keep_newlines=*/true));
 }
 
 }  // namespace lunatic::cli

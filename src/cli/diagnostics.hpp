@@ -1,5 +1,6 @@
-// What the `lunatic` command itself says on stderr: errors and warnings, one line each,
-// cut to kMaxDiagnosticBytes (a module's validation errors or its compiler's output can be huge).
+// What the `lunatic` command itself says on stderr: errors and warnings, cut to
+// kMaxDiagnosticBytes (a module's validation errors or its compiler's output can be huge), with
+// control characters other than newlines shown as \xNN (names in a module are its author's).
 #pragma once
 
 #include <string>

@@ -15,4 +15,22 @@ std::string bounded_text(std::string text, std::size_t limit) {
   return text;
 }
 
+std::string printable(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && !(keep_newlines && c == '\n')) || byte == 0x7F) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string log_text(std::string_view text, bool keep_newlines, std::size_t limit) {
+  return bounded_text(printable(text, keep_newlines), limit);
+}
+
 }  // namespace lunatic

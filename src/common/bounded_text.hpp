@@ -17,4 +17,12 @@ inline constexpr std::size_t kMaxDiagnosticBytes = 2048;
 // character boundary, then "... (N bytes in all)", the whole no longer than `limit`.
 std::string bounded_text(std::string text, std::size_t limit = kMaxDiagnosticBytes);
 
+// `text` as a terminal shows it as it is: control characters (newlines unless kept, escapes,
+// ...) become \xNN, so a guest-chosen name cannot forge a log line or drive the terminal.
+std::string printable(std::string_view text, bool keep_newlines = false);
+
+// printable, then bounded_text: what the runtime writes of a message on its log.
+std::string log_text(std::string_view text, bool keep_newlines = false,
+                     std::size_t limit = kMaxDiagnosticBytes);
+
 }  // namespace lunatic

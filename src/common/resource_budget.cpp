@@ -125,4 +125,32 @@ void ResourceBudget::release_memory(std::uint64_t bytes) {
 
 Status ResourceBudget::count_compile() { return charge(Kind::kCompiles, 1, Privilege::kRoot); }
 
+Status BudgetCharge::hold(const std::shared_ptr<ResourceBudget>& budget, std::uint64_t bytes,
+                          Privilege privilege) {
+  if (!budget) {  // nothing to count against
+    reset();
+    return Ok{};
+  }
+  if (budget == budget_) {
+    if (bytes > bytes_) {
+      if (auto charged = budget_->charge_memory(bytes - bytes_, privilege); !charged) return charged;
+    } else if (bytes < bytes_) {
+      budget_->release_memory(bytes_ - bytes);
+    }
+    bytes_ = bytes;
+    return Ok{};
+  }
+  if (auto charged = budget->charge_memory(bytes, privilege); !charged) return charged;
+  reset();
+  budget_ = budget;
+  bytes_ = bytes;
+  return Ok{};
+}
+
+void BudgetCharge::reset() {
+  if (budget_ && bytes_ != 0) budget_->release_memory(bytes_);
+  budget_.reset();
+  bytes_ = 0;
+}
+
 }  // namespace lunatic

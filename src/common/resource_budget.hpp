@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/error.hpp"
 
@@ -88,6 +89,38 @@ class ResourceBudget {
   std::atomic<std::uint64_t> processes_{0};
   std::atomic<std::uint64_t> memory_{0};
   std::atomic<std::uint64_t> compiles_{0};
+};
+
+// Host memory held for a guest (a message's buffer, a registry entry, a config's strings),
+// counted against a budget as guest memory is and given back when the charge ends. The budget
+// is kept alive as long as something is charged to it. Move-only; thread: one owner at a time.
+class BudgetCharge {
+ public:
+  BudgetCharge() = default;
+  ~BudgetCharge() { reset(); }
+  BudgetCharge(BudgetCharge&& other) noexcept
+      : budget_(std::move(other.budget_)), bytes_(std::exchange(other.bytes_, 0)) {}
+  BudgetCharge& operator=(BudgetCharge&& other) noexcept {
+    if (this != &other) {
+      reset();
+      budget_ = std::move(other.budget_);
+      bytes_ = std::exchange(other.bytes_, 0);
+    }
+    return *this;
+  }
+  BudgetCharge(const BudgetCharge&) = delete;
+  BudgetCharge& operator=(const BudgetCharge&) = delete;
+
+  // Makes the charge `bytes` against `budget`: only the difference when the budget is the one
+  // charged already (the common case costs no atomic operation when nothing changed).
+  // Returns: success, or the budget's refusal, and then the charge is as it was.
+  Status hold(const std::shared_ptr<ResourceBudget>& budget, std::uint64_t bytes, Privilege privilege);
+  void reset();
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::shared_ptr<ResourceBudget> budget_;
+  std::uint64_t bytes_ = 0;
 };
 
 }  // namespace lunatic

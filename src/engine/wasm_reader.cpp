@@ -150,6 +150,9 @@ class StructureCheck : public wabt::BinaryReaderNop {
  public:
   std::string refusal;  // empty: within the limits
 
+  // Malformed bytes are the IR reader's to report; nothing is printed here.
+  bool OnError(const wabt::Error&) override { return true; }
+
   wabt::Result BeginFunctionBody(wabt::Index index, wabt::Offset) override {
     function_ = index;
     depth_ = 0;

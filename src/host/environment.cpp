@@ -38,7 +38,7 @@ Environment::Environment(engine::Engine& engine, runtime::Scheduler& scheduler, 
 void Environment::log(LogLevel level, const std::string& line) const {
   if (level == LogLevel::kOff || level > log_level_) return;
   // One write per line, so lines of processes on different workers do not interleave.
-  std::string text = "lunatic: " + bounded_text(line) + "\n";
+  std::string text = "lunatic: " + log_text(line) + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
@@ -110,9 +110,11 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
     }
   }
   // What the child holds before its code runs: its memory and tables at their initial sizes,
-  // and its fiber stack, which its recursion can fill (guest frames live there).
+  // its fiber stack, which its recursion can fill (guest frames live there), and its config.
   const std::uint64_t initial_bytes = request.module->description().initial_guest_bytes();
-  const std::uint64_t stack_bytes = scheduler_.stacks().usable_size();
+  // Held for the child's whole life: its stack and its config's strings (its own copy).
+  const std::uint64_t life_bytes =
+      scheduler_.stacks().usable_size() + request.config->string_bytes();
   // The child is counted, and its initial memory charged, before it exists: a spawn past a
   // limit is refused here, and no process is ever made only to be killed for it.
   if (request.budget == nullptr) request.budget = budget_;
@@ -125,20 +127,20 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   if (auto counted = budget.add_process(request.spawner_privilege); !counted) {
     return make_error(Errc::kLimitReached, "cannot spawn: " + counted.error().message);
   }
-  if (auto charged = budget.charge_memory(initial_bytes + stack_bytes, request.spawner_privilege);
+  if (auto charged = budget.charge_memory(initial_bytes + life_bytes, request.spawner_privilege);
       !charged) {
     budget.remove_process();
     return make_error(Errc::kLimitReached,
-                      fmt::format("cannot spawn: its initial memory, tables and stack of {}: {}",
-                                  human_bytes(initial_bytes + stack_bytes),
+                      fmt::format("cannot spawn: its initial memory, tables, stack and config of {}: {}",
+                                  human_bytes(initial_bytes + life_bytes),
                                   charged.error().message));
   }
   auto shared = std::make_shared<SpawnRequest>(std::move(request));
-  auto process = scheduler_.create([this, shared, initial_bytes, stack_bytes](runtime::Process& self) {
-    run_process(*shared, self, initial_bytes, stack_bytes);
+  auto process = scheduler_.create([this, shared, initial_bytes, life_bytes](runtime::Process& self) {
+    run_process(*shared, self, initial_bytes, life_bytes);
   });
   if (!process) {
-    budget.release_memory(initial_bytes + stack_bytes);
+    budget.release_memory(initial_bytes + life_bytes);
     budget.remove_process();
     return make_error(Errc::kIo, "cannot allocate a stack for a new process");
   }
@@ -184,7 +186,7 @@ std::string_view parameter_types(std::string_view signature) {
 }  // namespace
 
 void Environment::run_process(SpawnRequest& request, runtime::Process& process,
-                              std::uint64_t prepaid_memory, std::uint64_t stack_bytes) {
+                              std::uint64_t prepaid_memory, std::uint64_t life_bytes) {
   ProcessExit exit;
   engine::CallOutcome& outcome = exit.outcome;
   bool wanted_a_dir = false;
@@ -245,7 +247,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
     }
     wanted_a_dir = context.found_no_preopens && context.reported_no_capability;
   }  // the instance and every resource of the process are gone here
-  request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0) + stack_bytes);
+  request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0) + life_bytes);
   request.budget->remove_process();
 
   const bool normal = outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);

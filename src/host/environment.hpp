@@ -66,6 +66,17 @@ struct SpawnRequest {
   std::shared_ptr<OutputCapture> output;
 };
 
+// A registered name (lunatic::registry, get_or_spawn). Its memory counts against the budget of
+// the process that registered it, as guest memory, until the name is removed or replaced.
+struct RegistryEntry {
+  std::uint64_t node = 0;
+  std::uint64_t process = 0;
+  BudgetCharge charge;
+
+  // Bytes an entry holds besides its name (the map's node).
+  static constexpr std::uint64_t kOverhead = 128;
+};
+
 class Environment {
  public:
   // `limits` bound every process of the environment together (--max-processes, --max-memory).
@@ -100,7 +111,7 @@ class Environment {
   // The name registry (lunatic::process::get_or_spawn, lunatic::registry): the lock makes a
   // lookup followed by a spawn atomic.
   std::mutex& registry_mutex() { return registry_mutex_; }
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>& registry() { return registry_; }
+  std::map<std::string, RegistryEntry>& registry() { return registry_; }
 
   void log(LogLevel level, const std::string& line) const;
 
@@ -108,9 +119,9 @@ class Environment {
   // The data each C compiler of a guest's compile may allocate.
   std::uint64_t compiler_memory() const;
   // The process body. Its spawn charged `prepaid_memory` bytes for its memory and tables, and
-  // `stack_bytes` for its stack; both are given back when it ends.
+  // `life_bytes` for its stack and config; both are given back when it ends.
   void run_process(SpawnRequest& request, runtime::Process& process, std::uint64_t prepaid_memory,
-                   std::uint64_t stack_bytes);
+                   std::uint64_t life_bytes);
 
   engine::Engine& engine_;
   runtime::Scheduler& scheduler_;
@@ -126,7 +137,7 @@ class Environment {
   std::atomic<bool> no_preopen_hint_given_{false};
 
   std::mutex registry_mutex_;
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> registry_;
+  std::map<std::string, RegistryEntry> registry_;
 };
 
 }  // namespace lunatic::host

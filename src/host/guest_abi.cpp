@@ -6,6 +6,7 @@
 
 #include "common/bounded_text.hpp"
 #include "host/environment.hpp"
+#include "runtime/process.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -55,6 +56,10 @@ runtime::Clock::time_point deadline_in(std::uint64_t millis) {
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
   auto bytes = context.memory().try_bytes(ptr, len);
   if (!bytes) fail(std::string(where) + ": string out of bounds");
+  if (len > kMaxGuestString) {
+    fail(fmt::format("{}: a string of {} bytes, longer than the {} a name or value may have", where,
+                     len, kMaxGuestString));
+  }
   std::string text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   if (!valid_utf8(text)) fail(std::string(where) + ": string is not valid UTF-8");
   return text;
@@ -64,6 +69,18 @@ ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_vie
   ProcessConfig* config = context.configs.get(id);
   if (config == nullptr) fail(fmt::format("{}: config id {} does not exist", where, id));
   return *config;
+}
+
+Privilege privilege_of(const HostContext& context) {
+  return context.process != nullptr ? context.process->execution().privilege : Privilege::kNormal;
+}
+
+void hold_config_strings(HostContext& context, std::int64_t change, const char* where) {
+  const std::uint64_t bytes = context.config_strings.bytes() + change;
+  if (auto held = context.config_strings.hold(context.budget, bytes, privilege_of(context)); !held) {
+    fail(fmt::format("{}: its configs' strings would take {} bytes: {}", where, bytes,
+                     held.error().message));
+  }
 }
 
 void fail_outside_process() { fail("this instance does not run as a lunatic process"); }

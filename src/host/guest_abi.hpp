@@ -35,11 +35,25 @@ inline std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t ti
 // Returns: its id. Traps: the process holds too many errors already.
 std::uint64_t add_error(HostContext& context, std::string message);
 
+// The longest string a guest passes as a name or value (a function or registry name, an
+// environment variable, an argument, a path): Linux's own limit on one argument.
+inline constexpr std::uint32_t kMaxGuestString = 128 * 1024;
+
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
+// Traps: out of bounds, longer than kMaxGuestString, or not UTF-8.
 std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
 
 // The caller's config resource `id`. Traps: unknown id ("<where>: config id N does not exist").
 ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where);
+
+// How much of the runtime's reserve the calling process may use (Privilege::kNormal outside a
+// runtime process).
+Privilege privilege_of(const HostContext& context);
+
+// Counts `change` more (or, negative, fewer) bytes of config strings against the process's
+// budget: call it before a string is added to a config, and when a config is dropped.
+// Traps: the budget refuses (nothing changes then).
+void hold_config_strings(HostContext& context, std::int64_t change, const char* where);
 
 [[noreturn]] void fail_outside_process();
 // The process state a lunatic::* function needs; traps when called outside a runtime process.

@@ -27,6 +27,9 @@ class Process;
 namespace lunatic::wasi {
 class WasiContext;
 }  // namespace lunatic::wasi
+namespace lunatic::net {
+class DnsLookup;
+}  // namespace lunatic::net
 
 namespace lunatic::host {
 
@@ -64,6 +67,9 @@ struct HostContext {
   bool reported_no_capability = false;
 
   ResourceTable<ProcessConfig> configs{"config"};
+  // The strings of the configs above, counted against `budget` (hold_config_strings); without a
+  // budget (outside a runtime process) it counts nothing.
+  BudgetCharge config_strings;
   ResourceTable<std::shared_ptr<const engine::Module>> modules{"module"};
   ResourceTable<std::string> errors{"error"};  // add through add_error
   ResourceTable<net::TcpListener> tcp_listeners{"tcp listener"};
@@ -72,6 +78,8 @@ struct HostContext {
   ResourceTable<net::DnsIterator> dns_iterators{"dns iterator"};
   ResourceTable<net::TlsListener> tls_listeners{"tls listener"};
   ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams{"tls stream"};
+  // The process's last DNS lookup, which may outlive a resolve that timed out.
+  std::shared_ptr<net::DnsLookup> last_lookup;
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
   engine::GuestMemory memory() const { return instance->memory(); }

@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include "common/byte_size.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "runtime/process.hpp"
@@ -40,6 +41,20 @@ runtime::Message& data_scratch_of(HostContext& context, const char* where) {
   return message;
 }
 
+// Counts the scratch message's memory against the calling process's budget, as guest memory.
+// Traps: the budget refuses (the message would pass a guest memory limit).
+void hold_message(HostContext& context, runtime::Message& message, const char* where,
+                  std::size_t capacity) {
+  // In a conversation the message is reused with the same size and budget: hold() then costs
+  // no atomic operation.
+  const std::uint64_t bytes = capacity + sizeof(runtime::Message);
+  if (auto held = message.charge.hold(context.budget, bytes, privilege_of(context)); !held)
+      [[unlikely]] {
+    fail(fmt::format("lunatic::message::{}: a message of {}: {}", where, human_bytes(bytes),
+                     held.error().message));
+  }
+}
+
 // create_data(tag: i64, capacity: i64): replaces the scratch message with an empty one.
 void create_data(HostContext& context, std::uint64_t tag, std::uint64_t capacity) {
   // The message just received is usually done with: it becomes the new one, buffer and all,
@@ -58,6 +73,7 @@ void create_data(HostContext& context, std::uint64_t tag, std::uint64_t capacity
   }
   message->tag = static_cast<std::int64_t>(tag);
   message->data.reserve(std::min<std::uint64_t>(capacity, 1 << 20));  // only a hint
+  hold_message(context, *message, "create_data", message->data.capacity());
 }
 
 // A large copy goes in pieces of this size, each counted against the caller's time slice.
@@ -68,6 +84,14 @@ std::uint32_t write_data(HostContext& context, std::uint32_t ptr, std::uint32_t 
   runtime::Message& message = data_scratch_of(context, "write_data");
   auto bytes = context.memory().try_bytes(ptr, len);
   if (!bytes) fail("lunatic::message::write_data: buffer out of bounds");
+  // Room for all of it, counted before it is allocated (and at once: growing piece by piece
+  // would copy the buffer again and again).
+  const std::size_t needed = message.data.size() + bytes->size();
+  if (message.data.capacity() < needed) [[unlikely]] {
+    const std::size_t capacity = std::max(needed, 2 * message.data.capacity());
+    hold_message(context, message, "write_data", capacity);
+    message.data.reserve(capacity);
+  }
   if (bytes->size() < runtime::kSliceChargeBytes) [[likely]] {
     message.data.insert(message.data.end(), bytes->begin(), bytes->end());
     return len;

@@ -92,16 +92,25 @@ std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& cont
     error = "Permission denied: name lookups are not allowed by this process's config";
     return std::vector<net::SocketAddress>{};
   }
+  // One lookup per process at a time: a lookup whose asker timed out still holds a resolver
+  // thread until the DNS server answers, so a process asking again waits for its last one
+  // first; it cannot take every resolver thread from the others.
+  auto wait_for = [&](const net::DnsLookup& lookup) {
+    const runtime::FdInterest interest{lookup.ready_fd(), true, false};
+    runtime::FdReadiness readiness;
+    while (!lookup.done()) {
+      if (!blocking_of(context).wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return false;
+    }
+    return true;
+  };
+  if (context.last_lookup && !wait_for(*context.last_lookup)) return std::nullopt;
   auto lookup = net::DnsResolver::shared().start(host, port);
   if (!lookup) {
     error = "cannot start a DNS lookup: too many lookups are under way";
     return std::vector<net::SocketAddress>{};
   }
-  const runtime::FdInterest interest{lookup->ready_fd(), true, false};
-  runtime::FdReadiness readiness;
-  while (!lookup->done()) {
-    if (!blocking_of(context).wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return std::nullopt;
-  }
+  context.last_lookup = lookup;
+  if (!wait_for(*lookup)) return std::nullopt;
   error = lookup->error();
   return lookup->addresses();
 }

@@ -15,6 +15,7 @@
 #include "engine/loaded_module.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
+#include "host/registry_api.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -99,7 +100,10 @@ std::uint64_t create_config(HostContext& context) {
 }
 
 void drop_config(HostContext& context, std::uint64_t id) {
-  if (!context.configs.remove(id)) fail(fmt::format("lunatic::process::drop_config: config id {} does not exist", id));
+  auto config = context.configs.remove(id);
+  if (!config) fail(fmt::format("lunatic::process::drop_config: config id {} does not exist", id));
+  hold_config_strings(context, -static_cast<std::int64_t>(config->string_bytes()),
+                      "lunatic::process::drop_config");
 }
 
 // config_set_max_memory(config, bytes). Traps: more than the caller's own max_memory.
@@ -360,10 +364,12 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
   std::lock_guard guard(environment.registry_mutex());
   auto& registry = environment.registry();
   if (auto it = registry.find(key); it != registry.end()) {
-    store_u64(context, node_id_ptr, it->second.first, "get_or_spawn");
-    store_u64(context, id_ptr, it->second.second, "get_or_spawn");
+    store_u64(context, node_id_ptr, it->second.node, "get_or_spawn");
+    store_u64(context, id_ptr, it->second.process, "get_or_spawn");
     return 2;
   }
+  RegistryEntry entry;
+  hold_entry(context, entry, key, "get_or_spawn");
   auto module = module_of(context, static_cast<std::int64_t>(module_id), where);
   SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module),
                                        func, func_len, params, params_len, where);
@@ -374,7 +380,8 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
     store_u64(context, id_ptr, add_error(context, id.error().message), "get_or_spawn");
     return 1;
   }
-  registry[key] = {0, *id};
+  entry.process = *id;
+  registry[key] = std::move(entry);
   store_u64(context, id_ptr, *id, "get_or_spawn");
   return 0;
 }

@@ -36,6 +36,18 @@ struct ProcessConfig {
   std::uint64_t max_mailbox_bytes = 0;
 
   BudgetLimits subtree_limits() const { return {max_processes, max_total_memory, max_compiles}; }
+
+  // Bytes its arguments, environment and directory names take: memory a guest makes the
+  // runtime hold, counted as guest memory (by its creator while it holds the config, by the
+  // child while it lives).
+  std::uint64_t string_bytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& arg : args) bytes += arg.size() + kStringOverhead;
+    for (const auto& [key, value] : env) bytes += key.size() + value.size() + kStringOverhead;
+    for (const auto& dir : preopened_dirs) bytes += dir.guest_path.size() + kStringOverhead;
+    return bytes;
+  }
+  static constexpr std::uint64_t kStringOverhead = 32;
 };
 
 // One unit of fuel. Lunatic counts 100,000 wasm instructions per unit; this runtime counts

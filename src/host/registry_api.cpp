@@ -6,10 +6,22 @@
 
 #include <mutex>
 
+#include <fmt/core.h>
+
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 
 namespace lunatic::host {
+
+void hold_entry(HostContext& context, RegistryEntry& entry, const std::string& name,
+                const char* where) {
+  const std::uint64_t bytes = name.size() + RegistryEntry::kOverhead;
+  if (auto held = entry.charge.hold(context.budget, bytes, privilege_of(context)); !held) {
+    fail(fmt::format("lunatic::registry::{}: a name of {} bytes: {}", where, name.size(),
+                     held.error().message));
+  }
+}
+
 namespace {
 
 // put(name: i32, name_len: i32, node_id: i64, process_id: i64): registers (or replaces) the name.
@@ -18,8 +30,10 @@ void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::
          std::uint64_t process_id) {
   Environment& environment = environment_of(context);
   std::string key = guest_utf8(context, name, name_len, "lunatic::registry::put");
+  RegistryEntry entry{node_id, process_id, {}};
+  hold_entry(context, entry, key, "put");
   std::lock_guard guard(environment.registry_mutex());
-  environment.registry()[std::move(key)] = {node_id, process_id};
+  environment.registry()[std::move(key)] = std::move(entry);  // a replaced entry gives its charge back
 }
 
 // get(name: i32, name_len: i32, node_id_ptr: i32, process_id_ptr: i32) -> i32: 0 and the entry
@@ -29,15 +43,17 @@ std::uint32_t get(HostContext& context, std::uint32_t name, std::uint32_t name_l
                   std::uint32_t node_id_ptr, std::uint32_t process_id_ptr) {
   Environment& environment = environment_of(context);
   const std::string key = guest_utf8(context, name, name_len, "lunatic::registry::get");
-  std::pair<std::uint64_t, std::uint64_t> entry;
+  std::uint64_t node = 0;
+  std::uint64_t process = 0;
   {
     std::lock_guard guard(environment.registry_mutex());
     auto it = environment.registry().find(key);
     if (it == environment.registry().end()) return 1;
-    entry = it->second;
+    node = it->second.node;
+    process = it->second.process;
   }
-  store_u64(context, node_id_ptr, entry.first, "lunatic::registry::get");
-  store_u64(context, process_id_ptr, entry.second, "lunatic::registry::get");
+  store_u64(context, node_id_ptr, node, "lunatic::registry::get");
+  store_u64(context, process_id_ptr, process, "lunatic::registry::get");
   return 0;
 }
 

@@ -68,13 +68,18 @@ void config_add_environment_variable(HostContext& context, std::uint64_t id, std
   const char* where = "lunatic::wasi::config_add_environment_variable";
   std::string k = guest_utf8(context, key, key_len, where);
   std::string v = guest_utf8(context, value, value_len, where);
-  wasi_config_of(context, id, "config_add_environment_variable").env.emplace_back(std::move(k), std::move(v));
+  ProcessConfig& config = wasi_config_of(context, id, "config_add_environment_variable");
+  hold_config_strings(context, static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead), where);
+  config.env.emplace_back(std::move(k), std::move(v));
 }
 
 void config_add_command_line_argument(HostContext& context, std::uint64_t id, std::uint32_t arg,
                                       std::uint32_t arg_len) {
-  std::string a = guest_utf8(context, arg, arg_len, "lunatic::wasi::config_add_command_line_argument");
-  wasi_config_of(context, id, "config_add_command_line_argument").args.push_back(std::move(a));
+  constexpr const char* where = "lunatic::wasi::config_add_command_line_argument";
+  std::string a = guest_utf8(context, arg, arg_len, where);
+  ProcessConfig& config = wasi_config_of(context, id, "config_add_command_line_argument");
+  hold_config_strings(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead), where);
+  config.args.push_back(std::move(a));
 }
 
 // config_preopen_dir(config, dir, len): the child sees the directory under the same name.
@@ -88,6 +93,7 @@ void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t di
   ProcessConfig& config = wasi_config_of(context, id, "config_preopen_dir");
   auto preopen = wasi::narrow_preopen(context.config->preopened_dirs, path);
   if (!preopen) fail(fmt::format("{}: {}", where, preopen.error().message));
+  hold_config_strings(context, static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead), where);
   config.preopened_dirs.push_back(std::move(*preopen));
 }
 

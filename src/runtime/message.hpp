@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/resource_budget.hpp"
+
 namespace lunatic::engine {
 class Module;
 }
@@ -33,6 +35,9 @@ struct Message {
   std::size_t read_position = 0;
   std::vector<std::optional<MessageResource>> resources;  // taken ones become empty
   Message* next_in_mailbox = nullptr;                     // owned by the Mailbox while queued
+  // What the message's memory is counted against: the budget of the process that wrote it
+  // (a guest cannot hold unbounded runtime memory in messages it built, queued or sent).
+  BudgetCharge charge;
 
   static std::unique_ptr<Message> link_died(std::uint64_t id, std::int64_t tag) {
     auto message = std::make_unique<Message>();

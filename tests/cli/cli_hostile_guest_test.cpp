@@ -139,6 +139,11 @@ TEST_F(HostileGuest, AMemoryBombHitsMaxMemoryAndMainCanStillGrow) {
   EXPECT_GE(*held, 50u) << describe(r);
   EXPECT_LE(*held, 60u) << describe(r);
   EXPECT_TRUE(has_line(r.out, "main grows 1 MiB after the bomb: yes")) << describe(r);
+  // The hogs after the first find no memory left even for the message they make first.
+  EXPECT_TRUE(has_line(r.out, "hogs that failed for want of memory: 7")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "lunatic::message::create_data: a message of 120 B: the runtime's "
+                              "limit of 64 MiB of guest memory is reached"))
+      << describe(r);
 }
 
 TEST_F(HostileGuest, AConfigBoundsTheProcessesMemoryAndCompilesOfItsSubtree) {

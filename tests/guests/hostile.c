@@ -351,8 +351,11 @@ static int fork_bomb(void) {
 
 /* ---- memory bomb ---- */
 
-/* Grows memory a MiB at a time until refused, touching every page, then reports its pages. */
+/* Grows memory a MiB at a time until refused, touching every page, then reports its pages.
+ * The report's message is made first: a message's buffer is guest memory of its writer, and
+ * past the limit there is none left to make one. */
 EXPORT("hog") void hog(int64_t parent) {
+  lunatic_message_create_data(700, 8);
   for (;;) {
     long old = __builtin_wasm_memory_grow(0, 16);
     if (old < 0) break;
@@ -362,7 +365,9 @@ EXPORT("hog") void hog(int64_t parent) {
       }
     }
   }
-  send_value((uint64_t)parent, 700, (int64_t)__builtin_wasm_memory_size(0));
+  const int64_t pages = (int64_t)__builtin_wasm_memory_size(0);
+  lunatic_message_write_data(LUNATIC_PTR(&pages), sizeof pages);
+  lunatic_message_send((uint64_t)parent);
   (void)receive_tag(GO_TAG, LUNATIC_NO_TIMEOUT);
 }
 
@@ -370,16 +375,25 @@ static int memory_bomb(void) {
   params_t p = {.len = 0};
   param_i64(&p, (int64_t)lunatic_process_id());
   int64_t pages = 0;
+  int failed = 0;
+  lunatic_die_when_link_dies(0);  /* a hog that finds no memory at all fails: hear of it */
   for (int i = 0; i < 8; ++i) {
     uint64_t id = 0;
-    if (spawn_fn(0, -1, -1, "hog", &p, &id) != 0) {
+    if (spawn_fn(900 + i, -1, -1, "hog", &p, &id) != 0) {
       say("hog %d not spawned: %s", i, error_text(id));
       continue;
     }
-    int64_t held = receive_value(700, 60000);
-    if (held > 0) pages += held;
+    const uint32_t r = receive_any(60000);
+    if (r == LUNATIC_MESSAGE_DATA && lunatic_message_get_tag() == 700) {
+      int64_t held = 0;
+      read_i64s(&held, 1);
+      pages += held;
+    } else {
+      ++failed;
+    }
   }
   say("hogs hold MiB: %lld", (long long)(pages * 65536 >> 20));
+  say("hogs that failed for want of memory: %d", failed);
   long old = __builtin_wasm_memory_grow(0, 16);
   say("main grows 1 MiB after the bomb: %s", old < 0 ? "refused" : "yes");
   return 0;
