@@ -193,6 +193,31 @@ case(name="exhaust_fork_bomb", category="exhaust", guest="b_exhaust", args=["for
      doc="security-model.md: hitting a limit refuses the spawn with an error naming it, nothing is "
          "killed for it; a reserve is kept for supervisors and the main process")
 
+case(name="exhaust_fork_bomb_supervisors", category="exhaust", guest="b_exhaust",
+     args=["fork_bomb_supervisors"], flags=["--max-processes", "300"], bystander=BYSTANDER_MS,
+     stdout_re=[r"^bomb refused: .*limit of 300 live processes",
+                r"^main spawns after the bomb: yes$", r"^main hears a linked child's trap: yes$"],
+     stderr_not=[r"lunatic::process::spawn",
+                 r"process \d+ failed: (?!trap: unreachable executed in function `trap_now`)"],
+     doc="security-model.md: any process can declare itself a supervisor and take the "
+         "supervisors' half of the reserve; the main process's share cannot be taken")
+
+case(name="exhaust_subtree_limits", category="exhaust", guest="b_exhaust", args=["subtree"],
+     bystander=BYSTANDER_MS, timeout=30,
+     metrics={"subtree processes spawned by the head": (1, 4),
+              "subtree nested looser config spawned": (0, 3),
+              "subtree memory MiB": (1, 8), "subtree compiles": (2, 2)},
+     stdout_re=[r"^subtree spawn refused: .*", r"^subtree compile refused: refused \(1\)",
+                r"^main spawns beside the limited subtree: yes$"],
+     doc="abi.md 'Limits': a config's max_processes, max_total_memory and max_compiles bound the "
+         "subtree its child heads, nested inside every limit above; past them spawn returns 1, "
+         "grow -1, compile_module 1")
+
+case(name="exhaust_fuel", category="exhaust", guest="b_exhaust", args=["fuel"],
+     bystander=BYSTANDER_MS, timeout=30,
+     stdout_re=[r"^fuel spinner: failed after ms=\d+$"], stderr_re=[r"out of fuel"],
+     doc="abi.md: a process past its fuel traps with 'out of fuel'")
+
 case(name="exhaust_memory_bomb", category="exhaust", guest="b_exhaust", args=["memory_bomb"],
      flags=mem(256), rss_mb=256 + SLACK_MB, bystander=BYSTANDER_MS,
      metrics={"hogs hold MiB": (1, 256)},
@@ -318,6 +343,12 @@ case(name="flood_send_self", category="flood", guest="b_flood", args=["send_self
      stdout_re=[r"^self flooder: refused \(died\)"],
      doc="abi.md: messages to oneself count against one's budget; architecture.md: a tagged "
          "receive over a flood of untagged messages returns at once")
+
+case(name="flood_timer_messages", category="flood", guest="b_flood", args=["timer_flood"],
+     flags=mem(64), rss_mb=64 + SLACK_MB, bystander=BYSTANDER_MS, timeout=40,
+     stdout_re=[r"^timer flooder: refused \(died\) with pending>=\d+ "],
+     stderr_re=[r"limit of 64 MiB"],
+     doc="abi.md: a message in a pending send_after counts against its writer's budget")
 
 case(name="flood_stderr", category="flood", guest="b_flood", args=["stderr_flood"],
      stderr_max=80 << 20, stderr_line_max=None, timeout=30,

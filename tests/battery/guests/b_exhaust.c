@@ -3,6 +3,11 @@
  *
  *   fork_bomb        bombers spawn until refused (run with --max-processes); a supervisor
  *                    restarts its worker, main spawns, main hears a linked child's death
+ *   fork_bomb_supervisors  the same with bombers that declare themselves supervisors (and so
+ *                    may take the supervisors' half of the reserve, not main's)
+ *   subtree          a config's max_processes 5, max_total_memory 8 MiB and max_compiles 2
+ *                    bound the child's subtree, also under a looser nested config
+ *   fuel             a spinner with max_fuel 100 traps "out of fuel"
  *   memory_bomb      8 hogs grow memory until refused, touching every page (--max-memory)
  *   grow_loop        memory.grow one page at a time until refused; a config's max_memory; huge
  *                    deltas
@@ -55,13 +60,25 @@ static void watch_outcome(const char* what, uint64_t pid, int64_t tag, uint64_t 
 
 /* ---- fork bomb ---- */
 
+static void bomb_as(int32_t depth, int supervisors);
+
 EXPORT("bomb") void bomb(int32_t depth) {
+  bomb_as(depth, 0);
+}
+
+/* Bombers that declare themselves supervisors (die_when_link_dies(0)) to take the reserve. */
+EXPORT("bomb_supervisor") void bomb_supervisor(int32_t depth) {
+  lunatic_die_when_link_dies(0);
+  bomb_as(depth, 1);
+}
+
+static void bomb_as(int32_t depth, int supervisors) {
   int said = 0;
   for (;;) {
     params_t p = {.len = 0};
     param_i32(&p, depth + 1);
     uint64_t child = 0;
-    if (spawn_fn(0, -1, -1, "bomb", &p, &child) != 0) {
+    if (spawn_fn(0, -1, -1, supervisors ? "bomb_supervisor" : "bomb", &p, &child) != 0) {
       const char* why = error_text(child);
       if (depth == 0 && !said) {
         say("bomb refused: %s", why);
@@ -86,7 +103,7 @@ EXPORT("supervisor") void supervisor(int64_t parent) {
   }
 }
 
-static int fork_bomb(void) {
+static int fork_bomb(int supervisors) {
   uint64_t by = bystander_start();
   params_t p = {.len = 0};
   param_i64(&p, (int64_t)lunatic_process_id());
@@ -96,7 +113,7 @@ static int fork_bomb(void) {
   params_t b = {.len = 0};
   param_i32(&b, 0);
   uint64_t first = 0;
-  if (spawn_fn(0, -1, -1, "bomb", &b, &first) != 0) return 1;
+  if (spawn_fn(0, -1, -1, supervisors ? "bomb_supervisor" : "bomb", &b, &first) != 0) return 1;
   attack_for(1500);
   bystander_stop(by);
   lunatic_kill((uint64_t)worker);
@@ -114,6 +131,112 @@ static int fork_bomb(void) {
   } else {
     say("main hears a linked child's trap: spawn refused: %s", error_text(linked));
   }
+  return 0;
+}
+
+/* ---- a config's limits on its subtree ---- */
+
+EXPORT("spawn_until_refused") void spawn_until_refused(int64_t parent) {
+  int64_t made = 0;
+  for (; made < 100000; ++made) {
+    uint64_t id = 0;
+    if (spawn_fn(0, -1, -1, "idle", 0, &id) != 0) {
+      say("subtree spawn refused: %s", error_text(id));
+      break;
+    }
+  }
+  send_value((uint64_t)parent, TAG_RESULT, made);
+}
+
+EXPORT("grow_until_refused") void grow_until_refused(int64_t parent) {
+  lunatic_message_create_data(TAG_RESULT, 8); /* the report is made first */
+  while ((long)__builtin_wasm_memory_grow(0, 1) >= 0) { /* -1 as size_t: cast */
+  }
+  int64_t mib = (int64_t)(__builtin_wasm_memory_size(0) * 65536 >> 20);
+  lunatic_message_write_data(LUNATIC_PTR(&mib), 8);
+  (void)lunatic_message_send((uint64_t)parent);
+}
+
+EXPORT("compile_until_refused") void compile_until_refused(int64_t parent) {
+  int64_t made = 0;
+  for (int i = 0; i < 10; ++i) {
+    wbuf_t m = module_big(424242u + (uint32_t)i, 1, 1);
+    uint64_t id = 0;
+    int32_t r = compile_buf(&m, &id);
+    wb_free(&m);
+    if (r != 0) {
+      say("subtree compile refused: %s", compile_outcome(r, id));
+      break;
+    }
+    ++made;
+  }
+  send_value((uint64_t)parent, TAG_RESULT, made);
+}
+
+/* A head whose own config nests a looser one: the outer limits still hold. */
+EXPORT("nested_head") void nested_head(int64_t parent) {
+  uint64_t inner = (uint64_t)lunatic_create_config();
+  lunatic_config_set_can_spawn_processes(inner, 1);
+  lunatic_config_set_max_processes(inner, 1000);
+  params_t p = {.len = 0};
+  param_i64(&p, (int64_t)lunatic_process_id());
+  uint64_t id = 0;
+  int64_t made = -1;
+  if (spawn_fn(0, (int64_t)inner, -1, "spawn_until_refused", &p, &id) == 0) {
+    made = receive_value(TAG_RESULT, 20000, -1);
+  } else {
+    say("nested spawn refused: %s", error_text(id));
+  }
+  send_value((uint64_t)parent, TAG_RESULT, made);
+}
+
+static int64_t run_head(const char* fn, uint64_t config) {
+  params_t p = {.len = 0};
+  param_i64(&p, (int64_t)lunatic_process_id());
+  uint64_t id = 0;
+  if (spawn_fn(0, (int64_t)config, -1, fn, &p, &id) != 0) {
+    say("%s: spawn failed: %s", fn, error_text(id));
+    return -1;
+  }
+  return receive_value(TAG_RESULT, 60000, -1);
+}
+
+static int subtree(void) {
+  uint64_t by = bystander_start();
+  uint64_t config = (uint64_t)lunatic_create_config();
+  lunatic_config_set_can_spawn_processes(config, 1);
+  lunatic_config_set_can_create_configs(config, 1);
+  lunatic_config_set_can_compile_modules(config, 1);
+  lunatic_config_set_max_processes(config, 5);
+  lunatic_config_set_max_total_memory(config, 8u << 20);
+  lunatic_config_set_max_compiles(config, 2);
+  say("subtree processes spawned by the head=%lld", (long long)run_head("spawn_until_refused", config));
+  say("subtree nested looser config spawned=%lld", (long long)run_head("nested_head", config));
+  say("subtree memory MiB=%lld", (long long)run_head("grow_until_refused", config));
+  say("subtree compiles=%lld", (long long)run_head("compile_until_refused", config));
+  uint64_t id = 0;
+  uint32_t r = spawn_fn(0, -1, -1, "idle", 0, &id);
+  say("main spawns beside the limited subtree: %s", r == 0 ? "yes" : error_text(id));
+  bystander_stop(by);
+  return 0;
+}
+
+/* ---- fuel ---- */
+
+static int fuel(void) {
+  uint64_t by = bystander_start();
+  uint64_t config = (uint64_t)lunatic_create_config();
+  lunatic_config_set_max_fuel(config, 100); /* 10 million preemption checks */
+  lunatic_die_when_link_dies(0);
+  uint64_t id = 0;
+  const uint64_t start = now_ns();
+  if (spawn_fn(70, (int64_t)config, -1, "spin", 0, &id) != 0) return 1;
+  lunatic_monitor(id);
+  int64_t us = await_death(id, 20000);
+  say("fuel spinner: %s after ms=%llu", us < 0 ? "STILL RUNNING" : (link_died(70, 200) ? "failed" : "returned"),
+      (unsigned long long)ms_since(start));
+  if (us < 0) lunatic_kill(id);
+  bystander_stop(by);
   return 0;
 }
 
@@ -679,7 +802,10 @@ int main(int argc, char** argv) {
     say("nop");
     return 0;
   }
-  if (!strcmp(m, "fork_bomb")) return fork_bomb();
+  if (!strcmp(m, "fork_bomb")) return fork_bomb(0);
+  if (!strcmp(m, "fork_bomb_supervisors")) return fork_bomb(1);
+  if (!strcmp(m, "subtree")) return subtree();
+  if (!strcmp(m, "fuel")) return fuel();
   if (!strcmp(m, "memory_bomb")) return memory_bomb();
   if (!strcmp(m, "grow_loop")) return grow_loop();
   if (!strcmp(m, "huge_table")) return huge_table();

@@ -10,6 +10,7 @@
  *                      send_receive_skip_search 2, and a link-died signal still gets through
  *   send_self          a process floods its own mailbox, then does tagged receives over it
  *                      (`tagged_scan_ms`), then floods on until the memory limit refuses it
+ *   timer_flood        pending send_after messages of 1 KiB until the memory limit refuses
  *   stderr_flood       writes 64 MiB to stderr and 64 MiB to stdout
  *   trap_reasons       failures with huge reasons: a 100 KiB preopen path, a 100 KiB function
  *                      name, a compiled module whose 1 MiB function name is in its name section,
@@ -187,6 +188,41 @@ static int send_self(void) {
   say("self flooder: %s ms=%llu", waited >= 0 ? "refused (died)" : "STILL ALIVE",
       (unsigned long long)ms_since(start));
   if (waited < 0) kill_and_time(pid, "self flooder");
+  bystander_stop(by);
+  return 0;
+}
+
+/* ---- timer_flood ---- */
+
+/* Pending send_after messages of 1 KiB, an hour away, until the memory limit refuses. */
+EXPORT("timer_flooder") void timer_flooder(int64_t parent) {
+  static uint8_t payload[1024];
+  for (int64_t i = 1;; ++i) {
+    lunatic_message_create_data(0x61, sizeof payload);
+    lunatic_message_write_data(LUNATIC_PTR(payload), sizeof payload);
+    (void)lunatic_send_after((uint64_t)parent, 3600000);
+    if (i % 10000 == 0) send_value((uint64_t)parent, TAG_HELLO, i);
+  }
+}
+
+static int timer_flood(void) {
+  uint64_t by = bystander_start();
+  uint64_t pid = spawn_with_parent(0, "timer_flooder");
+  if (!pid) return 1;
+  lunatic_monitor(pid);
+  int64_t pending = 0;
+  const uint64_t start = now_ns();
+  while (!seen_dead(pid) && ms_since(start) < 20000) {
+    uint32_t r = receive_any(20000);
+    if (r == LUNATIC_MESSAGE_DATA && lunatic_message_get_tag() == TAG_HELLO) {
+      lunatic_message_read_data(LUNATIC_PTR(&pending), 8);
+    } else {
+      note_signal(r);
+    }
+  }
+  say("timer flooder: %s with pending>=%lld ms=%llu", seen_dead(pid) ? "refused (died)" : "STILL ALIVE",
+      (long long)pending, (unsigned long long)ms_since(start));
+  if (!seen_dead(pid)) lunatic_kill(pid);
   bystander_stop(by);
   return 0;
 }
@@ -467,6 +503,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "mailbox_limited")) return mailbox_limited();
   if (!strcmp(m, "send_self")) return send_self();
   if (!strcmp(m, "stderr_flood")) return stderr_flood();
+  if (!strcmp(m, "timer_flood")) return timer_flood();
   if (!strcmp(m, "trap_reasons")) return trap_reasons();
   if (!strcmp(m, "spawn_params")) return spawn_params();
   if (!strcmp(m, "link_storm")) return link_storm();
