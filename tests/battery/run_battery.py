@@ -387,12 +387,14 @@ def run_case(case, lunatic, guest_dir, work, cache, verbose):
     metrics = dict(case.metrics)
     if case.bystander is not None:
         metrics["bystander max_late_ms"] = (0, case.bystander)
+    observed = []
     for key, bound in metrics.items():
         lo, hi = bound if isinstance(bound, tuple) else (0, bound)
         values = [int(v) for v in re.findall(re.escape(key) + r"=(-?\d+)", stdout)]
         if not values:
             failures.append(f"no `{key}=N` in stdout")
             continue
+        observed.append(f"{key}={max(values)}")
         bad = [v for v in values if not lo <= v <= hi]
         if bad:
             failures.append(f"{key}={bad[0]} (bound {lo}..{hi})")
@@ -402,6 +404,7 @@ def run_case(case, lunatic, guest_dir, work, cache, verbose):
             failures.append(f"stdout never showed /{name}/")
         else:
             waited = (ended - out.seen_at[name]) * 1000
+            observed.append(f"exit {waited:.0f} ms after /{name}/")
             if waited > limit_ms:
                 failures.append(f"the runtime took {waited:.0f} ms to exit after /{name}/ "
                                 f"(bound {limit_ms} ms)")
@@ -409,7 +412,7 @@ def run_case(case, lunatic, guest_dir, work, cache, verbose):
     if not verbose:
         shutil.rmtree(root, ignore_errors=True)
     return {
-        "failures": failures, "duration": duration, "stdout": stdout, "stderr": stderr,
+        "failures": failures, "observed": observed, "duration": duration, "stdout": stdout, "stderr": stderr,
         "rss_mib": peak_kib // 1024, "cmd": cmd, "root": root, "exit": proc.returncode,
         "stderr_bytes": err.total,
     }
@@ -470,6 +473,8 @@ def main():
         if r["failures"]:
             failed += 1
         reason = "; ".join(r["failures"]) if r["failures"] else "ok"
+        if not r["failures"] and r["observed"]:
+            reason += " (" + ", ".join(r["observed"]) + ")"
         print(f"{verdict} {case.name}: {reason} [{r['duration']:.2f} s, rss {r['rss_mib']} MiB, "
               f"exit {r['exit']}]", flush=True)
         if opts.verbose:
