@@ -12,11 +12,11 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
-#include <cstdio>
-#include <cstdlib>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -57,9 +57,12 @@ Error cancelled(const std::string& label) {
 
 const char* memory_mode_name(MemoryMode mode) {
   switch (mode) {
-    case MemoryMode::kGuard: return "guard";
-    case MemoryMode::kBounds: return "bounds";
-    case MemoryMode::kAuto: return "auto";
+    case MemoryMode::kGuard:
+      return "guard";
+    case MemoryMode::kBounds:
+      return "bounds";
+    case MemoryMode::kAuto:
+      return "auto";
   }
   return "?";
 }
@@ -112,10 +115,11 @@ std::string compile_flags(MemoryMode mode, const CCompiler& compiler) {
 
 Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job) {
   const auto& dir = job.work_dir;
-  for (const auto& [name, text] : {std::pair<const char*, std::string_view>{"wasm-rt.h", kWasmRtHeader},
-                                    {"module.h", job.sources->module_h},
-                                    {"module.c", job.sources->module_c},
-                                    {"shim.c", job.sources->shim_c}}) {
+  for (const auto& [name, text] :
+       {std::pair<const char*, std::string_view>{"wasm-rt.h", kWasmRtHeader},
+        {"module.h", job.sources->module_h},
+        {"module.c", job.sources->module_c},
+        {"shim.c", job.sources->shim_c}}) {
     if (auto written = write_file_atomic(dir / name, text); !written) return written.error();
   }
   const std::string output = (dir / "module.so").string();
@@ -133,8 +137,8 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
     // Through the shell, so the limit is in place before the compiler starts anything:
     // setting it from here after the spawn would race with the driver starting cc1.
     const std::uint64_t kib = std::max<std::uint64_t>(job.memory_limit_bytes / 1024, 1);
-    args.insert(args.begin(), {"/bin/sh", "-c",
-                               "ulimit -d " + std::to_string(kib) + " && exec \"$0\" \"$@\""});
+    args.insert(args.begin(),
+                {"/bin/sh", "-c", "ulimit -d " + std::to_string(kib) + " && exec \"$0\" \"$@\""});
   }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -144,7 +148,8 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   const std::string log_path = (dir / "compiler.log").string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   // A group of its own, so a stop can kill the driver and the compilers it runs (cc1, as).
@@ -157,7 +162,8 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
-    return make_error(Errc::kCompileFailed, "cannot run " + args[0] + ": " + std::strerror(spawned));
+    return make_error(Errc::kCompileFailed,
+                      "cannot run " + args[0] + ": " + std::strerror(spawned));
   }
   // The driver is only reaped after `reaped` is set under the mutex, so while a stop can still
   // signal its group the driver exists (as a zombie at least) and its group id is not reused.
@@ -180,7 +186,8 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
     if (waited == 0 && info.si_pid == pid) break;
     if (waited < 0 && errno != EINTR) return make_error(Errc::kCompileFailed, "waitid failed");
     if (progress) {
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::fprintf(stderr, "\rlunatic: compiling %s ... %.1f s", what.c_str(), seconds);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -194,7 +201,8 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   }
   if (killed) return cancelled(job.label);
   if (progress) {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "\rlunatic: compiled %s in %.1f s\n", what.c_str(), seconds);
   }
   auto log = read_file(log_path);

@@ -19,7 +19,6 @@ namespace {
 // each: one wasm instruction may move 4 GiB.
 constexpr std::uint64_t kBulkPiece = std::uint64_t{8} << 20;
 
-
 // The GNU spelling: clang makes it part of the function's type, which the table's member
 // (WASM_RT_NO_RETURN in wasm-rt.h) requires; [[noreturn]] is not part of a type.
 __attribute__((noreturn)) void trap_from_generated_code(wasm_rt_trap_t reason) {
@@ -158,14 +157,22 @@ const lunatic_rt_api_t* runtime_api() { return &kApi; }
 
 TrapKind trap_kind_from_wasm_rt(wasm_rt_trap_t reason) {
   switch (reason) {
-    case WASM_RT_TRAP_OOB: return TrapKind::kOutOfBounds;
-    case WASM_RT_TRAP_INT_OVERFLOW: return TrapKind::kIntegerOverflow;
-    case WASM_RT_TRAP_DIV_BY_ZERO: return TrapKind::kDivisionByZero;
-    case WASM_RT_TRAP_INVALID_CONVERSION: return TrapKind::kInvalidConversion;
-    case WASM_RT_TRAP_UNREACHABLE: return TrapKind::kUnreachable;
-    case WASM_RT_TRAP_CALL_INDIRECT: return TrapKind::kIndirectCallMismatch;
-    case WASM_RT_TRAP_EXHAUSTION: return TrapKind::kStackExhausted;
-    default: return TrapKind::kUnreachable;
+    case WASM_RT_TRAP_OOB:
+      return TrapKind::kOutOfBounds;
+    case WASM_RT_TRAP_INT_OVERFLOW:
+      return TrapKind::kIntegerOverflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO:
+      return TrapKind::kDivisionByZero;
+    case WASM_RT_TRAP_INVALID_CONVERSION:
+      return TrapKind::kInvalidConversion;
+    case WASM_RT_TRAP_UNREACHABLE:
+      return TrapKind::kUnreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT:
+      return TrapKind::kIndirectCallMismatch;
+    case WASM_RT_TRAP_EXHAUSTION:
+      return TrapKind::kStackExhausted;
+    default:
+      return TrapKind::kUnreachable;
   }
 }
 

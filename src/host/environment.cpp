@@ -13,9 +13,9 @@
 #include "engine/engine.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/host_context.hpp"
+#include "host/output_capture.hpp"
 #include "runtime/blocking.hpp"
 #include "runtime/scheduler.hpp"
-#include "host/output_capture.hpp"
 
 namespace lunatic::host {
 
@@ -130,15 +130,16 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   if (auto charged = budget.charge_memory(initial_bytes + life_bytes, request.spawner_privilege);
       !charged) {
     budget.remove_process();
-    return make_error(Errc::kLimitReached,
-                      fmt::format("cannot spawn: its initial memory, tables, stack and config of {}: {}",
-                                  human_bytes(initial_bytes + life_bytes),
-                                  charged.error().message));
+    return make_error(
+        Errc::kLimitReached,
+        fmt::format("cannot spawn: its initial memory, tables, stack and config of {}: {}",
+                    human_bytes(initial_bytes + life_bytes), charged.error().message));
   }
   auto shared = std::make_shared<SpawnRequest>(std::move(request));
-  auto process = scheduler_.create([this, shared, initial_bytes, life_bytes](runtime::Process& self) {
-    run_process(*shared, self, initial_bytes, life_bytes);
-  });
+  auto process =
+      scheduler_.create([this, shared, initial_bytes, life_bytes](runtime::Process& self) {
+        run_process(*shared, self, initial_bytes, life_bytes);
+      });
   if (!process) {
     budget.release_memory(initial_bytes + life_bytes);
     budget.remove_process();
@@ -250,15 +251,18 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
   request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0) + life_bytes);
   request.budget->remove_process();
 
-  const bool normal = outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);
+  const bool normal =
+      outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);
   process.set_death(normal ? runtime::DeathReason::kNormal : runtime::DeathReason::kFailure);
   if (outcome.kind == engine::TrapKind::kKilled) {
     log(LogLevel::kWarn, fmt::format("process {} was killed: {}", process.id(), outcome.message));
   } else if (outcome.kind == engine::TrapKind::kExit && outcome.exit_code != 0) {
     // Lunatic counts only proc_exit(0) as a normal end; any other code is a failure.
-    log(LogLevel::kWarn, fmt::format("process {} failed: exited with code {}", process.id(), outcome.exit_code));
+    log(LogLevel::kWarn,
+        fmt::format("process {} failed: exited with code {}", process.id(), outcome.exit_code));
   } else if (!normal) {
-    log(LogLevel::kWarn, fmt::format("process {} failed: trap: {}", process.id(), outcome.describe()));
+    log(LogLevel::kWarn,
+        fmt::format("process {} failed: trap: {}", process.id(), outcome.describe()));
   }
   // Lunatic preopens the current directory and this runtime does not: a program whose path
   // lookups failed for want of a preopened directory is told how to grant one. Said once.

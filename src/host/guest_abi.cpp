@@ -53,7 +53,8 @@ runtime::Clock::time_point deadline_in(std::uint64_t millis) {
   return runtime::Clock::now() + std::chrono::milliseconds(std::min(millis, kCentury));
 }
 
-std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
+std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len,
+                       const char* where) {
   auto bytes = context.memory().try_bytes(ptr, len);
   if (!bytes) fail(std::string(where) + ": string out of bounds");
   if (len > kMaxGuestString) {
@@ -77,7 +78,8 @@ Privilege privilege_of(const HostContext& context) {
 
 void hold_config_strings(HostContext& context, std::int64_t change, const char* where) {
   const std::uint64_t bytes = context.config_strings.bytes() + change;
-  if (auto held = context.config_strings.hold(context.budget, bytes, privilege_of(context)); !held) {
+  if (auto held = context.config_strings.hold(context.budget, bytes, privilege_of(context));
+      !held) {
     fail(fmt::format("{}: its configs' strings would take {} bytes: {}", where, bytes,
                      held.error().message));
   }

@@ -19,7 +19,8 @@ namespace lunatic::host {
   throw engine::GuestTrap{engine::TrapKind::kHostError, std::move(what)};
 }
 
-inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t value, const char* where) {
+inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t value,
+                      const char* where) {
   if (!context.memory().try_store(ptr, value)) fail(std::string(where) + ": pointer out of bounds");
 }
 
@@ -41,7 +42,8 @@ inline constexpr std::uint32_t kMaxGuestString = 128 * 1024;
 
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 // Traps: out of bounds, longer than kMaxGuestString, or not UTF-8.
-std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
+std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len,
+                       const char* where);
 
 // The caller's config resource `id`. Traps: unknown id ("<where>: config id N does not exist").
 ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where);

@@ -47,10 +47,11 @@ std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint
     fail("lunatic::process::compile_module: pointer out of bounds");
   }
   if (len > kMaxCompiledModuleBytes) {
-    store_u64(context, id_ptr,
-              add_error(context, fmt::format("the module is {}, over the {} a process may compile",
-                                             human_bytes(len), human_bytes(kMaxCompiledModuleBytes))),
-              "compile_module");
+    store_u64(
+        context, id_ptr,
+        add_error(context, fmt::format("the module is {}, over the {} a process may compile",
+                                       human_bytes(len), human_bytes(kMaxCompiledModuleBytes))),
+        "compile_module");
     return 1;
   }
   if (auto counted = context.budget->count_compile(); !counted) {
@@ -70,7 +71,8 @@ std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint
 
 // drop_module(id: i64). Traps: unknown id.
 void drop_module(HostContext& context, std::uint64_t id) {
-  if (!context.modules.remove(id)) fail(fmt::format("lunatic::process::drop_module: module id {} does not exist", id));
+  if (!context.modules.remove(id))
+    fail(fmt::format("lunatic::process::drop_module: module id {} does not exist", id));
 }
 
 // Capabilities only shrink (docs/security-model.md): a config may grant only what the process
@@ -123,8 +125,8 @@ void config_set_max_fuel(HostContext& context, std::uint64_t id, std::uint64_t f
   ProcessConfig& config = process_config_of(context, id, "config_set_max_fuel");
   const std::uint64_t own = context.config->max_fuel;
   if (own != 0 && (fuel == 0 || fuel > own)) {
-    fail_grant("config_set_max_fuel", fuel == 0 ? std::string("unlimited fuel")
-                                                : fmt::format("{} units of fuel", fuel));
+    fail_grant("config_set_max_fuel",
+               fuel == 0 ? std::string("unlimited fuel") : fmt::format("{} units of fuel", fuel));
   }
   config.max_fuel = fuel;
 }
@@ -198,10 +200,12 @@ std::uint64_t config_get_max_compiles(HostContext& context, std::uint64_t id) {
 // mailbox holds at most this many data messages / bytes of them; a send beyond is refused
 // (send returns 2). 0: unbounded.
 void config_set_max_mailbox_messages(HostContext& context, std::uint64_t id, std::uint64_t count) {
-  limit_of(context, id, &ProcessConfig::max_mailbox_messages, "config_set_max_mailbox_messages") = count;
+  limit_of(context, id, &ProcessConfig::max_mailbox_messages, "config_set_max_mailbox_messages") =
+      count;
 }
 std::uint64_t config_get_max_mailbox_messages(HostContext& context, std::uint64_t id) {
-  return limit_of(context, id, &ProcessConfig::max_mailbox_messages, "config_get_max_mailbox_messages");
+  return limit_of(context, id, &ProcessConfig::max_mailbox_messages,
+                  "config_get_max_mailbox_messages");
 }
 void config_set_max_mailbox_bytes(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
   limit_of(context, id, &ProcessConfig::max_mailbox_bytes, "config_set_max_mailbox_bytes") = bytes;
@@ -226,7 +230,9 @@ void config_set_can_use_network(HostContext& context, std::uint64_t id, std::uin
     return;
   }
   if (!context.config->network.unrestricted()) {
-    fail("lunatic::process::config_set_can_use_network: this process's own network access is restricted");
+    fail(
+        "lunatic::process::config_set_can_use_network: this process's own network access is "
+        "restricted");
   }
   config.network.allow_all();
 }
@@ -235,19 +241,24 @@ void config_set_can_use_network(HostContext& context, std::uint64_t id, std::uin
 // restricts the config if it was not, and allows connecting (access 0) or binding (1) to
 // addresses in addr/prefix_len with ports in [port_min, port_max]. Traps: a bad access, address
 // type, prefix or port range, the address out of bounds, or a caller that is restricted itself.
-void config_allow_network(HostContext& context, std::uint64_t id, std::uint32_t access, std::uint32_t type,
-                          std::uint32_t address_ptr, std::uint32_t prefix_length, std::uint32_t port_min,
+void config_allow_network(HostContext& context, std::uint64_t id, std::uint32_t access,
+                          std::uint32_t type, std::uint32_t address_ptr,
+                          std::uint32_t prefix_length, std::uint32_t port_min,
                           std::uint32_t port_max) {
   constexpr const char* where = "lunatic::process::config_allow_network";
   ProcessConfig& config = process_config_of(context, id, "config_allow_network");
   if (!context.config->network.unrestricted()) {
     fail(fmt::format("{}: this process's own network access is restricted", where));
   }
-  if (access > 1) fail(fmt::format("{}: access {} is neither 0 (connect) nor 1 (bind)", where, access));
-  if (type != 4 && type != 6) fail(fmt::format("{}: address type {} is neither 4 nor 6", where, type));
+  if (access > 1)
+    fail(fmt::format("{}: access {} is neither 0 (connect) nor 1 (bind)", where, access));
+  if (type != 4 && type != 6)
+    fail(fmt::format("{}: address type {} is neither 4 nor 6", where, type));
   const std::uint32_t bytes = type == 4 ? 4 : 16;
-  if (prefix_length > bytes * 8) fail(fmt::format("{}: prefix length {} is too long", where, prefix_length));
-  if (port_min > port_max || port_max > 65535) fail(fmt::format("{}: bad port range {}-{}", where, port_min, port_max));
+  if (prefix_length > bytes * 8)
+    fail(fmt::format("{}: prefix length {} is too long", where, prefix_length));
+  if (port_min > port_max || port_max > 65535)
+    fail(fmt::format("{}: bad port range {}-{}", where, port_min, port_max));
   auto address = context.memory().try_bytes(address_ptr, bytes);
   if (!address) fail(fmt::format("{}: address out of bounds", where));
   net::NetworkRule rule;
@@ -269,7 +280,8 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   if (!context.config->can_spawn_processes) {
     fail(fmt::format("{}: the process has no permission to spawn processes", where));
   }
-  if (!context.initialized) fail(fmt::format("{}: cannot spawn during module initialization", where));
+  if (!context.initialized)
+    fail(fmt::format("{}: cannot spawn during module initialization", where));
   SpawnRequest request;
   if (config_id == -1) {
     request.config = context.config;  // and the spawner's budget: the child joins its subtree
@@ -317,7 +329,7 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
 }
 
 std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id,
-                                                      const char* where) {
+                                                const char* where) {
   if (module_id == -1) return context.module;
   auto* module = context.modules.get(static_cast<std::uint64_t>(module_id));
   if (module == nullptr) fail(fmt::format("{}: module id {} does not exist", where, module_id));
@@ -333,10 +345,12 @@ std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t conf
                     std::uint64_t module_id, std::uint32_t func, std::uint32_t func_len,
                     std::uint32_t params, std::uint32_t params_len, std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
-  if (!context.memory().try_bytes(id_ptr, 8)) fail("lunatic::process::spawn: id pointer out of bounds");
+  if (!context.memory().try_bytes(id_ptr, 8))
+    fail("lunatic::process::spawn: id pointer out of bounds");
   auto module = module_of(context, static_cast<std::int64_t>(module_id), "lunatic::process::spawn");
-  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module),
-                                       func, func_len, params, params_len, "lunatic::process::spawn");
+  SpawnRequest request =
+      spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module), func,
+                    func_len, params, params_len, "lunatic::process::spawn");
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
   if (!id) {
@@ -354,7 +368,8 @@ std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t conf
 std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32_t name_len,
                            std::uint64_t link, std::uint64_t config_id, std::uint64_t module_id,
                            std::uint32_t func, std::uint32_t func_len, std::uint32_t params,
-                           std::uint32_t params_len, std::uint32_t node_id_ptr, std::uint32_t id_ptr) {
+                           std::uint32_t params_len, std::uint32_t node_id_ptr,
+                           std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
   const char* where = "lunatic::process::get_or_spawn";
   const std::string key = guest_utf8(context, name, name_len, where);
@@ -371,8 +386,9 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
   RegistryEntry entry;
   hold_entry(context, entry, key, "get_or_spawn");
   auto module = module_of(context, static_cast<std::int64_t>(module_id), where);
-  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module),
-                                       func, func_len, params, params_len, where);
+  SpawnRequest request =
+      spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module), func,
+                    func_len, params, params_len, where);
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
   store_u64(context, node_id_ptr, 0, "get_or_spawn");
@@ -398,7 +414,8 @@ void die_when_link_dies(HostContext& context, std::uint32_t trap) {
   environment_of(context);
   context.process->set_die_when_link_dies(trap != 0);
   Privilege& privilege = context.process->execution().privilege;
-  if (privilege != Privilege::kRoot) privilege = trap != 0 ? Privilege::kNormal : Privilege::kSupervisor;
+  if (privilege != Privilege::kRoot)
+    privilege = trap != 0 ? Privilege::kNormal : Privilege::kSupervisor;
 }
 
 std::uint64_t process_id(HostContext& context) {
@@ -423,7 +440,8 @@ void link(HostContext& context, std::uint64_t tag, std::uint64_t process_id) {
 
 void unlink(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (auto peer = environment.scheduler().find(process_id)) peer->remove_link(context.process->id());
+  if (auto peer = environment.scheduler().find(process_id))
+    peer->remove_link(context.process->id());
   context.process->remove_link(process_id);
 }
 
@@ -431,12 +449,14 @@ void unlink(HostContext& context, std::uint64_t process_id) {
 // sends nothing for a process that does not exist).
 void monitor(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (auto peer = environment.scheduler().find(process_id)) peer->add_monitor(context.process->id());
+  if (auto peer = environment.scheduler().find(process_id))
+    peer->add_monitor(context.process->id());
 }
 
 void stop_monitoring(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (auto peer = environment.scheduler().find(process_id)) peer->remove_monitor(context.process->id());
+  if (auto peer = environment.scheduler().find(process_id))
+    peer->remove_monitor(context.process->id());
 }
 
 // kill(process: i64): the process ends as a failure; unknown ids are ignored.

@@ -17,7 +17,8 @@ namespace {
 
 const std::string& error_of(HostContext& context, std::uint64_t id, const char* where) {
   const std::string* error = context.errors.get(id);
-  if (error == nullptr) fail(fmt::format("lunatic::error::{}: error id {} does not exist", where, id));
+  if (error == nullptr)
+    fail(fmt::format("lunatic::error::{}: error id {} does not exist", where, id));
   return *error;
 }
 
@@ -33,7 +34,8 @@ void error_to_string(HostContext& context, std::uint64_t id, std::uint32_t ptr) 
 }
 
 void error_drop(HostContext& context, std::uint64_t id) {
-  if (!context.errors.remove(id)) fail(fmt::format("lunatic::error::drop: error id {} does not exist", id));
+  if (!context.errors.remove(id))
+    fail(fmt::format("lunatic::error::drop: error id {} does not exist", id));
 }
 
 // The Lunatic release whose ABI this runtime implements.
@@ -54,7 +56,8 @@ std::uint32_t trap_catch(HostContext& context, std::uint32_t function, std::uint
   std::uint64_t result[1] = {0};
   engine::CallOutcome outcome = context.instance->call(*entry, args, result);
   if (outcome.ok()) return static_cast<std::uint32_t>(result[0]);
-  if (outcome.kind == engine::TrapKind::kKilled) throw engine::GuestTrap{outcome.kind, outcome.message};
+  if (outcome.kind == engine::TrapKind::kKilled)
+    throw engine::GuestTrap{outcome.kind, outcome.message};
   if (outcome.kind == engine::TrapKind::kExit) throw engine::GuestExit{outcome.exit_code};
   return 0;
 }
@@ -64,12 +67,15 @@ ProcessConfig& wasi_config_of(HostContext& context, std::uint64_t id, const char
 }
 
 void config_add_environment_variable(HostContext& context, std::uint64_t id, std::uint32_t key,
-                                     std::uint32_t key_len, std::uint32_t value, std::uint32_t value_len) {
+                                     std::uint32_t key_len, std::uint32_t value,
+                                     std::uint32_t value_len) {
   const char* where = "lunatic::wasi::config_add_environment_variable";
   std::string k = guest_utf8(context, key, key_len, where);
   std::string v = guest_utf8(context, value, value_len, where);
   ProcessConfig& config = wasi_config_of(context, id, "config_add_environment_variable");
-  hold_config_strings(context, static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead), where);
+  hold_config_strings(
+      context, static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead),
+      where);
   config.env.emplace_back(std::move(k), std::move(v));
 }
 
@@ -78,7 +84,8 @@ void config_add_command_line_argument(HostContext& context, std::uint64_t id, st
   constexpr const char* where = "lunatic::wasi::config_add_command_line_argument";
   std::string a = guest_utf8(context, arg, arg_len, where);
   ProcessConfig& config = wasi_config_of(context, id, "config_add_command_line_argument");
-  hold_config_strings(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead), where);
+  hold_config_strings(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead),
+                      where);
   config.args.push_back(std::move(a));
 }
 
@@ -87,13 +94,15 @@ void config_add_command_line_argument(HostContext& context, std::uint64_t id, st
 // one of its preopened directories, resolved as WASI resolves paths, so a process can pass on
 // only what it can reach (wasi/preopen_grant.hpp). Traps: `dir` out of bounds or not UTF-8,
 // unknown config, or `dir` not an existing directory inside the caller's preopens.
-void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t dir, std::uint32_t dir_len) {
+void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t dir,
+                        std::uint32_t dir_len) {
   constexpr const char* where = "lunatic::wasi::config_preopen_dir";
   std::string path = guest_utf8(context, dir, dir_len, where);
   ProcessConfig& config = wasi_config_of(context, id, "config_preopen_dir");
   auto preopen = wasi::narrow_preopen(context.config->preopened_dirs, path);
   if (!preopen) fail(fmt::format("{}: {}", where, preopen.error().message));
-  hold_config_strings(context, static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead), where);
+  hold_config_strings(
+      context, static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead), where);
   config.preopened_dirs.push_back(std::move(*preopen));
 }
 
@@ -108,8 +117,10 @@ std::vector<HostFunction> support_functions() {
       host_function<&version_minor>("lunatic::version", "minor"),
       host_function<&version_patch>("lunatic::version", "patch"),
       host_function<&trap_catch>("lunatic::trap", "catch"),
-      host_function<&config_add_environment_variable>("lunatic::wasi", "config_add_environment_variable"),
-      host_function<&config_add_command_line_argument>("lunatic::wasi", "config_add_command_line_argument"),
+      host_function<&config_add_environment_variable>("lunatic::wasi",
+                                                      "config_add_environment_variable"),
+      host_function<&config_add_command_line_argument>("lunatic::wasi",
+                                                       "config_add_command_line_argument"),
       host_function<&config_preopen_dir>("lunatic::wasi", "config_preopen_dir"),
   };
 }

@@ -76,9 +76,10 @@ TEST_F(HostileGuest, AChildCanBeGivenOnlyDirectoriesInsideWhatItsParentReaches) 
   fs::create_symlink("../outside", root / "box" / "link_out");
   auto r = run_guest("hostile", {"escape"}, {"--dir", (root / "box").string() + ":box"});
   EXPECT_EXIT_CODE(r, 0);
-  for (const char* refused : {"box/../outside", "box/..", "/", "/etc", "outside", "box/link_out",
-                              "../box"}) {
-    EXPECT_TRUE(has_line(r.out, std::string("preopen ") + refused + ": refused")) << refused << describe(r);
+  for (const char* refused :
+       {"box/../outside", "box/..", "/", "/etc", "outside", "box/link_out", "../box"}) {
+    EXPECT_TRUE(has_line(r.out, std::string("preopen ") + refused + ": refused"))
+        << refused << describe(r);
   }
   EXPECT_TRUE(has_line(r.out, "preopen box/sub: granted")) << describe(r);
   EXPECT_TRUE(has_line(r.out, "preopen box: granted")) << describe(r);
@@ -87,8 +88,10 @@ TEST_F(HostileGuest, AChildCanBeGivenOnlyDirectoriesInsideWhatItsParentReaches) 
   EXPECT_TRUE(has_line(r.out, "granted box read sub/inside.txt: inside")) << describe(r);
   EXPECT_FALSE(contains(r.out, ": secret")) << "a file outside the box was read" << describe(r);
   EXPECT_EQ(count_lines_starting(r.out, "granted box/sub read"), 5u) << describe(r);
-  EXPECT_TRUE(contains(r.err, "cannot preopen 'box/../outside': it leads out of box")) << describe(r);
-  EXPECT_TRUE(contains(r.err, "'/etc' is not inside a directory this process can reach (it has box)"))
+  EXPECT_TRUE(contains(r.err, "cannot preopen 'box/../outside': it leads out of box"))
+      << describe(r);
+  EXPECT_TRUE(
+      contains(r.err, "'/etc' is not inside a directory this process can reach (it has box)"))
       << describe(r);
 }
 
@@ -141,8 +144,9 @@ TEST_F(HostileGuest, AMemoryBombHitsMaxMemoryAndMainCanStillGrow) {
   EXPECT_TRUE(has_line(r.out, "main grows 1 MiB after the bomb: yes")) << describe(r);
   // The hogs after the first find no memory left even for the message they make first.
   EXPECT_TRUE(has_line(r.out, "hogs that failed for want of memory: 7")) << describe(r);
-  EXPECT_TRUE(contains(r.err, "lunatic::message::create_data: a message of 120 B: the runtime's "
-                              "limit of 64 MiB of guest memory is reached"))
+  EXPECT_TRUE(contains(r.err,
+                       "lunatic::message::create_data: a message of 120 B: the runtime's "
+                       "limit of 64 MiB of guest memory is reached"))
       << describe(r);
 }
 
@@ -247,8 +251,8 @@ TEST_F(HostileGuest, AKilledProcessesFloodedMailboxIsGivenBackToTheSystem) {
   const auto flooded = number_after(r.out, "rss flooded KiB: ");
   const auto after = number_after(r.out, "rss after the kill KiB: ");
   ASSERT_TRUE(before && flooded && after) << describe(r);
-  ASSERT_GT(*flooded, *before + 150'000) << "a million 200-byte messages took less than 150 MB"
-                                         << describe(r);
+  ASSERT_GT(*flooded, *before + 150'000)
+      << "a million 200-byte messages took less than 150 MB" << describe(r);
   EXPECT_LT(*after - std::min(*after, *before), (*flooded - *before) / 4) << describe(r);
 }
 
@@ -316,7 +320,8 @@ TEST_F(HostileGuest, AProcessThatHoardsConfigsIsStoppedAtAMillionOfThem) {
   auto r = run_guest("hostile", {"configs_flood"});
   EXPECT_EXIT_CODE(r, 134);
   EXPECT_TRUE(has_line(r.out, "configs made: 786432")) << describe(r);
-  EXPECT_TRUE(contains(r.err, "too many live config resources in one process (1048576)")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "too many live config resources in one process (1048576)"))
+      << describe(r);
 }
 
 TEST_F(HostileGuest, AFileAccessThatFailsForWantOfADirSaysOnceThatDirGrantsOne) {

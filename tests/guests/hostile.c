@@ -218,10 +218,11 @@ static int escape(void) {
 /* ---- escalate ---- */
 
 static const char* const kGrants[] = {
-    "can_compile_modules 1", "can_compile_modules 0", "can_spawn_processes 1",
-    "can_create_configs 1",  "max_memory 2 MiB",      "max_memory 512 KiB",
-    "max_fuel unlimited",    "max_fuel 5000",         "max_fuel 500",
-    "defaults",
+    "can_compile_modules 1", "can_compile_modules 0",
+    "can_spawn_processes 1", "can_create_configs 1",
+    "max_memory 2 MiB",      "max_memory 512 KiB",
+    "max_fuel unlimited",    "max_fuel 5000",
+    "max_fuel 500",          "defaults",
 };
 #define GRANTS (int)(sizeof kGrants / sizeof kGrants[0])
 
@@ -233,15 +234,33 @@ EXPORT("try_grant") void try_grant(int32_t k, int64_t parent) {
   }
   uint64_t config = (uint64_t)c;
   switch (k) {
-    case 0: lunatic_config_set_can_compile_modules(config, 1); break;
-    case 1: lunatic_config_set_can_compile_modules(config, 0); break;
-    case 2: lunatic_config_set_can_spawn_processes(config, 1); break;
-    case 3: lunatic_config_set_can_create_configs(config, 1); break;
-    case 4: lunatic_config_set_max_memory(config, 2u << 20); break;
-    case 5: lunatic_config_set_max_memory(config, 512u << 10); break;
-    case 6: lunatic_config_set_max_fuel(config, 0); break;
-    case 7: lunatic_config_set_max_fuel(config, 5000); break;
-    case 8: lunatic_config_set_max_fuel(config, 500); break;
+    case 0:
+      lunatic_config_set_can_compile_modules(config, 1);
+      break;
+    case 1:
+      lunatic_config_set_can_compile_modules(config, 0);
+      break;
+    case 2:
+      lunatic_config_set_can_spawn_processes(config, 1);
+      break;
+    case 3:
+      lunatic_config_set_can_create_configs(config, 1);
+      break;
+    case 4:
+      lunatic_config_set_max_memory(config, 2u << 20);
+      break;
+    case 5:
+      lunatic_config_set_max_memory(config, 512u << 10);
+      break;
+    case 6:
+      lunatic_config_set_max_fuel(config, 0);
+      break;
+    case 7:
+      lunatic_config_set_max_fuel(config, 5000);
+      break;
+    case 8:
+      lunatic_config_set_max_fuel(config, 500);
+      break;
     default:
       say("a new config here has max_memory %llu and max_fuel %llu",
           (unsigned long long)lunatic_config_get_max_memory(config),
@@ -376,7 +395,7 @@ static int memory_bomb(void) {
   param_i64(&p, (int64_t)lunatic_process_id());
   int64_t pages = 0;
   int failed = 0;
-  lunatic_die_when_link_dies(0);  /* a hog that finds no memory at all fails: hear of it */
+  lunatic_die_when_link_dies(0); /* a hog that finds no memory at all fails: hear of it */
   for (int i = 0; i < 8; ++i) {
     uint64_t id = 0;
     if (spawn_fn(900 + i, -1, -1, "hog", &p, &id) != 0) {
@@ -556,9 +575,12 @@ static void fill_mailbox(uint64_t max_messages, uint64_t max_bytes, uint32_t mes
     lunatic_message_create_data(0x51, size);
     if (size) lunatic_message_write_data(LUNATIC_PTR(payload), size);
     uint32_t r = lunatic_message_send(receiver);
-    if (r == 0) ++delivered;
-    else if (r == 2) ++refused;
-    else ++other;
+    if (r == 0)
+      ++delivered;
+    else if (r == 2)
+      ++refused;
+    else
+      ++other;
   }
   say("limit %llu messages %llu bytes: delivered %u, refused %u, other %u",
       (unsigned long long)max_messages, (unsigned long long)max_bytes, delivered, refused, other);

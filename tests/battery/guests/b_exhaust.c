@@ -62,9 +62,7 @@ static void watch_outcome(const char* what, uint64_t pid, int64_t tag, uint64_t 
 
 static void bomb_as(int32_t depth, int supervisors);
 
-EXPORT("bomb") void bomb(int32_t depth) {
-  bomb_as(depth, 0);
-}
+EXPORT("bomb") void bomb(int32_t depth) { bomb_as(depth, 0); }
 
 /* Bombers that declare themselves supervisors (die_when_link_dies(0)) to take the reserve. */
 EXPORT("bomb_supervisor") void bomb_supervisor(int32_t depth) {
@@ -149,7 +147,7 @@ EXPORT("spawn_until_refused") void spawn_until_refused(int64_t parent) {
 }
 
 EXPORT("grow_until_refused") void grow_until_refused(int64_t parent) {
-  lunatic_message_create_data(TAG_RESULT, 8); /* the report is made first */
+  lunatic_message_create_data(TAG_RESULT, 8);           /* the report is made first */
   while ((long)__builtin_wasm_memory_grow(0, 1) >= 0) { /* -1 as size_t: cast */
   }
   int64_t mib = (int64_t)(__builtin_wasm_memory_size(0) * 65536 >> 20);
@@ -210,7 +208,8 @@ static int subtree(void) {
   lunatic_config_set_max_processes(config, 5);
   lunatic_config_set_max_total_memory(config, 8u << 20);
   lunatic_config_set_max_compiles(config, 2);
-  say("subtree processes spawned by the head=%lld", (long long)run_head("spawn_until_refused", config));
+  say("subtree processes spawned by the head=%lld",
+      (long long)run_head("spawn_until_refused", config));
   say("subtree nested looser config spawned=%lld", (long long)run_head("nested_head", config));
   say("subtree memory MiB=%lld", (long long)run_head("grow_until_refused", config));
   say("subtree compiles=%lld", (long long)run_head("compile_until_refused", config));
@@ -233,7 +232,8 @@ static int fuel(void) {
   if (spawn_fn(70, (int64_t)config, -1, "spin", 0, &id) != 0) return 1;
   lunatic_monitor(id);
   int64_t us = await_death(id, 20000);
-  say("fuel spinner: %s after ms=%llu", us < 0 ? "STILL RUNNING" : (link_died(70, 200) ? "failed" : "returned"),
+  say("fuel spinner: %s after ms=%llu",
+      us < 0 ? "STILL RUNNING" : (link_died(70, 200) ? "failed" : "returned"),
       (unsigned long long)ms_since(start));
   if (us < 0) lunatic_kill(id);
   bystander_stop(by);
@@ -248,7 +248,8 @@ EXPORT("hog") void hog(int64_t parent) {
     long old = __builtin_wasm_memory_grow(0, 16);
     if (old < 0) break;
     for (long page = old; page < old + 16; ++page) {
-      for (long off = 0; off < 65536; off += 4096) *(volatile uint8_t*)(uintptr_t)(page * 65536 + off) = 1;
+      for (long off = 0; off < 65536; off += 4096)
+        *(volatile uint8_t*)(uintptr_t)(page * 65536 + off) = 1;
     }
   }
   const int64_t pages = (int64_t)__builtin_wasm_memory_size(0);
@@ -352,7 +353,7 @@ static wbuf_t table_grow_module(int64_t initial, int64_t max, uint32_t delta, in
   wb_byte(&body, expect_fail ? 0x47 : 0x46); /* i32.ne / i32.eq */
   wb_byte(&body, 0x04);                      /* if */
   wb_byte(&body, 0x40);
-  wb_byte(&body, 0x00);                      /* unreachable */
+  wb_byte(&body, 0x00); /* unreachable */
   wb_byte(&body, 0x0B);
   wb_byte(&body, 0x0B);
   wbuf_t m = module_one(&body, initial, max, -1);
@@ -361,7 +362,8 @@ static wbuf_t table_grow_module(int64_t initial, int64_t max, uint32_t delta, in
 }
 
 /* Compiles, spawns and waits for "f"; says what happened. */
-static void table_case(const char* what, int64_t initial, int64_t max, uint32_t delta, int expect_fail) {
+static void table_case(const char* what, int64_t initial, int64_t max, uint32_t delta,
+                       int expect_fail) {
   wbuf_t m = table_grow_module(initial, max, delta, expect_fail);
   uint64_t mod = 0;
   int32_t r = compile_buf(&m, &mod);
@@ -382,7 +384,9 @@ static void table_case(const char* what, int64_t initial, int64_t max, uint32_t 
     say("table %s: still running", what);
     return;
   }
-  say("table %s: %s", what, died_failing(77) ? "grow result UNEXPECTED (or instantiation failed)" : "grow result as documented");
+  say("table %s: %s", what,
+      died_failing(77) ? "grow result UNEXPECTED (or instantiation failed)"
+                       : "grow result as documented");
 }
 
 static int huge_table(void) {
@@ -694,8 +698,10 @@ static int registry(void) {
   static const char name[] = "main-after-flood";
   lunatic_registry_put(LUNATIC_PTR(name), sizeof name - 1, 0, lunatic_process_id());
   uint64_t node = 9, proc = 0;
-  uint32_t r = lunatic_registry_get(LUNATIC_PTR(name), sizeof name - 1, LUNATIC_PTR(&node), LUNATIC_PTR(&proc));
-  say("main registry put/get after the flood: %s", r == 0 && proc == lunatic_process_id() ? "ok" : "FAILED");
+  uint32_t r = lunatic_registry_get(LUNATIC_PTR(name), sizeof name - 1, LUNATIC_PTR(&node),
+                                    LUNATIC_PTR(&proc));
+  say("main registry put/get after the flood: %s",
+      r == 0 && proc == lunatic_process_id() ? "ok" : "FAILED");
   bystander_stop(by);
   return 0;
 }
@@ -709,7 +715,8 @@ EXPORT("env_flood") void env_flood(int64_t parent) {
   if (!value) return;
   memset(value, 'v', size);
   uint64_t config = (uint64_t)lunatic_create_config();
-  for (;;) lunatic_config_add_environment_variable(config, LUNATIC_PTR("K"), 1, LUNATIC_PTR(value), size);
+  for (;;)
+    lunatic_config_add_environment_variable(config, LUNATIC_PTR("K"), 1, LUNATIC_PTR(value), size);
 }
 
 EXPORT("arg_flood") void arg_flood(int64_t parent) {
@@ -720,7 +727,8 @@ EXPORT("arg_flood") void arg_flood(int64_t parent) {
   memset(value, 'a', size);
   for (;;) {
     uint64_t config = (uint64_t)lunatic_create_config();
-    for (int i = 0; i < 8; ++i) lunatic_config_add_command_line_argument(config, LUNATIC_PTR(value), size);
+    for (int i = 0; i < 8; ++i)
+      lunatic_config_add_command_line_argument(config, LUNATIC_PTR(value), size);
   }
 }
 
