@@ -18,7 +18,7 @@
 namespace lunatic::engine {
 
 // Changes whenever generated code, the shim ABI or wasm-rt.h change meaning.
-inline constexpr std::string_view kEngineAbi = "lunatic-engine/2 rt-abi/4 wabt/1.0.32";
+inline constexpr std::string_view kEngineAbi = "lunatic-engine/2 rt-abi/5 wabt/1.0.32";
 
 struct Contract {
   std::string engine_abi;

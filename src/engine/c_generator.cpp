@@ -221,6 +221,9 @@ constexpr std::pair<std::string_view, std::string_view> kBulkCalls[] = {
      "            n * sizeof(wasm_rt_##type##_t));",
      "    lunatic_move(dest->data + dest_addr, src->data + src_addr,               \\\n"
      "                 (uint64_t)n * sizeof(wasm_rt_##type##_t));"},
+    {"      table->data[i] = val;                                                   \\\n",
+     "      table->data[i] = val;                                                   \\\n"
+     "      lunatic_table_fill_progress(i - d + 1);                                 \\\n"},
 };
 
 }  // namespace
@@ -245,8 +248,8 @@ Expected<GeneratedC> generate_c(const wabt::Module& module,
                       "the C writer's output has no FUNC_PROLOGUE to replace");
   }
   generated.module_c.insert(anchor + kPrologueAnchor.size(), kStackCheck);
-  // One memory.fill or memory.copy may move 4 GiB, a table.copy 384 MiB: large ones go through
-  // the runtime in pieces, so the process can be preempted and killed in between.
+  // One memory.fill or memory.copy may move 4 GiB, a table.copy or table.fill 384 MiB: large
+  // ones go through the runtime in pieces, so the process can be preempted and killed between.
   for (const auto& [plain, piecewise] : kBulkCalls) {
     const size_t at = generated.module_c.find(plain);
     if (at == std::string::npos) {

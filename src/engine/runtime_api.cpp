@@ -11,6 +11,7 @@
 #include "engine/execution.hpp"
 #include "engine/linear_memory.hpp"
 #include "engine/module_limits.hpp"
+#include "engine/table_storage.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -18,6 +19,9 @@ namespace {
 // Bulk fills and copies go in pieces of this size (a few ms each), with a checkpoint after
 // each: one wasm instruction may move 4 GiB.
 constexpr std::uint64_t kBulkPiece = std::uint64_t{8} << 20;
+// Table entries are set one by one (table.grow here, table.fill in generated code) with a
+// checkpoint after each this many.
+constexpr std::uint64_t kTableFillPiece = LUNATIC_TABLE_FILL_PIECE;
 
 // The GNU spelling: clang makes it part of the function's type, which the table's member
 // (WASM_RT_NO_RETURN in wasm-rt.h) requires; [[noreturn]] is not part of a type.
@@ -70,7 +74,7 @@ void allocate_table(Table* table, std::uint32_t elements, std::uint32_t max_elem
   table->size = elements;
   table->max_size = max_elements;
   table->budget = budget;
-  table->data = static_cast<Element*>(std::calloc(elements ? elements : 1, sizeof(Element)));
+  table->data = static_cast<Element*>(allocate_table_storage(table_bytes<Element>(elements)));
   if (table->data == nullptr) {
     if (budget != nullptr) budget->release_memory(table_bytes<Element>(elements));
     table->budget = nullptr;
@@ -89,15 +93,20 @@ std::uint32_t grow_table(Table* table, std::uint32_t delta, Element init) {
   if (budget != nullptr && !charge_guest_memory(current_execution(), table_bytes<Element>(delta))) {
     return UINT32_MAX;
   }
-  auto* data = static_cast<Element*>(std::realloc(table->data, new_size * sizeof(Element)));
+  auto* data = static_cast<Element*>(grow_table_storage(table->data, table_bytes<Element>(old_size),
+                                                        table_bytes<Element>(new_size)));
   if (data == nullptr) {
     if (budget != nullptr) budget->release_memory(table_bytes<Element>(delta));
     return UINT32_MAX;
   }
-  for (std::uint64_t i = old_size; i < new_size; ++i) data[i] = init;
+  // Sized before the new entries are set: a kill at a checkpoint below frees the table whole.
   table->data = data;
   table->size = static_cast<std::uint32_t>(new_size);
-  // Reallocating and filling a large table is time the guest spent (see fill_piecewise).
+  for (std::uint64_t i = old_size; i < new_size; ++i) {
+    data[i] = init;
+    if ((i - old_size + 1) % kTableFillPiece == 0) checkpoint_long_operation();
+  }
+  // Reallocating a large table is time the guest spent too (see fill_piecewise).
   if (table_bytes<Element>(new_size) >= kBulkPiece) checkpoint_long_operation();
   return static_cast<std::uint32_t>(old_size);
 }
@@ -107,7 +116,7 @@ void free_table(Table* table) {
   if (auto* budget = static_cast<ResourceBudget*>(table->budget)) {
     budget->release_memory(table_bytes<Element>(table->size));
   }
-  std::free(table->data);
+  free_table_storage(table->data, table_bytes<Element>(table->size));
   table->data = nullptr;
   table->size = 0;
   table->budget = nullptr;
@@ -149,6 +158,7 @@ const lunatic_rt_api_t kApi = {
     grow_table<wasm_rt_externref_table_t, wasm_rt_externref_t>,
     fill_piecewise,
     move_piecewise,
+    checkpoint_long_operation,
 };
 
 }  // namespace

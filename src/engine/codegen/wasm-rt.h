@@ -142,9 +142,12 @@ typedef struct lunatic_rt_api {
    * the process may be preempted or killed (one instruction may move 4 GiB). */
   void (*fill)(uint8_t* dest, uint32_t value, uint64_t n);
   void (*move)(uint8_t* dest, const uint8_t* src, uint64_t n);
+  /* The process's preemption point inside a long operation (table.fill): may switch to other
+   * processes, and unwinds the guest when it has been killed. */
+  void (*checkpoint)(void);
 } lunatic_rt_api_t;
 
-#define LUNATIC_RT_ABI_VERSION 4
+#define LUNATIC_RT_ABI_VERSION 5
 
 /* What the shim generated next to each module tells the host: the artifact's entry point
  * `lunatic_artifact_v1()` returns one of these. */
@@ -210,6 +213,13 @@ static inline void lunatic_move(void* dest, const void* src, uint64_t n) {
   } else {
     lunatic_rt->move((uint8_t*)dest, (const uint8_t*)src, n);
   }
+}
+
+/* The C writer's table_fill stores one entry at a time; every this many (6 MiB of funcrefs)
+ * it calls the checkpoint, as lunatic_fill does between its pieces. */
+#define LUNATIC_TABLE_FILL_PIECE (1u << 18)
+static inline void lunatic_table_fill_progress(uint32_t filled) {
+  if (UNLIKELY(filled % LUNATIC_TABLE_FILL_PIECE == 0)) lunatic_rt->checkpoint();
 }
 
 /* Called only while the module initializes its type table. */
