@@ -62,6 +62,10 @@ u32 poll_oneoff(HostContext& ctx, u32 in, u32 out, u32 nsubscriptions, u32 neven
     subscriptions.push_back(*subscription);
   }
 
+  // Each call is a preemption point: one that finds its answer at once (timeouts of 0) may
+  // still cost a millisecond for 4,096 subscriptions, and a guest loop of them would run
+  // thousands before its own checks preempt it.
+  if (ctx.blocking != nullptr) ctx.blocking->preempt_point();
   // `out_bytes` stays valid across the wait: only this process could grow its memory, and it
   // is suspended inside this call.
   auto events = wasi::poll_oneoff(guest::wasi_of(ctx), ctx.blocking, subscriptions);
