@@ -37,6 +37,20 @@ std::string last_lines(const std::string& text, size_t count) {
   return text.substr(pos + 1);
 }
 
+// The line where a compiler says it ran out of memory (gcc's cc1 and as, clang and its loader
+// word it differently), or nothing.
+std::optional<std::string> out_of_memory_line(const std::string& log) {
+  for (const char* phrase : {"out of memory", "memory exhausted", "Cannot allocate memory",
+                             "cannot map zero-fill pages"}) {
+    const size_t at = log.find(phrase);
+    if (at == std::string::npos) continue;
+    const size_t start = log.rfind('\n', at);
+    const size_t begin = start == std::string::npos ? 0 : start + 1;
+    return log.substr(begin, log.find('\n', at) - begin);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::filesystem::path> search_path(const std::string& name) {
   if (name.find('/') != std::string::npos) return std::filesystem::path(name);
   const char* path = std::getenv("PATH");
@@ -208,6 +222,11 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   auto log = read_file(log_path);
   const std::string log_text = log ? *log : std::string();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (auto line = out_of_memory_line(log_text); line && job.memory_limit_bytes != 0) {
+      return make_error(Errc::kCompileFailed,
+                        "the C compiler ran out of memory on " + job.label + " (it may use " +
+                            std::to_string(job.memory_limit_bytes >> 20) + " MiB): " + *line);
+    }
     return make_error(Errc::kCompileFailed,
                       "the C compiler failed on " + job.label + ":\n" + last_lines(log_text, 20));
   }
