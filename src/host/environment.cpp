@@ -113,8 +113,7 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
   // its fiber stack, which its recursion can fill (guest frames live there), and its config.
   const std::uint64_t initial_bytes = request.module->description().initial_guest_bytes();
   // Held for the child's whole life: its stack and its config's strings (its own copy).
-  const std::uint64_t life_bytes =
-      scheduler_.stacks().usable_size() + request.config->string_bytes();
+  const std::uint64_t life_bytes = scheduler_.stacks().usable_size() + request.config->held_bytes();
   // The child is counted, and its initial memory charged, before it exists: a spawn past a
   // limit is refused here, and no process is ever made only to be killed for it.
   if (request.budget == nullptr) request.budget = budget_;

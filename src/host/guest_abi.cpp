@@ -45,7 +45,14 @@ bool valid_utf8(std::string_view text) {
 }  // namespace
 
 std::uint64_t add_error(HostContext& context, std::string message) {
-  return context.errors.add(bounded_text(std::move(message)));
+  std::string text = bounded_text(std::move(message));
+  const std::uint64_t bytes = context.error_bytes.bytes() + error_bytes(text);
+  const std::uint64_t id = context.errors.add(std::move(text));
+  if (auto held = context.error_bytes.hold(context.budget, bytes, privilege_of(context)); !held) {
+    auto refused = context.errors.remove(id);
+    fail(fmt::format("cannot keep the error \"{}\": {}", *refused, held.error().message));
+  }
+  return id;
 }
 
 runtime::Clock::time_point deadline_in(std::uint64_t millis) {
@@ -76,12 +83,11 @@ Privilege privilege_of(const HostContext& context) {
   return context.process != nullptr ? context.process->execution().privilege : Privilege::kNormal;
 }
 
-void hold_config_strings(HostContext& context, std::int64_t change, const char* where) {
-  const std::uint64_t bytes = context.config_strings.bytes() + change;
-  if (auto held = context.config_strings.hold(context.budget, bytes, privilege_of(context));
-      !held) {
-    fail(fmt::format("{}: its configs' strings would take {} bytes: {}", where, bytes,
-                     held.error().message));
+void hold_config_bytes(HostContext& context, std::int64_t change, const char* where) {
+  const std::uint64_t bytes = context.config_bytes.bytes() + change;
+  if (auto held = context.config_bytes.hold(context.budget, bytes, privilege_of(context)); !held) {
+    fail(
+        fmt::format("{}: its configs would take {} bytes: {}", where, bytes, held.error().message));
   }
 }
 

@@ -32,9 +32,15 @@ inline std::optional<runtime::Clock::time_point> deadline_after(std::uint64_t ti
   return deadline_in(timeout_ms);
 }
 
-// Stores `message`, cut to kMaxDiagnosticBytes, as a new error resource of the process.
-// Returns: its id. Traps: the process holds too many errors already.
+// Stores `message`, cut to kMaxDiagnosticBytes, as a new error resource of the process, counted
+// as its guest memory until dropped (error_bytes). Returns: its id. Traps: the process holds
+// too many errors already, or the budget refuses.
 std::uint64_t add_error(HostContext& context, std::string message);
+
+// What an error resource is counted as: its text and its place in the table.
+inline std::uint64_t error_bytes(const std::string& message) {
+  return sizeof(std::string) + 64 + message.size();
+}
 
 // The longest string a guest passes as a name or value (a function or registry name, an
 // environment variable, an argument, a path): Linux's own limit on one argument.
@@ -52,10 +58,10 @@ ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_vie
 // runtime process).
 Privilege privilege_of(const HostContext& context);
 
-// Counts `change` more (or, negative, fewer) bytes of config strings against the process's
-// budget: call it before a string is added to a config, and when a config is dropped.
+// Counts `change` more (or, negative, fewer) bytes of configs against the process's budget:
+// call it before a config is made or a string added to one, and when a config is dropped.
 // Traps: the budget refuses (nothing changes then).
-void hold_config_strings(HostContext& context, std::int64_t change, const char* where);
+void hold_config_bytes(HostContext& context, std::int64_t change, const char* where);
 
 [[noreturn]] void fail_outside_process();
 // The process state a lunatic::* function needs; traps when called outside a runtime process.

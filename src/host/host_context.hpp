@@ -67,11 +67,12 @@ struct HostContext {
   bool reported_no_capability = false;
 
   ResourceTable<ProcessConfig> configs{"config"};
-  // The strings of the configs above, counted against `budget` (hold_config_strings); without a
-  // budget (outside a runtime process) it counts nothing.
-  BudgetCharge config_strings;
+  // The configs above and their strings, counted against `budget` (hold_config_bytes); without
+  // a budget (outside a runtime process) it counts nothing.
+  BudgetCharge config_bytes;
   ResourceTable<std::shared_ptr<const engine::Module>> modules{"module"};
   ResourceTable<std::string> errors{"error"};  // add through add_error
+  BudgetCharge error_bytes;                    // the errors above, counted against `budget`
   ResourceTable<net::TcpListener> tcp_listeners{"tcp listener"};
   ResourceTable<std::shared_ptr<net::TcpStream>> tcp_streams{"tcp stream"};
   ResourceTable<std::shared_ptr<net::UdpSocket>> udp_sockets{"udp socket"};

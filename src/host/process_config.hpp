@@ -37,17 +37,20 @@ struct ProcessConfig {
 
   BudgetLimits subtree_limits() const { return {max_processes, max_total_memory, max_compiles}; }
 
-  // Bytes its arguments, environment and directory names take: memory a guest makes the
-  // runtime hold, counted as guest memory (by its creator while it holds the config, by the
-  // child while it lives).
-  std::uint64_t string_bytes() const {
-    std::uint64_t bytes = 0;
+  // Bytes the config and its arguments, environment and directory names take: memory a guest
+  // makes the runtime hold, counted as guest memory (by its creator while it holds the config,
+  // by the child while it lives).
+  std::uint64_t held_bytes() const {
+    std::uint64_t bytes = object_bytes();
     for (const auto& arg : args) bytes += arg.size() + kStringOverhead;
     for (const auto& [key, value] : env) bytes += key.size() + value.size() + kStringOverhead;
     for (const auto& dir : preopened_dirs) bytes += dir.guest_path.size() + kStringOverhead;
     return bytes;
   }
   static constexpr std::uint64_t kStringOverhead = 32;
+  // The config itself and its resource table entry (a guess at the allocator's and the table's
+  // share): a million empty configs are hundreds of MB.
+  static constexpr std::uint64_t object_bytes() { return sizeof(ProcessConfig) + 64; }
 };
 
 // One unit of fuel. Lunatic counts 100,000 wasm instructions per unit; this runtime counts

@@ -34,8 +34,11 @@ void error_to_string(HostContext& context, std::uint64_t id, std::uint32_t ptr) 
 }
 
 void error_drop(HostContext& context, std::uint64_t id) {
-  if (!context.errors.remove(id))
-    fail(fmt::format("lunatic::error::drop: error id {} does not exist", id));
+  auto error = context.errors.remove(id);
+  if (!error) fail(fmt::format("lunatic::error::drop: error id {} does not exist", id));
+  // Cannot be refused: it only gives back.
+  (void)context.error_bytes.hold(context.budget, context.error_bytes.bytes() - error_bytes(*error),
+                                 privilege_of(context));
 }
 
 // The Lunatic release whose ABI this runtime implements.
@@ -73,9 +76,9 @@ void config_add_environment_variable(HostContext& context, std::uint64_t id, std
   std::string k = guest_utf8(context, key, key_len, where);
   std::string v = guest_utf8(context, value, value_len, where);
   ProcessConfig& config = wasi_config_of(context, id, "config_add_environment_variable");
-  hold_config_strings(
-      context, static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead),
-      where);
+  hold_config_bytes(context,
+                    static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead),
+                    where);
   config.env.emplace_back(std::move(k), std::move(v));
 }
 
@@ -84,8 +87,8 @@ void config_add_command_line_argument(HostContext& context, std::uint64_t id, st
   constexpr const char* where = "lunatic::wasi::config_add_command_line_argument";
   std::string a = guest_utf8(context, arg, arg_len, where);
   ProcessConfig& config = wasi_config_of(context, id, "config_add_command_line_argument");
-  hold_config_strings(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead),
-                      where);
+  hold_config_bytes(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead),
+                    where);
   config.args.push_back(std::move(a));
 }
 
@@ -101,8 +104,8 @@ void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t di
   ProcessConfig& config = wasi_config_of(context, id, "config_preopen_dir");
   auto preopen = wasi::narrow_preopen(context.config->preopened_dirs, path);
   if (!preopen) fail(fmt::format("{}: {}", where, preopen.error().message));
-  hold_config_strings(
-      context, static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead), where);
+  hold_config_bytes(context,
+                    static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead), where);
   config.preopened_dirs.push_back(std::move(*preopen));
 }
 

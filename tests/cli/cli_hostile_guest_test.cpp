@@ -324,6 +324,28 @@ TEST_F(HostileGuest, AProcessThatHoardsConfigsIsStoppedAtAMillionOfThem) {
       << describe(r);
 }
 
+TEST_F(HostileGuest, ConfigsCountAgainstMaxMemoryAndPastItCreateConfigSaysNo) {
+  // A config is a few hundred bytes: 32 MiB holds about a hundred thousand, far below the count
+  // limit of 2^20, and the refusal is -1 (the guest returns 1), not a trap.
+  auto r = run_guest("hostile", {"configs_flood"}, {"--max-memory", "32M"});
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_EQ(r.out, "configs made: 0\n") << describe(r);
+  EXPECT_EQ(r.err, "lunatic: process 1 failed: exited with code 1\n") << describe(r);
+}
+
+TEST_F(HostileGuest, ErrorsCountAgainstMaxMemoryUntilDropped) {
+  // 500,000 errors made and dropped one by one would pass 32 MiB if a drop gave nothing back.
+  auto r = run_guest("hostile", {"errors_flood"}, {"--max-memory", "32M"});
+  EXPECT_EXIT_CODE(r, 134);
+  EXPECT_TRUE(has_line(r.out, "errors made and dropped: 500000")) << describe(r);
+  EXPECT_TRUE(has_line(r.out, "errors held: 65536")) << describe(r);
+  EXPECT_FALSE(contains(r.out, "errors held: 524288")) << describe(r);
+  EXPECT_TRUE(contains(r.err,
+                       "cannot keep the error \"Node does not exist.\": the runtime's limit "
+                       "of 32 MiB of guest memory is reached"))
+      << describe(r);
+}
+
 TEST_F(HostileGuest, AFileAccessThatFailsForWantOfADirSaysOnceThatDirGrantsOne) {
   auto without = run_guest("hostile", {"open_file"});
   EXPECT_EXIT_CODE(without, 1);

@@ -17,6 +17,7 @@
  *   huge_spawn          spawns with a million parameters
  *   long_failure        a child fails with a message of several kilobytes
  *   configs_flood       creates configs until refused
+ *   errors_flood        makes errors and drops them, then makes errors until refused
  *   open_file           opens data.txt and fails when it cannot
  *   bulk_fill           a process filling 256 MiB with one instruction, in a loop, beside a
  *                       sleeper; then it is killed */
@@ -703,6 +704,23 @@ static int configs_flood(void) {
   }
 }
 
+/* Each failed distributed spawn (no such node) leaves an error resource. */
+static uint64_t make_error(void) {
+  uint64_t id = 0;
+  (void)lunatic_distributed_spawn(999, -1, 0, 0, 0, 0, 0, LUNATIC_PTR(&id));
+  return id;
+}
+
+static int errors_flood(void) {
+  const uint64_t dropped = 500000;
+  for (uint64_t i = 0; i < dropped; ++i) lunatic_error_drop(make_error());
+  say("errors made and dropped: %llu", (unsigned long long)dropped);
+  for (uint64_t i = 0;; ++i) {
+    (void)make_error();
+    if ((i & 0xFFFF) == 0) say("errors held: %llu", (unsigned long long)i);
+  }
+}
+
 static int open_file(void) {
   FILE* f = fopen("data.txt", "r");
   if (!f) {
@@ -737,6 +755,7 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "huge_spawn")) return huge_spawn();
   if (!strcmp(m, "long_failure")) return long_failure();
   if (!strcmp(m, "configs_flood")) return configs_flood();
+  if (!strcmp(m, "errors_flood")) return errors_flood();
   if (!strcmp(m, "open_file")) return open_file();
   if (!strcmp(m, "bulk_fill")) return bulk_fill();
   say("unknown mode %s", m);
