@@ -74,6 +74,7 @@ Process::~Process() {
     // Destroying a suspended fiber would unwind it through generated code, which must never
     // happen; at shutdown its memory and stack are simply left to the OS.
     abandon(std::move(fiber_));
+    scheduler_.stacks().abandon(stack_);
   }
 }
 
@@ -239,7 +240,8 @@ bool Process::push_locked(std::unique_ptr<Message>& message) {
   if ((max_mailbox_messages_ | max_mailbox_bytes_) != 0 && message->kind == Message::Kind::kData)
       [[unlikely]] {
     if (max_mailbox_messages_ != 0 && mailbox_.size() >= max_mailbox_messages_) return false;
-    if (max_mailbox_bytes_ != 0 && mailbox_.data_bytes() + message->data.size() > max_mailbox_bytes_) {
+    if (max_mailbox_bytes_ != 0 &&
+        mailbox_.data_bytes() + message->data.size() > max_mailbox_bytes_) {
       return false;
     }
   }

@@ -7,6 +7,7 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 namespace lunatic::runtime {
@@ -25,6 +26,7 @@ StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk, std:
       warm_limit_(warm_stacks) {}
 
 StackPool::~StackPool() {
+  if (any_abandoned_) return;  // left to the OS with the abandoned fibers (abandon)
   for (const Chunk& chunk : chunks_) {
 #if defined(__SANITIZE_ADDRESS__)
     // Frames of fibers that ended by switching away stay poisoned; the address range may be
@@ -62,6 +64,15 @@ FiberStack StackPool::acquire() {
     next_ += usable_size_;
   }
   return FiberStack{reinterpret_cast<void*>(low), usable_size_, low, low + usable_size_};
+}
+
+void StackPool::abandon(const FiberStack& stack) {
+  if (stack.mapping == nullptr) return;
+  std::lock_guard guard(mutex_);
+  any_abandoned_ = true;
+#if defined(__SANITIZE_ADDRESS__)
+  __lsan_register_root_region(reinterpret_cast<void*>(stack.low), stack.high - stack.low);
+#endif
 }
 
 void StackPool::release(FiberStack stack) {

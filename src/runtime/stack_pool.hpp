@@ -52,6 +52,10 @@ class StackPool {
   // stack gives its memory (but its top kKeptTopBytes) back to the OS first, in a batch with
   // others (kGiveBackBatch of them, or when acquire finds no other stack to hand out).
   void release(FiberStack stack);
+  // Keeps the stack of a fiber that never finished (the runtime stopped with its main process)
+  // mapped until the OS takes it: what the process owns is reached from its frames, which
+  // LeakSanitizer is told to scan.
+  void abandon(const FiberStack& stack);
 
   std::size_t usable_size() const { return usable_size_; }
 
@@ -78,7 +82,8 @@ class StackPool {
   // Stacks whose pages are being given back, in batches (engine/page_giveback.hpp): each
   // range is a stack's pages but its top kKeptTopBytes.
   std::vector<iovec> returning_;
-  std::size_t warm_ = 0;     // entries of free_ with warm set
+  std::size_t warm_ = 0;  // entries of free_ with warm set
+  bool any_abandoned_ = false;
   std::uintptr_t next_ = 0;  // next uncarved stack in the newest chunk
   std::uintptr_t chunk_end_ = 0;
 };
