@@ -16,9 +16,10 @@
 namespace lunatic::engine {
 namespace {
 
-// Bulk fills and copies go in pieces of this size (a few ms each), with a checkpoint after
-// each: one wasm instruction may move 4 GiB.
-constexpr std::uint64_t kBulkPiece = std::uint64_t{8} << 20;
+// Bulk fills and copies go in pieces of this size, with a checkpoint after each: one wasm
+// instruction may move 4 GiB. Pieces of 8 MiB left a sleeper 40-120 ms late beside two
+// processes copying 64 MiB in a loop (battery starve_memcopy); pieces of 1 MiB, 3-4 ms.
+constexpr std::uint64_t kBulkPiece = std::uint64_t{1} << 20;
 // Table entries are set one by one (table.grow here, table.fill in generated code) with a
 // checkpoint after each this many.
 constexpr std::uint64_t kTableFillPiece = LUNATIC_TABLE_FILL_PIECE;

@@ -215,9 +215,9 @@ static inline void lunatic_move(void* dest, const void* src, uint64_t n) {
   }
 }
 
-/* The C writer's table_fill stores one entry at a time; every this many (6 MiB of funcrefs)
+/* The C writer's table_fill stores one entry at a time; every this many (1.5 MiB of funcrefs)
  * it calls the checkpoint, as lunatic_fill does between its pieces. */
-#define LUNATIC_TABLE_FILL_PIECE (1u << 18)
+#define LUNATIC_TABLE_FILL_PIECE (1u << 16)
 static inline void lunatic_table_fill_progress(uint32_t filled) {
   if (UNLIKELY(filled % LUNATIC_TABLE_FILL_PIECE == 0)) lunatic_rt->checkpoint();
 }
