@@ -40,8 +40,8 @@ ASAN_CONFIGURE = { grep -qs '^CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCac
 test-asan: deps
 	@$(ASAN_CONFIGURE)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests fuzz_targets lunatic
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -L unit
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -L fuzz
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 # The fuzz targets for FUZZ_SECONDS each; the corpora grow in $(ASAN_BUILD)/tests/fuzz/corpus.
 fuzz: deps
