@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/linear_memory.hpp"
+#include "engine/os_pages.hpp"
 #include "engine/page_giveback.hpp"
 #include "engine/resident_pages.hpp"
 
@@ -15,10 +16,6 @@ namespace {
 std::uint64_t block_bytes(int size_class) { return kWasmPageSize << size_class; }
 
 bool is_large(std::uint64_t capacity) { return capacity >= MemoryBlockPool::kRegionBytes; }
-
-std::uint64_t round_to_os_pages(std::uint64_t bytes) {
-  return (bytes + 4095) & ~std::uint64_t{4095};
-}
 
 // Smallest class holding `bytes`; kClasses when none does.
 int class_for(std::uint64_t bytes, int classes) {

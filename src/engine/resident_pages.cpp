@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/own_process_descriptor.hpp"
+#include "engine/os_pages.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -114,7 +115,7 @@ ScanResult zero_scanned_ranges(int pagemap, std::span<const iovec> ranges, std::
 // The same with mincore, which reports a page swapped out (and not in the swap cache) as not
 // resident: on a kernel without PAGEMAP_SCAN, a system with swap gives such memory back.
 std::optional<std::uint64_t> zero_mincore_pages(std::uint8_t* base, std::uint64_t bytes) {
-  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t page = os_page_size();
   const std::uint64_t pages = (bytes + page - 1) / page;
   std::array<unsigned char, 1024> resident;  // one query per 4 MiB of 4 KiB pages
   std::uint64_t zeroed = 0;

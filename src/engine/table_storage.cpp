@@ -1,11 +1,12 @@
 #include "engine/table_storage.hpp"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+
+#include "engine/os_pages.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -16,16 +17,11 @@ constexpr std::uint64_t kMappedBytes = std::uint64_t{1} << 20;
 
 bool is_mapped(std::uint64_t bytes) { return bytes >= kMappedBytes; }
 
-std::uint64_t whole_pages(std::uint64_t bytes) {
-  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
-}
-
 }  // namespace
 
 void* allocate_table_storage(std::uint64_t bytes) {
   if (!is_mapped(bytes)) return std::calloc(std::max<std::uint64_t>(bytes, 1), 1);
-  void* data = ::mmap(nullptr, whole_pages(bytes), PROT_READ | PROT_WRITE,
+  void* data = ::mmap(nullptr, round_to_os_pages(bytes), PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return data == MAP_FAILED ? nullptr : data;
 }
@@ -39,14 +35,15 @@ void* grow_table_storage(void* data, std::uint64_t old_bytes, std::uint64_t new_
     std::free(data);
     return mapped;
   }
-  void* moved = ::mremap(data, whole_pages(old_bytes), whole_pages(new_bytes), MREMAP_MAYMOVE);
+  void* moved =
+      ::mremap(data, round_to_os_pages(old_bytes), round_to_os_pages(new_bytes), MREMAP_MAYMOVE);
   return moved == MAP_FAILED ? nullptr : moved;
 }
 
 void free_table_storage(void* data, std::uint64_t bytes) {
   if (data == nullptr) return;
   if (is_mapped(bytes)) {
-    ::munmap(data, whole_pages(bytes));
+    ::munmap(data, round_to_os_pages(bytes));
   } else {
     std::free(data);
   }

@@ -1,8 +1,8 @@
 #include "runtime/stack_pool.hpp"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
+#include "engine/os_pages.hpp"
 #include "engine/page_giveback.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -11,17 +11,9 @@
 #endif
 
 namespace lunatic::runtime {
-namespace {
-
-std::size_t round_to_os_pages(std::size_t bytes) {
-  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
-}
-
-}  // namespace
 
 StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk, std::size_t warm_stacks)
-    : usable_size_(round_to_os_pages(usable_size)),
+    : usable_size_(engine::round_to_os_pages(usable_size)),
       stacks_per_chunk_(stacks_per_chunk > 0 ? stacks_per_chunk : 1),
       warm_limit_(warm_stacks) {}
 
