@@ -7,7 +7,7 @@
 #include "cli/run_command.hpp"
 #include "common/file_io.hpp"
 #include "engine/engine.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 
 namespace lunatic::cli {
 
@@ -18,7 +18,7 @@ int compile_command(const CompileOptions& options) {
   };
   auto engine_options = cli::engine_options(options.memory_mode);
   if (!engine_options) return fail(engine_options.error());
-  engine::Engine engine(*engine_options, host::default_host_registry());
+  engine::Engine engine(*engine_options, host::host_imports());
   if (options.output_path.empty()) {
     engine::LoadReport report;
     auto module = engine.load_file(options.module_path, &report);

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engine/native_compiler.hpp"
+#include "engine/compile/native_compiler.hpp"
 
 namespace lunatic::cli {
 

@@ -13,10 +13,10 @@
 #include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
 #include "engine/engine.hpp"
-#include "engine/instance.hpp"
-#include "engine/linear_memory.hpp"
+#include "engine/execution/instance.hpp"
+#include "engine/memory/linear_memory.hpp"
 #include "host/environment.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 #include "host/runtime_limits.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -67,7 +67,7 @@ int run_command(const RunOptions& options) {
     return kExitRuntimeError;
   }
 
-  const host::HostRegistry& registry = host::default_host_registry();
+  const engine::ImportTable& registry = host::host_imports();
   auto engine_options = cli::engine_options(options.memory_mode);
   if (!engine_options) {
     print_error(engine_options.error().message);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/native_compiler.hpp"
+#include "engine/compile/native_compiler.hpp"
 
 namespace lunatic::cli {
 

@@ -15,10 +15,10 @@
 #include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
 #include "engine/engine.hpp"
-#include "engine/linear_memory.hpp"
+#include "engine/memory/linear_memory.hpp"
 #include "engine/module.hpp"
 #include "host/environment.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 #include "host/output_capture.hpp"
 #include "host/runtime_limits.hpp"
 #include "runtime/scheduler.hpp"
@@ -175,7 +175,7 @@ int test_command(const TestOptions& options) {
     print_error(engine_options.error().message);
     return 1;
   }
-  engine::Engine engine(*engine_options, host::default_host_registry());
+  engine::Engine engine(*engine_options, host::host_imports());
   engine::LoadReport report;
   auto module = engine.load_file(options.module_path, &report);
   for (const auto& warning : report.warnings) print_warning(warning);

@@ -6,10 +6,10 @@
 #include <thread>
 
 #include "common/file_io.hpp"
-#include "engine/artifact.hpp"
-#include "engine/c_generator.hpp"
-#include "engine/instrument.hpp"
-#include "engine/wasm_reader.hpp"
+#include "engine/compile/artifact.hpp"
+#include "engine/compile/c_generator.hpp"
+#include "engine/compile/instrument.hpp"
+#include "engine/compile/wasm_reader.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -38,9 +38,9 @@ class ScopedDirectory {
 
 bool looks_like_artifact(std::string_view bytes) { return bytes.substr(0, 8) == "LUNATART"; }
 
-Engine::Engine(EngineOptions options, const host::HostRegistry& registry)
+Engine::Engine(EngineOptions options, const ImportTable& imports)
     : options_(std::move(options)),
-      registry_(registry),
+      imports_(imports),
       cache_(options_.cache_root, options_.cache_max_bytes) {}
 
 // What compiling a module to C produced, shared by the variants built from it.
@@ -57,8 +57,8 @@ Expected<Engine::Prepared> Engine::prepare(std::string_view wasm, const std::str
                                              wasm.size());
   auto parsed = read_module(bytes, name);
   if (!parsed) return parsed.error();
-  if (auto imports = check_imports(parsed->description, registry_); !imports) {
-    return make_error(imports.error().code, name + ": " + imports.error().message);
+  if (auto resolved = check_imports(parsed->description, imports_); !resolved) {
+    return make_error(resolved.error().code, name + ": " + resolved.error().message);
   }
   auto instrumented = instrument_for_preemption(*parsed->ir);
   if (!instrumented) return instrumented.error();
@@ -120,7 +120,7 @@ Expected<std::shared_ptr<LoadedModule>> Engine::load_cached(const std::string& k
                            view.error().message + "); rebuilding");
     return std::shared_ptr<LoadedModule>();
   }
-  auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
+  auto module = LoadedModule::load(view->contract, view->shared_object, imports_);
   if (module) return module;
   // Imports that do not resolve are the module's fault, not the cache's.
   if (module.error().code == Errc::kMissingImport) {
@@ -190,7 +190,7 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
       }
       auto view = decode_artifact(*artifacts[j]);
       if (!view) return view.error();
-      auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
+      auto module = LoadedModule::load(view->contract, view->shared_object, imports_);
       if (!module) return module.error();
       variants[i] = std::move(*module);
     }
@@ -216,7 +216,7 @@ Expected<std::shared_ptr<const Module>> Engine::load_file(const std::filesystem:
   auto view = decode_artifact(bytes);
   if (!view) return make_error(view.error().code, path.string() + ": " + view.error().message);
   // An artifact carries its own memory mode; the loaded module has that one variant.
-  auto module = LoadedModule::load(view->contract, view->shared_object, registry_);
+  auto module = LoadedModule::load(view->contract, view->shared_object, imports_);
   if (!module) return make_error(module.error().code, path.string() + ": " + module.error().message);
   if (report) {
     report->cache = "file";

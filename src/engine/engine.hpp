@@ -1,6 +1,6 @@
 // The engine's front door: turns a .wasm file (through the artifact cache) or a compiled
 // artifact file into a Module ready to instantiate, in one memory mode or in both (auto).
-// Thread: an Engine may be used from several threads at once (its options and the registry are
+// Thread: an Engine may be used from several threads at once (its options and the import table are
 // read-only, the cache is safe across threads and processes); modules it returns are shareable.
 #pragma once
 
@@ -12,14 +12,11 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "engine/artifact_cache.hpp"
+#include "engine/compile/artifact_cache.hpp"
+#include "engine/import_table.hpp"
 #include "engine/loaded_module.hpp"
 #include "engine/module.hpp"
-#include "engine/native_compiler.hpp"
-
-namespace lunatic::host {
-class HostRegistry;
-}
+#include "engine/compile/native_compiler.hpp"
 
 namespace lunatic::engine {
 
@@ -52,7 +49,7 @@ struct LoadReport {
 
 class Engine {
  public:
-  Engine(EngineOptions options, const host::HostRegistry& registry);
+  Engine(EngineOptions options, const ImportTable& imports);
 
   // A .wasm (by content) or a .lart artifact file (by its magic).
   Expected<std::shared_ptr<const Module>> load_file(const std::filesystem::path& path,
@@ -79,7 +76,7 @@ class Engine {
                                                       const std::string& name, LoadReport& out);
 
   EngineOptions options_;
-  const host::HostRegistry& registry_;
+  const ImportTable& imports_;
   ArtifactCache cache_;
 };
 

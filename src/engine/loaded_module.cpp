@@ -11,9 +11,8 @@
 #include <cstring>
 
 #include "common/file_io.hpp"
-#include "engine/code_registry.hpp"
-#include "engine/runtime_api.hpp"
-#include "host/host_function.hpp"
+#include "engine/execution/code_registry.hpp"
+#include "engine/execution/wasm_rt_impl.hpp"
 
 namespace lunatic::engine {
 namespace {
@@ -41,10 +40,10 @@ int find_code_range(struct dl_phdr_info* info, size_t, void* data) {
 
 }  // namespace
 
-Status check_imports(const ModuleDescription& module, const host::HostRegistry& registry) {
+Status check_imports(const ModuleDescription& module, const ImportTable& imports) {
   std::string problems;
   for (const auto& import : module.imports) {
-    const host::HostFunction* function = registry.find(import.module, import.name);
+    const ImportFunction* function = imports.find(import.module, import.name);
     if (function == nullptr) {
       problems += "\n  missing import: module \"" + import.module + "\", name \"" + import.name +
                   "\", signature " + import.signature;
@@ -60,8 +59,8 @@ Status check_imports(const ModuleDescription& module, const host::HostRegistry& 
 
 Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contract,
                                                            std::string_view shared_object,
-                                                           const host::HostRegistry& registry) {
-  if (auto status = check_imports(contract.module, registry); !status) return status.error();
+                                                           const ImportTable& imports) {
+  if (auto status = check_imports(contract.module, imports); !status) return status.error();
   if (contract.module.memory && contract.module.memory->initial_pages > 65536) {
     return make_error(Errc::kContractMismatch, "the module's initial memory exceeds 4 GiB");
   }
@@ -116,9 +115,9 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
   module->code_end_ = range.end;
 
   for (const auto& import : contract.module.imports) {
-    module->imports_.push_back(registry.find(import.module, import.name)->thunk);
+    module->imports_.push_back(imports.find(import.module, import.name)->address);
   }
-  abi.bind(runtime_api(), module->imports_.data());
+  abi.bind(wasm_rt_api(), module->imports_.data());
   abi.init_module();
 
   for (std::uint32_t i = 0; i < abi.function_count; ++i) {

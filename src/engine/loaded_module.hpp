@@ -10,21 +10,18 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "engine/artifact.hpp"
+#include "engine/compile/artifact.hpp"
+#include "engine/import_table.hpp"
 
 extern "C" {
 #include "engine/codegen/wasm-rt.h"
 }
 
-namespace lunatic::host {
-class HostRegistry;
-}
-
 namespace lunatic::engine {
 
-// Returns an error listing every import of `module` that `registry` lacks or declares with
+// Returns an error listing every import of `module` that `imports` lacks or declares with
 // another signature, one line each; Ok when all resolve.
-Status check_imports(const ModuleDescription& module, const host::HostRegistry& registry);
+Status check_imports(const ModuleDescription& module, const ImportTable& imports);
 
 class LoadedModule {
  public:
@@ -32,7 +29,7 @@ class LoadedModule {
   // this runtime: memory mode, imports, limits.
   static Expected<std::shared_ptr<LoadedModule>> load(const Contract& contract,
                                                       std::string_view shared_object,
-                                                      const host::HostRegistry& registry);
+                                                      const ImportTable& imports);
   ~LoadedModule();
   LoadedModule(const LoadedModule&) = delete;
   LoadedModule& operator=(const LoadedModule&) = delete;

@@ -1,6 +1,6 @@
 #include "engine/module.hpp"
 
-#include "engine/linear_memory.hpp"
+#include "engine/memory/linear_memory.hpp"
 
 namespace lunatic::engine {
 

@@ -19,7 +19,7 @@
 #include <memory>
 
 #include "engine/loaded_module.hpp"
-#include "engine/native_compiler.hpp"
+#include "engine/compile/native_compiler.hpp"
 
 namespace lunatic::engine {
 

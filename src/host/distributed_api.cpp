@@ -91,7 +91,7 @@ std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t node,
 
 }  // namespace
 
-std::vector<HostFunction> distributed_functions() {
+std::vector<engine::ImportFunction> distributed_functions() {
   const std::string m = "lunatic::distributed";
   return {
       host_function<&nodes_count>(m, "nodes_count"),

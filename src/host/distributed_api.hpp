@@ -7,6 +7,6 @@
 
 namespace lunatic::host {
 
-std::vector<HostFunction> distributed_functions();
+std::vector<engine::ImportFunction> distributed_functions();
 
 }  // namespace lunatic::host

@@ -9,7 +9,7 @@
 
 #include "common/bounded_text.hpp"
 #include "common/byte_size.hpp"
-#include "engine/compile_queue.hpp"
+#include "engine/compile/compile_queue.hpp"
 #include "engine/engine.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/host_context.hpp"

@@ -17,7 +17,7 @@
 
 #include "common/error.hpp"
 #include "common/resource_budget.hpp"
-#include "engine/instance.hpp"
+#include "engine/execution/instance.hpp"
 #include "host/process_config.hpp"
 
 namespace lunatic::engine {
@@ -98,7 +98,7 @@ class Environment {
   const std::shared_ptr<ResourceBudget>& budget() const { return budget_; }
 
   // Compiles (or loads from the artifact cache) a module a guest supplied, on the compile
-  // queue's threads (engine/compile_queue.hpp): the calling process waits in `waiter` as for any
+  // queue's threads (engine/compile/compile_queue.hpp): the calling process waits in `waiter` as for any
   // blocking call, and a kill ends the wait at once (GuestTrap) and cancels the compile.
   Expected<std::shared_ptr<const engine::Module>> compile(std::string wasm, runtime::Blocking& waiter);
   // Cancels every compile under way now; for a runtime about to exit.

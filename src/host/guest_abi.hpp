@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/guest_memory.hpp"
-#include "engine/trap.hpp"
+#include "engine/memory/guest_memory.hpp"
+#include "engine/execution/trap.hpp"
 #include "host/host_context.hpp"
 #include "runtime/blocking.hpp"
 

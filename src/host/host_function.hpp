@@ -9,23 +9,15 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <type_traits>
-#include <vector>
 
-#include "engine/execution.hpp"
-#include "engine/stack_limits.hpp"
-#include "engine/trap.hpp"
+#include "engine/execution/execution.hpp"
+#include "engine/import_table.hpp"
+#include "engine/execution/stack_limits.hpp"
+#include "engine/execution/trap.hpp"
 #include "host/host_context.hpp"
 
 namespace lunatic::host {
-
-struct HostFunction {
-  std::string module;
-  std::string name;
-  std::string signature;  // e.g. "(i32 i64) -> (i32)"
-  void (*thunk)();        // really R (*)(void*, A...)
-};
 
 namespace detail {
 
@@ -76,33 +68,17 @@ struct Thunk {
 };
 
 template <auto Fn, class R, class... A>
-HostFunction make(std::string module, std::string name, R (*)(HostContext&, A...)) {
+engine::ImportFunction make(std::string module, std::string name, R (*)(HostContext&, A...)) {
   auto entry = &Thunk<Fn, R, A...>::call;
-  return HostFunction{std::move(module), std::move(name), signature_of<R, A...>(),
+  return engine::ImportFunction{std::move(module), std::move(name), signature_of<R, A...>(),
                       reinterpret_cast<void (*)()>(entry)};
 }
 
 }  // namespace detail
 
 template <auto Fn>
-HostFunction host_function(std::string module, std::string name) {
+engine::ImportFunction host_function(std::string module, std::string name) {
   return detail::make<Fn>(std::move(module), std::move(name), Fn);
 }
-
-// All host functions known to this runtime, looked up when a module's imports are resolved.
-// Thread: built once at start-up, then read-only and safe to share.
-class HostRegistry {
- public:
-  void add(HostFunction function);
-  void add_all(std::vector<HostFunction> functions);
-  const HostFunction* find(std::string_view module, std::string_view name) const;
-  const std::vector<HostFunction>& functions() const { return functions_; }
-
- private:
-  std::vector<HostFunction> functions_;
-};
-
-// The registry with every namespace this runtime implements.
-const HostRegistry& default_host_registry();
 
 }  // namespace lunatic::host

@@ -275,7 +275,7 @@ std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t proce
   return send_receive_skip_search(context, process_id, tag, timeout_ms);
 }
 
-std::vector<HostFunction> message_functions() {
+std::vector<engine::ImportFunction> message_functions() {
   const std::string m = "lunatic::message";
   return {
       host_function<&create_data>(m, "create_data"),

@@ -8,7 +8,7 @@
 
 namespace lunatic::host {
 
-std::vector<HostFunction> message_functions();
+std::vector<engine::ImportFunction> message_functions();
 
 // What lunatic::message::send returns when the receiver's mailbox is full.
 inline constexpr std::uint32_t kSendMailboxFull = 2;

@@ -7,9 +7,9 @@
 
 namespace lunatic::host {
 
-std::vector<HostFunction> dns_functions();
-std::vector<HostFunction> tcp_functions();
-std::vector<HostFunction> udp_functions();
-std::vector<HostFunction> tls_functions();
+std::vector<engine::ImportFunction> dns_functions();
+std::vector<engine::ImportFunction> tcp_functions();
+std::vector<engine::ImportFunction> udp_functions();
+std::vector<engine::ImportFunction> tls_functions();
 
 }  // namespace lunatic::host

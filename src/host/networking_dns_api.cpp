@@ -42,7 +42,7 @@ std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t
 
 }  // namespace
 
-std::vector<HostFunction> dns_functions() {
+std::vector<engine::ImportFunction> dns_functions() {
   const std::string m = "lunatic::networking";
   return {
       host_function<&resolve>(m, "resolve"),

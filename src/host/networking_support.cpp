@@ -53,7 +53,7 @@ std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& li
   std::shared_ptr<net::Socket> socket;
   int error = accepted.error;
   if (accepted.ok()) {
-    socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
+    socket = net::Socket::adopt(reactor_of(context), UniqueFd(static_cast<int>(accepted.value)));
     if (!socket) error = errno;
   }
   if (!socket) {

@@ -152,7 +152,7 @@ std::uint64_t get_timeout(HostContext& context, std::uint64_t stream_id) {
 
 }  // namespace
 
-std::vector<HostFunction> tcp_functions() {
+std::vector<engine::ImportFunction> tcp_functions() {
   const std::string m = "lunatic::networking";
   using net::TcpStream;
   return {

@@ -175,7 +175,7 @@ std::uint64_t get_timeout(HostContext& context, std::uint64_t stream_id) {
 
 }  // namespace
 
-std::vector<HostFunction> tls_functions() {
+std::vector<engine::ImportFunction> tls_functions() {
   const std::string m = "lunatic::networking";
   using net::TlsStream;
   return {

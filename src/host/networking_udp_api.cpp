@@ -164,7 +164,7 @@ std::uint32_t get_udp_socket_ttl(HostContext& context, std::uint64_t id) {
 
 }  // namespace
 
-std::vector<HostFunction> udp_functions() {
+std::vector<engine::ImportFunction> udp_functions() {
   const std::string m = "lunatic::networking";
   return {
       host_function<&udp_bind>(m, "udp_bind"),

@@ -11,7 +11,7 @@
 #include <fmt/core.h>
 
 #include "common/byte_size.hpp"
-#include "engine/linear_memory.hpp"
+#include "engine/memory/linear_memory.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
@@ -501,7 +501,7 @@ std::uint32_t exists(HostContext& context, std::uint64_t process_id) {
 
 }  // namespace
 
-std::vector<HostFunction> process_functions() {
+std::vector<engine::ImportFunction> process_functions() {
   const std::string m = "lunatic::process";
   return {
       host_function<&compile_module>(m, "compile_module"),

@@ -10,7 +10,7 @@
 
 namespace lunatic::host {
 
-std::vector<HostFunction> process_functions();
+std::vector<engine::ImportFunction> process_functions();
 
 // Checks permission and reads a spawn's config, function name and 17-byte parameter records.
 // Traps (throws GuestTrap) on every error Lunatic traps on.

@@ -68,7 +68,7 @@ void remove(HostContext& context, std::uint32_t name, std::uint32_t name_len) {
 
 }  // namespace
 
-std::vector<HostFunction> registry_functions() {
+std::vector<engine::ImportFunction> registry_functions() {
   const std::string m = "lunatic::registry";
   return {
       host_function<&put>(m, "put"),

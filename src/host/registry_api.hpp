@@ -8,7 +8,7 @@
 
 namespace lunatic::host {
 
-std::vector<HostFunction> registry_functions();
+std::vector<engine::ImportFunction> registry_functions();
 
 struct RegistryEntry;
 // Counts the entry for `name` against the calling process's budget, as guest memory. Traps: the

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 
 namespace lunatic::host {
 

@@ -30,7 +30,7 @@ std::uint32_t cancel_timer(HostContext& context, std::uint64_t timer_id) {
 
 }  // namespace
 
-std::vector<HostFunction> timer_functions() {
+std::vector<engine::ImportFunction> timer_functions() {
   const std::string m = "lunatic::timer";
   return {
       host_function<&send_after>(m, "send_after"),

@@ -7,6 +7,6 @@
 
 namespace lunatic::host {
 
-std::vector<HostFunction> timer_functions();
+std::vector<engine::ImportFunction> timer_functions();
 
 }  // namespace lunatic::host

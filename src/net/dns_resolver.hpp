@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "net/socket_address.hpp"
-#include "wasi/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace lunatic::net {
 
@@ -31,7 +31,7 @@ class DnsLookup {
 
   const std::string host_;
   const std::string port_;
-  wasi::UniqueFd ready_;
+  UniqueFd ready_;
   mutable std::mutex mutex_;
   bool done_ = false;
   std::vector<SocketAddress> addresses_;

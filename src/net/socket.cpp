@@ -14,12 +14,12 @@ std::string os_error_text(int error) {
 }
 
 std::shared_ptr<Socket> Socket::open(runtime::Reactor& reactor, int domain, int type) {
-  wasi::UniqueFd fd(::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return nullptr;
   return adopt(reactor, std::move(fd));
 }
 
-std::shared_ptr<Socket> Socket::adopt(runtime::Reactor& reactor, wasi::UniqueFd fd) {
+std::shared_ptr<Socket> Socket::adopt(runtime::Reactor& reactor, UniqueFd fd) {
   auto source = reactor.register_source(fd.get());
   if (!source) return nullptr;
   return std::shared_ptr<Socket>(new Socket(std::move(fd), std::move(source)));

@@ -16,7 +16,7 @@
 
 #include "runtime/blocking.hpp"
 #include "runtime/io_source.hpp"
-#include "wasi/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace lunatic::runtime {
 class Reactor;
@@ -42,7 +42,7 @@ class Socket {
   // close-on-exec, registered with `reactor`. nullptr with errno set on failure.
   static std::shared_ptr<Socket> open(runtime::Reactor& reactor, int domain, int type);
   // Takes ownership of `fd` (already nonblocking, e.g. from accept4). nullptr with errno set.
-  static std::shared_ptr<Socket> adopt(runtime::Reactor& reactor, wasi::UniqueFd fd);
+  static std::shared_ptr<Socket> adopt(runtime::Reactor& reactor, UniqueFd fd);
 
   ~Socket() { source_->deregister(); }  // before fd_ closes
   Socket(const Socket&) = delete;
@@ -79,10 +79,10 @@ class Socket {
   }
 
  private:
-  Socket(wasi::UniqueFd fd, std::shared_ptr<runtime::IoSource> source)
+  Socket(UniqueFd fd, std::shared_ptr<runtime::IoSource> source)
       : fd_(std::move(fd)), source_(std::move(source)) {}
 
-  wasi::UniqueFd fd_;
+  UniqueFd fd_;
   std::shared_ptr<runtime::IoSource> source_;
 };
 

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 
 namespace lunatic::net {
 namespace {

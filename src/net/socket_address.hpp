@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/guest_memory.hpp"
+#include "engine/memory/guest_memory.hpp"
 
 namespace lunatic::net {
 

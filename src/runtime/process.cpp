@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::runtime {

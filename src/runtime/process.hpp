@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/execution.hpp"
+#include "engine/execution/execution.hpp"
 #include "runtime/blocking.hpp"
 #include "runtime/fiber_sanitizer.hpp"
 #include "runtime/mailbox.hpp"

@@ -4,7 +4,7 @@
 #include <ctime>
 #include <utility>
 
-#include "engine/signals.hpp"
+#include "engine/execution/signals.hpp"
 #include "runtime/heap_release.hpp"
 
 namespace lunatic::runtime {

@@ -2,8 +2,8 @@
 
 #include <sys/mman.h>
 
-#include "engine/os_pages.hpp"
-#include "engine/page_giveback.hpp"
+#include "common/os_pages.hpp"
+#include "common/page_giveback.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -13,7 +13,7 @@
 namespace lunatic::runtime {
 
 StackPool::StackPool(std::size_t usable_size, std::size_t stacks_per_chunk, std::size_t warm_stacks)
-    : usable_size_(engine::round_to_os_pages(usable_size)),
+    : usable_size_(round_to_os_pages(usable_size)),
       stacks_per_chunk_(stacks_per_chunk > 0 ? stacks_per_chunk : 1),
       warm_limit_(warm_stacks) {}
 
@@ -78,7 +78,7 @@ void StackPool::release(FiberStack stack) {
   // Given back with others in one batch; no fiber may use it before that is done.
   returning_.push_back(
       {stack.mapping, stack.mapping_size > kKeptTopBytes ? stack.mapping_size - kKeptTopBytes : 0});
-  if (returning_.size() >= engine::kGiveBackBatch) give_back(lock);
+  if (returning_.size() >= kGiveBackBatch) give_back(lock);
 }
 
 void StackPool::give_back(std::unique_lock<std::mutex>& lock) {
@@ -86,7 +86,7 @@ void StackPool::give_back(std::unique_lock<std::mutex>& lock) {
   batch.swap(returning_);
   // Outside the lock: the system call is the expensive part.
   lock.unlock();
-  engine::give_back_pages(batch);
+  give_back_pages(batch);
   lock.lock();
   for (const iovec& stack : batch)
     free_.push_back({reinterpret_cast<std::uintptr_t>(stack.iov_base), false});

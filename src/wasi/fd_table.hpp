@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "wasi/readdir.hpp"
-#include "wasi/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 #include "wasi/wasi_types.hpp"
 
 namespace lunatic::wasi {

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <optional>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 #include "runtime/blocking.hpp"
 #include "wasi/clock_service.hpp"
 #include "wasi/file_kind.hpp"

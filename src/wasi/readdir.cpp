@@ -11,7 +11,7 @@
 
 #include "wasi/errno_map.hpp"
 #include "wasi/file_kind.hpp"
-#include "wasi/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace lunatic::wasi {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "wasi/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 #include "wasi/wasi_types.hpp"
 
 namespace lunatic::wasi::sandbox {

@@ -11,7 +11,7 @@
 #include <climits>
 #include <cstdint>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 #include "runtime/blocking.hpp"
 #include "wasi/errno_map.hpp"
 #include "wasi/file_kind.hpp"

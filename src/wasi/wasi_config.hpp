@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "wasi/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace lunatic::wasi {
 

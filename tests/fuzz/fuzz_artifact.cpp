@@ -10,15 +10,15 @@
 #include <string>
 #include <string_view>
 
-#include "engine/artifact.hpp"
+#include "engine/compile/artifact.hpp"
 #include "engine/loaded_module.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lunatic;
   auto view = engine::decode_artifact(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!view) return 0;
-  (void)engine::check_imports(view->contract.module, host::default_host_registry());
+  (void)engine::check_imports(view->contract.module, host::host_imports());
   const std::string once = engine::encode_artifact(view->contract, view->shared_object);
   auto again = engine::decode_artifact(once);
   if (!again) {

@@ -41,7 +41,7 @@
 
 #include "engine/engine.hpp"
 #include "host/environment.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 #include "host/output_capture.hpp"
 #include "host_abi_driver.hpp"
 #include "runtime/message.hpp"
@@ -205,7 +205,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   harness->cache_root = pattern;
   std::atexit(remove_cache);
 
-  const host::HostRegistry& registry = host::default_host_registry();
+  const engine::ImportTable& registry = host::host_imports();
   engine::EngineOptions options;
   options.cache_root = harness->cache_root;
   options.show_progress = false;

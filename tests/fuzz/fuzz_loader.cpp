@@ -13,11 +13,11 @@
 
 #include <wabt/ir.h>
 
-#include "engine/c_generator.hpp"
-#include "engine/instrument.hpp"
+#include "engine/compile/c_generator.hpp"
+#include "engine/compile/instrument.hpp"
 #include "engine/loaded_module.hpp"
-#include "engine/wasm_reader.hpp"
-#include "host/host_function.hpp"
+#include "engine/compile/wasm_reader.hpp"
+#include "host/host_imports.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lunatic;
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parsed) return 0;
   // The engine stops at a failed check; the steps after it still run here, since the engine
   // would run them for any module whose imports happen to match.
-  (void)engine::check_imports(parsed->description, host::default_host_registry());
+  (void)engine::check_imports(parsed->description, host::host_imports());
   auto instrumented = engine::instrument_for_preemption(*parsed->ir);
   if (!instrumented) {
     std::fprintf(stderr, "fuzz_loader: a valid module failed instrumentation: %s\n",

@@ -26,7 +26,7 @@ constexpr TimeoutParam kTimeouts[] = {
     {"lunatic::networking", "udp_connect", 6},
 };
 
-bool is_timeout(const host::HostFunction& function, std::size_t index) {
+bool is_timeout(const engine::ImportFunction& function, std::size_t index) {
   for (const auto& timeout : kTimeouts) {
     if (function.module == timeout.module && function.name == timeout.name && index == timeout.index) {
       return true;
@@ -35,7 +35,7 @@ bool is_timeout(const host::HostFunction& function, std::size_t index) {
   return false;
 }
 
-bool is_preopen(const host::HostFunction& function) {
+bool is_preopen(const engine::ImportFunction& function) {
   return function.module == "lunatic::wasi" && function.name == "config_preopen_dir";
 }
 
@@ -81,7 +81,7 @@ std::string wat_string(std::string_view text) {
 std::size_t index_of(const std::vector<DriverFunction>& functions, std::string_view module,
                      std::string_view name, std::string_view signature) {
   for (std::size_t i = 0; i < functions.size(); ++i) {
-    const host::HostFunction& f = *functions[i].host;
+    const engine::ImportFunction& f = *functions[i].host;
     if (f.module == module && f.name == name) {
       if (!signature.empty() && f.signature != signature) {
         throw std::runtime_error(std::string(module) + "::" + std::string(name) + " has signature " +
@@ -97,9 +97,9 @@ std::size_t selector_bytes(std::size_t count) { return count <= 256 ? 1 : 2; }
 
 }  // namespace
 
-std::vector<DriverFunction> driver_functions(const host::HostRegistry& registry) {
+std::vector<DriverFunction> driver_functions(const engine::ImportTable& registry) {
   std::vector<DriverFunction> out;
-  for (const host::HostFunction& function : registry.functions()) {
+  for (const engine::ImportFunction& function : registry.functions()) {
     const std::string& sig = function.signature;  // "(params) -> (results)"
     const std::size_t close = sig.find(')');
     const std::size_t open = sig.find('(', close);

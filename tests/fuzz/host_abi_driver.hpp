@@ -32,10 +32,10 @@
 #include <string_view>
 #include <vector>
 
-namespace lunatic::host {
-class HostRegistry;
-struct HostFunction;
-}  // namespace lunatic::host
+namespace lunatic::engine {
+class ImportTable;
+struct ImportFunction;
+}  // namespace lunatic::engine
 
 namespace lunatic::fuzz {
 
@@ -52,14 +52,14 @@ inline constexpr std::uint64_t kClampedTimeoutMs = 3;
 inline constexpr std::string_view kNoSuchDirectory = "/nonexistent/lunatic-fuzz";
 
 struct DriverFunction {
-  const host::HostFunction* host = nullptr;
+  const engine::ImportFunction* host = nullptr;
   std::string params;  // one letter per parameter: i (i32), I (i64), f (f32), F (f64)
   char result = 0;     // the same letters, 0 for none
 };
 
 // Every function of the registry, in registry order (the order of the driver's imports).
 // Throws std::runtime_error on a signature the driver cannot call.
-std::vector<DriverFunction> driver_functions(const host::HostRegistry& registry);
+std::vector<DriverFunction> driver_functions(const engine::ImportTable& registry);
 
 // The driver module in WebAssembly text.
 std::string driver_wat(const std::vector<DriverFunction>& functions);

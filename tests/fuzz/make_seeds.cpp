@@ -14,10 +14,10 @@
 
 #include <wabt/ir.h>
 
-#include "engine/artifact.hpp"
-#include "engine/instrument.hpp"
-#include "engine/wasm_reader.hpp"
-#include "host/host_function.hpp"
+#include "engine/compile/artifact.hpp"
+#include "engine/compile/instrument.hpp"
+#include "engine/compile/wasm_reader.hpp"
+#include "host/host_imports.hpp"
 #include "host_abi_driver.hpp"
 #include "support/wat.hpp"
 
@@ -80,7 +80,7 @@ struct Image {
 };
 
 void host_abi_seeds(const fs::path& out) {
-  const auto functions = fuzz::driver_functions(host::default_host_registry());
+  const auto functions = fuzz::driver_functions(host::host_imports());
   auto index_of = [&](std::string_view module, std::string_view name) -> std::uint64_t {
     for (std::size_t i = 0; i < functions.size(); ++i) {
       if (functions[i].host->module == module && functions[i].host->name == name) return i;

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <thread>
 
-#include "engine/artifact_cache.hpp"
+#include "engine/compile/artifact_cache.hpp"
 #include "support/guest.hpp"
 
 namespace lunatic::engine {

@@ -1,7 +1,7 @@
 // The artifact format: a contract and code that must match it.
 #include <gtest/gtest.h>
 
-#include "engine/artifact.hpp"
+#include "engine/compile/artifact.hpp"
 
 namespace lunatic::engine {
 namespace {

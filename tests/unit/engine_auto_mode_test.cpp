@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "engine/engine.hpp"
-#include "engine/instance.hpp"
-#include "engine/linear_memory.hpp"
+#include "engine/execution/instance.hpp"
+#include "engine/memory/linear_memory.hpp"
 #include "host/host_context.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 #include "support/guest.hpp"
 #include "support/wat.hpp"
 
@@ -113,7 +113,7 @@ TEST(AutoMode, AColdLoadCompilesAndCachesBothVariants) {
   options.memory_mode = MemoryMode::kAuto;
   options.cache_root = root;
   options.show_progress = false;
-  Engine engine(options, host::default_host_registry());
+  Engine engine(options, host::host_imports());
   const std::string wasm = testing::wat_to_wasm(kMemory);
 
   LoadReport cold;

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <string>
 
-#include "engine/compile_queue.hpp"
+#include "engine/compile/compile_queue.hpp"
 #include "engine/engine.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 #include "support/guest.hpp"
 #include "support/wat.hpp"
 
@@ -24,7 +24,7 @@ double seconds_since(Clock::time_point start) {
 // An engine with a cache of its own per test: nothing is found compiled already.
 class CompileQueueTest : public ::testing::Test {
  protected:
-  CompileQueueTest() : engine_(options(), host::default_host_registry()) {}
+  CompileQueueTest() : engine_(options(), host::host_imports()) {}
 
   static EngineOptions options() {
     EngineOptions options;

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/guard_reservation_pool.hpp"
-#include "engine/linear_memory.hpp"
-#include "engine/resident_pages.hpp"
+#include "engine/memory/guard_reservation_pool.hpp"
+#include "engine/memory/linear_memory.hpp"
+#include "common/resident_pages.hpp"
 #include "support/os_memory.hpp"
 
 namespace lunatic::engine {

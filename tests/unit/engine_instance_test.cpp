@@ -8,9 +8,9 @@
 #include <chrono>
 
 #include "engine/engine.hpp"
-#include "engine/instance.hpp"
-#include "engine/linear_memory.hpp"
-#include "engine/signals.hpp"
+#include "engine/execution/instance.hpp"
+#include "engine/memory/linear_memory.hpp"
+#include "engine/execution/signals.hpp"
 #include "host/host_context.hpp"
 #include "host/host_function.hpp"
 #include "runtime/scheduler.hpp"

@@ -10,10 +10,10 @@
 #include <thread>
 #include <vector>
 
-#include "engine/instance.hpp"
-#include "engine/linear_memory.hpp"
-#include "engine/memory_block_pool.hpp"
-#include "engine/memory_stash.hpp"
+#include "engine/execution/instance.hpp"
+#include "engine/memory/linear_memory.hpp"
+#include "engine/memory/memory_block_pool.hpp"
+#include "engine/memory/memory_stash.hpp"
 #include "host/host_context.hpp"
 #include "support/guest.hpp"
 #include "support/os_memory.hpp"

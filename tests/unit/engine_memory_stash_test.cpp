@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/execution.hpp"
-#include "engine/linear_memory.hpp"
-#include "engine/memory_stash.hpp"
+#include "engine/execution/execution.hpp"
+#include "engine/memory/linear_memory.hpp"
+#include "engine/memory/memory_stash.hpp"
 
 namespace lunatic::engine {
 namespace {

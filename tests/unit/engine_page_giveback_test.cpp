@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/page_giveback.hpp"
+#include "common/page_giveback.hpp"
 #include "support/os_memory.hpp"
 
 namespace lunatic::engine {

@@ -4,8 +4,8 @@
 
 #include <span>
 
-#include "engine/instrument.hpp"
-#include "engine/wasm_reader.hpp"
+#include "engine/compile/instrument.hpp"
+#include "engine/compile/wasm_reader.hpp"
 #include "support/wat.hpp"
 
 namespace lunatic::engine {

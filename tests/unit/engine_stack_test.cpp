@@ -1,13 +1,13 @@
 // Stack exhaustion without guard pages: generated code checks its stack pointer in every
 // function prologue, and the limits that keep that check sound are enforced when a module is
-// compiled (engine/stack_limits.hpp).
+// compiled (engine/execution/stack_limits.hpp).
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 
-#include "engine/instance.hpp"
-#include "engine/stack_limits.hpp"
+#include "engine/execution/instance.hpp"
+#include "engine/execution/stack_limits.hpp"
 #include "host/host_context.hpp"
 #include "runtime/scheduler.hpp"
 #include "support/guest.hpp"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "engine/table_storage.hpp"
+#include "engine/memory/table_storage.hpp"
 
 namespace lunatic::engine {
 namespace {

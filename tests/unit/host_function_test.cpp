@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/execution.hpp"
-#include "engine/stack_limits.hpp"
-#include "engine/trap.hpp"
+#include "engine/execution/execution.hpp"
+#include "engine/execution/stack_limits.hpp"
+#include "engine/execution/trap.hpp"
 #include "host/host_context.hpp"
 #include "host/host_function.hpp"
 

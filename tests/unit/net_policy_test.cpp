@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/network_policy.hpp"
 #include "net/socket_address.hpp"

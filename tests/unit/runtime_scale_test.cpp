@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/instance.hpp"
+#include "engine/execution/instance.hpp"
 #include "host/host_context.hpp"
 #include "runtime/message.hpp"
 #include "runtime/scheduler.hpp"

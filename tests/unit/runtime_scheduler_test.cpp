@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 #include "runtime/scheduler.hpp"
 #include "support/os_memory.hpp"
 

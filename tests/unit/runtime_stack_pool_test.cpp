@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/page_giveback.hpp"
+#include "common/page_giveback.hpp"
 #include "runtime/stack_pool.hpp"
 #include "support/os_memory.hpp"
 
@@ -83,7 +83,7 @@ TEST(StackPool, PastTheWarmLimitStacksAreGivenBackInBatches) {
   StackPool pool(64 * 1024, 256, /*warm_stacks=*/0);
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   std::vector<FiberStack> stacks;
-  for (std::size_t i = 0; i < engine::kGiveBackBatch; ++i) stacks.push_back(pool.acquire());
+  for (std::size_t i = 0; i < kGiveBackBatch; ++i) stacks.push_back(pool.acquire());
   for (const FiberStack& stack : stacks) {
     ASSERT_NE(stack.mapping, nullptr);
     std::memset(stack.mapping, 0x5a, stack.mapping_size);

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/trap.hpp"
+#include "engine/execution/trap.hpp"
 #include "wasi/fd_service.hpp"
 #include "wasi/path_service.hpp"
 #include "wasi_test_support.hpp"

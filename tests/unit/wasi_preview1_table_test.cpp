@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "wasi/preview1.hpp"
+#include "host/wasi/preview1.hpp"
 
 namespace lunatic::wasi {
 namespace {
@@ -62,7 +62,7 @@ TEST(WasiPreview1Table, RegistersEveryFunctionWithItsWitxSignature) {
   std::set<std::string> seen;
   for (const auto& function : preview1_functions()) {
     EXPECT_EQ(function.module, "wasi_snapshot_preview1");
-    EXPECT_NE(function.thunk, nullptr) << function.name;
+    EXPECT_NE(function.address, nullptr) << function.name;
     auto it = expected.find(function.name);
     ASSERT_NE(it, expected.end()) << "unexpected function " << function.name;
     EXPECT_EQ(function.signature, it->second) << function.name;

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "host/host_context.hpp"
-#include "host/host_function.hpp"
+#include "host/host_imports.hpp"
 #include "runtime/scheduler.hpp"
 #include "support/wat.hpp"
 
@@ -24,7 +24,7 @@ Expected<std::shared_ptr<const engine::Module>> try_load_module(std::string_view
                                                                 engine::EngineOptions options) {
   options.cache_root = test_cache_root();
   options.show_progress = false;
-  engine::Engine engine(options, host::default_host_registry());
+  engine::Engine engine(options, host::host_imports());
   return engine.load_wasm(wat_to_wasm(wat), "test.wasm", nullptr);
 }
 

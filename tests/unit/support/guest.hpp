@@ -10,7 +10,7 @@
 
 #include "common/error.hpp"
 #include "engine/engine.hpp"
-#include "engine/instance.hpp"
+#include "engine/execution/instance.hpp"
 
 namespace lunatic::testing {
 
