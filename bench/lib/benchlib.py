@@ -38,6 +38,8 @@ NODE_RUNNER = ROOT / "bench" / "compute" / "node_wasi_runner.mjs"
 NODE_CMD = ["node", "--no-warnings", "--experimental-wasi-unstable-preview1", str(NODE_RUNNER)]
 
 WASM_CC = ["clang", "--target=wasm32-wasi", "-O2", "-Wl,--stack-first"]
+SDK_INCLUDE = ROOT / "sdk" / "cpp" / "include"
+SDK_ABI_H = SDK_INCLUDE / "lunatic" / "abi.h"  # the raw imports, all the C guests use
 NATIVE_CC = ["gcc", "-O2"]
 
 
@@ -104,18 +106,32 @@ def up_to_date(target: Path, sources: Iterable[Path]) -> bool:
     return all(Path(s).stat().st_mtime <= t for s in sources)
 
 
-def build_native(src: Path, out: Path, deps: Iterable[Path] = ()) -> Path:
-    if not up_to_date(out, [src, *deps]):
+def rebuild_if_stale(out: Path, sources: Iterable[Path], argv: Sequence[object]) -> Path:
+    """Runs the build command `argv`, which writes `out`, unless `out` is newer than every source."""
+    if not up_to_date(out, sources):
         out.parent.mkdir(parents=True, exist_ok=True)
-        check_run([*NATIVE_CC, "-o", str(out), str(src), "-lm"])
+        check_run([str(a) for a in argv])
     return out
+
+
+def build_native(src: Path, out: Path, deps: Iterable[Path] = ()) -> Path:
+    return rebuild_if_stale(out, [src, *deps], [*NATIVE_CC, "-o", out, src, "-lm"])
 
 
 def build_wasm(src: Path, out: Path, deps: Iterable[Path] = ()) -> Path:
-    if not up_to_date(out, [src, *deps]):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        check_run([*WASM_CC, "-o", str(out), str(src)])
-    return out
+    return rebuild_if_stale(out, [src, *deps], [*WASM_CC, "-o", out, src])
+
+
+def build_guest(src: Path, out: Path, compiler: Sequence[str] = WASM_CC,
+                headers: Iterable[Path] = (SDK_ABI_H,)) -> Path:
+    """A guest calling the lunatic imports through the SDK's headers, with warnings on."""
+    return rebuild_if_stale(out, [src, *headers],
+                            [*compiler, "-Wall", "-Wextra", f"-I{SDK_INCLUDE}", "-o", out, src])
+
+
+def build_erlang(src: Path, out_dir: Path) -> Path:
+    """The .beam of an Erlang anchor, in out_dir (which `erl -pa` then gets)."""
+    return rebuild_if_stale(out_dir / f"{src.stem}.beam", [src], ["erlc", "-o", out_dir, src])
 
 
 TIMINGS_PREFIX = "lunatic-timings:"

@@ -58,8 +58,7 @@ def main() -> int:
     hello_native = bl.build_native(HERE / "hello.c", out / "hello")
     nfuncs = 100 if bl.QUICK else 600
     big_c = out / f"big{nfuncs}.c"
-    if not big_c.exists() or not bl.up_to_date(big_c, [HERE / "gen_big.py"]):
-        bl.check_run([sys.executable, str(HERE / "gen_big.py"), str(big_c), str(nfuncs)])
+    bl.rebuild_if_stale(big_c, [HERE / "gen_big.py"], [sys.executable, HERE / "gen_big.py", big_c, nfuncs])
     big_wasm = bl.build_wasm(big_c, out / f"big{nfuncs}.wasm")
     big_expect = f"big: {nfuncs} functions"
 

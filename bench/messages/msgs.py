@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SDK_INCLUDE = bl.ROOT / "sdk" / "cpp" / "include"
 
 BUDGET_PINGPONG_NS = 250.0
 SDK_PAIRS = 10  # back-to-back raw and SDK runs for the SDK's ratio
@@ -72,16 +71,10 @@ WASM_CXX_SDK = ["clang++", "--target=wasm32-wasi", "-std=c++20", "-O2", "-fno-ex
 
 
 def build(out: Path) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    wasm, sdk_wasm = out / "msgs.wasm", out / "msgs_sdk.wasm"
-    if not bl.up_to_date(wasm, [HERE / "msgs.c", SDK_INCLUDE / "lunatic" / "abi.h"]):
-        bl.check_run([*bl.WASM_CC, "-Wall", "-Wextra", f"-I{SDK_INCLUDE}", "-o", str(wasm),
-                      str(HERE / "msgs.c")])
-    sdk_headers = sorted((SDK_INCLUDE / "lunatic").rglob("*.h*"))
-    if not bl.up_to_date(sdk_wasm, [HERE / "msgs_sdk.cpp", *sdk_headers]):
-        bl.check_run([*WASM_CXX_SDK, "-Wall", "-Wextra", f"-I{SDK_INCLUDE}", "-o", str(sdk_wasm),
-                      str(HERE / "msgs_sdk.cpp")])
-    return {"lunatic": wasm, "sdk": sdk_wasm}
+    sdk_headers = sorted((bl.SDK_INCLUDE / "lunatic").rglob("*.h*"))
+    return {"lunatic": bl.build_guest(HERE / "msgs.c", out / "msgs.wasm"),
+            "sdk": bl.build_guest(HERE / "msgs_sdk.cpp", out / "msgs_sdk.wasm", WASM_CXX_SDK,
+                                  sdk_headers)}
 
 
 def run_case(argv: list[str], mode: str, expected: int, timeout: float) -> dict:
@@ -147,7 +140,7 @@ def main() -> int:
     for tool in ("clang", "erl", "erlc"):
         bl.need_tool(tool)
     s = Suite(smoke=False)
-    bl.check_run(["erlc", "-o", str(s.out), str(HERE / "msgs.erl")])
+    bl.build_erlang(HERE / "msgs.erl", s.out)
     runs = 1 if bl.QUICK else 3
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     t_start = time.monotonic()

@@ -31,19 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SDK_INCLUDE = bl.ROOT / "sdk" / "cpp" / "include"
 BUDGET_RATIO = 0.90
 RESPONSE = b"Hello, World!"
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
-def build(out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    wasm = out / "http_hello.wasm"
-    if not bl.up_to_date(wasm, [HERE / "http_hello.c", SDK_INCLUDE / "lunatic" / "abi.h"]):
-        bl.check_run([*bl.WASM_CC, "-Wall", "-Wextra", f"-I{SDK_INCLUDE}", "-o", str(wasm),
-                      str(HERE / "http_hello.c")])
-    return wasm
+def build_server(out: Path) -> Path:
+    return bl.build_guest(HERE / "http_hello.c", out / "http_hello.wasm")
 
 
 class Server:
@@ -154,7 +148,7 @@ def wrk(port: int, seconds: int, connections: int = 100) -> float:
 
 def smoke() -> int:
     lunatic = bl.need_lunatic()
-    wasm = build(bl.OUT)
+    wasm = build_server(bl.OUT)
     cache = tempfile.TemporaryDirectory(prefix="lunatic-net-smoke-")
     os.environ["XDG_CACHE_HOME"] = cache.name
     server, port = start_lunatic(lunatic, wasm, 2)
@@ -192,7 +186,7 @@ def main() -> int:
         bl.need_tool(tool)
     lunatic = bl.need_lunatic()
     workers = os.cpu_count() or 1
-    wasm = build(bl.OUT)
+    wasm = build_server(bl.OUT)
     seconds = 1 if bl.QUICK else 5
     idle_count = 1000 if bl.QUICK else 10000
     runs = 1 if bl.QUICK else 3

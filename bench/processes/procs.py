@@ -46,7 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SDK_INCLUDE = bl.ROOT / "sdk" / "cpp" / "include"
 
 BUDGET_SPAWN_US = 2.0
 BUDGET_IDLE_KIB = 16.0
@@ -85,23 +84,11 @@ def sizes(smoke: bool) -> dict:
 # Building
 
 def build_guests(out: Path) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    procs_wasm = out / "procs.wasm"
-    if not bl.up_to_date(procs_wasm, [HERE / "procs.c", SDK_INCLUDE / "lunatic" / "abi.h"]):
-        bl.check_run([*bl.WASM_CC, "-Wall", "-Wextra", f"-I{SDK_INCLUDE}", "-o", str(procs_wasm),
-                      str(HERE / "procs.c")])
-    waiter_wasm = out / "waiter.wasm"
-    if not bl.up_to_date(waiter_wasm, [HERE / "waiter.wat"]):
-        bl.check_run(["wat2wasm", str(HERE / "waiter.wat"), "-o", str(waiter_wasm)])
-    pagetouch = bl.build_native(HERE / "pagetouch.c", out / "pagetouch")
-    return {"procs": procs_wasm, "waiter": waiter_wasm, "pagetouch": pagetouch}
-
-
-def build_erlang(out: Path) -> Path:
-    beam = out / "procs.beam"
-    if not bl.up_to_date(beam, [HERE / "procs.erl"]):
-        bl.check_run(["erlc", "-o", str(out), str(HERE / "procs.erl")])
-    return beam
+    waiter_wasm, waiter_wat = out / "waiter.wasm", HERE / "waiter.wat"
+    return {"procs": bl.build_guest(HERE / "procs.c", out / "procs.wasm"),
+            "waiter": bl.rebuild_if_stale(waiter_wasm, [waiter_wat],
+                                          ["wat2wasm", waiter_wat, "-o", waiter_wasm]),
+            "pagetouch": bl.build_native(HERE / "pagetouch.c", out / "pagetouch")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +365,7 @@ def main() -> int:
     out = bl.OUT
     s = Suite(out, smoke=False)
     sz = s.sz
-    build_erlang(out)
+    bl.build_erlang(HERE / "procs.erl", out)
     runs = env_int("BENCH_PROCS_RUNS", 1 if bl.QUICK else 3)
     timeout = env_int("BENCH_PROCS_TIMEOUT", 900)
     # When lunatic cannot hold the full N of spawn or idle, it is measured again at this size, so
