@@ -41,12 +41,7 @@ LINE = re.compile(r"^kernel=(\S+) ns=(\d+) check=(\S+)\s*$", re.M)
 
 
 def parse(res: bl.Result, kernel: str) -> tuple[int, str]:
-    if res.timed_out or res.rc != 0:
-        raise bl.BenchError(res.describe())
-    m = LINE.search(res.stdout)
-    if not m:
-        raise bl.BenchError(f"`{' '.join(res.argv)}`: no `kernel=... ns=... check=...` line in "
-                            f"stdout {res.stdout.strip()[:200]!r}")
+    m = bl.result_line(res, LINE, "kernel=... ns=... check=...")
     if m.group(1) != kernel:
         raise bl.BenchError(f"`{' '.join(res.argv)}`: reported kernel {m.group(1)}, expected {kernel}")
     return int(m.group(2)), m.group(3)

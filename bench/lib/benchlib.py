@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -66,6 +67,12 @@ class Result:
         tail = (self.stderr.strip().splitlines() or [""])[-5:]
         return f"`{shlex.join(self.argv)}`: {what}; stderr tail: {' | '.join(tail)}"
 
+    def checked(self) -> Result:
+        """This result, or a BenchError when the command failed or timed out."""
+        if self.rc != 0 or self.timed_out:
+            raise BenchError(self.describe())
+        return self
+
 
 def run(argv: Sequence[str], timeout: float = 600, cwd: str | Path | None = None,
         env: dict | None = None) -> Result:
@@ -81,10 +88,27 @@ def run(argv: Sequence[str], timeout: float = 600, cwd: str | Path | None = None
 
 
 def check_run(argv: Sequence[str], timeout: float = 600, **kw) -> Result:
-    r = run(argv, timeout=timeout, **kw)
-    if r.rc != 0 or r.timed_out:
-        raise BenchError(r.describe())
-    return r
+    return run(argv, timeout=timeout, **kw).checked()
+
+
+def result_line(res: Result, pattern: re.Pattern, shape: str) -> re.Match:
+    """Where `pattern` matches the stdout of a run that succeeded; a failed run, or no line of
+    that shape (e.g. `kernel=... ns=...`, for the message), is a BenchError."""
+    m = pattern.search(res.checked().stdout)
+    if not m:
+        raise BenchError(f"`{shlex.join(res.argv)}`: no `{shape}` line in stdout "
+                         f"{res.stdout.strip()[-200:]!r}")
+    return m
+
+
+def mode_fields(res: Result, prefix: str, mode: str) -> dict[str, int]:
+    """The numbers of the `<prefix>: mode=<mode> key=value ...` line that the processes and
+    messages guests (and their Erlang anchors) print."""
+    line = re.compile(rf"^{prefix}: mode=(\w+)((?: \w+=-?\d+)*)\s*$", re.M)
+    m = result_line(res, line, f"{prefix}: mode=...")
+    if m.group(1) != mode:
+        raise BenchError(f"`{shlex.join(res.argv)}`: reported mode {m.group(1)}, expected {mode}")
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())}
 
 
 def need_tool(name: str) -> None:

@@ -28,9 +28,7 @@ LOAD_BUDGET_MS = 1.0
 
 
 def timed_run(lunatic: str, wasm: Path, expect: str, env: dict | None = None) -> dict:
-    r = bl.run([lunatic, "run", "--timings", str(wasm)], timeout=900, env=env)
-    if r.rc != 0 or r.timed_out:
-        raise bl.BenchError(r.describe())
+    r = bl.check_run([lunatic, "run", "--timings", str(wasm)], timeout=900, env=env)
     if expect not in r.stdout:
         raise bl.BenchError(f"`lunatic run {wasm.name}`: expected {expect!r} on stdout, got "
                             f"{r.stdout.strip()[:200]!r}")

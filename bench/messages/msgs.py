@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import sys
 import tempfile
@@ -39,8 +38,6 @@ BUDGET_SDK_RATIO = 1.10  # issue 5: the SDK's ping-pong and ring at most 10% ove
 BUDGET_RING_MS = 130.0
 ANCHOR_PINGPONG_NS = 500.0  # the issue: Erlang measured 0.50 us on this machine
 ANCHOR_RING_MS = 259.0
-
-LINE = re.compile(r"^msgs: mode=(\w+)((?: \w+=-?\d+)*)\s*$", re.M)
 
 
 def sizes(smoke: bool) -> dict:
@@ -79,13 +76,7 @@ def build(out: Path) -> dict[str, Path]:
 
 def run_case(argv: list[str], mode: str, expected: int, timeout: float) -> dict:
     res = bl.run(argv, timeout=timeout)
-    if res.timed_out or res.rc != 0:
-        raise bl.BenchError(res.describe())
-    m = LINE.search(res.stdout)
-    if not m or m.group(1) != mode:
-        raise bl.BenchError(f"`{shlex.join(argv)}`: no `msgs: mode={mode}` line in stdout "
-                            f"{res.stdout.strip()[-200:]!r}")
-    fields = {k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())}
+    fields = bl.mode_fields(res, "msgs", mode)
     if fields.get("checked") != expected:
         raise bl.BenchError(f"`{shlex.join(argv)}`: checked={fields.get('checked')}, "
                             f"expected {expected}")

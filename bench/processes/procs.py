@@ -53,8 +53,6 @@ BUDGET_YIELD_NS = 50.0
 BUDGET_REQUEST_US = 3.0
 ANCHOR_SPAWN_US = 4.1  # design notes: Erlang/OTP spawn on this kind of machine
 
-LINE = re.compile(r"^procs: mode=(\w+)((?: \w+=-?\d+)*)\s*$", re.M)
-
 
 def env_int(name: str, default: int) -> int:
     v = os.environ.get(name)
@@ -93,18 +91,6 @@ def build_guests(out: Path) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # Running and checking
-
-def parse(res: bl.Result, mode: str) -> dict:
-    if res.timed_out or res.rc != 0:
-        raise bl.BenchError(res.describe())
-    m = LINE.search(res.stdout)
-    if not m:
-        raise bl.BenchError(f"`{shlex.join(res.argv)}`: no `procs: mode=...` line in stdout "
-                            f"{res.stdout.strip()[-200:]!r}")
-    if m.group(1) != mode:
-        raise bl.BenchError(f"`{shlex.join(res.argv)}`: reported mode {m.group(1)}, expected {mode}")
-    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())}
-
 
 def check_counts(fields: dict, mode: str, n: int, argv) -> None:
     if fields.get("n") != n or fields.get("checked") != n:
@@ -230,7 +216,7 @@ class Child:
 def run_mode(argv: list[str], mode: str, n: int, timeout: float) -> dict:
     c = Child(argv)
     res = c.finish(time.monotonic() + timeout)
-    fields = parse(res, mode)
+    fields = bl.mode_fields(res, "procs", mode)
     check_counts(fields, mode, n, argv)
     fields["wall_s"] = round(res.wall_s, 3)
     fields["cpu_s"] = round(c.cpu_s, 3)
