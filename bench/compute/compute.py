@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TITLE = "## Compute: C kernels, native vs lunatic vs node"
 KERNEL_DIR = HERE / "kernels"
 
 # name -> problem size for the quick smoke mode (the full mode uses each program's default,
@@ -48,10 +49,9 @@ def parse(res: bl.Result, kernel: str) -> tuple[int, str]:
 
 
 def main() -> int:
-    for tool in ("gcc", "clang", "node"):
-        bl.need_tool(tool)
+    bl.need_tools("gcc", "clang", "node")
     lunatic = bl.need_lunatic()
-    runs = int(os.environ.get("BENCH_COMPUTE_RUNS", "2" if bl.QUICK else "5"))
+    runs = bl.env_int("BENCH_COMPUTE_RUNS", 2 if bl.QUICK else 5)
     only = os.environ.get("BENCH_KERNELS", "").split()
     kernels = [k for k in KERNELS if not only or k in only]
     header = KERNEL_DIR / "bench.h"
@@ -68,7 +68,7 @@ def main() -> int:
             "node": [*bl.NODE_CMD, str(wasm), *extra],
         }
 
-    errors: list[str] = []
+    failures = bl.Failures("compute")
     results: dict[str, dict] = {k: {"native": [], "lunatic": [], "node": [], "check": None,
                                     "warm": None, "failed": None} for k in kernels}
 
@@ -91,8 +91,7 @@ def main() -> int:
                    f"(cache {timings.get('cache') if timings else '?'})")
         except bl.BenchError as e:
             r["failed"] = str(e)
-            errors.append(f"{k}: {e}")
-            bl.log(f"compute: FAIL {k}: {e}")
+            failures.add(k, e)
 
     for rep in range(runs):
         for k in kernels:
@@ -107,8 +106,7 @@ def main() -> int:
                     r[engine].append(ns)
                 except bl.BenchError as e:
                     r["failed"] = f"{engine}: {e}"
-                    errors.append(f"{k}: {engine}: {e}")
-                    bl.log(f"compute: FAIL {k} {engine}: {e}")
+                    failures.add(f"{k}: {engine}", e)
                     break
         bl.log(f"compute: round {rep + 1}/{runs} done")
 
@@ -149,7 +147,7 @@ def main() -> int:
     mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else \
         f"best of {runs} runs per kernel and engine"
     md = [
-        "## Compute: C kernels, native vs lunatic vs node",
+        TITLE,
         "",
         f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; runs interleaved across engines; "
         "preemption on (the runtime's default)._",
@@ -177,21 +175,12 @@ def main() -> int:
         "bench/README.md: node 20's WASI crashes at random after `memory.grow` otherwise); this "
         "only affects the few WASI calls.",
     ]
-    if errors:
-        md += ["", "**Failures (the suite failed):**", ""] + [f"- {bl.cell(e)}" for e in errors]
+    md += failures.markdown()
     bl.write_report("\n".join(md))
-    for e in errors:
-        bl.log(f"compute: ERROR {e}")
+    failures.log_again()
     bl.log(f"compute: geomean lunatic {bl.fmt(gl)}x, node {bl.fmt(gn)}x native")
-    return 1 if errors else 0
+    return failures.exit_status()
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except bl.BenchError as e:
-        bl.log(f"compute: ERROR {e}")
-        bl.write_report("## Compute: C kernels, native vs lunatic vs node\n\n"
-                        f"**The suite failed before measuring:** {bl.cell(str(e))}")
-        bl.write_budgets([])
-        sys.exit(1)
+    sys.exit(bl.run_suite("compute", TITLE, main))

@@ -16,6 +16,8 @@ never because a budget was missed.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import math
 import os
@@ -24,15 +26,18 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from shutil import which
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 ROOT = Path(os.environ.get("BENCH_ROOT", Path(__file__).resolve().parents[2]))
 BUILD = Path(os.environ.get("BENCH_BUILD", ROOT / "build"))
 OUT = Path(os.environ.get("BENCH_OUT", BUILD / "bench"))
 LUNATIC = os.environ.get("LUNATIC", str(BUILD / "lunatic"))
 QUICK = os.environ.get("BENCH_QUICK", "0") == "1"
+CORES = os.cpu_count() or 1
 
 NODE_RUNNER = ROOT / "bench" / "compute" / "node_wasi_runner.mjs"
 # --no-warnings hides node 20's "WASI is an experimental feature" line on stderr.
@@ -50,6 +55,56 @@ class BenchError(Exception):
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def env_int(name: str, default: int) -> int:
+    """A number set in the environment (BENCH_..._N and the like); unset or empty: the default."""
+    v = os.environ.get(name)
+    return int(v) if v else default
+
+
+T = TypeVar("T")
+
+
+class Failures:
+    """The benchmarks that broke in a suite that goes on with the others: each is logged when it
+    breaks and listed in the report, and any one of them fails the suite."""
+
+    def __init__(self, suite: str):
+        self.suite = suite
+        self.errors: list[str] = []
+
+    def add(self, what: str, error: object) -> None:
+        self.errors.append(f"{what}: {error}")
+        log(f"{self.suite}: FAIL {what}: {error}")
+
+    def attempt(self, what: str, fn: Callable[[], T]) -> T | None:
+        """fn(), or None when it raised a BenchError (then added here)."""
+        try:
+            return fn()
+        except BenchError as e:
+            self.add(what, e)
+            return None
+
+    def markdown(self) -> list[str]:
+        """The report's list of failures; nothing when nothing broke."""
+        if not self.errors:
+            return []
+        return ["", "**Failures (the suite failed):**", ""] + [f"- {cell(e)}" for e in self.errors]
+
+    def log_again(self) -> None:
+        """Repeats every failure at the end of the log, where a reader of a long log looks."""
+        for e in self.errors:
+            log(f"{self.suite}: ERROR {e}")
+
+    def exit_status(self) -> int:
+        return 1 if self.errors else 0
+
+    def smoke_exit_status(self) -> int:
+        """The end of a smoke run (a CTest test): its failures on stderr, and its exit status."""
+        for e in self.errors:
+            log(f"FAILED: {e}")
+        return self.exit_status()
 
 
 class Result:
@@ -111,10 +166,10 @@ def mode_fields(res: Result, prefix: str, mode: str) -> dict[str, int]:
     return {k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())}
 
 
-def need_tool(name: str) -> None:
-    from shutil import which
-    if which(name) is None:
-        raise BenchError(f"required tool `{name}` is not on PATH (make bench installs it)")
+def need_tools(*names: str) -> None:
+    for name in names:
+        if which(name) is None:
+            raise BenchError(f"required tool `{name}` is not on PATH (make bench installs it)")
 
 
 def need_lunatic() -> str:
@@ -156,6 +211,42 @@ def build_guest(src: Path, out: Path, compiler: Sequence[str] = WASM_CC,
 def build_erlang(src: Path, out_dir: Path) -> Path:
     """The .beam of an Erlang anchor, in out_dir (which `erl -pa` then gets)."""
     return rebuild_if_stale(out_dir / f"{src.stem}.beam", [src], ["erlc", "-o", out_dir, src])
+
+
+def erl_argv(module: str, beam_dir: Path, args: Iterable[object], max_processes: int,
+             schedulers: int | None = None) -> list[str]:
+    """`erl` running module:main(args), with room for max_processes (+P) and, when given, that
+    many schedulers (+S n:n)."""
+    pin = ["+S", f"{schedulers}:{schedulers}"] if schedulers else []
+    return ["erl", "-noshell", "+P", str(max_processes), *pin, "-pa", str(beam_dir), "-run", module,
+            "main", *map(str, args)]
+
+
+@contextlib.contextmanager
+def fresh_artifact_cache(prefix: str) -> Iterator[str]:
+    """An empty artifact cache (XDG_CACHE_HOME) for the runs inside: a smoke run checks the code
+    this binary generates, not an artifact an older binary left in the shared cache."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    with tempfile.TemporaryDirectory(prefix=prefix) as cache:
+        os.environ["XDG_CACHE_HOME"] = cache
+        try:
+            yield cache
+        finally:
+            if old is None:
+                del os.environ["XDG_CACHE_HOME"]
+            else:
+                os.environ["XDG_CACHE_HOME"] = old
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (KiB) and Threads of a live process, from /proc/<pid>/status."""
+    out = {}
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "Threads"):
+                out[key] = int(rest.split()[0])
+    return out
 
 
 TIMINGS_PREFIX = "lunatic-timings:"
@@ -222,3 +313,24 @@ def write_report(text: str) -> None:
 def write_json(name: str, data: object) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / name).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def smoke_requested(doc: str, smoke_help: str) -> bool:
+    """Parses the command line of a suite that has a smoke mode (its CTest test): --smoke only."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help=smoke_help)
+    return ap.parse_args().smoke
+
+
+def run_suite(suite: str, title: str, body: Callable[[], int], write: bool = True,
+              broke: str = "The suite failed before measuring") -> int:
+    """body()'s exit status. When a BenchError escapes it, the suite still leaves a report saying
+    so and no budgets (unless write is False: smoke runs write neither), and fails."""
+    try:
+        return body()
+    except BenchError as e:
+        log(f"{suite}: ERROR {e}")
+        if write:
+            write_report(f"{title}\n\n**{broke}:** {cell(str(e))}")
+            write_budgets([])
+        return 1

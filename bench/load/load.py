@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TITLE = "## Load: cached module load and `lunatic run` start-up"
 LOAD_BUDGET_MS = 1.0
 
 
@@ -45,10 +46,9 @@ def timed_run(lunatic: str, wasm: Path, expect: str, env: dict | None = None) ->
 
 
 def main() -> int:
-    for tool in ("gcc", "clang", "node", "hyperfine"):
-        bl.need_tool(tool)
+    bl.need_tools("gcc", "clang", "node", "hyperfine")
     lunatic = bl.need_lunatic()
-    samples = int(os.environ.get("BENCH_LOAD_RUNS", "5" if bl.QUICK else "20"))
+    samples = bl.env_int("BENCH_LOAD_RUNS", 5 if bl.QUICK else 20)
     out = bl.OUT
     out.mkdir(parents=True, exist_ok=True)
 
@@ -56,7 +56,8 @@ def main() -> int:
     hello_native = bl.build_native(HERE / "hello.c", out / "hello")
     nfuncs = 100 if bl.QUICK else 600
     big_c = out / f"big{nfuncs}.c"
-    bl.rebuild_if_stale(big_c, [HERE / "gen_big.py"], [sys.executable, HERE / "gen_big.py", big_c, nfuncs])
+    bl.rebuild_if_stale(big_c, [HERE / "gen_big.py"],
+                        [sys.executable, HERE / "gen_big.py", big_c, nfuncs])
     big_wasm = bl.build_wasm(big_c, out / f"big{nfuncs}.wasm")
     big_expect = f"big: {nfuncs} functions"
 
@@ -147,7 +148,7 @@ def main() -> int:
 
     mode = "QUICK smoke run; " if bl.QUICK else ""
     md = [
-        "## Load: cached module load and `lunatic run` start-up",
+        TITLE,
         "",
         f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}numbers from `lunatic run --timings` "
         "(one `lunatic-timings: {json}` line on stderr)._",
@@ -179,11 +180,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except bl.BenchError as e:
-        bl.log(f"load: ERROR {e}")
-        bl.write_report("## Load: cached module load and `lunatic run` start-up\n\n"
-                        f"**The suite failed:** {bl.cell(str(e))}")
-        bl.write_budgets([])
-        sys.exit(1)
+    sys.exit(bl.run_suite("load", TITLE, main, broke="The suite failed"))

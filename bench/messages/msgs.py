@@ -18,11 +18,8 @@ budget is only reported. Runs alternate between the engines, best of 3 each.
 
 from __future__ import annotations
 
-import argparse
-import os
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TITLE = "## Messages: ping-pong, ring, skynet (vs Erlang/OTP)"
 
 BUDGET_PINGPONG_NS = 250.0
 SDK_PAIRS = 10  # back-to-back raw and SDK runs for the SDK's ratio
@@ -38,6 +36,9 @@ BUDGET_SDK_RATIO = 1.10  # issue 5: the SDK's ping-pong and ring at most 10% ove
 BUDGET_RING_MS = 130.0
 ANCHOR_PINGPONG_NS = 500.0  # the issue: Erlang measured 0.50 us on this machine
 ANCHOR_RING_MS = 259.0
+# Both engines get room for skynet's million live processes, past lunatic's default limits (one
+# per 32 KiB of RAM; guest memory up to the RAM) and Erlang's (+P 262,144).
+MAX_PROCESSES = 4000000
 
 
 def sizes(smoke: bool) -> dict:
@@ -87,49 +88,34 @@ def run_case(argv: list[str], mode: str, expected: int, timeout: float) -> dict:
 class Suite:
     def __init__(self, smoke: bool):
         self.lunatic = bl.need_lunatic()
-        self.workers = int(os.environ.get("BENCH_MSGS_WORKERS") or os.cpu_count() or 1)
+        self.workers = bl.env_int("BENCH_MSGS_WORKERS", bl.CORES)
         self.wasm = build(bl.OUT)
         self.out = bl.OUT
         self.sz = sizes(smoke)
-        self.errors: list[str] = []
+        self.failures = bl.Failures("messages")
 
     def argv(self, engine: str, args: list) -> list[str]:
         if engine in self.wasm:  # lunatic (raw imports) or sdk (the C++ SDK)
-            # The limits Erlang gets with +P: skynet keeps a million processes alive, past
-            # lunatic's defaults (one per 32 KiB of RAM; guest memory up to the RAM).
             return [self.lunatic, "run", "--workers", str(self.workers), "--max-processes",
-                    "4000000", "--max-memory", "0", str(self.wasm[engine]), *map(str, args)]
-        return ["erl", "-noshell", "+P", "4000000", "+S", f"{self.workers}:{self.workers}",
-                "-pa", str(self.out), "-run", "msgs", "main", *map(str, args)]
-
-    def attempt(self, what: str, fn):
-        try:
-            return fn()
-        except bl.BenchError as e:
-            self.errors.append(f"{what}: {e}")
-            bl.log(f"messages: FAIL {what}: {e}")
-            return None
+                    str(MAX_PROCESSES), "--max-memory", "0", str(self.wasm[engine]), *map(str, args)]
+        return bl.erl_argv("msgs", self.out, args, MAX_PROCESSES, self.workers)
 
 
 def smoke() -> int:
     s = Suite(smoke=True)
-    cache = tempfile.TemporaryDirectory(prefix="lunatic-msgs-smoke-")
-    os.environ["XDG_CACHE_HOME"] = cache.name  # a fresh cache: the artifact of this binary
-    for name, (args, expected) in cases(s.sz).items():
-        for engine in ("lunatic", "sdk") if name in SDK_CASES else ("lunatic",):
-            argv = s.argv(engine, args)
-            f = s.attempt(f"{engine} {name}", lambda: run_case(argv, args[0], expected, 120))
-            if f:
-                print(f"ok: {shlex.join(argv)}: {f}")
-    cache.cleanup()
-    for e in s.errors:
-        print(f"FAILED: {e}", file=sys.stderr)
-    return 1 if s.errors else 0
+    with bl.fresh_artifact_cache("lunatic-msgs-smoke-"):
+        for name, (args, expected) in cases(s.sz).items():
+            for engine in ("lunatic", "sdk") if name in SDK_CASES else ("lunatic",):
+                argv = s.argv(engine, args)
+                f = s.failures.attempt(f"{engine} {name}",
+                                       lambda: run_case(argv, args[0], expected, 120))
+                if f:
+                    print(f"ok: {shlex.join(argv)}: {f}")
+    return s.failures.smoke_exit_status()
 
 
 def main() -> int:
-    for tool in ("clang", "erl", "erlc"):
-        bl.need_tool(tool)
+    bl.need_tools("clang", "erl", "erlc")
     s = Suite(smoke=False)
     bl.build_erlang(HERE / "msgs.erl", s.out)
     runs = 1 if bl.QUICK else 3
@@ -138,15 +124,15 @@ def main() -> int:
     table = cases(s.sz)
     # Warm-up: the first run of a module compiles it into the artifact cache.
     for engine in ("lunatic", "sdk"):
-        s.attempt(f"{engine} warm-up", lambda: run_case(s.argv(engine, ["pingpong", 10, 8]),
-                                                        "pingpong", 10, 900))
+        s.failures.attempt(f"{engine} warm-up",
+                           lambda: run_case(s.argv(engine, ["pingpong", 10, 8]), "pingpong", 10, 900))
     samples: dict = {}
     for rep in range(runs):
         for name, (args, expected) in table.items():
             engines = ("lunatic", "sdk", "erlang") if name in SDK_CASES else ("lunatic", "erlang")
             for engine in engines:
-                f = s.attempt(f"{engine} {name}",
-                              lambda: run_case(s.argv(engine, args), args[0], expected, 900))
+                f = s.failures.attempt(f"{engine} {name}",
+                                       lambda: run_case(s.argv(engine, args), args[0], expected, 900))
                 if f:
                     samples.setdefault((engine, name), []).append(f)
                     bl.log(f"messages: {engine} {name}: {f}")
@@ -159,8 +145,8 @@ def main() -> int:
         for name in SDK_CASES:
             args, expected = table[name]
             order = ("lunatic", "sdk") if pair % 2 == 0 else ("sdk", "lunatic")
-            got = {e: s.attempt(f"{e} {name} (pair)",
-                                lambda: run_case(s.argv(e, args), args[0], expected, 900))
+            got = {e: s.failures.attempt(f"{e} {name} (pair)",
+                                         lambda: run_case(s.argv(e, args), args[0], expected, 900))
                    for e in order}
             if got["lunatic"] and got["sdk"]:
                 ratio_ = got["sdk"]["ns"] / got["lunatic"]["ns"]
@@ -168,7 +154,7 @@ def main() -> int:
                 bl.log(f"messages: sdk/raw {name}, pair {pair + 1}: {ratio_:.3f}")
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     bl.write_json("results.json", {
-        "sizes": s.sz, "runs": runs, "workers": s.workers, "errors": s.errors,
+        "sizes": s.sz, "runs": runs, "workers": s.workers, "errors": s.failures.errors,
         "sdk_pair_ratios": pair_ratios,
         "samples": [{"engine": e, "bench": b, "runs": v} for (e, b), v in samples.items()],
         "loadavg_before": load_before, "loadavg_after": load_after})
@@ -232,7 +218,7 @@ def main() -> int:
         detail.append([f"{e} {name}", str(len(v)), bl.fmt(xs[0], 1), bl.fmt(bl.median(xs), 1), unit])
     mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
     md = [
-        "## Messages: ping-pong, ring, skynet (vs Erlang/OTP)",
+        TITLE,
         "",
         f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; lunatic and Erlang/OTP alternating in "
         f"the same run; `--workers {s.workers}` for lunatic, `+S {s.workers}:{s.workers}` for "
@@ -266,23 +252,12 @@ def main() -> int:
         f"a static buffer). The SDK's ratio to the raw guest is the median over {SDK_PAIRS} "
         "back-to-back pairs of runs of the two, in alternating order, after the rounds.",
     ]
-    if s.errors:
-        md += ["", "**Failures (the suite failed):**", ""] + [f"- {bl.cell(e)}" for e in s.errors]
+    md += s.failures.markdown()
     bl.write_report("\n".join(md))
-    return 1 if s.errors else 0
+    return s.failures.exit_status()
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--smoke", action="store_true",
-                    help="run only the lunatic guest at tiny sizes and check its results")
-    a = ap.parse_args()
-    try:
-        sys.exit(smoke() if a.smoke else main())
-    except bl.BenchError as e:
-        bl.log(f"messages: ERROR {e}")
-        if not a.smoke:
-            bl.write_report("## Messages: ping-pong, ring, skynet (vs Erlang/OTP)\n\n"
-                            f"**The suite failed before measuring:** {bl.cell(str(e))}")
-            bl.write_budgets([])
-        sys.exit(1)
+    smoke_run = bl.smoke_requested(
+        __doc__, "run only the lunatic guest at tiny sizes and check its results")
+    sys.exit(bl.run_suite("messages", TITLE, smoke if smoke_run else main, write=not smoke_run))

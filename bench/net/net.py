@@ -15,8 +15,6 @@ idle connections, checking every response (the CTest `bench_net_smoke`); it writ
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 import resource
 import socket
@@ -31,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TITLE = "## Net: HTTP hello world (vs nginx) and idle connections"
 BUDGET_RATIO = 0.90
 RESPONSE = b"Hello, World!"
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -58,10 +57,7 @@ class Server:
         return self.proc.stderr.read() if self.proc.stderr else ""
 
     def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        return bl.proc_status(self.proc.pid).get("VmRSS", 0)
 
 
 def start_lunatic(lunatic: str, wasm: Path, workers: int) -> tuple[Server, int]:
@@ -146,46 +142,49 @@ def wrk(port: int, seconds: int, connections: int = 100) -> float:
     return float(m.group(1))
 
 
+def smoke_checks(port: int) -> list[str]:
+    """Keep-alive requests, a client sending garbage, idle connections: what went wrong."""
+    errors = []
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
+    ok = sum(one_request(c) for _ in range(10) for c in conns)
+    for c in conns:
+        c.close()
+    print(f"ok: {ok} of 200 requests answered over 20 keep-alive connections")
+    if ok != 200:
+        errors.append(f"{ok} of 200 requests answered")
+    # A client that sends garbage with no end of request is cut off; others go on.
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as bad:
+        bad.sendall(b"x" * 8192)  # exactly the buffer: nothing is left unread at the close
+        reply = bad.recv(4096)
+        status = reply.split(b"\r\n")[0]
+        print(f"ok: garbage got {status!r}")
+        if not reply.startswith(b"HTTP/1.1 400"):
+            errors.append(f"garbage got {reply[:40]!r}")
+    idle = idle_connections(port, 500)
+    print(f"ok: idle connections {idle}")
+    if idle["answered"] != 500:
+        errors.append(f"idle: {idle}")
+    return errors
+
+
 def smoke() -> int:
     lunatic = bl.need_lunatic()
     wasm = build_server(bl.OUT)
-    cache = tempfile.TemporaryDirectory(prefix="lunatic-net-smoke-")
-    os.environ["XDG_CACHE_HOME"] = cache.name
-    server, port = start_lunatic(lunatic, wasm, 2)
-    errors = []
-    try:
-        conns = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
-        ok = sum(one_request(c) for _ in range(10) for c in conns)
-        for c in conns:
-            c.close()
-        print(f"ok: {ok} of 200 requests answered over 20 keep-alive connections")
-        if ok != 200:
-            errors.append(f"{ok} of 200 requests answered")
-        # A client that sends garbage with no end of request is cut off; others go on.
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as bad:
-            bad.sendall(b"x" * 8192)  # exactly the buffer: nothing is left unread at the close
-            reply = bad.recv(4096)
-            status = reply.split(b"\r\n")[0]
-            print(f"ok: garbage got {status!r}")
-            if not reply.startswith(b"HTTP/1.1 400"):
-                errors.append(f"garbage got {reply[:40]!r}")
-        idle = idle_connections(port, 500)
-        print(f"ok: idle connections {idle}")
-        if idle["answered"] != 500:
-            errors.append(f"idle: {idle}")
-    finally:
-        err = server.stop()
-        cache.cleanup()
+    with bl.fresh_artifact_cache("lunatic-net-smoke-"):
+        server, port = start_lunatic(lunatic, wasm, 2)
+        try:
+            errors = smoke_checks(port)
+        finally:
+            err = server.stop()
     for e in errors:
         print(f"FAILED: {e} (server stderr: {err[-300:]!r})", file=sys.stderr)
     return 1 if errors else 0
 
 
 def main() -> int:
-    for tool in ("clang", "wrk", "nginx"):
-        bl.need_tool(tool)
+    bl.need_tools("clang", "wrk", "nginx")
     lunatic = bl.need_lunatic()
-    workers = os.cpu_count() or 1
+    workers = bl.CORES
     wasm = build_server(bl.OUT)
     seconds = 1 if bl.QUICK else 5
     idle_count = 1000 if bl.QUICK else 10000
@@ -237,7 +236,7 @@ def main() -> int:
     bl.write_budgets(budgets)
     mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
     md = [
-        "## Net: HTTP hello world (vs nginx) and idle connections",
+        TITLE,
         "",
         f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; `--workers {workers}` for lunatic, "
         f"`worker_processes {workers}` for nginx, wrk on the same machine; load average before "
@@ -263,15 +262,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--smoke", action="store_true", help="lunatic only, tiny sizes, every response checked")
-    a = ap.parse_args()
-    try:
-        sys.exit(smoke() if a.smoke else main())
-    except bl.BenchError as e:
-        bl.log(f"net: ERROR {e}")
-        if not a.smoke:
-            bl.write_report(f"## Net: HTTP hello world (vs nginx) and idle connections\n\n"
-                            f"**The suite failed before measuring:** {bl.cell(str(e))}")
-            bl.write_budgets([])
-        sys.exit(1)
+    smoke_run = bl.smoke_requested(__doc__, "lunatic only, tiny sizes, every response checked")
+    sys.exit(bl.run_suite("net", TITLE, smoke if smoke_run else main, write=not smoke_run))

@@ -27,7 +27,6 @@ The guests time themselves (clock_gettime / erlang:monotonic_time) and print one
 
 from __future__ import annotations
 
-import argparse
 import collections
 import os
 import queue
@@ -36,7 +35,6 @@ import resource
 import shlex
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -46,17 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import benchlib as bl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TITLE = "## Processes: spawn, idle memory, yield, instance per request (vs Erlang/OTP)"
 
 BUDGET_SPAWN_US = 2.0
 BUDGET_IDLE_KIB = 16.0
 BUDGET_YIELD_NS = 50.0
 BUDGET_REQUEST_US = 3.0
 ANCHOR_SPAWN_US = 4.1  # design notes: Erlang/OTP spawn on this kind of machine
-
-
-def env_int(name: str, default: int) -> int:
-    v = os.environ.get(name)
-    return int(v) if v else default
 
 
 def sizes(smoke: bool) -> dict:
@@ -69,12 +63,12 @@ def sizes(smoke: bool) -> dict:
     else:
         d = {"spawn": 1000000, "idle": 1000000, "yield_procs": 1000, "yield_rounds": 10000,
              "request": 100000, "pages": 200000}
-    d["spawn"] = env_int("BENCH_PROCS_SPAWN_N", d["spawn"])
-    d["idle"] = env_int("BENCH_PROCS_IDLE_N", d["idle"])
-    d["yield_procs"] = env_int("BENCH_PROCS_YIELD_PROCS", d["yield_procs"])
-    d["yield_rounds"] = env_int("BENCH_PROCS_YIELD_ROUNDS", d["yield_rounds"])
-    d["request"] = env_int("BENCH_PROCS_REQUEST_N", d["request"])
-    d["pages"] = env_int("BENCH_PROCS_PAGES", d["pages"])
+    d["spawn"] = bl.env_int("BENCH_PROCS_SPAWN_N", d["spawn"])
+    d["idle"] = bl.env_int("BENCH_PROCS_IDLE_N", d["idle"])
+    d["yield_procs"] = bl.env_int("BENCH_PROCS_YIELD_PROCS", d["yield_procs"])
+    d["yield_rounds"] = bl.env_int("BENCH_PROCS_YIELD_ROUNDS", d["yield_rounds"])
+    d["request"] = bl.env_int("BENCH_PROCS_REQUEST_N", d["request"])
+    d["pages"] = bl.env_int("BENCH_PROCS_PAGES", d["pages"])
     return d
 
 
@@ -224,16 +218,6 @@ def run_mode(argv: list[str], mode: str, n: int, timeout: float) -> dict:
     return fields
 
 
-def proc_status_kb(pid: int) -> dict:
-    out = {}
-    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "Threads"):
-                out[key] = int(rest.split()[0])
-    return out
-
-
 def idle_lunatic(argv: list[str], n: int, timeout: float) -> dict:
     """The idle protocol of procs.wasm idle / waiter.wasm; this script reads the VmRSS."""
     deadline = time.monotonic() + timeout
@@ -244,14 +228,14 @@ def idle_lunatic(argv: list[str], n: int, timeout: float) -> dict:
         exe = os.path.realpath(f"/proc/{c.p.pid}/exe")
         if os.path.basename(exe) != os.path.basename(os.path.realpath(argv[0])):
             raise c._broken(f"measuring pid {c.p.pid} would read {exe}, not {argv[0]}")
-        base = proc_status_kb(c.p.pid)
+        base = bl.proc_status(c.p.pid)
         t0 = time.monotonic()
         c.send(f"{n}\n")
         ready = c.expect("ready", deadline)
         t1 = time.monotonic()
-        all1 = proc_status_kb(c.p.pid)
+        all1 = bl.proc_status(c.p.pid)
         time.sleep(0.2)
-        all2 = proc_status_kb(c.p.pid)
+        all2 = bl.proc_status(c.p.pid)
         if ready.split()[1:] != [str(n)]:
             raise c._broken(f"expected 'ready {n}', got {ready!r}")
         c.send("stop\n")
@@ -281,8 +265,7 @@ class Suite:
         self.lunatic = bl.need_lunatic()
         help_text = bl.run([self.lunatic, "run", "--help"], timeout=30).stdout
         self.has_workers = "--workers" in help_text
-        workers = os.environ.get("BENCH_PROCS_WORKERS")
-        self.workers = int(workers) if workers else (os.cpu_count() or 1)
+        self.workers = bl.env_int("BENCH_PROCS_WORKERS", bl.CORES)
         self.extra_flags = shlex.split(os.environ.get("BENCH_PROCS_LUNATIC_FLAGS", ""))
         self.lflags = list(self.extra_flags)
         if self.has_workers:
@@ -294,7 +277,7 @@ class Suite:
             self.lflags = ["--max-processes", str(self.process_limit()), "--max-memory", "0",
                            *self.lflags]
         self.wasm = build_guests(out)
-        self.errors: list[str] = []
+        self.failures = bl.Failures("processes")
 
     def lun(self, guest: str, *args) -> list[str]:
         return [self.lunatic, "run", *self.lflags, str(self.wasm[guest]), *map(str, args)]
@@ -303,68 +286,54 @@ class Suite:
         return max(self.sz["spawn"], self.sz["idle"]) * 2 + 100000
 
     def erl(self, *args) -> list[str]:
-        procs = self.process_limit()
-        pin = ["+S", f"{self.workers}:{self.workers}"] if self.has_workers or \
-            os.environ.get("BENCH_PROCS_WORKERS") else []
-        return ["erl", "-noshell", "+P", str(procs), *pin, "-pa", str(self.out), "-run", "procs",
-                "main", *map(str, args)]
-
-    def attempt(self, what: str, fn):
-        try:
-            return fn()
-        except bl.BenchError as e:
-            self.errors.append(f"{what}: {e}")
-            bl.log(f"processes: FAIL {what}: {e}")
-            return None
+        # Erlang's schedulers are pinned when lunatic's workers are, or when asked to be.
+        pinned = self.has_workers or os.environ.get("BENCH_PROCS_WORKERS")
+        return bl.erl_argv("procs", self.out, args, self.process_limit(),
+                           self.workers if pinned else None)
 
 
-def smoke(out: Path) -> int:
-    s = Suite(out, smoke=True)
+def smoke() -> int:
+    s = Suite(bl.OUT, smoke=True)
     sz = s.sz
-    cache = tempfile.TemporaryDirectory(prefix="lunatic-procs-smoke-")
-    os.environ["XDG_CACHE_HOME"] = cache.name  # a fresh cache: the artifact of this binary
     checks = [
         ("spawn", s.lun("procs", "spawn", sz["spawn"]), sz["spawn"]),
         ("yield", s.lun("procs", "yield", sz["yield_procs"], sz["yield_rounds"]), sz["yield_procs"]),
         ("request", s.lun("procs", "request", sz["request"]), sz["request"]),
         ("pagetouch", [str(s.wasm["pagetouch"]), str(sz["pages"])], sz["pages"]),
     ]
-    for mode, argv, n in checks:
-        f = s.attempt(mode, lambda: run_mode(argv, mode, n, timeout=120))
-        if f:
-            print(f"ok: {shlex.join(argv)}: {f}")
-    for guest in ("procs", "waiter"):
-        argv = s.lun(guest, "idle") if guest == "procs" else s.lun(guest)
-        f = s.attempt(f"lunatic idle ({guest})",
-                      lambda: idle_lunatic(argv, sz["idle"], 120))
-        if f:
-            print(f"ok: {shlex.join(argv)} (idle protocol, n={sz['idle']}): {f}")
-    cache.cleanup()
-    for e in s.errors:
-        print(f"FAILED: {e}", file=sys.stderr)
-    return 1 if s.errors else 0
+    with bl.fresh_artifact_cache("lunatic-procs-smoke-"):
+        for mode, argv, n in checks:
+            f = s.failures.attempt(mode, lambda: run_mode(argv, mode, n, timeout=120))
+            if f:
+                print(f"ok: {shlex.join(argv)}: {f}")
+        for guest in ("procs", "waiter"):
+            argv = s.lun(guest, "idle") if guest == "procs" else s.lun(guest)
+            f = s.failures.attempt(f"lunatic idle ({guest})",
+                                   lambda: idle_lunatic(argv, sz["idle"], 120))
+            if f:
+                print(f"ok: {shlex.join(argv)} (idle protocol, n={sz['idle']}): {f}")
+    return s.failures.smoke_exit_status()
 
 
 def main() -> int:
-    for tool in ("clang", "wat2wasm", "erl", "erlc"):
-        bl.need_tool(tool)
+    bl.need_tools("clang", "wat2wasm", "erl", "erlc")
     out = bl.OUT
     s = Suite(out, smoke=False)
     sz = s.sz
     bl.build_erlang(HERE / "procs.erl", out)
-    runs = env_int("BENCH_PROCS_RUNS", 1 if bl.QUICK else 3)
-    timeout = env_int("BENCH_PROCS_TIMEOUT", 900)
+    runs = bl.env_int("BENCH_PROCS_RUNS", 1 if bl.QUICK else 3)
+    timeout = bl.env_int("BENCH_PROCS_TIMEOUT", 900)
     # When lunatic cannot hold the full N of spawn or idle, it is measured again at this size, so
     # the report still shows what a process costs (the budget line stays a MISS: it is set at N).
-    fallback = env_int("BENCH_PROCS_FALLBACK_N", 10000)
+    fallback = bl.env_int("BENCH_PROCS_FALLBACK_N", 10000)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     t_start = time.monotonic()
 
     # Warm-up: the first `lunatic run` of a module compiles it into the artifact cache.
-    s.attempt("lunatic warm-up (procs.wasm)",
+    s.failures.attempt("lunatic warm-up (procs.wasm)",
               lambda: run_mode(s.lun("procs", "request", 10), "request", 10, timeout=timeout))
-    s.attempt("lunatic warm-up (waiter.wasm)", lambda: idle_lunatic(s.lun("waiter"), 10, timeout))
-    lunatic_ok = not s.errors
+    s.failures.attempt("lunatic warm-up (waiter.wasm)", lambda: idle_lunatic(s.lun("waiter"), 10, timeout))
+    lunatic_ok = not s.failures.errors
 
     samples: dict = collections.defaultdict(list)  # (engine, bench, n) -> [fields]
     broken: set = set()                             # (engine, bench, n) that failed
@@ -373,7 +342,7 @@ def main() -> int:
         key = (engine, bench, n)
         if key in broken or (engine == "lunatic" and not lunatic_ok):
             return False
-        f = s.attempt(f"{engine} {bench}, N={n:,}", fn)
+        f = s.failures.attempt(f"{engine} {bench}, N={n:,}", fn)
         if f is None:
             broken.add(key)
             return False
@@ -435,7 +404,7 @@ def main() -> int:
         "lunatic_flags": s.lflags, "workers_flag": s.has_workers,
         "samples": [{"engine": e, "bench": b, "n": n, "runs": v} for (e, b, n), v in samples.items()],
         "failed": [{"engine": e, "bench": b, "n": n} for (e, b, n) in sorted(broken)],
-        "errors": s.errors, "loadavg_before": load_before, "loadavg_after": load_after,
+        "errors": s.failures.errors, "loadavg_before": load_before, "loadavg_after": load_after,
         "max_map_count": Path("/proc/sys/vm/max_map_count").read_text().strip()})
 
     # ---- numbers ----
@@ -608,7 +577,7 @@ def main() -> int:
                 else "; lunatic's default memory mode")
     max_maps = Path("/proc/sys/vm/max_map_count").read_text().strip()
     md = [
-        "## Processes: spawn, idle memory, yield, instance per request (vs Erlang/OTP)",
+        TITLE,
         "",
         f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; lunatic and Erlang/OTP "
         f"interleaved in the same run; workers: {workers}; load average before "
@@ -677,27 +646,13 @@ def main() -> int:
     if not lunatic_ok:
         md += ["", "**lunatic could not run the guests** (see the failures below); the Erlang "
                "numbers are from this run."]
-    if s.errors:
-        md += ["", "**Failures (the suite failed):**", ""] + [f"- {bl.cell(e)}" for e in s.errors]
+    md += s.failures.markdown()
     bl.write_report("\n".join(md))
-    for e in s.errors:
-        bl.log(f"processes: ERROR {e}")
-    return 1 if s.errors else 0
+    s.failures.log_again()
+    return s.failures.exit_status()
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--smoke", action="store_true",
-                    help="run only the lunatic guests at tiny sizes and check their counts")
-    a = ap.parse_args()
-    try:
-        if a.smoke:
-            sys.exit(smoke(bl.OUT))
-        sys.exit(main())
-    except bl.BenchError as e:
-        bl.log(f"processes: ERROR {e}")
-        if not a.smoke:
-            bl.write_report("## Processes: spawn, idle memory, yield, instance per request "
-                            f"(vs Erlang/OTP)\n\n**The suite failed before measuring:** {bl.cell(str(e))}")
-            bl.write_budgets([])
-        sys.exit(1)
+    smoke_run = bl.smoke_requested(
+        __doc__, "run only the lunatic guests at tiny sizes and check their counts")
+    sys.exit(bl.run_suite("processes", TITLE, smoke if smoke_run else main, write=not smoke_run))
