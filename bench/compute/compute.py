@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -144,12 +143,11 @@ def main() -> int:
     ]
     bl.write_budgets(budgets)
 
-    mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else \
-        f"best of {runs} runs per kernel and engine"
+    mode = bl.run_kind(f"best of {runs} runs per kernel and engine")
     md = [
         TITLE,
         "",
-        f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; runs interleaved across engines; "
+        f"_{bl.timestamp()}; {mode}; runs interleaved across engines; "
         "preemption on (the runtime's default)._",
         "",
         "Each kernel times only its own loop with `clock_gettime(CLOCK_MONOTONIC)` and prints "
@@ -160,7 +158,7 @@ def main() -> int:
                      "node / native", "lunatic cold compile s", "checksum"], rows,
                     align="lrrrrrrl"),
         "",
-        bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
+        bl.budget_table(budgets),
         "",
         "Engines:",
         "",

@@ -278,6 +278,50 @@ def verdict(measured: float, budget: float) -> str:
     return "PASS" if measured <= budget else "MISS"
 
 
+QUICK_NOTE = "QUICK smoke run (small sizes; numbers are not meaningful)"
+
+
+def timestamp() -> str:
+    """When a report was written, as the first line of every section shows it."""
+    return time.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def best_of(runs: int) -> str:
+    return f"best of {runs}" if runs > 1 else "one run"
+
+
+def run_kind(full_run: str) -> str:
+    """What a report's first line calls this run: a QUICK smoke run, or `full_run`."""
+    return QUICK_NOTE if QUICK else full_run
+
+
+def loadavg() -> list[str]:
+    """The 1, 5 and 15 minute load averages, as /proc/loadavg writes them."""
+    return Path("/proc/loadavg").read_text().split()[:3]
+
+
+class LoadWindow:
+    """The load average before and after a suite's measurements, and how long they took: other
+    work on the machine skews every number, so the report says how busy it was."""
+
+    def __init__(self):
+        self.before = loadavg()
+        self.start = time.monotonic()
+        self.after: list[str] = []
+
+    def close(self) -> None:
+        self.after = loadavg()
+
+    def as_json(self) -> dict:
+        return {"loadavg_before": self.before, "loadavg_after": self.after}
+
+    def load_text(self) -> str:
+        return f"load average before {' '.join(self.before)}, after {' '.join(self.after)}"
+
+    def elapsed_text(self) -> str:
+        return f"{time.monotonic() - self.start:.0f} s"
+
+
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: str | None = None) -> str:
     rows = [[str(c) for c in r] for r in rows]
     align = align or ("l" + "r" * (len(headers) - 1))
@@ -285,6 +329,11 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: st
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(sep) + " |"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def budget_table(rows: Iterable[Sequence[object]]) -> str:
+    """The markdown table of a suite's budget rows (the lines of its budgets.tsv)."""
+    return md_table(["budget", "measured", "budget", "anchor", "verdict"], rows, align="lrrll")
 
 
 def cell(s: str) -> str:
@@ -296,6 +345,11 @@ def fmt(x: float, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{x:.{digits}f}"
+
+
+def fmt_ratio(a: float, b: float) -> str:
+    """a / b as "1.23x", or n/a when either is missing (NaN) or b is 0."""
+    return "n/a" if math.isnan(a) or math.isnan(b) or b == 0 else f"{a / b:.2f}x"
 
 
 def write_budgets(rows: Iterable[Sequence[str]]) -> None:

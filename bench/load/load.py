@@ -16,7 +16,6 @@ import os
 import shlex
 import tempfile
 import sys
-import time
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -150,7 +149,7 @@ def main() -> int:
     md = [
         TITLE,
         "",
-        f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}numbers from `lunatic run --timings` "
+        f"_{bl.timestamp()}; {mode}numbers from `lunatic run --timings` "
         "(one `lunatic-timings: {json}` line on stderr)._",
         "",
         "hello.wasm run twice with an empty artifact cache (a fresh `XDG_CACHE_HOME`):",
@@ -167,7 +166,7 @@ def main() -> int:
         "",
         bl.md_table(["command", "mean ± σ", "min", "median", "vs native"], hf_rows),
         "",
-        bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
+        bl.budget_table(budgets),
         "",
         "`hash_ms` is finding the C compiler and hashing the wasm into the cache key; "
         "`load_ms` is reading the cached artifact, checking its contract and loading its shared "

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-import time
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -119,8 +118,7 @@ def main() -> int:
     s = Suite(smoke=False)
     bl.build_erlang(HERE / "msgs.erl", s.out)
     runs = 1 if bl.QUICK else 3
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
-    t_start = time.monotonic()
+    window = bl.LoadWindow()
     table = cases(s.sz)
     # Warm-up: the first run of a module compiles it into the artifact cache.
     for engine in ("lunatic", "sdk"):
@@ -152,12 +150,12 @@ def main() -> int:
                 ratio_ = got["sdk"]["ns"] / got["lunatic"]["ns"]
                 pair_ratios.setdefault(name, []).append(ratio_)
                 bl.log(f"messages: sdk/raw {name}, pair {pair + 1}: {ratio_:.3f}")
-    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    window.close()
     bl.write_json("results.json", {
         "sizes": s.sz, "runs": runs, "workers": s.workers, "errors": s.failures.errors,
         "sdk_pair_ratios": pair_ratios,
         "samples": [{"engine": e, "bench": b, "runs": v} for (e, b), v in samples.items()],
-        "loadavg_before": load_before, "loadavg_after": load_after})
+        **window.as_json()})
 
     nan = float("nan")
 
@@ -169,9 +167,6 @@ def main() -> int:
     def best(engine: str, name: str) -> float:
         xs = [per_unit(name, f) for f in samples.get((engine, name), [])]
         return min(xs) if xs else nan
-
-    def ratio(a: float, b: float) -> str:
-        return "n/a" if a != a or b != b or b == 0 else f"{a / b:.2f}x"
 
     pp_l, pp_e = best("lunatic", "pingpong"), best("erlang", "pingpong")
     kib_l, kib_e = best("lunatic", "pingpong 1 KiB"), best("erlang", "pingpong 1 KiB")
@@ -188,21 +183,23 @@ def main() -> int:
                 f"<= {BUDGET_SDK_RATIO:.2f}x" if budget else "-", "the same guest in C, raw imports",
                 bl.verdict(r, BUDGET_SDK_RATIO) if budget else "INFO"]
     p, laps = s.sz["ring"]
-    best_of = f"best of {runs}" if runs > 1 else "one run"
+    best_of = bl.best_of(runs)
     sky_verdict = "MISS" if sky_l != sky_l or sky_e != sky_e or sky_l >= sky_e else "PASS"
     budgets = [
         [f"ping-pong round trip, 8-byte messages, {s.sz['pingpong']:,} round trips ({best_of}; "
-         f"lunatic / Erlang {ratio(pp_l, pp_e)})", f"{bl.fmt(pp_l, 1)} ns",
+         f"lunatic / Erlang {bl.fmt_ratio(pp_l, pp_e)})", f"{bl.fmt(pp_l, 1)} ns",
          f"<= {BUDGET_PINGPONG_NS:g} ns",
          f"Erlang/OTP {bl.fmt(pp_e, 1)} ns this run (issue: {ANCHOR_PINGPONG_NS:g} ns)",
          bl.verdict(pp_l, BUDGET_PINGPONG_NS)],
-        [f"ping-pong round trip, 1 KiB messages ({best_of}; lunatic / Erlang {ratio(kib_l, kib_e)})",
+        [f"ping-pong round trip, 1 KiB messages ({best_of}; lunatic / Erlang "
+         f"{bl.fmt_ratio(kib_l, kib_e)})",
          f"{bl.fmt(kib_l, 1)} ns", "-", f"Erlang/OTP {bl.fmt(kib_e, 1)} ns", "INFO"],
         [f"ring of {p:,} processes, {laps:,} laps ({best_of}; lunatic / Erlang "
-         f"{ratio(ring_l, ring_e)})", f"{bl.fmt(ring_l, 1)} ms", f"<= {BUDGET_RING_MS:g} ms",
+         f"{bl.fmt_ratio(ring_l, ring_e)})", f"{bl.fmt(ring_l, 1)} ms", f"<= {BUDGET_RING_MS:g} ms",
          f"Erlang/OTP {bl.fmt(ring_e, 1)} ms this run (issue: {ANCHOR_RING_MS:g} ms)",
          bl.verdict(ring_l, BUDGET_RING_MS)],
-        [f"skynet, {s.sz['skynet']:,} leaves ({best_of}; lunatic / Erlang {ratio(sky_l, sky_e)})",
+        [f"skynet, {s.sz['skynet']:,} leaves ({best_of}; lunatic / Erlang "
+         f"{bl.fmt_ratio(sky_l, sky_e)})",
          f"{bl.fmt(sky_l, 0)} ms", "faster than Erlang", f"Erlang/OTP {bl.fmt(sky_e, 0)} ms this run",
          sky_verdict],
         sdk_row("ping-pong, 8-byte messages,", "pingpong", pp_s, pp_l, "ns", True),
@@ -216,16 +213,14 @@ def main() -> int:
         xs = sorted(per_unit(name, f) for f in v)
         unit = "ns per round trip" if name.startswith("pingpong") else "ms"
         detail.append([f"{e} {name}", str(len(v)), bl.fmt(xs[0], 1), bl.fmt(bl.median(xs), 1), unit])
-    mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
     md = [
         TITLE,
         "",
-        f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; lunatic and Erlang/OTP alternating in "
+        f"_{bl.timestamp()}; {bl.run_kind(best_of)}; lunatic and Erlang/OTP alternating in "
         f"the same run; `--workers {s.workers}` for lunatic, `+S {s.workers}:{s.workers}` for "
-        f"Erlang; load average before {' '.join(load_before)}, after {' '.join(load_after)}; "
-        f"{time.monotonic() - t_start:.0f} s._",
+        f"Erlang; {window.load_text()}; {window.elapsed_text()}._",
         "",
-        bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
+        bl.budget_table(budgets),
         "",
         "Every timed sample (each run is a fresh `lunatic run` or `erl`):",
         "",

@@ -189,8 +189,7 @@ def main() -> int:
     seconds = 1 if bl.QUICK else 5
     idle_count = 1000 if bl.QUICK else 10000
     runs = 1 if bl.QUICK else 3
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
-    t_start = time.monotonic()
+    window = bl.LoadWindow()
     work = Path(tempfile.mkdtemp(prefix="bench-net-", dir=bl.OUT))
     lunatic_server, lunatic_port = start_lunatic(lunatic, wasm, workers)
     nginx_server, nginx_port = start_nginx(work, workers)
@@ -214,14 +213,14 @@ def main() -> int:
     finally:
         lunatic_err = lunatic_server.stop()
         nginx_server.stop()
-    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    window.close()
     best_l, best_n = max(samples["lunatic"]), max(samples["nginx"])
     ratio = best_l / best_n if best_n else float("nan")
     per_conn_kib = (rss_held - rss_before) / idle_count
-    best_of = f"best of {runs}" if runs > 1 else "one run"
+    best_of = bl.best_of(runs)
     bl.write_json("results.json", {"samples": samples, "idle": idle, "rss_before_kib": rss_before,
                                    "rss_held_kib": rss_held, "workers": workers, "seconds": seconds,
-                                   "loadavg_before": load_before, "loadavg_after": load_after})
+                                   **window.as_json()})
     idle_ok = idle["answered"] == idle_count
     budgets = [
         [f"HTTP hello, wrk -t2 -c100 {seconds} s ({best_of}; lunatic {best_l:,.0f} req/s, nginx "
@@ -234,15 +233,14 @@ def main() -> int:
          f"{per_conn_kib:.1f} KiB", "-", "-", "INFO"],
     ]
     bl.write_budgets(budgets)
-    mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
     md = [
         TITLE,
         "",
-        f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; `--workers {workers}` for lunatic, "
-        f"`worker_processes {workers}` for nginx, wrk on the same machine; load average before "
-        f"{' '.join(load_before)}, after {' '.join(load_after)}; {time.monotonic() - t_start:.0f} s._",
+        f"_{bl.timestamp()}; {bl.run_kind(best_of)}; `--workers {workers}` for lunatic, "
+        f"`worker_processes {workers}` for nginx, wrk on the same machine; "
+        f"{window.load_text()}; {window.elapsed_text()}._",
         "",
-        bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
+        bl.budget_table(budgets),
         "",
         bl.md_table(["server", "requests/s, each run"],
                     [[k, ", ".join(f"{x:,.0f}" for x in v)] for k, v in samples.items()], align="ll"),

@@ -326,8 +326,7 @@ def main() -> int:
     # When lunatic cannot hold the full N of spawn or idle, it is measured again at this size, so
     # the report still shows what a process costs (the budget line stays a MISS: it is set at N).
     fallback = bl.env_int("BENCH_PROCS_FALLBACK_N", 10000)
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
-    t_start = time.monotonic()
+    window = bl.LoadWindow()
 
     # Warm-up: the first `lunatic run` of a module compiles it into the artifact cache.
     s.failures.attempt("lunatic warm-up (procs.wasm)",
@@ -398,13 +397,13 @@ def main() -> int:
         if not fell_back or any(("lunatic", b, n_id) in broken for b in idle_guests):
             measure("erlang", "idle", n, lambda: erl_idle(n))
 
-    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    window.close()
     bl.write_json("results.json", {
         "sizes": sz, "runs": runs, "fallback_n": fallback, "quick": bl.QUICK,
         "lunatic_flags": s.lflags, "workers_flag": s.has_workers,
         "samples": [{"engine": e, "bench": b, "n": n, "runs": v} for (e, b, n), v in samples.items()],
         "failed": [{"engine": e, "bench": b, "n": n} for (e, b, n) in sorted(broken)],
-        "errors": s.failures.errors, "loadavg_before": load_before, "loadavg_after": load_after,
+        "errors": s.failures.errors, **window.as_json(),
         "max_map_count": Path("/proc/sys/vm/max_map_count").read_text().strip()})
 
     # ---- numbers ----
@@ -439,16 +438,13 @@ def main() -> int:
     def best(engine: str, bench: str, n: int) -> float:
         return stat(engine, bench, n)[0]
 
-    def ratio(a: float, b: float) -> str:
-        return "n/a" if a != a or b != b or b == 0 else f"{a / b:.2f}x"
-
     def lun_cell(bench: str, n: int, digits: int = 2) -> str:
         if ("lunatic", bench, n) in broken or not lunatic_ok:
             return "FAILED"
         return bl.fmt(best("lunatic", bench, n), digits)
 
     fmt_n = lambda n: f"{n:,}"  # noqa: E731
-    best_of = f"best of {runs}" if runs > 1 else "one run"
+    best_of = bl.best_of(runs)
 
     # What the budget is measured on: N, or the fallback size when lunatic failed at N (then the
     # verdict is a MISS and the measured cell says so).
@@ -462,8 +458,9 @@ def main() -> int:
         if ("lunatic", bench, n) in broken:
             cell = f"FAILED at N={n:,}" + (f" ({bl.fmt(lv, digits)} {what_unit} at N={m:,})"
                                            if m != n and lv == lv else "")
-            return cell, "MISS", lv, ev, f"{ratio(lv, ev)} at N={m:,}"
-        return f"{bl.fmt(lv, digits)} {what_unit}", bl.verdict(lv, budget), lv, ev, ratio(lv, ev)
+            return cell, "MISS", lv, ev, f"{bl.fmt_ratio(lv, ev)} at N={m:,}"
+        return (f"{bl.fmt(lv, digits)} {what_unit}", bl.verdict(lv, budget), lv, ev,
+                bl.fmt_ratio(lv, ev))
 
     sp_cell, sp_v, _, _, sp_r = headline("spawn", n_sp, "spawn", "us", BUDGET_SPAWN_US)
     ic_cell, ic_v, _, _, ic_r = headline("idle C", n_id, "idle", "KiB", BUDGET_IDLE_KIB)
@@ -500,7 +497,7 @@ def main() -> int:
         ev = best("erlang", erl_bench, n)
         rows.append([label, fmt_n(n), lun_cell(bench, n, digits),
                      bl.fmt(ev, digits) if ("erlang", erl_bench, n) not in broken else "FAILED",
-                     ratio(lv, ev), budget, verdict])
+                     bl.fmt_ratio(lv, ev), budget, verdict])
 
     for n in sizes_for("spawn", n_sp):
         side_row("spawn, us per spawn", "spawn", n, "spawn", f"<= {BUDGET_SPAWN_US:g}",
@@ -568,7 +565,6 @@ def main() -> int:
     erl_mem = [f"{v[0]['mem_bytes_per_process'] / 1024:.2f} KiB at N={n:,}"
                for (e, b, n), v in sorted(samples.items()) if e == "erlang" and b == "idle"]
 
-    mode = "QUICK smoke run (small sizes; numbers are not meaningful)" if bl.QUICK else best_of
     workers = (f"`--workers {s.workers}` for lunatic, `+S {s.workers}:{s.workers}` for Erlang"
                if s.has_workers else
                f"lunatic's own worker count (this binary has no `--workers`), Erlang's default "
@@ -579,10 +575,9 @@ def main() -> int:
     md = [
         TITLE,
         "",
-        f"_{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}; lunatic and Erlang/OTP "
-        f"interleaved in the same run; workers: {workers}; load average before "
-        f"{' '.join(load_before)}, after {' '.join(load_after)}; vm.max_map_count {max_maps}; "
-        f"{time.monotonic() - t_start:.0f} s._",
+        f"_{bl.timestamp()}; {bl.run_kind(best_of)}; lunatic and Erlang/OTP "
+        f"interleaved in the same run; workers: {workers}; {window.load_text()}; "
+        f"vm.max_map_count {max_maps}; {window.elapsed_text()}._",
         "",
         "Lower is better; the ratio is lunatic / Erlang at the same N. The budget is on the lunatic "
         f"number at the full N; when lunatic fails there, it is measured again at N={fallback:,} "
@@ -613,7 +608,7 @@ def main() -> int:
         md += ["Erlang's own count, `erlang:memory(processes)` delta / N: " + ", ".join(erl_mem)
                + " (the beam.smp VmRSS delta above is the anchor).", ""]
     md += [
-        bl.md_table(["budget", "measured", "budget", "anchor", "verdict"], budgets, align="lrrll"),
+        bl.budget_table(budgets),
         "",
         "How each is measured (guests: `bench/processes/procs.c`, `waiter.wat`; anchor: "
         "`procs.erl`):",
