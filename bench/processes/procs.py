@@ -105,6 +105,13 @@ def check_counts(fields: dict, mode: str, n: int, argv) -> None:
 FAIL_LINE = re.compile(r"^lunatic: process \d+ (failed|was killed)")
 
 
+def children_usage() -> tuple[float, int]:
+    """CPU seconds (user + system) and minor page faults of this script's children that have
+    ended: a child's own share is the difference across its run (children run one at a time)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime, ru.ru_minflt
+
+
 class Child:
     """A benchmark process whose stdout lines can be awaited with a deadline and whose stderr is
     watched for process failures."""
@@ -112,9 +119,7 @@ class Child:
     def __init__(self, argv: list[str], stdin: bool = False):
         self.argv = argv
         self.t0 = time.monotonic()
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu0 = ru.ru_utime + ru.ru_stime
-        self.minflt0 = ru.ru_minflt
+        self.cpu0, self.minflt0 = children_usage()
         self.cpu_s = float("nan")
         self.minflt = -1
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
@@ -196,9 +201,9 @@ class Child:
             t.join(timeout=5)
         # CPU time (user + system) of the whole OS process, start-up included: on a busy machine
         # the wall times above grow, this much less.
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu_s = ru.ru_utime + ru.ru_stime - self.cpu0
-        self.minflt = ru.ru_minflt - self.minflt0
+        cpu_s, minflt = children_usage()
+        self.cpu_s = cpu_s - self.cpu0
+        self.minflt = minflt - self.minflt0
         if self.fail_line:
             raise self._broken("")
         return bl.Result(self.argv, rc, "\n".join(self.out) + "\n", "\n".join(self.err_tail),
