@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# The "load" benchmark suite; called by bench/run.sh with BENCH_ROOT, BENCH_BUILD, BENCH_OUT, LUNATIC
-# (and optionally BENCH_QUICK=1) in the environment. Writes $BENCH_OUT/report.md and
-# $BENCH_OUT/budgets.tsv; exits non-zero only when the benchmark is broken.
+# The "load" benchmark suite (cached module load and `lunatic run` start-up).
+# bench/run.sh runs it; the environment it gets and the files it writes are described there.
 set -euo pipefail
 exec python3 "$(dirname "${BASH_SOURCE[0]}")/load.py"

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The "processes" benchmark suite (spawn, idle memory, yield, instance per request, each beside
-# Erlang/OTP); called by bench/run.sh with BENCH_ROOT, BENCH_BUILD, BENCH_OUT, LUNATIC (and
-# optionally BENCH_QUICK=1) in the environment. Writes $BENCH_OUT/report.md and
-# $BENCH_OUT/budgets.tsv; exits non-zero only when the benchmark is broken.
+# Erlang/OTP).
+# bench/run.sh runs it; the environment it gets and the files it writes are described there.
 set -euo pipefail
 exec python3 "$(dirname "${BASH_SOURCE[0]}")/procs.py"
