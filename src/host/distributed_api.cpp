@@ -6,25 +6,20 @@
 #include "host/guest_abi.hpp"
 #include "host/message_api.hpp"
 #include "host/process_api.hpp"
+#include "host/return_codes.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::host {
 namespace {
 
 constexpr std::uint64_t kLocalNode = 0;
-// Lunatic's return codes for remote operations.
-constexpr std::uint32_t kNoProcess = 1;
-constexpr std::uint32_t kNoNode = 2;
-constexpr std::uint32_t kMailboxFull = 3;
-constexpr std::uint32_t kSpawnNoNode = 1;
-constexpr std::uint32_t kSpawnNoModule = 2;
 
 std::uint32_t nodes_count(HostContext&) { return 1; }
 
 // get_nodes(ptr: i32, len: i32) -> i32: writes up to len node ids; returns how many.
 std::uint32_t get_nodes(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
   if (len == 0) return 0;
-  store_u64(context, ptr, kLocalNode, "lunatic::distributed::get_nodes");
+  store_u64(context, ptr, kLocalNode);
   return 1;
 }
 
@@ -40,67 +35,66 @@ std::uint32_t spawn(HostContext& context, std::uint64_t node, std::uint64_t conf
                     std::uint64_t module, std::uint32_t func, std::uint32_t func_len,
                     std::uint32_t params, std::uint32_t params_len, std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
-  const char* where = "lunatic::distributed::spawn";
-  if (!context.memory().try_bytes(id_ptr, 8)) fail(std::string(where) + ": id pointer out of bounds");
+  if (!context.memory().try_bytes(id_ptr, 8)) fail("id pointer out of bounds");
   if (node != kLocalNode) {
-    store_u64(context, id_ptr, add_error(context, "Node does not exist."), where);
-    return kSpawnNoNode;
+    store_u64(context, id_ptr, add_error(context, "Node does not exist."));
+    return kSpawnNoSuchNode;
   }
   auto loaded = environment.module_by_id(module);
   if (!loaded) {
-    store_u64(context, id_ptr, add_error(context, "Module does not exist."), where);
-    return kSpawnNoModule;
+    store_u64(context, id_ptr, add_error(context, "Module does not exist."));
+    return kSpawnNoSuchModule;
   }
   SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(loaded),
-                                       func, func_len, params, params_len, where);
+                                       func, func_len, params, params_len);
   auto id = environment.spawn(std::move(request));
-  if (!id) fail(std::string(where) + ": " + id.error().message);
-  store_u64(context, id_ptr, *id, where);
-  return 0;
+  if (!id) fail(id.error().message);
+  store_u64(context, id_ptr, *id);
+  return kOk;
 }
 
 // send(node, process) -> i32: 0 sent, 1 no such process, 2 no such node; beyond Lunatic, 3
 // when the receiver's mailbox is full (the message is dropped).
 std::uint32_t send(HostContext& context, std::uint64_t node, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (!context.scratch) fail("lunatic::distributed::send: no message to send");
-  if (!context.scratch->resources.empty()) fail("lunatic::distributed::send: cannot send resources to remote nodes");
-  if (node != kLocalNode) return kNoNode;
+  if (!context.scratch) fail("no message to send");
+  if (!context.scratch->resources.empty()) fail("cannot send resources to remote nodes");
+  if (node != kLocalNode) return kNoSuchNode;
   auto target = environment.scheduler().find(process_id);
   if (!target) {
     context.scratch.reset();
-    return kNoProcess;
+    return kNoSuchProcess;
   }
   switch (target->send(std::move(context.scratch))) {
-    case runtime::Process::Delivery::kQueued: return 0;
-    case runtime::Process::Delivery::kDead: return kNoProcess;
+    case runtime::Process::Delivery::kQueued: return kOk;
+    case runtime::Process::Delivery::kDead: return kNoSuchProcess;
     case runtime::Process::Delivery::kMailboxFull: break;
   }
-  return kMailboxFull;
+  return kRemoteMailboxFull;
 }
 
 std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t node, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms) {
   Environment& environment = environment_of(context);
-  if (!context.scratch) fail("lunatic::distributed::send_receive_skip_search: no message to send");
-  if (node != kLocalNode) return kNoNode;
-  if (!environment.scheduler().find(process_id)) return kNoProcess;
+  if (!context.scratch) fail("no message to send");
+  if (node != kLocalNode) return kNoSuchNode;
+  if (!environment.scheduler().find(process_id)) return kNoSuchProcess;
   const std::uint32_t result = distributed_send_receive(context, process_id, tag, timeout_ms);
-  return result == kSendMailboxFull ? kMailboxFull : result;
+  return result == kMailboxFull ? kRemoteMailboxFull : result;
 }
 
 }  // namespace
 
 std::vector<engine::ImportFunction> distributed_functions() {
-  const std::string m = "lunatic::distributed";
+  constexpr ImportName m{"lunatic::distributed"};
   return {
-      host_function<&nodes_count>(m, "nodes_count"),
-      host_function<&get_nodes>(m, "get_nodes"),
-      host_function<&node_id>(m, "node_id"),
-      host_function<&module_id>(m, "module_id"),
-      host_function<&spawn>(m, "spawn"),
-      host_function<&send>(m, "send"),
-      host_function<&send_receive_skip_search>(m, "send_receive_skip_search"),
+      host_function<&nodes_count, m, "nodes_count">(),
+      host_function<&get_nodes, m, "get_nodes">(),
+      host_function<&node_id, m, "node_id">(),
+      host_function<&module_id, m, "module_id">(),
+      host_function<&spawn, m, "spawn">(),
+      host_function<&send, m, "send">(),
+      host_function<&send_receive_skip_search, m, "send_receive_skip_search">(),
   };
 }
 

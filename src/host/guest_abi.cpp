@@ -60,22 +60,20 @@ runtime::Clock::time_point deadline_in(std::uint64_t millis) {
   return runtime::Clock::now() + std::chrono::milliseconds(std::min(millis, kCentury));
 }
 
-std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len,
-                       const char* where) {
-  auto bytes = context.memory().try_bytes(ptr, len);
-  if (!bytes) fail(std::string(where) + ": string out of bounds");
-  if (len > kMaxGuestString) {
-    fail(fmt::format("{}: a string of {} bytes, longer than the {} a name or value may have", where,
-                     len, kMaxGuestString));
+std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
+  GuestString string = read_guest_string(context.memory(), ptr, len);
+  if (string.status == GuestRead::kOutOfBounds) fail("string out of bounds");
+  if (string.status == GuestRead::kTooLong) {
+    fail(fmt::format("a string of {} bytes, longer than the {} a name or value may have", len,
+                     kMaxGuestString));
   }
-  std::string text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
-  if (!valid_utf8(text)) fail(std::string(where) + ": string is not valid UTF-8");
-  return text;
+  if (!valid_utf8(string.text)) fail("string is not valid UTF-8");
+  return std::move(string.text);
 }
 
-ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where) {
+ProcessConfig& config_of(HostContext& context, std::uint64_t id) {
   ProcessConfig* config = context.configs.get(id);
-  if (config == nullptr) fail(fmt::format("{}: config id {} does not exist", where, id));
+  if (config == nullptr) fail(fmt::format("config id {} does not exist", id));
   return *config;
 }
 
@@ -83,11 +81,11 @@ Privilege privilege_of(const HostContext& context) {
   return context.process != nullptr ? context.process->execution().privilege : Privilege::kNormal;
 }
 
-void hold_config_bytes(HostContext& context, std::int64_t change, const char* where) {
+void hold_config_bytes(HostContext& context, std::int64_t change) {
   const std::uint64_t bytes = context.config_bytes.bytes() + change;
   if (auto held = context.config_bytes.hold(context.budget, bytes, privilege_of(context)); !held) {
     fail(
-        fmt::format("{}: its configs would take {} bytes: {}", where, bytes, held.error().message));
+        fmt::format("its configs would take {} bytes: {}", bytes, held.error().message));
   }
 }
 

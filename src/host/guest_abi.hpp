@@ -1,5 +1,6 @@
-// Small helpers shared by the lunatic::* host namespaces: failing a call the way Lunatic traps,
-// and reading and writing guest memory with bounds checks.
+// Small helpers shared by the lunatic::* host namespaces: reading and writing guest memory with
+// bounds checks, error resources, configs. Their failures are fail() (host_function.hpp): the
+// thunk names the function that called them.
 #pragma once
 
 #include <cstdint>
@@ -9,19 +10,15 @@
 
 #include "engine/memory/guest_memory.hpp"
 #include "engine/execution/trap.hpp"
+#include "host/guest_io.hpp"
 #include "host/host_context.hpp"
+#include "host/host_function.hpp"
 #include "runtime/blocking.hpp"
 
 namespace lunatic::host {
 
-// Ends the calling process: a bad id, a bad argument or a missing permission.
-[[noreturn]] inline void fail(std::string what) {
-  throw engine::GuestTrap{engine::TrapKind::kHostError, std::move(what)};
-}
-
-inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t value,
-                      const char* where) {
-  if (!context.memory().try_store(ptr, value)) fail(std::string(where) + ": pointer out of bounds");
+inline void store_u64(HostContext& context, std::uint32_t ptr, std::uint64_t value) {
+  if (!context.memory().try_store(ptr, value)) fail("pointer out of bounds");
 }
 
 // Now plus a guest's delay in milliseconds, capped at a century (u64::MAX means "never").
@@ -42,17 +39,12 @@ inline std::uint64_t error_bytes(const std::string& message) {
   return sizeof(std::string) + 64 + message.size();
 }
 
-// The longest string a guest passes as a name or value (a function or registry name, an
-// environment variable, an argument, a path): Linux's own limit on one argument.
-inline constexpr std::uint32_t kMaxGuestString = 128 * 1024;
-
 // A guest string that must be UTF-8 (names of functions, registry entries, config values).
 // Traps: out of bounds, longer than kMaxGuestString, or not UTF-8.
-std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len,
-                       const char* where);
+std::string guest_utf8(HostContext& context, std::uint32_t ptr, std::uint32_t len);
 
-// The caller's config resource `id`. Traps: unknown id ("<where>: config id N does not exist").
-ProcessConfig& config_of(HostContext& context, std::uint64_t id, std::string_view where);
+// The caller's config resource `id`. Traps: unknown id ("config id N does not exist").
+ProcessConfig& config_of(HostContext& context, std::uint64_t id);
 
 // How much of the runtime's reserve the calling process may use (Privilege::kNormal outside a
 // runtime process).
@@ -61,7 +53,7 @@ Privilege privilege_of(const HostContext& context);
 // Counts `change` more (or, negative, fewer) bytes of configs against the process's budget:
 // call it before a config is made or a string added to one, and when a config is dropped.
 // Traps: the budget refuses (nothing changes then).
-void hold_config_bytes(HostContext& context, std::int64_t change, const char* where);
+void hold_config_bytes(HostContext& context, std::int64_t change);
 
 [[noreturn]] void fail_outside_process();
 // The process state a lunatic::* function needs; traps when called outside a runtime process.

@@ -3,6 +3,8 @@
 #include <exception>
 #include <new>
 
+#include <fmt/core.h>
+
 namespace lunatic::host::detail {
 
 void unwind_short_of_stack() {
@@ -10,20 +12,26 @@ void unwind_short_of_stack() {
   engine::unwind_guest();
 }
 
-void record_current_failure() noexcept {
-  // Turns every failure (GuestTrap, GuestExit, any exception) into the reason the guest unwinds.
+void record_current_failure(std::string_view module, std::string_view name) noexcept {
+  // Turns every failure (a refusal, GuestTrap, GuestExit, any exception) into the reason the
+  // guest unwinds.
+  const auto named = [&](std::string_view what) {
+    return fmt::format("{}::{}: {}", module, name, what);
+  };
   try {
     throw;
+  } catch (const CallRefused& refused) {
+    engine::record_unwind(engine::TrapKind::kHostError, named(refused.what));
   } catch (const engine::GuestTrap& trap) {
     engine::record_unwind(trap.kind, trap.message);
   } catch (const engine::GuestExit& exit) {
     engine::record_unwind(engine::TrapKind::kExit, {}, exit.code);
   } catch (const std::bad_alloc&) {
-    engine::record_unwind(engine::TrapKind::kHostError, "host call: out of memory");
+    engine::record_unwind(engine::TrapKind::kHostError, named("out of memory"));
   } catch (const std::exception& error) {
-    engine::record_unwind(engine::TrapKind::kHostError, std::string("host call: ") + error.what());
+    engine::record_unwind(engine::TrapKind::kHostError, named(error.what()));
   } catch (...) {
-    engine::record_unwind(engine::TrapKind::kHostError, "host call: unknown failure");
+    engine::record_unwind(engine::TrapKind::kHostError, named("unknown failure"));
   }
 }
 

@@ -1,14 +1,19 @@
 // Host functions: typed C++ functions exposed to guests as wasm imports.
 //
 // A host function is written as `R fn(HostContext&, A...)` with R and A among uint32_t (i32),
-// uint64_t (i64), float (f32), double (f64), and R may be void. host_function<&fn>(module, name)
-// derives the wasm signature from the C++ type and wraps fn in a thunk with the C ABI that
-// generated code calls: `R thunk(void* ctx, A...)`. The thunk converts every failure (GuestTrap,
-// GuestExit, any exception) into an unwind of the calling guest, after all host objects are gone.
+// uint64_t (i64), float (f32), double (f64), and R may be void.
+// host_function<&fn, "module", "name">() derives the wasm signature from the C++ type and wraps
+// fn in a thunk with the C ABI that generated code calls: `R thunk(void* ctx, A...)`. The thunk
+// converts every failure (fail(), GuestTrap, GuestExit, any exception) into an unwind of the
+// calling guest, after all host objects are gone. It knows the function's name, so a failure
+// reads "module::name: <what>" without the function passing its own name around.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "engine/execution/execution.hpp"
@@ -18,6 +23,21 @@
 #include "host/host_context.hpp"
 
 namespace lunatic::host {
+
+// A host function's namespace or name, as a template argument.
+template <std::size_t N>
+struct ImportName {
+  constexpr ImportName(const char (&text)[N]) { std::copy_n(text, N, chars); }
+  constexpr std::string_view view() const { return {chars, N - 1}; }
+  char chars[N];
+};
+
+// Why a host function refuses the call: a bad id, a bad argument, a missing permission. The
+// thunk ends the calling process with a trap "module::name: <what>".
+struct CallRefused {
+  std::string what;
+};
+[[noreturn]] inline void fail(std::string what) { throw CallRefused{std::move(what)}; }
 
 namespace detail {
 
@@ -45,10 +65,12 @@ std::string signature_of() {
 // around its call (a message hop makes five host calls).
 // Unwinds the guest: a host call found less than kHostStackReserve of stack left.
 [[noreturn, gnu::noinline, gnu::cold]] void unwind_short_of_stack();
-// Records the exception being handled as the reason to unwind; called from a catch block.
-[[gnu::noinline, gnu::cold]] void record_current_failure() noexcept;
+// Records the exception being handled as the reason to unwind, naming the host function that
+// failed; called from a catch block.
+[[gnu::noinline, gnu::cold]] void record_current_failure(std::string_view module,
+                                                         std::string_view name) noexcept;
 
-template <auto Fn, class R, class... A>
+template <auto Fn, ImportName Module, ImportName Name, class R, class... A>
 struct Thunk {
   static R call(void* raw_context, A... args) {
     // Fiber stacks have no guard page: host code running past the end would overwrite a
@@ -60,25 +82,25 @@ struct Thunk {
     try {
       return Fn(context, args...);
     } catch (...) {
-      record_current_failure();
+      record_current_failure(Module.view(), Name.view());
     }
     // Every object of this frame is destroyed by now; only C frames of generated code remain.
     engine::unwind_guest();
   }
 };
 
-template <auto Fn, class R, class... A>
-engine::ImportFunction make(std::string module, std::string name, R (*)(HostContext&, A...)) {
-  auto entry = &Thunk<Fn, R, A...>::call;
-  return engine::ImportFunction{std::move(module), std::move(name), signature_of<R, A...>(),
-                      reinterpret_cast<void (*)()>(entry)};
+template <auto Fn, ImportName Module, ImportName Name, class R, class... A>
+engine::ImportFunction make(R (*)(HostContext&, A...)) {
+  auto entry = &Thunk<Fn, Module, Name, R, A...>::call;
+  return engine::ImportFunction{std::string(Module.view()), std::string(Name.view()),
+                                signature_of<R, A...>(), reinterpret_cast<void (*)()>(entry)};
 }
 
 }  // namespace detail
 
-template <auto Fn>
-engine::ImportFunction host_function(std::string module, std::string name) {
-  return detail::make<Fn>(std::move(module), std::move(name), Fn);
+template <auto Fn, ImportName Module, ImportName Name>
+engine::ImportFunction host_function() {
+  return detail::make<Fn, Module, Name>(Fn);
 }
 
 }  // namespace lunatic::host

@@ -20,8 +20,14 @@ void yield_hook(HostContext& context) {
 
 }  // namespace
 
+// The import the instrumentation inserts, under the name it gives it.
+constexpr ImportName kYieldModule{"lunatic_engine"};
+constexpr ImportName kYieldName{"yield"};
+static_assert(kYieldModule.view() == engine::kYieldHookModule &&
+              kYieldName.view() == engine::kYieldHookName);
+
 std::vector<engine::ImportFunction> instrumentation_functions() {
-  return {host_function<&yield_hook>(engine::kYieldHookModule, engine::kYieldHookName)};
+  return {host_function<&yield_hook, kYieldModule, kYieldName>()};
 }
 
 }  // namespace lunatic::host

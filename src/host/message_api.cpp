@@ -10,47 +10,45 @@
 #include "common/byte_size.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
+#include "host/return_codes.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::host {
 namespace {
 
-constexpr std::uint32_t kTimedOut = 9027;
-
 // The failures are out of line, so that the checks inline into every message call.
-[[noreturn, gnu::noinline, gnu::cold]] void fail_no_scratch(const char* where) {
-  fail(fmt::format("lunatic::message::{}: no message in the scratch area", where));
+[[noreturn, gnu::noinline, gnu::cold]] void fail_no_scratch() {
+  fail("no message in the scratch area");
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] void fail_signal_scratch(const char* where) {
-  fail(fmt::format("lunatic::message::{}: the message in the scratch area is a signal, not data",
-                   where));
+[[noreturn, gnu::noinline, gnu::cold]] void fail_signal_scratch() {
+  fail("the message in the scratch area is a signal, not data");
 }
 
-runtime::Message& scratch_of(HostContext& context, const char* where) {
+runtime::Message& scratch_of(HostContext& context) {
   if (!context.scratch) [[unlikely]]
-    fail_no_scratch(where);
+    fail_no_scratch();
   return *context.scratch;
 }
 
-runtime::Message& data_scratch_of(HostContext& context, const char* where) {
-  runtime::Message& message = scratch_of(context, where);
+runtime::Message& data_scratch_of(HostContext& context) {
+  runtime::Message& message = scratch_of(context);
   if (message.kind != runtime::Message::Kind::kData) [[unlikely]]
-    fail_signal_scratch(where);
+    fail_signal_scratch();
   return message;
 }
 
 // Counts the scratch message's memory against the calling process's budget, as guest memory.
 // Traps: the budget refuses (the message would pass a guest memory limit).
-void hold_message(HostContext& context, runtime::Message& message, const char* where,
+void hold_message(HostContext& context, runtime::Message& message,
                   std::size_t capacity) {
   // In a conversation the message is reused with the same size and budget: hold() then costs
   // no atomic operation.
   const std::uint64_t bytes = capacity + sizeof(runtime::Message);
   if (auto held = message.charge.hold(context.budget, bytes, privilege_of(context)); !held)
       [[unlikely]] {
-    fail(fmt::format("lunatic::message::{}: a message of {}: {}", where, human_bytes(bytes),
+    fail(fmt::format("a message of {}: {}", human_bytes(bytes),
                      held.error().message));
   }
 }
@@ -73,7 +71,7 @@ void create_data(HostContext& context, std::uint64_t tag, std::uint64_t capacity
   }
   message->tag = static_cast<std::int64_t>(tag);
   message->data.reserve(std::min<std::uint64_t>(capacity, 1 << 20));  // only a hint
-  hold_message(context, *message, "create_data", message->data.capacity());
+  hold_message(context, *message, message->data.capacity());
 }
 
 // A large copy goes in pieces of this size, each counted against the caller's time slice.
@@ -81,15 +79,15 @@ constexpr std::size_t kCopyPiece = 4u << 20;
 
 // write_data(ptr: i32, len: i32) -> i32: appends to the buffer; returns len.
 std::uint32_t write_data(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
-  runtime::Message& message = data_scratch_of(context, "write_data");
+  runtime::Message& message = data_scratch_of(context);
   auto bytes = context.memory().try_bytes(ptr, len);
-  if (!bytes) fail("lunatic::message::write_data: buffer out of bounds");
+  if (!bytes) fail("buffer out of bounds");
   // Room for all of it, counted before it is allocated (and at once: growing piece by piece
   // would copy the buffer again and again).
   const std::size_t needed = message.data.size() + bytes->size();
   if (message.data.capacity() < needed) [[unlikely]] {
     const std::size_t capacity = std::max(needed, 2 * message.data.capacity());
-    hold_message(context, message, "write_data", capacity);
+    hold_message(context, message, capacity);
     message.data.reserve(capacity);
   }
   if (bytes->size() < runtime::kSliceChargeBytes) [[likely]] {
@@ -109,11 +107,11 @@ std::uint32_t write_data(HostContext& context, std::uint32_t ptr, std::uint32_t 
 // read_data(ptr: i32, len: i32) -> i32: copies from the read position; returns the bytes read.
 // Traps: the position was sought past the end.
 std::uint32_t read_data(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
-  runtime::Message& message = data_scratch_of(context, "read_data");
+  runtime::Message& message = data_scratch_of(context);
   auto bytes = context.memory().try_bytes(ptr, len);
-  if (!bytes) fail("lunatic::message::read_data: buffer out of bounds");
+  if (!bytes) fail("buffer out of bounds");
   if (message.read_position > message.data.size()) {
-    fail("lunatic::message::read_data: reading outside the message buffer");
+    fail("reading outside the message buffer");
   }
   const std::size_t available = message.data.size() - message.read_position;
   const std::size_t count = std::min<std::size_t>(available, len);
@@ -127,26 +125,26 @@ std::uint32_t read_data(HostContext& context, std::uint32_t ptr, std::uint32_t l
 }
 
 void seek_data(HostContext& context, std::uint64_t index) {
-  data_scratch_of(context, "seek_data").read_position = static_cast<std::size_t>(index);
+  data_scratch_of(context).read_position = static_cast<std::size_t>(index);
 }
 
 std::uint64_t get_tag(HostContext& context) {
-  return static_cast<std::uint64_t>(scratch_of(context, "get_tag").tag);
+  return static_cast<std::uint64_t>(scratch_of(context).tag);
 }
 
 std::uint64_t get_process_id(HostContext& context) {
-  const runtime::Message& message = scratch_of(context, "get_process_id");
+  const runtime::Message& message = scratch_of(context);
   return message.kind == runtime::Message::Kind::kProcessDied ? message.process_id : 0;
 }
 
-std::uint64_t data_size(HostContext& context) { return data_scratch_of(context, "data_size").data.size(); }
+std::uint64_t data_size(HostContext& context) { return data_scratch_of(context).data.size(); }
 
 // push_module(id: i64) -> i64: the module goes with the message (the process keeps it too);
 // returns its index in the message.
 std::uint64_t push_module(HostContext& context, std::uint64_t module_id) {
   auto* module = context.modules.get(module_id);
-  if (module == nullptr) fail(fmt::format("lunatic::message::push_module: module id {} does not exist", module_id));
-  runtime::Message& message = data_scratch_of(context, "push_module");
+  if (module == nullptr) fail(fmt::format("module id {} does not exist", module_id));
+  runtime::Message& message = data_scratch_of(context);
   message.resources.emplace_back(*module);
   return message.resources.size() - 1;
 }
@@ -155,10 +153,10 @@ std::uint64_t push_module(HostContext& context, std::uint64_t module_id) {
 // with the message; returns its index in it.
 template <class T>
 std::uint64_t push_resource(HostContext& context, ResourceTable<std::shared_ptr<T>>& table, std::uint64_t id,
-                            const char* what, const char* where) {
-  runtime::Message& message = data_scratch_of(context, where);
+                            const char* what) {
+  runtime::Message& message = data_scratch_of(context);
   auto resource = table.remove(id);
-  if (!resource) fail(fmt::format("lunatic::message::{}: {} id {} does not exist", where, what, id));
+  if (!resource) fail(fmt::format("{} id {} does not exist", what, id));
   message.resources.emplace_back(std::move(*resource));
   return message.resources.size() - 1;
 }
@@ -167,13 +165,13 @@ std::uint64_t push_resource(HostContext& context, ResourceTable<std::shared_ptr<
 // into the process's resources and returns its new id. Traps: no such index, taken already, or
 // a resource of another kind there.
 template <class T>
-T take_resource(HostContext& context, std::uint64_t index, const char* what, const char* where) {
-  runtime::Message& message = data_scratch_of(context, where);
+T take_resource(HostContext& context, std::uint64_t index, const char* what) {
+  runtime::Message& message = data_scratch_of(context);
   if (index >= message.resources.size() || !message.resources[index]) {
-    fail(fmt::format("lunatic::message::{}: no resource at index {}", where, index));
+    fail(fmt::format("no resource at index {}", index));
   }
   T* resource = std::get_if<T>(&*message.resources[index]);
-  if (resource == nullptr) fail(fmt::format("lunatic::message::{}: the resource at index {} is not a {}", where, index, what));
+  if (resource == nullptr) fail(fmt::format("the resource at index {} is not a {}", index, what));
   T taken = std::move(*resource);
   message.resources[index].reset();
   return taken;
@@ -181,35 +179,35 @@ T take_resource(HostContext& context, std::uint64_t index, const char* what, con
 
 std::uint64_t take_module(HostContext& context, std::uint64_t index) {
   return context.modules.add(
-      take_resource<std::shared_ptr<const engine::Module>>(context, index, "module", "take_module"));
+      take_resource<std::shared_ptr<const engine::Module>>(context, index, "module"));
 }
 
 std::uint64_t push_tcp_stream(HostContext& context, std::uint64_t id) {
-  return push_resource(context, context.tcp_streams, id, "tcp stream", "push_tcp_stream");
+  return push_resource(context, context.tcp_streams, id, "tcp stream");
 }
 std::uint64_t take_tcp_stream(HostContext& context, std::uint64_t index) {
   return context.tcp_streams.add(
-      take_resource<std::shared_ptr<net::TcpStream>>(context, index, "tcp stream", "take_tcp_stream"));
+      take_resource<std::shared_ptr<net::TcpStream>>(context, index, "tcp stream"));
 }
 std::uint64_t push_udp_socket(HostContext& context, std::uint64_t id) {
-  return push_resource(context, context.udp_sockets, id, "udp socket", "push_udp_socket");
+  return push_resource(context, context.udp_sockets, id, "udp socket");
 }
 std::uint64_t take_udp_socket(HostContext& context, std::uint64_t index) {
   return context.udp_sockets.add(
-      take_resource<std::shared_ptr<net::UdpSocket>>(context, index, "udp socket", "take_udp_socket"));
+      take_resource<std::shared_ptr<net::UdpSocket>>(context, index, "udp socket"));
 }
 std::uint64_t push_tls_stream(HostContext& context, std::uint64_t id) {
-  return push_resource(context, context.tls_streams, id, "tls stream", "push_tls_stream");
+  return push_resource(context, context.tls_streams, id, "tls stream");
 }
 std::uint64_t take_tls_stream(HostContext& context, std::uint64_t index) {
   return context.tls_streams.add(
-      take_resource<std::shared_ptr<net::TlsStream>>(context, index, "tls stream", "take_tls_stream"));
+      take_resource<std::shared_ptr<net::TlsStream>>(context, index, "tls stream"));
 }
 
 // Returns: true, or false when the receiver's mailbox is full and the message was dropped.
-bool deliver(HostContext& context, std::uint64_t process_id, const char* where) {
+bool deliver(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (!context.scratch) fail(fmt::format("lunatic::message::{}: no message to send", where));
+  if (!context.scratch) fail("no message to send");
   std::unique_ptr<runtime::Message> message = std::move(context.scratch);
   std::shared_ptr<runtime::Process>& receiver = context.last_receiver;
   if (receiver == nullptr || receiver->id() != process_id) {
@@ -229,7 +227,7 @@ bool deliver(HostContext& context, std::uint64_t process_id, const char* where) 
 // process that does not exist or has died is silently dropped, as in Lunatic). Beyond Lunatic:
 // 2 when the receiver's mailbox is at its config's limit; the message is dropped.
 std::uint32_t send(HostContext& context, std::uint64_t process_id) {
-  return deliver(context, process_id, "send") ? 0 : kSendMailboxFull;
+  return deliver(context, process_id) ? kOk : kMailboxFull;
 }
 
 std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::int64_t> tags,
@@ -248,10 +246,10 @@ std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t proce
                                        std::uint64_t tag, std::uint64_t timeout_ms) {
   // Counted before the send: the reply may arrive before this process waits for it.
   const std::size_t queued_before = context.process->mailbox_size();
-  if (!deliver(context, process_id, "send_receive_skip_search")) return kSendMailboxFull;
+  if (!deliver(context, process_id)) return kMailboxFull;
   const std::int64_t tags[1] = {static_cast<std::int64_t>(tag)};
   const std::uint32_t result = receive_into_scratch(context, tags, timeout_ms, queued_before);
-  return result == kTimedOut ? kTimedOut : 0;
+  return result == kTimedOut ? kTimedOut : kOk;
 }
 
 // receive(tags: i32, tags_len: i32, timeout_ms: i64) -> i32: 0 data, 1 link died,
@@ -261,7 +259,7 @@ std::uint32_t receive(HostContext& context, std::uint32_t tags_ptr, std::uint32_
   environment_of(context);
   if (tags_len == 0) return receive_into_scratch(context, {}, timeout_ms, /*skip=*/0);
   auto bytes = context.memory().try_bytes(tags_ptr, std::uint64_t{tags_len} * 8);
-  if (!bytes) fail("lunatic::message::receive: tags out of bounds");
+  if (!bytes) fail("tags out of bounds");
   // A copy: the guest may change its array while this process waits.
   std::vector<std::int64_t> tags(tags_len);
   std::memcpy(tags.data(), bytes->data(), bytes->size());
@@ -276,26 +274,26 @@ std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t proce
 }
 
 std::vector<engine::ImportFunction> message_functions() {
-  const std::string m = "lunatic::message";
+  constexpr ImportName m{"lunatic::message"};
   return {
-      host_function<&create_data>(m, "create_data"),
-      host_function<&write_data>(m, "write_data"),
-      host_function<&read_data>(m, "read_data"),
-      host_function<&seek_data>(m, "seek_data"),
-      host_function<&get_tag>(m, "get_tag"),
-      host_function<&get_process_id>(m, "get_process_id"),
-      host_function<&data_size>(m, "data_size"),
-      host_function<&push_module>(m, "push_module"),
-      host_function<&take_module>(m, "take_module"),
-      host_function<&push_tcp_stream>(m, "push_tcp_stream"),
-      host_function<&take_tcp_stream>(m, "take_tcp_stream"),
-      host_function<&push_udp_socket>(m, "push_udp_socket"),
-      host_function<&take_udp_socket>(m, "take_udp_socket"),
-      host_function<&push_tls_stream>(m, "push_tls_stream"),
-      host_function<&take_tls_stream>(m, "take_tls_stream"),
-      host_function<&send>(m, "send"),
-      host_function<&send_receive_skip_search>(m, "send_receive_skip_search"),
-      host_function<&receive>(m, "receive"),
+      host_function<&create_data, m, "create_data">(),
+      host_function<&write_data, m, "write_data">(),
+      host_function<&read_data, m, "read_data">(),
+      host_function<&seek_data, m, "seek_data">(),
+      host_function<&get_tag, m, "get_tag">(),
+      host_function<&get_process_id, m, "get_process_id">(),
+      host_function<&data_size, m, "data_size">(),
+      host_function<&push_module, m, "push_module">(),
+      host_function<&take_module, m, "take_module">(),
+      host_function<&push_tcp_stream, m, "push_tcp_stream">(),
+      host_function<&take_tcp_stream, m, "take_tcp_stream">(),
+      host_function<&push_udp_socket, m, "push_udp_socket">(),
+      host_function<&take_udp_socket, m, "take_udp_socket">(),
+      host_function<&push_tls_stream, m, "push_tls_stream">(),
+      host_function<&take_tls_stream, m, "take_tls_stream">(),
+      host_function<&send, m, "send">(),
+      host_function<&send_receive_skip_search, m, "send_receive_skip_search">(),
+      host_function<&receive, m, "receive">(),
   };
 }
 

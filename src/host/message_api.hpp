@@ -5,17 +5,15 @@
 #include <vector>
 
 #include "host/host_function.hpp"
+#include "host/return_codes.hpp"
 
 namespace lunatic::host {
 
 std::vector<engine::ImportFunction> message_functions();
 
-// What lunatic::message::send returns when the receiver's mailbox is full.
-inline constexpr std::uint32_t kSendMailboxFull = 2;
-
 // Sends the scratch message to a local process and waits for a reply tagged `tag` (the local
-// half of lunatic::distributed::send_receive_skip_search). Returns 0, 9027 (timed out) or
-// kSendMailboxFull (nothing was sent).
+// half of lunatic::distributed::send_receive_skip_search). Returns kOk, kTimedOut or
+// kMailboxFull (nothing was sent).
 std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms);
 

@@ -2,6 +2,7 @@
 // waits, its worker does not), then the addresses one at a time through an iterator.
 #include "host/networking_api.hpp"
 #include "host/networking_support.hpp"
+#include "host/return_codes.hpp"
 #include "net/dns_resolver.hpp"
 
 namespace lunatic::host {
@@ -11,43 +12,43 @@ namespace {
 // error id, 9027 when the timeout passed first. Traps: the name is not UTF-8 or out of bounds.
 std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_t name_len,
                       std::uint64_t timeout_ms, std::uint32_t id_ptr) {
-  const std::string name = guest_utf8(context, name_ptr, name_len, "lunatic::networking::resolve");
+  const std::string name = guest_utf8(context, name_ptr, name_len);
   std::string host, port;
   if (!net::split_host_port(name, host, port)) {
-    return store_net_error(context, id_ptr, "invalid socket address", "resolve");
+    return store_net_error(context, id_ptr, "invalid socket address");
   }
   std::string error;
   auto addresses = resolve_waiting(context, host, port, deadline_after(timeout_ms), error);
-  if (!addresses) return kNetTimedOut;
-  if (!error.empty()) return store_net_error(context, id_ptr, error, "resolve");
-  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{std::move(*addresses), 0}), "resolve");
-  return kNetOk;
+  if (!addresses) return kTimedOut;
+  if (!error.empty()) return store_net_error(context, id_ptr, error);
+  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{std::move(*addresses), 0}));
+  return kOk;
 }
 
 void drop_dns_iterator(HostContext& context, std::uint64_t id) {
-  drop_resource(context.dns_iterators, id, "dns iterator", "drop_dns_iterator");
+  drop_resource(context.dns_iterators, id, "dns iterator");
 }
 
 // resolve_next(iterator, type_ptr, addr_ptr, port_ptr, flow_info_ptr, scope_id_ptr) -> i32: 0
 // with the next address written out, 1 when there are no more.
 std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t type_ptr, std::uint32_t address_ptr,
                            std::uint32_t port_ptr, std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
-  net::DnsIterator* iterator = &resource_of(context.dns_iterators, id, "dns iterator", "resolve_next");
-  if (iterator->next >= iterator->addresses.size()) return kNetError;
+  net::DnsIterator* iterator = &resource_of(context.dns_iterators, id, "dns iterator");
+  if (iterator->next >= iterator->addresses.size()) return kFailed;
   net::store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr, port_ptr,
                             flow_info_ptr, scope_id_ptr, "lunatic::networking::resolve_next");
   ++iterator->next;
-  return kNetOk;
+  return kOk;
 }
 
 }  // namespace
 
 std::vector<engine::ImportFunction> dns_functions() {
-  const std::string m = "lunatic::networking";
+  constexpr ImportName m{"lunatic::networking"};
   return {
-      host_function<&resolve>(m, "resolve"),
-      host_function<&drop_dns_iterator>(m, "drop_dns_iterator"),
-      host_function<&resolve_next>(m, "resolve_next"),
+      host_function<&resolve, m, "resolve">(),
+      host_function<&drop_dns_iterator, m, "drop_dns_iterator">(),
+      host_function<&resolve_next, m, "resolve_next">(),
   };
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "host/environment.hpp"
+#include "host/return_codes.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/socket.hpp"
 #include "runtime/scheduler.hpp"
@@ -17,15 +18,15 @@ namespace lunatic::host {
 runtime::Reactor& reactor_of(HostContext& context) { return environment_of(context).scheduler().reactor(); }
 
 runtime::Blocking& blocking_of(HostContext& context) {
-  if (context.blocking == nullptr) fail("lunatic::networking: not inside a runtime process");
+  if (context.blocking == nullptr) fail("not inside a runtime process");
   return *context.blocking;
 }
 
 std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address, int type,
-                                          std::uint32_t id_ptr, const char* where) {
+                                          std::uint32_t id_ptr) {
   constexpr int kListenBacklog = 1024;
   if (!network_permits(context, net::NetworkAccess::kBind, address)) {
-    store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), where);
+    store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address));
     return nullptr;
   }
   auto socket = net::Socket::open(reactor_of(context), address.family(), type);
@@ -35,14 +36,14 @@ std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::Socke
   }
   if (!socket || ::bind(socket->fd(), address.get(), address.length) != 0 ||
       (type == SOCK_STREAM && ::listen(socket->fd(), kListenBacklog) != 0)) {
-    store_net_error(context, id_ptr, net::os_error_text(errno), where);
+    store_net_error(context, id_ptr, net::os_error_text(errno));
     return nullptr;
   }
   return socket;
 }
 
 std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& listening, std::uint32_t id_ptr,
-                                           std::uint32_t peer_ptr, const char* where) {
+                                           std::uint32_t peer_ptr) {
   sockaddr_storage peer;
   socklen_t peer_length = 0;
   const net::IoResult accepted = listening.io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
@@ -57,12 +58,12 @@ std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& li
     if (!socket) error = errno;
   }
   if (!socket) {
-    store_u64(context, peer_ptr, 0, where);
-    store_net_error(context, id_ptr, net::os_error_text(error), where);
+    store_u64(context, peer_ptr, 0);
+    store_net_error(context, id_ptr, net::os_error_text(error));
     return nullptr;
   }
   const auto address = net::SocketAddress::from(reinterpret_cast<sockaddr*>(&peer), peer_length);
-  store_u64(context, peer_ptr, add_address_iterator(context, address), where);
+  store_u64(context, peer_ptr, add_address_iterator(context, address));
   return socket;
 }
 
@@ -70,17 +71,16 @@ bool network_permits(HostContext& context, net::NetworkAccess access, const net:
   return !context.config || context.config->network.permits(access, address);
 }
 
-std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where) {
-  store_u64(context, ptr, add_error(context, std::move(error_text)), where);
-  return kNetError;
+std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text) {
+  store_u64(context, ptr, add_error(context, std::move(error_text)));
+  return kFailed;
 }
 
-std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr,
-                              const char* where) {
-  if (result.timed_out) return kNetTimedOut;
-  if (result.error != 0) return store_net_error(context, opaque_ptr, net::os_error_text(result.error), where);
-  store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value), where);
-  return kNetOk;
+std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr) {
+  if (result.timed_out) return kTimedOut;
+  if (result.error != 0) return store_net_error(context, opaque_ptr, net::os_error_text(result.error));
+  store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value));
+  return kOk;
 }
 
 std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& context, const std::string& host,
@@ -115,41 +115,32 @@ std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& cont
   return lookup->addresses();
 }
 
-std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {
+std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len) {
   auto bytes = context.memory().try_bytes(ptr, len);
-  if (!bytes) fail(fmt::format("lunatic::networking::{}: buffer out of bounds", where));
+  if (!bytes) fail("buffer out of bounds");
   return *bytes;
 }
 
 std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,
-                                                  std::uint32_t iovecs_len, const char* where) {
-  const auto memory = context.memory();
-  auto table = memory.try_bytes(iovecs_ptr, std::uint64_t{iovecs_len} * 8);
-  if (!table) fail(fmt::format("lunatic::networking::{}: buffer array out of bounds", where));
-  std::vector<std::span<std::uint8_t>> buffers;
-  buffers.reserve(iovecs_len);
-  for (std::uint32_t i = 0; i < iovecs_len; ++i) {
-    std::uint32_t ptr, len;
-    std::memcpy(&ptr, table->data() + 8 * i, 4);
-    std::memcpy(&len, table->data() + 8 * i + 4, 4);
-    buffers.push_back(guest_buffer(context, ptr, len, where));
-  }
-  return buffers;
+                                                  std::uint32_t iovecs_len) {
+  auto buffers = read_guest_iovecs(context.memory(), iovecs_ptr, iovecs_len);
+  if (!buffers) fail("buffer array or buffer out of bounds");
+  return std::move(*buffers);
 }
 
 std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddress& address) {
   return context.dns_iterators.add(net::DnsIterator{{address}, 0});
 }
 
-std::uint32_t store_socket_name(HostContext& context, int fd, bool peer, std::uint32_t id_ptr, const char* where) {
+std::uint32_t store_socket_name(HostContext& context, int fd, bool peer, std::uint32_t id_ptr) {
   sockaddr_storage storage;
   socklen_t length = sizeof storage;
   auto* address = reinterpret_cast<sockaddr*>(&storage);
   if ((peer ? ::getpeername(fd, address, &length) : ::getsockname(fd, address, &length)) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno), where);
+    return store_net_error(context, id_ptr, net::os_error_text(errno));
   }
-  store_u64(context, id_ptr, add_address_iterator(context, net::SocketAddress::from(address, length)), where);
-  return kNetOk;
+  store_u64(context, id_ptr, add_address_iterator(context, net::SocketAddress::from(address, length)));
+  return kOk;
 }
 
 }  // namespace lunatic::host

@@ -9,15 +9,14 @@
 
 #include "host/networking_api.hpp"
 #include "host/networking_support.hpp"
+#include "host/return_codes.hpp"
 #include "net/socket_address.hpp"
 
 namespace lunatic::host {
 namespace {
 
-constexpr std::uint32_t kMaxIovecs = 1024;
-
-net::TcpListener& listener_of(HostContext& context, std::uint64_t id, const char* where) {
-  return resource_of(context.tcp_listeners, id, "tcp listener", where);
+net::TcpListener& listener_of(HostContext& context, std::uint64_t id) {
+  return resource_of(context.tcp_listeners, id, "tcp listener");
 }
 
 // tcp_bind(addr_type, addr_ptr, port, flow_info, scope_id, id_ptr) -> i32: 0 with the listener
@@ -26,31 +25,31 @@ std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tcp_bind");
-  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tcp_bind");
-  if (!socket) return kNetError;
-  store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}), "tcp_bind");
-  return kNetOk;
+  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr);
+  if (!socket) return kFailed;
+  store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}));
+  return kOk;
 }
 
 void drop_tcp_listener(HostContext& context, std::uint64_t id) {
-  drop_resource(context.tcp_listeners, id, "tcp listener", "drop_tcp_listener");
+  drop_resource(context.tcp_listeners, id, "tcp listener");
 }
 
 // tcp_local_addr(listener, id_ptr) -> i32: the bound address as a DNS iterator.
 std::uint32_t tcp_local_addr(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr) {
-  const int fd = listener_of(context, listener_id, "tcp_local_addr").socket->fd();
-  return store_socket_name(context, fd, false, id_ptr, "tcp_local_addr");
+  const int fd = listener_of(context, listener_id).socket->fd();
+  return store_socket_name(context, fd, false, id_ptr);
 }
 
 // tcp_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection; 0 with the stream id
 // and a DNS iterator of the peer's address, 1 with an error id (and 0 at peer_ptr).
 std::uint32_t tcp_accept(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr,
                          std::uint32_t peer_ptr) {
-  auto listening = listener_of(context, listener_id, "tcp_accept").socket;
-  auto socket = accept_socket(context, *listening, id_ptr, peer_ptr, "tcp_accept");
-  if (!socket) return kNetError;
-  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))), "tcp_accept");
-  return kNetOk;
+  auto listening = listener_of(context, listener_id).socket;
+  auto socket = accept_socket(context, *listening, id_ptr, peer_ptr);
+  if (!socket) return kFailed;
+  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))));
+  return kOk;
 }
 
 // tcp_connect(addr_type, addr_ptr, port, flow_info, scope_id, timeout_ms, id_ptr) -> i32: 0 with
@@ -61,31 +60,30 @@ std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tcp_connect");
   if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "tcp_connect");
+    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address));
   }
   const auto deadline = deadline_after(timeout_ms);
   auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
-  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno), "tcp_connect");
+  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno));
   const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
-  if (connected.timed_out) return kNetTimedOut;
-  if (!connected.ok()) return store_net_error(context, id_ptr, net::os_error_text(connected.error), "tcp_connect");
-  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))),
-            "tcp_connect");
-  return kNetOk;
+  if (connected.timed_out) return kTimedOut;
+  if (!connected.ok()) return store_net_error(context, id_ptr, net::os_error_text(connected.error));
+  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))));
+  return kOk;
 }
 
 void drop_tcp_stream(HostContext& context, std::uint64_t id) {
-  drop_resource(context.tcp_streams, id, "tcp stream", "drop_tcp_stream");
+  drop_resource(context.tcp_streams, id, "tcp stream");
 }
 
 // clone_tcp_stream(id) -> i64: a second id for the same connection.
 std::uint64_t clone_tcp_stream(HostContext& context, std::uint64_t id) {
-  return context.tcp_streams.add(tcp_stream_of(context, id, "clone_tcp_stream"));
+  return context.tcp_streams.add(tcp_stream_of(context, id));
 }
 
 std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::uint32_t id_ptr) {
-  const int fd = tcp_stream_of(context, stream_id, "tcp_peer_addr")->socket->fd();
-  return store_socket_name(context, fd, true, id_ptr, "tcp_peer_addr");
+  const int fd = tcp_stream_of(context, stream_id)->socket->fd();
+  return store_socket_name(context, fd, true, id_ptr);
 }
 
 // tcp_write_vectored(stream, ciovecs_ptr, ciovecs_len, opaque_ptr) -> i32: writes what the socket
@@ -94,10 +92,10 @@ std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::
 std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
                                  std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
   std::vector<iovec> buffers;
-  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len, "tcp_write_vectored")) {
-    if (!buffer.empty() && buffers.size() < kMaxIovecs) buffers.push_back({buffer.data(), buffer.size()});
+  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len)) {
+    buffers.push_back({buffer.data(), buffer.size()});
   }
-  auto stream = tcp_stream_of(context, stream_id, "tcp_write_vectored");
+  auto stream = tcp_stream_of(context, stream_id);
   const int fd = stream->socket->fd();
   msghdr message{};
   message.msg_iov = buffers.data();
@@ -105,75 +103,75 @@ std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, 
   const net::IoResult written = stream->socket->io(
       blocking_of(context), runtime::IoDirection::kWrite, deadline_after(stream->write_timeout_ms.load()),
       [&] { return buffers.empty() ? ssize_t{0} : ::sendmsg(fd, &message, MSG_NOSIGNAL); });
-  return store_io_result(context, written, opaque_ptr, "tcp_write_vectored");
+  return store_io_result(context, written, opaque_ptr);
 }
 
 // Reads (or peeks, leaving the bytes in the socket) into the guest's buffer: 0 with the bytes
 // read (0: the peer closed its side), 1 with an error id, 9027 when the timeout passed first.
 std::uint32_t receive(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
-                      std::uint32_t buffer_len, std::uint32_t opaque_ptr, bool peek, const char* where) {
-  auto stream = tcp_stream_of(context, stream_id, where);
-  auto buffer = guest_buffer(context, buffer_ptr, buffer_len, where);
+                      std::uint32_t buffer_len, std::uint32_t opaque_ptr, bool peek) {
+  auto stream = tcp_stream_of(context, stream_id);
+  auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
   const int fd = stream->socket->fd();
   const std::uint64_t timeout = (peek ? stream->peek_timeout_ms : stream->read_timeout_ms).load();
   const net::IoResult read = stream->socket->io(
       blocking_of(context), runtime::IoDirection::kRead, deadline_after(timeout),
       [&] { return ::recv(fd, buffer.data(), buffer.size(), peek ? MSG_PEEK : 0); });
-  return store_io_result(context, read, opaque_ptr, where);
+  return store_io_result(context, read, opaque_ptr);
 }
 
 std::uint32_t tcp_read(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
                        std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
-  return receive(context, stream_id, buffer_ptr, buffer_len, opaque_ptr, false, "tcp_read");
+  return receive(context, stream_id, buffer_ptr, buffer_len, opaque_ptr, false);
 }
 
 std::uint32_t tcp_peek(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
                        std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
-  return receive(context, stream_id, buffer_ptr, buffer_len, opaque_ptr, true, "tcp_peek");
+  return receive(context, stream_id, buffer_ptr, buffer_len, opaque_ptr, true);
 }
 
 // tcp_flush(stream, error_id_ptr) -> i32: 0 (writes go straight to the kernel; nothing is
 // buffered here), with 0 stored at error_id_ptr as Lunatic does.
 std::uint32_t tcp_flush(HostContext& context, std::uint64_t stream_id, std::uint32_t error_id_ptr) {
-  tcp_stream_of(context, stream_id, "tcp_flush");
-  store_u64(context, error_id_ptr, 0, "tcp_flush");
-  return kNetOk;
+  tcp_stream_of(context, stream_id);
+  store_u64(context, error_id_ptr, 0);
+  return kOk;
 }
 
 // Timeouts in milliseconds; u64::MAX sets and reads back as "none".
 template <std::atomic<std::uint64_t> net::TcpStream::*Timeout>
 void set_timeout(HostContext& context, std::uint64_t stream_id, std::uint64_t millis) {
-  (*tcp_stream_of(context, stream_id, "set_timeout").*Timeout).store(millis);
+  (*tcp_stream_of(context, stream_id).*Timeout).store(millis);
 }
 template <std::atomic<std::uint64_t> net::TcpStream::*Timeout>
 std::uint64_t get_timeout(HostContext& context, std::uint64_t stream_id) {
-  return (*tcp_stream_of(context, stream_id, "get_timeout").*Timeout).load();
+  return (*tcp_stream_of(context, stream_id).*Timeout).load();
 }
 
 }  // namespace
 
 std::vector<engine::ImportFunction> tcp_functions() {
-  const std::string m = "lunatic::networking";
+  constexpr ImportName m{"lunatic::networking"};
   using net::TcpStream;
   return {
-      host_function<&tcp_bind>(m, "tcp_bind"),
-      host_function<&drop_tcp_listener>(m, "drop_tcp_listener"),
-      host_function<&tcp_local_addr>(m, "tcp_local_addr"),
-      host_function<&tcp_accept>(m, "tcp_accept"),
-      host_function<&tcp_connect>(m, "tcp_connect"),
-      host_function<&drop_tcp_stream>(m, "drop_tcp_stream"),
-      host_function<&clone_tcp_stream>(m, "clone_tcp_stream"),
-      host_function<&tcp_peer_addr>(m, "tcp_peer_addr"),
-      host_function<&tcp_write_vectored>(m, "tcp_write_vectored"),
-      host_function<&tcp_read>(m, "tcp_read"),
-      host_function<&tcp_peek>(m, "tcp_peek"),
-      host_function<&tcp_flush>(m, "tcp_flush"),
-      host_function<&set_timeout<&TcpStream::read_timeout_ms>>(m, "set_read_timeout"),
-      host_function<&set_timeout<&TcpStream::write_timeout_ms>>(m, "set_write_timeout"),
-      host_function<&set_timeout<&TcpStream::peek_timeout_ms>>(m, "set_peek_timeout"),
-      host_function<&get_timeout<&TcpStream::read_timeout_ms>>(m, "get_read_timeout"),
-      host_function<&get_timeout<&TcpStream::write_timeout_ms>>(m, "get_write_timeout"),
-      host_function<&get_timeout<&TcpStream::peek_timeout_ms>>(m, "get_peek_timeout"),
+      host_function<&tcp_bind, m, "tcp_bind">(),
+      host_function<&drop_tcp_listener, m, "drop_tcp_listener">(),
+      host_function<&tcp_local_addr, m, "tcp_local_addr">(),
+      host_function<&tcp_accept, m, "tcp_accept">(),
+      host_function<&tcp_connect, m, "tcp_connect">(),
+      host_function<&drop_tcp_stream, m, "drop_tcp_stream">(),
+      host_function<&clone_tcp_stream, m, "clone_tcp_stream">(),
+      host_function<&tcp_peer_addr, m, "tcp_peer_addr">(),
+      host_function<&tcp_write_vectored, m, "tcp_write_vectored">(),
+      host_function<&tcp_read, m, "tcp_read">(),
+      host_function<&tcp_peek, m, "tcp_peek">(),
+      host_function<&tcp_flush, m, "tcp_flush">(),
+      host_function<&set_timeout<&TcpStream::read_timeout_ms>, m, "set_read_timeout">(),
+      host_function<&set_timeout<&TcpStream::write_timeout_ms>, m, "set_write_timeout">(),
+      host_function<&set_timeout<&TcpStream::peek_timeout_ms>, m, "set_peek_timeout">(),
+      host_function<&get_timeout<&TcpStream::read_timeout_ms>, m, "get_read_timeout">(),
+      host_function<&get_timeout<&TcpStream::write_timeout_ms>, m, "get_write_timeout">(),
+      host_function<&get_timeout<&TcpStream::peek_timeout_ms>, m, "get_peek_timeout">(),
   };
 }
 

@@ -8,6 +8,7 @@
 
 #include "host/networking_api.hpp"
 #include "host/networking_support.hpp"
+#include "host/return_codes.hpp"
 #include "net/socket_address.hpp"
 #include "net/tls.hpp"
 
@@ -17,20 +18,19 @@ namespace {
 // A write gathers the guest's buffers into one TLS write of at most this many bytes.
 constexpr std::size_t kMaxGatheredWrite = 256 * 1024;
 
-net::TlsListener& tls_listener_of(HostContext& context, std::uint64_t id, const char* where) {
-  return resource_of(context.tls_listeners, id, "tls listener", where);
+net::TlsListener& tls_listener_of(HostContext& context, std::uint64_t id) {
+  return resource_of(context.tls_listeners, id, "tls listener");
 }
 
-std::shared_ptr<net::TlsStream> tls_stream_of(HostContext& context, std::uint64_t id, const char* where) {
-  return resource_of(context.tls_streams, id, "tls stream", where);
+std::shared_ptr<net::TlsStream> tls_stream_of(HostContext& context, std::uint64_t id) {
+  return resource_of(context.tls_streams, id, "tls stream");
 }
 
-std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& result, std::uint32_t opaque_ptr,
-                               const char* where) {
-  if (result.timed_out) return kNetTimedOut;
-  if (!result.error.empty()) return store_net_error(context, opaque_ptr, result.error, where);
-  store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value), where);
-  return kNetOk;
+std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& result, std::uint32_t opaque_ptr) {
+  if (result.timed_out) return kTimedOut;
+  if (!result.error.empty()) return store_net_error(context, opaque_ptr, result.error);
+  store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value));
+  return kOk;
 }
 
 // tls_bind(addr..., id_ptr, cert_ptr, cert_len, key_ptr, key_len) -> i32: a listener serving the
@@ -41,23 +41,21 @@ std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
   const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
                                                   "lunatic::networking::tls_bind");
-  auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len, "tls_bind"),
-                                         guest_buffer(context, key_ptr, key_len, "tls_bind"));
-  if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
-  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tls_bind");
-  if (!socket) return kNetError;
-  store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}),
-            "tls_bind");
-  return kNetOk;
+  auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len),
+                                         guest_buffer(context, key_ptr, key_len));
+  if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message);
+  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr);
+  if (!socket) return kFailed;
+  store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}));
+  return kOk;
 }
 
 void drop_tls_listener(HostContext& context, std::uint64_t id) {
-  drop_resource(context.tls_listeners, id, "tls listener", "drop_tls_listener");
+  drop_resource(context.tls_listeners, id, "tls listener");
 }
 
 std::uint32_t tls_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, tls_listener_of(context, id, "tls_local_addr").socket->fd(), false, id_ptr,
-                           "tls_local_addr");
+  return store_socket_name(context, tls_listener_of(context, id).socket->fd(), false, id_ptr);
 }
 
 // tls_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection: 0 with the stream id and
@@ -65,15 +63,15 @@ std::uint32_t tls_local_addr(HostContext& context, std::uint64_t id, std::uint32
 // process uses it; a client that fails it gets an error there, not a trap.
 std::uint32_t tls_accept(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr,
                          std::uint32_t peer_ptr) {
-  net::TlsListener& listener = tls_listener_of(context, listener_id, "tls_accept");
+  net::TlsListener& listener = tls_listener_of(context, listener_id);
   auto listening = listener.socket;
   auto tls_context = listener.context;
-  auto socket = accept_socket(context, *listening, id_ptr, peer_ptr, "tls_accept");
-  if (!socket) return kNetError;
+  auto socket = accept_socket(context, *listening, id_ptr, peer_ptr);
+  if (!socket) return kFailed;
   auto stream = net::TlsStream::accepted(std::move(socket), tls_context);
-  if (!stream) return store_net_error(context, id_ptr, "cannot make a TLS connection", "tls_accept");
-  store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_accept");
-  return kNetOk;
+  if (!stream) return store_net_error(context, id_ptr, "cannot make a TLS connection");
+  store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)));
+  return kOk;
 }
 
 // tls_connect(host_ptr, host_len, port, timeout_ms, id_ptr, certs_ptr, certs_len) -> i32: resolves
@@ -84,20 +82,20 @@ std::uint32_t tls_accept(HostContext& context, std::uint64_t listener_id, std::u
 std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uint32_t host_len, std::uint32_t port,
                           std::uint64_t timeout_ms, std::uint32_t id_ptr, std::uint32_t certs_ptr,
                           std::uint32_t certs_len) {
-  const std::string host = guest_utf8(context, host_ptr, host_len, "lunatic::networking::tls_connect");
+  const std::string host = guest_utf8(context, host_ptr, host_len);
   std::vector<std::string> ca_pems;
-  for (auto pem : guest_iovecs(context, certs_ptr, certs_len, "tls_connect")) {
+  for (auto pem : guest_iovecs(context, certs_ptr, certs_len)) {
     ca_pems.emplace_back(reinterpret_cast<const char*>(pem.data()), pem.size());
   }
   auto tls_context = net::client_context(ca_pems);
-  if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_connect");
+  if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message);
   const auto deadline = deadline_after(timeout_ms);
   std::string error;
   const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
   auto addresses = resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline, error);
-  if (!addresses) return kNetTimedOut;
-  if (!error.empty()) return store_net_error(context, id_ptr, error, "tls_connect");
-  if (addresses->empty()) return store_net_error(context, id_ptr, "no address for " + host, "tls_connect");
+  if (!addresses) return kTimedOut;
+  if (!error.empty()) return store_net_error(context, id_ptr, error);
+  if (addresses->empty()) return store_net_error(context, id_ptr, "no address for " + host);
   for (const auto& address : *addresses) {
     if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
       error = net::denied_text(net::NetworkAccess::kConnect, address);
@@ -109,7 +107,7 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
       continue;
     }
     const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
-    if (connected.timed_out) return kNetTimedOut;
+    if (connected.timed_out) return kTimedOut;
     if (!connected.ok()) {
       error = net::os_error_text(connected.error);
       continue;
@@ -117,20 +115,20 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
     net::TlsResult handshake;
     auto stream = net::TlsStream::connected(blocking_of(context), std::move(socket), *tls_context, bare_host,
                                             deadline, handshake);
-    if (handshake.timed_out) return kNetTimedOut;
-    if (!stream) return store_net_error(context, id_ptr, handshake.error, "tls_connect");
-    store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_connect");
-    return kNetOk;
+    if (handshake.timed_out) return kTimedOut;
+    if (!stream) return store_net_error(context, id_ptr, handshake.error);
+    store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)));
+    return kOk;
   }
-  return store_net_error(context, id_ptr, error, "tls_connect");
+  return store_net_error(context, id_ptr, error);
 }
 
 void drop_tls_stream(HostContext& context, std::uint64_t id) {
-  drop_resource(context.tls_streams, id, "tls stream", "drop_tls_stream");
+  drop_resource(context.tls_streams, id, "tls stream");
 }
 
 std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {
-  return context.tls_streams.add(tls_stream_of(context, id, "clone_tls_stream"));
+  return context.tls_streams.add(tls_stream_of(context, id));
 }
 
 // tls_write_vectored(stream, ciovecs, ciovecs_len, opaque_ptr) -> i32: 0 with the bytes written,
@@ -138,61 +136,61 @@ std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {
 std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
                                  std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
   std::vector<std::uint8_t> gathered;
-  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len, "tls_write_vectored")) {
+  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len)) {
     const std::size_t take = std::min(buffer.size(), kMaxGatheredWrite - gathered.size());
     gathered.insert(gathered.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(take));
   }
-  auto stream = tls_stream_of(context, stream_id, "tls_write_vectored");
+  auto stream = tls_stream_of(context, stream_id);
   const net::TlsResult written =
       stream->write(blocking_of(context), gathered, deadline_after(stream->write_timeout_ms.load()));
-  return store_tls_result(context, written, opaque_ptr, "tls_write_vectored");
+  return store_tls_result(context, written, opaque_ptr);
 }
 
 // tls_read(stream, buf, len, opaque_ptr) -> i32: 0 with the bytes read (0: the peer closed), 1
 // with an error id (a failed handshake included), 9027 after the read timeout.
 std::uint32_t tls_read(HostContext& context, std::uint64_t stream_id, std::uint32_t buffer_ptr,
                        std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
-  auto stream = tls_stream_of(context, stream_id, "tls_read");
-  auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "tls_read");
+  auto stream = tls_stream_of(context, stream_id);
+  auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
   const net::TlsResult read = stream->read(blocking_of(context), buffer, deadline_after(stream->read_timeout_ms.load()));
-  return store_tls_result(context, read, opaque_ptr, "tls_read");
+  return store_tls_result(context, read, opaque_ptr);
 }
 
 std::uint32_t tls_flush(HostContext& context, std::uint64_t stream_id, std::uint32_t error_id_ptr) {
-  tls_stream_of(context, stream_id, "tls_flush");
-  store_u64(context, error_id_ptr, 0, "tls_flush");
-  return kNetOk;
+  tls_stream_of(context, stream_id);
+  store_u64(context, error_id_ptr, 0);
+  return kOk;
 }
 
 template <std::atomic<std::uint64_t> net::TlsStream::*Timeout>
 void set_timeout(HostContext& context, std::uint64_t stream_id, std::uint64_t millis) {
-  (*tls_stream_of(context, stream_id, "set_tls_timeout").*Timeout).store(millis);
+  (*tls_stream_of(context, stream_id).*Timeout).store(millis);
 }
 template <std::atomic<std::uint64_t> net::TlsStream::*Timeout>
 std::uint64_t get_timeout(HostContext& context, std::uint64_t stream_id) {
-  return (*tls_stream_of(context, stream_id, "get_tls_timeout").*Timeout).load();
+  return (*tls_stream_of(context, stream_id).*Timeout).load();
 }
 
 }  // namespace
 
 std::vector<engine::ImportFunction> tls_functions() {
-  const std::string m = "lunatic::networking";
+  constexpr ImportName m{"lunatic::networking"};
   using net::TlsStream;
   return {
-      host_function<&tls_bind>(m, "tls_bind"),
-      host_function<&drop_tls_listener>(m, "drop_tls_listener"),
-      host_function<&tls_local_addr>(m, "tls_local_addr"),
-      host_function<&tls_accept>(m, "tls_accept"),
-      host_function<&tls_connect>(m, "tls_connect"),
-      host_function<&drop_tls_stream>(m, "drop_tls_stream"),
-      host_function<&clone_tls_stream>(m, "clone_tls_stream"),
-      host_function<&tls_write_vectored>(m, "tls_write_vectored"),
-      host_function<&tls_read>(m, "tls_read"),
-      host_function<&tls_flush>(m, "tls_flush"),
-      host_function<&set_timeout<&TlsStream::read_timeout_ms>>(m, "set_tls_read_timeout"),
-      host_function<&set_timeout<&TlsStream::write_timeout_ms>>(m, "set_tls_write_timeout"),
-      host_function<&get_timeout<&TlsStream::read_timeout_ms>>(m, "get_tls_read_timeout"),
-      host_function<&get_timeout<&TlsStream::write_timeout_ms>>(m, "get_tls_write_timeout"),
+      host_function<&tls_bind, m, "tls_bind">(),
+      host_function<&drop_tls_listener, m, "drop_tls_listener">(),
+      host_function<&tls_local_addr, m, "tls_local_addr">(),
+      host_function<&tls_accept, m, "tls_accept">(),
+      host_function<&tls_connect, m, "tls_connect">(),
+      host_function<&drop_tls_stream, m, "drop_tls_stream">(),
+      host_function<&clone_tls_stream, m, "clone_tls_stream">(),
+      host_function<&tls_write_vectored, m, "tls_write_vectored">(),
+      host_function<&tls_read, m, "tls_read">(),
+      host_function<&tls_flush, m, "tls_flush">(),
+      host_function<&set_timeout<&TlsStream::read_timeout_ms>, m, "set_tls_read_timeout">(),
+      host_function<&set_timeout<&TlsStream::write_timeout_ms>, m, "set_tls_write_timeout">(),
+      host_function<&get_timeout<&TlsStream::read_timeout_ms>, m, "get_tls_read_timeout">(),
+      host_function<&get_timeout<&TlsStream::write_timeout_ms>, m, "get_tls_write_timeout">(),
   };
 }
 

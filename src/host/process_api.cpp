@@ -16,6 +16,7 @@
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/registry_api.hpp"
+#include "host/return_codes.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -34,10 +35,6 @@ constexpr std::uint32_t kMaxCompiledModuleBytes = 64u << 20;
 // much of the caller's guest memory budget while it runs.
 constexpr std::uint64_t kTranslationBytesPerModuleByte = 160;
 
-ProcessConfig& process_config_of(HostContext& context, std::uint64_t id, const char* function) {
-  return config_of(context, id, fmt::format("lunatic::process::{}", function));
-}
-
 // compile_module(data: i32, len: i32, id_ptr: i32) -> i32
 // Compiles on the runtime's compile threads while the caller waits (a kill ends the wait and
 // the compile). Returns: 0 and the module id at id_ptr; 1 and an error id for bytes that are
@@ -50,20 +47,18 @@ std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint
   if (!context.config->can_compile_modules) return static_cast<std::uint32_t>(-1);
   auto bytes = context.memory().try_bytes(data, len);
   if (!bytes || !context.memory().try_bytes(id_ptr, 8)) {
-    fail("lunatic::process::compile_module: pointer out of bounds");
+    fail("pointer out of bounds");
   }
   if (len > kMaxCompiledModuleBytes) {
     store_u64(
         context, id_ptr,
         add_error(context, fmt::format("the module is {}, over the {} a process may compile",
-                                       human_bytes(len), human_bytes(kMaxCompiledModuleBytes))),
-        "compile_module");
-    return 1;
+                                       human_bytes(len), human_bytes(kMaxCompiledModuleBytes))));
+    return kFailed;
   }
   if (auto counted = context.budget->count_compile(); !counted) {
-    store_u64(context, id_ptr, add_error(context, "cannot compile: " + counted.error().message),
-              "compile_module");
-    return 1;
+    store_u64(context, id_ptr, add_error(context, "cannot compile: " + counted.error().message));
+    return kFailed;
   }
   BudgetCharge translation;
   const std::uint64_t translation_bytes = kTranslationBytesPerModuleByte * len;
@@ -73,32 +68,30 @@ std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint
               add_error(context, fmt::format("cannot compile: translating a module of {} takes up "
                                              "to {} of memory: {}",
                                              human_bytes(len), human_bytes(translation_bytes),
-                                             held.error().message)),
-              "compile_module");
-    return 1;
+                                             held.error().message)));
+    return kFailed;
   }
   std::string wasm(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   auto module = environment.compile(std::move(wasm), *context.blocking);
   if (!module) {
-    store_u64(context, id_ptr, add_error(context, module.error().message), "compile_module");
-    return 1;
+    store_u64(context, id_ptr, add_error(context, module.error().message));
+    return kFailed;
   }
-  store_u64(context, id_ptr, context.modules.add(std::move(*module)), "compile_module");
-  return 0;
+  store_u64(context, id_ptr, context.modules.add(std::move(*module)));
+  return kOk;
 }
 
 // drop_module(id: i64). Traps: unknown id.
 void drop_module(HostContext& context, std::uint64_t id) {
   if (!context.modules.remove(id))
-    fail(fmt::format("lunatic::process::drop_module: module id {} does not exist", id));
+    fail(fmt::format("module id {} does not exist", id));
 }
 
 // Capabilities only shrink (docs/security-model.md): a config may grant only what the process
 // that sets it has itself. Lunatic has no such rule; a process with every permission (the main
 // process) sees no difference.
-[[noreturn]] void fail_grant(const char* function, std::string_view what) {
-  fail(fmt::format("lunatic::process::{}: cannot grant {} this process does not have itself",
-                   function, what));
+[[noreturn]] void fail_grant(std::string_view what) {
+  fail(fmt::format("cannot grant {} this process does not have itself", what));
 }
 
 // A memory limit as it can matter: no wasm32 memory grows past 4 GiB.
@@ -130,135 +123,129 @@ std::uint64_t create_config(HostContext& context) {
 
 void drop_config(HostContext& context, std::uint64_t id) {
   auto config = context.configs.remove(id);
-  if (!config) fail(fmt::format("lunatic::process::drop_config: config id {} does not exist", id));
-  hold_config_bytes(context, -static_cast<std::int64_t>(config->held_bytes()),
-                    "lunatic::process::drop_config");
+  if (!config) fail(fmt::format("config id {} does not exist", id));
+  hold_config_bytes(context, -static_cast<std::int64_t>(config->held_bytes()));
 }
 
 // config_set_max_memory(config, bytes). Traps: more than the caller's own max_memory.
 void config_set_max_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
-  ProcessConfig& config = process_config_of(context, id, "config_set_max_memory");
+  ProcessConfig& config = config_of(context, id);
   if (effective_memory_limit(bytes) > effective_memory_limit(context.config->max_memory)) {
-    fail_grant("config_set_max_memory", fmt::format("{} bytes of memory", bytes));
+    fail_grant(fmt::format("{} bytes of memory", bytes));
   }
   config.max_memory = bytes;
 }
 std::uint64_t config_get_max_memory(HostContext& context, std::uint64_t id) {
-  return process_config_of(context, id, "config_get_max_memory").max_memory;
+  return config_of(context, id).max_memory;
 }
 // config_set_max_fuel(config, fuel): 0 is unlimited. Traps: the caller's own fuel is limited
 // and this is unlimited or more.
 void config_set_max_fuel(HostContext& context, std::uint64_t id, std::uint64_t fuel) {
-  ProcessConfig& config = process_config_of(context, id, "config_set_max_fuel");
+  ProcessConfig& config = config_of(context, id);
   const std::uint64_t own = context.config->max_fuel;
   if (own != 0 && (fuel == 0 || fuel > own)) {
-    fail_grant("config_set_max_fuel",
-               fuel == 0 ? std::string("unlimited fuel") : fmt::format("{} units of fuel", fuel));
+    fail_grant(fuel == 0 ? std::string("unlimited fuel") : fmt::format("{} units of fuel", fuel));
   }
   config.max_fuel = fuel;
 }
 std::uint64_t config_get_max_fuel(HostContext& context, std::uint64_t id) {
-  return process_config_of(context, id, "config_get_max_fuel").max_fuel;
+  return config_of(context, id).max_fuel;
 }
 
 // A permission flag of a config: any non-zero value allows. Traps: allowing what the caller
 // may not do itself.
 void set_permission(HostContext& context, std::uint64_t id, std::uint32_t can,
-                    bool ProcessConfig::*permission, const char* function, const char* what) {
-  ProcessConfig& config = process_config_of(context, id, function);
-  if (can != 0 && !(context.config.get()->*permission)) fail_grant(function, what);
+                    bool ProcessConfig::*permission, const char* what) {
+  ProcessConfig& config = config_of(context, id);
+  if (can != 0 && !(context.config.get()->*permission)) fail_grant(what);
   config.*permission = can != 0;
 }
 
 std::uint32_t config_can_compile_modules(HostContext& context, std::uint64_t id) {
-  return process_config_of(context, id, "config_can_compile_modules").can_compile_modules;
+  return config_of(context, id).can_compile_modules;
 }
 void config_set_can_compile_modules(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  set_permission(context, id, can, &ProcessConfig::can_compile_modules,
-                 "config_set_can_compile_modules", "compiling modules");
+  set_permission(context, id, can, &ProcessConfig::can_compile_modules, "compiling modules");
 }
 std::uint32_t config_can_create_configs(HostContext& context, std::uint64_t id) {
-  return process_config_of(context, id, "config_can_create_configs").can_create_configs;
+  return config_of(context, id).can_create_configs;
 }
 void config_set_can_create_configs(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  set_permission(context, id, can, &ProcessConfig::can_create_configs,
-                 "config_set_can_create_configs", "creating configs");
+  set_permission(context, id, can, &ProcessConfig::can_create_configs, "creating configs");
 }
 std::uint32_t config_can_spawn_processes(HostContext& context, std::uint64_t id) {
-  return process_config_of(context, id, "config_can_spawn_processes").can_spawn_processes;
+  return config_of(context, id).can_spawn_processes;
 }
 void config_set_can_spawn_processes(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  set_permission(context, id, can, &ProcessConfig::can_spawn_processes,
-                 "config_set_can_spawn_processes", "spawning processes");
+  set_permission(context, id, can, &ProcessConfig::can_spawn_processes, "spawning processes");
 }
 
 // Beyond Lunatic: limits a config sets (docs/abi.md). A limit only ever restricts, so any
 // process that holds the config may set any value: the limits above the child still hold.
-std::uint64_t& limit_of(HostContext& context, std::uint64_t id, std::uint64_t ProcessConfig::*limit,
-                        const char* function) {
-  return process_config_of(context, id, function).*limit;
+std::uint64_t& limit_of(HostContext& context, std::uint64_t id,
+                        std::uint64_t ProcessConfig::*limit) {
+  return config_of(context, id).*limit;
 }
 
 // config_set_max_processes(config, count): the child's subtree (it and all it spawns) holds at
 // most `count` live processes; 0: no limit of its own.
 void config_set_max_processes(HostContext& context, std::uint64_t id, std::uint64_t count) {
-  limit_of(context, id, &ProcessConfig::max_processes, "config_set_max_processes") = count;
+  limit_of(context, id, &ProcessConfig::max_processes) = count;
 }
 std::uint64_t config_get_max_processes(HostContext& context, std::uint64_t id) {
-  return limit_of(context, id, &ProcessConfig::max_processes, "config_get_max_processes");
+  return limit_of(context, id, &ProcessConfig::max_processes);
 }
 // config_set_max_total_memory(config, bytes): the child's subtree holds at most `bytes` of guest
 // memory (linear memories, tables and fiber stacks) in all; 0: no limit of its own.
 void config_set_max_total_memory(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
-  limit_of(context, id, &ProcessConfig::max_total_memory, "config_set_max_total_memory") = bytes;
+  limit_of(context, id, &ProcessConfig::max_total_memory) = bytes;
 }
 std::uint64_t config_get_max_total_memory(HostContext& context, std::uint64_t id) {
-  return limit_of(context, id, &ProcessConfig::max_total_memory, "config_get_max_total_memory");
+  return limit_of(context, id, &ProcessConfig::max_total_memory);
 }
 // config_set_max_compiles(config, count): the child's subtree compiles at most `count` modules
 // (compile_module calls that succeed or fail); 0: no limit of its own.
 void config_set_max_compiles(HostContext& context, std::uint64_t id, std::uint64_t count) {
-  limit_of(context, id, &ProcessConfig::max_compiles, "config_set_max_compiles") = count;
+  limit_of(context, id, &ProcessConfig::max_compiles) = count;
 }
 std::uint64_t config_get_max_compiles(HostContext& context, std::uint64_t id) {
-  return limit_of(context, id, &ProcessConfig::max_compiles, "config_get_max_compiles");
+  return limit_of(context, id, &ProcessConfig::max_compiles);
 }
 // config_set_max_mailbox_messages / config_set_max_mailbox_bytes(config, limit): the child's
 // mailbox holds at most this many data messages / bytes of them; a send beyond is refused
 // (send returns 2). 0: unbounded.
 void config_set_max_mailbox_messages(HostContext& context, std::uint64_t id, std::uint64_t count) {
-  limit_of(context, id, &ProcessConfig::max_mailbox_messages, "config_set_max_mailbox_messages") =
+  limit_of(context, id, &ProcessConfig::max_mailbox_messages) =
       count;
 }
 std::uint64_t config_get_max_mailbox_messages(HostContext& context, std::uint64_t id) {
-  return limit_of(context, id, &ProcessConfig::max_mailbox_messages,
-                  "config_get_max_mailbox_messages");
+  return limit_of(context, id, &ProcessConfig::max_mailbox_messages);
 }
 void config_set_max_mailbox_bytes(HostContext& context, std::uint64_t id, std::uint64_t bytes) {
-  limit_of(context, id, &ProcessConfig::max_mailbox_bytes, "config_set_max_mailbox_bytes") = bytes;
+  limit_of(context, id, &ProcessConfig::max_mailbox_bytes) = bytes;
 }
 std::uint64_t config_get_max_mailbox_bytes(HostContext& context, std::uint64_t id) {
-  return limit_of(context, id, &ProcessConfig::max_mailbox_bytes, "config_get_max_mailbox_bytes");
+  return limit_of(context, id, &ProcessConfig::max_mailbox_bytes);
 }
 
 // Beyond Lunatic: network permissions (net/network_policy.hpp).
 // config_can_use_network(config) -> i32: 1 while unrestricted (every config starts so, unless
 // its creator was restricted), 0 once restricted.
 std::uint32_t config_can_use_network(HostContext& context, std::uint64_t id) {
-  return process_config_of(context, id, "config_can_use_network").network.unrestricted() ? 1 : 0;
+  return config_of(context, id).network.unrestricted() ? 1 : 0;
 }
 
 // config_set_can_use_network(config, can): 1 allows everything, 0 denies everything (rules added
 // afterwards allow some). Traps: granting by a process that is restricted itself.
 void config_set_can_use_network(HostContext& context, std::uint64_t id, std::uint32_t can) {
-  ProcessConfig& config = process_config_of(context, id, "config_set_can_use_network");
+  ProcessConfig& config = config_of(context, id);
   if (can == 0) {
     config.network.deny_all();
     return;
   }
   if (!context.config->network.unrestricted()) {
     fail(
-        "lunatic::process::config_set_can_use_network: this process's own network access is "
+        "this process's own network access is "
         "restricted");
   }
   config.network.allow_all();
@@ -272,22 +259,21 @@ void config_allow_network(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t type, std::uint32_t address_ptr,
                           std::uint32_t prefix_length, std::uint32_t port_min,
                           std::uint32_t port_max) {
-  constexpr const char* where = "lunatic::process::config_allow_network";
-  ProcessConfig& config = process_config_of(context, id, "config_allow_network");
+  ProcessConfig& config = config_of(context, id);
   if (!context.config->network.unrestricted()) {
-    fail(fmt::format("{}: this process's own network access is restricted", where));
+    fail("this process's own network access is restricted");
   }
   if (access > 1)
-    fail(fmt::format("{}: access {} is neither 0 (connect) nor 1 (bind)", where, access));
+    fail(fmt::format("access {} is neither 0 (connect) nor 1 (bind)", access));
   if (type != 4 && type != 6)
-    fail(fmt::format("{}: address type {} is neither 4 nor 6", where, type));
+    fail(fmt::format("address type {} is neither 4 nor 6", type));
   const std::uint32_t bytes = type == 4 ? 4 : 16;
   if (prefix_length > bytes * 8)
-    fail(fmt::format("{}: prefix length {} is too long", where, prefix_length));
+    fail(fmt::format("prefix length {} is too long", prefix_length));
   if (port_min > port_max || port_max > 65535)
-    fail(fmt::format("{}: bad port range {}-{}", where, port_min, port_max));
+    fail(fmt::format("bad port range {}-{}", port_min, port_max));
   auto address = context.memory().try_bytes(address_ptr, bytes);
-  if (!address) fail(fmt::format("{}: address out of bounds", where));
+  if (!address) fail("address out of bounds");
   net::NetworkRule rule;
   rule.access = static_cast<net::NetworkAccess>(access);
   rule.family = type == 4 ? AF_INET : AF_INET6;
@@ -302,35 +288,32 @@ void config_allow_network(HostContext& context, std::uint64_t id, std::uint32_t 
 
 SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
                            std::shared_ptr<const engine::Module> module, std::uint32_t func,
-                           std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len,
-                           const char* where) {
+                           std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len) {
   if (!context.config->can_spawn_processes) {
-    fail(fmt::format("{}: the process has no permission to spawn processes", where));
+    fail("the process has no permission to spawn processes");
   }
   if (!context.initialized)
-    fail(fmt::format("{}: cannot spawn during module initialization", where));
+    fail("cannot spawn during module initialization");
   SpawnRequest request;
   if (config_id == -1) {
     request.config = context.config;  // and the spawner's budget: the child joins its subtree
   } else {
     request.config = std::make_shared<const ProcessConfig>(
-        config_of(context, static_cast<std::uint64_t>(config_id), where));
+        config_of(context, static_cast<std::uint64_t>(config_id)));
     request.own_limits = request.config->subtree_limits();
   }
   request.budget = context.budget;
   request.spawner_privilege = context.process->execution().privilege;
   request.module = std::move(module);
   request.output = context.output;  // a captured process's children are captured with it
-  request.function = guest_utf8(context, func, func_len, where);
+  request.function = guest_utf8(context, func, func_len);
   auto records = context.memory().try_bytes(params, params_len);
-  if (!records) fail(fmt::format("{}: parameters out of bounds", where));
+  if (!records) fail("parameters out of bounds");
   if (params_len % kParamRecordSize != 0) {
-    fail(fmt::format("{}: parameters must be 17-byte records, {} bytes remained", where,
-                     params_len % kParamRecordSize));
+    fail(fmt::format("parameters must be 17-byte records, {} bytes remained", params_len % kParamRecordSize));
   }
   if (params_len / kParamRecordSize > kMaxSpawnParams) {
-    fail(fmt::format("{}: {} parameters, but a spawned function takes at most {}", where,
-                     params_len / kParamRecordSize, kMaxSpawnParams));
+    fail(fmt::format("{} parameters, but a spawned function takes at most {}", params_len / kParamRecordSize, kMaxSpawnParams));
   }
   request.params.reserve(records->size() / kParamRecordSize);
   for (std::size_t offset = 0; offset < records->size(); offset += kParamRecordSize) {
@@ -345,7 +328,7 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
       name = "i64";
     } else {
       // 0x7B (v128) is valid in Lunatic, but no module this runtime accepts takes one.
-      fail(fmt::format("{}: unsupported parameter type id 0x{:02X}", where, type));
+      fail(fmt::format("unsupported parameter type id 0x{:02X}", type));
     }
     if (!request.param_types.empty()) request.param_types += ' ';
     request.param_types += name;
@@ -355,11 +338,10 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   return request;
 }
 
-std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id,
-                                                const char* where) {
+std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id) {
   if (module_id == -1) return context.module;
   auto* module = context.modules.get(static_cast<std::uint64_t>(module_id));
-  if (module == nullptr) fail(fmt::format("{}: module id {} does not exist", where, module_id));
+  if (module == nullptr) fail(fmt::format("module id {} does not exist", module_id));
   return *module;
 }
 
@@ -373,24 +355,24 @@ std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t conf
                     std::uint32_t params, std::uint32_t params_len, std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
   if (!context.memory().try_bytes(id_ptr, 8))
-    fail("lunatic::process::spawn: id pointer out of bounds");
-  auto module = module_of(context, static_cast<std::int64_t>(module_id), "lunatic::process::spawn");
+    fail("id pointer out of bounds");
+  auto module = module_of(context, static_cast<std::int64_t>(module_id));
   SpawnRequest request =
       spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module), func,
-                    func_len, params, params_len, "lunatic::process::spawn");
+                    func_len, params, params_len);
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
   if (!id) {
-    store_u64(context, id_ptr, add_error(context, id.error().message), "spawn");
-    return 1;
+    store_u64(context, id_ptr, add_error(context, id.error().message));
+    return kFailed;
   }
-  store_u64(context, id_ptr, *id, "spawn");
-  return 0;
+  store_u64(context, id_ptr, *id);
+  return kOk;
 }
 
 // get_or_spawn(name, name_len, link, config, module, func, func_len, params, params_len,
 //              node_id_ptr, id_ptr) -> i32
-// Returns: 2 and the registered process when the name is taken; otherwise as spawn, and the
+// Returns: kFoundRegistered (2) and the registered process when the name is taken; otherwise as spawn, and the
 // new process is registered under the name. The lookup and the spawn are one atomic step.
 std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32_t name_len,
                            std::uint64_t link, std::uint64_t config_id, std::uint64_t module_id,
@@ -398,35 +380,34 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
                            std::uint32_t params_len, std::uint32_t node_id_ptr,
                            std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
-  const char* where = "lunatic::process::get_or_spawn";
-  const std::string key = guest_utf8(context, name, name_len, where);
+  const std::string key = guest_utf8(context, name, name_len);
   if (!context.memory().try_bytes(id_ptr, 8) || !context.memory().try_bytes(node_id_ptr, 8)) {
-    fail(std::string(where) + ": pointer out of bounds");
+    fail("pointer out of bounds");
   }
   std::lock_guard guard(environment.registry_mutex());
   auto& registry = environment.registry();
   if (auto it = registry.find(key); it != registry.end()) {
-    store_u64(context, node_id_ptr, it->second.node, "get_or_spawn");
-    store_u64(context, id_ptr, it->second.process, "get_or_spawn");
-    return 2;
+    store_u64(context, node_id_ptr, it->second.node);
+    store_u64(context, id_ptr, it->second.process);
+    return kFoundRegistered;
   }
   RegistryEntry entry;
-  hold_entry(context, entry, key, "get_or_spawn");
-  auto module = module_of(context, static_cast<std::int64_t>(module_id), where);
+  hold_entry(context, entry, key);
+  auto module = module_of(context, static_cast<std::int64_t>(module_id));
   SpawnRequest request =
       spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module), func,
-                    func_len, params, params_len, where);
+                    func_len, params, params_len);
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
-  store_u64(context, node_id_ptr, 0, "get_or_spawn");
+  store_u64(context, node_id_ptr, 0);
   if (!id) {
-    store_u64(context, id_ptr, add_error(context, id.error().message), "get_or_spawn");
-    return 1;
+    store_u64(context, id_ptr, add_error(context, id.error().message));
+    return kFailed;
   }
   entry.process = *id;
   registry[key] = std::move(entry);
-  store_u64(context, id_ptr, *id, "get_or_spawn");
-  return 0;
+  store_u64(context, id_ptr, *id);
+  return kOk;
 }
 
 // sleep_ms(ms: i64): suspends only the calling process.
@@ -502,47 +483,47 @@ std::uint32_t exists(HostContext& context, std::uint64_t process_id) {
 }  // namespace
 
 std::vector<engine::ImportFunction> process_functions() {
-  const std::string m = "lunatic::process";
+  constexpr ImportName m{"lunatic::process"};
   return {
-      host_function<&compile_module>(m, "compile_module"),
-      host_function<&drop_module>(m, "drop_module"),
-      host_function<&create_config>(m, "create_config"),
-      host_function<&drop_config>(m, "drop_config"),
-      host_function<&config_set_max_memory>(m, "config_set_max_memory"),
-      host_function<&config_get_max_memory>(m, "config_get_max_memory"),
-      host_function<&config_set_max_fuel>(m, "config_set_max_fuel"),
-      host_function<&config_get_max_fuel>(m, "config_get_max_fuel"),
-      host_function<&config_can_compile_modules>(m, "config_can_compile_modules"),
-      host_function<&config_set_can_compile_modules>(m, "config_set_can_compile_modules"),
-      host_function<&config_can_create_configs>(m, "config_can_create_configs"),
-      host_function<&config_set_can_create_configs>(m, "config_set_can_create_configs"),
-      host_function<&config_can_spawn_processes>(m, "config_can_spawn_processes"),
-      host_function<&config_set_can_spawn_processes>(m, "config_set_can_spawn_processes"),
-      host_function<&config_can_use_network>(m, "config_can_use_network"),
-      host_function<&config_set_can_use_network>(m, "config_set_can_use_network"),
-      host_function<&config_allow_network>(m, "config_allow_network"),
-      host_function<&config_set_max_processes>(m, "config_set_max_processes"),
-      host_function<&config_get_max_processes>(m, "config_get_max_processes"),
-      host_function<&config_set_max_total_memory>(m, "config_set_max_total_memory"),
-      host_function<&config_get_max_total_memory>(m, "config_get_max_total_memory"),
-      host_function<&config_set_max_compiles>(m, "config_set_max_compiles"),
-      host_function<&config_get_max_compiles>(m, "config_get_max_compiles"),
-      host_function<&config_set_max_mailbox_messages>(m, "config_set_max_mailbox_messages"),
-      host_function<&config_get_max_mailbox_messages>(m, "config_get_max_mailbox_messages"),
-      host_function<&config_set_max_mailbox_bytes>(m, "config_set_max_mailbox_bytes"),
-      host_function<&config_get_max_mailbox_bytes>(m, "config_get_max_mailbox_bytes"),
-      host_function<&spawn>(m, "spawn"),
-      host_function<&get_or_spawn>(m, "get_or_spawn"),
-      host_function<&sleep_ms>(m, "sleep_ms"),
-      host_function<&die_when_link_dies>(m, "die_when_link_dies"),
-      host_function<&process_id>(m, "process_id"),
-      host_function<&environment_id>(m, "environment_id"),
-      host_function<&link>(m, "link"),
-      host_function<&unlink>(m, "unlink"),
-      host_function<&monitor>(m, "monitor"),
-      host_function<&stop_monitoring>(m, "stop_monitoring"),
-      host_function<&kill>(m, "kill"),
-      host_function<&exists>(m, "exists"),
+      host_function<&compile_module, m, "compile_module">(),
+      host_function<&drop_module, m, "drop_module">(),
+      host_function<&create_config, m, "create_config">(),
+      host_function<&drop_config, m, "drop_config">(),
+      host_function<&config_set_max_memory, m, "config_set_max_memory">(),
+      host_function<&config_get_max_memory, m, "config_get_max_memory">(),
+      host_function<&config_set_max_fuel, m, "config_set_max_fuel">(),
+      host_function<&config_get_max_fuel, m, "config_get_max_fuel">(),
+      host_function<&config_can_compile_modules, m, "config_can_compile_modules">(),
+      host_function<&config_set_can_compile_modules, m, "config_set_can_compile_modules">(),
+      host_function<&config_can_create_configs, m, "config_can_create_configs">(),
+      host_function<&config_set_can_create_configs, m, "config_set_can_create_configs">(),
+      host_function<&config_can_spawn_processes, m, "config_can_spawn_processes">(),
+      host_function<&config_set_can_spawn_processes, m, "config_set_can_spawn_processes">(),
+      host_function<&config_can_use_network, m, "config_can_use_network">(),
+      host_function<&config_set_can_use_network, m, "config_set_can_use_network">(),
+      host_function<&config_allow_network, m, "config_allow_network">(),
+      host_function<&config_set_max_processes, m, "config_set_max_processes">(),
+      host_function<&config_get_max_processes, m, "config_get_max_processes">(),
+      host_function<&config_set_max_total_memory, m, "config_set_max_total_memory">(),
+      host_function<&config_get_max_total_memory, m, "config_get_max_total_memory">(),
+      host_function<&config_set_max_compiles, m, "config_set_max_compiles">(),
+      host_function<&config_get_max_compiles, m, "config_get_max_compiles">(),
+      host_function<&config_set_max_mailbox_messages, m, "config_set_max_mailbox_messages">(),
+      host_function<&config_get_max_mailbox_messages, m, "config_get_max_mailbox_messages">(),
+      host_function<&config_set_max_mailbox_bytes, m, "config_set_max_mailbox_bytes">(),
+      host_function<&config_get_max_mailbox_bytes, m, "config_get_max_mailbox_bytes">(),
+      host_function<&spawn, m, "spawn">(),
+      host_function<&get_or_spawn, m, "get_or_spawn">(),
+      host_function<&sleep_ms, m, "sleep_ms">(),
+      host_function<&die_when_link_dies, m, "die_when_link_dies">(),
+      host_function<&process_id, m, "process_id">(),
+      host_function<&environment_id, m, "environment_id">(),
+      host_function<&link, m, "link">(),
+      host_function<&unlink, m, "unlink">(),
+      host_function<&monitor, m, "monitor">(),
+      host_function<&stop_monitoring, m, "stop_monitoring">(),
+      host_function<&kill, m, "kill">(),
+      host_function<&exists, m, "exists">(),
   };
 }
 

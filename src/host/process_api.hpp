@@ -16,11 +16,9 @@ std::vector<engine::ImportFunction> process_functions();
 // Traps (throws GuestTrap) on every error Lunatic traps on.
 SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
                            std::shared_ptr<const engine::Module> module, std::uint32_t func,
-                           std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len,
-                           const char* where);
+                           std::uint32_t func_len, std::uint32_t params, std::uint32_t params_len);
 
 // The caller's module for -1, else the module resource. Traps on an unknown id.
-std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id,
-                                                      const char* where);
+std::shared_ptr<const engine::Module> module_of(HostContext& context, std::int64_t module_id);
 
 }  // namespace lunatic::host

@@ -10,14 +10,14 @@
 
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
+#include "host/return_codes.hpp"
 
 namespace lunatic::host {
 
-void hold_entry(HostContext& context, RegistryEntry& entry, const std::string& name,
-                const char* where) {
+void hold_entry(HostContext& context, RegistryEntry& entry, const std::string& name) {
   const std::uint64_t bytes = name.size() + RegistryEntry::kOverhead;
   if (auto held = entry.charge.hold(context.budget, bytes, privilege_of(context)); !held) {
-    fail(fmt::format("lunatic::registry::{}: a name of {} bytes: {}", where, name.size(),
+    fail(fmt::format("a name of {} bytes: {}", name.size(),
                      held.error().message));
   }
 }
@@ -29,9 +29,9 @@ namespace {
 void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::uint64_t node_id,
          std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  std::string key = guest_utf8(context, name, name_len, "lunatic::registry::put");
+  std::string key = guest_utf8(context, name, name_len);
   RegistryEntry entry{node_id, process_id, {}};
-  hold_entry(context, entry, key, "put");
+  hold_entry(context, entry, key);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry()[std::move(key)] = std::move(entry);  // a replaced entry gives its charge back
 }
@@ -42,26 +42,26 @@ void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::
 std::uint32_t get(HostContext& context, std::uint32_t name, std::uint32_t name_len,
                   std::uint32_t node_id_ptr, std::uint32_t process_id_ptr) {
   Environment& environment = environment_of(context);
-  const std::string key = guest_utf8(context, name, name_len, "lunatic::registry::get");
+  const std::string key = guest_utf8(context, name, name_len);
   std::uint64_t node = 0;
   std::uint64_t process = 0;
   {
     std::lock_guard guard(environment.registry_mutex());
     auto it = environment.registry().find(key);
-    if (it == environment.registry().end()) return 1;
+    if (it == environment.registry().end()) return kNotRegistered;
     node = it->second.node;
     process = it->second.process;
   }
-  store_u64(context, node_id_ptr, node, "lunatic::registry::get");
-  store_u64(context, process_id_ptr, process, "lunatic::registry::get");
-  return 0;
+  store_u64(context, node_id_ptr, node);
+  store_u64(context, process_id_ptr, process);
+  return kOk;
 }
 
 // remove(name: i32, name_len: i32): forgets the name if it is registered.
 // Traps: the name out of bounds or not UTF-8.
 void remove(HostContext& context, std::uint32_t name, std::uint32_t name_len) {
   Environment& environment = environment_of(context);
-  const std::string key = guest_utf8(context, name, name_len, "lunatic::registry::remove");
+  const std::string key = guest_utf8(context, name, name_len);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry().erase(key);
 }
@@ -69,11 +69,11 @@ void remove(HostContext& context, std::uint32_t name, std::uint32_t name_len) {
 }  // namespace
 
 std::vector<engine::ImportFunction> registry_functions() {
-  const std::string m = "lunatic::registry";
+  constexpr ImportName m{"lunatic::registry"};
   return {
-      host_function<&put>(m, "put"),
-      host_function<&get>(m, "get"),
-      host_function<&remove>(m, "remove"),
+      host_function<&put, m, "put">(),
+      host_function<&get, m, "get">(),
+      host_function<&remove, m, "remove">(),
   };
 }
 

@@ -16,7 +16,7 @@ namespace {
 // Traps: no message in the scratch area.
 std::uint64_t send_after(HostContext& context, std::uint64_t process_id, std::uint64_t delay_ms) {
   Environment& environment = environment_of(context);
-  if (!context.scratch) fail("lunatic::timer::send_after: no message in the scratch area");
+  if (!context.scratch) fail("no message in the scratch area");
   return environment.scheduler().send_after(deadline_in(delay_ms), context.process->id(),
                                             process_id, std::move(context.scratch));
 }
@@ -31,10 +31,10 @@ std::uint32_t cancel_timer(HostContext& context, std::uint64_t timer_id) {
 }  // namespace
 
 std::vector<engine::ImportFunction> timer_functions() {
-  const std::string m = "lunatic::timer";
+  constexpr ImportName m{"lunatic::timer"};
   return {
-      host_function<&send_after>(m, "send_after"),
-      host_function<&cancel_timer>(m, "cancel_timer"),
+      host_function<&send_after, m, "send_after">(),
+      host_function<&cancel_timer, m, "cancel_timer">(),
   };
 }
 

@@ -16,7 +16,7 @@ std::uint32_t trap_catch(HostContext& context, std::uint32_t function, std::uint
   const lunatic_export_t* entry = context.instance->module().find_export("_lunatic_catch_trap");
   if (entry == nullptr || entry->invoke == nullptr ||
       std::string_view(entry->signature) != "(i32 i32) -> (i32)") {
-    fail("lunatic::trap::catch: no export `_lunatic_catch_trap` of type (i32 i32) -> (i32)");
+    fail("no export `_lunatic_catch_trap` of type (i32 i32) -> (i32)");
   }
   const std::uint64_t args[2] = {function, pointer};
   std::uint64_t result[1] = {0};
@@ -32,7 +32,7 @@ std::uint32_t trap_catch(HostContext& context, std::uint32_t function, std::uint
 
 std::vector<engine::ImportFunction> trap_functions() {
   return {
-      host_function<&trap_catch>("lunatic::trap", "catch"),
+      host_function<&trap_catch, "lunatic::trap", "catch">(),
   };
 }
 

@@ -14,9 +14,9 @@ std::uint32_t version_patch(HostContext&) { return 2; }
 
 std::vector<engine::ImportFunction> version_functions() {
   return {
-      host_function<&version_major>("lunatic::version", "major"),
-      host_function<&version_minor>("lunatic::version", "minor"),
-      host_function<&version_patch>("lunatic::version", "patch"),
+      host_function<&version_major, "lunatic::version", "major">(),
+      host_function<&version_minor, "lunatic::version", "minor">(),
+      host_function<&version_patch, "lunatic::version", "patch">(),
   };
 }
 

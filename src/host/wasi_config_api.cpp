@@ -8,30 +8,22 @@
 namespace lunatic::host {
 namespace {
 
-ProcessConfig& wasi_config_of(HostContext& context, std::uint64_t id, const char* function) {
-  return config_of(context, id, fmt::format("lunatic::wasi::{}", function));
-}
-
 void config_add_environment_variable(HostContext& context, std::uint64_t id, std::uint32_t key,
                                      std::uint32_t key_len, std::uint32_t value,
                                      std::uint32_t value_len) {
-  const char* where = "lunatic::wasi::config_add_environment_variable";
-  std::string k = guest_utf8(context, key, key_len, where);
-  std::string v = guest_utf8(context, value, value_len, where);
-  ProcessConfig& config = wasi_config_of(context, id, "config_add_environment_variable");
+  std::string k = guest_utf8(context, key, key_len);
+  std::string v = guest_utf8(context, value, value_len);
+  ProcessConfig& config = config_of(context, id);
   hold_config_bytes(context,
-                    static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead),
-                    where);
+                    static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead));
   config.env.emplace_back(std::move(k), std::move(v));
 }
 
 void config_add_command_line_argument(HostContext& context, std::uint64_t id, std::uint32_t arg,
                                       std::uint32_t arg_len) {
-  constexpr const char* where = "lunatic::wasi::config_add_command_line_argument";
-  std::string a = guest_utf8(context, arg, arg_len, where);
-  ProcessConfig& config = wasi_config_of(context, id, "config_add_command_line_argument");
-  hold_config_bytes(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead),
-                    where);
+  std::string a = guest_utf8(context, arg, arg_len);
+  ProcessConfig& config = config_of(context, id);
+  hold_config_bytes(context, static_cast<std::int64_t>(a.size() + ProcessConfig::kStringOverhead));
   config.args.push_back(std::move(a));
 }
 
@@ -42,13 +34,12 @@ void config_add_command_line_argument(HostContext& context, std::uint64_t id, st
 // unknown config, or `dir` not an existing directory inside the caller's preopens.
 void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t dir,
                         std::uint32_t dir_len) {
-  constexpr const char* where = "lunatic::wasi::config_preopen_dir";
-  std::string path = guest_utf8(context, dir, dir_len, where);
-  ProcessConfig& config = wasi_config_of(context, id, "config_preopen_dir");
+  std::string path = guest_utf8(context, dir, dir_len);
+  ProcessConfig& config = config_of(context, id);
   auto preopen = wasi::narrow_preopen(context.config->preopened_dirs, path);
-  if (!preopen) fail(fmt::format("{}: {}", where, preopen.error().message));
+  if (!preopen) fail(fmt::format("{}", preopen.error().message));
   hold_config_bytes(context,
-                    static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead), where);
+                    static_cast<std::int64_t>(path.size() + ProcessConfig::kStringOverhead));
   config.preopened_dirs.push_back(std::move(*preopen));
 }
 
@@ -56,11 +47,9 @@ void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t di
 
 std::vector<engine::ImportFunction> wasi_config_functions() {
   return {
-      host_function<&config_add_environment_variable>("lunatic::wasi",
-                                                      "config_add_environment_variable"),
-      host_function<&config_add_command_line_argument>("lunatic::wasi",
-                                                       "config_add_command_line_argument"),
-      host_function<&config_preopen_dir>("lunatic::wasi", "config_preopen_dir"),
+      host_function<&config_add_environment_variable, "lunatic::wasi", "config_add_environment_variable">(),
+      host_function<&config_add_command_line_argument, "lunatic::wasi", "config_add_command_line_argument">(),
+      host_function<&config_preopen_dir, "lunatic::wasi", "config_preopen_dir">(),
   };
 }
 

@@ -41,6 +41,9 @@ std::uint32_t exits(HostContext&, std::uint32_t code) { throw engine::GuestExit{
 std::uint32_t runs_out_of_memory(HostContext&, std::uint32_t) { throw std::bad_alloc(); }
 std::uint32_t fails(HostContext&, std::uint32_t) { throw std::runtime_error("disk on fire"); }
 std::uint32_t throws_something_else(HostContext&, std::uint32_t) { throw 42; }
+std::uint32_t refuses(HostContext&, std::uint32_t id) {
+  fail("thing id " + std::to_string(id) + " does not exist");
+}
 
 // Calls the thunk of Fn as generated code would: inside a guest activation with a trap target.
 // `stack_left` > 0 pretends the fiber stack ends that many bytes below this frame.
@@ -57,7 +60,7 @@ ThunkResult call_thunk(std::uint32_t argument, std::uintptr_t stack_left = 0) {
   state->trap_target = &target;
   engine::set_current_execution(state.get());
   if (sigsetjmp(target, 0) == 0) {
-    result->value = detail::Thunk<Fn, std::uint32_t, std::uint32_t>::call(&context, argument);
+    result->value = detail::Thunk<Fn, "lunatic::test", "call", std::uint32_t, std::uint32_t>::call(&context, argument);
     result->returned = true;
   }
   engine::set_current_execution(nullptr);
@@ -81,6 +84,13 @@ TEST(HostThunk, AGuestTrapUnwindsWithItsKindAndMessage) {
   EXPECT_EQ(result.message, "lunatic::test: pointer out of bounds");
 }
 
+TEST(HostThunk, ARefusalIsAHostErrorNamingTheFunction) {
+  const ThunkResult result = call_thunk<&refuses>(7);
+  EXPECT_FALSE(result.returned);
+  EXPECT_EQ(result.kind, TrapKind::kHostError);
+  EXPECT_EQ(result.message, "lunatic::test::call: thing id 7 does not exist");
+}
+
 TEST(HostThunk, AGuestExitUnwindsWithItsCode) {
   const ThunkResult result = call_thunk<&exits>(7);
   EXPECT_FALSE(result.returned);
@@ -92,15 +102,15 @@ TEST(HostThunk, OtherFailuresBecomeHostErrors) {
   const ThunkResult out_of_memory = call_thunk<&runs_out_of_memory>(0);
   EXPECT_FALSE(out_of_memory.returned);
   EXPECT_EQ(out_of_memory.kind, TrapKind::kHostError);
-  EXPECT_EQ(out_of_memory.message, "host call: out of memory");
+  EXPECT_EQ(out_of_memory.message, "lunatic::test::call: out of memory");
 
   const ThunkResult failure = call_thunk<&fails>(0);
   EXPECT_EQ(failure.kind, TrapKind::kHostError);
-  EXPECT_EQ(failure.message, "host call: disk on fire");
+  EXPECT_EQ(failure.message, "lunatic::test::call: disk on fire");
 
   const ThunkResult unknown = call_thunk<&throws_something_else>(0);
   EXPECT_EQ(unknown.kind, TrapKind::kHostError);
-  EXPECT_EQ(unknown.message, "host call: unknown failure");
+  EXPECT_EQ(unknown.message, "lunatic::test::call: unknown failure");
 }
 
 TEST(HostThunk, RefusesToRunTheHostFunctionShortOfStack) {

@@ -34,16 +34,13 @@ u32 random_get(HostContext& ctx, u32 buf, u32 buf_len);
 std::vector<engine::ImportFunction> preview1_args_env_clock_functions() {
   using host::host_function;
   return {
-      host_function<&thunk::args_get>(kPreview1Module, "args_get"),  // (i32 i32) -> (i32)
-      host_function<&thunk::args_sizes_get>(kPreview1Module,
-                                            "args_sizes_get"),             // (i32 i32) -> (i32)
-      host_function<&thunk::environ_get>(kPreview1Module, "environ_get"),  // (i32 i32) -> (i32)
-      host_function<&thunk::environ_sizes_get>(kPreview1Module,
-                                               "environ_sizes_get"),           // (i32 i32) -> (i32)
-      host_function<&thunk::clock_res_get>(kPreview1Module, "clock_res_get"),  // (i32 i32) -> (i32)
-      host_function<&thunk::clock_time_get>(kPreview1Module,
-                                            "clock_time_get"),           // (i32 i64 i32) -> (i32)
-      host_function<&thunk::random_get>(kPreview1Module, "random_get"),  // (i32 i32) -> (i32)
+      host_function<&thunk::args_get, kPreview1Module, "args_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::args_sizes_get, kPreview1Module, "args_sizes_get">(),             // (i32 i32) -> (i32)
+      host_function<&thunk::environ_get, kPreview1Module, "environ_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::environ_sizes_get, kPreview1Module, "environ_sizes_get">(),           // (i32 i32) -> (i32)
+      host_function<&thunk::clock_res_get, kPreview1Module, "clock_res_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::clock_time_get, kPreview1Module, "clock_time_get">(),           // (i32 i64 i32) -> (i32)
+      host_function<&thunk::random_get, kPreview1Module, "random_get">(),  // (i32 i32) -> (i32)
   };
 }
 

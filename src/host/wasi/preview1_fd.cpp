@@ -50,32 +50,29 @@ u32 fd_write(HostContext& ctx, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out)
 
 std::vector<engine::ImportFunction> preview1_fd_functions() {
   using host::host_function;
-  constexpr const char* m = kPreview1Module;
+  constexpr auto m = kPreview1Module;
   return {
-      host_function<&thunk::fd_advise>(m, "fd_advise"),          // (i32 i64 i64 i32) -> (i32)
-      host_function<&thunk::fd_allocate>(m, "fd_allocate"),      // (i32 i64 i64) -> (i32)
-      host_function<&thunk::fd_close>(m, "fd_close"),            // (i32) -> (i32)
-      host_function<&thunk::fd_datasync>(m, "fd_datasync"),      // (i32) -> (i32)
-      host_function<&thunk::fd_fdstat_get>(m, "fd_fdstat_get"),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_fdstat_set_flags>(m, "fd_fdstat_set_flags"),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_fdstat_set_rights>(
-          m, "fd_fdstat_set_rights"),                                // (i32 i64 i64) -> (i32)
-      host_function<&thunk::fd_filestat_get>(m, "fd_filestat_get"),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_filestat_set_size>(m, "fd_filestat_set_size"),  // (i32 i64) -> (i32)
-      host_function<&thunk::fd_filestat_set_times>(
-          m, "fd_filestat_set_times"),                             // (i32 i64 i64 i32) -> (i32)
-      host_function<&thunk::fd_pread>(m, "fd_pread"),              // (i32 i32 i32 i64 i32) -> (i32)
-      host_function<&thunk::fd_prestat_get>(m, "fd_prestat_get"),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_prestat_dir_name>(m,
-                                                 "fd_prestat_dir_name"),  // (i32 i32 i32) -> (i32)
-      host_function<&thunk::fd_pwrite>(m, "fd_pwrite"),      // (i32 i32 i32 i64 i32) -> (i32)
-      host_function<&thunk::fd_read>(m, "fd_read"),          // (i32 i32 i32 i32) -> (i32)
-      host_function<&thunk::fd_readdir>(m, "fd_readdir"),    // (i32 i32 i32 i64 i32) -> (i32)
-      host_function<&thunk::fd_renumber>(m, "fd_renumber"),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_seek>(m, "fd_seek"),          // (i32 i64 i32 i32) -> (i32)
-      host_function<&thunk::fd_sync>(m, "fd_sync"),          // (i32) -> (i32)
-      host_function<&thunk::fd_tell>(m, "fd_tell"),          // (i32 i32) -> (i32)
-      host_function<&thunk::fd_write>(m, "fd_write"),        // (i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::fd_advise, m, "fd_advise">(),          // (i32 i64 i64 i32) -> (i32)
+      host_function<&thunk::fd_allocate, m, "fd_allocate">(),      // (i32 i64 i64) -> (i32)
+      host_function<&thunk::fd_close, m, "fd_close">(),            // (i32) -> (i32)
+      host_function<&thunk::fd_datasync, m, "fd_datasync">(),      // (i32) -> (i32)
+      host_function<&thunk::fd_fdstat_get, m, "fd_fdstat_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::fd_fdstat_set_flags, m, "fd_fdstat_set_flags">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::fd_fdstat_set_rights, m, "fd_fdstat_set_rights">(),                                // (i32 i64 i64) -> (i32)
+      host_function<&thunk::fd_filestat_get, m, "fd_filestat_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::fd_filestat_set_size, m, "fd_filestat_set_size">(),  // (i32 i64) -> (i32)
+      host_function<&thunk::fd_filestat_set_times, m, "fd_filestat_set_times">(),                             // (i32 i64 i64 i32) -> (i32)
+      host_function<&thunk::fd_pread, m, "fd_pread">(),              // (i32 i32 i32 i64 i32) -> (i32)
+      host_function<&thunk::fd_prestat_get, m, "fd_prestat_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::fd_prestat_dir_name, m, "fd_prestat_dir_name">(),  // (i32 i32 i32) -> (i32)
+      host_function<&thunk::fd_pwrite, m, "fd_pwrite">(),      // (i32 i32 i32 i64 i32) -> (i32)
+      host_function<&thunk::fd_read, m, "fd_read">(),          // (i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::fd_readdir, m, "fd_readdir">(),    // (i32 i32 i32 i64 i32) -> (i32)
+      host_function<&thunk::fd_renumber, m, "fd_renumber">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::fd_seek, m, "fd_seek">(),          // (i32 i64 i32 i32) -> (i32)
+      host_function<&thunk::fd_sync, m, "fd_sync">(),          // (i32) -> (i32)
+      host_function<&thunk::fd_tell, m, "fd_tell">(),          // (i32 i32) -> (i32)
+      host_function<&thunk::fd_write, m, "fd_write">(),        // (i32 i32 i32 i32) -> (i32)
   };
 }
 

@@ -7,7 +7,7 @@
 
 namespace lunatic::wasi {
 
-inline constexpr const char* kPreview1Module = "wasi_snapshot_preview1";
+inline constexpr host::ImportName kPreview1Module{"wasi_snapshot_preview1"};
 
 std::vector<engine::ImportFunction> preview1_args_env_clock_functions();
 std::vector<engine::ImportFunction> preview1_fd_functions();

@@ -26,8 +26,7 @@ u32 poll_oneoff(HostContext& ctx, u32 in, u32 out, u32 nsubscriptions, u32 neven
 std::vector<engine::ImportFunction> preview1_poll_functions() {
   using host::host_function;
   return {
-      host_function<&thunk::poll_oneoff>(kPreview1Module,
-                                         "poll_oneoff"),  // (i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::poll_oneoff, kPreview1Module, "poll_oneoff">(),  // (i32 i32 i32 i32) -> (i32)
   };
 }
 

@@ -36,15 +36,15 @@ u32 sock_shutdown(HostContext& ctx, u32 fd, u32 how);
 
 std::vector<engine::ImportFunction> preview1_proc_sock_functions() {
   using host::host_function;
-  constexpr const char* m = kPreview1Module;
+  constexpr auto m = kPreview1Module;
   return {
-      host_function<&thunk::proc_exit>(m, "proc_exit"),      // (i32) -> ()
-      host_function<&thunk::proc_raise>(m, "proc_raise"),    // (i32) -> (i32)
-      host_function<&thunk::sched_yield>(m, "sched_yield"),  // () -> (i32)
-      host_function<&thunk::sock_accept>(m, "sock_accept"),  // (i32 i32 i32) -> (i32)
-      host_function<&thunk::sock_recv>(m, "sock_recv"),      // (i32 i32 i32 i32 i32 i32) -> (i32)
-      host_function<&thunk::sock_send>(m, "sock_send"),      // (i32 i32 i32 i32 i32) -> (i32)
-      host_function<&thunk::sock_shutdown>(m, "sock_shutdown"),  // (i32 i32) -> (i32)
+      host_function<&thunk::proc_exit, m, "proc_exit">(),      // (i32) -> ()
+      host_function<&thunk::proc_raise, m, "proc_raise">(),    // (i32) -> (i32)
+      host_function<&thunk::sched_yield, m, "sched_yield">(),  // () -> (i32)
+      host_function<&thunk::sock_accept, m, "sock_accept">(),  // (i32 i32 i32) -> (i32)
+      host_function<&thunk::sock_recv, m, "sock_recv">(),      // (i32 i32 i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::sock_send, m, "sock_send">(),      // (i32 i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::sock_shutdown, m, "sock_shutdown">(),  // (i32 i32) -> (i32)
   };
 }
 
