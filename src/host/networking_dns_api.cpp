@@ -1,6 +1,7 @@
 // lunatic::networking DNS: resolve("host:port") on the resolver threads (the calling process
 // waits, its worker does not), then the addresses one at a time through an iterator.
 #include "host/networking_api.hpp"
+#include "host/networking_guest_address.hpp"
 #include "host/networking_support.hpp"
 #include "net/dns_resolver.hpp"
 
@@ -34,8 +35,8 @@ std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t
                            std::uint32_t port_ptr, std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
   net::DnsIterator* iterator = &resource_of(context.dns_iterators, id, "dns iterator", "resolve_next");
   if (iterator->next >= iterator->addresses.size()) return kNetError;
-  net::store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr, port_ptr,
-                            flow_info_ptr, scope_id_ptr, "lunatic::networking::resolve_next");
+  store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr,
+                       port_ptr, flow_info_ptr, scope_id_ptr, "lunatic::networking::resolve_next");
   ++iterator->next;
   return kNetOk;
 }

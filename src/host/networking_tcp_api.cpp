@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "host/networking_api.hpp"
+#include "host/networking_guest_address.hpp"
 #include "host/networking_support.hpp"
-#include "net/socket_address.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -24,8 +24,8 @@ net::TcpListener& listener_of(HostContext& context, std::uint64_t id, const char
 // id at id_ptr, 1 with an error id.
 std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::tcp_bind");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id, "lunatic::networking::tcp_bind");
   auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tcp_bind");
   if (!socket) return kNetError;
   store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}), "tcp_bind");
@@ -58,8 +58,8 @@ std::uint32_t tcp_accept(HostContext& context, std::uint64_t listener_id, std::u
 std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                           std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t timeout_ms,
                           std::uint32_t id_ptr) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::tcp_connect");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id, "lunatic::networking::tcp_connect");
   if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
     return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "tcp_connect");
   }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "host/networking_api.hpp"
+#include "host/networking_guest_address.hpp"
 #include "host/networking_support.hpp"
-#include "net/socket_address.hpp"
 #include "net/tls.hpp"
 
 namespace lunatic::host {
@@ -39,8 +39,8 @@ std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& resul
 std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr, std::uint32_t cert_ptr,
                        std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::tls_bind");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id, "lunatic::networking::tls_bind");
   auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len, "tls_bind"),
                                          guest_buffer(context, key_ptr, key_len, "tls_bind"));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");

@@ -8,8 +8,8 @@
 #include <fmt/core.h>
 
 #include "host/networking_api.hpp"
+#include "host/networking_guest_address.hpp"
 #include "host/networking_support.hpp"
-#include "net/socket_address.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -18,8 +18,8 @@ namespace {
 // 1 with an error id.
 std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::udp_bind");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id, "lunatic::networking::udp_bind");
   auto socket = bound_socket(context, address, SOCK_DGRAM, id_ptr, "udp_bind");
   if (!socket) return kNetError;
   store_u64(context, id_ptr, context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))), "udp_bind");
@@ -51,8 +51,8 @@ std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t,
                           std::uint32_t id_ptr) {
   auto socket = udp_socket_of(context, id, "udp_connect");
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::udp_connect");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id, "lunatic::networking::udp_connect");
   if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
     return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "udp_connect");
   }
@@ -103,8 +103,8 @@ std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t scope_id, std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id, "udp_send_to");
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "udp_send_to");
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::udp_send_to");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id, "lunatic::networking::udp_send_to");
   if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
     return store_net_error(context, opaque_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "udp_send_to");
   }
