@@ -9,7 +9,7 @@
 
 #include "host/environment.hpp"
 #include "net/dns_resolver.hpp"
-#include "net/socket.hpp"
+#include "net/socket_service.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::host {
@@ -21,53 +21,29 @@ runtime::Blocking& blocking_of(HostContext& context) {
   return *context.blocking;
 }
 
-std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address, int type,
-                                          std::uint32_t id_ptr, const char* where) {
-  constexpr int kListenBacklog = 1024;
-  if (!network_permits(context, net::NetworkAccess::kBind, address)) {
-    store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kBind, address), where);
-    return nullptr;
-  }
-  auto socket = net::Socket::open(reactor_of(context), address.family(), type);
-  if (socket && type == SOCK_STREAM) {
-    const int on = 1;
-    ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as Rust's TcpListener
-  }
-  if (!socket || ::bind(socket->fd(), address.get(), address.length) != 0 ||
-      (type == SOCK_STREAM && ::listen(socket->fd(), kListenBacklog) != 0)) {
-    store_net_error(context, id_ptr, net::os_error_text(errno), where);
-    return nullptr;
-  }
-  return socket;
-}
-
 std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& listening, std::uint32_t id_ptr,
                                            std::uint32_t peer_ptr, const char* where) {
-  sockaddr_storage peer;
-  socklen_t peer_length = 0;
-  const net::IoResult accepted = listening.io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
-    peer_length = sizeof peer;
-    return static_cast<ssize_t>(::accept4(listening.fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length,
-                                          SOCK_NONBLOCK | SOCK_CLOEXEC));
-  });
-  std::shared_ptr<net::Socket> socket;
-  int error = accepted.error;
-  if (accepted.ok()) {
-    socket = net::Socket::adopt(reactor_of(context), wasi::UniqueFd(static_cast<int>(accepted.value)));
-    if (!socket) error = errno;
-  }
-  if (!socket) {
+  auto& blocking = blocking_of(context);
+  auto accepted = net::tcp_accept(reactor_of(context), blocking, listening);
+  if (!accepted.ok()) {
     store_u64(context, peer_ptr, 0, where);
-    store_net_error(context, id_ptr, net::os_error_text(error), where);
+    store_os_error(context, id_ptr, accepted.error, where);
     return nullptr;
   }
-  const auto address = net::SocketAddress::from(reinterpret_cast<sockaddr*>(&peer), peer_length);
-  store_u64(context, peer_ptr, add_address_iterator(context, address), where);
-  return socket;
+  store_u64(context, peer_ptr, add_address_iterator(context, accepted.value.peer), where);
+  return std::move(accepted.value.socket);
 }
 
 bool network_permits(HostContext& context, net::NetworkAccess access, const net::SocketAddress& address) {
   return !context.config || context.config->network.permits(access, address);
+}
+
+bool check_network_access(HostContext& context, net::NetworkAccess access,
+                          const net::SocketAddress& address, std::uint32_t error_ptr,
+                          const char* where) {
+  if (network_permits(context, access, address)) return true;
+  store_net_error(context, error_ptr, net::denied_text(access, address), where);
+  return false;
 }
 
 std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where) {
@@ -75,10 +51,15 @@ std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::stri
   return kNetError;
 }
 
+std::uint32_t store_os_error(HostContext& context, std::uint32_t ptr, int error,
+                             const char* where) {
+  return store_net_error(context, ptr, net::os_error_text(error), where);
+}
+
 std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr,
                               const char* where) {
   if (result.timed_out) return kNetTimedOut;
-  if (result.error != 0) return store_net_error(context, opaque_ptr, net::os_error_text(result.error), where);
+  if (result.error != 0) return store_os_error(context, opaque_ptr, result.error, where);
   store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value), where);
   return kNetOk;
 }
@@ -121,12 +102,14 @@ std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, st
   return *bytes;
 }
 
-std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,
-                                                  std::uint32_t iovecs_len, const char* where) {
+std::vector<std::span<const std::uint8_t>> guest_iovecs(HostContext& context,
+                                                        std::uint32_t iovecs_ptr,
+                                                        std::uint32_t iovecs_len,
+                                                        const char* where) {
   const auto memory = context.memory();
   auto table = memory.try_bytes(iovecs_ptr, std::uint64_t{iovecs_len} * 8);
   if (!table) fail(fmt::format("lunatic::networking::{}: buffer array out of bounds", where));
-  std::vector<std::span<std::uint8_t>> buffers;
+  std::vector<std::span<const std::uint8_t>> buffers;
   buffers.reserve(iovecs_len);
   for (std::uint32_t i = 0; i < iovecs_len; ++i) {
     std::uint32_t ptr, len;
@@ -141,14 +124,11 @@ std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddres
   return context.dns_iterators.add(net::DnsIterator{{address}, 0});
 }
 
-std::uint32_t store_socket_name(HostContext& context, int fd, bool peer, std::uint32_t id_ptr, const char* where) {
-  sockaddr_storage storage;
-  socklen_t length = sizeof storage;
-  auto* address = reinterpret_cast<sockaddr*>(&storage);
-  if ((peer ? ::getpeername(fd, address, &length) : ::getsockname(fd, address, &length)) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno), where);
-  }
-  store_u64(context, id_ptr, add_address_iterator(context, net::SocketAddress::from(address, length)), where);
+std::uint32_t store_address_result(HostContext& context,
+                                   const net::OsResult<net::SocketAddress>& address,
+                                   std::uint32_t id_ptr, const char* where) {
+  if (!address.ok()) return store_os_error(context, id_ptr, address.error, where);
+  store_u64(context, id_ptr, add_address_iterator(context, address.value), where);
   return kNetOk;
 }
 

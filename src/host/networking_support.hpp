@@ -12,7 +12,9 @@
 
 #include "host/guest_abi.hpp"
 #include "host/host_context.hpp"
+#include "net/network_policy.hpp"
 #include "net/resources.hpp"
+#include "net/socket.hpp"
 #include "runtime/blocking.hpp"
 #include "runtime/reactor.hpp"
 
@@ -44,11 +46,6 @@ inline std::shared_ptr<net::UdpSocket> udp_socket_of(HostContext& context, std::
   return resource_of(context.udp_sockets, id, "udp socket", where);
 }
 
-// A socket of `type` bound to `address` (and listening, for SOCK_STREAM) once the config allows
-// it; nullptr with an error id stored at id_ptr otherwise.
-std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address, int type,
-                                          std::uint32_t id_ptr, const char* where);
-
 // Waits for a connection on `listening`: the new socket, with a DNS iterator of the peer's
 // address stored at peer_ptr; nullptr with an error id at id_ptr (and 0 at peer_ptr).
 std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& listening, std::uint32_t id_ptr,
@@ -56,9 +53,16 @@ std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& li
 
 // Whether the process's config lets it connect to or bind `address` (net/network_policy.hpp).
 bool network_permits(HostContext& context, net::NetworkAccess access, const net::SocketAddress& address);
+// The same, storing the refusal ("... is not allowed by this process's config") as an error id
+// at `error_ptr` when it does not.
+bool check_network_access(HostContext& context, net::NetworkAccess access,
+                          const net::SocketAddress& address, std::uint32_t error_ptr,
+                          const char* where);
 
 // Stores an error id for `error_text` at `ptr`; returns kNetError.
 std::uint32_t store_net_error(HostContext& context, std::uint32_t ptr, std::string error_text, const char* where);
+// Stores an error id for the OS error `error` (os_error_text) at `ptr`; returns kNetError.
+std::uint32_t store_os_error(HostContext& context, std::uint32_t ptr, int error, const char* where);
 
 // The outcome of a socket operation as Lunatic returns it: 0 with the count at `opaque_ptr`,
 // 1 with an error id there, or 9027 on timeout (nothing written).
@@ -75,16 +79,20 @@ std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& cont
 // The guest's bytes [ptr, ptr + len). Traps "lunatic::networking::<where>: buffer out of bounds".
 std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);
 
-// The guest's (ptr u32, len u32) array at `iovecs_ptr` as spans of guest memory. Traps when the
-// array or any buffer is outside memory.
-std::vector<std::span<std::uint8_t>> guest_iovecs(HostContext& context, std::uint32_t iovecs_ptr,
-                                                  std::uint32_t iovecs_len, const char* where);
+// The guest's (ptr u32, len u32) array at `iovecs_ptr` as spans of guest memory to read. Traps
+// when the array or any buffer is outside memory.
+std::vector<std::span<const std::uint8_t>> guest_iovecs(HostContext& context,
+                                                        std::uint32_t iovecs_ptr,
+                                                        std::uint32_t iovecs_len,
+                                                        const char* where);
 
 // A new DNS iterator holding just `address`; returns its id.
 std::uint64_t add_address_iterator(HostContext& context, const net::SocketAddress& address);
 
-// The local (getsockname) or peer (getpeername) address of a socket as a DNS iterator id at
-// `id_ptr` (0), or an error id there (1).
-std::uint32_t store_socket_name(HostContext& context, int fd, bool peer, std::uint32_t id_ptr, const char* where);
+// A socket's local or peer address (net::local_address, net::peer_address) as a DNS iterator
+// id at `id_ptr` (0), or an error id there (1).
+std::uint32_t store_address_result(HostContext& context,
+                                   const net::OsResult<net::SocketAddress>& address,
+                                   std::uint32_t id_ptr, const char* where);
 
 }  // namespace lunatic::host

@@ -1,14 +1,12 @@
 // lunatic::networking TLS: listeners with a PEM certificate and key, accepted connections that
 // shake hands in the process serving them, and client connections verified against given CA
 // certificates or the system's (net/tls.hpp).
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <vector>
 
 #include "host/networking_api.hpp"
 #include "host/networking_guest_address.hpp"
 #include "host/networking_support.hpp"
+#include "net/socket_service.hpp"
 #include "net/tls.hpp"
 
 namespace lunatic::host {
@@ -44,9 +42,14 @@ std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t a
   auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len, "tls_bind"),
                                          guest_buffer(context, key_ptr, key_len, "tls_bind"));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
-  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr, "tls_bind");
-  if (!socket) return kNetError;
-  store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}),
+  if (!check_network_access(context, net::NetworkAccess::kBind, address, id_ptr, "tls_bind")) {
+    return kNetError;
+  }
+  auto listening = net::tcp_listen(reactor_of(context), address);
+  if (!listening.ok()) return store_os_error(context, id_ptr, listening.error, "tls_bind");
+  store_u64(context, id_ptr,
+            context.tls_listeners.add(
+                net::TlsListener{std::move(listening.value), std::move(*tls_context)}),
             "tls_bind");
   return kNetOk;
 }
@@ -56,8 +59,8 @@ void drop_tls_listener(HostContext& context, std::uint64_t id) {
 }
 
 std::uint32_t tls_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, tls_listener_of(context, id, "tls_local_addr").socket->fd(), false, id_ptr,
-                           "tls_local_addr");
+  const auto& socket = *tls_listener_of(context, id, "tls_local_addr").socket;
+  return store_address_result(context, net::local_address(socket), id_ptr, "tls_local_addr");
 }
 
 // tls_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection: 0 with the stream id and
@@ -103,20 +106,16 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
       error = net::denied_text(net::NetworkAccess::kConnect, address);
       continue;
     }
-    auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
-    if (!socket) {
-      error = net::os_error_text(errno);
-      continue;
-    }
-    const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
+    auto& reactor = reactor_of(context);
+    auto connected = net::tcp_connect(reactor, blocking_of(context), address, deadline);
     if (connected.timed_out) return kNetTimedOut;
     if (!connected.ok()) {
       error = net::os_error_text(connected.error);
       continue;
     }
     net::TlsResult handshake;
-    auto stream = net::TlsStream::connected(blocking_of(context), std::move(socket), *tls_context, bare_host,
-                                            deadline, handshake);
+    auto stream = net::TlsStream::connected(blocking_of(context), std::move(connected.value),
+                                            *tls_context, bare_host, deadline, handshake);
     if (handshake.timed_out) return kNetTimedOut;
     if (!stream) return store_net_error(context, id_ptr, handshake.error, "tls_connect");
     store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_connect");

@@ -1,15 +1,11 @@
 // lunatic::networking UDP: bound sockets, datagrams to and from any address or a connected
 // peer, broadcast and TTL. A receive waits in the calling process only.
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-
 #include <fmt/core.h>
 
 #include "host/networking_api.hpp"
 #include "host/networking_guest_address.hpp"
 #include "host/networking_support.hpp"
+#include "net/socket_service.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -20,9 +16,14 @@ std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
                                             scope_id, "lunatic::networking::udp_bind");
-  auto socket = bound_socket(context, address, SOCK_DGRAM, id_ptr, "udp_bind");
-  if (!socket) return kNetError;
-  store_u64(context, id_ptr, context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))), "udp_bind");
+  if (!check_network_access(context, net::NetworkAccess::kBind, address, id_ptr, "udp_bind")) {
+    return kNetError;
+  }
+  auto bound = net::udp_bind(reactor_of(context), address);
+  if (!bound.ok()) return store_os_error(context, id_ptr, bound.error, "udp_bind");
+  store_u64(context, id_ptr,
+            context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(bound.value))),
+            "udp_bind");
   return kNetOk;
 }
 
@@ -35,13 +36,14 @@ std::uint64_t clone_udp_socket(HostContext& context, std::uint64_t id) {
 }
 
 std::uint32_t udp_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, udp_socket_of(context, id, "udp_local_addr")->socket->fd(), false, id_ptr,
-                           "udp_local_addr");
+  const auto socket = udp_socket_of(context, id, "udp_local_addr");
+  return store_address_result(context, net::local_address(*socket->socket), id_ptr,
+                              "udp_local_addr");
 }
 
 std::uint32_t udp_peer_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, udp_socket_of(context, id, "udp_peer_addr")->socket->fd(), true, id_ptr,
-                           "udp_peer_addr");
+  const auto socket = udp_socket_of(context, id, "udp_peer_addr");
+  return store_address_result(context, net::peer_address(*socket->socket), id_ptr, "udp_peer_addr");
 }
 
 // udp_connect(socket, addr_type, addr_ptr, port, flow_info, scope_id, timeout_ms, id_ptr) -> i32:
@@ -53,11 +55,12 @@ std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t 
   auto socket = udp_socket_of(context, id, "udp_connect");
   const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
                                             scope_id, "lunatic::networking::udp_connect");
-  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "udp_connect");
+  if (!check_network_access(context, net::NetworkAccess::kConnect, address, id_ptr,
+                            "udp_connect")) {
+    return kNetError;
   }
-  if (::connect(socket->socket->fd(), address.get(), address.length) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno), "udp_connect");
+  if (const int error = net::udp_connect(*socket->socket, address)) {
+    return store_os_error(context, id_ptr, error, "udp_connect");
   }
   return kNetOk;
 }
@@ -68,9 +71,7 @@ std::uint32_t udp_receive(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id, "udp_receive");
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "udp_receive");
-  const int fd = socket->socket->fd();
-  const net::IoResult received = socket->socket->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt,
-                                                    [&] { return ::recv(fd, buffer.data(), buffer.size(), 0); });
+  const net::IoResult received = net::udp_receive(blocking_of(context), *socket->socket, buffer);
   return store_io_result(context, received, opaque_ptr, "udp_receive");
 }
 
@@ -80,18 +81,12 @@ std::uint32_t udp_receive_from(HostContext& context, std::uint64_t id, std::uint
                                std::uint32_t buffer_len, std::uint32_t opaque_ptr, std::uint32_t dns_iter_ptr) {
   auto socket = udp_socket_of(context, id, "udp_receive_from");
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "udp_receive_from");
-  const int fd = socket->socket->fd();
-  sockaddr_storage sender;
-  socklen_t sender_length = 0;
+  net::SocketAddress sender;
   const net::IoResult received =
-      socket->socket->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
-        sender_length = sizeof sender;
-        return ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&sender), &sender_length);
-      });
+      net::udp_receive_from(blocking_of(context), *socket->socket, buffer, sender);
   const std::uint32_t result = store_io_result(context, received, opaque_ptr, "udp_receive_from");
   if (result == kNetOk) {
-    const auto address = net::SocketAddress::from(reinterpret_cast<sockaddr*>(&sender), sender_length);
-    store_u64(context, dns_iter_ptr, add_address_iterator(context, address), "udp_receive_from");
+    store_u64(context, dns_iter_ptr, add_address_iterator(context, sender), "udp_receive_from");
   }
   return result;
 }
@@ -105,13 +100,12 @@ std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t 
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "udp_send_to");
   const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
                                             scope_id, "lunatic::networking::udp_send_to");
-  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-    return store_net_error(context, opaque_ptr, net::denied_text(net::NetworkAccess::kConnect, address), "udp_send_to");
+  if (!check_network_access(context, net::NetworkAccess::kConnect, address, opaque_ptr,
+                            "udp_send_to")) {
+    return kNetError;
   }
-  const int fd = socket->socket->fd();
-  const net::IoResult sent = socket->socket->io(blocking_of(context), runtime::IoDirection::kWrite, std::nullopt, [&] {
-    return ::sendto(fd, buffer.data(), buffer.size(), MSG_NOSIGNAL, address.get(), address.length);
-  });
+  const net::IoResult sent =
+      net::udp_send_to(blocking_of(context), *socket->socket, buffer, address);
   return store_io_result(context, sent, opaque_ptr, "udp_send_to");
 }
 
@@ -120,46 +114,37 @@ std::uint32_t udp_send(HostContext& context, std::uint64_t id, std::uint32_t buf
                        std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id, "udp_send");
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len, "udp_send");
-  const int fd = socket->socket->fd();
-  const net::IoResult sent = socket->socket->io(blocking_of(context), runtime::IoDirection::kWrite, std::nullopt,
-                                                [&] { return ::send(fd, buffer.data(), buffer.size(), MSG_NOSIGNAL); });
+  const net::IoResult sent = net::udp_send(blocking_of(context), *socket->socket, buffer);
   return store_io_result(context, sent, opaque_ptr, "udp_send");
 }
 
 // Socket options; a failing setsockopt/getsockopt traps, as in Lunatic.
-void set_option(HostContext& context, std::uint64_t id, int level, int name, int value, const char* where) {
-  if (::setsockopt(udp_socket_of(context, id, where)->socket->fd(), level, name, &value, sizeof value) != 0) {
-    fail(fmt::format("lunatic::networking::{}: {}", where, net::os_error_text(errno)));
+void trap_on_os_error(int error, const char* where) {
+  if (error != 0) {
+    fail(fmt::format("lunatic::networking::{}: {}", where, net::os_error_text(error)));
   }
-}
-int get_option(HostContext& context, std::uint64_t id, int level, int name, const char* where) {
-  int value = 0;
-  socklen_t size = sizeof value;
-  if (::getsockopt(udp_socket_of(context, id, where)->socket->fd(), level, name, &value, &size) != 0) {
-    fail(fmt::format("lunatic::networking::{}: {}", where, net::os_error_text(errno)));
-  }
-  return value;
-}
-
-// The unicast TTL of the socket's family (IP_TTL, or IPV6_UNICAST_HOPS for IPv6 sockets).
-std::pair<int, int> ttl_option(HostContext& context, std::uint64_t id, const char* where) {
-  const int family = get_option(context, id, SOL_SOCKET, SO_DOMAIN, where);
-  return family == AF_INET6 ? std::pair{IPPROTO_IPV6, IPV6_UNICAST_HOPS} : std::pair{IPPROTO_IP, IP_TTL};
 }
 
 void set_udp_socket_broadcast(HostContext& context, std::uint64_t id, std::uint32_t on) {
-  set_option(context, id, SOL_SOCKET, SO_BROADCAST, on > 0 ? 1 : 0, "set_udp_socket_broadcast");
+  constexpr const char* where = "set_udp_socket_broadcast";
+  trap_on_os_error(net::udp_set_broadcast(*udp_socket_of(context, id, where)->socket, on > 0),
+                   where);
 }
 std::uint32_t get_udp_socket_broadcast(HostContext& context, std::uint64_t id) {
-  return get_option(context, id, SOL_SOCKET, SO_BROADCAST, "get_udp_socket_broadcast") != 0 ? 1 : 0;
+  constexpr const char* where = "get_udp_socket_broadcast";
+  const auto broadcast = net::udp_broadcast(*udp_socket_of(context, id, where)->socket);
+  trap_on_os_error(broadcast.error, where);
+  return broadcast.value ? 1 : 0;
 }
 void set_udp_socket_ttl(HostContext& context, std::uint64_t id, std::uint32_t ttl) {
-  const auto [level, name] = ttl_option(context, id, "set_udp_socket_ttl");
-  set_option(context, id, level, name, static_cast<int>(ttl), "set_udp_socket_ttl");
+  constexpr const char* where = "set_udp_socket_ttl";
+  trap_on_os_error(net::udp_set_ttl(*udp_socket_of(context, id, where)->socket, ttl), where);
 }
 std::uint32_t get_udp_socket_ttl(HostContext& context, std::uint64_t id) {
-  const auto [level, name] = ttl_option(context, id, "get_udp_socket_ttl");
-  return static_cast<std::uint32_t>(get_option(context, id, level, name, "get_udp_socket_ttl"));
+  constexpr const char* where = "get_udp_socket_ttl";
+  const auto ttl = net::udp_ttl(*udp_socket_of(context, id, where)->socket);
+  trap_on_os_error(ttl.error, where);
+  return ttl.value;
 }
 
 }  // namespace
