@@ -17,11 +17,12 @@ std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_
   if (!net::split_host_port(name, host, port)) {
     return store_net_error(context, id_ptr, "invalid socket address", "resolve");
   }
-  std::string error;
-  auto addresses = resolve_waiting(context, host, port, deadline_after(timeout_ms), error);
-  if (!addresses) return kNetTimedOut;
-  if (!error.empty()) return store_net_error(context, id_ptr, error, "resolve");
-  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{std::move(*addresses), 0}), "resolve");
+  auto resolved = resolve_waiting(context, host, port, deadline_after(timeout_ms));
+  if (resolved.timed_out) return kNetTimedOut;
+  if (!resolved.error.empty()) return store_net_error(context, id_ptr, resolved.error, "resolve");
+  store_u64(context, id_ptr,
+            context.dns_iterators.add(net::DnsIterator{std::move(resolved.addresses), 0}),
+            "resolve");
   return kNetOk;
 }
 

@@ -8,7 +8,6 @@
 #include <fmt/core.h>
 
 #include "host/environment.hpp"
-#include "net/dns_resolver.hpp"
 #include "net/socket_service.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -64,36 +63,13 @@ std::uint32_t store_io_result(HostContext& context, const net::IoResult& result,
   return kNetOk;
 }
 
-std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& context, const std::string& host,
-                                                               const std::string& port,
-                                                               std::optional<runtime::Clock::time_point> deadline,
-                                                               std::string& error) {
-  // A lookup is network traffic: a process that may connect nowhere may not look names up.
+net::Resolved resolve_waiting(HostContext& context, const std::string& host,
+                              const std::string& port,
+                              std::optional<runtime::Clock::time_point> deadline) {
   if (!context.config->network.permits_any(net::NetworkAccess::kConnect)) {
-    error = "Permission denied: name lookups are not allowed by this process's config";
-    return std::vector<net::SocketAddress>{};
+    return {{}, "Permission denied: name lookups are not allowed by this process's config", false};
   }
-  // One lookup per process at a time: a lookup whose asker timed out still holds a resolver
-  // thread until the DNS server answers, so a process asking again waits for its last one
-  // first; it cannot take every resolver thread from the others.
-  auto wait_for = [&](const net::DnsLookup& lookup) {
-    const runtime::FdInterest interest{lookup.ready_fd(), true, false};
-    runtime::FdReadiness readiness;
-    while (!lookup.done()) {
-      if (!blocking_of(context).wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return false;
-    }
-    return true;
-  };
-  if (context.last_lookup && !wait_for(*context.last_lookup)) return std::nullopt;
-  auto lookup = net::DnsResolver::shared().start(host, port);
-  if (!lookup) {
-    error = "cannot start a DNS lookup: too many lookups are under way";
-    return std::vector<net::SocketAddress>{};
-  }
-  context.last_lookup = lookup;
-  if (!wait_for(*lookup)) return std::nullopt;
-  error = lookup->error();
-  return lookup->addresses();
+  return net::resolve(blocking_of(context), context.last_lookup, host, port, deadline);
 }
 
 std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where) {

@@ -12,6 +12,7 @@
 
 #include "host/guest_abi.hpp"
 #include "host/host_context.hpp"
+#include "net/dns_resolver.hpp"
 #include "net/network_policy.hpp"
 #include "net/resources.hpp"
 #include "net/socket.hpp"
@@ -69,12 +70,11 @@ std::uint32_t store_os_error(HostContext& context, std::uint32_t ptr, int error,
 std::uint32_t store_io_result(HostContext& context, const net::IoResult& result, std::uint32_t opaque_ptr,
                               const char* where);
 
-// Resolves `host` with `port` on the resolver threads while the caller waits (its worker runs
-// others). nullopt when the deadline passed first; an empty list with `error` set on failure.
-std::optional<std::vector<net::SocketAddress>> resolve_waiting(HostContext& context, const std::string& host,
-                                                               const std::string& port,
-                                                               std::optional<runtime::Clock::time_point> deadline,
-                                                               std::string& error);
+// Resolves `host` with `port` (net::resolve) once the process's config allows it to connect
+// anywhere: a lookup is network traffic.
+net::Resolved resolve_waiting(HostContext& context, const std::string& host,
+                              const std::string& port,
+                              std::optional<runtime::Clock::time_point> deadline);
 
 // The guest's bytes [ptr, ptr + len). Traps "lunatic::networking::<where>: buffer out of bounds".
 std::span<std::uint8_t> guest_buffer(HostContext& context, std::uint32_t ptr, std::uint32_t len, const char* where);

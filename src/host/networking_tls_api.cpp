@@ -95,13 +95,18 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
   auto tls_context = net::client_context(ca_pems);
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_connect");
   const auto deadline = deadline_after(timeout_ms);
-  std::string error;
   const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
-  auto addresses = resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline, error);
-  if (!addresses) return kNetTimedOut;
-  if (!error.empty()) return store_net_error(context, id_ptr, error, "tls_connect");
-  if (addresses->empty()) return store_net_error(context, id_ptr, "no address for " + host, "tls_connect");
-  for (const auto& address : *addresses) {
+  const auto resolved =
+      resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline);
+  if (resolved.timed_out) return kNetTimedOut;
+  if (!resolved.error.empty()) {
+    return store_net_error(context, id_ptr, resolved.error, "tls_connect");
+  }
+  if (resolved.addresses.empty()) {
+    return store_net_error(context, id_ptr, "no address for " + host, "tls_connect");
+  }
+  std::string error;
+  for (const auto& address : resolved.addresses) {
     if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
       error = net::denied_text(net::NetworkAccess::kConnect, address);
       continue;
