@@ -12,9 +12,6 @@
 namespace lunatic::host {
 namespace {
 
-// A write gathers the guest's buffers into one TLS write of at most this many bytes.
-constexpr std::size_t kMaxGatheredWrite = 256 * 1024;
-
 net::TlsListener& tls_listener_of(HostContext& context, std::uint64_t id, const char* where) {
   return resource_of(context.tls_listeners, id, "tls listener", where);
 }
@@ -105,28 +102,18 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
   if (resolved.addresses.empty()) {
     return store_net_error(context, id_ptr, "no address for " + host, "tls_connect");
   }
-  std::string error;
-  for (const auto& address : resolved.addresses) {
-    if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-      error = net::denied_text(net::NetworkAccess::kConnect, address);
-      continue;
-    }
-    auto& reactor = reactor_of(context);
-    auto connected = net::tcp_connect(reactor, blocking_of(context), address, deadline);
-    if (connected.timed_out) return kNetTimedOut;
-    if (!connected.ok()) {
-      error = net::os_error_text(connected.error);
-      continue;
-    }
-    net::TlsResult handshake;
-    auto stream = net::TlsStream::connected(blocking_of(context), std::move(connected.value),
-                                            *tls_context, bare_host, deadline, handshake);
-    if (handshake.timed_out) return kNetTimedOut;
-    if (!stream) return store_net_error(context, id_ptr, handshake.error, "tls_connect");
-    store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_connect");
-    return kNetOk;
-  }
-  return store_net_error(context, id_ptr, error, "tls_connect");
+  auto permitted = [&](const net::SocketAddress& address) {
+    return network_permits(context, net::NetworkAccess::kConnect, address);
+  };
+  auto& reactor = reactor_of(context);
+  net::TlsResult failure;
+  auto stream =
+      net::TlsStream::connect_first(reactor, blocking_of(context), resolved.addresses, permitted,
+                                    *tls_context, bare_host, deadline, failure);
+  if (failure.timed_out) return kNetTimedOut;
+  if (!stream) return store_net_error(context, id_ptr, failure.error, "tls_connect");
+  store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)), "tls_connect");
+  return kNetOk;
 }
 
 void drop_tls_stream(HostContext& context, std::uint64_t id) {
@@ -141,14 +128,10 @@ std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {
 // 1 with an error id, 9027 after the write timeout.
 std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
                                  std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
-  std::vector<std::uint8_t> gathered;
-  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len, "tls_write_vectored")) {
-    const std::size_t take = std::min(buffer.size(), kMaxGatheredWrite - gathered.size());
-    gathered.insert(gathered.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(take));
-  }
+  const auto buffers = guest_iovecs(context, iovecs_ptr, iovecs_len, "tls_write_vectored");
   auto stream = tls_stream_of(context, stream_id, "tls_write_vectored");
   const net::TlsResult written =
-      stream->write(blocking_of(context), gathered, deadline_after(stream->write_timeout_ms.load()));
+      stream->write(blocking_of(context), buffers, deadline_after(stream->write_timeout_ms.load()));
   return store_tls_result(context, written, opaque_ptr, "tls_write_vectored");
 }
 
