@@ -1,8 +1,9 @@
 // lunatic::networking DNS: resolve("host:port") on the resolver threads (the calling process
 // waits, its worker does not), then the addresses one at a time through an iterator.
 #include "host/networking_api.hpp"
+#include "host/networking_context.hpp"
 #include "host/networking_guest_address.hpp"
-#include "host/networking_support.hpp"
+#include "host/networking_guest_io.hpp"
 #include "net/dns_resolver.hpp"
 
 namespace lunatic::host {

@@ -3,8 +3,9 @@
 #include <vector>
 
 #include "host/networking_api.hpp"
+#include "host/networking_context.hpp"
 #include "host/networking_guest_address.hpp"
-#include "host/networking_support.hpp"
+#include "host/networking_guest_io.hpp"
 #include "net/socket_service.hpp"
 
 namespace lunatic::host {

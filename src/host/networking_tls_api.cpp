@@ -4,8 +4,9 @@
 #include <vector>
 
 #include "host/networking_api.hpp"
+#include "host/networking_context.hpp"
 #include "host/networking_guest_address.hpp"
-#include "host/networking_support.hpp"
+#include "host/networking_guest_io.hpp"
 #include "net/socket_service.hpp"
 #include "net/tls.hpp"
 
