@@ -36,6 +36,20 @@ bool check_network_access(HostContext& context, net::NetworkAccess access,
   return false;
 }
 
+std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address,
+                                          BindSocket bind, std::uint32_t id_ptr,
+                                          const char* where) {
+  if (!check_network_access(context, net::NetworkAccess::kBind, address, id_ptr, where)) {
+    return nullptr;
+  }
+  auto bound = bind(reactor_of(context), address);
+  if (!bound.ok()) {
+    store_os_error(context, id_ptr, bound.error, where);
+    return nullptr;
+  }
+  return std::move(bound.value);
+}
+
 std::shared_ptr<net::Socket> accept_socket(HostContext& context, net::Socket& listening,
                                            std::uint32_t id_ptr, std::uint32_t peer_ptr,
                                            const char* where) {

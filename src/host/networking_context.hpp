@@ -1,6 +1,7 @@
 // What the lunatic::networking host functions take from the calling process: its sockets by id
 // (a missing id traps, as in Lunatic), the reactor and blocking its sockets wait with, and what
-// its config lets it reach; and the two operations that need all of them (accept, resolve).
+// its config lets it reach; and the operations that need several of these (bind, accept,
+// resolve).
 #pragma once
 
 #include <cstdint>
@@ -55,6 +56,13 @@ bool network_permits(HostContext& context, net::NetworkAccess access,
 bool check_network_access(HostContext& context, net::NetworkAccess access,
                           const net::SocketAddress& address, std::uint32_t error_ptr,
                           const char* where);
+
+// A socket bound to `address` by `bind` (net::tcp_listen, net::udp_bind) once the process's
+// config allows it; nullptr with an error id stored at id_ptr otherwise.
+using BindSocket = net::OsResult<std::shared_ptr<net::Socket>> (*)(runtime::Reactor&,
+                                                                   const net::SocketAddress&);
+std::shared_ptr<net::Socket> bound_socket(HostContext& context, const net::SocketAddress& address,
+                                          BindSocket bind, std::uint32_t id_ptr, const char* where);
 
 // Waits for a connection on `listening` (net::tcp_accept): the new socket, with a DNS iterator
 // of the peer's address stored at peer_ptr; nullptr with an error id at id_ptr (and 0 at

@@ -21,13 +21,9 @@ std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
                                             scope_id, "lunatic::networking::tcp_bind");
-  if (!check_network_access(context, net::NetworkAccess::kBind, address, id_ptr, "tcp_bind")) {
-    return kNetError;
-  }
-  auto listening = net::tcp_listen(reactor_of(context), address);
-  if (!listening.ok()) return store_os_error(context, id_ptr, listening.error, "tcp_bind");
-  store_u64(context, id_ptr,
-            context.tcp_listeners.add(net::TcpListener{std::move(listening.value)}), "tcp_bind");
+  auto socket = bound_socket(context, address, net::tcp_listen, id_ptr, "tcp_bind");
+  if (!socket) return kNetError;
+  store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}), "tcp_bind");
   return kNetOk;
 }
 

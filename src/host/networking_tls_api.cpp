@@ -40,14 +40,9 @@ std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t a
   auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len, "tls_bind"),
                                          guest_buffer(context, key_ptr, key_len, "tls_bind"));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message, "tls_bind");
-  if (!check_network_access(context, net::NetworkAccess::kBind, address, id_ptr, "tls_bind")) {
-    return kNetError;
-  }
-  auto listening = net::tcp_listen(reactor_of(context), address);
-  if (!listening.ok()) return store_os_error(context, id_ptr, listening.error, "tls_bind");
-  store_u64(context, id_ptr,
-            context.tls_listeners.add(
-                net::TlsListener{std::move(listening.value), std::move(*tls_context)}),
+  auto socket = bound_socket(context, address, net::tcp_listen, id_ptr, "tls_bind");
+  if (!socket) return kNetError;
+  store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}),
             "tls_bind");
   return kNetOk;
 }

@@ -17,14 +17,9 @@ std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t a
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
   const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
                                             scope_id, "lunatic::networking::udp_bind");
-  if (!check_network_access(context, net::NetworkAccess::kBind, address, id_ptr, "udp_bind")) {
-    return kNetError;
-  }
-  auto bound = net::udp_bind(reactor_of(context), address);
-  if (!bound.ok()) return store_os_error(context, id_ptr, bound.error, "udp_bind");
-  store_u64(context, id_ptr,
-            context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(bound.value))),
-            "udp_bind");
+  auto socket = bound_socket(context, address, net::udp_bind, id_ptr, "udp_bind");
+  if (!socket) return kNetError;
+  store_u64(context, id_ptr, context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))), "udp_bind");
   return kNetOk;
 }
 
