@@ -1,8 +1,9 @@
 // lunatic::networking DNS: resolve("host:port") on the resolver threads (the calling process
 // waits, its worker does not), then the addresses one at a time through an iterator.
 #include "host/networking_api.hpp"
-#include "host/networking_support.hpp"
-#include "host/return_codes.hpp"
+#include "host/networking_context.hpp"
+#include "host/networking_guest_address.hpp"
+#include "host/networking_guest_io.hpp"
 #include "net/dns_resolver.hpp"
 
 namespace lunatic::host {
@@ -17,11 +18,11 @@ std::uint32_t resolve(HostContext& context, std::uint32_t name_ptr, std::uint32_
   if (!net::split_host_port(name, host, port)) {
     return store_net_error(context, id_ptr, "invalid socket address");
   }
-  std::string error;
-  auto addresses = resolve_waiting(context, host, port, deadline_after(timeout_ms), error);
-  if (!addresses) return kTimedOut;
-  if (!error.empty()) return store_net_error(context, id_ptr, error);
-  store_u64(context, id_ptr, context.dns_iterators.add(net::DnsIterator{std::move(*addresses), 0}));
+  auto resolved = resolve_waiting(context, host, port, deadline_after(timeout_ms));
+  if (resolved.timed_out) return kTimedOut;
+  if (!resolved.error.empty()) return store_net_error(context, id_ptr, resolved.error);
+  store_u64(context, id_ptr,
+            context.dns_iterators.add(net::DnsIterator{std::move(resolved.addresses), 0}));
   return kOk;
 }
 
@@ -35,8 +36,8 @@ std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t
                            std::uint32_t port_ptr, std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
   net::DnsIterator* iterator = &resource_of(context.dns_iterators, id, "dns iterator");
   if (iterator->next >= iterator->addresses.size()) return kFailed;
-  net::store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr, port_ptr,
-                            flow_info_ptr, scope_id_ptr, "lunatic::networking::resolve_next");
+  store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr,
+                       port_ptr, flow_info_ptr, scope_id_ptr);
   ++iterator->next;
   return kOk;
 }

@@ -1,16 +1,12 @@
 // lunatic::networking TCP: listeners, connections, reads and writes with timeouts. Every
 // operation that would block suspends the calling process only (net::Socket).
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-
-#include <cerrno>
 #include <vector>
 
 #include "host/networking_api.hpp"
-#include "host/networking_support.hpp"
-#include "host/return_codes.hpp"
-#include "net/socket_address.hpp"
+#include "host/networking_context.hpp"
+#include "host/networking_guest_address.hpp"
+#include "host/networking_guest_io.hpp"
+#include "net/socket_service.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -23,9 +19,9 @@ net::TcpListener& listener_of(HostContext& context, std::uint64_t id) {
 // id at id_ptr, 1 with an error id.
 std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::tcp_bind");
-  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr);
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id);
+  auto socket = bound_socket(context, address, net::tcp_listen, id_ptr);
   if (!socket) return kFailed;
   store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}));
   return kOk;
@@ -37,8 +33,8 @@ void drop_tcp_listener(HostContext& context, std::uint64_t id) {
 
 // tcp_local_addr(listener, id_ptr) -> i32: the bound address as a DNS iterator.
 std::uint32_t tcp_local_addr(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr) {
-  const int fd = listener_of(context, listener_id).socket->fd();
-  return store_socket_name(context, fd, false, id_ptr);
+  const auto& socket = *listener_of(context, listener_id).socket;
+  return store_address_result(context, net::local_address(socket), id_ptr);
 }
 
 // tcp_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection; 0 with the stream id
@@ -57,18 +53,18 @@ std::uint32_t tcp_accept(HostContext& context, std::uint64_t listener_id, std::u
 std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                           std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t timeout_ms,
                           std::uint32_t id_ptr) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::tcp_connect");
-  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address));
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id);
+  if (!check_network_access(context, net::NetworkAccess::kConnect, address, id_ptr)) {
+    return kFailed;
   }
   const auto deadline = deadline_after(timeout_ms);
-  auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
-  if (!socket) return store_net_error(context, id_ptr, net::os_error_text(errno));
-  const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
+  auto& reactor = reactor_of(context);
+  auto connected = net::tcp_connect(reactor, blocking_of(context), address, deadline);
   if (connected.timed_out) return kTimedOut;
-  if (!connected.ok()) return store_net_error(context, id_ptr, net::os_error_text(connected.error));
-  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))));
+  if (!connected.ok()) return store_os_error(context, id_ptr, connected.error);
+  store_u64(context, id_ptr,
+            context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(connected.value))));
   return kOk;
 }
 
@@ -82,8 +78,8 @@ std::uint64_t clone_tcp_stream(HostContext& context, std::uint64_t id) {
 }
 
 std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::uint32_t id_ptr) {
-  const int fd = tcp_stream_of(context, stream_id)->socket->fd();
-  return store_socket_name(context, fd, true, id_ptr);
+  const auto stream = tcp_stream_of(context, stream_id);
+  return store_address_result(context, net::peer_address(*stream->socket), id_ptr);
 }
 
 // tcp_write_vectored(stream, ciovecs_ptr, ciovecs_len, opaque_ptr) -> i32: writes what the socket
@@ -91,18 +87,10 @@ std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::
 // 9027 when the write timeout passed first.
 std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
                                  std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
-  std::vector<iovec> buffers;
-  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len)) {
-    buffers.push_back({buffer.data(), buffer.size()});
-  }
+  const auto buffers = guest_iovecs(context, iovecs_ptr, iovecs_len);
   auto stream = tcp_stream_of(context, stream_id);
-  const int fd = stream->socket->fd();
-  msghdr message{};
-  message.msg_iov = buffers.data();
-  message.msg_iovlen = buffers.size();
-  const net::IoResult written = stream->socket->io(
-      blocking_of(context), runtime::IoDirection::kWrite, deadline_after(stream->write_timeout_ms.load()),
-      [&] { return buffers.empty() ? ssize_t{0} : ::sendmsg(fd, &message, MSG_NOSIGNAL); });
+  const net::IoResult written = net::tcp_send(blocking_of(context), *stream->socket, buffers,
+                                              deadline_after(stream->write_timeout_ms.load()));
   return store_io_result(context, written, opaque_ptr);
 }
 
@@ -112,11 +100,11 @@ std::uint32_t receive(HostContext& context, std::uint64_t stream_id, std::uint32
                       std::uint32_t buffer_len, std::uint32_t opaque_ptr, bool peek) {
   auto stream = tcp_stream_of(context, stream_id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const int fd = stream->socket->fd();
-  const std::uint64_t timeout = (peek ? stream->peek_timeout_ms : stream->read_timeout_ms).load();
-  const net::IoResult read = stream->socket->io(
-      blocking_of(context), runtime::IoDirection::kRead, deadline_after(timeout),
-      [&] { return ::recv(fd, buffer.data(), buffer.size(), peek ? MSG_PEEK : 0); });
+  const auto deadline =
+      deadline_after((peek ? stream->peek_timeout_ms : stream->read_timeout_ms).load());
+  auto& blocking = blocking_of(context);
+  const net::IoResult read = peek ? net::tcp_peek(blocking, *stream->socket, buffer, deadline)
+                                  : net::tcp_receive(blocking, *stream->socket, buffer, deadline);
   return store_io_result(context, read, opaque_ptr);
 }
 

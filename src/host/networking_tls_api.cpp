@@ -1,22 +1,17 @@
 // lunatic::networking TLS: listeners with a PEM certificate and key, accepted connections that
 // shake hands in the process serving them, and client connections verified against given CA
 // certificates or the system's (net/tls.hpp).
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <vector>
 
 #include "host/networking_api.hpp"
-#include "host/networking_support.hpp"
-#include "host/return_codes.hpp"
-#include "net/socket_address.hpp"
+#include "host/networking_context.hpp"
+#include "host/networking_guest_address.hpp"
+#include "host/networking_guest_io.hpp"
+#include "net/socket_service.hpp"
 #include "net/tls.hpp"
 
 namespace lunatic::host {
 namespace {
-
-// A write gathers the guest's buffers into one TLS write of at most this many bytes.
-constexpr std::size_t kMaxGatheredWrite = 256 * 1024;
 
 net::TlsListener& tls_listener_of(HostContext& context, std::uint64_t id) {
   return resource_of(context.tls_listeners, id, "tls listener");
@@ -39,12 +34,12 @@ std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& resul
 std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr, std::uint32_t cert_ptr,
                        std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::tls_bind");
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id);
   auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len),
                                          guest_buffer(context, key_ptr, key_len));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message);
-  auto socket = bound_socket(context, address, SOCK_STREAM, id_ptr);
+  auto socket = bound_socket(context, address, net::tcp_listen, id_ptr);
   if (!socket) return kFailed;
   store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}));
   return kOk;
@@ -55,7 +50,8 @@ void drop_tls_listener(HostContext& context, std::uint64_t id) {
 }
 
 std::uint32_t tls_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, tls_listener_of(context, id).socket->fd(), false, id_ptr);
+  const auto& socket = *tls_listener_of(context, id).socket;
+  return store_address_result(context, net::local_address(socket), id_ptr);
 }
 
 // tls_accept(listener, id_ptr, peer_ptr) -> i32: waits for a connection: 0 with the stream id and
@@ -90,37 +86,28 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
   auto tls_context = net::client_context(ca_pems);
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message);
   const auto deadline = deadline_after(timeout_ms);
-  std::string error;
   const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
-  auto addresses = resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline, error);
-  if (!addresses) return kTimedOut;
-  if (!error.empty()) return store_net_error(context, id_ptr, error);
-  if (addresses->empty()) return store_net_error(context, id_ptr, "no address for " + host);
-  for (const auto& address : *addresses) {
-    if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-      error = net::denied_text(net::NetworkAccess::kConnect, address);
-      continue;
-    }
-    auto socket = net::Socket::open(reactor_of(context), address.family(), SOCK_STREAM);
-    if (!socket) {
-      error = net::os_error_text(errno);
-      continue;
-    }
-    const net::IoResult connected = socket->connect(blocking_of(context), address.get(), address.length, deadline);
-    if (connected.timed_out) return kTimedOut;
-    if (!connected.ok()) {
-      error = net::os_error_text(connected.error);
-      continue;
-    }
-    net::TlsResult handshake;
-    auto stream = net::TlsStream::connected(blocking_of(context), std::move(socket), *tls_context, bare_host,
-                                            deadline, handshake);
-    if (handshake.timed_out) return kTimedOut;
-    if (!stream) return store_net_error(context, id_ptr, handshake.error);
-    store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)));
-    return kOk;
+  const auto resolved =
+      resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline);
+  if (resolved.timed_out) return kTimedOut;
+  if (!resolved.error.empty()) {
+    return store_net_error(context, id_ptr, resolved.error);
   }
-  return store_net_error(context, id_ptr, error);
+  if (resolved.addresses.empty()) {
+    return store_net_error(context, id_ptr, "no address for " + host);
+  }
+  auto permitted = [&](const net::SocketAddress& address) {
+    return network_permits(context, net::NetworkAccess::kConnect, address);
+  };
+  auto& reactor = reactor_of(context);
+  net::TlsResult failure;
+  auto stream =
+      net::TlsStream::connect_first(reactor, blocking_of(context), resolved.addresses, permitted,
+                                    *tls_context, bare_host, deadline, failure);
+  if (failure.timed_out) return kTimedOut;
+  if (!stream) return store_net_error(context, id_ptr, failure.error);
+  store_u64(context, id_ptr, context.tls_streams.add(std::move(stream)));
+  return kOk;
 }
 
 void drop_tls_stream(HostContext& context, std::uint64_t id) {
@@ -135,14 +122,10 @@ std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {
 // 1 with an error id, 9027 after the write timeout.
 std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
                                  std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
-  std::vector<std::uint8_t> gathered;
-  for (auto buffer : guest_iovecs(context, iovecs_ptr, iovecs_len)) {
-    const std::size_t take = std::min(buffer.size(), kMaxGatheredWrite - gathered.size());
-    gathered.insert(gathered.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(take));
-  }
+  const auto buffers = guest_iovecs(context, iovecs_ptr, iovecs_len);
   auto stream = tls_stream_of(context, stream_id);
   const net::TlsResult written =
-      stream->write(blocking_of(context), gathered, deadline_after(stream->write_timeout_ms.load()));
+      stream->write(blocking_of(context), buffers, deadline_after(stream->write_timeout_ms.load()));
   return store_tls_result(context, written, opaque_ptr);
 }
 

@@ -1,16 +1,12 @@
 // lunatic::networking UDP: bound sockets, datagrams to and from any address or a connected
 // peer, broadcast and TTL. A receive waits in the calling process only.
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-
 #include <fmt/core.h>
 
 #include "host/networking_api.hpp"
-#include "host/networking_support.hpp"
-#include "host/return_codes.hpp"
-#include "net/socket_address.hpp"
+#include "host/networking_context.hpp"
+#include "host/networking_guest_address.hpp"
+#include "host/networking_guest_io.hpp"
+#include "net/socket_service.hpp"
 
 namespace lunatic::host {
 namespace {
@@ -19,9 +15,9 @@ namespace {
 // 1 with an error id.
 std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
                        std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::udp_bind");
-  auto socket = bound_socket(context, address, SOCK_DGRAM, id_ptr);
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id);
+  auto socket = bound_socket(context, address, net::udp_bind, id_ptr);
   if (!socket) return kFailed;
   store_u64(context, id_ptr, context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))));
   return kOk;
@@ -36,11 +32,13 @@ std::uint64_t clone_udp_socket(HostContext& context, std::uint64_t id) {
 }
 
 std::uint32_t udp_local_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, udp_socket_of(context, id)->socket->fd(), false, id_ptr);
+  const auto socket = udp_socket_of(context, id);
+  return store_address_result(context, net::local_address(*socket->socket), id_ptr);
 }
 
 std::uint32_t udp_peer_addr(HostContext& context, std::uint64_t id, std::uint32_t id_ptr) {
-  return store_socket_name(context, udp_socket_of(context, id)->socket->fd(), true, id_ptr);
+  const auto socket = udp_socket_of(context, id);
+  return store_address_result(context, net::peer_address(*socket->socket), id_ptr);
 }
 
 // udp_connect(socket, addr_type, addr_ptr, port, flow_info, scope_id, timeout_ms, id_ptr) -> i32:
@@ -50,13 +48,13 @@ std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t,
                           std::uint32_t id_ptr) {
   auto socket = udp_socket_of(context, id);
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::udp_connect");
-  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-    return store_net_error(context, id_ptr, net::denied_text(net::NetworkAccess::kConnect, address));
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id);
+  if (!check_network_access(context, net::NetworkAccess::kConnect, address, id_ptr)) {
+    return kFailed;
   }
-  if (::connect(socket->socket->fd(), address.get(), address.length) != 0) {
-    return store_net_error(context, id_ptr, net::os_error_text(errno));
+  if (const int error = net::udp_connect(*socket->socket, address)) {
+    return store_os_error(context, id_ptr, error);
   }
   return kOk;
 }
@@ -67,9 +65,7 @@ std::uint32_t udp_receive(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const int fd = socket->socket->fd();
-  const net::IoResult received = socket->socket->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt,
-                                                    [&] { return ::recv(fd, buffer.data(), buffer.size(), 0); });
+  const net::IoResult received = net::udp_receive(blocking_of(context), *socket->socket, buffer);
   return store_io_result(context, received, opaque_ptr);
 }
 
@@ -79,18 +75,12 @@ std::uint32_t udp_receive_from(HostContext& context, std::uint64_t id, std::uint
                                std::uint32_t buffer_len, std::uint32_t opaque_ptr, std::uint32_t dns_iter_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const int fd = socket->socket->fd();
-  sockaddr_storage sender;
-  socklen_t sender_length = 0;
+  net::SocketAddress sender;
   const net::IoResult received =
-      socket->socket->io(blocking_of(context), runtime::IoDirection::kRead, std::nullopt, [&] {
-        sender_length = sizeof sender;
-        return ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&sender), &sender_length);
-      });
+      net::udp_receive_from(blocking_of(context), *socket->socket, buffer, sender);
   const std::uint32_t result = store_io_result(context, received, opaque_ptr);
   if (result == kOk) {
-    const auto address = net::SocketAddress::from(reinterpret_cast<sockaddr*>(&sender), sender_length);
-    store_u64(context, dns_iter_ptr, add_address_iterator(context, address));
+    store_u64(context, dns_iter_ptr, add_address_iterator(context, sender));
   }
   return result;
 }
@@ -102,15 +92,13 @@ std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t 
                           std::uint32_t scope_id, std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const auto address = net::guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id,
-                                                  "lunatic::networking::udp_send_to");
-  if (!network_permits(context, net::NetworkAccess::kConnect, address)) {
-    return store_net_error(context, opaque_ptr, net::denied_text(net::NetworkAccess::kConnect, address));
+  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
+                                            scope_id);
+  if (!check_network_access(context, net::NetworkAccess::kConnect, address, opaque_ptr)) {
+    return kFailed;
   }
-  const int fd = socket->socket->fd();
-  const net::IoResult sent = socket->socket->io(blocking_of(context), runtime::IoDirection::kWrite, std::nullopt, [&] {
-    return ::sendto(fd, buffer.data(), buffer.size(), MSG_NOSIGNAL, address.get(), address.length);
-  });
+  const net::IoResult sent =
+      net::udp_send_to(blocking_of(context), *socket->socket, buffer, address);
   return store_io_result(context, sent, opaque_ptr);
 }
 
@@ -119,46 +107,32 @@ std::uint32_t udp_send(HostContext& context, std::uint64_t id, std::uint32_t buf
                        std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const int fd = socket->socket->fd();
-  const net::IoResult sent = socket->socket->io(blocking_of(context), runtime::IoDirection::kWrite, std::nullopt,
-                                                [&] { return ::send(fd, buffer.data(), buffer.size(), MSG_NOSIGNAL); });
+  const net::IoResult sent = net::udp_send(blocking_of(context), *socket->socket, buffer);
   return store_io_result(context, sent, opaque_ptr);
 }
 
 // Socket options; a failing setsockopt/getsockopt traps, as in Lunatic.
-void set_option(HostContext& context, std::uint64_t id, int level, int name, int value) {
-  if (::setsockopt(udp_socket_of(context, id)->socket->fd(), level, name, &value, sizeof value) != 0) {
-    fail(fmt::format("{}", net::os_error_text(errno)));
+void trap_on_os_error(int error) {
+  if (error != 0) {
+    fail(fmt::format("{}", net::os_error_text(error)));
   }
-}
-int get_option(HostContext& context, std::uint64_t id, int level, int name) {
-  int value = 0;
-  socklen_t size = sizeof value;
-  if (::getsockopt(udp_socket_of(context, id)->socket->fd(), level, name, &value, &size) != 0) {
-    fail(fmt::format("{}", net::os_error_text(errno)));
-  }
-  return value;
-}
-
-// The unicast TTL of the socket's family (IP_TTL, or IPV6_UNICAST_HOPS for IPv6 sockets).
-std::pair<int, int> ttl_option(HostContext& context, std::uint64_t id) {
-  const int family = get_option(context, id, SOL_SOCKET, SO_DOMAIN);
-  return family == AF_INET6 ? std::pair{IPPROTO_IPV6, IPV6_UNICAST_HOPS} : std::pair{IPPROTO_IP, IP_TTL};
 }
 
 void set_udp_socket_broadcast(HostContext& context, std::uint64_t id, std::uint32_t on) {
-  set_option(context, id, SOL_SOCKET, SO_BROADCAST, on > 0 ? 1 : 0);
+  trap_on_os_error(net::udp_set_broadcast(*udp_socket_of(context, id)->socket, on > 0));
 }
 std::uint32_t get_udp_socket_broadcast(HostContext& context, std::uint64_t id) {
-  return get_option(context, id, SOL_SOCKET, SO_BROADCAST) != 0 ? 1 : 0;
+  const auto broadcast = net::udp_broadcast(*udp_socket_of(context, id)->socket);
+  trap_on_os_error(broadcast.error);
+  return broadcast.value ? 1 : 0;
 }
 void set_udp_socket_ttl(HostContext& context, std::uint64_t id, std::uint32_t ttl) {
-  const auto [level, name] = ttl_option(context, id);
-  set_option(context, id, level, name, static_cast<int>(ttl));
+  trap_on_os_error(net::udp_set_ttl(*udp_socket_of(context, id)->socket, ttl));
 }
 std::uint32_t get_udp_socket_ttl(HostContext& context, std::uint64_t id) {
-  const auto [level, name] = ttl_option(context, id);
-  return static_cast<std::uint32_t>(get_option(context, id, level, name));
+  const auto ttl = net::udp_ttl(*udp_socket_of(context, id)->socket);
+  trap_on_os_error(ttl.error);
+  return ttl.value;
 }
 
 }  // namespace

@@ -8,6 +8,20 @@
 #include <thread>
 
 namespace lunatic::net {
+namespace {
+
+// Waits until `lookup` is done; false when the deadline passed first.
+bool wait_for(runtime::Blocking& blocking, const DnsLookup& lookup,
+              std::optional<runtime::Clock::time_point> deadline) {
+  const runtime::FdInterest interest{lookup.ready_fd(), true, false};
+  runtime::FdReadiness readiness;
+  while (!lookup.done()) {
+    if (!blocking.wait_fds({&interest, 1}, {&readiness, 1}, deadline)) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 DnsLookup::DnsLookup(std::string host, std::string port)
     : host_(std::move(host)), port_(std::move(port)), ready_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
@@ -97,6 +111,16 @@ std::shared_ptr<DnsLookup> DnsResolver::start(std::string host, std::string port
   }
   queue_->ready.notify_one();
   return lookup;
+}
+
+Resolved resolve(runtime::Blocking& blocking, std::shared_ptr<DnsLookup>& last, std::string host,
+                 std::string port, std::optional<runtime::Clock::time_point> deadline) {
+  if (last && !wait_for(blocking, *last, deadline)) return {{}, {}, true};
+  auto lookup = DnsResolver::shared().start(std::move(host), std::move(port));
+  if (!lookup) return {{}, "cannot start a DNS lookup: too many lookups are under way", false};
+  last = lookup;
+  if (!wait_for(blocking, *lookup, deadline)) return {{}, {}, true};
+  return {lookup->addresses(), lookup->error(), false};
 }
 
 }  // namespace lunatic::net

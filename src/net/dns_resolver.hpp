@@ -7,10 +7,12 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "net/socket_address.hpp"
+#include "runtime/blocking.hpp"
 #include "common/unique_fd.hpp"
 
 namespace lunatic::net {
@@ -64,5 +66,20 @@ class DnsResolver {
   std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
   std::once_flag started_;
 };
+
+// What a name lookup found: its addresses, or an error text, or that the deadline passed first.
+struct Resolved {
+  std::vector<SocketAddress> addresses;
+  std::string error;
+  bool timed_out = false;
+};
+
+// Looks `host` and `port` up on the shared resolver while the caller waits (its worker runs
+// others). One lookup per asker at a time: a lookup whose asker timed out still holds a resolver
+// thread until the DNS server answers, so an asker waits for its `last` lookup first and cannot
+// take every resolver thread from the others. `last` becomes the new lookup once it started.
+// Thread: the thread running the asking process, which `blocking` suspends.
+Resolved resolve(runtime::Blocking& blocking, std::shared_ptr<DnsLookup>& last, std::string host,
+                 std::string port, std::optional<runtime::Clock::time_point> deadline);
 
 }  // namespace lunatic::net

@@ -24,13 +24,16 @@ class Reactor;
 
 namespace lunatic::net {
 
-// The outcome of an operation: a count (value >= 0), an errno, or the deadline passed.
-struct IoResult {
-  ssize_t value = 0;
+// The outcome of an operation: its value, an errno, or the deadline passed.
+template <class T>
+struct OsResult {
+  T value{};
   int error = 0;
   bool timed_out = false;
   bool ok() const { return error == 0 && !timed_out; }
 };
+// What a system call returned (a count or a descriptor, >= 0), or why it failed.
+using IoResult = OsResult<ssize_t>;
 
 // An OS error as Rust's std::io::Error shows it ("Connection refused (os error 111)"), the text
 // a Lunatic guest reads back through lunatic::error.

@@ -5,7 +5,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
+
+#include "net/network_policy.hpp"
+#include "net/socket_service.hpp"
 
 namespace lunatic::net {
 namespace {
@@ -147,6 +152,31 @@ std::shared_ptr<TlsStream> TlsStream::connected(runtime::Blocking& blocking, std
   return stream;
 }
 
+std::shared_ptr<TlsStream> TlsStream::connect_first(
+    runtime::Reactor& reactor, runtime::Blocking& blocking,
+    std::span<const SocketAddress> addresses,
+    const std::function<bool(const SocketAddress&)>& permitted, const SslContext& context,
+    const std::string& host, std::optional<runtime::Clock::time_point> deadline, TlsResult& error) {
+  for (const auto& address : addresses) {
+    if (!permitted(address)) {
+      error.error = denied_text(NetworkAccess::kConnect, address);
+      continue;
+    }
+    auto connected = tcp_connect(reactor, blocking, address, deadline);
+    if (connected.timed_out) {
+      error = {-1, {}, true};
+      return nullptr;
+    }
+    if (!connected.ok()) {
+      error.error = os_error_text(connected.error);
+      continue;
+    }
+    return TlsStream::connected(blocking, std::move(connected.value), context, host, deadline,
+                                error);
+  }
+  return nullptr;
+}
+
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
 template <class Call>
@@ -204,6 +234,18 @@ TlsResult TlsStream::write(runtime::Blocking& blocking, std::span<const std::uin
       drive(blocking, deadline, [&] { return SSL_write_ex(ssl_, data.data(), data.size(), &written); });
   if (result.ok()) result.value = static_cast<ssize_t>(written);
   return result;
+}
+
+TlsResult TlsStream::write(runtime::Blocking& blocking,
+                           std::span<const std::span<const std::uint8_t>> buffers,
+                           std::optional<runtime::Clock::time_point> deadline) {
+  std::vector<std::uint8_t> gathered;
+  for (auto buffer : buffers) {
+    const std::size_t take = std::min(buffer.size(), kMaxGatheredWrite - gathered.size());
+    gathered.insert(gathered.end(), buffer.begin(),
+                    buffer.begin() + static_cast<std::ptrdiff_t>(take));
+  }
+  return write(blocking, gathered, deadline);
 }
 
 }  // namespace lunatic::net

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "common/error.hpp"
 #include "net/resources.hpp"
 #include "net/socket.hpp"
+#include "net/socket_address.hpp"
 
 namespace lunatic::net {
 
@@ -56,6 +58,17 @@ class TlsStream {
                                               const SslContext& context, const std::string& host,
                                               std::optional<runtime::Clock::time_point> deadline,
                                               TlsResult& error);
+  // A client connection to the first of `addresses` that `permitted` allows and that accepts a
+  // TCP connection, shaking hands as `connected` does; a failed handshake is final (no other
+  // address is tried). nullptr with the reason in `error`: the deadline passed, the handshake
+  // failed, or no address connected (why the last one did not; denied_text when `permitted`
+  // refused it).
+  static std::shared_ptr<TlsStream> connect_first(
+      runtime::Reactor& reactor, runtime::Blocking& blocking,
+      std::span<const SocketAddress> addresses,
+      const std::function<bool(const SocketAddress&)>& permitted, const SslContext& context,
+      const std::string& host, std::optional<runtime::Clock::time_point> deadline,
+      TlsResult& error);
   ~TlsStream();
   TlsStream(const TlsStream&) = delete;
   TlsStream& operator=(const TlsStream&) = delete;
@@ -65,6 +78,11 @@ class TlsStream {
                  std::optional<runtime::Clock::time_point> deadline);
   // Writes some of `data` (all of it unless the deadline passes first).
   TlsResult write(runtime::Blocking& blocking, std::span<const std::uint8_t> data,
+                  std::optional<runtime::Clock::time_point> deadline);
+  // The same for `buffers`, gathered into one write of at most kMaxGatheredWrite bytes.
+  static constexpr std::size_t kMaxGatheredWrite = 256 * 1024;
+  TlsResult write(runtime::Blocking& blocking,
+                  std::span<const std::span<const std::uint8_t>> buffers,
                   std::optional<runtime::Clock::time_point> deadline);
 
   const std::shared_ptr<Socket>& socket() const { return socket_; }
