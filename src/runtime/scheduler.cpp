@@ -1,7 +1,6 @@
 #include "runtime/scheduler.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <utility>
 
 #include "engine/execution/signals.hpp"
@@ -18,12 +17,12 @@ std::int64_t to_ns(Clock::time_point t) {
 
 }  // namespace
 
-Scheduler::Scheduler(unsigned workers)
-    : timers_([this](std::uint64_t process_id, std::uint64_t generation) {
+Scheduler::Scheduler(SchedulerOptions options)
+    : clock_(options.clock), timers_([this](std::uint64_t process_id, std::uint64_t generation) {
         auto process = table_.find(process_id);
         return process != nullptr && process->wait_generation() == generation;
       }) {
-  workers = std::max(1u, workers);
+  const unsigned workers = std::max(1u, options.workers);
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 
@@ -216,9 +215,9 @@ bool Scheduler::dispatch_events(const ReadyEvents& ready) {
     }
   }
   if (!ready.empty() || reactor_.watched() > 0) {
-    last_io_poll_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
+    last_io_poll_ns_.store(to_ns(this->now()), std::memory_order_relaxed);
   }
-  const auto now = Clock::now();
+  const auto now = this->now();
   // One worker at a time takes due timers and delivers them: two that each took a batch could
   // deliver the later one first (one thread descheduled between taking and sending), and
   // send_after's messages must arrive in deadline order. A worker that finds another at it
@@ -247,16 +246,7 @@ bool Scheduler::timers_or_descriptors() const {
 }
 
 bool Scheduler::events_may_be_due() const {
-  // CLOCK_MONOTONIC_COARSE counts from the same origin as steady_clock (CLOCK_MONOTONIC) and
-  // lags it by less than its resolution, so "not due by coarse + resolution" is "not due".
-  static const std::int64_t resolution_ns = [] {
-    timespec resolution{};
-    ::clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
-    return resolution.tv_sec * 1'000'000'000 + resolution.tv_nsec;
-  }();
-  timespec coarse{};
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
-  return events_due_at(coarse.tv_sec * 1'000'000'000 + coarse.tv_nsec + resolution_ns);
+  return events_due_at(clock_.not_earlier_than_now_ns(clock_.state));
 }
 
 bool Scheduler::events_due(Clock::time_point now) const { return events_due_at(to_ns(now)); }
@@ -270,7 +260,7 @@ bool Scheduler::events_due_at(std::int64_t now_ns) const {
 int Scheduler::idle_timeout_ms() {
   const std::int64_t next = timers_.next_deadline_ns();
   if (next == INT64_MAX) return -1;
-  const std::int64_t wait_ns = next - to_ns(Clock::now());
+  const std::int64_t wait_ns = next - to_ns(now());
   if (wait_ns <= 0) return 0;
   return static_cast<int>(std::min<std::int64_t>((wait_ns + 999'999) / 1'000'000, 60'000));
 }
@@ -290,7 +280,7 @@ void Scheduler::worker_loop(unsigned index) {
       finished.reset();  // a finished process is destroyed here, off its own stack
       // Timers and readiness are checked between slices, so sleepers are not starved; without
       // any, no clock is read.
-      if (timers_or_descriptors() && events_may_be_due() && events_due(Clock::now())) {
+      if (timers_or_descriptors() && events_may_be_due() && events_due(now())) {
         service_events(0);
       }
       continue;
