@@ -11,6 +11,15 @@ namespace {
 
 thread_local int tls_worker = -1;  // index of the worker running on this thread, or -1
 
+// The calling thread acts as worker `index` while this lives.
+class AsWorker {
+ public:
+  explicit AsWorker(unsigned index) { tls_worker = static_cast<int>(index); }
+  ~AsWorker() { tls_worker = -1; }
+  AsWorker(const AsWorker&) = delete;
+  AsWorker& operator=(const AsWorker&) = delete;
+};
+
 std::int64_t to_ns(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -265,8 +274,19 @@ int Scheduler::idle_timeout_ms() {
   return static_cast<int>(std::min<std::int64_t>((wait_ns + 999'999) / 1'000'000, 60'000));
 }
 
+bool Scheduler::run_next(unsigned index) {
+  Process* process = take_work(index);
+  if (process == nullptr) return false;
+  std::shared_ptr<Process> finished = process->run_slice();
+  finished.reset();  // a finished process is destroyed here, off its own stack
+  // Timers and readiness are checked between slices, so sleepers are not starved; without
+  // any, no clock is read.
+  if (timers_or_descriptors() && events_may_be_due() && events_due(now())) service_events(0);
+  return true;
+}
+
 void Scheduler::worker_loop(unsigned index) {
-  tls_worker = static_cast<int>(index);
+  const AsWorker as_worker(index);
   engine::ensure_signal_stack();
   Worker& self = *workers_[index];
   while (!stopping_.load(std::memory_order_relaxed)) {
@@ -275,16 +295,7 @@ void Scheduler::worker_loop(unsigned index) {
       self.release_seen = epoch;
       release_free_memory();
     }
-    if (Process* process = take_work(index)) {
-      std::shared_ptr<Process> finished = process->run_slice();
-      finished.reset();  // a finished process is destroyed here, off its own stack
-      // Timers and readiness are checked between slices, so sleepers are not starved; without
-      // any, no clock is read.
-      if (timers_or_descriptors() && events_may_be_due() && events_due(now())) {
-        service_events(0);
-      }
-      continue;
-    }
+    if (run_next(index)) continue;
     if (service_events(0)) continue;
     if (table_.size() == 0) break;
     const unsigned idle = idle_.fetch_add(1) + 1;
@@ -304,8 +315,14 @@ void Scheduler::worker_loop(unsigned index) {
     idle_.fetch_sub(1);
     dispatch_events(ready);
   }
-  tls_worker = -1;
   reactor_.notify();  // let the other workers see stopping_ or an empty table
+}
+
+bool Scheduler::run_one() {
+  const AsWorker as_worker(0);
+  engine::ensure_signal_stack();
+  if (run_next(0)) return true;
+  return service_events(0) && run_next(0);
 }
 
 void Scheduler::request_memory_release() {

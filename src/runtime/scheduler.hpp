@@ -13,6 +13,8 @@
 // a pass through the worker loop, under the same cap.
 // Idle workers are woken one at a time: a wake-up in flight is not repeated, and a worker that
 // wakes and finds more queued work wakes the next.
+// Unit tests can drive it instead from their own thread, one slice at a time (run_one), with a
+// clock they move by hand (SchedulerOptions::clock).
 // Thread: spawn, find, enqueue, add_timer, send_after, cancel_timer and stop may be called from
 // any thread.
 #pragma once
@@ -66,6 +68,11 @@ class Scheduler {
   // waiting for something that cannot happen).
   bool run();
   void stop();
+  // For a test that drives the scheduler from its own thread instead of calling run(): runs one
+  // slice of the next runnable process on the calling thread, as worker 0, after firing due
+  // timers and ready descriptors when nothing else is runnable. Returns false when nothing
+  // could run. Never while run() runs.
+  bool run_one();
 
   std::shared_ptr<Process> find(std::uint64_t id) const { return table_.find(id); }
   std::size_t process_count() const { return table_.size(); }
@@ -140,6 +147,9 @@ class Scheduler {
   void share_backlog();  // wakes an idle worker when queued work could use it
 
   void worker_loop(unsigned index);
+  // Runs one slice of the next process worker `index` can take, then fires timers and
+  // descriptors that are due. Returns false when there was nothing to run.
+  bool run_next(unsigned index);
   Process* take_work(unsigned index);
   // Polls ready descriptors (waiting up to timeout_ms), then fires them and due timers.
   // Returns true if any process was woken.
