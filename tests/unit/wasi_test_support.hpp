@@ -2,14 +2,9 @@
 // deterministic stand-in for the scheduler's Blocking interface.
 #pragma once
 
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +15,7 @@
 #include <vector>
 
 #include "runtime/blocking.hpp"
+#include "shared/temp_dir.hpp"
 #include "wasi/errno_map.hpp"
 #include "wasi/preopen_grant.hpp"
 #include "wasi/wasi_context.hpp"
@@ -35,55 +31,7 @@ inline void PrintTo(Errno e, std::ostream* os) {
 
 namespace lunatic::wasi::testing {
 
-// A directory made with mkdtemp and removed, with everything in it, on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
-    pattern += "/wasi-test-XXXXXX";
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    if (::mkdtemp(buffer.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = buffer.data();
-  }
-  ~TempDir() {
-    ::nftw(
-        path_.c_str(),
-        [](const char* p, const struct stat*, int, struct FTW*) {
-          ::remove(p);
-          return 0;
-        },
-        64, FTW_DEPTH | FTW_PHYS);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-  void mkdir(const std::string& name) const { ::mkdir((*this / name).c_str(), 0755); }
-  void write(const std::string& name, const std::string& contents) const {
-    int fd = ::open((*this / name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot create " + name);
-    if (::write(fd, contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) {
-      ::close(fd);
-      throw std::runtime_error("cannot write " + name);
-    }
-    ::close(fd);
-  }
-  void symlink(const std::string& target, const std::string& name) const {
-    if (::symlink(target.c_str(), (*this / name).c_str()) != 0) {
-      throw std::runtime_error("cannot symlink " + name);
-    }
-  }
-  bool exists(const std::string& name) const {
-    struct stat st {};
-    return ::lstat((*this / name).c_str(), &st) == 0;
-  }
-
- private:
-  std::string path_;
-};
+using lunatic::testing::TempDir;
 
 // A preopen of `host` as the command line's --dir grants it. Throws when it cannot be opened.
 inline Preopen granted(const std::string& host, const std::string& guest) {
