@@ -76,7 +76,6 @@ class Scheduler {
 
   std::shared_ptr<Process> find(std::uint64_t id) const { return table_.find(id); }
   std::size_t process_count() const { return table_.size(); }
-  unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
 
   // ---- Process side ----
   StackPool& stacks() { return stacks_; }
