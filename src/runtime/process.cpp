@@ -353,7 +353,7 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
   std::unique_lock lock(lock_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
   if (auto message = mailbox_.take(tags, skip)) return message;
-  if (deadline && *deadline <= Clock::now()) return nullptr;
+  if (deadline && *deadline <= scheduler_.now()) return nullptr;
   waiting_for_mailbox_ = true;
   waiting_tags_ = tags;
   for (;;) {
@@ -374,7 +374,7 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
       waiting_for_mailbox_ = false;
       return message;
     }
-    if (deadline && *deadline <= Clock::now()) {
+    if (deadline && *deadline <= scheduler_.now()) {
       waiting_for_mailbox_ = false;
       return nullptr;
     }
@@ -383,7 +383,7 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
 
 void Process::sleep_until(Clock::time_point deadline) {
   std::unique_lock lock(lock_);
-  while (!kill_reason_ && Clock::now() < deadline) {
+  while (!kill_reason_ && scheduler_.now() < deadline) {
     scheduler_.add_timer(deadline, *this, wait_generation_);
     park(lock);
   }
@@ -399,7 +399,7 @@ void Process::yield_now() {
 void Process::preempt_point() {
   check_killed();
   if (scheduler_.stopping()) return yield_now();
-  const auto now = Clock::now();
+  const auto now = scheduler_.now();
   if (!slice_start_) {
     slice_start_ = now;
     return;
@@ -437,7 +437,7 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
   // Loops because a wake-up can be spurious (a stale timer, a wake meant for an earlier wait):
   // only readiness or the deadline ends the wait.
   for (;;) {
-    if (deadline && *deadline <= Clock::now()) return false;
+    if (deadline && *deadline <= scheduler_.now()) return false;
     bool unpollable = false;
     std::vector<int> watched;
     {
@@ -470,7 +470,7 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
 bool Process::wait_io(IoSource& source, IoDirection direction, std::uint64_t seen,
                       std::optional<Clock::time_point> deadline) {
   check_killed();
-  if (deadline && *deadline <= Clock::now()) return false;
+  if (deadline && *deadline <= scheduler_.now()) return false;
   Reactor& reactor = scheduler_.reactor();
   {
     std::unique_lock lock(lock_);

@@ -1,7 +1,6 @@
 #include "runtime/scheduler.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <utility>
 
 #include "engine/execution/signals.hpp"
@@ -12,18 +11,27 @@ namespace {
 
 thread_local int tls_worker = -1;  // index of the worker running on this thread, or -1
 
+// The calling thread acts as worker `index` while this lives.
+class AsWorker {
+ public:
+  explicit AsWorker(unsigned index) { tls_worker = static_cast<int>(index); }
+  ~AsWorker() { tls_worker = -1; }
+  AsWorker(const AsWorker&) = delete;
+  AsWorker& operator=(const AsWorker&) = delete;
+};
+
 std::int64_t to_ns(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
 
-Scheduler::Scheduler(unsigned workers)
-    : timers_([this](std::uint64_t process_id, std::uint64_t generation) {
+Scheduler::Scheduler(SchedulerOptions options)
+    : clock_(options.clock), timers_([this](std::uint64_t process_id, std::uint64_t generation) {
         auto process = table_.find(process_id);
         return process != nullptr && process->wait_generation() == generation;
       }) {
-  workers = std::max(1u, workers);
+  const unsigned workers = std::max(1u, options.workers);
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 
@@ -216,9 +224,9 @@ bool Scheduler::dispatch_events(const ReadyEvents& ready) {
     }
   }
   if (!ready.empty() || reactor_.watched() > 0) {
-    last_io_poll_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
+    last_io_poll_ns_.store(to_ns(this->now()), std::memory_order_relaxed);
   }
-  const auto now = Clock::now();
+  const auto now = this->now();
   // One worker at a time takes due timers and delivers them: two that each took a batch could
   // deliver the later one first (one thread descheduled between taking and sending), and
   // send_after's messages must arrive in deadline order. A worker that finds another at it
@@ -247,16 +255,7 @@ bool Scheduler::timers_or_descriptors() const {
 }
 
 bool Scheduler::events_may_be_due() const {
-  // CLOCK_MONOTONIC_COARSE counts from the same origin as steady_clock (CLOCK_MONOTONIC) and
-  // lags it by less than its resolution, so "not due by coarse + resolution" is "not due".
-  static const std::int64_t resolution_ns = [] {
-    timespec resolution{};
-    ::clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
-    return resolution.tv_sec * 1'000'000'000 + resolution.tv_nsec;
-  }();
-  timespec coarse{};
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
-  return events_due_at(coarse.tv_sec * 1'000'000'000 + coarse.tv_nsec + resolution_ns);
+  return events_due_at(clock_.not_earlier_than_now_ns(clock_.state));
 }
 
 bool Scheduler::events_due(Clock::time_point now) const { return events_due_at(to_ns(now)); }
@@ -270,13 +269,24 @@ bool Scheduler::events_due_at(std::int64_t now_ns) const {
 int Scheduler::idle_timeout_ms() {
   const std::int64_t next = timers_.next_deadline_ns();
   if (next == INT64_MAX) return -1;
-  const std::int64_t wait_ns = next - to_ns(Clock::now());
+  const std::int64_t wait_ns = next - to_ns(now());
   if (wait_ns <= 0) return 0;
   return static_cast<int>(std::min<std::int64_t>((wait_ns + 999'999) / 1'000'000, 60'000));
 }
 
+bool Scheduler::run_next(unsigned index) {
+  Process* process = take_work(index);
+  if (process == nullptr) return false;
+  std::shared_ptr<Process> finished = process->run_slice();
+  finished.reset();  // a finished process is destroyed here, off its own stack
+  // Timers and readiness are checked between slices, so sleepers are not starved; without
+  // any, no clock is read.
+  if (timers_or_descriptors() && events_may_be_due() && events_due(now())) service_events(0);
+  return true;
+}
+
 void Scheduler::worker_loop(unsigned index) {
-  tls_worker = static_cast<int>(index);
+  const AsWorker as_worker(index);
   engine::ensure_signal_stack();
   Worker& self = *workers_[index];
   while (!stopping_.load(std::memory_order_relaxed)) {
@@ -285,16 +295,7 @@ void Scheduler::worker_loop(unsigned index) {
       self.release_seen = epoch;
       release_free_memory();
     }
-    if (Process* process = take_work(index)) {
-      std::shared_ptr<Process> finished = process->run_slice();
-      finished.reset();  // a finished process is destroyed here, off its own stack
-      // Timers and readiness are checked between slices, so sleepers are not starved; without
-      // any, no clock is read.
-      if (timers_or_descriptors() && events_may_be_due() && events_due(Clock::now())) {
-        service_events(0);
-      }
-      continue;
-    }
+    if (run_next(index)) continue;
     if (service_events(0)) continue;
     if (table_.size() == 0) break;
     const unsigned idle = idle_.fetch_add(1) + 1;
@@ -314,8 +315,14 @@ void Scheduler::worker_loop(unsigned index) {
     idle_.fetch_sub(1);
     dispatch_events(ready);
   }
-  tls_worker = -1;
   reactor_.notify();  // let the other workers see stopping_ or an empty table
+}
+
+bool Scheduler::run_one() {
+  const AsWorker as_worker(0);
+  engine::ensure_signal_stack();
+  if (run_next(0)) return true;
+  return service_events(0) && run_next(0);
 }
 
 void Scheduler::request_memory_release() {

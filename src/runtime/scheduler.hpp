@@ -13,6 +13,8 @@
 // a pass through the worker loop, under the same cap.
 // Idle workers are woken one at a time: a wake-up in flight is not repeated, and a worker that
 // wakes and finds more queued work wakes the next.
+// Unit tests can drive it instead from their own thread, one slice at a time (run_one), with a
+// clock they move by hand (SchedulerOptions::clock).
 // Thread: spawn, find, enqueue, add_timer, send_after, cancel_timer and stop may be called from
 // any thread.
 #pragma once
@@ -26,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/clock_source.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
@@ -34,6 +37,11 @@
 
 namespace lunatic::runtime {
 
+struct SchedulerOptions {
+  unsigned workers = std::thread::hardware_concurrency();
+  ClockSource clock = ClockSource::steady();
+};
+
 class Scheduler {
  public:
   // How long a process may compute before it yields to others that are runnable.
@@ -41,7 +49,9 @@ class Scheduler {
   // How often busy workers poll descriptors between slices.
   static constexpr std::chrono::nanoseconds kIoPollInterval = std::chrono::microseconds(500);
 
-  explicit Scheduler(unsigned workers = std::thread::hardware_concurrency());
+  explicit Scheduler(SchedulerOptions options);
+  explicit Scheduler(unsigned workers = std::thread::hardware_concurrency())
+      : Scheduler(SchedulerOptions{.workers = workers}) {}
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -58,10 +68,14 @@ class Scheduler {
   // waiting for something that cannot happen).
   bool run();
   void stop();
+  // For a test that drives the scheduler from its own thread instead of calling run(): runs one
+  // slice of the next runnable process on the calling thread, as worker 0, after firing due
+  // timers and ready descriptors when nothing else is runnable. Returns false when nothing
+  // could run. Never while run() runs.
+  bool run_one();
 
   std::shared_ptr<Process> find(std::uint64_t id) const { return table_.find(id); }
   std::size_t process_count() const { return table_.size(); }
-  unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
 
   // ---- Process side ----
   StackPool& stacks() { return stacks_; }
@@ -82,6 +96,8 @@ class Scheduler {
     return timers_.cancel_send(owner, timer_id);
   }
   const Timers& timers() const { return timers_; }
+  // The time, read from the clock the scheduler was made with.
+  Clock::time_point now() const { return clock_.now(clock_.state); }
   // On a worker thread: whether its slot or queue holds a process that waits to run.
   bool others_runnable() const;
   // On a worker thread, for a process about to park: the process in this worker's slot, taken
@@ -120,16 +136,19 @@ class Scheduler {
 
   void push_queue(unsigned index, Process& process, bool front);
   bool timers_or_descriptors() const;  // a timer is pending or a descriptor watched
-  // False when events_due() surely is, told from the coarse clock (a few ns, against about 26
-  // for the precise one on the virtual machines of docs/benchmarks.md), so a worker that runs
-  // slices back to back while a far timer is pending does not read the precise clock each time.
+  // False when events_due() surely is, told from the clock's cheap reading (the coarse clock),
+  // so a worker that runs slices back to back while a far timer is pending does not read the
+  // precise clock each time.
   bool events_may_be_due() const;
-  bool events_due_at(std::int64_t now_ns) const;  // events_due, with steady_clock in ns
+  bool events_due_at(std::int64_t now_ns) const;  // events_due, with the clock in ns
   std::size_t total_queued() const;    // what idle workers could steal
   void wake_idle_worker();
   void share_backlog();  // wakes an idle worker when queued work could use it
 
   void worker_loop(unsigned index);
+  // Runs one slice of the next process worker `index` can take, then fires timers and
+  // descriptors that are due. Returns false when there was nothing to run.
+  bool run_next(unsigned index);
   Process* take_work(unsigned index);
   // Polls ready descriptors (waiting up to timeout_ms), then fires them and due timers.
   // Returns true if any process was woken.
@@ -137,6 +156,7 @@ class Scheduler {
   bool dispatch_events(const ReadyEvents& ready);
   int idle_timeout_ms();
 
+  const ClockSource clock_;
   std::vector<std::unique_ptr<Worker>> workers_;
   StackPool stacks_;
   Reactor reactor_;

@@ -79,7 +79,7 @@ class StackPool {
   std::mutex mutex_;
   std::vector<Chunk> chunks_;
   std::vector<Pooled> free_;  // most recently released last
-  // Stacks whose pages are being given back, in batches (engine/page_giveback.hpp): each
+  // Stacks whose pages are being given back, in batches (common/page_giveback.hpp): each
   // range is a stack's pages but its top kKeptTopBytes.
   std::vector<iovec> returning_;
   std::size_t warm_ = 0;  // entries of free_ with warm set

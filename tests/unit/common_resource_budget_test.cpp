@@ -4,8 +4,6 @@
 #include <thread>
 #include <vector>
 
-#include "common/byte_size.hpp"
-#include "common/bounded_text.hpp"
 #include "common/resource_budget.hpp"
 
 namespace lunatic {
@@ -99,37 +97,6 @@ TEST(ResourceBudget, ConcurrentChargesNeverPassTheLimit) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(granted.load(), 1500);
   EXPECT_EQ(root->processes(), 1500u);
-}
-
-TEST(ByteSize, ParsesNumbersWithPowerOfTwoUnitsAndRefusesTheRest) {
-  EXPECT_EQ(parse_size("0"), 0u);
-  EXPECT_EQ(parse_size("4096"), 4096u);
-  EXPECT_EQ(parse_size("64K"), 64u << 10);
-  EXPECT_EQ(parse_size("512m"), 512u << 20);
-  EXPECT_EQ(parse_size("8GiB"), std::uint64_t{8} << 30);
-  EXPECT_EQ(parse_size("2TB"), std::uint64_t{2} << 40);
-  for (const char* bad : {"", "G", "-1", "1.5G", "12 M", "1X", "99999999999T"}) {
-    EXPECT_FALSE(parse_size(bad)) << bad;
-  }
-  EXPECT_EQ(human_bytes(1536), "1.5 KiB");
-  EXPECT_EQ(human_bytes(std::uint64_t{24} << 30), "24 GiB");
-  EXPECT_EQ(human_bytes(12), "12 B");
-}
-
-TEST(BoundedText, ShortTextIsKeptAndLongTextIsCutWithItsFullSizeStated) {
-  EXPECT_EQ(bounded_text("short"), "short");
-  const std::string huge(4'000'000, 'x');
-  const std::string cut = bounded_text(huge);
-  EXPECT_LE(cut.size(), kMaxDiagnosticBytes);
-  EXPECT_NE(cut.find("... (4000000 bytes in all)"), std::string::npos);
-}
-
-TEST(BoundedText, NeverCutsInsideAUtf8Character) {
-  std::string text;
-  while (text.size() < 3 * kMaxDiagnosticBytes) text += "\xC3\xA9";  // é, two bytes
-  const std::string cut = bounded_text(text);
-  const std::string kept = cut.substr(0, cut.find("..."));
-  EXPECT_EQ(kept.size() % 2, 0u);
 }
 
 }  // namespace

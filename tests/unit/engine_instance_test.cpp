@@ -1,8 +1,6 @@
-// Running guests in-process: results, every trap kind, limits, and what the signal handler must
-// leave alone. Modules are compiled once per test binary into a private cache.
+// Running guests in-process: results, every trap kind, limits, and preemption beside a sleeper.
+// Modules are compiled once per test binary into a private cache.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,7 +8,6 @@
 #include "engine/engine.hpp"
 #include "engine/execution/instance.hpp"
 #include "engine/memory/linear_memory.hpp"
-#include "engine/execution/signals.hpp"
 #include "host/host_context.hpp"
 #include "host/host_function.hpp"
 #include "runtime/scheduler.hpp"
@@ -127,18 +124,6 @@ TEST(Memory, ModulesCanDeclareTheFull4GiB) {
   EXPECT_EQ(result, 1u);
 }
 
-// The loader knows a shared object by its path (/proc/self/fd/N): two modules loaded at the same
-// time must not be taken for one another.
-TEST(Loading, TwoModulesLoadedAtOnceKeepTheirOwnCode) {
-  auto seven = load("(module (func (export \"f\") (result i32) (i32.const 7)))");
-  auto eight = load("(module (func (export \"f\") (result i32) (i32.const 8)))");
-  std::uint64_t result = 0;
-  ASSERT_TRUE(run(seven, "f", {}, &result).ok());
-  EXPECT_EQ(result, 7u);
-  ASSERT_TRUE(run(eight, "f", {}, &result).ok());
-  EXPECT_EQ(result, 8u);
-}
-
 TEST(Preemption, ASpinningProcessDoesNotStarveASleepingOne) {
   auto module = load(kTraps);
   runtime::Scheduler scheduler;
@@ -170,16 +155,6 @@ TEST(Preemption, ASpinningProcessDoesNotStarveASleepingOne) {
   // above one time slice allows for the OS descheduling this thread on a loaded machine.
   EXPECT_LE(lateness_ms[17], 5.0) << "90% of wakes should come within 5 ms beside three spinners";
   EXPECT_LE(lateness_ms.back(), 100.0);
-}
-
-TEST(SignalHandler, StillCrashesOnAFaultInHostCode) {
-  install_trap_handlers();
-  EXPECT_DEATH(
-      {
-        volatile int* nothing = nullptr;
-        *nothing = 1;
-      },
-      "");
 }
 
 }  // namespace

@@ -6,9 +6,12 @@
 #include <cstring>
 
 #include "engine/memory/table_storage.hpp"
+#include "support/os_memory.hpp"
 
 namespace lunatic::engine {
 namespace {
+
+using lunatic::testing::all_zero;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 
@@ -21,14 +24,6 @@ bool has_pattern(const void* data, std::uint64_t bytes) {
   const auto* p = static_cast<const std::uint8_t*>(data);
   for (std::uint64_t i = 0; i < bytes; ++i) {
     if (p[i] != static_cast<std::uint8_t>(i * 31 + 7)) return false;
-  }
-  return true;
-}
-
-bool all_zero(const void* data, std::uint64_t bytes) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  for (std::uint64_t i = 0; i < bytes; ++i) {
-    if (p[i] != 0) return false;
   }
   return true;
 }

@@ -75,11 +75,12 @@ TEST_F(NetSocketService, AReadWithNothingToReadTimesOutAtItsDeadline) {
       tcp_connect(reactor_, blocking_, local_address(*listener.value).value, std::nullopt);
   ASSERT_TRUE(client.ok());
   std::vector<std::uint8_t> buffer(8);
-  const auto start = runtime::Clock::now();
-  const IoResult read = tcp_receive(blocking_, *client.value, buffer, start + 30ms);
+  // The stand-in for the scheduler ends a wait at its deadline without waiting in real time.
+  const IoResult read =
+      tcp_receive(blocking_, *client.value, buffer, runtime::Clock::now() + 30ms);
   EXPECT_TRUE(read.timed_out);
   EXPECT_FALSE(read.ok());
-  EXPECT_GE(runtime::Clock::now() - start, 30ms);
+  EXPECT_EQ(blocking_.fd_waits, 1);
 }
 
 TEST_F(NetSocketService, ConnectingToAPortNobodyListensOnIsRefused) {

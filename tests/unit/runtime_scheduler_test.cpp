@@ -1,23 +1,29 @@
-// The scheduler and processes without wasm: bodies are C++ functions on fibers, across several
-// workers. Covers yields, sleeps, receive with timeouts, kill, links and monitors.
+// The scheduler and processes without wasm: bodies are C++ functions on fibers. Covers yields,
+// sleeps, receive with timeouts, kill, links and monitors. Tests of order and time run on the
+// deterministic scheduler (the test's thread, a manual clock) and assert each step; those about
+// several workers run the real ones.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "engine/execution/trap.hpp"
 #include "runtime/scheduler.hpp"
+#include "support/deterministic_scheduler.hpp"
 #include "support/os_memory.hpp"
 
 namespace lunatic::runtime {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::DeterministicScheduler;
 
 std::unique_ptr<Message> data_message(std::int64_t tag = 0) {
   auto message = std::make_unique<Message>();
@@ -87,40 +93,43 @@ TEST(Scheduler, WorkIsSpreadOverWorkersByStealing) {
   EXPECT_EQ(threads.size(), 2u);
 }
 
-TEST(Scheduler, ASleeperWakesAfterItsDeadlineAndNotLong) {
-  Scheduler scheduler(2);
-  Clock::duration lateness{};
-  scheduler.spawn([&](Process& self) {
-    const auto deadline = Clock::now() + 20ms;
+TEST(Scheduler, ASleeperWakesAtItsDeadlineAndNotBefore) {
+  DeterministicScheduler sim;
+  const Clock::time_point deadline = sim.now() + 20ms;
+  std::optional<Clock::time_point> woke_at;
+  sim.scheduler().spawn([&](Process& self) {
     self.sleep_until(deadline);
-    lateness = Clock::now() - deadline;
+    woke_at = sim.now();
   });
-  EXPECT_TRUE(scheduler.run());
-  EXPECT_GE(lateness, 0ns);
-  EXPECT_LT(lateness, 10ms);
+  sim.advance(19ms);
+  EXPECT_FALSE(woke_at.has_value());
+  sim.advance(1ms);
+  EXPECT_EQ(woke_at, deadline);
+  EXPECT_EQ(sim.scheduler().process_count(), 0u);
 }
 
 TEST(Scheduler, ReceiveWaitsForAMatchingMessageAndTimesOut) {
-  Scheduler scheduler(2);
-  std::shared_ptr<Process> receiver;
+  DeterministicScheduler sim;
   std::vector<std::int64_t> got;
-  bool timed_out = false;
-  receiver = scheduler.spawn([&](Process& self) {
+  const Clock::time_point timeout = sim.now() + 10ms;
+  std::optional<Clock::time_point> timed_out_at;
+  auto receiver = sim.scheduler().spawn([&](Process& self) {
     const std::int64_t tag2[] = {2};
-    auto second = self.receive(tag2, std::nullopt);
-    got.push_back(second->tag);
-    auto first = self.receive({}, std::nullopt);
-    got.push_back(first->tag);
-    timed_out = self.receive({}, Clock::now() + 10ms) == nullptr;
+    got.push_back(self.receive(tag2, std::nullopt)->tag);
+    got.push_back(self.receive({}, std::nullopt)->tag);
+    if (self.receive({}, timeout) == nullptr) timed_out_at = sim.now();
   });
-  scheduler.spawn([&](Process& self) {
-    self.sleep_until(Clock::now() + 2ms);
-    receiver->send(data_message(1));
-    receiver->send(data_message(2));
-  });
-  EXPECT_TRUE(scheduler.run());
+  sim.run_until_idle();
+  receiver->send(data_message(1));
+  sim.run_until_idle();
+  EXPECT_TRUE(got.empty()) << "a message of another tag ended the wait";
+  receiver->send(data_message(2));
+  sim.run_until_idle();
   EXPECT_EQ(got, (std::vector<std::int64_t>{2, 1}));
-  EXPECT_TRUE(timed_out);
+  sim.advance(9ms);
+  EXPECT_FALSE(timed_out_at.has_value());
+  sim.advance(1ms);
+  EXPECT_EQ(timed_out_at, timeout);
 }
 
 // A message carrying a token whose release `watch` sees (a module resource owning nothing).
@@ -134,36 +143,44 @@ std::unique_ptr<Message> tracked_message(std::weak_ptr<const engine::Module>& wa
 }
 
 TEST(Scheduler, MessagesThatADeadProcessCanNeverReadAreFreed) {
-  Scheduler scheduler(2);
+  DeterministicScheduler sim;
+  Scheduler& scheduler = sim.scheduler();
   std::weak_ptr<const engine::Module> queued_at_death, sent_after_death, delayed_to_dead;
   bool send_refused = false;
   // Ends after 20 ms without reading its mailbox; the test keeps a reference to it.
-  auto holder = scheduler.spawn([](Process& self) { self.sleep_until(Clock::now() + 20ms); });
+  auto holder = scheduler.spawn([&](Process& self) { self.sleep_until(sim.now() + 20ms); });
   scheduler.spawn([&](Process& self) {
     holder->send(tracked_message(queued_at_death));
-    scheduler.send_after(Clock::now() + 50ms, self.id(), holder->id(),
+    scheduler.send_after(sim.now() + 50ms, self.id(), holder->id(),
                          tracked_message(delayed_to_dead));
-    self.sleep_until(Clock::now() + 100ms);  // the holder has ended; the timer has fired
+    self.sleep_until(sim.now() + 100ms);
     send_refused = holder->send(tracked_message(sent_after_death)) == Process::Delivery::kDead;
   });
-  EXPECT_TRUE(scheduler.run());
-  EXPECT_TRUE(send_refused);
+  sim.run_until_idle();
+  EXPECT_FALSE(queued_at_death.expired());
+  sim.advance(20ms);  // the holder ends
   EXPECT_TRUE(queued_at_death.expired()) << "the unread mailbox outlived its process";
+  EXPECT_EQ(scheduler.timers().pending_sends(), 1u);
+  sim.advance(30ms);  // the delayed message comes due
   EXPECT_TRUE(delayed_to_dead.expired()) << "a delayed message to a dead process was kept";
-  EXPECT_TRUE(sent_after_death.expired());
   EXPECT_EQ(scheduler.timers().pending_sends(), 0u);
+  sim.advance(50ms);
+  EXPECT_TRUE(send_refused);
+  EXPECT_TRUE(sent_after_death.expired());
+  EXPECT_EQ(scheduler.process_count(), 0u);
 }
 
 TEST(Scheduler, AFullMailboxRefusesDataMessagesButNeverSignals) {
-  Scheduler scheduler(1);
+  DeterministicScheduler sim;
+  Scheduler& scheduler = sim.scheduler();
   std::vector<Process::Delivery> deliveries;
   std::weak_ptr<const engine::Module> refused;
   std::size_t queued = 0;
   std::vector<Message::Kind> kinds;
   auto receiver = scheduler.create([&](Process& self) {
-    self.sleep_until(Clock::now() + 20ms);  // while the sender fills the mailbox
+    self.sleep_until(sim.now() + 1ms);  // while the sender fills the mailbox
     queued = self.mailbox_size();
-    while (auto message = self.receive({}, Clock::now())) kinds.push_back(message->kind);
+    while (auto message = self.receive({}, sim.now())) kinds.push_back(message->kind);
   });
   receiver->limit_mailbox(/*max_messages=*/2, /*max_bytes=*/0);
   receiver->set_die_when_link_dies(false);  // a linked failure becomes a message
@@ -174,22 +191,24 @@ TEST(Scheduler, AFullMailboxRefusesDataMessagesButNeverSignals) {
     deliveries.push_back(receiver->send(tracked_message(refused)));
     receiver->link_died(99, 7, DeathReason::kFailure);  // a signal
   });
-  EXPECT_TRUE(scheduler.run());
+  sim.run_until_idle();
+  EXPECT_TRUE(refused.expired()) << "a refused message was kept";
+  sim.advance(1ms);
   EXPECT_EQ(deliveries, (std::vector<Process::Delivery>{Process::Delivery::kQueued,
                                                         Process::Delivery::kQueued,
                                                         Process::Delivery::kMailboxFull}));
-  EXPECT_TRUE(refused.expired()) << "a refused message was kept";
   EXPECT_EQ(queued, 3u);
   EXPECT_EQ(kinds, (std::vector<Message::Kind>{Message::Kind::kData, Message::Kind::kData,
                                                Message::Kind::kLinkDied}));
 }
 
 TEST(Scheduler, AMailboxBoundInBytesRefusesTheMessageThatWouldPassIt) {
-  Scheduler scheduler(1);
+  DeterministicScheduler sim;
+  Scheduler& scheduler = sim.scheduler();
   std::vector<Process::Delivery> deliveries;
   auto receiver = scheduler.create([&](Process& self) {
-    self.sleep_until(Clock::now() + 20ms);
-    while (self.receive({}, Clock::now())) {
+    self.sleep_until(sim.now() + 1ms);  // while the sender fills the mailbox
+    while (self.receive({}, sim.now())) {
     }
   });
   receiver->limit_mailbox(/*max_messages=*/0, /*max_bytes=*/100);
@@ -201,7 +220,8 @@ TEST(Scheduler, AMailboxBoundInBytesRefusesTheMessageThatWouldPassIt) {
       deliveries.push_back(receiver->send(std::move(message)));
     }
   });
-  EXPECT_TRUE(scheduler.run());
+  sim.advance(1ms);
+  EXPECT_EQ(scheduler.process_count(), 0u);
   EXPECT_EQ(deliveries,
             (std::vector<Process::Delivery>{Process::Delivery::kQueued, Process::Delivery::kMailboxFull,
                                             Process::Delivery::kQueued, Process::Delivery::kQueued}));
@@ -239,11 +259,11 @@ TEST(Scheduler, MessagesSentToAWaiterArriveOnceEachAndInTheOrderEachSenderSentTh
 }
 
 TEST(Scheduler, AMessageHandedToAWaiterThatIsKilledBeforeItRunsIsFreedWithIt) {
-  Scheduler scheduler(1);  // one worker: the receiver cannot run between the send and the kill
+  DeterministicScheduler sim;
   std::weak_ptr<const engine::Module> handed;
   bool got_message = false;
   std::string reason;
-  auto receiver = scheduler.spawn([&](Process& self) {
+  auto receiver = sim.scheduler().spawn([&](Process& self) {
     try {
       got_message = self.receive({}, std::nullopt) != nullptr;
     } catch (const engine::GuestTrap& trap) {
@@ -251,12 +271,11 @@ TEST(Scheduler, AMessageHandedToAWaiterThatIsKilledBeforeItRunsIsFreedWithIt) {
       self.set_death(DeathReason::kFailure);
     }
   });
-  scheduler.spawn([&](Process& self) {
-    self.sleep_until(Clock::now() + 2ms);  // the receiver waits by now
-    receiver->send(tracked_message(handed));
-    receiver->kill("killed with a message in hand");
-  });
-  EXPECT_TRUE(scheduler.run());
+  sim.run_until_idle();  // the receiver waits
+  // No slice runs between the two: the receiver is killed with the message in its slot.
+  receiver->send(tracked_message(handed));
+  receiver->kill("killed with a message in hand");
+  sim.run_until_idle();
   EXPECT_FALSE(got_message);
   EXPECT_EQ(reason, "killed with a message in hand");
   EXPECT_TRUE(handed.expired()) << "the handed-over message outlived its receiver";
@@ -265,37 +284,32 @@ TEST(Scheduler, AMessageHandedToAWaiterThatIsKilledBeforeItRunsIsFreedWithIt) {
 TEST(Scheduler, ASpuriousWakeDoesNotEndADescriptorWait) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
-  Scheduler scheduler(2);
+  DeterministicScheduler sim;
+  std::optional<bool> returned_ready;
   bool readable = false;
-  bool returned_ready = false;
-  Clock::duration waited{};
-  auto waiter = scheduler.spawn([&](Process& self) {
+  auto waiter = sim.scheduler().spawn([&](Process& self) {
     const FdInterest interest[1] = {{fds[0], true, false}};
     FdReadiness ready[1];
-    const auto start = Clock::now();
-    returned_ready = self.wait_fds(interest, ready, start + 5s);
-    waited = Clock::now() - start;
+    returned_ready = self.wait_fds(interest, ready, sim.now() + 5s);
     readable = ready[0].readable;
   });
-  scheduler.spawn([&](Process& self) {
-    self.sleep_until(Clock::now() + 10ms);
-    waiter->wake_any();  // nothing is ready: the waiter must go back to waiting
-    self.sleep_until(Clock::now() + 50ms);
-    ASSERT_EQ(::write(fds[1], "x", 1), 1);
-  });
-  EXPECT_TRUE(scheduler.run());
-  EXPECT_TRUE(returned_ready);
+  sim.run_until_idle();
+  waiter->wake_any();  // nothing is ready: the waiter must go back to waiting
+  EXPECT_EQ(sim.run_until_idle(), 1u);
+  EXPECT_FALSE(returned_ready.has_value());
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  sim.run_until_idle();
+  EXPECT_EQ(returned_ready, true);
   EXPECT_TRUE(readable);
-  EXPECT_GE(waited, 50ms);
   ::close(fds[0]);
   ::close(fds[1]);
 }
 
 TEST(Scheduler, AKilledWaiterEndsWithTheReasonAndCannotContinue) {
-  Scheduler scheduler(2);
+  DeterministicScheduler sim;
   std::string reason;
   bool continued = false;
-  auto victim = scheduler.spawn([&](Process& self) {
+  auto victim = sim.scheduler().spawn([&](Process& self) {
     try {
       self.receive({}, std::nullopt);
       continued = true;
@@ -304,17 +318,18 @@ TEST(Scheduler, AKilledWaiterEndsWithTheReasonAndCannotContinue) {
       self.set_death(DeathReason::kFailure);
     }
   });
-  scheduler.spawn([&](Process& self) {
-    self.sleep_until(Clock::now() + 2ms);
-    victim->kill("test kill");
-  });
-  EXPECT_TRUE(scheduler.run());
+  sim.run_until_idle();
+  EXPECT_TRUE(reason.empty());
+  victim->kill("test kill");
+  sim.run_until_idle();
   EXPECT_EQ(reason, "test kill");
   EXPECT_FALSE(continued);
+  EXPECT_EQ(sim.scheduler().process_count(), 0u);
 }
 
 TEST(Scheduler, AFailedLinkKillsItsPeerOrBecomesAMessage) {
-  Scheduler scheduler(2);
+  DeterministicScheduler sim;
+  Scheduler& scheduler = sim.scheduler();
   std::string killed_reason;
   std::int64_t message_tag = 0;
   auto linked_dies = scheduler.create([&](Process& self) {
@@ -329,31 +344,31 @@ TEST(Scheduler, AFailedLinkKillsItsPeerOrBecomesAMessage) {
     auto message = self.receive({}, std::nullopt);
     if (message->kind == Message::Kind::kLinkDied) message_tag = message->tag;
   });
-  auto failing = scheduler.create([&](Process& self) {
-    self.sleep_until(Clock::now() + 2ms);
-    self.set_death(DeathReason::kFailure);
-  });
+  auto failing = scheduler.create([&](Process& self) { self.set_death(DeathReason::kFailure); });
   failing->add_link(linked_dies->id(), 7);
   linked_dies->add_link(failing->id(), 0);
   failing->add_link(linked_traps_exits->id(), 9);
   linked_traps_exits->add_link(failing->id(), 0);
   scheduler.start(linked_dies);
   scheduler.start(linked_traps_exits);
+  sim.run_until_idle();  // both linked processes wait
   scheduler.start(failing);
-  EXPECT_TRUE(scheduler.run());
+  sim.run_until_idle();
+  EXPECT_EQ(scheduler.process_count(), 0u);
   EXPECT_EQ(killed_reason, "linked process " + std::to_string(failing->id()) + " died");
   EXPECT_EQ(message_tag, 9);
 }
 
 TEST(Scheduler, ANormalExitIsNotReportedToLinksButIsToMonitors) {
-  Scheduler scheduler(1);
+  DeterministicScheduler sim;
+  Scheduler& scheduler = sim.scheduler();
   std::uint64_t died = 0;
-  bool link_message = false;
+  std::optional<bool> link_message;
   auto watcher = scheduler.create([&](Process& self) {
     self.set_die_when_link_dies(false);
     auto message = self.receive({}, std::nullopt);
     if (message->kind == Message::Kind::kProcessDied) died = message->process_id;
-    link_message = self.receive({}, Clock::now() + 5ms) != nullptr;
+    link_message = self.receive({}, sim.now() + 5ms) != nullptr;
   });
   auto worker = scheduler.create([&](Process& self) { self.yield_now(); });
   worker->add_link(watcher->id(), 1);
@@ -361,18 +376,24 @@ TEST(Scheduler, ANormalExitIsNotReportedToLinksButIsToMonitors) {
   worker->add_monitor(watcher->id());
   scheduler.start(watcher);
   scheduler.start(worker);
-  EXPECT_TRUE(scheduler.run());
+  sim.run_until_idle();
   EXPECT_EQ(died, worker->id());
-  EXPECT_FALSE(link_message);
+  EXPECT_FALSE(link_message.has_value());  // still waits for a second message
+  sim.advance(5ms);
+  EXPECT_EQ(link_message, false);
 }
 
 TEST(Scheduler, StopEndsRunEvenWithProcessesStillComputing) {
   Scheduler scheduler(2);
+  std::atomic<bool> computing{false};
   scheduler.spawn([&](Process& self) {
-    for (;;) self.preempt_point();
+    for (;;) {
+      computing.store(true);
+      self.preempt_point();
+    }
   });
   scheduler.spawn([&](Process& self) {
-    self.sleep_until(Clock::now() + 5ms);
+    while (!computing.load()) self.yield_now();
     scheduler.stop();
   });
   EXPECT_TRUE(scheduler.run());
@@ -391,6 +412,7 @@ struct TakingTurns {
   std::atomic<int> turns{0};
   std::atomic<bool> stop{false};
   int out_of_order = 0;
+  std::function<void()> each_turn;  // run by ping before each turn, when set
 
   void start(Scheduler& scheduler, int until_turn) {
     pong = scheduler.spawn([this](Process& self) {
@@ -402,6 +424,7 @@ struct TakingTurns {
     });
     ping = scheduler.spawn([this, until_turn](Process& self) {
       for (int turn = 0; until_turn < 0 ? !stop.load() : turn < until_turn; ++turn) {
+        if (each_turn) each_turn();
         pong->send(data_message(turn));
         out_of_order += self.receive({}, std::nullopt)->tag != turn;
         turns.store(turn + 1);
@@ -429,21 +452,23 @@ TEST(Scheduler, ProcessesTakingTurnsKeepOrderAndStillLetQueuedWorkRun) {
   }
 }
 
-TEST(Scheduler, ATimerFiresWhileProcessesTakeTurns) {
-  Scheduler scheduler(1);
+TEST(Scheduler, ATimerFiresAtTheFirstSwitchAfterItsDeadlineWhileProcessesTakeTurns) {
+  DeterministicScheduler sim;
   TakingTurns pair;
-  pair.start(scheduler, /*until_turn=*/-1);
-  Clock::duration lateness{};
-  scheduler.spawn([&](Process& self) {
-    const auto deadline = Clock::now() + 5ms;
+  pair.each_turn = [&] { sim.clock().move_by(100us); };  // each turn computes for a while
+  pair.start(sim.scheduler(), /*until_turn=*/-1);
+  std::optional<Clock::duration> lateness;
+  sim.scheduler().spawn([&](Process& self) {
+    const auto deadline = sim.now() + 5ms;
     self.sleep_until(deadline);
-    lateness = Clock::now() - deadline;
+    lateness = sim.now() - deadline;
     pair.stop.store(true);
   });
-  EXPECT_TRUE(scheduler.run());
-  EXPECT_GT(pair.turns.load(), 0);
+  sim.run_until_idle();
+  EXPECT_EQ(lateness, 0ns) << "the pair's hand-offs kept the timer waiting";
+  EXPECT_GE(pair.turns.load(), 50);
   EXPECT_EQ(pair.out_of_order, 0);
-  EXPECT_LT(lateness, 50ms);
+  EXPECT_EQ(sim.scheduler().process_count(), 0u);
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
 // fd_readdir: dirent encoding, cookies, and a full walk the way wasi-libc's readdir() does it.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <set>

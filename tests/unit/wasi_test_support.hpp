@@ -2,24 +2,20 @@
 // deterministic stand-in for the scheduler's Blocking interface.
 #pragma once
 
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "runtime/blocking.hpp"
+#include "shared/temp_dir.hpp"
 #include "wasi/errno_map.hpp"
 #include "wasi/preopen_grant.hpp"
 #include "wasi/wasi_context.hpp"
@@ -35,55 +31,7 @@ inline void PrintTo(Errno e, std::ostream* os) {
 
 namespace lunatic::wasi::testing {
 
-// A directory made with mkdtemp and removed, with everything in it, on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
-    pattern += "/wasi-test-XXXXXX";
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    if (::mkdtemp(buffer.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = buffer.data();
-  }
-  ~TempDir() {
-    ::nftw(
-        path_.c_str(),
-        [](const char* p, const struct stat*, int, struct FTW*) {
-          ::remove(p);
-          return 0;
-        },
-        64, FTW_DEPTH | FTW_PHYS);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-  void mkdir(const std::string& name) const { ::mkdir((*this / name).c_str(), 0755); }
-  void write(const std::string& name, const std::string& contents) const {
-    int fd = ::open((*this / name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot create " + name);
-    if (::write(fd, contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) {
-      ::close(fd);
-      throw std::runtime_error("cannot write " + name);
-    }
-    ::close(fd);
-  }
-  void symlink(const std::string& target, const std::string& name) const {
-    if (::symlink(target.c_str(), (*this / name).c_str()) != 0) {
-      throw std::runtime_error("cannot symlink " + name);
-    }
-  }
-  bool exists(const std::string& name) const {
-    struct stat st {};
-    return ::lstat((*this / name).c_str(), &st) == 0;
-  }
-
- private:
-  std::string path_;
-};
+using lunatic::testing::TempDir;
 
 // A preopen of `host` as the command line's --dir grants it. Throws when it cannot be opened.
 inline Preopen granted(const std::string& host, const std::string& guest) {
@@ -117,18 +65,21 @@ struct Sandbox {
   std::string in(const std::string& name) const { return root / ("sandbox/" + name); }
 };
 
-// Blocking for tests: waits with real poll/sleep on the test thread (there is no scheduler
-// here), counts calls, and can run a hook before each wait to play "another process".
+// Blocking for tests, which never waits: the test's time jumps straight to a deadline. A sleep
+// only records its deadline; a descriptor wait polls once, and when nothing is ready it ends as
+// if its deadline had passed. It counts calls, and can run a hook before each wait to play
+// "another process".
 class TestBlocking : public runtime::Blocking {
  public:
   int sleeps = 0;
   int yields = 0;
   int fd_waits = 0;
+  std::optional<runtime::Clock::time_point> slept_until;  // the last sleep's deadline
   std::function<void()> before_wait;
 
   void sleep_until(runtime::Clock::time_point deadline) override {
     ++sleeps;
-    std::this_thread::sleep_until(deadline);
+    slept_until = deadline;
   }
   void yield_now() override { ++yields; }
   void preempt_point() override {}
@@ -141,15 +92,8 @@ class TestBlocking : public runtime::Blocking {
     for (const auto& i : interests) {
       fds.push_back({i.fd, static_cast<short>((i.read ? POLLIN : 0) | (i.write ? POLLOUT : 0)), 0});
     }
-    // No test waits long: a wait without a deadline that sees nothing in 10 s is a bug, and
-    // failing beats hanging the suite.
-    int timeout = 10'000;
-    if (deadline) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - runtime::Clock::now());
-      timeout = left.count() < 0 ? 0 : static_cast<int>(left.count()) + 1;
-    }
-    int n = ::poll(fds.data(), fds.size(), timeout);
+    const int n = ::poll(fds.data(), fds.size(), 0);
+    // Nothing else runs meanwhile: a wait that nothing could end would never return.
     if (n == 0 && !deadline) throw std::runtime_error("TestBlocking: nothing became ready");
     for (std::size_t k = 0; k < fds.size(); ++k) {
       ready[k].readable = (fds[k].revents & POLLIN) != 0;

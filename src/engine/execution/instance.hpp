@@ -66,7 +66,6 @@ class Instance {
   // Called by the yield hook when the budget ran out: accounts the spent fuel and refills.
   // Returns false when the fuel limit is exceeded.
   bool refill_budget();
-  std::uint64_t fuel_used() const { return fuel_used_; }
 
  private:
   Instance() = default;

@@ -2,7 +2,7 @@
 //
 // Host functions never longjmp themselves. They throw GuestTrap (or GuestExit for proc_exit);
 // the host-function thunk catches it after every host object is destroyed and only then
-// unwinds the guest through engine::unwind_guest (see trap_target.hpp).
+// unwinds the guest through engine::unwind_guest (see execution.hpp).
 #pragma once
 
 #include <cstdint>

@@ -360,9 +360,6 @@ std::string lunatic_binary() {
 }
 
 void CliTest::SetUp() {
-  std::string tmpl = (fs::temp_directory_path() / "lunatic-cli-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-  dir_ = fs::canonical(tmpl);
   cache_ = dir_ / "cache";
   home_ = dir_ / "home";
   work_ = dir_ / "work";
@@ -372,11 +369,9 @@ void CliTest::SetUp() {
 }
 
 void CliTest::TearDown() {
-  std::error_code ec;
   if (HasFailure()) {
     std::cerr << "[ kept    ] " << dir_.string() << "\n";
-  } else {
-    fs::remove_all(dir_, ec);
+    temp_.keep();
   }
 }
 

@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "shared/temp_dir.hpp"
+
 namespace cli_test {
 
 namespace fs = std::filesystem;
@@ -138,7 +140,8 @@ class CliTest : public ::testing::Test {
   // The options lunatic() runs with.
   RunOptions with_test_environment(RunOptions opt) const;
 
-  fs::path dir_;
+  lunatic::testing::TempDir temp_{"lunatic-cli"};  // removed after the test unless it failed
+  const fs::path dir_ = temp_.path();
   fs::path cache_;
   fs::path home_;
   fs::path work_;

@@ -1,23 +1,20 @@
 #include "support/guest.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <stdexcept>
 
 #include "host/host_context.hpp"
 #include "host/host_imports.hpp"
 #include "runtime/scheduler.hpp"
+#include "shared/temp_dir.hpp"
 #include "support/wat.hpp"
 
 namespace lunatic::testing {
 
 std::filesystem::path test_cache_root() {
-  static const std::filesystem::path root = [] {
-    std::string pattern = (std::filesystem::temp_directory_path() / "lunatic-unit-XXXXXX").string();
-    return std::filesystem::path(::mkdtemp(pattern.data()));
-  }();
-  return root;
+  static const TempDir root("lunatic-unit");  // removed when the test binary exits
+  return root.path();
 }
 
 Expected<std::shared_ptr<const engine::Module>> try_load_module(std::string_view wat,

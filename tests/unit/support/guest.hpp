@@ -14,7 +14,7 @@
 
 namespace lunatic::testing {
 
-// A cache directory private to this test binary.
+// A cache directory private to this test binary, removed when it exits.
 std::filesystem::path test_cache_root();
 
 // Compiles (or finds in the cache) and loads `wat` with these engine options (the cache root

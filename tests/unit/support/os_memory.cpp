@@ -39,6 +39,11 @@ std::size_t resident_between(std::uintptr_t low, std::uintptr_t high) {
   return resident_pages(reinterpret_cast<const void*>(low), high - low);
 }
 
+bool all_zero(const void* data, std::uint64_t bytes) {
+  const auto* first = static_cast<const std::uint8_t*>(data);
+  return std::all_of(first, first + bytes, [](std::uint8_t byte) { return byte == 0; });
+}
+
 AnonymousPages::AnonymousPages(std::size_t bytes) : bytes_(bytes), base_(nullptr) {
   void* mapping =
       ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -14,6 +14,9 @@ std::uint64_t resident_kib();
 std::size_t resident_pages(const void* base, std::size_t bytes);
 // Resident pages of the address range [low, high), such as a fiber stack's bounds.
 std::size_t resident_between(std::uintptr_t low, std::uintptr_t high);
+// Whether the `bytes` at `data` all read as zeros. Reading maps the zero page into pages never
+// touched: check residency first.
+bool all_zero(const void* data, std::uint64_t bytes);
 
 // Fresh anonymous pages, none resident yet, unmapped when this goes.
 class AnonymousPages {

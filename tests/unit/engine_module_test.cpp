@@ -1,7 +1,6 @@
 // Auto memory mode: a module loaded with both variants gives new instances the guard variant
 // until a threshold of live guard-mode memories, then the bounds variant, which behaves the same.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <memory>
@@ -12,6 +11,7 @@
 #include "engine/memory/linear_memory.hpp"
 #include "host/host_context.hpp"
 #include "host/host_imports.hpp"
+#include "shared/temp_dir.hpp"
 #include "support/guest.hpp"
 #include "support/wat.hpp"
 
@@ -107,11 +107,10 @@ TEST(AutoMode, ASingleModeModuleAlwaysGivesItsOneVariant) {
 }
 
 TEST(AutoMode, AColdLoadCompilesAndCachesBothVariants) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "lunatic-auto-XXXXXX").string();
-  const std::filesystem::path root(::mkdtemp(pattern.data()));
+  const testing::TempDir cache("lunatic-auto");
   EngineOptions options;
   options.memory_mode = MemoryMode::kAuto;
-  options.cache_root = root;
+  options.cache_root = cache.path();
   options.show_progress = false;
   Engine engine(options, host::host_imports());
   const std::string wasm = testing::wat_to_wasm(kMemory);
@@ -122,7 +121,7 @@ TEST(AutoMode, AColdLoadCompilesAndCachesBothVariants) {
   EXPECT_EQ(cold.cache, "miss");
   EXPECT_GT(cold.compile_ms, 0.0);
   std::size_t artifacts = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(cache.path())) {
     artifacts += entry.path().extension() == ".lart";
   }
   EXPECT_EQ(artifacts, 2u);
@@ -133,7 +132,6 @@ TEST(AutoMode, AColdLoadCompilesAndCachesBothVariants) {
   EXPECT_EQ(warm.cache, "hit");
   EXPECT_EQ((*second)->mode(), MemoryMode::kAuto);
   EXPECT_EQ((*second)->variant(MemoryMode::kBounds)->contract().memory_mode, MemoryMode::kBounds);
-  std::filesystem::remove_all(root);
 }
 
 }  // namespace
