@@ -1,7 +1,5 @@
 #include "host/distributed_api.hpp"
 
-#include <fmt/core.h>
-
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/message_api.hpp"
