@@ -1,12 +1,9 @@
-// Networking helpers: "host:port" splitting as Rust's ToSocketAddrs does it, socket addresses
-// from their parts, and network permission rules (CIDR, ports, IPv4-mapped IPv6).
+// Network permission rules: CIDR prefixes, port ranges, IPv4-mapped IPv6 and allow/deny-all.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <vector>
 
-#include "net/dns_resolver.hpp"
 #include "net/network_policy.hpp"
 #include "net/socket_address.hpp"
 
@@ -41,39 +38,6 @@ NetworkRule rule(NetworkAccess access, const char* cidr_ip, std::uint32_t prefix
   r.port_min = lo;
   r.port_max = hi;
   return r;
-}
-
-TEST(NetSplitHostPort, NamesIpv4AndBracketedIpv6WithAPort) {
-  std::string host, port;
-  ASSERT_TRUE(split_host_port("example.com:80", host, port));
-  EXPECT_EQ(host, "example.com");
-  EXPECT_EQ(port, "80");
-  ASSERT_TRUE(split_host_port("[::1]:65535", host, port));
-  EXPECT_EQ(host, "::1");
-  EXPECT_EQ(port, "65535");
-  for (const char* bad : {"example.com", "example.com:", "example.com:65536", "example.com:8x", "[::1]", "[::1]80",
-                          ":123456", "[::1:80"}) {
-    EXPECT_FALSE(split_host_port(bad, host, port)) << bad;
-  }
-}
-
-TEST(NetSocketAddress, AddressesOfBothFamiliesGiveBackTheirParts) {
-  const std::uint8_t v4[4] = {10, 1, 2, 3};
-  const SocketAddress a = SocketAddress::ipv4(v4, 8080);
-  EXPECT_EQ(a.to_string(), "10.1.2.3:8080");
-  EXPECT_EQ(a.port(), 8080);
-  EXPECT_EQ(std::vector<std::uint8_t>(a.ip_bytes().begin(), a.ip_bytes().end()),
-            std::vector<std::uint8_t>(v4, v4 + 4));
-  EXPECT_EQ(a.flow_info(), 0u);
-  std::uint8_t v6[16] = {};
-  v6[15] = 1;
-  const SocketAddress b = SocketAddress::ipv6(v6, 443, 7, 2);
-  EXPECT_EQ(b.to_string(), "[::1]:443");
-  EXPECT_EQ(b.ip_bytes().size(), 16u);
-  EXPECT_EQ(b.ip_bytes()[15], 1);
-  EXPECT_EQ(b.flow_info(), 7u);
-  EXPECT_EQ(b.scope_id(), 2u);
-  EXPECT_EQ(SocketAddress::from(b.get(), b.length).to_string(), "[::1]:443");
 }
 
 TEST(NetNetworkPolicy, UnrestrictedUntilRestrictedThenOnlyWhatRulesAllow) {

@@ -92,9 +92,11 @@ class TestBlocking : public runtime::Blocking {
     for (const auto& i : interests) {
       fds.push_back({i.fd, static_cast<short>((i.read ? POLLIN : 0) | (i.write ? POLLOUT : 0)), 0});
     }
-    const int n = ::poll(fds.data(), fds.size(), 0);
-    // Nothing else runs meanwhile: a wait that nothing could end would never return.
-    if (n == 0 && !deadline) throw std::runtime_error("TestBlocking: nothing became ready");
+    // Without a deadline, wait a while: a loopback peer's bytes or connection can take a moment
+    // to arrive. Nothing else runs meanwhile, so a wait that nothing ends would never return.
+    const int timeout_ms = deadline ? 0 : 10'000;
+    const int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (n == 0 && !deadline) throw std::runtime_error("TestBlocking: nothing became ready in 10 s");
     for (std::size_t k = 0; k < fds.size(); ++k) {
       ready[k].readable = (fds[k].revents & POLLIN) != 0;
       ready[k].writable = (fds[k].revents & POLLOUT) != 0;
