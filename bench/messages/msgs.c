@@ -43,7 +43,8 @@ static int64_t receive_i64(void) {
 // 17-byte spawn parameter records: [0x7E (i64), 16-byte little-endian value].
 static uint32_t put_i64(uint8_t* at, int64_t value) {
   at[0] = LUNATIC_PARAM_I64;
-  for (int i = 0; i < 16; ++i) at[1 + i] = i < 8 ? (uint8_t)((uint64_t)value >> (8 * i)) : (value < 0 ? 0xFF : 0);
+  for (int i = 0; i < 16; ++i)
+    at[1 + i] = i < 8 ? (uint8_t)((uint64_t)value >> (8 * i)) : (value < 0 ? 0xFF : 0);
   return 17;
 }
 

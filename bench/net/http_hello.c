@@ -30,7 +30,8 @@ static int write_all(uint64_t stream, const char* data, uint32_t len) {
   while (len > 0) {
     ciovec_t iov = {LUNATIC_PTR(data), len};
     uint64_t n = 0;
-    if (lunatic_net_tcp_write_vectored(stream, LUNATIC_PTR(&iov), 1, LUNATIC_PTR(&n)) != 0) return -1;
+    if (lunatic_net_tcp_write_vectored(stream, LUNATIC_PTR(&iov), 1, LUNATIC_PTR(&n)) != 0)
+      return -1;
     data += n;
     len -= (uint32_t)n;
   }
@@ -47,7 +48,10 @@ EXPORT("connection") void connection(int64_t unused) {
   uint32_t used = 0;
   for (;;) {
     uint64_t n = 0;
-    if (lunatic_net_tcp_read(stream, LUNATIC_PTR(buf + used), sizeof buf - used, LUNATIC_PTR(&n)) != 0 || n == 0) break;
+    if (lunatic_net_tcp_read(stream, LUNATIC_PTR(buf + used), sizeof buf - used, LUNATIC_PTR(&n)) !=
+            0 ||
+        n == 0)
+      break;
     used += (uint32_t)n;
     // Answer every complete request in the buffer at once (pipelined ones in one write).
     uint32_t start = 0, answers = 0;
@@ -92,8 +96,8 @@ int main(int argc, char** argv) {
   uint8_t addr[16];
   uint16_t bound = 0;
   lunatic_net_tcp_local_addr(listener, LUNATIC_PTR(&iterator));
-  lunatic_net_resolve_next(iterator, LUNATIC_PTR(&type), LUNATIC_PTR(addr), LUNATIC_PTR(&bound), LUNATIC_PTR(&flow),
-                           LUNATIC_PTR(&scope));
+  lunatic_net_resolve_next(iterator, LUNATIC_PTR(&type), LUNATIC_PTR(addr), LUNATIC_PTR(&bound),
+                           LUNATIC_PTR(&flow), LUNATIC_PTR(&scope));
   lunatic_net_drop_dns_iterator(iterator);
   printf("listening on %u\n", bound);
   fflush(stdout);
@@ -104,8 +108,8 @@ int main(int argc, char** argv) {
     if (lunatic_net_tcp_accept(listener, LUNATIC_PTR(&stream), LUNATIC_PTR(&peer)) != 0) continue;
     lunatic_net_drop_dns_iterator(peer);
     uint64_t pid = 0;
-    if (lunatic_spawn(0, -1, -1, LUNATIC_PTR(fn), (uint32_t)strlen(fn), LUNATIC_PTR(params), sizeof params,
-                      LUNATIC_PTR(&pid)) != 0) {
+    if (lunatic_spawn(0, -1, -1, LUNATIC_PTR(fn), (uint32_t)strlen(fn), LUNATIC_PTR(params),
+                      sizeof params, LUNATIC_PTR(&pid)) != 0) {
       lunatic_net_drop_tcp_stream(stream);
       continue;
     }

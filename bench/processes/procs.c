@@ -86,14 +86,14 @@ static void param(Params* p, uint8_t type, int64_t value) {
   memset(r, 0, 17);
   r[0] = type;
   for (int i = 0; i < 8; i++) r[1 + i] = (uint8_t)((uint64_t)value >> (8 * i));
-  if (value < 0) memset(r + 9, 0xFF, 8);  /* sign-extended to 128 bits */
+  if (value < 0) memset(r + 9, 0xFF, 8); /* sign-extended to 128 bits */
   p->len += 17;
 }
 
 static uint64_t spawn(const char* func, const Params* p) {
   uint64_t id = 0;
-  uint32_t rc = lunatic_spawn(0, -1, -1, LUNATIC_PTR(func), (uint32_t)strlen(func), LUNATIC_PTR(p->bytes), p->len,
-                              LUNATIC_PTR(&id));
+  uint32_t rc = lunatic_spawn(0, -1, -1, LUNATIC_PTR(func), (uint32_t)strlen(func),
+                              LUNATIC_PTR(p->bytes), p->len, LUNATIC_PTR(&id));
   if (rc != 0) {
     uint32_t len = lunatic_error_string_size(id);
     char* text = malloc(len + 1u);
@@ -177,8 +177,8 @@ static int bench_idle(void) {
   if (!read_line(line, sizeof line)) fail("idle: no stop line on stdin");
   stop_all(pids, n);
   collect(TAG_DONE, n, "idle: unexpected message while waiting for the waiters to finish");
-  printf("done %llu\nprocs: mode=idle n=%llu ns=%llu checked=%llu\n", (unsigned long long)n, (unsigned long long)n,
-         (unsigned long long)(t1 - t0), (unsigned long long)n);
+  printf("done %llu\nprocs: mode=idle n=%llu ns=%llu checked=%llu\n", (unsigned long long)n,
+         (unsigned long long)n, (unsigned long long)(t1 - t0), (unsigned long long)n);
   free(pids);
   return 0;
 }
@@ -214,7 +214,8 @@ static int bench_request(uint64_t n) {
     spawn("adder", &p);
     if (receive_tag(TAG_SUM) != LUNATIC_MESSAGE_DATA) fail("request: unexpected message");
     int64_t sum = 0;
-    if (lunatic_message_read_data(LUNATIC_PTR(&sum), sizeof sum) != sizeof sum) fail("request: short reply");
+    if (lunatic_message_read_data(LUNATIC_PTR(&sum), sizeof sum) != sizeof sum)
+      fail("request: short reply");
     if (sum != a + b) fail("request: wrong sum");
     total += sum;
     expected += a + b;

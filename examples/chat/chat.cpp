@@ -34,7 +34,8 @@ struct Member {
   net::TcpStream stream;
 };
 
-void broadcast(std::map<std::uint64_t, Member>& members, std::uint64_t from, const std::string& line) {
+void broadcast(std::map<std::uint64_t, Member>& members, std::uint64_t from,
+               const std::string& line) {
   for (auto it = members.begin(); it != members.end();) {
     if (it->first != from && !it->second.stream.write_all(line)) {
       it = members.erase(it);  // a connection that fails leaves the room
@@ -51,14 +52,15 @@ void room(lunatic::Mailbox<RoomMessage> mailbox) {
     if (!message) continue;  // a message that does not decode is dropped
     if (auto* join = std::get_if<Join>(&*message)) {
       broadcast(members, join->client, "* " + join->name + " joined\n");
-      const std::string welcome =
-          "* welcome, " + join->name + " (" + std::to_string(members.size() + 1) + " in the room)\n";
+      const std::string welcome = "* welcome, " + join->name + " (" +
+                                  std::to_string(members.size() + 1) + " in the room)\n";
       if (join->stream.write_all(welcome)) {
         members.emplace(join->client, Member{join->name, std::move(join->stream)});
       }
     } else if (auto* say = std::get_if<Say>(&*message)) {
       auto it = members.find(say->client);
-      if (it != members.end()) broadcast(members, say->client, it->second.name + ": " + say->text + "\n");
+      if (it != members.end())
+        broadcast(members, say->client, it->second.name + ": " + say->text + "\n");
     } else if (auto* leave = std::get_if<Leave>(&*message)) {
       auto it = members.find(leave->client);
       if (it == members.end()) continue;
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
   for (;;) {
     auto accepted = listener->accept();
     if (!accepted) continue;
-    if (!lunatic::spawn(&client, ClientStart{std::move(accepted->stream), the_room})) std::fprintf(stderr, "chat: cannot spawn a process for a client\n");
+    if (!lunatic::spawn(&client, ClientStart{std::move(accepted->stream), the_room}))
+      std::fprintf(stderr, "chat: cannot spawn a process for a client\n");
   }
 }

@@ -47,10 +47,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "http_hello: %s\n", listener.error().message.c_str());
     return 1;
   }
-  std::printf("http_hello: listening on http://%s/\n", listener->local_address().value().to_string().c_str());
+  std::printf("http_hello: listening on http://%s/\n",
+              listener->local_address().value().to_string().c_str());
   for (;;) {
     auto accepted = listener->accept();
     if (!accepted) continue;
-    if (!lunatic::spawn(&connection, accepted->stream)) std::fprintf(stderr, "http_hello: cannot spawn a process for a client\n");
+    if (!lunatic::spawn(&connection, accepted->stream))
+      std::fprintf(stderr, "http_hello: cannot spawn a process for a client\n");
   }
 }

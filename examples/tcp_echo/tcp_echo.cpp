@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   for (;;) {
     auto accepted = listener->accept();
     if (!accepted) continue;
-    if (!lunatic::spawn(&echo, accepted->stream)) std::fprintf(stderr, "tcp_echo: cannot spawn a process for a client\n");
+    if (!lunatic::spawn(&echo, accepted->stream))
+      std::fprintf(stderr, "tcp_echo: cannot spawn a process for a client\n");
   }
 }

@@ -30,7 +30,8 @@ int compile_command(const CompileOptions& options) {
   auto wasm = read_file(options.module_path);
   if (!wasm) return fail(wasm.error());
   if (engine::looks_like_artifact(*wasm)) {
-    return fail(make_error(Errc::kInvalidArgument, options.module_path + " is already an artifact"));
+    return fail(
+        make_error(Errc::kInvalidArgument, options.module_path + " is already an artifact"));
   }
   auto artifact = engine.compile(*wasm, options.module_path);
   if (!artifact) return fail(artifact.error());

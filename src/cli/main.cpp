@@ -1,6 +1,6 @@
 // The `lunatic` command: run, test and compile WebAssembly modules.
-#include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
 #include <cstddef>
@@ -37,8 +37,10 @@ CLI::Option* add_memory_mode_option(CLI::App& command, lunatic::engine::MemoryMo
 // name-hash.wasm [args]`. Lunatic takes that for its test mode when CARGO_MANIFEST_DIR is set,
 // the module lies in such a deps directory, and no argument is `--bench`; so does this.
 bool cargo_runs_a_test(const std::vector<std::string>& args) {
-  if (std::getenv("CARGO_MANIFEST_DIR") == nullptr || args.size() < 2 || args[0] != "run") return false;
-  static const std::regex test_build(R"(/target/wasm32-(wasi|unknown-unknown)/(debug|release)/deps/.*\.wasm$)");
+  if (std::getenv("CARGO_MANIFEST_DIR") == nullptr || args.size() < 2 || args[0] != "run")
+    return false;
+  static const std::regex test_build(
+      R"(/target/wasm32-(wasi|unknown-unknown)/(debug|release)/deps/.*\.wasm$)");
   return std::regex_search(args[1], test_build) &&
          std::find(args.begin() + 2, args.end(), "--bench") == args.end();
 }
@@ -47,7 +49,8 @@ bool cargo_runs_a_test(const std::vector<std::string>& args) {
 // everything after the module belongs to the guest, even `--help`: a `--` goes in after it.
 std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0] != "test" && args[0][0] != '-') {
+  if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0] != "test" &&
+      args[0][0] != '-') {
     args.insert(args.begin(), "run");
   }
   if (cargo_runs_a_test(args)) args[0] = "test";
@@ -85,14 +88,20 @@ int main(int argc, char** argv) {
   // A guest writing to a closed pipe gets EPIPE from its write, not a dead runtime.
   std::signal(SIGPIPE, SIG_IGN);
   raise_open_file_limit();
-  CLI::App app{"lunatic: an Erlang-style actor runtime where every process is a WebAssembly instance"};
+  CLI::App app{
+      "lunatic: an Erlang-style actor runtime where every process is a WebAssembly instance"};
   app.set_version_flag("--version", std::string("lunatic ") + LUNATIC_VERSION);
   app.require_subcommand(1);
 
   lunatic::cli::RunOptions run;
-  auto* run_command = app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
-  run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")->type_name("DIR")->allow_extra_args(false);
-  run_command->add_option("--env", run.env, "Set an environment variable for the guest")->type_name("K=V")->allow_extra_args(false);
+  auto* run_command =
+      app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
+  run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+  run_command->add_option("--env", run.env, "Set an environment variable for the guest")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
   add_memory_mode_option(
       *run_command, run.memory_mode,
       "Linear memory mode: guard, bounds or auto (guard until many memories are live)");
@@ -115,11 +124,13 @@ int main(int argc, char** argv) {
         return lunatic::parse_size(text) ? std::string() : "not a size such as 512M or 8G: " + text;
       })
       ->type_name("SIZE");
-  run_command->add_option("--log-level", run.log_level,
-                          "Which process failures and events to log on stderr")
+  run_command
+      ->add_option("--log-level", run.log_level,
+                   "Which process failures and events to log on stderr")
       ->check(CLI::IsMember({"off", "error", "warn", "info", "debug"}))
       ->envname("LUNATIC_LOG");
-  run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")->required();
+  run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")
+      ->required();
   run_command->add_option("args", run.args, "Arguments passed to the guest");
 
   lunatic::cli::CompileOptions compile;

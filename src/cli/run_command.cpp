@@ -24,7 +24,8 @@ namespace lunatic::cli {
 namespace {
 
 double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 // The main process has Lunatic's permissions: it may spawn, compile modules and create configs.
@@ -88,8 +89,8 @@ int run_command(const RunOptions& options) {
     return kExitRuntimeError;
   }
 
-  runtime::Scheduler scheduler(options.workers != 0 ? options.workers
-                                                    : std::max(1u, std::thread::hardware_concurrency()));
+  runtime::Scheduler scheduler(
+      options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency()));
   host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level),
                                 host::runtime_limits(options.max_processes, options.max_memory));
 
@@ -124,10 +125,13 @@ int run_command(const RunOptions& options) {
   }
   std::fflush(stdout);
   if (options.timings) {
-    nlohmann::json timings{{"cache", report.cache},         {"hash_ms", report.hash_ms},
-                           {"compile_ms", report.compile_ms}, {"load_ms", report.load_ms},
+    nlohmann::json timings{{"cache", report.cache},
+                           {"hash_ms", report.hash_ms},
+                           {"compile_ms", report.compile_ms},
+                           {"load_ms", report.load_ms},
                            {"instantiate_ms", main_exit.instantiate_ms},
-                           {"run_ms", main_exit.run_ms},              {"total_ms", ms_since(total_start)}};
+                           {"run_ms", main_exit.run_ms},
+                           {"total_ms", ms_since(total_start)}};
     fmt::print(stderr, "lunatic-timings: {}\n", timings.dump());
   }
 #if !defined(__SANITIZE_ADDRESS__)

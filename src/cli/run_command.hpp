@@ -18,7 +18,7 @@ struct RunOptions {
   std::vector<std::string> env;   // K=V
   engine::MemoryMode memory_mode = engine::MemoryMode::kAuto;
   bool timings = false;
-  unsigned workers = 0;           // 0: one per core
+  unsigned workers = 0;            // 0: one per core
   std::string log_level = "warn";  // off, error, warn, info, debug
   // Limits on all processes together; unset: derived from the machine, 0: none.
   std::optional<std::uint64_t> max_processes;

@@ -42,7 +42,8 @@ Expected<std::string> read_file(const std::filesystem::path& path) {
   if (fd.get() < 0) return io_error("cannot open", path, errno);
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return io_error("cannot stat", path, errno);
-  if (S_ISDIR(info.st_mode)) return make_error(Errc::kIo, "cannot read " + path.string() + ": is a directory");
+  if (S_ISDIR(info.st_mode))
+    return make_error(Errc::kIo, "cannot read " + path.string() + ": is a directory");
   std::string bytes;
   bytes.resize(static_cast<size_t>(info.st_size));
   size_t done = 0;
@@ -62,11 +63,12 @@ Expected<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   if (fd.get() < 0) return io_error("cannot open", path, errno);
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return io_error("cannot stat", path, errno);
-  if (!S_ISREG(info.st_mode)) return make_error(Errc::kIo, "cannot read " + path.string() + ": not a regular file");
+  if (!S_ISREG(info.st_mode))
+    return make_error(Errc::kIo, "cannot read " + path.string() + ": not a regular file");
   if (info.st_size == 0) return MappedFile(nullptr, 0);
   // Populated up front: every byte is about to be hashed anyway.
-  void* data = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                      fd.get(), 0);
+  void* data = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ,
+                      MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
   if (data == MAP_FAILED) return io_error("cannot map", path, errno);
   return MappedFile(data, static_cast<size_t>(info.st_size));
 }

@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/own_process_descriptor.hpp"
 #include "common/os_pages.hpp"
+#include "common/own_process_descriptor.hpp"
 
 namespace lunatic {
 namespace {

@@ -26,9 +26,9 @@ Expected<std::shared_ptr<ResourceBudget>> ResourceBudget::nested(
     std::shared_ptr<ResourceBudget> parent, BudgetLimits limits, std::string owner) {
   const int depth = parent ? parent->depth_ + 1 : 0;
   if (depth > kMaxDepth) {
-    return make_error(Errc::kLimitReached,
-                      fmt::format("configs with limits of their own are nested more than {} deep",
-                                  kMaxDepth));
+    return make_error(
+        Errc::kLimitReached,
+        fmt::format("configs with limits of their own are nested more than {} deep", kMaxDepth));
   }
   return std::shared_ptr<ResourceBudget>(
       new ResourceBudget(std::move(parent), limits, std::move(owner), /*reserve=*/false, depth));
@@ -44,18 +44,24 @@ ResourceBudget::ResourceBudget(std::shared_ptr<ResourceBudget> parent, BudgetLim
 
 std::atomic<std::uint64_t>& ResourceBudget::counter(Kind kind) {
   switch (kind) {
-    case Kind::kProcesses: return processes_;
-    case Kind::kMemory: return memory_;
-    case Kind::kCompiles: break;
+    case Kind::kProcesses:
+      return processes_;
+    case Kind::kMemory:
+      return memory_;
+    case Kind::kCompiles:
+      break;
   }
   return compiles_;
 }
 
 std::uint64_t ResourceBudget::limit(Kind kind) const {
   switch (kind) {
-    case Kind::kProcesses: return limits_.max_processes;
-    case Kind::kMemory: return limits_.max_memory_bytes;
-    case Kind::kCompiles: break;
+    case Kind::kProcesses:
+      return limits_.max_processes;
+    case Kind::kMemory:
+      return limits_.max_memory_bytes;
+    case Kind::kCompiles:
+      break;
   }
   return limits_.max_compiles;
 }
@@ -98,9 +104,9 @@ std::string ResourceBudget::refusal(Kind kind, Privilege privilege) const {
   const bool processes = kind == Kind::kProcesses;
   const bool memory = kind == Kind::kMemory;
   const std::uint64_t max = limit(kind);
-  std::string text = fmt::format("{}'s limit of {} {} is reached", owner_,
-                                 memory ? human_bytes(max) : std::to_string(max),
-                                 noun(processes, memory));
+  std::string text =
+      fmt::format("{}'s limit of {} {} is reached", owner_,
+                  memory ? human_bytes(max) : std::to_string(max), noun(processes, memory));
   const std::uint64_t ceiling = this->ceiling(kind, privilege);
   if (ceiling < max) {
     const std::string kept =
@@ -133,7 +139,8 @@ Status BudgetCharge::hold(const std::shared_ptr<ResourceBudget>& budget, std::ui
   }
   if (budget == budget_) {
     if (bytes > bytes_) {
-      if (auto charged = budget_->charge_memory(bytes - bytes_, privilege); !charged) return charged;
+      if (auto charged = budget_->charge_memory(bytes - bytes_, privilege); !charged)
+        return charged;
     } else if (bytes < bytes_) {
       budget_->release_memory(bytes_ - bytes);
     }

@@ -114,7 +114,8 @@ class BudgetCharge {
   // Makes the charge `bytes` against `budget`: only the difference when the budget is the one
   // charged already (the common case costs no atomic operation when nothing changed).
   // Returns: success, or the budget's refusal, and then the charge is as it was.
-  Status hold(const std::shared_ptr<ResourceBudget>& budget, std::uint64_t bytes, Privilege privilege);
+  Status hold(const std::shared_ptr<ResourceBudget>& budget, std::uint64_t bytes,
+              Privilege privilege);
   void reset();
   std::uint64_t bytes() const { return bytes_; }
 

@@ -15,7 +15,8 @@ namespace lunatic::engine {
 namespace {
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 // Removes a directory tree when it goes out of scope.
@@ -170,7 +171,8 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
     std::vector<Expected<std::string>> artifacts(missing.size(), Expected<std::string>(""));
     std::vector<std::thread> workers;
     for (size_t j = 1; j < missing.size() && !control.one_compiler_at_a_time; ++j) {
-      workers.emplace_back([&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false, control); });
+      workers.emplace_back(
+          [&, j] { artifacts[j] = build(*prepared, modes[missing[j]], false, control); });
     }
     artifacts[0] = build(*prepared, modes[missing[0]], options_.show_progress, control);
     for (size_t j = 1; j < missing.size() && control.one_compiler_at_a_time; ++j) {
@@ -217,7 +219,8 @@ Expected<std::shared_ptr<const Module>> Engine::load_file(const std::filesystem:
   if (!view) return make_error(view.error().code, path.string() + ": " + view.error().message);
   // An artifact carries its own memory mode; the loaded module has that one variant.
   auto module = LoadedModule::load(view->contract, view->shared_object, imports_);
-  if (!module) return make_error(module.error().code, path.string() + ": " + module.error().message);
+  if (!module)
+    return make_error(module.error().code, path.string() + ": " + module.error().message);
   if (report) {
     report->cache = "file";
     report->load_ms = milliseconds_since(start);

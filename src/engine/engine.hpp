@@ -13,10 +13,10 @@
 
 #include "common/error.hpp"
 #include "engine/compile/artifact_cache.hpp"
+#include "engine/compile/native_compiler.hpp"
 #include "engine/import_table.hpp"
 #include "engine/loaded_module.hpp"
 #include "engine/module.hpp"
-#include "engine/compile/native_compiler.hpp"
 
 namespace lunatic::engine {
 

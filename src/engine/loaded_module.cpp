@@ -71,7 +71,8 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
   // dlopen needs a file: an anonymous memfd keeps the verified bytes out of reach of anyone
   // who could swap the cache file between the hash check and the mapping.
   int fd = ::memfd_create("lunatic-artifact", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) return make_error(Errc::kLoadFailed, std::string("memfd_create: ") + std::strerror(errno));
+  if (fd < 0)
+    return make_error(Errc::kLoadFailed, std::string("memfd_create: ") + std::strerror(errno));
   if (write_all(fd, shared_object) != 0) {
     ::close(fd);
     return make_error(Errc::kLoadFailed, "cannot stage the artifact for loading");
@@ -79,7 +80,8 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
   // Sealed: from here on nobody can change the bytes that were verified.
   if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
     ::close(fd);
-    return make_error(Errc::kLoadFailed, std::string("cannot seal the artifact: ") + std::strerror(errno));
+    return make_error(Errc::kLoadFailed,
+                      std::string("cannot seal the artifact: ") + std::strerror(errno));
   }
   // The fd stays open as long as the module is loaded: the dynamic loader knows an object by
   // its path, and a closed fd's number (so its path) would be handed to the next module, which
@@ -92,14 +94,16 @@ Expected<std::shared_ptr<LoadedModule>> LoadedModule::load(const Contract& contr
   }
   using Describe = const lunatic_artifact_t* (*)();
   auto describe = reinterpret_cast<Describe>(::dlsym(module->handle_, "lunatic_artifact_v1"));
-  if (describe == nullptr) return make_error(Errc::kLoadFailed, "artifact has no lunatic_artifact_v1");
+  if (describe == nullptr)
+    return make_error(Errc::kLoadFailed, "artifact has no lunatic_artifact_v1");
   module->abi_ = describe();
   const lunatic_artifact_t& abi = *module->abi_;
   if (abi.abi_version != LUNATIC_RT_ABI_VERSION ||
       (abi.memory_mode_guard != 0) != (contract.memory_mode == MemoryMode::kGuard) ||
       abi.import_count != contract.module.imports.size()) {
-    return make_error(Errc::kContractMismatch,
-                      "the artifact's code does not match its contract (ABI, memory mode or imports)");
+    return make_error(
+        Errc::kContractMismatch,
+        "the artifact's code does not match its contract (ABI, memory mode or imports)");
   }
 
   Dl_info info{};

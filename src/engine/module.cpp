@@ -16,9 +16,12 @@ std::shared_ptr<const LoadedModule> Module::variant_for_new_instance() const {
 
 std::shared_ptr<const LoadedModule> Module::variant(MemoryMode mode) const {
   switch (mode) {
-    case MemoryMode::kGuard: return guard_;
-    case MemoryMode::kBounds: return bounds_;
-    case MemoryMode::kAuto: return nullptr;
+    case MemoryMode::kGuard:
+      return guard_;
+    case MemoryMode::kBounds:
+      return bounds_;
+    case MemoryMode::kAuto:
+      return nullptr;
   }
   return nullptr;
 }

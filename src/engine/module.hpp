@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "engine/loaded_module.hpp"
 #include "engine/compile/native_compiler.hpp"
+#include "engine/loaded_module.hpp"
 
 namespace lunatic::engine {
 

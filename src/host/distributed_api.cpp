@@ -43,8 +43,8 @@ std::uint32_t spawn(HostContext& context, std::uint64_t node, std::uint64_t conf
     store_u64(context, id_ptr, add_error(context, "Module does not exist."));
     return kSpawnNoSuchModule;
   }
-  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id), std::move(loaded),
-                                       func, func_len, params, params_len);
+  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id),
+                                       std::move(loaded), func, func_len, params, params_len);
   auto id = environment.spawn(std::move(request));
   if (!id) fail(id.error().message);
   store_u64(context, id_ptr, *id);
@@ -64,15 +64,19 @@ std::uint32_t send(HostContext& context, std::uint64_t node, std::uint64_t proce
     return kNoSuchProcess;
   }
   switch (target->send(std::move(context.scratch))) {
-    case runtime::Process::Delivery::kQueued: return kOk;
-    case runtime::Process::Delivery::kDead: return kNoSuchProcess;
-    case runtime::Process::Delivery::kMailboxFull: break;
+    case runtime::Process::Delivery::kQueued:
+      return kOk;
+    case runtime::Process::Delivery::kDead:
+      return kNoSuchProcess;
+    case runtime::Process::Delivery::kMailboxFull:
+      break;
   }
   return kRemoteMailboxFull;
 }
 
-std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t node, std::uint64_t process_id,
-                                       std::uint64_t tag, std::uint64_t timeout_ms) {
+std::uint32_t send_receive_skip_search(HostContext& context, std::uint64_t node,
+                                       std::uint64_t process_id, std::uint64_t tag,
+                                       std::uint64_t timeout_ms) {
   Environment& environment = environment_of(context);
   if (!context.scratch) fail("no message to send");
   if (node != kLocalNode) return kNoSuchNode;

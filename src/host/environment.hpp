@@ -50,10 +50,10 @@ struct SpawnRequest {
   std::shared_ptr<const engine::Module> module;
   std::shared_ptr<const ProcessConfig> config;
   std::string function;
-  std::string param_types;             // wasm value types of the arguments, e.g. "i32 i64"
-  std::vector<std::uint64_t> params;   // one slot per argument
-  std::uint64_t parent = 0;            // the spawning process, 0 for the main process
-  std::int64_t link_tag = 0;           // non-zero: link parent and child, the parent gets this tag
+  std::string param_types;            // wasm value types of the arguments, e.g. "i32 i64"
+  std::vector<std::uint64_t> params;  // one slot per argument
+  std::uint64_t parent = 0;           // the spawning process, 0 for the main process
+  std::int64_t link_tag = 0;          // non-zero: link parent and child, the parent gets this tag
   // What the child is counted against: the spawner's budget (nullptr: the runtime's), or a
   // budget of its own under it when `own_limits` has any (a config given explicitly).
   std::shared_ptr<ResourceBudget> budget;
@@ -98,9 +98,10 @@ class Environment {
   const std::shared_ptr<ResourceBudget>& budget() const { return budget_; }
 
   // Compiles (or loads from the artifact cache) a module a guest supplied, on the compile
-  // queue's threads (engine/compile/compile_queue.hpp): the calling process waits in `waiter` as for any
-  // blocking call, and a kill ends the wait at once (GuestTrap) and cancels the compile.
-  Expected<std::shared_ptr<const engine::Module>> compile(std::string wasm, runtime::Blocking& waiter);
+  // queue's threads (engine/compile/compile_queue.hpp): the calling process waits in `waiter` as
+  // for any blocking call, and a kill ends the wait at once (GuestTrap) and cancels the compile.
+  Expected<std::shared_ptr<const engine::Module>> compile(std::string wasm,
+                                                          runtime::Blocking& waiter);
   // Cancels every compile under way now; for a runtime about to exit.
   void cancel_compiles();
 

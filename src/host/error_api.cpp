@@ -11,8 +11,7 @@ namespace {
 
 const std::string& error_of(HostContext& context, std::uint64_t id) {
   const std::string* error = context.errors.get(id);
-  if (error == nullptr)
-    fail(fmt::format("error id {} does not exist", id));
+  if (error == nullptr) fail(fmt::format("error id {} does not exist", id));
   return *error;
 }
 

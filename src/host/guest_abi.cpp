@@ -84,8 +84,7 @@ Privilege privilege_of(const HostContext& context) {
 void hold_config_bytes(HostContext& context, std::int64_t change) {
   const std::uint64_t bytes = context.config_bytes.bytes() + change;
   if (auto held = context.config_bytes.hold(context.budget, bytes, privilege_of(context)); !held) {
-    fail(
-        fmt::format("its configs would take {} bytes: {}", bytes, held.error().message));
+    fail(fmt::format("its configs would take {} bytes: {}", bytes, held.error().message));
   }
 }
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/memory/guest_memory.hpp"
 #include "engine/execution/trap.hpp"
+#include "engine/memory/guest_memory.hpp"
 #include "host/guest_io.hpp"
 #include "host/host_context.hpp"
 #include "host/host_function.hpp"

@@ -1,7 +1,7 @@
 #include "host/host_context.hpp"
 
-#include "engine/loaded_module.hpp"
 #include "engine/execution/trap.hpp"
+#include "engine/loaded_module.hpp"
 #include "host/output_capture.hpp"
 #include "wasi/wasi_config.hpp"
 #include "wasi/wasi_context.hpp"

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/memory/guest_memory.hpp"
 #include "engine/execution/instance.hpp"
+#include "engine/memory/guest_memory.hpp"
 #include "host/process_config.hpp"
 #include "host/resource_table.hpp"
 #include "net/resources.hpp"

@@ -17,9 +17,9 @@
 #include <type_traits>
 
 #include "engine/execution/execution.hpp"
-#include "engine/import_table.hpp"
 #include "engine/execution/stack_limits.hpp"
 #include "engine/execution/trap.hpp"
+#include "engine/import_table.hpp"
 #include "host/host_context.hpp"
 
 namespace lunatic::host {
@@ -43,11 +43,16 @@ namespace detail {
 
 template <class T>
 constexpr const char* wasm_type_name() {
-  if constexpr (std::is_same_v<T, std::uint32_t>) return "i32";
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return "i64";
-  else if constexpr (std::is_same_v<T, float>) return "f32";
-  else if constexpr (std::is_same_v<T, double>) return "f64";
-  else static_assert(sizeof(T) == 0, "host functions take and return only i32/i64/f32/f64");
+  if constexpr (std::is_same_v<T, std::uint32_t>)
+    return "i32";
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return "i64";
+  else if constexpr (std::is_same_v<T, float>)
+    return "f32";
+  else if constexpr (std::is_same_v<T, double>)
+    return "f64";
+  else
+    static_assert(sizeof(T) == 0, "host functions take and return only i32/i64/f32/f64");
 }
 
 template <class R, class... A>

@@ -10,8 +10,8 @@
 #include "host/timer_api.hpp"
 #include "host/trap_api.hpp"
 #include "host/version_api.hpp"
-#include "host/wasi_config_api.hpp"
 #include "host/wasi/preview1.hpp"
+#include "host/wasi_config_api.hpp"
 
 namespace lunatic::host {
 

@@ -1,7 +1,7 @@
 #include "host/instrumentation_api.hpp"
 
-#include "engine/execution/instance.hpp"
 #include "engine/compile/instrument.hpp"
+#include "engine/execution/instance.hpp"
 #include "runtime/blocking.hpp"
 
 namespace lunatic::host {

@@ -41,15 +41,13 @@ runtime::Message& data_scratch_of(HostContext& context) {
 
 // Counts the scratch message's memory against the calling process's budget, as guest memory.
 // Traps: the budget refuses (the message would pass a guest memory limit).
-void hold_message(HostContext& context, runtime::Message& message,
-                  std::size_t capacity) {
+void hold_message(HostContext& context, runtime::Message& message, std::size_t capacity) {
   // In a conversation the message is reused with the same size and budget: hold() then costs
   // no atomic operation.
   const std::uint64_t bytes = capacity + sizeof(runtime::Message);
   if (auto held = message.charge.hold(context.budget, bytes, privilege_of(context)); !held)
       [[unlikely]] {
-    fail(fmt::format("a message of {}: {}", human_bytes(bytes),
-                     held.error().message));
+    fail(fmt::format("a message of {}: {}", human_bytes(bytes), held.error().message));
   }
 }
 
@@ -152,8 +150,8 @@ std::uint64_t push_module(HostContext& context, std::uint64_t module_id) {
 // push_tcp_stream / push_udp_socket(id: i64) -> i64: the resource leaves the process and goes
 // with the message; returns its index in it.
 template <class T>
-std::uint64_t push_resource(HostContext& context, ResourceTable<std::shared_ptr<T>>& table, std::uint64_t id,
-                            const char* what) {
+std::uint64_t push_resource(HostContext& context, ResourceTable<std::shared_ptr<T>>& table,
+                            std::uint64_t id, const char* what) {
   runtime::Message& message = data_scratch_of(context);
   auto resource = table.remove(id);
   if (!resource) fail(fmt::format("{} id {} does not exist", what, id));
@@ -215,9 +213,12 @@ bool deliver(HostContext& context, std::uint64_t process_id) {
   }
   if (receiver == nullptr) return true;
   switch (receiver->send(std::move(message))) {
-    case runtime::Process::Delivery::kQueued: return true;
-    case runtime::Process::Delivery::kDead: break;  // dropped, as Lunatic drops it
-    case runtime::Process::Delivery::kMailboxFull: return false;
+    case runtime::Process::Delivery::kQueued:
+      return true;
+    case runtime::Process::Delivery::kDead:
+      break;  // dropped, as Lunatic drops it
+    case runtime::Process::Delivery::kMailboxFull:
+      return false;
   }
   receiver.reset();
   return true;

@@ -32,8 +32,9 @@ void drop_dns_iterator(HostContext& context, std::uint64_t id) {
 
 // resolve_next(iterator, type_ptr, addr_ptr, port_ptr, flow_info_ptr, scope_id_ptr) -> i32: 0
 // with the next address written out, 1 when there are no more.
-std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t type_ptr, std::uint32_t address_ptr,
-                           std::uint32_t port_ptr, std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
+std::uint32_t resolve_next(HostContext& context, std::uint64_t id, std::uint32_t type_ptr,
+                           std::uint32_t address_ptr, std::uint32_t port_ptr,
+                           std::uint32_t flow_info_ptr, std::uint32_t scope_id_ptr) {
   net::DnsIterator* iterator = &resource_of(context.dns_iterators, id, "dns iterator");
   if (iterator->next >= iterator->addresses.size()) return kFailed;
   store_socket_address(context.memory(), iterator->addresses[iterator->next], type_ptr, address_ptr,

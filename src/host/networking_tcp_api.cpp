@@ -17,10 +17,11 @@ net::TcpListener& listener_of(HostContext& context, std::uint64_t id) {
 
 // tcp_bind(addr_type, addr_ptr, port, flow_info, scope_id, id_ptr) -> i32: 0 with the listener
 // id at id_ptr, 1 with an error id.
-std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
-                       std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
-  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
-                                            scope_id);
+std::uint32_t tcp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr,
+                       std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id,
+                       std::uint32_t id_ptr) {
+  const auto address =
+      guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id);
   auto socket = bound_socket(context, address, net::tcp_listen, id_ptr);
   if (!socket) return kFailed;
   store_u64(context, id_ptr, context.tcp_listeners.add(net::TcpListener{std::move(socket)}));
@@ -32,7 +33,8 @@ void drop_tcp_listener(HostContext& context, std::uint64_t id) {
 }
 
 // tcp_local_addr(listener, id_ptr) -> i32: the bound address as a DNS iterator.
-std::uint32_t tcp_local_addr(HostContext& context, std::uint64_t listener_id, std::uint32_t id_ptr) {
+std::uint32_t tcp_local_addr(HostContext& context, std::uint64_t listener_id,
+                             std::uint32_t id_ptr) {
   const auto& socket = *listener_of(context, listener_id).socket;
   return store_address_result(context, net::local_address(socket), id_ptr);
 }
@@ -44,17 +46,18 @@ std::uint32_t tcp_accept(HostContext& context, std::uint64_t listener_id, std::u
   auto listening = listener_of(context, listener_id).socket;
   auto socket = accept_socket(context, *listening, id_ptr, peer_ptr);
   if (!socket) return kFailed;
-  store_u64(context, id_ptr, context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))));
+  store_u64(context, id_ptr,
+            context.tcp_streams.add(std::make_shared<net::TcpStream>(std::move(socket))));
   return kOk;
 }
 
 // tcp_connect(addr_type, addr_ptr, port, flow_info, scope_id, timeout_ms, id_ptr) -> i32: 0 with
 // the stream id, 1 with an error id, 9027 when the timeout passed first.
-std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
-                          std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t timeout_ms,
-                          std::uint32_t id_ptr) {
-  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
-                                            scope_id);
+std::uint32_t tcp_connect(HostContext& context, std::uint32_t type, std::uint32_t address_ptr,
+                          std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id,
+                          std::uint64_t timeout_ms, std::uint32_t id_ptr) {
+  const auto address =
+      guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id);
   if (!check_network_access(context, net::NetworkAccess::kConnect, address, id_ptr)) {
     return kFailed;
   }
@@ -85,8 +88,9 @@ std::uint32_t tcp_peer_addr(HostContext& context, std::uint64_t stream_id, std::
 // tcp_write_vectored(stream, ciovecs_ptr, ciovecs_len, opaque_ptr) -> i32: writes what the socket
 // takes of the buffers (ptr u32, len u32 pairs); 0 with the bytes written, 1 with an error id,
 // 9027 when the write timeout passed first.
-std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
-                                 std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
+std::uint32_t tcp_write_vectored(HostContext& context, std::uint64_t stream_id,
+                                 std::uint32_t iovecs_ptr, std::uint32_t iovecs_len,
+                                 std::uint32_t opaque_ptr) {
   const auto buffers = guest_iovecs(context, iovecs_ptr, iovecs_len);
   auto stream = tcp_stream_of(context, stream_id);
   const net::IoResult written = net::tcp_send(blocking_of(context), *stream->socket, buffers,

@@ -21,7 +21,8 @@ std::shared_ptr<net::TlsStream> tls_stream_of(HostContext& context, std::uint64_
   return resource_of(context.tls_streams, id, "tls stream");
 }
 
-std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& result, std::uint32_t opaque_ptr) {
+std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& result,
+                               std::uint32_t opaque_ptr) {
   if (result.timed_out) return kTimedOut;
   if (!result.error.empty()) return store_net_error(context, opaque_ptr, result.error);
   store_u64(context, opaque_ptr, static_cast<std::uint64_t>(result.value));
@@ -31,17 +32,20 @@ std::uint32_t store_tls_result(HostContext& context, const net::TlsResult& resul
 // tls_bind(addr..., id_ptr, cert_ptr, cert_len, key_ptr, key_len) -> i32: a listener serving the
 // PEM certificate (and any chain after it) with the PEM private key: 0 with its id, 1 with an
 // error id (the address, or a certificate or key that does not load or match).
-std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
-                       std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr, std::uint32_t cert_ptr,
-                       std::uint32_t cert_len, std::uint32_t key_ptr, std::uint32_t key_len) {
-  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
-                                            scope_id);
+std::uint32_t tls_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr,
+                       std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id,
+                       std::uint32_t id_ptr, std::uint32_t cert_ptr, std::uint32_t cert_len,
+                       std::uint32_t key_ptr, std::uint32_t key_len) {
+  const auto address =
+      guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id);
   auto tls_context = net::server_context(guest_buffer(context, cert_ptr, cert_len),
                                          guest_buffer(context, key_ptr, key_len));
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message);
   auto socket = bound_socket(context, address, net::tcp_listen, id_ptr);
   if (!socket) return kFailed;
-  store_u64(context, id_ptr, context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}));
+  store_u64(
+      context, id_ptr,
+      context.tls_listeners.add(net::TlsListener{std::move(socket), std::move(*tls_context)}));
   return kOk;
 }
 
@@ -75,9 +79,9 @@ std::uint32_t tls_accept(HostContext& context, std::uint64_t listener_id, std::u
 // certificate for the host against the PEM CA certificates of the (ptr, len) array, or the
 // system's roots when it is empty. 0 with the stream id, 1 with an error id (refused
 // certificates included), 9027 when the timeout passed first.
-std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uint32_t host_len, std::uint32_t port,
-                          std::uint64_t timeout_ms, std::uint32_t id_ptr, std::uint32_t certs_ptr,
-                          std::uint32_t certs_len) {
+std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uint32_t host_len,
+                          std::uint32_t port, std::uint64_t timeout_ms, std::uint32_t id_ptr,
+                          std::uint32_t certs_ptr, std::uint32_t certs_len) {
   const std::string host = guest_utf8(context, host_ptr, host_len);
   std::vector<std::string> ca_pems;
   for (auto pem : guest_iovecs(context, certs_ptr, certs_len)) {
@@ -86,7 +90,9 @@ std::uint32_t tls_connect(HostContext& context, std::uint32_t host_ptr, std::uin
   auto tls_context = net::client_context(ca_pems);
   if (!tls_context) return store_net_error(context, id_ptr, tls_context.error().message);
   const auto deadline = deadline_after(timeout_ms);
-  const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  const std::string bare_host = host.size() > 2 && host.front() == '[' && host.back() == ']'
+                                    ? host.substr(1, host.size() - 2)
+                                    : host;
   const auto resolved =
       resolve_waiting(context, bare_host, std::to_string(port & 0xFFFF), deadline);
   if (resolved.timed_out) return kTimedOut;
@@ -120,8 +126,9 @@ std::uint64_t clone_tls_stream(HostContext& context, std::uint64_t id) {
 
 // tls_write_vectored(stream, ciovecs, ciovecs_len, opaque_ptr) -> i32: 0 with the bytes written,
 // 1 with an error id, 9027 after the write timeout.
-std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id, std::uint32_t iovecs_ptr,
-                                 std::uint32_t iovecs_len, std::uint32_t opaque_ptr) {
+std::uint32_t tls_write_vectored(HostContext& context, std::uint64_t stream_id,
+                                 std::uint32_t iovecs_ptr, std::uint32_t iovecs_len,
+                                 std::uint32_t opaque_ptr) {
   const auto buffers = guest_iovecs(context, iovecs_ptr, iovecs_len);
   auto stream = tls_stream_of(context, stream_id);
   const net::TlsResult written =
@@ -135,7 +142,8 @@ std::uint32_t tls_read(HostContext& context, std::uint64_t stream_id, std::uint3
                        std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
   auto stream = tls_stream_of(context, stream_id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const net::TlsResult read = stream->read(blocking_of(context), buffer, deadline_after(stream->read_timeout_ms.load()));
+  const net::TlsResult read =
+      stream->read(blocking_of(context), buffer, deadline_after(stream->read_timeout_ms.load()));
   return store_tls_result(context, read, opaque_ptr);
 }
 

@@ -13,13 +13,15 @@ namespace {
 
 // udp_bind(addr_type, addr_ptr, port, flow_info, scope_id, id_ptr) -> i32: 0 with the socket id,
 // 1 with an error id.
-std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port,
-                       std::uint32_t flow_info, std::uint32_t scope_id, std::uint32_t id_ptr) {
-  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
-                                            scope_id);
+std::uint32_t udp_bind(HostContext& context, std::uint32_t type, std::uint32_t address_ptr,
+                       std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id,
+                       std::uint32_t id_ptr) {
+  const auto address =
+      guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id);
   auto socket = bound_socket(context, address, net::udp_bind, id_ptr);
   if (!socket) return kFailed;
-  store_u64(context, id_ptr, context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))));
+  store_u64(context, id_ptr,
+            context.udp_sockets.add(std::make_shared<net::UdpSocket>(std::move(socket))));
   return kOk;
 }
 
@@ -44,12 +46,12 @@ std::uint32_t udp_peer_addr(HostContext& context, std::uint64_t id, std::uint32_
 // udp_connect(socket, addr_type, addr_ptr, port, flow_info, scope_id, timeout_ms, id_ptr) -> i32:
 // sets the peer that udp_send sends to and the only one udp_receive hears from; 0, 1 with an
 // error id at id_ptr. (A UDP connect does not wait, so the timeout never passes.)
-std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t type, std::uint32_t address_ptr,
-                          std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id, std::uint64_t,
-                          std::uint32_t id_ptr) {
+std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t type,
+                          std::uint32_t address_ptr, std::uint32_t port, std::uint32_t flow_info,
+                          std::uint32_t scope_id, std::uint64_t, std::uint32_t id_ptr) {
   auto socket = udp_socket_of(context, id);
-  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
-                                            scope_id);
+  const auto address =
+      guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id);
   if (!check_network_access(context, net::NetworkAccess::kConnect, address, id_ptr)) {
     return kFailed;
   }
@@ -61,8 +63,8 @@ std::uint32_t udp_connect(HostContext& context, std::uint64_t id, std::uint32_t 
 
 // udp_receive(socket, buffer_ptr, buffer_len, opaque_ptr) -> i32: waits for one datagram; 0 with
 // its size (cut to the buffer), 1 with an error id.
-std::uint32_t udp_receive(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr, std::uint32_t buffer_len,
-                          std::uint32_t opaque_ptr) {
+std::uint32_t udp_receive(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr,
+                          std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
   const net::IoResult received = net::udp_receive(blocking_of(context), *socket->socket, buffer);
@@ -72,7 +74,8 @@ std::uint32_t udp_receive(HostContext& context, std::uint64_t id, std::uint32_t 
 // udp_receive_from(socket, buffer_ptr, buffer_len, opaque_ptr, dns_iter_ptr) -> i32: as
 // udp_receive, plus the sender's address as a DNS iterator id at dns_iter_ptr.
 std::uint32_t udp_receive_from(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr,
-                               std::uint32_t buffer_len, std::uint32_t opaque_ptr, std::uint32_t dns_iter_ptr) {
+                               std::uint32_t buffer_len, std::uint32_t opaque_ptr,
+                               std::uint32_t dns_iter_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
   net::SocketAddress sender;
@@ -87,13 +90,14 @@ std::uint32_t udp_receive_from(HostContext& context, std::uint64_t id, std::uint
 
 // udp_send_to(socket, buffer_ptr, buffer_len, addr_type, addr_ptr, port, flow_info, scope_id,
 // opaque_ptr) -> i32: 0 with the bytes sent, 1 with an error id.
-std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr, std::uint32_t buffer_len,
-                          std::uint32_t type, std::uint32_t address_ptr, std::uint32_t port, std::uint32_t flow_info,
-                          std::uint32_t scope_id, std::uint32_t opaque_ptr) {
+std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr,
+                          std::uint32_t buffer_len, std::uint32_t type, std::uint32_t address_ptr,
+                          std::uint32_t port, std::uint32_t flow_info, std::uint32_t scope_id,
+                          std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
-  const auto address = guest_socket_address(context.memory(), type, address_ptr, port, flow_info,
-                                            scope_id);
+  const auto address =
+      guest_socket_address(context.memory(), type, address_ptr, port, flow_info, scope_id);
   if (!check_network_access(context, net::NetworkAccess::kConnect, address, opaque_ptr)) {
     return kFailed;
   }
@@ -103,8 +107,8 @@ std::uint32_t udp_send_to(HostContext& context, std::uint64_t id, std::uint32_t 
 }
 
 // udp_send(socket, buffer_ptr, buffer_len, opaque_ptr) -> i32: to the connected peer.
-std::uint32_t udp_send(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr, std::uint32_t buffer_len,
-                       std::uint32_t opaque_ptr) {
+std::uint32_t udp_send(HostContext& context, std::uint64_t id, std::uint32_t buffer_ptr,
+                       std::uint32_t buffer_len, std::uint32_t opaque_ptr) {
   auto socket = udp_socket_of(context, id);
   auto buffer = guest_buffer(context, buffer_ptr, buffer_len);
   const net::IoResult sent = net::udp_send(blocking_of(context), *socket->socket, buffer);

@@ -11,8 +11,8 @@
 #include <fmt/core.h>
 
 #include "common/byte_size.hpp"
-#include "engine/memory/linear_memory.hpp"
 #include "engine/loaded_module.hpp"
+#include "engine/memory/linear_memory.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/registry_api.hpp"
@@ -83,8 +83,7 @@ std::uint32_t compile_module(HostContext& context, std::uint32_t data, std::uint
 
 // drop_module(id: i64). Traps: unknown id.
 void drop_module(HostContext& context, std::uint64_t id) {
-  if (!context.modules.remove(id))
-    fail(fmt::format("module id {} does not exist", id));
+  if (!context.modules.remove(id)) fail(fmt::format("module id {} does not exist", id));
 }
 
 // Capabilities only shrink (docs/security-model.md): a config may grant only what the process
@@ -215,8 +214,7 @@ std::uint64_t config_get_max_compiles(HostContext& context, std::uint64_t id) {
 // mailbox holds at most this many data messages / bytes of them; a send beyond is refused
 // (send returns 2). 0: unbounded.
 void config_set_max_mailbox_messages(HostContext& context, std::uint64_t id, std::uint64_t count) {
-  limit_of(context, id, &ProcessConfig::max_mailbox_messages) =
-      count;
+  limit_of(context, id, &ProcessConfig::max_mailbox_messages) = count;
 }
 std::uint64_t config_get_max_mailbox_messages(HostContext& context, std::uint64_t id) {
   return limit_of(context, id, &ProcessConfig::max_mailbox_messages);
@@ -263,13 +261,10 @@ void config_allow_network(HostContext& context, std::uint64_t id, std::uint32_t 
   if (!context.config->network.unrestricted()) {
     fail("this process's own network access is restricted");
   }
-  if (access > 1)
-    fail(fmt::format("access {} is neither 0 (connect) nor 1 (bind)", access));
-  if (type != 4 && type != 6)
-    fail(fmt::format("address type {} is neither 4 nor 6", type));
+  if (access > 1) fail(fmt::format("access {} is neither 0 (connect) nor 1 (bind)", access));
+  if (type != 4 && type != 6) fail(fmt::format("address type {} is neither 4 nor 6", type));
   const std::uint32_t bytes = type == 4 ? 4 : 16;
-  if (prefix_length > bytes * 8)
-    fail(fmt::format("prefix length {} is too long", prefix_length));
+  if (prefix_length > bytes * 8) fail(fmt::format("prefix length {} is too long", prefix_length));
   if (port_min > port_max || port_max > 65535)
     fail(fmt::format("bad port range {}-{}", port_min, port_max));
   auto address = context.memory().try_bytes(address_ptr, bytes);
@@ -292,8 +287,7 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   if (!context.config->can_spawn_processes) {
     fail("the process has no permission to spawn processes");
   }
-  if (!context.initialized)
-    fail("cannot spawn during module initialization");
+  if (!context.initialized) fail("cannot spawn during module initialization");
   SpawnRequest request;
   if (config_id == -1) {
     request.config = context.config;  // and the spawner's budget: the child joins its subtree
@@ -310,10 +304,12 @@ SpawnRequest spawn_request(HostContext& context, std::int64_t config_id,
   auto records = context.memory().try_bytes(params, params_len);
   if (!records) fail("parameters out of bounds");
   if (params_len % kParamRecordSize != 0) {
-    fail(fmt::format("parameters must be 17-byte records, {} bytes remained", params_len % kParamRecordSize));
+    fail(fmt::format("parameters must be 17-byte records, {} bytes remained",
+                     params_len % kParamRecordSize));
   }
   if (params_len / kParamRecordSize > kMaxSpawnParams) {
-    fail(fmt::format("{} parameters, but a spawned function takes at most {}", params_len / kParamRecordSize, kMaxSpawnParams));
+    fail(fmt::format("{} parameters, but a spawned function takes at most {}",
+                     params_len / kParamRecordSize, kMaxSpawnParams));
   }
   request.params.reserve(records->size() / kParamRecordSize);
   for (std::size_t offset = 0; offset < records->size(); offset += kParamRecordSize) {
@@ -354,12 +350,10 @@ std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t conf
                     std::uint64_t module_id, std::uint32_t func, std::uint32_t func_len,
                     std::uint32_t params, std::uint32_t params_len, std::uint32_t id_ptr) {
   Environment& environment = environment_of(context);
-  if (!context.memory().try_bytes(id_ptr, 8))
-    fail("id pointer out of bounds");
+  if (!context.memory().try_bytes(id_ptr, 8)) fail("id pointer out of bounds");
   auto module = module_of(context, static_cast<std::int64_t>(module_id));
-  SpawnRequest request =
-      spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module), func,
-                    func_len, params, params_len);
+  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id),
+                                       std::move(module), func, func_len, params, params_len);
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
   if (!id) {
@@ -372,8 +366,9 @@ std::uint32_t spawn(HostContext& context, std::uint64_t link, std::uint64_t conf
 
 // get_or_spawn(name, name_len, link, config, module, func, func_len, params, params_len,
 //              node_id_ptr, id_ptr) -> i32
-// Returns: kFoundRegistered (2) and the registered process when the name is taken; otherwise as spawn, and the
-// new process is registered under the name. The lookup and the spawn are one atomic step.
+// Returns: kFoundRegistered (2) and the registered process when the name is taken; otherwise as
+// spawn, and the new process is registered under the name. The lookup and the spawn are one atomic
+// step.
 std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32_t name_len,
                            std::uint64_t link, std::uint64_t config_id, std::uint64_t module_id,
                            std::uint32_t func, std::uint32_t func_len, std::uint32_t params,
@@ -394,9 +389,8 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
   RegistryEntry entry;
   hold_entry(context, entry, key);
   auto module = module_of(context, static_cast<std::int64_t>(module_id));
-  SpawnRequest request =
-      spawn_request(context, static_cast<std::int64_t>(config_id), std::move(module), func,
-                    func_len, params, params_len);
+  SpawnRequest request = spawn_request(context, static_cast<std::int64_t>(config_id),
+                                       std::move(module), func, func_len, params, params_len);
   request.link_tag = static_cast<std::int64_t>(link);
   auto id = environment.spawn(std::move(request));
   store_u64(context, node_id_ptr, 0);

@@ -17,8 +17,7 @@ namespace lunatic::host {
 void hold_entry(HostContext& context, RegistryEntry& entry, const std::string& name) {
   const std::uint64_t bytes = name.size() + RegistryEntry::kOverhead;
   if (auto held = entry.charge.hold(context.budget, bytes, privilege_of(context)); !held) {
-    fail(fmt::format("a name of {} bytes: {}", name.size(),
-                     held.error().message));
+    fail(fmt::format("a name of {} bytes: {}", name.size(), held.error().message));
   }
 }
 
@@ -33,7 +32,8 @@ void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::
   RegistryEntry entry{node_id, process_id, {}};
   hold_entry(context, entry, key);
   std::lock_guard guard(environment.registry_mutex());
-  environment.registry()[std::move(key)] = std::move(entry);  // a replaced entry gives its charge back
+  environment.registry()[std::move(key)] =
+      std::move(entry);  // a replaced entry gives its charge back
 }
 
 // get(name: i32, name_len: i32, node_id_ptr: i32, process_id_ptr: i32) -> i32: 0 and the entry

@@ -28,9 +28,10 @@ class ResourceTable {
   // Traps (throws GuestTrap) when the table already holds kMaxItems.
   std::uint64_t add(T value) {
     if (items_.size() >= kMaxItems) [[unlikely]]
-      throw engine::GuestTrap{engine::TrapKind::kHostError,
-                              "too many live " + std::string(what_) + " resources in one process (" +
-                                  std::to_string(kMaxItems) + "); drop some first"};
+      throw engine::GuestTrap{engine::TrapKind::kHostError, "too many live " + std::string(what_) +
+                                                                " resources in one process (" +
+                                                                std::to_string(kMaxItems) +
+                                                                "); drop some first"};
     const std::uint64_t id = next_id_++;
     items_.emplace(id, std::move(value));
     return id;

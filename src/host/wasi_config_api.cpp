@@ -14,8 +14,8 @@ void config_add_environment_variable(HostContext& context, std::uint64_t id, std
   std::string k = guest_utf8(context, key, key_len);
   std::string v = guest_utf8(context, value, value_len);
   ProcessConfig& config = config_of(context, id);
-  hold_config_bytes(context,
-                    static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead));
+  hold_config_bytes(
+      context, static_cast<std::int64_t>(k.size() + v.size() + ProcessConfig::kStringOverhead));
   config.env.emplace_back(std::move(k), std::move(v));
 }
 
@@ -47,8 +47,10 @@ void config_preopen_dir(HostContext& context, std::uint64_t id, std::uint32_t di
 
 std::vector<engine::ImportFunction> wasi_config_functions() {
   return {
-      host_function<&config_add_environment_variable, "lunatic::wasi", "config_add_environment_variable">(),
-      host_function<&config_add_command_line_argument, "lunatic::wasi", "config_add_command_line_argument">(),
+      host_function<&config_add_environment_variable, "lunatic::wasi",
+                    "config_add_environment_variable">(),
+      host_function<&config_add_command_line_argument, "lunatic::wasi",
+                    "config_add_command_line_argument">(),
       host_function<&config_preopen_dir, "lunatic::wasi", "config_preopen_dir">(),
   };
 }

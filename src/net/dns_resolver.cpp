@@ -24,7 +24,9 @@ bool wait_for(runtime::Blocking& blocking, const DnsLookup& lookup,
 }  // namespace
 
 DnsLookup::DnsLookup(std::string host, std::string port)
-    : host_(std::move(host)), port_(std::move(port)), ready_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+    : host_(std::move(host)),
+      port_(std::move(port)),
+      ready_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 bool DnsLookup::done() const {
   std::lock_guard guard(mutex_);
@@ -63,7 +65,8 @@ bool split_host_port(const std::string& name, std::string& host, std::string& po
   std::string rest;
   if (!name.empty() && name.front() == '[') {
     const auto close = name.find(']');
-    if (close == std::string::npos || close + 1 >= name.size() || name[close + 1] != ':') return false;
+    if (close == std::string::npos || close + 1 >= name.size() || name[close + 1] != ':')
+      return false;
     host = name.substr(1, close - 1);
     rest = name.substr(close + 2);
   } else {
@@ -72,7 +75,8 @@ bool split_host_port(const std::string& name, std::string& host, std::string& po
     host = name.substr(0, colon);
     rest = name.substr(colon + 1);
   }
-  if (rest.empty() || rest.size() > 5 || rest.find_first_not_of("0123456789") != std::string::npos) {
+  if (rest.empty() || rest.size() > 5 ||
+      rest.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   if (std::atoi(rest.c_str()) > 65535) return false;

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.hpp"
 #include "net/socket_address.hpp"
 #include "runtime/blocking.hpp"
-#include "common/unique_fd.hpp"
 
 namespace lunatic::net {
 

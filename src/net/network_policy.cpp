@@ -54,8 +54,8 @@ bool NetworkPolicy::permits(NetworkAccess access, const SocketAddress& address) 
   const int family = canonical(address, bytes);
   const std::uint16_t port = address.port();
   for (const NetworkRule& rule : rules_) {
-    if (rule.access == access && rule.family == family && port >= rule.port_min && port <= rule.port_max &&
-        prefix_matches(bytes, rule.address, rule.prefix_length)) {
+    if (rule.access == access && rule.family == family && port >= rule.port_min &&
+        port <= rule.port_max && prefix_matches(bytes, rule.address, rule.prefix_length)) {
       return true;
     }
   }
@@ -71,8 +71,9 @@ bool NetworkPolicy::permits_any(NetworkAccess access) const {
 }
 
 std::string denied_text(NetworkAccess access, const SocketAddress& address) {
-  return std::string("Permission denied: ") + (access == NetworkAccess::kBind ? "binding " : "connecting to ") +
-         address.to_string() + " is not allowed by this process's config";
+  return std::string("Permission denied: ") +
+         (access == NetworkAccess::kBind ? "binding " : "connecting to ") + address.to_string() +
+         " is not allowed by this process's config";
 }
 
 }  // namespace lunatic::net

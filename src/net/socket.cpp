@@ -25,8 +25,8 @@ std::shared_ptr<Socket> Socket::adopt(runtime::Reactor& reactor, UniqueFd fd) {
   return std::shared_ptr<Socket>(new Socket(std::move(fd), std::move(source)));
 }
 
-IoResult Socket::connect(runtime::Blocking& blocking, const sockaddr* address,
-                         socklen_t length, std::optional<runtime::Clock::time_point> deadline) {
+IoResult Socket::connect(runtime::Blocking& blocking, const sockaddr* address, socklen_t length,
+                         std::optional<runtime::Clock::time_point> deadline) {
   if (::connect(fd(), address, length) == 0) return {0, 0, false};
   if (errno != EINPROGRESS && errno != EINTR) return {-1, errno, false};
   // The handshake goes on in the kernel; the socket becomes writable when it ends either way.
@@ -38,9 +38,11 @@ IoResult Socket::connect(runtime::Blocking& blocking, const sockaddr* address,
     if (error != 0) return {-1, error, false};
     sockaddr_storage peer;
     socklen_t peer_length = sizeof peer;
-    if (::getpeername(fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) return {0, 0, false};
+    if (::getpeername(fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0)
+      return {0, 0, false};
     if (errno != ENOTCONN) return {-1, errno, false};
-    if (!blocking.wait_io(*source_, runtime::IoDirection::kWrite, seen, deadline)) return {-1, 0, true};
+    if (!blocking.wait_io(*source_, runtime::IoDirection::kWrite, seen, deadline))
+      return {-1, 0, true};
   }
 }
 

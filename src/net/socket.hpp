@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 
+#include "common/unique_fd.hpp"
 #include "runtime/blocking.hpp"
 #include "runtime/io_source.hpp"
-#include "common/unique_fd.hpp"
 
 namespace lunatic::runtime {
 class Reactor;
@@ -55,15 +55,17 @@ class Socket {
 
   // For operations that drive their own retries (TLS): the readiness count of a direction, and
   // a wait until it changes from `seen` (false: the deadline passed).
-  std::uint64_t readiness(runtime::IoDirection direction) const { return source_->readiness(direction); }
+  std::uint64_t readiness(runtime::IoDirection direction) const {
+    return source_->readiness(direction);
+  }
   bool wait(runtime::Blocking& blocking, runtime::IoDirection direction, std::uint64_t seen,
             std::optional<runtime::Clock::time_point> deadline) {
     return blocking.wait_io(*source_, direction, seen, deadline);
   }
 
   // Connects to `address`, suspending the caller until the handshake ends or `deadline`.
-  IoResult connect(runtime::Blocking& blocking, const sockaddr* address,
-                   socklen_t length, std::optional<runtime::Clock::time_point> deadline);
+  IoResult connect(runtime::Blocking& blocking, const sockaddr* address, socklen_t length,
+                   std::optional<runtime::Clock::time_point> deadline);
 
   // Runs `attempt` (a system call: >= 0, or -1 with errno) until it does something other than
   // EAGAIN or EINTR, suspending the caller until the socket is ready in `direction` between

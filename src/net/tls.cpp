@@ -56,7 +56,8 @@ Expected<SslContext> server_context(std::span<const std::uint8_t> certificate_pe
                                     std::span<const std::uint8_t> key_pem) {
   ERR_clear_error();
   SslContext context = new_context(TLS_server_method());
-  if (!context) return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
+  if (!context)
+    return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
   Bio certificates = memory_bio(certificate_pem);
   X509* leaf = PEM_read_bio_X509(certificates.get(), nullptr, nullptr, nullptr);
   if (leaf == nullptr || SSL_CTX_use_certificate(context.get(), leaf) != 1) {
@@ -73,7 +74,8 @@ Expected<SslContext> server_context(std::span<const std::uint8_t> certificate_pe
   EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr);
   if (key == nullptr || SSL_CTX_use_PrivateKey(context.get(), key) != 1) {
     EVP_PKEY_free(key);
-    return make_error(Errc::kInvalidArgument, "the key is not a PEM private key: " + openssl_errors("no key found"));
+    return make_error(Errc::kInvalidArgument,
+                      "the key is not a PEM private key: " + openssl_errors("no key found"));
   }
   EVP_PKEY_free(key);
   if (SSL_CTX_check_private_key(context.get()) != 1) {
@@ -87,10 +89,11 @@ Expected<SslContext> client_context(const std::vector<std::string>& ca_pems) {
   if (ca_pems.empty()) {
     // Reading the system's roots takes about 20 ms, on the worker of the process that asks:
     // done once and shared (an SSL_CTX serves any number of connections, on any thread).
-    static const Expected<SslContext> system_roots = [] () -> Expected<SslContext> {
+    static const Expected<SslContext> system_roots = []() -> Expected<SslContext> {
       ERR_clear_error();
       SslContext context = new_context(TLS_client_method());
-      if (!context) return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
+      if (!context)
+        return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
       SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
       SSL_CTX_set_default_verify_paths(context.get());
       return context;
@@ -99,7 +102,8 @@ Expected<SslContext> client_context(const std::vector<std::string>& ca_pems) {
   }
   ERR_clear_error();
   SslContext context = new_context(TLS_client_method());
-  if (!context) return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
+  if (!context)
+    return make_error(Errc::kInvalidArgument, openssl_errors("cannot make a TLS context"));
   SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
   X509_STORE* store = SSL_CTX_get_cert_store(context.get());
   for (const std::string& pem : ca_pems) {
@@ -110,12 +114,14 @@ Expected<SslContext> client_context(const std::vector<std::string>& ca_pems) {
       X509_free(certificate);
     }
     ERR_clear_error();
-    if (added == 0) return make_error(Errc::kInvalidArgument, "a CA certificate is not a PEM certificate");
+    if (added == 0)
+      return make_error(Errc::kInvalidArgument, "a CA certificate is not a PEM certificate");
   }
   return context;
 }
 
-std::shared_ptr<TlsStream> TlsStream::accepted(std::shared_ptr<Socket> socket, const SslContext& context) {
+std::shared_ptr<TlsStream> TlsStream::accepted(std::shared_ptr<Socket> socket,
+                                               const SslContext& context) {
   SSL* ssl = SSL_new(context.get());
   if (ssl == nullptr) return nullptr;
   SSL_set_fd(ssl, socket->fd());
@@ -123,7 +129,8 @@ std::shared_ptr<TlsStream> TlsStream::accepted(std::shared_ptr<Socket> socket, c
   return std::shared_ptr<TlsStream>(new TlsStream(std::move(socket), ssl));
 }
 
-std::shared_ptr<TlsStream> TlsStream::connected(runtime::Blocking& blocking, std::shared_ptr<Socket> socket,
+std::shared_ptr<TlsStream> TlsStream::connected(runtime::Blocking& blocking,
+                                                std::shared_ptr<Socket> socket,
                                                 const SslContext& context, const std::string& host,
                                                 std::optional<runtime::Clock::time_point> deadline,
                                                 TlsResult& error) {
@@ -145,7 +152,8 @@ std::shared_ptr<TlsStream> TlsStream::connected(runtime::Blocking& blocking, std
   if (!error.ok()) {
     const long verify = SSL_get_verify_result(ssl);
     if (verify != X509_V_OK && !error.timed_out) {
-      error.error = std::string("the server's certificate was refused: ") + X509_verify_cert_error_string(verify);
+      error.error = std::string("the server's certificate was refused: ") +
+                    X509_verify_cert_error_string(verify);
     }
     return nullptr;
   }
@@ -180,8 +188,8 @@ std::shared_ptr<TlsStream> TlsStream::connect_first(
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
 template <class Call>
-TlsResult TlsStream::drive(runtime::Blocking& blocking, std::optional<runtime::Clock::time_point> deadline,
-                           Call&& call) {
+TlsResult TlsStream::drive(runtime::Blocking& blocking,
+                           std::optional<runtime::Clock::time_point> deadline, Call&& call) {
   for (;;) {
     const std::uint64_t seen_read = socket_->readiness(runtime::IoDirection::kRead);
     const std::uint64_t seen_write = socket_->readiness(runtime::IoDirection::kWrite);
@@ -203,10 +211,12 @@ TlsResult TlsStream::drive(runtime::Blocking& blocking, std::optional<runtime::C
       case SSL_ERROR_ZERO_RETURN:
         return {0, {}, false};
       case SSL_ERROR_WANT_READ:
-        if (!socket_->wait(blocking, runtime::IoDirection::kRead, seen_read, deadline)) return {-1, {}, true};
+        if (!socket_->wait(blocking, runtime::IoDirection::kRead, seen_read, deadline))
+          return {-1, {}, true};
         break;
       case SSL_ERROR_WANT_WRITE:
-        if (!socket_->wait(blocking, runtime::IoDirection::kWrite, seen_write, deadline)) return {-1, {}, true};
+        if (!socket_->wait(blocking, runtime::IoDirection::kWrite, seen_write, deadline))
+          return {-1, {}, true};
         break;
       case SSL_ERROR_SYSCALL:
         if (saved_errno != 0) return {-1, os_error_text(saved_errno), false};
@@ -221,7 +231,8 @@ TlsResult TlsStream::read(runtime::Blocking& blocking, std::span<std::uint8_t> b
                           std::optional<runtime::Clock::time_point> deadline) {
   if (buffer.empty()) return {0, {}, false};
   std::size_t got = 0;
-  TlsResult result = drive(blocking, deadline, [&] { return SSL_read_ex(ssl_, buffer.data(), buffer.size(), &got); });
+  TlsResult result = drive(blocking, deadline,
+                           [&] { return SSL_read_ex(ssl_, buffer.data(), buffer.size(), &got); });
   if (result.ok() && result.value > 0) result.value = static_cast<ssize_t>(got);
   return result;
 }
@@ -230,8 +241,8 @@ TlsResult TlsStream::write(runtime::Blocking& blocking, std::span<const std::uin
                            std::optional<runtime::Clock::time_point> deadline) {
   if (data.empty()) return {0, {}, false};
   std::size_t written = 0;
-  TlsResult result =
-      drive(blocking, deadline, [&] { return SSL_write_ex(ssl_, data.data(), data.size(), &written); });
+  TlsResult result = drive(blocking, deadline,
+                           [&] { return SSL_write_ex(ssl_, data.data(), data.size(), &written); });
   if (result.ok()) result.value = static_cast<ssize_t>(written);
   return result;
 }

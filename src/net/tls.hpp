@@ -51,10 +51,12 @@ struct TlsListener {
 class TlsStream {
  public:
   // A server connection on an accepted socket; the handshake waits for the first read or write.
-  static std::shared_ptr<TlsStream> accepted(std::shared_ptr<Socket> socket, const SslContext& context);
+  static std::shared_ptr<TlsStream> accepted(std::shared_ptr<Socket> socket,
+                                             const SslContext& context);
   // A client connection on a connected socket: the handshake runs now, verifying the server's
   // certificate for `host` (a name, or an IP address). nullptr with the reason in `error`.
-  static std::shared_ptr<TlsStream> connected(runtime::Blocking& blocking, std::shared_ptr<Socket> socket,
+  static std::shared_ptr<TlsStream> connected(runtime::Blocking& blocking,
+                                              std::shared_ptr<Socket> socket,
                                               const SslContext& context, const std::string& host,
                                               std::optional<runtime::Clock::time_point> deadline,
                                               TlsResult& error);
@@ -94,7 +96,8 @@ class TlsStream {
   // Runs `call` (an SSL_* function returning > 0 on success) until it succeeds, fails, or the
   // deadline passes, waiting for whichever direction OpenSSL asks for.
   template <class Call>
-  TlsResult drive(runtime::Blocking& blocking, std::optional<runtime::Clock::time_point> deadline, Call&& call);
+  TlsResult drive(runtime::Blocking& blocking, std::optional<runtime::Clock::time_point> deadline,
+                  Call&& call);
 
   std::shared_ptr<Socket> socket_;
   std::mutex mutex_;  // one OpenSSL call at a time on ssl_

@@ -49,7 +49,7 @@ class IoSource {
   const int fd_;
   const std::uint64_t key_;  // the reactor's name for it in epoll events
   std::atomic<bool> registered_{true};
-  std::mutex mutex_;         // guards waiters_ and the count increments
+  std::mutex mutex_;  // guards waiters_ and the count increments
   std::atomic<std::uint64_t> counts_[2] = {0, 0};
   std::vector<Waiter> waiters_[2];
 };

@@ -22,8 +22,9 @@ class TlsStream;
 namespace lunatic::runtime {
 
 // A host resource that travels inside a message and changes owner on arrival.
-using MessageResource = std::variant<std::shared_ptr<const engine::Module>, std::shared_ptr<net::TcpStream>,
-                                     std::shared_ptr<net::UdpSocket>, std::shared_ptr<net::TlsStream>>;
+using MessageResource =
+    std::variant<std::shared_ptr<const engine::Module>, std::shared_ptr<net::TcpStream>,
+                 std::shared_ptr<net::UdpSocket>, std::shared_ptr<net::TlsStream>>;
 
 struct Message {
   enum class Kind : std::uint8_t { kData = 0, kLinkDied = 1, kProcessDied = 2 };

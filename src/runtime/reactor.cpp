@@ -25,11 +25,13 @@ void IoSource::deregister() {
 }
 
 Reactor::Reactor()
-    : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = kWakeMarker;
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
+  if (epoll_fd_ < 0 || wake_fd_ < 0 ||
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
     std::perror("lunatic: reactor");
     std::abort();
   }
@@ -80,7 +82,8 @@ void Reactor::deregister(IoSource& source) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, source.fd_, nullptr);
   {
     std::lock_guard guard(source.mutex_);  // waiters left behind no longer count as watching
-    watched_.fetch_sub(source.waiters_[0].size() + source.waiters_[1].size(), std::memory_order_relaxed);
+    watched_.fetch_sub(source.waiters_[0].size() + source.waiters_[1].size(),
+                       std::memory_order_relaxed);
   }
   std::lock_guard guard(sources_mutex_);
   sources_.erase(source.key_);

@@ -124,7 +124,8 @@ void Scheduler::wake_idle_worker() {
 
 void Scheduler::add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation) {
   // A sleeping worker computed its timeout from a later deadline.
-  if (timers_.add_wait(deadline, process.id(), generation) && idle_.load(std::memory_order_relaxed) > 0) {
+  if (timers_.add_wait(deadline, process.id(), generation) &&
+      idle_.load(std::memory_order_relaxed) > 0) {
     reactor_.notify();
   }
 }
@@ -250,9 +251,7 @@ bool Scheduler::dispatch_events(const ReadyEvents& ready) {
   return fired;
 }
 
-bool Scheduler::timers_or_descriptors() const {
-  return !timers_.empty() || reactor_.watched() > 0;
-}
+bool Scheduler::timers_or_descriptors() const { return !timers_.empty() || reactor_.watched() > 0; }
 
 bool Scheduler::events_may_be_due() const {
   return events_due_at(clock_.not_earlier_than_now_ns(clock_.state));

@@ -128,7 +128,7 @@ class Scheduler {
     Process* slot = nullptr;             // touched only by the worker's own thread
     Process* yielded = nullptr;          // just yielded, not yet requeued (own thread only)
     unsigned slot_streak = 0;
-    std::uint64_t release_seen = 0;      // the last memory release it made (own thread only)
+    std::uint64_t release_seen = 0;  // the last memory release it made (own thread only)
 
     // The slot's process may run before the queue: its run of hand-offs is not over.
     bool slot_goes_first() const { return slot != nullptr && slot_streak < kMaxSlotStreak; }
@@ -141,7 +141,7 @@ class Scheduler {
   // precise clock each time.
   bool events_may_be_due() const;
   bool events_due_at(std::int64_t now_ns) const;  // events_due, with the clock in ns
-  std::size_t total_queued() const;    // what idle workers could steal
+  std::size_t total_queued() const;               // what idle workers could steal
   void wake_idle_worker();
   void share_backlog();  // wakes an idle worker when queued work could use it
 

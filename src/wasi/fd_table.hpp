@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "wasi/readdir.hpp"
 #include "common/unique_fd.hpp"
+#include "wasi/readdir.hpp"
 #include "wasi/wasi_types.hpp"
 
 namespace lunatic::wasi {

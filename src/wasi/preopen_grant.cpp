@@ -38,8 +38,8 @@ Preopen opened(std::string host_path, std::string guest_path, UniqueFd directory
 Expected<Preopen> open_preopen(const std::string& host_path, const std::string& guest_path) {
   const int fd = ::open(host_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    return make_error(Errc::kIo, "cannot open preopened directory '" + host_path +
-                                     "': " + std::strerror(errno));
+    return make_error(
+        Errc::kIo, "cannot open preopened directory '" + host_path + "': " + std::strerror(errno));
   }
   return opened(host_path, guest_path, UniqueFd(fd));
 }
@@ -64,7 +64,8 @@ Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string
   }
   if (best == nullptr) {
     std::string names;
-    for (const Preopen& preopen : reachable) names += (names.empty() ? "" : ", ") + preopen.guest_path;
+    for (const Preopen& preopen : reachable)
+      names += (names.empty() ? "" : ", ") + preopen.guest_path;
     return make_error(Errc::kInvalidArgument,
                       quoted + " is not inside a directory this process can reach (" +
                           (names.empty() ? "it has none" : "it has " + names) + ")");
@@ -77,10 +78,10 @@ Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string
   const int root = best->directory->get();
   auto directory = sandbox::open_beneath(root, rest, O_PATH | O_DIRECTORY);
   if (!directory.ok()) {
-    const std::string why = directory.error() == Errno::kNotCapable
-                                ? "it leads out of " + best->guest_path
-                                : std::string("it is not a directory there (") +
-                                      errno_name(directory.error()) + ")";
+    const std::string why =
+        directory.error() == Errno::kNotCapable
+            ? "it leads out of " + best->guest_path
+            : std::string("it is not a directory there (") + errno_name(directory.error()) + ")";
     return make_error(Errc::kIo, "cannot preopen " + quoted + ": " + why);
   }
   std::string host_path = best->host_path;

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <memory>
 
+#include "common/unique_fd.hpp"
 #include "wasi/errno_map.hpp"
 #include "wasi/file_kind.hpp"
-#include "common/unique_fd.hpp"
 
 namespace lunatic::wasi {
 

@@ -58,14 +58,15 @@ Expected<std::unique_ptr<WasiContext>> WasiContext::create(const WasiConfig& con
     // A granted directory is opened beneath its handle, so each process has a description of
     // its own (its own readdir position) of exactly the directory granted.
     if (!preopen.directory) {
-      return make_error(Errc::kIo, "preopened directory '" + preopen.host_path + "' was never opened");
+      return make_error(Errc::kIo,
+                        "preopened directory '" + preopen.host_path + "' was never opened");
     }
     // The sandbox is openat2 or nothing: without it this fails, and the process does not start.
     auto opened = sandbox::open_beneath(preopen.directory->get(), ".", O_RDONLY | O_DIRECTORY);
     if (!opened.ok()) {
-      return make_error(Errc::kIo, "cannot open preopened directory '" + preopen.host_path +
-                                       "' (sandboxed lookup with openat2): " +
-                                       errno_name(opened.error()));
+      return make_error(Errc::kIo,
+                        "cannot open preopened directory '" + preopen.host_path +
+                            "' (sandboxed lookup with openat2): " + errno_name(opened.error()));
     }
     const int fd = opened->release();  // owned by the entry below
     FdEntry entry;

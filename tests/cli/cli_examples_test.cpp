@@ -29,7 +29,8 @@ class Examples : public ProcessTest {
   std::unique_ptr<BackgroundServer> start_server(std::string_view name) {
     auto server = std::make_unique<BackgroundServer>(
         std::vector<std::string>{lunatic_binary(), "run", example(name), "0"},
-        std::vector<std::string>{"XDG_CACHE_HOME=" + std::string(SHARED_CACHE_DIR)}, std::chrono::seconds(90));
+        std::vector<std::string>{"XDG_CACHE_HOME=" + std::string(SHARED_CACHE_DIR)},
+        std::chrono::seconds(90));
     EXPECT_TRUE(server->port()) << name << " did not start; it printed: " << server->output();
     return server;
   }
@@ -113,7 +114,8 @@ TEST_F(Examples, AUsersOwnProjectBuildsAGuestWithTheToolchainFile) {
   EXPECT_EQ(r.out, "child got 7\n") << describe(r);
 
   // Without the toolchain, the include says what is missing.
-  auto host = run_command({CMAKE_PROGRAM, "-S", project.string(), "-B", (dir_ / "host-build").string()});
+  auto host =
+      run_command({CMAKE_PROGRAM, "-S", project.string(), "-B", (dir_ / "host-build").string()});
   EXPECT_NE(host.exit_code, 0);
   EXPECT_NE(host.err.find("need the wasm32-wasi toolchain"), std::string::npos) << describe(host);
 }

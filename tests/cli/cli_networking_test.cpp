@@ -17,7 +17,9 @@ using namespace cli_test;
 class Networking : public ProcessTest {
  protected:
   RunResult tcp(std::vector<std::string> args) { return run_guest("net_tcp", std::move(args)); }
-  RunResult udp_dns(std::vector<std::string> args) { return run_guest("net_udp_dns", std::move(args)); }
+  RunResult udp_dns(std::vector<std::string> args) {
+    return run_guest("net_udp_dns", std::move(args));
+  }
   RunResult tls(std::string mode) {
     return run_guest("net_tls", {std::move(mode)}, {"--dir", std::string(TLS_FILES_DIR) + ":/tls"});
   }
@@ -105,7 +107,8 @@ TEST_F(Networking, TwoHundredConnectionsEachWithItsOwnProcessesEchoAtOnce) {
 }
 
 TEST_F(Networking, FourMegabytesThroughOneConnectionArriveIntact) {
-  expect_ok(tcp({"large"}), "one write: 0, took part of it: yes\nthe reader got 4194304 bytes, all correct\n");
+  expect_ok(tcp({"large"}),
+            "one write: 0, took part of it: yes\nthe reader got 4194304 bytes, all correct\n");
 }
 
 TEST_F(Networking, BadStreamIdsBuffersAndAddressTypesTrap) {
@@ -117,8 +120,10 @@ TEST_F(Networking, BadStreamIdsBuffersAndAddressTypesTrap) {
 // ---- DNS ----
 
 TEST_F(Networking, ResolvingAnIpLiteralGivesExactlyThatAddress) {
-  expect_ok(udp_dns({"resolve", "127.0.0.1:53"}), "address: v4 127.0.0.1 port 53\naddresses: 1, then resolve_next returns 1\n");
-  expect_ok(udp_dns({"resolve", "[::1]:9"}), "address: v6 ::1 port 9\naddresses: 1, then resolve_next returns 1\n");
+  expect_ok(udp_dns({"resolve", "127.0.0.1:53"}),
+            "address: v4 127.0.0.1 port 53\naddresses: 1, then resolve_next returns 1\n");
+  expect_ok(udp_dns({"resolve", "[::1]:9"}),
+            "address: v6 ::1 port 9\naddresses: 1, then resolve_next returns 1\n");
 }
 
 TEST_F(Networking, ResolvingLocalhostIncludesTheLoopbackAddressWithThePort) {
@@ -150,11 +155,12 @@ TEST_F(Networking, UdpSendToAndReceiveFromNameTheSenderAndCutToTheBuffer) {
 }
 
 TEST_F(Networking, ConnectedUdpSocketsSendAndReceiveAndKnowTheirPeer) {
-  expect_ok(udp_dns({"udp_connected"}),
-            "connect: 0 0\n"
-            "a's peer is b: yes\n"
-            "send: 0, receive: 0 'hey'\n"
-            "peer of an unconnected socket: 1, Transport endpoint is not connected (os error 107)\n");
+  expect_ok(
+      udp_dns({"udp_connected"}),
+      "connect: 0 0\n"
+      "a's peer is b: yes\n"
+      "send: 0, receive: 0 'hey'\n"
+      "peer of an unconnected socket: 1, Transport endpoint is not connected (os error 107)\n");
 }
 
 TEST_F(Networking, UdpBroadcastAndTtlReadBackAsSet) {
@@ -183,10 +189,11 @@ TEST_F(Networking, AnUntrustedCertificateIsRefusedWithAReasonAndTheServerGoesOn)
   auto r = tls("untrusted");
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_EQ(sorted_lines(r.out),
-            (std::vector<std::string>{"good client: echo 'hello'", "handler: echoing 'hello'",
-                                      "handler: read failed with an error",
-                                      "untrusting client: connect failed: the server's certificate was refused: "
-                                      "self-signed certificate"}))
+            (std::vector<std::string>{
+                "good client: echo 'hello'", "handler: echoing 'hello'",
+                "handler: read failed with an error",
+                "untrusting client: connect failed: the server's certificate was refused: "
+                "self-signed certificate"}))
       << describe(r);
 }
 
@@ -194,9 +201,10 @@ TEST_F(Networking, ACertificateForAnotherNameIsRefused) {
   auto r = tls("wrong_name");
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_EQ(sorted_lines(r.out),
-            (std::vector<std::string>{"handler: read failed with an error",
-                                      "wrong-name client: connect failed: the server's certificate was refused: IP "
-                                      "address mismatch"}))
+            (std::vector<std::string>{
+                "handler: read failed with an error",
+                "wrong-name client: connect failed: the server's certificate was refused: IP "
+                "address mismatch"}))
       << describe(r);
 }
 
@@ -207,8 +215,9 @@ TEST_F(Networking, ASilentClientDoesNotHoldUpTheAcceptor) {
 TEST_F(Networking, AClientSendingGarbageGetsItsHandlerAnErrorAndOthersAreServed) {
   auto r = tls("garbage");
   EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(sorted_lines(r.out), (std::vector<std::string>{"good client: echo 'hello'", "handler: echoing 'hello'",
-                                                           "handler: read failed with an error"}))
+  EXPECT_EQ(sorted_lines(r.out),
+            (std::vector<std::string>{"good client: echo 'hello'", "handler: echoing 'hello'",
+                                      "handler: read failed with an error"}))
       << describe(r);
 }
 
@@ -230,53 +239,66 @@ class NetworkPermissions : public ProcessTest {
 TEST_F(NetworkPermissions, ANewConfigAllowsTheNetworkAsInLunatic) {
   auto r = run("default");
   EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(r.out, "a new config can use the network: 1\nconnect: ok\ntcp bind: ok\nudp bind: ok\nresolve localhost: ok\n")
+  EXPECT_EQ(r.out,
+            "a new config can use the network: 1\nconnect: ok\ntcp bind: ok\nudp bind: ok\nresolve "
+            "localhost: ok\n")
       << describe(r);
 }
 
 TEST_F(NetworkPermissions, ADeniedConfigRefusesConnectBindAndSendToWithAnErrorNotATrap) {
   auto r = run("deny_all");
   EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(r.out,
-            "after denying: 0\n"
-            "connect: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's config\n"
-            "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
-            "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
-            "resolve localhost: 1 Permission denied: name lookups are not allowed by this process's config\n"
-            "udp send_to: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's config\n")
+  EXPECT_EQ(
+      r.out,
+      "after denying: 0\n"
+      "connect: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's "
+      "config\n"
+      "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+      "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+      "resolve localhost: 1 Permission denied: name lookups are not allowed by this process's "
+      "config\n"
+      "udp send_to: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this process's "
+      "config\n")
       << describe(r);
 }
 
 TEST_F(NetworkPermissions, ARuleAllowsExactlyItsAddressAndPortsAndMappedAddressesCannotSlipPast) {
   auto r = run("allow_rule");
   EXPECT_EXIT_CODE(r, 0);
-  EXPECT_EQ(r.out,
-            "with a rule: 0\n"
-            "connect to the allowed port: ok\n"
-            "connect to the allowed port as ::ffff:127.0.0.1: ok\n"
-            "connect to another port: 1 Permission denied: connecting to 127.0.0.1 is not allowed by this "
-            "process's config\n"
-            "connect to another port as ::ffff:127.0.0.1: 1 Permission denied: connecting to [::ffff:127.0.0.1] is "
-            "not allowed by this process's config\n"
-            "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
-            "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
-            "resolve localhost: ok\n")
+  EXPECT_EQ(
+      r.out,
+      "with a rule: 0\n"
+      "connect to the allowed port: ok\n"
+      "connect to the allowed port as ::ffff:127.0.0.1: ok\n"
+      "connect to another port: 1 Permission denied: connecting to 127.0.0.1 is not allowed by "
+      "this "
+      "process's config\n"
+      "connect to another port as ::ffff:127.0.0.1: 1 Permission denied: connecting to "
+      "[::ffff:127.0.0.1] is "
+      "not allowed by this process's config\n"
+      "tcp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+      "udp bind: 1 Permission denied: binding 127.0.0.1 is not allowed by this process's config\n"
+      "resolve localhost: ok\n")
       << describe(r);
 }
 
 TEST_F(NetworkPermissions, ARestrictedProcessMakesOnlyRestrictedConfigsAndCannotGrantAccess) {
   auto r = run("no_escalation");
   EXPECT_EXIT_CODE(r, 0);  // the child traps; main, monitoring it, ends normally
-  EXPECT_EQ(r.out, "a config it creates can use the network: 0\ngranting it: next line is the trap\n") << describe(r);
-  EXPECT_NE(r.err.find("config_set_can_use_network: this process's own network access is restricted"),
-            std::string::npos)
+  EXPECT_EQ(r.out,
+            "a config it creates can use the network: 0\ngranting it: next line is the trap\n")
+      << describe(r);
+  EXPECT_NE(
+      r.err.find("config_set_can_use_network: this process's own network access is restricted"),
+      std::string::npos)
       << describe(r);
 }
 
 TEST_F(NetworkPermissions, ARuleWithAPrefixLongerThanTheAddressTraps) {
   auto r = run("bad_rule");
   expect_trap(r, "host call failed");
-  EXPECT_NE(r.err.find("config_allow_network: prefix length 33 is too long"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("config_allow_network: prefix length 33 is too long"), std::string::npos)
+      << describe(r);
 }
 
 }  // namespace

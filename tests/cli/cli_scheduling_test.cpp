@@ -60,10 +60,9 @@ TEST_F(Stress, AHundredThousandShortLivedProcessesAndTheirMessagesAreAllAccounte
   opt.timeout = std::chrono::seconds(300);
   auto r = run_guest("proc_stress", {}, {}, opt);
   EXPECT_EXIT_CODE(r, 0);
-  expect_lines_in_order(
-      r, {"spawners reported: 100", "spawners ended: 100", "children spawned: 100000",
-          "process-died messages: 100000", "link-died messages: 10000", "replies: 80000",
-          "mismatches: 0"});
+  expect_lines_in_order(r, {"spawners reported: 100", "spawners ended: 100",
+                            "children spawned: 100000", "process-died messages: 100000",
+                            "link-died messages: 10000", "replies: 80000", "mismatches: 0"});
   auto ms = number_after(r.out, "elapsed ms: ");
   ASSERT_TRUE(ms.has_value()) << describe(r);
   std::cout << "[ note    ] 100,000 processes in " << *ms << " ms\n";

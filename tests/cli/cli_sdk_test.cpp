@@ -183,8 +183,9 @@ TEST_F(Sdk, TcpListenerAcceptsAStreamPassedToASpawnedEchoAndAReadTimesOut) {
 }
 
 TEST_F(Sdk, ARefusedConnectionAndAnUnknownNameAreHostErrors) {
-  expect_output("sdk_net", "refused",
-                "connect: host, Connection refused (os error 111)\nresolve an unknown name: host\n");
+  expect_output(
+      "sdk_net", "refused",
+      "connect: host, Connection refused (os error 111)\nresolve an unknown name: host\n");
 }
 
 TEST_F(Sdk, AStreamInsideAStructTravelsInAMessage) {
@@ -196,8 +197,9 @@ TEST_F(Sdk, UdpSendToAndReceiveFromNameTheSender) {
 }
 
 TEST_F(Sdk, AConfigsNetworkRulesRefuseWithPermissionErrors) {
-  expect_output("sdk_net", "permission",
-                "restricted: yes\nallowed port: connected, another port: permission, bind: permission\n");
+  expect_output(
+      "sdk_net", "permission",
+      "restricted: yes\nallowed port: connected, another port: permission, bind: permission\n");
 }
 
 TEST_F(Sdk, TlsStreamsVerifyTheServerAndEcho) {

@@ -70,7 +70,9 @@ constexpr auto kDeadline = std::chrono::milliseconds(100);
 
 unsigned env_unsigned(const char* name, unsigned fallback) {
   const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? static_cast<unsigned>(std::strtoul(value, nullptr, 10)) : fallback;
+  return value != nullptr && *value != '\0'
+             ? static_cast<unsigned>(std::strtoul(value, nullptr, 10))
+             : fallback;
 }
 
 // Kills every process of the scheduler it is armed with once the main process has ended or
@@ -148,7 +150,8 @@ class Reaper {
           highest = id;
         }
       }
-      const bool look_further = highest * 2 > scan_limit_ || (highest == 0 && scheduler.process_count() > 0);
+      const bool look_further =
+          highest * 2 > scan_limit_ || (highest == 0 && scheduler.process_count() > 0);
       if (!look_further || scan_limit_ >= (std::uint64_t{1} << 24)) return;
       scan_limit_ *= 2;
     }
@@ -258,7 +261,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto output = host::OutputCapture::create();
   if (!output) die(output.error().message);
   runtime::Scheduler scheduler(h.workers);
-  host::Environment environment(*h.engine, scheduler, h.verbose ? host::LogLevel::kWarn : host::LogLevel::kOff);
+  host::Environment environment(*h.engine, scheduler,
+                                h.verbose ? host::LogLevel::kWarn : host::LogLevel::kOff);
 
   engine::CallOutcome main_outcome;
   host::SpawnRequest request;
@@ -274,7 +278,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!id) die("cannot spawn the main process: " + id.error().message);
   if (auto main = scheduler.find(*id)) main->send(std::move(message));
   // A pending timer keeps run() from calling it a deadlock while the reaper decides.
-  scheduler.send_after(Clock::now() + std::chrono::minutes(10), 0, 0, std::make_unique<runtime::Message>());
+  scheduler.send_after(Clock::now() + std::chrono::minutes(10), 0, 0,
+                       std::make_unique<runtime::Message>());
 
   const auto start = Clock::now();
   h.reaper.arm(scheduler, start + kDeadline);
@@ -288,17 +293,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string calls;
     std::uint32_t image = 0;
     std::memcpy(&image, script.data(), 4);
-    for (std::size_t at = 4 + image; at + fuzz::kRecordSize <= script.size(); at += fuzz::kRecordSize) {
+    for (std::size_t at = 4 + image; at + fuzz::kRecordSize <= script.size();
+         at += fuzz::kRecordSize) {
       std::uint32_t index = 0;
       std::memcpy(&index, script.data() + at, 4);
       calls += (calls.empty() ? "" : " ") + h.functions[index].host->name;
     }
     std::fprintf(stderr, "fuzz_host_abi: calls: %s\n", calls.c_str());
-    std::fprintf(stderr, "fuzz_host_abi: input %llu (%.1f ms): main %s; deadlines hit so far %u\n%s",
+    std::fprintf(stderr,
+                 "fuzz_host_abi: input %llu (%.1f ms): main %s; deadlines hit so far %u\n%s",
                  static_cast<unsigned long long>(h.inputs),
                  std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
-                 main_outcome.ok() ? "returned" : main_outcome.describe().c_str(), h.reaper.deadlines_hit(),
-                 (*output)->read().c_str());
+                 main_outcome.ok() ? "returned" : main_outcome.describe().c_str(),
+                 h.reaper.deadlines_hit(), (*output)->read().c_str());
   }
   return 0;
 }

@@ -15,8 +15,8 @@
 
 #include "engine/compile/c_generator.hpp"
 #include "engine/compile/instrument.hpp"
-#include "engine/loaded_module.hpp"
 #include "engine/compile/wasm_reader.hpp"
+#include "engine/loaded_module.hpp"
 #include "host/host_imports.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

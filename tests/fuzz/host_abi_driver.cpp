@@ -28,7 +28,8 @@ constexpr TimeoutParam kTimeouts[] = {
 
 bool is_timeout(const engine::ImportFunction& function, std::size_t index) {
   for (const auto& timeout : kTimeouts) {
-    if (function.module == timeout.module && function.name == timeout.name && index == timeout.index) {
+    if (function.module == timeout.module && function.name == timeout.name &&
+        index == timeout.index) {
       return true;
     }
   }
@@ -49,10 +50,14 @@ char type_letter(std::string_view type) {
 
 const char* type_name(char letter) {
   switch (letter) {
-    case 'i': return "i32";
-    case 'I': return "i64";
-    case 'f': return "f32";
-    default: return "f64";
+    case 'i':
+      return "i32";
+    case 'I':
+      return "i64";
+    case 'f':
+      return "f32";
+    default:
+      return "f64";
   }
 }
 
@@ -84,8 +89,9 @@ std::size_t index_of(const std::vector<DriverFunction>& functions, std::string_v
     const engine::ImportFunction& f = *functions[i].host;
     if (f.module == module && f.name == name) {
       if (!signature.empty() && f.signature != signature) {
-        throw std::runtime_error(std::string(module) + "::" + std::string(name) + " has signature " +
-                                 f.signature + ", the driver expects " + std::string(signature));
+        throw std::runtime_error(std::string(module) + "::" + std::string(name) +
+                                 " has signature " + f.signature + ", the driver expects " +
+                                 std::string(signature));
       }
       return i;
     }
@@ -110,7 +116,8 @@ std::vector<DriverFunction> driver_functions(const engine::ImportTable& registry
     DriverFunction entry;
     entry.host = &function;
     entry.params = letters(std::string_view(sig).substr(1, close - 1));
-    const std::string results = letters(std::string_view(sig).substr(open + 1, sig.size() - open - 2));
+    const std::string results =
+        letters(std::string_view(sig).substr(open + 1, sig.size() - open - 2));
     if (entry.params.size() > kDriverArgs || results.size() > 1) {
       throw std::runtime_error(function.module + "::" + function.name + " " + sig +
                                ": more parameters or results than the driver passes");
@@ -125,8 +132,8 @@ std::string driver_wat(const std::vector<DriverFunction>& functions) {
   std::string wat = "(module\n";
   for (std::size_t i = 0; i < functions.size(); ++i) {
     const DriverFunction& f = functions[i];
-    wat += "  (import " + wat_string(f.host->module) + " " + wat_string(f.host->name) + " (func $h" +
-           std::to_string(i);
+    wat += "  (import " + wat_string(f.host->module) + " " + wat_string(f.host->name) +
+           " (func $h" + std::to_string(i);
     if (!f.params.empty()) {
       wat += " (param";
       for (char p : f.params) wat += std::string(" ") + type_name(p);
@@ -175,19 +182,36 @@ std::string driver_wat(const std::vector<DriverFunction>& functions) {
         continue;
       }
       switch (f.params[p]) {
-        case 'i': wat += "    " + arg + " i32.wrap_i64\n"; break;
-        case 'I': wat += "    " + arg + "\n"; break;
-        case 'f': wat += "    " + arg + " i32.wrap_i64 f32.reinterpret_i32\n"; break;
-        default: wat += "    " + arg + " f64.reinterpret_i64\n"; break;
+        case 'i':
+          wat += "    " + arg + " i32.wrap_i64\n";
+          break;
+        case 'I':
+          wat += "    " + arg + "\n";
+          break;
+        case 'f':
+          wat += "    " + arg + " i32.wrap_i64 f32.reinterpret_i32\n";
+          break;
+        default:
+          wat += "    " + arg + " f64.reinterpret_i64\n";
+          break;
       }
     }
     wat += "    call $h" + std::to_string(i) + "\n";
     switch (f.result) {
-      case 0: wat += "    i64.const 0\n"; break;
-      case 'i': wat += "    i64.extend_i32_u\n"; break;
-      case 'I': break;
-      case 'f': wat += "    i32.reinterpret_f32 i64.extend_i32_u\n"; break;
-      default: wat += "    i64.reinterpret_f64\n"; break;
+      case 0:
+        wat += "    i64.const 0\n";
+        break;
+      case 'i':
+        wat += "    i64.extend_i32_u\n";
+        break;
+      case 'I':
+        break;
+      case 'f':
+        wat += "    i32.reinterpret_f32 i64.extend_i32_u\n";
+        break;
+      default:
+        wat += "    i64.reinterpret_f64\n";
+        break;
     }
     wat += "    return\n";
   }
@@ -196,27 +220,36 @@ std::string driver_wat(const std::vector<DriverFunction>& functions) {
   auto loads = [](const std::string& base, std::uint32_t first_offset) {
     std::string out;
     for (std::uint32_t a = 0; a < kDriverArgs; ++a) {
-      out += "    " + base + " i64.load offset=" + std::to_string(first_offset + 8 * a) + " align=1\n";
+      out +=
+          "    " + base + " i64.load offset=" + std::to_string(first_offset + 8 * a) + " align=1\n";
     }
     return out;
   };
 
   // main: the script is the first message; anything else, or nothing, ends it.
-  const std::size_t receive = index_of(functions, "lunatic::message", "receive", "(i32 i32 i64) -> (i32)");
+  const std::size_t receive =
+      index_of(functions, "lunatic::message", "receive", "(i32 i32 i64) -> (i32)");
   const std::size_t data_size = index_of(functions, "lunatic::message", "data_size", "() -> (i64)");
-  const std::size_t read_data = index_of(functions, "lunatic::message", "read_data", "(i32 i32) -> (i32)");
+  const std::size_t read_data =
+      index_of(functions, "lunatic::message", "read_data", "(i32 i32) -> (i32)");
   const std::string script = std::to_string(kScriptAddress);
-  wat += "  (func $main (export \"main\") (local $size i32) (local $len i32) (local $p i32) (local $end i32)\n";
+  wat +=
+      "  (func $main (export \"main\") (local $size i32) (local $len i32) (local $p i32) (local "
+      "$end i32)\n";
   wat += "    i32.const 0 i32.const 0 i64.const 0 call $h" + std::to_string(receive) + "\n";
   wat += "    if return end\n";
   wat += "    call $h" + std::to_string(data_size) + " i32.wrap_i64 local.set $size\n";
-  wat += "    local.get $size i32.const " + std::to_string(kScriptMax) + " i32.gt_u if return end\n";
-  wat += "    i32.const " + script + " local.get $size call $h" + std::to_string(read_data) + " drop\n";
+  wat +=
+      "    local.get $size i32.const " + std::to_string(kScriptMax) + " i32.gt_u if return end\n";
+  wat += "    i32.const " + script + " local.get $size call $h" + std::to_string(read_data) +
+         " drop\n";
   wat += "    i32.const " + script + " i32.load align=1 local.set $len\n";
   wat += "    local.get $len i32.const " + std::to_string(kImageMax) + " i32.gt_u if return end\n";
   wat += "    local.get $len i32.const 4 i32.add local.get $size i32.gt_u if return end\n";
-  wat += "    i32.const 0 i32.const " + std::to_string(kScriptAddress + 4) + " local.get $len memory.copy\n";
-  wat += "    i32.const " + std::to_string(kScriptAddress + 4) + " local.get $len i32.add local.set $p\n";
+  wat += "    i32.const 0 i32.const " + std::to_string(kScriptAddress + 4) +
+         " local.get $len memory.copy\n";
+  wat += "    i32.const " + std::to_string(kScriptAddress + 4) +
+         " local.get $len i32.add local.set $p\n";
   wat += "    i32.const " + script + " local.get $size i32.add local.set $end\n";
   wat += "    block $done\n    loop $next\n";
   wat += "    local.get $p i32.const " + std::to_string(kRecordSize) +
@@ -227,7 +260,9 @@ std::string driver_wat(const std::vector<DriverFunction>& functions) {
   wat += "    local.get $p i32.const " + std::to_string(kRecordSize) + " i32.add local.set $p\n";
   wat += "    br $next\n    end\n    end)\n";
 
-  wat += "  (func (export \"_lunatic_catch_trap\") (param $index i32) (param $args i32) (result i32)\n";
+  wat +=
+      "  (func (export \"_lunatic_catch_trap\") (param $index i32) (param $args i32) (result "
+      "i32)\n";
   wat += "    local.get $index\n";
   wat += loads("local.get $args", 0);
   wat += "    call $dispatch i32.wrap_i64)\n";
@@ -269,10 +304,18 @@ std::string script_from_input(std::span<const std::uint8_t> input,
     for (std::size_t p = 0; p < functions[index].params.size(); ++p) {
       const std::uint64_t tag = take(1);
       switch (tag % 4) {
-        case 0: args[p] = tag / 4; break;
-        case 1: args[p] = take(2); break;
-        case 2: args[p] = take(4); break;
-        default: args[p] = take(8); break;
+        case 0:
+          args[p] = tag / 4;
+          break;
+        case 1:
+          args[p] = take(2);
+          break;
+        case 2:
+          args[p] = take(4);
+          break;
+        default:
+          args[p] = take(8);
+          break;
       }
     }
     put(script, &index, 4);

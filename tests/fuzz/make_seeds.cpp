@@ -37,7 +37,8 @@ std::string read(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-void loader_and_artifact_seeds(const fs::path& out, const std::string& name, const std::string& wasm) {
+void loader_and_artifact_seeds(const fs::path& out, const std::string& name,
+                               const std::string& wasm) {
   write(out / "loader" / (name + ".wasm"), wasm);
   for (std::size_t cut : {wasm.size() / 3, 2 * wasm.size() / 3, wasm.size() - 1}) {
     if (cut > 0 && cut < wasm.size()) {
@@ -45,7 +46,8 @@ void loader_and_artifact_seeds(const fs::path& out, const std::string& name, con
     }
   }
 
-  auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wasm.data()), wasm.size());
+  auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wasm.data()),
+                                             wasm.size());
   auto parsed = engine::read_module(bytes, name);
   if (!parsed) return;
   auto instrumented = engine::instrument_for_preemption(*parsed->ir);
@@ -53,14 +55,18 @@ void loader_and_artifact_seeds(const fs::path& out, const std::string& name, con
   engine::Contract contract;
   contract.engine_abi = std::string(engine::kEngineAbi);
   contract.engine_version = LUNATIC_VERSION;
-  contract.memory_mode = wasm.size() % 2 == 0 ? engine::MemoryMode::kGuard : engine::MemoryMode::kBounds;
+  contract.memory_mode =
+      wasm.size() % 2 == 0 ? engine::MemoryMode::kGuard : engine::MemoryMode::kBounds;
   contract.compiler = "/usr/bin/cc:1000:1";
   contract.flags = engine::compile_flags(contract.memory_mode, engine::CCompiler{});
   contract.wasm_sha256 = engine::sha256_hex(bytes);
   contract.checked_functions = instrumented->checked_functions;
   contract.checked_loops = instrumented->checked_loops;
   contract.module = engine::describe(*parsed->ir);
-  const std::string code = "\x7f" "ELF stand-in code of " + name;
+  const std::string code =
+      "\x7f"
+      "ELF stand-in code of " +
+      name;
   contract.so_sha256 = engine::sha256_hex(code);
   contract.so_size = code.size();
   const std::string artifact = engine::encode_artifact(contract, code);
@@ -75,8 +81,12 @@ void loader_and_artifact_seeds(const fs::path& out, const std::string& name, con
 struct Image {
   std::string bytes = std::string(1024, '\0');
   void put(std::size_t at, std::string_view data) { bytes.replace(at, data.size(), data); }
-  void put_u32(std::size_t at, std::uint32_t value) { put(at, std::string_view(reinterpret_cast<char*>(&value), 4)); }
-  void put_u64(std::size_t at, std::uint64_t value) { put(at, std::string_view(reinterpret_cast<char*>(&value), 8)); }
+  void put_u32(std::size_t at, std::uint32_t value) {
+    put(at, std::string_view(reinterpret_cast<char*>(&value), 4));
+  }
+  void put_u64(std::size_t at, std::uint64_t value) {
+    put(at, std::string_view(reinterpret_cast<char*>(&value), 8));
+  }
 };
 
 void host_abi_seeds(const fs::path& out) {
@@ -92,18 +102,18 @@ void host_abi_seeds(const fs::path& out) {
   // Resource ids (configs, errors, DNS iterators, modules) count from 0 in each process.
 
   Image image;
-  image.put(0, "hello, fuzz");   // 11 bytes
-  image.put(16, "c");            // the driver's export for children
+  image.put(0, "hello, fuzz");  // 11 bytes
+  image.put(16, "c");           // the driver's export for children
   image.put(24, "main");
   // Spawn parameters, 17-byte records: c(index, arg) calls lunatic::process::sleep_ms(arg).
   image.put(32, "\x7f");
   image.put_u64(33, index_of("lunatic::process", "sleep_ms"));
   image.put(49, "\x7e");
   image.put_u64(50, 2);
-  image.put(96, "fuzz-name");       // 9
-  image.put(112, "127.0.0.1:80");   // 12
-  image.put(128, "example.com:80"); // 14
-  image.put(144, "localhost");      // 9
+  image.put(96, "fuzz-name");        // 9
+  image.put(112, "127.0.0.1:80");    // 12
+  image.put(128, "example.com:80");  // 14
+  image.put(144, "localhost");       // 9
   image.put(160, std::string_view("\x7f\x00\x00\x01", 4));
   image.put_u32(176, 0);  // an iovec: hello, fuzz
   image.put_u32(180, 11);
@@ -124,7 +134,8 @@ void host_abi_seeds(const fs::path& out) {
         C{"lunatic::message", "send", {1}}, C{"lunatic::message", "receive", {192, 1, 3}},
         C{"lunatic::message", "data_size", {}}, C{"lunatic::message", "read_data", {kOut, 11}},
         C{"lunatic::message", "get_tag", {}}, C{"lunatic::message", "seek_data", {2}},
-        C{"lunatic::message", "read_data", {kOut + 16, 4}}, C{"lunatic::message", "receive", {0, 0, 2}}}},
+        C{"lunatic::message", "read_data", {kOut + 16, 4}},
+        C{"lunatic::message", "receive", {0, 0, 2}}}},
       {"spawn_link_kill",
        {C{"lunatic::process", "spawn", {5, kNone, kNone, 16, 1, 32, 34, kOut}},
         C{"lunatic::process", "monitor", {2}}, C{"lunatic::process", "link", {3, 2}},
@@ -132,14 +143,16 @@ void host_abi_seeds(const fs::path& out) {
         C{"lunatic::message", "receive", {0, 0, 3}}, C{"lunatic::process", "exists", {2}},
         C{"lunatic::process", "die_when_link_dies", {0}}}},
       {"configs",
-       {C{"lunatic::process", "create_config", {}}, C{"lunatic::process", "config_set_max_memory", {0, 1 << 20}},
+       {C{"lunatic::process", "create_config", {}},
+        C{"lunatic::process", "config_set_max_memory", {0, 1 << 20}},
         C{"lunatic::process", "config_set_can_spawn_processes", {0, 1}},
         C{"lunatic::process", "config_set_max_fuel", {0, 1}},
         C{"lunatic::wasi", "config_add_environment_variable", {0, 280, 3, 284, 5}},
         C{"lunatic::wasi", "config_add_command_line_argument", {0, 284, 5}},
         C{"lunatic::wasi", "config_preopen_dir", {0, 0, 5}},
         C{"lunatic::process", "spawn", {0, 0, kNone, 16, 1, 32, 34, kOut}},
-        C{"lunatic::process", "config_get_max_memory", {0}}, C{"lunatic::process", "drop_config", {0}},
+        C{"lunatic::process", "config_get_max_memory", {0}},
+        C{"lunatic::process", "drop_config", {0}},
         C{"lunatic::process", "config_allow_network", {0, 0, 4, 160, 32, 80, 80}}}},
       {"wasi",
        {C{"wasi_snapshot_preview1", "fd_write", {1, 176, 1, kOut}},
@@ -155,9 +168,13 @@ void host_abi_seeds(const fs::path& out) {
         C{"wasi_snapshot_preview1", "path_open", {3, 0, 0, 5, 0, 0, 0, 0, kOut}},
         C{"wasi_snapshot_preview1", "proc_exit", {3}}}},
       {"registry",
-       {C{"lunatic::registry", "put", {96, 9, 0, 1}}, C{"lunatic::registry", "get", {96, 9, kOut, kOut + 8}},
-        C{"lunatic::process", "get_or_spawn", {96, 9, 0, kNone, kNone, 16, 1, 32, 34, kOut, kOut + 8}},
-        C{"lunatic::registry", "remove", {96, 9}}, C{"lunatic::registry", "get", {96, 9, kOut, kOut + 8}}}},
+       {C{"lunatic::registry", "put", {96, 9, 0, 1}},
+        C{"lunatic::registry", "get", {96, 9, kOut, kOut + 8}},
+        C{"lunatic::process",
+          "get_or_spawn",
+          {96, 9, 0, kNone, kNone, 16, 1, 32, 34, kOut, kOut + 8}},
+        C{"lunatic::registry", "remove", {96, 9}},
+        C{"lunatic::registry", "get", {96, 9, kOut, kOut + 8}}}},
       {"timers",
        {C{"lunatic::message", "create_data", {1, 0}}, C{"lunatic::timer", "send_after", {1, 1}},
         C{"lunatic::message", "receive", {0, 0, 3}}, C{"lunatic::message", "create_data", {2, 0}},
@@ -165,7 +182,9 @@ void host_abi_seeds(const fs::path& out) {
         C{"lunatic::timer", "cancel_timer", {1}}}},
       {"network",
        {C{"lunatic::networking", "resolve", {112, 12, 3, kOut}},
-        C{"lunatic::networking", "resolve_next", {0, kOut, kOut + 8, kOut + 32, kOut + 36, kOut + 40}},
+        C{"lunatic::networking",
+          "resolve_next",
+          {0, kOut, kOut + 8, kOut + 32, kOut + 36, kOut + 40}},
         C{"lunatic::networking", "drop_dns_iterator", {0}},
         C{"lunatic::networking", "resolve", {128, 14, 3, kOut}},
         C{"lunatic::networking", "tcp_bind", {4, 160, 0, 0, 0, kOut}},
@@ -174,16 +193,17 @@ void host_abi_seeds(const fs::path& out) {
         C{"lunatic::networking", "tls_connect", {144, 9, 443, 3, kOut, 0, 0}},
         C{"lunatic::error", "string_size", {0}}}},
       {"errors_and_compile",
-       {C{"lunatic::process", "compile_module", {208, 8, kOut}}, C{"lunatic::error", "string_size", {0}},
-        C{"lunatic::error", "to_string", {0, kOut + 16}}, C{"lunatic::error", "drop", {0}},
-        C{"lunatic::process", "drop_module", {0}}}},
+       {C{"lunatic::process", "compile_module", {208, 8, kOut}},
+        C{"lunatic::error", "string_size", {0}}, C{"lunatic::error", "to_string", {0, kOut + 16}},
+        C{"lunatic::error", "drop", {0}}, C{"lunatic::process", "drop_module", {0}}}},
       {"trap_catch",
        {C{"lunatic::trap", "catch", {index_of("lunatic::process", "drop_module"), 32}},
         C{"lunatic::trap", "catch", {index_of("lunatic::version", "major"), 32}},
         C{"lunatic::version", "minor", {}}}},
       {"distributed",
-       {C{"lunatic::distributed", "nodes_count", {}}, C{"lunatic::distributed", "get_nodes", {kOut, 4}},
-        C{"lunatic::distributed", "node_id", {}}, C{"lunatic::distributed", "module_id", {}},
+       {C{"lunatic::distributed", "nodes_count", {}},
+        C{"lunatic::distributed", "get_nodes", {kOut, 4}}, C{"lunatic::distributed", "node_id", {}},
+        C{"lunatic::distributed", "module_id", {}},
         C{"lunatic::distributed", "spawn", {0, kNone, 1, 16, 1, 32, 34, kOut}},
         C{"lunatic::message", "create_data", {0, 0}}, C{"lunatic::distributed", "send", {0, 1}}}},
   };

@@ -75,16 +75,26 @@ static int read_past_end(void) {
 static int no_message(const char* fn) {
   char buf[4];
   say("calling %s without a message", fn);
-  if (!strcmp(fn, "write_data")) lunatic_message_write_data(LUNATIC_PTR(buf), 1);
-  else if (!strcmp(fn, "read_data")) lunatic_message_read_data(LUNATIC_PTR(buf), 1);
-  else if (!strcmp(fn, "seek_data")) lunatic_message_seek_data(0);
-  else if (!strcmp(fn, "get_tag")) lunatic_message_get_tag();
-  else if (!strcmp(fn, "get_process_id")) lunatic_message_get_process_id();
-  else if (!strcmp(fn, "data_size")) lunatic_message_data_size();
-  else if (!strcmp(fn, "send")) lunatic_message_send(lunatic_process_id());
-  else if (!strcmp(fn, "push_module")) lunatic_message_push_module(0);
-  else if (!strcmp(fn, "take_module")) lunatic_message_take_module(0);
-  else return 2;
+  if (!strcmp(fn, "write_data"))
+    lunatic_message_write_data(LUNATIC_PTR(buf), 1);
+  else if (!strcmp(fn, "read_data"))
+    lunatic_message_read_data(LUNATIC_PTR(buf), 1);
+  else if (!strcmp(fn, "seek_data"))
+    lunatic_message_seek_data(0);
+  else if (!strcmp(fn, "get_tag"))
+    lunatic_message_get_tag();
+  else if (!strcmp(fn, "get_process_id"))
+    lunatic_message_get_process_id();
+  else if (!strcmp(fn, "data_size"))
+    lunatic_message_data_size();
+  else if (!strcmp(fn, "send"))
+    lunatic_message_send(lunatic_process_id());
+  else if (!strcmp(fn, "push_module"))
+    lunatic_message_push_module(0);
+  else if (!strcmp(fn, "take_module"))
+    lunatic_message_take_module(0);
+  else
+    return 2;
   say("%s returned", fn);
   return 0;
 }
@@ -114,10 +124,14 @@ static int bad_pointer(const char* fn) {
   lunatic_message_create_data(1, 0);
   lunatic_message_write_data(LUNATIC_PTR("abc"), 3);
   say("calling %s with a bad pointer", fn);
-  if (!strcmp(fn, "write_data")) lunatic_message_write_data(BAD_PTR, 64);
-  else if (!strcmp(fn, "read_data")) lunatic_message_read_data(BAD_PTR, 64);
-  else if (!strcmp(fn, "receive")) lunatic_message_receive(BAD_PTR, 8, 0);
-  else return 2;
+  if (!strcmp(fn, "write_data"))
+    lunatic_message_write_data(BAD_PTR, 64);
+  else if (!strcmp(fn, "read_data"))
+    lunatic_message_read_data(BAD_PTR, 64);
+  else if (!strcmp(fn, "receive"))
+    lunatic_message_receive(BAD_PTR, 8, 0);
+  else
+    return 2;
   say("%s returned", fn);
   return 0;
 }

@@ -56,7 +56,8 @@ static int basics(void) {
 // Looks `name` up and sends the parent what it found: [found, pid].
 EXPORT("looker") void looker(int64_t parent) {
   uint64_t node = 0, pid = 0;
-  uint32_t r = lunatic_registry_get(LUNATIC_PTR("by-main"), 7, LUNATIC_PTR(&node), LUNATIC_PTR(&pid));
+  uint32_t r =
+      lunatic_registry_get(LUNATIC_PTR("by-main"), 7, LUNATIC_PTR(&node), LUNATIC_PTR(&pid));
   int64_t v[2] = {r == 0, (int64_t)pid};
   send_i64s((uint64_t)parent, GOT_TAG, v, 2);
 }
@@ -95,7 +96,8 @@ static int shared(void) {
   name_pid(pid, "the spawned child");
   say("get_or_spawn of a new name: %u (0: spawned)", r);
   say("get of that name: %s", lookup("by-get-or-spawn"));
-  say("the child started: %s", receive_tag(STARTED_TAG, 5000) == LUNATIC_MESSAGE_DATA ? "yes" : "no");
+  say("the child started: %s",
+      receive_tag(STARTED_TAG, 5000) == LUNATIC_MESSAGE_DATA ? "yes" : "no");
   lunatic_kill(pid);
   return 0;
 }
@@ -140,9 +142,12 @@ static int race(int n) {
     int64_t v[2] = {-1, -1};
     read_i64s(v, 2);
     ++answers;
-    if (v[0] == 0) ++spawned;
-    else if (v[0] == 2) ++found;
-    else ++other;
+    if (v[0] == 0)
+      ++spawned;
+    else if (v[0] == 2)
+      ++found;
+    else
+      ++other;
     if (the_pid == -1) the_pid = v[1];
     disagree += v[1] != the_pid;
   }
@@ -164,17 +169,25 @@ static int bad(const char* fn, const char* what) {
   const char* name = "x";
   uint32_t name_ptr = LUNATIC_PTR(name), name_len = 1;
   uint32_t out = LUNATIC_PTR(&name_len);  // any valid, writable address
-  if (!strcmp(what, "name_oob")) name_ptr = BAD_PTR, name_len = 64;
-  else if (!strcmp(what, "not_utf8")) name = "\xff\xfe", name_ptr = LUNATIC_PTR(name), name_len = 2;
-  else if (!strcmp(what, "out_oob")) out = BAD_PTR;
-  else return 2;
+  if (!strcmp(what, "name_oob"))
+    name_ptr = BAD_PTR, name_len = 64;
+  else if (!strcmp(what, "not_utf8"))
+    name = "\xff\xfe", name_ptr = LUNATIC_PTR(name), name_len = 2;
+  else if (!strcmp(what, "out_oob"))
+    out = BAD_PTR;
+  else
+    return 2;
   put("x", 5);  // so that get finds "x" and writes its answer
   say("calling %s with %s", fn, what);
   uint64_t node = 0;
-  if (!strcmp(fn, "put")) lunatic_registry_put(name_ptr, name_len, 0, 1);
-  else if (!strcmp(fn, "get")) lunatic_registry_get(name_ptr, name_len, LUNATIC_PTR(&node), out);
-  else if (!strcmp(fn, "remove")) lunatic_registry_remove(name_ptr, name_len);
-  else return 2;
+  if (!strcmp(fn, "put"))
+    lunatic_registry_put(name_ptr, name_len, 0, 1);
+  else if (!strcmp(fn, "get"))
+    lunatic_registry_get(name_ptr, name_len, LUNATIC_PTR(&node), out);
+  else if (!strcmp(fn, "remove"))
+    lunatic_registry_remove(name_ptr, name_len);
+  else
+    return 2;
   say("%s returned", fn);
   return 0;
 }

@@ -148,8 +148,10 @@ static int many(int n) {
   }
   int cancelled = 0, cancel_failed = 0;
   for (int i = 1; i < n; i += 2) {
-    if (lunatic_cancel_timer(ids[i]) == 1) ++cancelled;
-    else ++cancel_failed;  // it may have fired already: a short delay and a slow machine
+    if (lunatic_cancel_timer(ids[i]) == 1)
+      ++cancelled;
+    else
+      ++cancel_failed;  // it may have fired already: a short delay and a slow machine
   }
   int arrived = 0, of_cancelled = 0, out_of_order = 0;
   int64_t latest_lo = -1;

@@ -70,8 +70,8 @@ EXPORT("child") void child(int64_t main_pid, int64_t port, int64_t mode) {
     receive_tag(DONE_TAG, 5000);
     uint64_t socket = lunatic_message_take_udp_socket(0);
     uint64_t n = 0;
-    uint32_t r = lunatic_net_udp_send_to(socket, LUNATIC_PTR("x"), 1, 4, LUNATIC_PTR(kLoopback4), (uint32_t)port, 0, 0,
-                                         LUNATIC_PTR(&n));
+    uint32_t r = lunatic_net_udp_send_to(socket, LUNATIC_PTR("x"), 1, 4, LUNATIC_PTR(kLoopback4),
+                                         (uint32_t)port, 0, 0, LUNATIC_PTR(&n));
     say("udp send_to: %s", outcome(r, n));
   }
   if (mode == 2) {
@@ -84,7 +84,8 @@ EXPORT("child") void child(int64_t main_pid, int64_t port, int64_t mode) {
   }
   if (mode == 3) {
     int64_t config = lunatic_create_config();
-    say("a config it creates can use the network: %u", lunatic_config_can_use_network((uint64_t)config));
+    say("a config it creates can use the network: %u",
+        lunatic_config_can_use_network((uint64_t)config));
     say("granting it: next line is the trap");
     lunatic_config_set_can_use_network((uint64_t)config, 1);
   }
@@ -94,9 +95,11 @@ EXPORT("child") void child(int64_t main_pid, int64_t port, int64_t mode) {
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "";
   uint64_t listener = 0;
-  if (lunatic_net_tcp_bind(4, LUNATIC_PTR(kLoopback4), 0, 0, 0, LUNATIC_PTR(&listener)) != 0) return 1;
+  if (lunatic_net_tcp_bind(4, LUNATIC_PTR(kLoopback4), 0, 0, 0, LUNATIC_PTR(&listener)) != 0)
+    return 1;
   uint64_t iterator = 0;
-  const uint16_t port = port_of(lunatic_net_tcp_local_addr(listener, LUNATIC_PTR(&iterator)), iterator);
+  const uint16_t port =
+      port_of(lunatic_net_tcp_local_addr(listener, LUNATIC_PTR(&iterator)), iterator);
   int64_t config = lunatic_create_config();
   int64_t child_mode = 0;
   if (!strcmp(mode, "default")) {

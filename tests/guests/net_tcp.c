@@ -49,7 +49,8 @@ static uint64_t bind_loopback(uint32_t version, uint16_t* port) {
   }
   uint64_t iterator = 0;
   address_t local;
-  if (lunatic_net_tcp_local_addr(id, LUNATIC_PTR(&iterator)) != 0 || !first_address(iterator, &local)) {
+  if (lunatic_net_tcp_local_addr(id, LUNATIC_PTR(&iterator)) != 0 ||
+      !first_address(iterator, &local)) {
     say("local address failed");
     exit(1);
   }
@@ -60,7 +61,8 @@ static uint64_t bind_loopback(uint32_t version, uint16_t* port) {
 static uint64_t connect_loopback(uint32_t version, uint16_t port) {
   uint64_t id = 0;
   const uint8_t* addr = version == 6 ? kLoopback6 : kLoopback4;
-  uint32_t r = lunatic_net_tcp_connect(version, LUNATIC_PTR(addr), port, 0, 0, 2000, LUNATIC_PTR(&id));
+  uint32_t r =
+      lunatic_net_tcp_connect(version, LUNATIC_PTR(addr), port, 0, 0, 2000, LUNATIC_PTR(&id));
   if (r != 0) {
     say("connect: %u %s", r, r == 1 ? error_text(id) : "timed out");
     return UINT64_MAX;
@@ -197,7 +199,8 @@ static int read_timeout(void) {
   lunatic_net_set_read_timeout(stream, 100);
   lunatic_net_set_write_timeout(stream, 200);
   lunatic_net_set_peek_timeout(stream, 300);
-  say("timeouts: read %llu, write %llu, peek %llu", (unsigned long long)lunatic_net_get_read_timeout(stream),
+  say("timeouts: read %llu, write %llu, peek %llu",
+      (unsigned long long)lunatic_net_get_read_timeout(stream),
       (unsigned long long)lunatic_net_get_write_timeout(stream),
       (unsigned long long)lunatic_net_get_peek_timeout(stream));
   uint64_t clone = lunatic_net_clone_tcp_stream(stream);
@@ -230,7 +233,8 @@ static int refused(void) {
   uint64_t listener = bind_loopback(4, &port);
   lunatic_net_drop_tcp_listener(listener);  // the port is free again: nobody listens
   uint64_t id = 0;
-  uint32_t r = lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoopback4), port, 0, 0, 2000, LUNATIC_PTR(&id));
+  uint32_t r =
+      lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoopback4), port, 0, 0, 2000, LUNATIC_PTR(&id));
   say("connect: %u, %s", r, r == 1 ? error_text(id) : "-");
   return 0;
 }

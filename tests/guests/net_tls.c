@@ -41,8 +41,9 @@ static void load_files(void) {
 
 static uint64_t tls_listen(const uint8_t addr[4], uint16_t* port) {
   uint64_t id = 0;
-  if (lunatic_net_tls_bind(4, LUNATIC_PTR(addr), 0, 0, 0, LUNATIC_PTR(&id), LUNATIC_PTR(certificate), certificate_len,
-                           LUNATIC_PTR(key), key_len) != 0) {
+  if (lunatic_net_tls_bind(4, LUNATIC_PTR(addr), 0, 0, 0, LUNATIC_PTR(&id),
+                           LUNATIC_PTR(certificate), certificate_len, LUNATIC_PTR(key),
+                           key_len) != 0) {
     say("tls bind failed: %s", error_text(id));
     exit(1);
   }
@@ -97,13 +98,15 @@ EXPORT("handler") void handler(int64_t main_pid) {
 }
 
 // Connects as `host`, trusting `ca`; writes and reads back 5 bytes. Returns 0 on success.
-static int good_client(const char* host, uint16_t port, const uint8_t* ca, uint32_t ca_len, const char* who) {
+static int good_client(const char* host, uint16_t port, const uint8_t* ca, uint32_t ca_len,
+                       const char* who) {
   ciovec_t cas = {LUNATIC_PTR(ca), ca_len};
   uint64_t stream = 0;
-  uint32_t r = lunatic_net_tls_connect(LUNATIC_PTR(host), (uint32_t)strlen(host), port, 5000, LUNATIC_PTR(&stream),
-                                       LUNATIC_PTR(&cas), 1);
+  uint32_t r = lunatic_net_tls_connect(LUNATIC_PTR(host), (uint32_t)strlen(host), port, 5000,
+                                       LUNATIC_PTR(&stream), LUNATIC_PTR(&cas), 1);
   if (r != 0) {
-    say("%s: connect %s: %s", who, r == 1 ? "failed" : "timed out", r == 1 ? error_text(stream) : "-");
+    say("%s: connect %s: %s", who, r == 1 ? "failed" : "timed out",
+        r == 1 ? error_text(stream) : "-");
     return -1;
   }
   char back[6] = {0};
@@ -135,13 +138,17 @@ static void serve(uint64_t listener, int count) {
 //   mode 4: good client as "127.0.0.2"
 EXPORT("client") void client(int64_t main_pid, int64_t port, int64_t mode) {
   load_files();
-  const char* who = mode == 0 ? "good client" : mode == 1 ? "untrusting client" : mode == 4 ? "wrong-name client" : "tcp client";
+  const char* who = mode == 0   ? "good client"
+                    : mode == 1 ? "untrusting client"
+                    : mode == 4 ? "wrong-name client"
+                                : "tcp client";
   if (mode == 0) good_client("localhost", (uint16_t)port, certificate, certificate_len, who);
   if (mode == 1) good_client("localhost", (uint16_t)port, other, other_len, who);
   if (mode == 4) good_client("127.0.0.2", (uint16_t)port, certificate, certificate_len, who);
   if (mode == 2 || mode == 3) {
     uint64_t stream = 0;
-    if (lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoopback), (uint32_t)port, 0, 0, 2000, LUNATIC_PTR(&stream)) == 0) {
+    if (lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoopback), (uint32_t)port, 0, 0, 2000,
+                                LUNATIC_PTR(&stream)) == 0) {
       if (mode == 3) {
         static const char junk[] = "GET / HTTP/1.1\r\n\r\nthis is not TLS at all";
         ciovec_t iov = {LUNATIC_PTR(junk), sizeof junk - 1};
@@ -203,7 +210,7 @@ static int silent_or_garbage(int64_t mode) {
   uint16_t port = 0;
   uint64_t listener = tls_listen(kLoopback, &port);
   uint64_t bad = spawn_client(port, mode);
-  serve(listener, 1);  // the bad client's connection: handed off at once
+  serve(listener, 1);            // the bad client's connection: handed off at once
   receive_tag(DONE_TAG, 10000);  // the bad client is connected (and has sent, for garbage)
   spawn_client(port, 0);
   serve(listener, 1);
@@ -233,8 +240,9 @@ static int read_timeout(void) {
 static int bad_pem(void) {
   static const char not_pem[] = "this is not a certificate";
   uint64_t id = 0;
-  uint32_t r = lunatic_net_tls_bind(4, LUNATIC_PTR(kLoopback), 0, 0, 0, LUNATIC_PTR(&id), LUNATIC_PTR(not_pem),
-                                    sizeof not_pem - 1, LUNATIC_PTR(key), key_len);
+  uint32_t r =
+      lunatic_net_tls_bind(4, LUNATIC_PTR(kLoopback), 0, 0, 0, LUNATIC_PTR(&id),
+                           LUNATIC_PTR(not_pem), sizeof not_pem - 1, LUNATIC_PTR(key), key_len);
   const char* text = r == 1 ? error_text(id) : "-";
   say("bind: %u, reason names the certificate: %s", r, strstr(text, "certificate") ? "yes" : "no");
   return 0;

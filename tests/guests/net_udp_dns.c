@@ -21,8 +21,8 @@ static const uint8_t kLoopback4[4] = {127, 0, 0, 1};
 static const char* format_address(const address_t* a) {
   static char text[96];
   if (a->type == 4) {
-    snprintf(text, sizeof text, "v4 %u.%u.%u.%u port %u", a->addr[0], a->addr[1], a->addr[2], a->addr[3],
-             a->port);
+    snprintf(text, sizeof text, "v4 %u.%u.%u.%u port %u", a->addr[0], a->addr[1], a->addr[2],
+             a->addr[3], a->port);
   } else {
     int loopback = a->addr[15] == 1;
     for (int i = 0; i < 15; ++i) loopback = loopback && a->addr[i] == 0;
@@ -32,7 +32,8 @@ static const char* format_address(const address_t* a) {
 }
 
 static uint32_t resolve(const char* name, uint64_t timeout_ms, uint64_t* id) {
-  return lunatic_net_resolve(LUNATIC_PTR(name), (uint32_t)strlen(name), timeout_ms, LUNATIC_PTR(id));
+  return lunatic_net_resolve(LUNATIC_PTR(name), (uint32_t)strlen(name), timeout_ms,
+                             LUNATIC_PTR(id));
 }
 
 static int resolve_print(const char* name) {
@@ -58,7 +59,8 @@ static int resolve_bad(void) {
   for (int i = 0; i < 3; ++i) {
     uint64_t id = 0;
     uint32_t r = resolve(names[i], 10000, &id);
-    say("%s: %u, an error text: %s", names[i], r, r == 1 && strlen(error_text(id)) > 0 ? "yes" : "no");
+    say("%s: %u, an error text: %s", names[i], r,
+        r == 1 && strlen(error_text(id)) > 0 ? "yes" : "no");
   }
   return 0;
 }
@@ -70,7 +72,8 @@ static uint64_t udp_bind_loopback(address_t* local) {
     exit(1);
   }
   uint64_t iterator = 0;
-  if (lunatic_net_udp_local_addr(id, LUNATIC_PTR(&iterator)) != 0 || !next_address(iterator, local)) {
+  if (lunatic_net_udp_local_addr(id, LUNATIC_PTR(&iterator)) != 0 ||
+      !next_address(iterator, local)) {
     say("udp local address failed");
     exit(1);
   }
@@ -82,19 +85,20 @@ static int udp_to_from(void) {
   address_t a_addr, b_addr;
   uint64_t a = udp_bind_loopback(&a_addr), b = udp_bind_loopback(&b_addr);
   uint64_t n = 0;
-  uint32_t r = lunatic_net_udp_send_to(a, LUNATIC_PTR("ping!"), 5, 4, LUNATIC_PTR(kLoopback4), b_addr.port, 0, 0,
-                                       LUNATIC_PTR(&n));
+  uint32_t r = lunatic_net_udp_send_to(a, LUNATIC_PTR("ping!"), 5, 4, LUNATIC_PTR(kLoopback4),
+                                       b_addr.port, 0, 0, LUNATIC_PTR(&n));
   say("send_to: %u, %llu bytes", r, (unsigned long long)n);
   char buf[16] = {0};
   uint64_t from = 0;
-  r = lunatic_net_udp_receive_from(b, LUNATIC_PTR(buf), sizeof buf, LUNATIC_PTR(&n), LUNATIC_PTR(&from));
+  r = lunatic_net_udp_receive_from(b, LUNATIC_PTR(buf), sizeof buf, LUNATIC_PTR(&n),
+                                   LUNATIC_PTR(&from));
   address_t sender;
   int named = r == 0 && next_address(from, &sender);
   say("receive_from: %u, '%.*s', from the sender's port: %s", r, (int)n, buf,
       named && sender.port == a_addr.port ? "yes" : "no");
   // A datagram larger than the buffer is cut to it.
-  lunatic_net_udp_send_to(a, LUNATIC_PTR("0123456789"), 10, 4, LUNATIC_PTR(kLoopback4), b_addr.port, 0, 0,
-                          LUNATIC_PTR(&n));
+  lunatic_net_udp_send_to(a, LUNATIC_PTR("0123456789"), 10, 4, LUNATIC_PTR(kLoopback4), b_addr.port,
+                          0, 0, LUNATIC_PTR(&n));
   r = lunatic_net_udp_receive(b, LUNATIC_PTR(buf), 4, LUNATIC_PTR(&n));
   say("receive into 4 bytes: %u, %llu bytes '%.4s'", r, (unsigned long long)n, buf);
   return 0;
@@ -104,8 +108,10 @@ static int udp_connected(void) {
   address_t a_addr, b_addr;
   uint64_t a = udp_bind_loopback(&a_addr), b = udp_bind_loopback(&b_addr);
   uint64_t e = 0;
-  uint32_t r1 = lunatic_net_udp_connect(a, 4, LUNATIC_PTR(kLoopback4), b_addr.port, 0, 0, 1000, LUNATIC_PTR(&e));
-  uint32_t r2 = lunatic_net_udp_connect(b, 4, LUNATIC_PTR(kLoopback4), a_addr.port, 0, 0, 1000, LUNATIC_PTR(&e));
+  uint32_t r1 = lunatic_net_udp_connect(a, 4, LUNATIC_PTR(kLoopback4), b_addr.port, 0, 0, 1000,
+                                        LUNATIC_PTR(&e));
+  uint32_t r2 = lunatic_net_udp_connect(b, 4, LUNATIC_PTR(kLoopback4), a_addr.port, 0, 0, 1000,
+                                        LUNATIC_PTR(&e));
   say("connect: %u %u", r1, r2);
   uint64_t iterator = 0;
   address_t peer;
@@ -161,8 +167,8 @@ static int udp_receiver(void) {
   lunatic_sleep_ms(100);  // the receiver waits in its receive meanwhile; this process runs
   say("main ran while the receiver waited");
   uint64_t n = 0;
-  lunatic_net_udp_send_to(sender, LUNATIC_PTR("late"), 4, 4, LUNATIC_PTR(kLoopback4), local.port, 0, 0,
-                          LUNATIC_PTR(&n));
+  lunatic_net_udp_send_to(sender, LUNATIC_PTR("late"), 4, 4, LUNATIC_PTR(kLoopback4), local.port, 0,
+                          0, LUNATIC_PTR(&n));
   receive_tag(DONE_TAG, 5000);
   return 0;
 }

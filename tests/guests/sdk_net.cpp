@@ -39,7 +39,8 @@ void echo(net::TcpStream stream, lunatic::Mailbox<int>) {
 void tcp() {
   auto listener = net::TcpListener::bind(kAnyLoopbackPort).value();
   const auto local = listener.local_address().value();
-  std::printf("listening on 127.0.0.1: %s\n", local.to_string().rfind("127.0.0.1:", 0) == 0 ? "yes" : "no");
+  std::printf("listening on 127.0.0.1: %s\n",
+              local.to_string().rfind("127.0.0.1:", 0) == 0 ? "yes" : "no");
   auto client = net::TcpStream::connect("localhost:" + std::to_string(local.port), 2s).value();
   auto accepted = listener.accept().value();
   std::printf("the client's peer is the listener: %s, the server's peer is on loopback: %s\n",
@@ -53,7 +54,8 @@ void tcp() {
   std::printf("echoed: %s\n", text_of({buffer, n}).c_str());
   client.set_read_timeout(50ms);
   auto late = client.read(buffer);
-  std::printf("a read with nothing to read: %s\n", late ? "data" : lunatic::to_string(late.error().kind));
+  std::printf("a read with nothing to read: %s\n",
+              late ? "data" : lunatic::to_string(late.error().kind));
 }
 
 void refused() {
@@ -63,9 +65,11 @@ void refused() {
     port = listener.local_address().value().port;
   }  // dropped: nobody listens there now
   auto stream = net::TcpStream::connect(net::SocketAddress::v4({127, 0, 0, 1}, port));
-  std::printf("connect: %s, %s\n", lunatic::to_string(stream.error().kind), stream.error().message.c_str());
+  std::printf("connect: %s, %s\n", lunatic::to_string(stream.error().kind),
+              stream.error().message.c_str());
   auto unknown = net::resolve("no-such-host.invalid:80");
-  std::printf("resolve an unknown name: %s\n", unknown ? "addresses" : lunatic::to_string(unknown.error().kind));
+  std::printf("resolve an unknown name: %s\n",
+              unknown ? "addresses" : lunatic::to_string(unknown.error().kind));
 }
 
 struct Hand {
@@ -86,7 +90,8 @@ void stream_in_message() {
   auto client = net::TcpStream::connect(listener.local_address().value()).value();
   auto accepted = listener.accept().value();
   auto child = lunatic::spawn(&reader).value();
-  child.send(Hand{std::move(accepted.stream), lunatic::Process<std::string>(lunatic::this_process_id())});
+  child.send(
+      Hand{std::move(accepted.stream), lunatic::Process<std::string>(lunatic::this_process_id())});
   (void)client.write_all("through a message");
   std::printf("the child read: %s\n", lunatic::Mailbox<std::string>().receive(2s).value().c_str());
 }
@@ -95,7 +100,8 @@ void udp() {
   auto a = net::UdpSocket::bind(kAnyLoopbackPort).value();
   auto b = net::UdpSocket::bind(kAnyLoopbackPort).value();
   const std::string text = "datagram";
-  a.send_to(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+  a.send_to(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                          text.size()),
             b.local_address().value())
       .value();
   std::uint8_t buffer[32];
@@ -116,7 +122,8 @@ void permission() {
   auto child = lunatic::spawn(
       +[](std::uint16_t allowed, lunatic::Mailbox<int>) {
         auto ok = net::TcpStream::connect(net::SocketAddress::v4({127, 0, 0, 1}, allowed));
-        auto denied = net::TcpStream::connect(net::SocketAddress::v4({127, 0, 0, 1}, static_cast<std::uint16_t>(allowed + 1)));
+        auto denied = net::TcpStream::connect(
+            net::SocketAddress::v4({127, 0, 0, 1}, static_cast<std::uint16_t>(allowed + 1)));
         auto bind = net::UdpSocket::bind(kAnyLoopbackPort);
         std::printf("allowed port: %s, another port: %s, bind: %s\n", ok ? "connected" : "refused",
                     denied ? "connected" : lunatic::to_string(denied.error().kind),

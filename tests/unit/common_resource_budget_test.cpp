@@ -16,7 +16,8 @@ TEST(ResourceBudget, ANestedBudgetRefusesPastItsOwnLimitAndCountsInItsParent) {
   auto refused = child->add_process(Privilege::kNormal);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kLimitReached);
-  EXPECT_NE(refused.error().message.find("its config's limit of 3 live processes"), std::string::npos)
+  EXPECT_NE(refused.error().message.find("its config's limit of 3 live processes"),
+            std::string::npos)
       << refused.error().message;
   EXPECT_EQ(child->processes(), 3u);
   EXPECT_EQ(root->processes(), 3u) << "a refused charge counts nowhere";

@@ -40,7 +40,8 @@ TEST(ArtifactCache, AnArtifactLargerThanTheLimitIsKeptAloneAndZeroMeansUnbounded
   EXPECT_FALSE(small.read("old").value().has_value());
 
   ArtifactCache unbounded(testing::test_cache_root() / "unbounded", 0);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(unbounded.write(std::to_string(i), std::string(100, 'z')));
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(unbounded.write(std::to_string(i), std::string(100, 'z')));
   EXPECT_EQ(unbounded.size_bytes(), 2000u);
 }
 

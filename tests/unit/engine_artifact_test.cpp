@@ -16,8 +16,8 @@ Contract sample_contract(std::string_view code) {
   contract.wasm_sha256 = sha256_hex(std::string_view("wasm"));
   contract.so_sha256 = sha256_hex(code);
   contract.so_size = code.size();
-  contract.module.imports.push_back({"wasi_snapshot_preview1", "fd_write", ExternKind::kFunction,
-                                     "(i32 i32 i32 i32) -> (i32)"});
+  contract.module.imports.push_back(
+      {"wasi_snapshot_preview1", "fd_write", ExternKind::kFunction, "(i32 i32 i32 i32) -> (i32)"});
   contract.module.exports.push_back({"_start", ExternKind::kFunction, "() -> ()"});
   contract.module.memory = MemoryDescription{2, 16};
   return contract;

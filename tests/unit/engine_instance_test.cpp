@@ -55,15 +55,13 @@ TEST_P(Traps, EachTrapKindIsReportedWithTheFunction) {
     const char* name;
     TrapKind kind;
   };
-  for (const Case& c : {Case{"unreachable", TrapKind::kUnreachable},
-                        Case{"div_zero", TrapKind::kDivisionByZero},
-                        Case{"overflow", TrapKind::kIntegerOverflow},
-                        Case{"conversion", TrapKind::kInvalidConversion},
-                        Case{"indirect_type", TrapKind::kIndirectCallMismatch},
-                        Case{"indirect_null", TrapKind::kIndirectCallMismatch},
-                        Case{"oob", TrapKind::kOutOfBounds},
-                        Case{"oob_edge", TrapKind::kOutOfBounds},
-                        Case{"recurse", TrapKind::kStackExhausted}}) {
+  for (const Case& c :
+       {Case{"unreachable", TrapKind::kUnreachable}, Case{"div_zero", TrapKind::kDivisionByZero},
+        Case{"overflow", TrapKind::kIntegerOverflow},
+        Case{"conversion", TrapKind::kInvalidConversion},
+        Case{"indirect_type", TrapKind::kIndirectCallMismatch},
+        Case{"indirect_null", TrapKind::kIndirectCallMismatch}, Case{"oob", TrapKind::kOutOfBounds},
+        Case{"oob_edge", TrapKind::kOutOfBounds}, Case{"recurse", TrapKind::kStackExhausted}}) {
     std::vector<std::uint64_t> args(std::string_view(c.name) == "recurse" ? 1 : 0);
     InstanceLimits limits;
     limits.max_fuel = 2'000'000'000;  // a case that loops instead of trapping fails, not hangs
@@ -91,9 +89,10 @@ TEST_P(Traps, MemoryGrowsToItsDeclaredMaximumAndNoFurther) {
 }
 
 TEST_P(Traps, MemoryGrowFailsPastTheConfiguredLimit) {
-  auto module = load("(module (memory 1) (func (export \"grow\") (param i32) (result i32) "
-                     "(memory.grow (local.get 0))))",
-                     GetParam());
+  auto module = load(
+      "(module (memory 1) (func (export \"grow\") (param i32) (result i32) "
+      "(memory.grow (local.get 0))))",
+      GetParam());
   InstanceLimits limits;
   limits.max_memory_bytes = 4 * kWasmPageSize;
   std::uint64_t result = 0;
@@ -112,13 +111,16 @@ TEST_P(Traps, AnInfiniteLoopRunsOutOfFuel) {
 
 INSTANTIATE_TEST_SUITE_P(BothMemoryModes, Traps,
                          ::testing::Values(MemoryMode::kGuard, MemoryMode::kBounds),
-                         [](const auto& info) { return std::string(memory_mode_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(memory_mode_name(info.param));
+                         });
 
 TEST(Memory, ModulesCanDeclareTheFull4GiB) {
-  auto module = load("(module (memory 1 65536) (func (export \"grow\") (param i32) (result i32) "
-                     "(memory.grow (local.get 0))) (func (export \"touch\") (result i32) "
-                     "(i32.store8 (i32.const 0xffffffff) (i32.const 7)) "
-                     "(i32.load8_u (i32.const 0xffffffff))))");
+  auto module = load(
+      "(module (memory 1 65536) (func (export \"grow\") (param i32) (result i32) "
+      "(memory.grow (local.get 0))) (func (export \"touch\") (result i32) "
+      "(i32.store8 (i32.const 0xffffffff) (i32.const 7)) "
+      "(i32.load8_u (i32.const 0xffffffff))))");
   std::uint64_t result = 0;
   ASSERT_TRUE(run(module, "grow", {65535}, &result).ok());
   EXPECT_EQ(result, 1u);

@@ -16,14 +16,17 @@ Expected<ParsedModule> read(std::string_view bytes) {
 }
 
 TEST(WasmReader, RefusesBytesWithoutTheWasmMagic) {
-  auto parsed = read("\x7f" "ELF\x01\x00\x00\x00");
+  auto parsed = read(
+      "\x7f"
+      "ELF\x01\x00\x00\x00");
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error().code, Errc::kMalformedModule);
   EXPECT_NE(parsed.error().message.find("test.wasm"), std::string::npos);
 }
 
 TEST(WasmReader, RefusesATruncatedModuleAndSaysWhere) {
-  std::string wasm = testing::wat_to_wasm("(module (func (export \"f\") (result i32) i32.const 42))");
+  std::string wasm =
+      testing::wat_to_wasm("(module (func (export \"f\") (result i32) i32.const 42))");
   for (size_t keep : {size_t{0}, size_t{4}, size_t{9}, wasm.size() - 2}) {
     auto parsed = read(std::string_view(wasm).substr(0, keep));
     ASSERT_FALSE(parsed.has_value()) << keep;
@@ -38,7 +41,8 @@ TEST(WasmReader, RefusesAModuleThatFailsValidation) {
   auto parsed = read(wasm);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error().code, Errc::kInvalidModule);
-  EXPECT_NE(parsed.error().message.find("type mismatch"), std::string::npos) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("type mismatch"), std::string::npos)
+      << parsed.error().message;
 }
 
 TEST(WasmReader, RefusesSimdAsAnUnsupportedFeature) {

@@ -74,7 +74,8 @@ std::map<std::string, std::string> documented_functions(const std::string& path)
           prefix = name.substr(0, last);
           name = name.substr(last + 2);
         }
-        const std::string& signature = signatures[signatures.size() == 1 ? 0 : i % signatures.size()];
+        const std::string& signature =
+            signatures[signatures.size() == 1 ? 0 : i % signatures.size()];
         documented[prefix + "::" + name] = table_signature(strip(signature));
       }
     }
@@ -99,8 +100,8 @@ TEST(HostAbiDoc, ListsEveryLunaticFunctionWithItsSignature) {
     }
   }
   for (const auto& [name, signature] : documented) {
-    EXPECT_TRUE(offered.contains(name)) << "docs/abi.md documents " << name
-                                        << ", which the runtime does not offer";
+    EXPECT_TRUE(offered.contains(name))
+        << "docs/abi.md documents " << name << ", which the runtime does not offer";
   }
 }
 

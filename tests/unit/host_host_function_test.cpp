@@ -60,7 +60,8 @@ ThunkResult call_thunk(std::uint32_t argument, std::uintptr_t stack_left = 0) {
   state->trap_target = &target;
   engine::set_current_execution(state.get());
   if (sigsetjmp(target, 0) == 0) {
-    result->value = detail::Thunk<Fn, "lunatic::test", "call", std::uint32_t, std::uint32_t>::call(&context, argument);
+    result->value = detail::Thunk<Fn, "lunatic::test", "call", std::uint32_t, std::uint32_t>::call(
+        &context, argument);
     result->returned = true;
   }
   engine::set_current_execution(nullptr);

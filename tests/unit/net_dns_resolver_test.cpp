@@ -16,8 +16,8 @@ TEST(NetSplitHostPort, NamesIpv4AndBracketedIpv6WithAPort) {
   ASSERT_TRUE(split_host_port("[::1]:65535", host, port));
   EXPECT_EQ(host, "::1");
   EXPECT_EQ(port, "65535");
-  for (const char* bad : {"example.com", "example.com:", "example.com:65536", "example.com:8x", "[::1]", "[::1]80",
-                          ":123456", "[::1:80"}) {
+  for (const char* bad : {"example.com", "example.com:", "example.com:65536", "example.com:8x",
+                          "[::1]", "[::1]80", ":123456", "[::1:80"}) {
     EXPECT_FALSE(split_host_port(bad, host, port)) << bad;
   }
 }

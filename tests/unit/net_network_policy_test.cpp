@@ -28,7 +28,8 @@ SocketAddress ip(const char* text, std::uint16_t port) {
   return a;
 }
 
-NetworkRule rule(NetworkAccess access, const char* cidr_ip, std::uint32_t prefix, std::uint16_t lo, std::uint16_t hi) {
+NetworkRule rule(NetworkAccess access, const char* cidr_ip, std::uint32_t prefix, std::uint16_t lo,
+                 std::uint16_t hi) {
   NetworkRule r;
   r.access = access;
   const bool v6 = std::strchr(cidr_ip, ':') != nullptr;
@@ -48,10 +49,11 @@ TEST(NetNetworkPolicy, UnrestrictedUntilRestrictedThenOnlyWhatRulesAllow) {
   policy.allow(rule(NetworkAccess::kConnect, "10.0.0.0", 8, 80, 89));
   EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("10.255.1.2", 80)));
   EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("10.0.0.1", 89)));
-  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("10.0.0.1", 90)));   // port outside
-  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("11.0.0.1", 80)));   // address outside
-  EXPECT_FALSE(policy.permits(NetworkAccess::kBind, ip("10.0.0.1", 80)));      // connect only
-  EXPECT_TRUE(policy.permits(NetworkAccess::kConnect, ip("::ffff:10.0.0.1", 80)));   // mapped: as IPv4
+  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("10.0.0.1", 90)));  // port outside
+  EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("11.0.0.1", 80)));  // address outside
+  EXPECT_FALSE(policy.permits(NetworkAccess::kBind, ip("10.0.0.1", 80)));     // connect only
+  EXPECT_TRUE(
+      policy.permits(NetworkAccess::kConnect, ip("::ffff:10.0.0.1", 80)));  // mapped: as IPv4
   EXPECT_FALSE(policy.permits(NetworkAccess::kConnect, ip("::ffff:11.0.0.1", 80)));
   policy.allow(rule(NetworkAccess::kBind, "2001:db8::", 33, 0, 65535));
   EXPECT_TRUE(policy.permits(NetworkAccess::kBind, ip("2001:db8:7fff::1", 5)));   // bit 33 is 0

@@ -76,8 +76,7 @@ TEST_F(NetSocketService, AReadWithNothingToReadTimesOutAtItsDeadline) {
   ASSERT_TRUE(client.ok());
   std::vector<std::uint8_t> buffer(8);
   // The stand-in for the scheduler ends a wait at its deadline without waiting in real time.
-  const IoResult read =
-      tcp_receive(blocking_, *client.value, buffer, runtime::Clock::now() + 30ms);
+  const IoResult read = tcp_receive(blocking_, *client.value, buffer, runtime::Clock::now() + 30ms);
   EXPECT_TRUE(read.timed_out);
   EXPECT_FALSE(read.ok());
   EXPECT_EQ(blocking_.fd_waits, 1);

@@ -14,7 +14,9 @@ namespace {
 
 class IoSourceTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds_), 0); }
+  void SetUp() override {
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds_), 0);
+  }
   void TearDown() override {
     ::close(fds_[0]);
     ::close(fds_[1]);
@@ -35,7 +37,8 @@ TEST_F(IoSourceTest, EveryWaiterOfADirectionIsWokenWithItsGenerationWhenItBecome
   ASSERT_NE(source, nullptr);
   settle();
   const std::uint64_t seen = source->readiness(IoDirection::kRead);
-  ASSERT_TRUE(reactor_.add_waiter(*source, IoDirection::kRead, seen, /*process=*/7, /*generation=*/3));
+  ASSERT_TRUE(
+      reactor_.add_waiter(*source, IoDirection::kRead, seen, /*process=*/7, /*generation=*/3));
   ASSERT_TRUE(reactor_.add_waiter(*source, IoDirection::kRead, seen, 8, 5));
   EXPECT_EQ(reactor_.watched(), 2u);
   ASSERT_EQ(::write(fds_[1], "x", 1), 1);
@@ -74,7 +77,8 @@ TEST_F(IoSourceTest, EventsOfASourceThatIsGoneAreIgnored) {
   auto source = reactor_.register_source(fds_[0]);
   ASSERT_NE(source, nullptr);
   settle();
-  ASSERT_TRUE(reactor_.add_waiter(*source, IoDirection::kRead, source->readiness(IoDirection::kRead), 7, 1));
+  ASSERT_TRUE(reactor_.add_waiter(*source, IoDirection::kRead,
+                                  source->readiness(IoDirection::kRead), 7, 1));
   source.reset();  // deregisters; its waiter is gone with it
   EXPECT_EQ(reactor_.watched(), 0u);
   ASSERT_EQ(::write(fds_[1], "x", 1), 1);

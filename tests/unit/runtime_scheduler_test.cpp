@@ -194,9 +194,9 @@ TEST(Scheduler, AFullMailboxRefusesDataMessagesButNeverSignals) {
   sim.run_until_idle();
   EXPECT_TRUE(refused.expired()) << "a refused message was kept";
   sim.advance(1ms);
-  EXPECT_EQ(deliveries, (std::vector<Process::Delivery>{Process::Delivery::kQueued,
-                                                        Process::Delivery::kQueued,
-                                                        Process::Delivery::kMailboxFull}));
+  EXPECT_EQ(deliveries,
+            (std::vector<Process::Delivery>{Process::Delivery::kQueued, Process::Delivery::kQueued,
+                                            Process::Delivery::kMailboxFull}));
   EXPECT_EQ(queued, 3u);
   EXPECT_EQ(kinds, (std::vector<Message::Kind>{Message::Kind::kData, Message::Kind::kData,
                                                Message::Kind::kLinkDied}));
@@ -222,9 +222,9 @@ TEST(Scheduler, AMailboxBoundInBytesRefusesTheMessageThatWouldPassIt) {
   });
   sim.advance(1ms);
   EXPECT_EQ(scheduler.process_count(), 0u);
-  EXPECT_EQ(deliveries,
-            (std::vector<Process::Delivery>{Process::Delivery::kQueued, Process::Delivery::kMailboxFull,
-                                            Process::Delivery::kQueued, Process::Delivery::kQueued}));
+  EXPECT_EQ(deliveries, (std::vector<Process::Delivery>{
+                            Process::Delivery::kQueued, Process::Delivery::kMailboxFull,
+                            Process::Delivery::kQueued, Process::Delivery::kQueued}));
 }
 
 TEST(Scheduler, MessagesSentToAWaiterArriveOnceEachAndInTheOrderEachSenderSentThem) {

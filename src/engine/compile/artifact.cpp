@@ -15,7 +15,8 @@ constexpr size_t kHeaderSize = sizeof(kMagic) + 2 * sizeof(std::uint32_t);
 nlohmann::json to_json(const ModuleDescription& module) {
   nlohmann::json imports = nlohmann::json::array();
   for (const auto& entry : module.imports) {
-    imports.push_back({{"module", entry.module}, {"name", entry.name}, {"signature", entry.signature}});
+    imports.push_back(
+        {{"module", entry.module}, {"name", entry.name}, {"signature", entry.signature}});
   }
   nlohmann::json exports = nlohmann::json::array();
   for (const auto& entry : module.exports) {
@@ -45,8 +46,9 @@ ExternKind kind_from_name(const std::string& name) {
 ModuleDescription module_from_json(const nlohmann::json& json) {
   ModuleDescription module;
   for (const auto& entry : json.at("imports")) {
-    module.imports.push_back({entry.at("module").get<std::string>(), entry.at("name").get<std::string>(),
-                              ExternKind::kFunction, entry.at("signature").get<std::string>()});
+    module.imports.push_back({entry.at("module").get<std::string>(),
+                              entry.at("name").get<std::string>(), ExternKind::kFunction,
+                              entry.at("signature").get<std::string>()});
   }
   for (const auto& entry : json.at("exports")) {
     module.exports.push_back({entry.at("name").get<std::string>(),
@@ -124,7 +126,8 @@ std::string encode_artifact(const Contract& contract, std::string_view shared_ob
 
 Expected<ArtifactView> decode_artifact(std::string_view bytes) {
   if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-    return make_error(Errc::kArtifactDamaged, "not a lunatic artifact (bad magic or truncated header)");
+    return make_error(Errc::kArtifactDamaged,
+                      "not a lunatic artifact (bad magic or truncated header)");
   }
   if (get_u32(bytes, 8) != kFormatVersion) {
     return make_error(Errc::kContractMismatch,
@@ -142,7 +145,7 @@ Expected<ArtifactView> decode_artifact(std::string_view bytes) {
     c.engine_abi = json.at("engine_abi").get<std::string>();
     c.engine_version = json.at("engine_version").get<std::string>();
     c.memory_mode = json.at("memory_mode").get<std::string>() == "guard" ? MemoryMode::kGuard
-                                                                          : MemoryMode::kBounds;
+                                                                         : MemoryMode::kBounds;
     c.compiler = json.at("compiler").get<std::string>();
     c.flags = json.at("flags").get<std::string>();
     c.wasm_sha256 = json.at("wasm_sha256").get<std::string>();
@@ -152,12 +155,13 @@ Expected<ArtifactView> decode_artifact(std::string_view bytes) {
     c.checked_loops = json.at("checked_loops").get<std::uint32_t>();
     c.module = module_from_json(json.at("module"));
   } catch (const std::exception& error) {
-    return make_error(Errc::kArtifactDamaged, std::string("artifact contract unreadable: ") + error.what());
+    return make_error(Errc::kArtifactDamaged,
+                      std::string("artifact contract unreadable: ") + error.what());
   }
   if (view.contract.engine_abi != kEngineAbi) {
-    return make_error(Errc::kContractMismatch, "artifact built for engine ABI \"" +
-                                                   view.contract.engine_abi + "\", this runtime is \"" +
-                                                   std::string(kEngineAbi) + "\"");
+    return make_error(Errc::kContractMismatch,
+                      "artifact built for engine ABI \"" + view.contract.engine_abi +
+                          "\", this runtime is \"" + std::string(kEngineAbi) + "\"");
   }
   view.shared_object = bytes.substr(kHeaderSize + contract_size);
   if (view.shared_object.size() != view.contract.so_size ||

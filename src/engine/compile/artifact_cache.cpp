@@ -29,9 +29,9 @@ std::filesystem::path ArtifactCache::default_root() {
 std::string ArtifactCache::key(const std::string& wasm_sha256, const CCompiler& compiler,
                                MemoryMode mode) {
   std::string material = wasm_sha256;
-  for (std::string_view part : {kEngineAbi, std::string_view(kEngineFingerprint),
-                                std::string_view(compiler.identity),
-                                std::string_view(memory_mode_name(mode))}) {
+  for (std::string_view part :
+       {kEngineAbi, std::string_view(kEngineFingerprint), std::string_view(compiler.identity),
+        std::string_view(memory_mode_name(mode))}) {
     material += '\n';
     material += part;
   }
@@ -48,9 +48,9 @@ Expected<std::uint64_t> ArtifactCache::default_max_bytes() {
   if (text == nullptr || *text == '\0') return kDefaultMaxBytes;
   auto bytes = parse_size(text);
   if (!bytes) {
-    return make_error(Errc::kInvalidArgument,
-                      std::string("LUNATIC_CACHE_SIZE must be a size such as 512M or 4G, not \"") +
-                          text + "\"");
+    return make_error(
+        Errc::kInvalidArgument,
+        std::string("LUNATIC_CACHE_SIZE must be a size such as 512M or 4G, not \"") + text + "\"");
   }
   return *bytes;
 }
@@ -131,8 +131,8 @@ Expected<std::filesystem::path> ArtifactCache::make_work_dir() const {
   std::filesystem::create_directories(root_ / "tmp", ec);
   std::string pattern = (root_ / "tmp" / "compile-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
-    return make_error(Errc::kIo, "cannot create a compile directory under " + (root_ / "tmp").string() +
-                                     ": " + std::strerror(errno));
+    return make_error(Errc::kIo, "cannot create a compile directory under " +
+                                     (root_ / "tmp").string() + ": " + std::strerror(errno));
   }
   return std::filesystem::path(pattern);
 }

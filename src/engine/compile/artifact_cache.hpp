@@ -2,8 +2,8 @@
 //
 // Keys are SHA-256 over the wasm's hash, the engine ABI, a fingerprint of the code generator's
 // sources (so a rebuilt engine never reuses an older one's artifacts), the compiler identity,
-// the flags and the memory mode. Writes go to a private temporary file that is renamed into place, so
-// concurrent writers of one key both succeed and readers never see a partial file.
+// the flags and the memory mode. Writes go to a private temporary file that is renamed into place,
+// so concurrent writers of one key both succeed and readers never see a partial file.
 //
 // The cache is bounded: after a write, while its artifacts take more than the limit, the least
 // recently used go first (a read marks an artifact used by its modification time). A guest
@@ -38,7 +38,8 @@ class ArtifactCache {
   // kInvalidArgument for a value that is not a size.
   static Expected<std::uint64_t> default_max_bytes();
 
-  static std::string key(const std::string& wasm_sha256, const CCompiler& compiler, MemoryMode mode);
+  static std::string key(const std::string& wasm_sha256, const CCompiler& compiler,
+                         MemoryMode mode);
 
   std::filesystem::path path_for(const std::string& key) const;
 

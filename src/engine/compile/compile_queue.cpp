@@ -91,8 +91,8 @@ void CompileQueue::run() {
     }
     const std::stop_token stop = job->stop_.get_token();
     auto module = stop.stop_requested()
-                      ? Expected<std::shared_ptr<const Module>>(
-                            make_error(Errc::kCancelled, "the compile of " + job->name_ + " was cancelled"))
+                      ? Expected<std::shared_ptr<const Module>>(make_error(
+                            Errc::kCancelled, "the compile of " + job->name_ + " was cancelled"))
                       : engine_.load_wasm(job->wasm_, job->name_, nullptr,
                                           CompileControl{stop, compiler_memory_, true});
     {

@@ -1,8 +1,8 @@
 #include "engine/compile/instrument.hpp"
 
 #include <wabt/apply-names.h>
-#include <wabt/error-formatter.h>
 #include <wabt/cast.h>
+#include <wabt/error-formatter.h>
 #include <wabt/generate-names.h>
 #include <wabt/ir.h>
 #include <wabt/resolve-names.h>
@@ -197,7 +197,6 @@ wabt::Index nullary_type_index(wabt::Module& module) {
 void prepend(wabt::ExprList& target, wabt::ExprList&& check) {
   target.splice(target.begin(), check);
 }
-
 
 }  // namespace
 

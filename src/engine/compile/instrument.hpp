@@ -27,11 +27,12 @@ inline constexpr const char* kYieldHookModule = "lunatic_engine";
 inline constexpr const char* kYieldHookName = "yield";
 
 struct InstrumentedModule {
-  std::vector<std::string> function_names;  // by final function index: name-section name, or f<original index>
-  std::uint32_t budget_global_index = 0;    // index of the budget global
-  std::uint32_t yield_import_index = 0;     // function index of the hook import
-  std::uint32_t checked_functions = 0;      // functions with an entry check
-  std::uint32_t checked_loops = 0;          // loop headers with a check
+  std::vector<std::string>
+      function_names;  // by final function index: name-section name, or f<original index>
+  std::uint32_t budget_global_index = 0;  // index of the budget global
+  std::uint32_t yield_import_index = 0;   // function index of the hook import
+  std::uint32_t checked_functions = 0;    // functions with an entry check
+  std::uint32_t checked_loops = 0;        // loop headers with a check
 };
 
 // Rewrites `module` in place. Returns the names and counts, or an error if the rewritten

@@ -36,8 +36,8 @@ struct CompileJob {
   std::filesystem::path work_dir;  // an empty private directory; removed by the caller
   std::string label;               // the module's name, for progress and errors
   std::uint64_t wasm_size = 0;
-  bool show_progress = false;      // a live line on stderr (only when it is a terminal)
-  std::stop_token stop;            // a stop kills the compiler (all of its process group) at once
+  bool show_progress = false;  // a live line on stderr (only when it is a terminal)
+  std::stop_token stop;        // a stop kills the compiler (all of its process group) at once
   // Data the compiler (and what it runs: cc1, as) may allocate, bytes; 0: no limit. Past it
   // the compile fails with the compiler's own "out of memory".
   std::uint64_t memory_limit_bytes = 0;

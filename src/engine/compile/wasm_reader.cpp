@@ -3,9 +3,9 @@
 #include <wabt/binary-reader-ir.h>
 #include <wabt/binary-reader-nop.h>
 #include <wabt/binary-reader.h>
+#include <wabt/cast.h>
 #include <wabt/error-formatter.h>
 #include <wabt/feature.h>
-#include <wabt/cast.h>
 #include <wabt/ir.h>
 #include <wabt/validator.h>
 
@@ -56,24 +56,37 @@ bool reads_with_all_features(std::span<const std::uint8_t> bytes) {
 
 const char* type_name(wabt::Type type) {
   switch (type) {
-    case wabt::Type::I32: return "i32";
-    case wabt::Type::I64: return "i64";
-    case wabt::Type::F32: return "f32";
-    case wabt::Type::F64: return "f64";
-    case wabt::Type::V128: return "v128";
-    case wabt::Type::FuncRef: return "funcref";
-    case wabt::Type::ExternRef: return "externref";
-    default: return "?";
+    case wabt::Type::I32:
+      return "i32";
+    case wabt::Type::I64:
+      return "i64";
+    case wabt::Type::F32:
+      return "f32";
+    case wabt::Type::F64:
+      return "f64";
+    case wabt::Type::V128:
+      return "v128";
+    case wabt::Type::FuncRef:
+      return "funcref";
+    case wabt::Type::ExternRef:
+      return "externref";
+    default:
+      return "?";
   }
 }
 
 ExternKind extern_kind(wabt::ExternalKind kind) {
   switch (kind) {
-    case wabt::ExternalKind::Func: return ExternKind::kFunction;
-    case wabt::ExternalKind::Table: return ExternKind::kTable;
-    case wabt::ExternalKind::Memory: return ExternKind::kMemory;
-    case wabt::ExternalKind::Global: return ExternKind::kGlobal;
-    case wabt::ExternalKind::Tag: return ExternKind::kTag;
+    case wabt::ExternalKind::Func:
+      return ExternKind::kFunction;
+    case wabt::ExternalKind::Table:
+      return ExternKind::kTable;
+    case wabt::ExternalKind::Memory:
+      return ExternKind::kMemory;
+    case wabt::ExternalKind::Global:
+      return ExternKind::kGlobal;
+    case wabt::ExternalKind::Tag:
+      return ExternKind::kTag;
   }
   return ExternKind::kFunction;
 }
@@ -111,7 +124,8 @@ std::string signature_string(const wabt::FuncSignature& signature) {
 ModuleDescription describe(const wabt::Module& module) {
   ModuleDescription description;
   for (const wabt::Import* import : module.imports) {
-    ImportDescription entry{import->module_name, import->field_name, extern_kind(import->kind()), {}};
+    ImportDescription entry{
+        import->module_name, import->field_name, extern_kind(import->kind()), {}};
     if (auto* func = wabt::dyn_cast<wabt::FuncImport>(import)) {
       entry.signature = signature_string(func->func.decl.sig);
     }
@@ -211,8 +225,8 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
   wabt::ReadBinaryOptions options(supported_features(), nullptr, /*read_debug_names=*/true,
                                   /*stop_on_first_error=*/true,
                                   /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(
-          wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), options, &errors, module.get()))) {
+  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), options, &errors,
+                                      module.get()))) {
     if (reads_with_all_features(bytes)) {
       return make_error(Errc::kUnsupportedFeature,
                         name + ": uses a WebAssembly proposal this engine does not support (" +

@@ -16,15 +16,15 @@
 namespace lunatic::engine {
 
 struct ExecutionState {
-  sigjmp_buf* trap_target = nullptr;    // set by Instance around every guest call
+  sigjmp_buf* trap_target = nullptr;  // set by Instance around every guest call
   // The fiber stack this guest runs on: [stack_low, stack_high), 0 when unknown. Generated code
   // traps before it comes within kGuestStackMargin of stack_low (stack_limits.hpp). Every host
   // call reads stack_low, so it shares the first cache line with the trap target.
   std::uintptr_t stack_low = 0;
   std::uintptr_t stack_high = 0;
   TrapKind kind = TrapKind::kNone;
-  std::uint32_t exit_code = 0;          // for TrapKind::kExit
-  const void* fault_pc = nullptr;       // the instruction that trapped, when known
+  std::uint32_t exit_code = 0;     // for TrapKind::kExit
+  const void* fault_pc = nullptr;  // the instruction that trapped, when known
   // The running instance's linear memory: how it is allocated, how far it may grow, and (in
   // guard mode) the reservation whose faults are out-of-bounds accesses.
   bool guard_memory = false;
@@ -43,7 +43,7 @@ struct ExecutionState {
   // recorded (record_unwind), when the guest must unwind instead of going on.
   bool (*checkpoint)(void* arg) = nullptr;
   void* checkpoint_arg = nullptr;
-  std::string message;                  // host-supplied detail, may be empty
+  std::string message;  // host-supplied detail, may be empty
 };
 
 // Charges `bytes` of guest memory (a memory or table allocated or grown) to the running

@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine/memory/linear_memory.hpp"
 #include "engine/execution/signals.hpp"
 #include "engine/execution/stack_limits.hpp"
+#include "engine/memory/linear_memory.hpp"
 
 namespace lunatic::engine {
 
@@ -18,9 +18,9 @@ std::string CallOutcome::describe() const {
 }
 
 Expected<std::unique_ptr<Instance>> Instance::create(std::shared_ptr<const LoadedModule> module,
-                                                    void* import_context,
-                                                    ExecutionState* execution,
-                                                    InstanceLimits limits) {
+                                                     void* import_context,
+                                                     ExecutionState* execution,
+                                                     InstanceLimits limits) {
   install_trap_handlers();
   std::unique_ptr<Instance> instance(new Instance);
   const std::uint64_t size = module->abi().instance_size;
@@ -126,7 +126,8 @@ bool Instance::refill_budget() {
   std::uint32_t* budget = module_->abi().budget(raw_);
   // The budget counts down from the slice; it is at most slightly negative when the hook runs.
   const auto remaining = static_cast<std::int32_t>(*budget);
-  fuel_used_ += static_cast<std::uint64_t>(kBudgetSlice - std::min<std::int32_t>(remaining, kBudgetSlice));
+  fuel_used_ +=
+      static_cast<std::uint64_t>(kBudgetSlice - std::min<std::int32_t>(remaining, kBudgetSlice));
   *budget = static_cast<std::uint32_t>(kBudgetSlice);
   return limits_.max_fuel == 0 || fuel_used_ <= limits_.max_fuel;
 }

@@ -12,8 +12,8 @@
 
 #include "common/error.hpp"
 #include "engine/execution/execution.hpp"
-#include "engine/memory/guest_memory.hpp"
 #include "engine/loaded_module.hpp"
+#include "engine/memory/guest_memory.hpp"
 
 namespace lunatic::engine {
 
@@ -40,8 +40,7 @@ class Instance {
   // Allocates the instance; nothing of the guest runs until instantiate(). Every import the
   // instance calls receives `import_context` as its first argument.
   static Expected<std::unique_ptr<Instance>> create(std::shared_ptr<const LoadedModule> module,
-                                                    void* import_context,
-                                                    ExecutionState* execution,
+                                                    void* import_context, ExecutionState* execution,
                                                     InstanceLimits limits);
   ~Instance();
   Instance(const Instance&) = delete;

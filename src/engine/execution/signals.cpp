@@ -87,8 +87,8 @@ void ensure_signal_stack() {
     return;
   }
   // The stack lives as long as the thread; it is small and threads are few.
-  void* memory = ::mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* memory =
+      ::mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) return;
   stack_t stack{};
   stack.ss_sp = memory;

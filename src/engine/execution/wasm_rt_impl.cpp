@@ -8,9 +8,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/compile/module_limits.hpp"
 #include "engine/execution/execution.hpp"
 #include "engine/memory/linear_memory.hpp"
-#include "engine/compile/module_limits.hpp"
 #include "engine/memory/table_storage.hpp"
 
 namespace lunatic::engine {

@@ -4,8 +4,8 @@
 
 #include <optional>
 
-#include "engine/memory/linear_memory.hpp"
 #include "common/resident_pages.hpp"
+#include "engine/memory/linear_memory.hpp"
 
 namespace lunatic::engine {
 

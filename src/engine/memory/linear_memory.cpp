@@ -39,9 +39,11 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
                             std::uint32_t max_pages) {
   ExecutionState* state = current_execution();
   const bool guard = state != nullptr && state->guard_memory;
-  const std::uint64_t limit = state != nullptr ? state->memory_limit_bytes : kMaxWasmPages * kWasmPageSize;
+  const std::uint64_t limit =
+      state != nullptr ? state->memory_limit_bytes : kMaxWasmPages * kWasmPageSize;
   const std::uint64_t initial_bytes = std::uint64_t{initial_pages} * kWasmPageSize;
-  if (initial_bytes > limit) fail_allocation("memory: the module's initial memory exceeds the limit");
+  if (initial_bytes > limit)
+    fail_allocation("memory: the module's initial memory exceeds the limit");
   if (!charge_guest_memory(state, initial_bytes)) {
     fail_allocation("memory: the initial memory would pass the guest memory limit");
   }
@@ -61,7 +63,8 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
     reservation->base = stashed->base;
     reservation->reserved_bytes = stashed->reserved_bytes;
   } else if (guard) {
-    const GuardReservationPool::Reservation taken = GuardReservationPool::shared().acquire(initial_bytes);
+    const GuardReservationPool::Reservation taken =
+        GuardReservationPool::shared().acquire(initial_bytes);
     if (taken.base == nullptr) {
       delete reservation;
       refuse("memory: cannot reserve address space for a guard-mode memory");
@@ -143,7 +146,8 @@ void free_linear_memory(wasm_rt_memory_t* memory) {
     MemoryBlockPool::shared().release({reservation->base, reservation->reserved_bytes},
                                       reservation->committed_bytes);
   }
-  if (reservation->budget != nullptr) reservation->budget->release_memory(reservation->committed_bytes);
+  if (reservation->budget != nullptr)
+    reservation->budget->release_memory(reservation->committed_bytes);
   delete reservation;
   memory->reservation = nullptr;
   memory->data = nullptr;

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/memory/linear_memory.hpp"
 #include "common/os_pages.hpp"
 #include "common/page_giveback.hpp"
 #include "common/resident_pages.hpp"
+#include "engine/memory/linear_memory.hpp"
 
 namespace lunatic::engine {
 namespace {

@@ -8,11 +8,11 @@
 // kWarmBudgetBytes resident in released blocks, its resident pages are zeroed in place (no
 // system call that flushes TLBs, no page faults for the next owner); beyond that, or for a
 // block of over kZeroInPlaceBytes, its pages go back to the OS, with those of other blocks in
-// batches that cost one TLB flush each (page_giveback.hpp). Regions are never unmapped. Larger blocks are mappings of their own (few memories are
-// that large), unmapped on release. A block never grows in place: a memory that outgrows its
-// block moves to one of a larger class, by copying its bytes (at most 32 MiB) or, between large
-// blocks, with mremap, which moves page tables rather than bytes.
-// Thread: safe to call from any thread.
+// batches that cost one TLB flush each (page_giveback.hpp). Regions are never unmapped. Larger
+// blocks are mappings of their own (few memories are that large), unmapped on release. A block
+// never grows in place: a memory that outgrows its block moves to one of a larger class, by copying
+// its bytes (at most 32 MiB) or, between large blocks, with mremap, which moves page tables rather
+// than bytes. Thread: safe to call from any thread.
 #pragma once
 
 #include <sys/uio.h>
@@ -77,8 +77,8 @@ class MemoryBlockPool {
   void give_back(std::unique_lock<std::mutex>& lock);
 
   struct SizeClass {
-    std::vector<Released> free;  // most recent last
-    std::uint8_t* next = nullptr;     // next uncarved block of the newest region
+    std::vector<Released> free;    // most recent last
+    std::uint8_t* next = nullptr;  // next uncarved block of the newest region
     std::uint8_t* end = nullptr;
   };
 

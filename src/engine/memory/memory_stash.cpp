@@ -4,9 +4,9 @@
 #include <array>
 #include <span>
 
+#include "common/resident_pages.hpp"
 #include "engine/memory/guard_reservation_pool.hpp"
 #include "engine/memory/memory_block_pool.hpp"
-#include "common/resident_pages.hpp"
 
 namespace lunatic::engine {
 namespace {

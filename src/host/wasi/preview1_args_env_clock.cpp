@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "wasi/clock_service.hpp"
 #include "host/wasi/preview1_guest.hpp"
 #include "host/wasi/preview1_parts.hpp"
+#include "wasi/clock_service.hpp"
 
 namespace lunatic::wasi {
 
@@ -35,11 +35,15 @@ std::vector<engine::ImportFunction> preview1_args_env_clock_functions() {
   using host::host_function;
   return {
       host_function<&thunk::args_get, kPreview1Module, "args_get">(),  // (i32 i32) -> (i32)
-      host_function<&thunk::args_sizes_get, kPreview1Module, "args_sizes_get">(),             // (i32 i32) -> (i32)
+      host_function<&thunk::args_sizes_get, kPreview1Module,
+                    "args_sizes_get">(),                                     // (i32 i32) -> (i32)
       host_function<&thunk::environ_get, kPreview1Module, "environ_get">(),  // (i32 i32) -> (i32)
-      host_function<&thunk::environ_sizes_get, kPreview1Module, "environ_sizes_get">(),           // (i32 i32) -> (i32)
-      host_function<&thunk::clock_res_get, kPreview1Module, "clock_res_get">(),  // (i32 i32) -> (i32)
-      host_function<&thunk::clock_time_get, kPreview1Module, "clock_time_get">(),           // (i32 i64 i32) -> (i32)
+      host_function<&thunk::environ_sizes_get, kPreview1Module,
+                    "environ_sizes_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::clock_res_get, kPreview1Module,
+                    "clock_res_get">(),  // (i32 i32) -> (i32)
+      host_function<&thunk::clock_time_get, kPreview1Module,
+                    "clock_time_get">(),                                   // (i32 i64 i32) -> (i32)
       host_function<&thunk::random_get, kPreview1Module, "random_get">(),  // (i32 i32) -> (i32)
   };
 }
@@ -144,7 +148,8 @@ u32 random_get(HostContext& ctx, u32 buf, u32 buf_len) {
   constexpr std::size_t kPiece = 1u << 20;
   for (std::size_t done = 0; done < bytes->size(); done += kPiece) {
     const auto piece = bytes->subspan(done, std::min(kPiece, bytes->size() - done));
-    if (const Errno error = wasi::random_get(piece); error != Errno::kSuccess) return to_guest(error);
+    if (const Errno error = wasi::random_get(piece); error != Errno::kSuccess)
+      return to_guest(error);
     runtime::charge_transfer(ctx.blocking, piece.size());
   }
   return guest::kSuccess;

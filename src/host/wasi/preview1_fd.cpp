@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "wasi/fd_service.hpp"
 #include "host/wasi/preview1_guest.hpp"
 #include "host/wasi/preview1_parts.hpp"
+#include "wasi/fd_service.hpp"
 
 namespace lunatic::wasi {
 
@@ -58,13 +58,17 @@ std::vector<engine::ImportFunction> preview1_fd_functions() {
       host_function<&thunk::fd_datasync, m, "fd_datasync">(),      // (i32) -> (i32)
       host_function<&thunk::fd_fdstat_get, m, "fd_fdstat_get">(),  // (i32 i32) -> (i32)
       host_function<&thunk::fd_fdstat_set_flags, m, "fd_fdstat_set_flags">(),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_fdstat_set_rights, m, "fd_fdstat_set_rights">(),                                // (i32 i64 i64) -> (i32)
+      host_function<&thunk::fd_fdstat_set_rights, m,
+                    "fd_fdstat_set_rights">(),                         // (i32 i64 i64) -> (i32)
       host_function<&thunk::fd_filestat_get, m, "fd_filestat_get">(),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_filestat_set_size, m, "fd_filestat_set_size">(),  // (i32 i64) -> (i32)
-      host_function<&thunk::fd_filestat_set_times, m, "fd_filestat_set_times">(),                             // (i32 i64 i64 i32) -> (i32)
-      host_function<&thunk::fd_pread, m, "fd_pread">(),              // (i32 i32 i32 i64 i32) -> (i32)
+      host_function<&thunk::fd_filestat_set_size, m,
+                    "fd_filestat_set_size">(),  // (i32 i64) -> (i32)
+      host_function<&thunk::fd_filestat_set_times, m,
+                    "fd_filestat_set_times">(),          // (i32 i64 i64 i32) -> (i32)
+      host_function<&thunk::fd_pread, m, "fd_pread">(),  // (i32 i32 i32 i64 i32) -> (i32)
       host_function<&thunk::fd_prestat_get, m, "fd_prestat_get">(),  // (i32 i32) -> (i32)
-      host_function<&thunk::fd_prestat_dir_name, m, "fd_prestat_dir_name">(),  // (i32 i32 i32) -> (i32)
+      host_function<&thunk::fd_prestat_dir_name, m,
+                    "fd_prestat_dir_name">(),                  // (i32 i32 i32) -> (i32)
       host_function<&thunk::fd_pwrite, m, "fd_pwrite">(),      // (i32 i32 i32 i64 i32) -> (i32)
       host_function<&thunk::fd_read, m, "fd_read">(),          // (i32 i32 i32 i32) -> (i32)
       host_function<&thunk::fd_readdir, m, "fd_readdir">(),    // (i32 i32 i32 i64 i32) -> (i32)

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/memory/guest_memory.hpp"
 #include "engine/execution/trap.hpp"
+#include "engine/memory/guest_memory.hpp"
 #include "host/guest_io.hpp"
 #include "host/host_context.hpp"
 #include "wasi/wasi_context.hpp"
@@ -44,9 +44,12 @@ inline Result<std::string> read_string(const engine::GuestMemory& memory, std::u
                                        std::uint32_t len) {
   host::GuestString string = host::read_guest_string(memory, ptr, len);
   switch (string.status) {
-    case host::GuestRead::kOk: return std::move(string.text);
-    case host::GuestRead::kOutOfBounds: return Errno::kFault;
-    case host::GuestRead::kTooLong: break;
+    case host::GuestRead::kOk:
+      return std::move(string.text);
+    case host::GuestRead::kOutOfBounds:
+      return Errno::kFault;
+    case host::GuestRead::kTooLong:
+      break;
   }
   return Errno::kNameTooLong;
 }

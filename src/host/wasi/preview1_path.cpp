@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "wasi/path_service.hpp"
 #include "host/wasi/preview1_guest.hpp"
 #include "host/wasi/preview1_parts.hpp"
+#include "wasi/path_service.hpp"
 
 namespace lunatic::wasi {
 
@@ -45,14 +45,20 @@ std::vector<engine::ImportFunction> preview1_path_functions() {
   using host::host_function;
   constexpr auto m = kPreview1Module;
   return {
-      host_function<&thunk::path_create_directory, m, "path_create_directory">(),  // (i32 i32 i32) -> (i32)
-      host_function<&thunk::path_filestat_get, m, "path_filestat_get">(),  // (i32 i32 i32 i32 i32) -> (i32)
-      host_function<&thunk::path_filestat_set_times, m, "path_filestat_set_times">(),                 // (i32 i32 i32 i32 i64 i64 i32) -> (i32)
+      host_function<&thunk::path_create_directory, m,
+                    "path_create_directory">(),  // (i32 i32 i32) -> (i32)
+      host_function<&thunk::path_filestat_get, m,
+                    "path_filestat_get">(),  // (i32 i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::path_filestat_set_times, m,
+                    "path_filestat_set_times">(),          // (i32 i32 i32 i32 i64 i64 i32) -> (i32)
       host_function<&thunk::path_link, m, "path_link">(),  // (i32 i32 i32 i32 i32 i32 i32) -> (i32)
-      host_function<&thunk::path_open, m, "path_open">(),  // (i32 i32 i32 i32 i32 i64 i64 i32 i32) -> (i32)
-      host_function<&thunk::path_readlink, m, "path_readlink">(),  // (i32 i32 i32 i32 i32 i32) -> (i32)
-      host_function<&thunk::path_remove_directory, m, "path_remove_directory">(),                         // (i32 i32 i32) -> (i32)
-      host_function<&thunk::path_rename, m, "path_rename">(),    // (i32 i32 i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::path_open, m,
+                    "path_open">(),  // (i32 i32 i32 i32 i32 i64 i64 i32 i32) -> (i32)
+      host_function<&thunk::path_readlink, m,
+                    "path_readlink">(),  // (i32 i32 i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::path_remove_directory, m,
+                    "path_remove_directory">(),                // (i32 i32 i32) -> (i32)
+      host_function<&thunk::path_rename, m, "path_rename">(),  // (i32 i32 i32 i32 i32 i32) -> (i32)
       host_function<&thunk::path_symlink, m, "path_symlink">(),  // (i32 i32 i32 i32 i32) -> (i32)
       host_function<&thunk::path_unlink_file, m, "path_unlink_file">(),  // (i32 i32 i32) -> (i32)
   };

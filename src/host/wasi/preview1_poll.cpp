@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "wasi/poll_service.hpp"
 #include "host/wasi/preview1_guest.hpp"
 #include "host/wasi/preview1_parts.hpp"
+#include "wasi/poll_service.hpp"
 
 namespace lunatic::wasi {
 
@@ -26,7 +26,8 @@ u32 poll_oneoff(HostContext& ctx, u32 in, u32 out, u32 nsubscriptions, u32 neven
 std::vector<engine::ImportFunction> preview1_poll_functions() {
   using host::host_function;
   return {
-      host_function<&thunk::poll_oneoff, kPreview1Module, "poll_oneoff">(),  // (i32 i32 i32 i32) -> (i32)
+      host_function<&thunk::poll_oneoff, kPreview1Module,
+                    "poll_oneoff">(),  // (i32 i32 i32 i32) -> (i32)
   };
 }
 

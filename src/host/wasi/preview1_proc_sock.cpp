@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "engine/execution/trap.hpp"
-#include "runtime/blocking.hpp"
 #include "host/wasi/preview1_guest.hpp"
 #include "host/wasi/preview1_parts.hpp"
+#include "runtime/blocking.hpp"
 #include "wasi/sock_service.hpp"
 
 namespace lunatic::wasi {

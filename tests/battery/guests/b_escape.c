@@ -84,9 +84,10 @@ static int read_at(__wasi_fd_t dir, const char* path, char* out, size_t cap) {
 }
 
 EXPORT("probe") void probe(int64_t parent, int32_t index) {
-  static const char* const tries[] = {"canary.txt", "../canary.txt", "../../canary.txt",
-                                      "outside/secret2.txt", "../outside/secret2.txt",
-                                      "inside.txt", "inside2.txt"};
+  static const char* const tries[] = {
+      "canary.txt",          "../canary.txt",          "../../canary.txt",
+      "outside/secret2.txt", "../outside/secret2.txt", "inside.txt",
+      "inside2.txt"};
   for (__wasi_fd_t fd = 3; fd < 16; ++fd) {
     __wasi_prestat_t ps;
     if (__wasi_fd_prestat_get(fd, &ps) != 0) break;
@@ -111,11 +112,29 @@ EXPORT("probe") void probe(int64_t parent, int32_t index) {
 /* ---- preopen_paths ---- */
 
 static const char* preopen_path(int i, char* buf, size_t cap) {
-  static const char* const fixed[] = {
-      "box/sub", "box", "box/sub/..", "box/..", "box/../..", "box/sub/../..", "box/./..",
-      "..", ".", "/", "box/link_out", "box/abs_link", "box/link_chain", "box/sub/up_link",
-      "box/inside.txt", "box/missing", "", "outside", "box/link_out/outside", "box//..",
-      "box/sub/../../box", "/box", "./box/.."};
+  static const char* const fixed[] = {"box/sub",
+                                      "box",
+                                      "box/sub/..",
+                                      "box/..",
+                                      "box/../..",
+                                      "box/sub/../..",
+                                      "box/./..",
+                                      "..",
+                                      ".",
+                                      "/",
+                                      "box/link_out",
+                                      "box/abs_link",
+                                      "box/link_chain",
+                                      "box/sub/up_link",
+                                      "box/inside.txt",
+                                      "box/missing",
+                                      "",
+                                      "outside",
+                                      "box/link_out/outside",
+                                      "box//..",
+                                      "box/sub/../../box",
+                                      "/box",
+                                      "./box/.."};
   const int n_fixed = (int)(sizeof fixed / sizeof fixed[0]);
   if (i < n_fixed) return fixed[i];
   if (i == n_fixed) return g_root;
@@ -189,8 +208,10 @@ static void report(const char* what, __wasi_errno_t e, const char* extra) {
 }
 
 static void inside(const char* what, __wasi_errno_t e) {
-  if (e == 0) say("inside %s: ok", what);
-  else say("inside %s: errno=%u", what, e);
+  if (e == 0)
+    say("inside %s: ok", what);
+  else
+    say("inside %s: errno=%u", what, e);
 }
 
 static void try_read(__wasi_fd_t dir, const char* path) {
@@ -226,12 +247,21 @@ static int wasi_paths(void) {
   snprintf(abs_canary, sizeof abs_canary, "%s/canary.txt", g_root);
   char via_abs_link[64] = "abs_link/canary.txt";
 
-  inside("read inside.txt", (__wasi_errno_t)({ char t[64]; read_at(box, "inside.txt", t, sizeof t); }));
-  inside("read sub/../inside.txt",
-         (__wasi_errno_t)({ char t[64]; read_at(box, "sub/../inside.txt", t, sizeof t); }));
+  inside("read inside.txt", (__wasi_errno_t)({
+           char t[64];
+           read_at(box, "inside.txt", t, sizeof t);
+         }));
+  inside("read sub/../inside.txt", (__wasi_errno_t)({
+           char t[64];
+           read_at(box, "sub/../inside.txt", t, sizeof t);
+         }));
   inside("create sub/new.txt", open_w(box, "sub/new.txt", __WASI_OFLAGS_CREAT));
-  inside("symlink sub/in_link -> ../inside.txt", __wasi_path_symlink("../inside.txt", box, "sub/in_link"));
-  inside("read sub/in_link", (__wasi_errno_t)({ char t[64]; read_at(box, "sub/in_link", t, sizeof t); }));
+  inside("symlink sub/in_link -> ../inside.txt",
+         __wasi_path_symlink("../inside.txt", box, "sub/in_link"));
+  inside("read sub/in_link", (__wasi_errno_t)({
+           char t[64];
+           read_at(box, "sub/in_link", t, sizeof t);
+         }));
 
   try_read(box, "../canary.txt");
   try_read(box, "sub/../../canary.txt");
@@ -253,18 +283,23 @@ static int wasi_paths(void) {
   report("create abs path", open_w(box, "/tmp/lunatic_battery_evil.txt", __WASI_OFLAGS_CREAT), 0);
   report("mkdir ../evil_dir", __wasi_path_create_directory(box, "../evil_dir"), 0);
   report("mkdir link_out/evil_dir", __wasi_path_create_directory(box, "link_out/evil_dir"), 0);
-  report("rename inside.txt -> ../moved.txt", __wasi_path_rename(box, "inside.txt", box, "../moved.txt"), 0);
-  report("rename ../canary.txt -> stolen.txt", __wasi_path_rename(box, "../canary.txt", box, "stolen.txt"), 0);
+  report("rename inside.txt -> ../moved.txt",
+         __wasi_path_rename(box, "inside.txt", box, "../moved.txt"), 0);
+  report("rename ../canary.txt -> stolen.txt",
+         __wasi_path_rename(box, "../canary.txt", box, "stolen.txt"), 0);
   report("rename link_out/canary.txt -> stolen2.txt",
          __wasi_path_rename(box, "link_out/canary.txt", box, "stolen2.txt"), 0);
-  report("link ../canary.txt -> hard.txt", __wasi_path_link(box, 0, "../canary.txt", box, "hard.txt"), 0);
+  report("link ../canary.txt -> hard.txt",
+         __wasi_path_link(box, 0, "../canary.txt", box, "hard.txt"), 0);
   report("link follow link_file -> hard2.txt",
-         __wasi_path_link(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "link_file", box, "hard2.txt"), 0);
+         __wasi_path_link(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "link_file", box, "hard2.txt"),
+         0);
   report("symlink my_out -> ../canary.txt", __wasi_path_symlink("../canary.txt", box, "my_out"), 0);
   try_read(box, "my_out");
   report("symlink my_abs -> /etc/passwd", __wasi_path_symlink("/etc/passwd", box, "my_abs"), 0);
   try_read(box, "my_abs");
-  report("symlink sub/my_up -> ../../canary.txt", __wasi_path_symlink("../../canary.txt", box, "sub/my_up"), 0);
+  report("symlink sub/my_up -> ../../canary.txt",
+         __wasi_path_symlink("../../canary.txt", box, "sub/my_up"), 0);
   try_read(box, "sub/my_up");
   report("unlink ../canary.txt", __wasi_path_unlink_file(box, "../canary.txt"), 0);
   report("unlink link_out/canary.txt", __wasi_path_unlink_file(box, "link_out/canary.txt"), 0);
@@ -275,10 +310,12 @@ static int wasi_paths(void) {
   {
     __wasi_filestat_t st;
     report("stat follow ../canary.txt",
-           __wasi_path_filestat_get(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "../canary.txt", &st), 0);
+           __wasi_path_filestat_get(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "../canary.txt", &st),
+           0);
     report("stat follow link_file",
            __wasi_path_filestat_get(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "link_file", &st), 0);
-    report("stat follow link_out", __wasi_path_filestat_get(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "link_out", &st), 0);
+    report("stat follow link_out",
+           __wasi_path_filestat_get(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "link_out", &st), 0);
   }
   report("set-times follow link_file",
          __wasi_path_filestat_set_times(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "link_file", 0, 0,
@@ -292,10 +329,9 @@ static int wasi_paths(void) {
     const char* dirs[] = {"..", "link_out", "abs_link", "link_chain", "sub/..", "sub/../.."};
     for (unsigned i = 0; i < sizeof dirs / sizeof dirs[0]; ++i) {
       __wasi_fd_t d;
-      __wasi_errno_t e = __wasi_path_open(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, dirs[i],
-                                          __WASI_OFLAGS_DIRECTORY,
-                                          __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_OPEN,
-                                          __WASI_RIGHTS_FD_READ, 0, &d);
+      __wasi_errno_t e = __wasi_path_open(
+          box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, dirs[i], __WASI_OFLAGS_DIRECTORY,
+          __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_OPEN, __WASI_RIGHTS_FD_READ, 0, &d);
       char what[64];
       snprintf(what, sizeof what, "opendir %s", dirs[i]);
       if (e == 0) {
@@ -334,7 +370,11 @@ static int wasi_paths(void) {
     char longpath[5000];
     memset(longpath, 'a', sizeof longpath - 1);
     longpath[sizeof longpath - 1] = 0;
-    report("read a 4999-byte path", (__wasi_errno_t)({ char t[64]; read_at(box, longpath, t, sizeof t); }), 0);
+    report("read a 4999-byte path", (__wasi_errno_t)({
+             char t[64];
+             read_at(box, longpath, t, sizeof t);
+           }),
+           0);
     char deep[4000];
     size_t o = 0;
     while (o + 3 < sizeof deep - 20) {
@@ -351,22 +391,22 @@ static int wasi_paths(void) {
 /* ---- grants ---- */
 
 static const char* const kGrants[] = {
-    "set_can_compile_modules 1",   /* 0 refused */
-    "set_can_spawn_processes 1",   /* 1 allowed: it has it */
-    "set_can_create_configs 1",    /* 2 allowed: it has it */
-    "set_max_memory 128 MiB",      /* 3 refused: above its own 64 MiB */
-    "set_max_memory 32 MiB",       /* 4 allowed */
-    "set_max_fuel 0 (unlimited)",  /* 5 refused: its own is limited */
-    "set_max_fuel 200000",         /* 6 refused: above its own 100000 */
-    "set_max_fuel 1000",           /* 7 allowed */
-    "set_can_use_network 1",       /* 8 refused: it is restricted */
-    "allow_network 0.0.0.0/0",     /* 9 refused: it is restricted */
-    "preopen_dir box",             /* 10 refused: it has no preopen */
-    "preopen_dir .",               /* 11 refused */
-    "preopen_dir /",               /* 12 refused */
-    "set_max_processes 1000000",   /* 13 allowed: only restricts */
-    "set_max_mailbox_messages 1",  /* 14 allowed */
-    "add_environment_variable",    /* 15 allowed: grants nothing of the host */
+    "set_can_compile_modules 1",  /* 0 refused */
+    "set_can_spawn_processes 1",  /* 1 allowed: it has it */
+    "set_can_create_configs 1",   /* 2 allowed: it has it */
+    "set_max_memory 128 MiB",     /* 3 refused: above its own 64 MiB */
+    "set_max_memory 32 MiB",      /* 4 allowed */
+    "set_max_fuel 0 (unlimited)", /* 5 refused: its own is limited */
+    "set_max_fuel 200000",        /* 6 refused: above its own 100000 */
+    "set_max_fuel 1000",          /* 7 allowed */
+    "set_can_use_network 1",      /* 8 refused: it is restricted */
+    "allow_network 0.0.0.0/0",    /* 9 refused: it is restricted */
+    "preopen_dir box",            /* 10 refused: it has no preopen */
+    "preopen_dir .",              /* 11 refused */
+    "preopen_dir /",              /* 12 refused */
+    "set_max_processes 1000000",  /* 13 allowed: only restricts */
+    "set_max_mailbox_messages 1", /* 14 allowed */
+    "add_environment_variable",   /* 15 allowed: grants nothing of the host */
 };
 #define GRANTS (int)(sizeof kGrants / sizeof kGrants[0])
 
@@ -380,22 +420,54 @@ EXPORT("try_grant") void try_grant(int64_t parent, int32_t k) {
   uint64_t config = (uint64_t)c;
   static const uint8_t any4[4] = {0, 0, 0, 0};
   switch (k) {
-    case 0: lunatic_config_set_can_compile_modules(config, 1); break;
-    case 1: lunatic_config_set_can_spawn_processes(config, 1); break;
-    case 2: lunatic_config_set_can_create_configs(config, 1); break;
-    case 3: lunatic_config_set_max_memory(config, 128ull << 20); break;
-    case 4: lunatic_config_set_max_memory(config, 32ull << 20); break;
-    case 5: lunatic_config_set_max_fuel(config, 0); break;
-    case 6: lunatic_config_set_max_fuel(config, 200000); break;
-    case 7: lunatic_config_set_max_fuel(config, 1000); break;
-    case 8: lunatic_config_set_can_use_network(config, 1); break;
-    case 9: lunatic_config_allow_network(config, 0, 4, LUNATIC_PTR(any4), 0, 0, 65535); break;
-    case 10: lunatic_config_preopen_dir(config, LUNATIC_PTR("box"), 3); break;
-    case 11: lunatic_config_preopen_dir(config, LUNATIC_PTR("."), 1); break;
-    case 12: lunatic_config_preopen_dir(config, LUNATIC_PTR("/"), 1); break;
-    case 13: lunatic_config_set_max_processes(config, 1000000); break;
-    case 14: lunatic_config_set_max_mailbox_messages(config, 1); break;
-    case 15: lunatic_config_add_environment_variable(config, LUNATIC_PTR("K"), 1, LUNATIC_PTR("V"), 1); break;
+    case 0:
+      lunatic_config_set_can_compile_modules(config, 1);
+      break;
+    case 1:
+      lunatic_config_set_can_spawn_processes(config, 1);
+      break;
+    case 2:
+      lunatic_config_set_can_create_configs(config, 1);
+      break;
+    case 3:
+      lunatic_config_set_max_memory(config, 128ull << 20);
+      break;
+    case 4:
+      lunatic_config_set_max_memory(config, 32ull << 20);
+      break;
+    case 5:
+      lunatic_config_set_max_fuel(config, 0);
+      break;
+    case 6:
+      lunatic_config_set_max_fuel(config, 200000);
+      break;
+    case 7:
+      lunatic_config_set_max_fuel(config, 1000);
+      break;
+    case 8:
+      lunatic_config_set_can_use_network(config, 1);
+      break;
+    case 9:
+      lunatic_config_allow_network(config, 0, 4, LUNATIC_PTR(any4), 0, 0, 65535);
+      break;
+    case 10:
+      lunatic_config_preopen_dir(config, LUNATIC_PTR("box"), 3);
+      break;
+    case 11:
+      lunatic_config_preopen_dir(config, LUNATIC_PTR("."), 1);
+      break;
+    case 12:
+      lunatic_config_preopen_dir(config, LUNATIC_PTR("/"), 1);
+      break;
+    case 13:
+      lunatic_config_set_max_processes(config, 1000000);
+      break;
+    case 14:
+      lunatic_config_set_max_mailbox_messages(config, 1);
+      break;
+    case 15:
+      lunatic_config_add_environment_variable(config, LUNATIC_PTR("K"), 1, LUNATIC_PTR("V"), 1);
+      break;
   }
   send_value((uint64_t)parent, TAG_RESULT, k);
 }
@@ -433,15 +505,18 @@ EXPORT("restricted") void restricted(int64_t parent) {
     say("new config: max_memory=%llu max_fuel=%llu can_use_network=%u can_compile=%u",
         (unsigned long long)lunatic_config_get_max_memory((uint64_t)c),
         (unsigned long long)lunatic_config_get_max_fuel((uint64_t)c),
-        lunatic_config_can_use_network((uint64_t)c), lunatic_config_can_compile_modules((uint64_t)c));
+        lunatic_config_can_use_network((uint64_t)c),
+        lunatic_config_can_compile_modules((uint64_t)c));
     /* A child with that config (no permissions at all) tries to spawn: a trap. */
     params_t p = {.len = 0};
     param_i64(&p, (int64_t)lunatic_process_id());
     uint64_t child = 0;
     if (spawn_fn(3000, c, -1, "try_spawn_without_permission", &p, &child) == 0) {
       uint32_t r = receive_any(10000);
-      if (r == LUNATIC_MESSAGE_LINK_DIED) say("spawn without permission: refused");
-      else say("spawn without permission: ALLOWED (%u)", r);
+      if (r == LUNATIC_MESSAGE_LINK_DIED)
+        say("spawn without permission: refused");
+      else
+        say("spawn without permission: ALLOWED (%u)", r);
     }
   }
   /* Compiling without permission. */
@@ -507,7 +582,8 @@ EXPORT("env_child") void env_child(int64_t parent) {
 static int env_mode(int argc, char** argv) {
   print_env("main", argc, argv);
   uint64_t config = (uint64_t)lunatic_create_config();
-  lunatic_config_add_environment_variable(config, LUNATIC_PTR("CHILD_ONLY"), 10, LUNATIC_PTR("yes"), 3);
+  lunatic_config_add_environment_variable(config, LUNATIC_PTR("CHILD_ONLY"), 10, LUNATIC_PTR("yes"),
+                                          3);
   lunatic_config_add_command_line_argument(config, LUNATIC_PTR("child0"), 6);
   (void)spawn_with_parent(0, "env_child"); /* config -1: main's view */
   (void)receive_value(TAG_RESULT, 5000, -1);
@@ -540,28 +616,37 @@ static void net_outcome(const char* who, const char* what, uint32_t r, uint64_t 
 EXPORT("net_child") void net_child(int64_t parent, int32_t port, int32_t mode) {
   const char* who = mode == 0 ? "denied-child" : "rule-child";
   uint64_t id = 0;
-  uint32_t r = lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoop4), (uint32_t)port, 0, 0, 2000, LUNATIC_PTR(&id));
-  if (mode == 0) net_outcome(who, "connect allowed-port", r, id);
-  else say("%s connect allowed-port: %s", who, r == 0 ? "ok" : "FAILED");
+  uint32_t r =
+      lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoop4), (uint32_t)port, 0, 0, 2000, LUNATIC_PTR(&id));
+  if (mode == 0)
+    net_outcome(who, "connect allowed-port", r, id);
+  else
+    say("%s connect allowed-port: %s", who, r == 0 ? "ok" : "FAILED");
   if (r == 0) lunatic_net_drop_tcp_stream(id);
-  r = lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoop4), (uint32_t)port + 1, 0, 0, 2000, LUNATIC_PTR(&id));
+  r = lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoop4), (uint32_t)port + 1, 0, 0, 2000,
+                              LUNATIC_PTR(&id));
   if (r == 1) {
     const char* t = error_text(id);
-    say("%s connect other-port: %s", who, strstr(t, "Permission denied") ? "denied: Permission denied" : t);
+    say("%s connect other-port: %s", who,
+        strstr(t, "Permission denied") ? "denied: Permission denied" : t);
   } else {
     net_outcome(who, "connect other-port", r, id);
   }
-  r = lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoop4b), (uint32_t)port, 0, 0, 2000, LUNATIC_PTR(&id));
+  r = lunatic_net_tcp_connect(4, LUNATIC_PTR(kLoop4b), (uint32_t)port, 0, 0, 2000,
+                              LUNATIC_PTR(&id));
   if (r == 1) {
     const char* t = error_text(id);
-    say("%s connect 127.0.0.2: %s", who, strstr(t, "Permission denied") ? "denied: Permission denied" : t);
+    say("%s connect 127.0.0.2: %s", who,
+        strstr(t, "Permission denied") ? "denied: Permission denied" : t);
   } else {
     net_outcome(who, "connect 127.0.0.2", r, id);
   }
-  r = lunatic_net_tcp_connect(6, LUNATIC_PTR(kMapped), (uint32_t)port + 1, 0, 0, 2000, LUNATIC_PTR(&id));
+  r = lunatic_net_tcp_connect(6, LUNATIC_PTR(kMapped), (uint32_t)port + 1, 0, 0, 2000,
+                              LUNATIC_PTR(&id));
   if (r == 1) {
     const char* t = error_text(id);
-    say("%s connect mapped other-port: %s", who, strstr(t, "Permission denied") ? "denied: Permission denied" : t);
+    say("%s connect mapped other-port: %s", who,
+        strstr(t, "Permission denied") ? "denied: Permission denied" : t);
   } else {
     net_outcome(who, "connect mapped other-port", r, id);
   }
@@ -572,7 +657,8 @@ EXPORT("net_child") void net_child(int64_t parent, int32_t port, int32_t mode) {
   if (mode == 0) {
     r = lunatic_net_resolve(LUNATIC_PTR("localhost:80"), 12, 2000, LUNATIC_PTR(&id));
     net_outcome(who, "resolve", r, id);
-    r = lunatic_net_tls_connect(LUNATIC_PTR("127.0.0.1"), 9, (uint32_t)port, 2000, LUNATIC_PTR(&id), 0, 0);
+    r = lunatic_net_tls_connect(LUNATIC_PTR("127.0.0.1"), 9, (uint32_t)port, 2000, LUNATIC_PTR(&id),
+                                0, 0);
     net_outcome(who, "tls_connect", r, id);
   }
   send_value((uint64_t)parent, TAG_RESULT, mode);
@@ -581,7 +667,8 @@ EXPORT("net_child") void net_child(int64_t parent, int32_t port, int32_t mode) {
 EXPORT("net_escalate") void net_escalate(int64_t parent) {
   int64_t c = lunatic_create_config();
   if (c >= 0) {
-    say("rule-grandchild: new config can_use_network=%u", lunatic_config_can_use_network((uint64_t)c));
+    say("rule-grandchild: new config can_use_network=%u",
+        lunatic_config_can_use_network((uint64_t)c));
     lunatic_config_set_can_use_network((uint64_t)c, 1);
   }
   send_value((uint64_t)parent, TAG_RESULT, 7);
@@ -599,8 +686,10 @@ EXPORT("net_rule_parent") void net_rule_parent(int64_t parent, int32_t port) {
   param_i64(&q, (int64_t)lunatic_process_id());
   if (spawn_fn(77, -1, -1, "net_escalate", &q, &id) == 0) {
     uint32_t r = receive_any(10000);
-    if (r == LUNATIC_MESSAGE_LINK_DIED) say("rule-grandchild grant network: refused");
-    else say("rule-grandchild grant network: ALLOWED");
+    if (r == LUNATIC_MESSAGE_LINK_DIED)
+      say("rule-grandchild grant network: refused");
+    else
+      say("rule-grandchild grant network: ALLOWED");
   }
   send_value((uint64_t)parent, TAG_RESULT, 2);
 }
@@ -631,7 +720,8 @@ static int network(void) {
   param_i32(&p, (int32_t)port);
   param_i32(&p, 0);
   uint64_t id = 0;
-  if (spawn_fn(0, (int64_t)deny, -1, "net_child", &p, &id) == 0) (void)receive_value(TAG_RESULT, 15000, -1);
+  if (spawn_fn(0, (int64_t)deny, -1, "net_child", &p, &id) == 0)
+    (void)receive_value(TAG_RESULT, 15000, -1);
   /* One rule: connect to 127.0.0.1:port only. */
   uint64_t rule = (uint64_t)lunatic_create_config();
   lunatic_config_set_can_spawn_processes(rule, 1);
@@ -640,7 +730,8 @@ static int network(void) {
   params_t q = {.len = 0};
   param_i64(&q, (int64_t)lunatic_process_id());
   param_i32(&q, (int32_t)port);
-  if (spawn_fn(0, (int64_t)rule, -1, "net_rule_parent", &q, &id) == 0) (void)receive_value(TAG_RESULT, 15000, -1);
+  if (spawn_fn(0, (int64_t)rule, -1, "net_rule_parent", &q, &id) == 0)
+    (void)receive_value(TAG_RESULT, 15000, -1);
   say("network done");
   return 0;
 }

@@ -90,9 +90,12 @@ EXPORT("slow_receiver") void slow_receiver(int64_t parent) {
   int64_t data = 0, links = 0;
   for (;;) {
     uint32_t r = receive_any(0);
-    if (r == LUNATIC_MESSAGE_DATA) ++data;
-    else if (r == LUNATIC_MESSAGE_LINK_DIED) ++links;
-    else if (r == LUNATIC_TIMEOUT) break;
+    if (r == LUNATIC_MESSAGE_DATA)
+      ++data;
+    else if (r == LUNATIC_MESSAGE_LINK_DIED)
+      ++links;
+    else if (r == LUNATIC_TIMEOUT)
+      break;
   }
   int64_t out[2] = {data, links};
   lunatic_message_create_data(TAG_RESULT, sizeof out);
@@ -105,7 +108,8 @@ EXPORT("trap_later") void trap_later(void) {
   __builtin_trap();
 }
 
-static void limited_run(uint64_t max_messages, uint64_t max_bytes, uint32_t messages, uint32_t size) {
+static void limited_run(uint64_t max_messages, uint64_t max_bytes, uint32_t messages,
+                        uint32_t size) {
   uint64_t config = (uint64_t)lunatic_create_config();
   lunatic_config_set_can_spawn_processes(config, 1);
   if (max_messages) lunatic_config_set_max_mailbox_messages(config, max_messages);
@@ -123,9 +127,12 @@ static void limited_run(uint64_t max_messages, uint64_t max_bytes, uint32_t mess
     lunatic_message_create_data(0x51, size);
     if (size) lunatic_message_write_data(LUNATIC_PTR(payload), size);
     uint32_t r = lunatic_message_send(receiver);
-    if (r == 0) ++delivered;
-    else if (r == 2) ++refused;
-    else ++other;
+    if (r == 0)
+      ++delivered;
+    else if (r == 2)
+      ++refused;
+    else
+      ++other;
   }
   lunatic_message_create_data(0x51, 8);
   lunatic_message_write_data(LUNATIC_PTR(payload), 8);
@@ -135,8 +142,8 @@ static void limited_run(uint64_t max_messages, uint64_t max_bytes, uint32_t mess
   uint32_t srs = lunatic_message_send_receive_skip_search(receiver, 0x52, 1000);
   say("limit messages=%llu bytes=%llu: delivered=%u refused=%u other=%u distributed_send=%u "
       "send_receive_skip_search=%u",
-      (unsigned long long)max_messages, (unsigned long long)max_bytes, delivered, refused, other,
-      d, srs);
+      (unsigned long long)max_messages, (unsigned long long)max_bytes, delivered, refused, other, d,
+      srs);
   if (receive_tag(TAG_RESULT, 10000) == LUNATIC_MESSAGE_DATA) {
     int64_t out[2] = {-1, -1};
     lunatic_message_read_data(LUNATIC_PTR(out), sizeof out);
@@ -182,7 +189,8 @@ static int send_self(void) {
   if (spawn_fn(0, -1, -1, "self_flooder", &p, &pid) != 0) return 1;
   lunatic_monitor(pid);
   int64_t scan = receive_value(TAG_RESULT, 30000, -1);
-  say("tagged_scan_ms=%lld (10,000 tagged receives over 200,000 untagged messages)", (long long)scan);
+  say("tagged_scan_ms=%lld (10,000 tagged receives over 200,000 untagged messages)",
+      (long long)scan);
   const uint64_t start = now_ns();
   int64_t waited = await_death(pid, 30000);
   say("self flooder: %s ms=%llu", waited >= 0 ? "refused (died)" : "STILL ALIVE",
@@ -220,8 +228,9 @@ static int timer_flood(void) {
       note_signal(r);
     }
   }
-  say("timer flooder: %s with pending>=%lld ms=%llu", seen_dead(pid) ? "refused (died)" : "STILL ALIVE",
-      (long long)pending, (unsigned long long)ms_since(start));
+  say("timer flooder: %s with pending>=%lld ms=%llu",
+      seen_dead(pid) ? "refused (died)" : "STILL ALIVE", (long long)pending,
+      (unsigned long long)ms_since(start));
   if (!seen_dead(pid)) lunatic_kill(pid);
   bystander_stop(by);
   return 0;
@@ -245,8 +254,10 @@ static int stderr_flood(void) {
         if (__wasi_fd_write(fd, &iov, 1, &n) != 0 || n == 0) break;
         done += (uint32_t)n;
       }
-      if (fd == 1) written_out += done;
-      else written_err += done;
+      if (fd == 1)
+        written_out += done;
+      else
+        written_err += done;
     }
   }
   say("\nstderr_flood wrote err=%llu out=%llu", (unsigned long long)written_err,
@@ -286,8 +297,8 @@ static wbuf_t named_trap_module(uint32_t name_len) {
   wbuf_t m = module_one(&body, -1, -1, -1);
   wb_free(&body);
   wbuf_t sub = {0}, sec = {0};
-  wb_uleb(&sub, 1);     /* one name */
-  wb_uleb(&sub, 0);     /* function 0 */
+  wb_uleb(&sub, 1); /* one name */
+  wb_uleb(&sub, 0); /* function 0 */
   wb_uleb(&sub, name_len);
   wb_reserve(&sub, name_len);
   if (!sub.failed) {
@@ -296,7 +307,7 @@ static wbuf_t named_trap_module(uint32_t name_len) {
   }
   wb_uleb(&sec, 4);
   wb_bytes(&sec, "name", 4);
-  wb_byte(&sec, 1);     /* function names */
+  wb_byte(&sec, 1); /* function names */
   wb_uleb(&sec, sub.len);
   wb_bytes(&sec, sub.p, sub.len);
   wb_section(&m, 0, &sec);
@@ -393,14 +404,34 @@ EXPORT("params_case") void params_case(int32_t k) {
   uint32_t fn_len = (uint32_t)strlen(fn);
   static const char bad_utf8[] = "ret\xff\xfeurn";
   switch (k) {
-    case 0: make_records(1001, LUNATIC_PARAM_I32); break;
-    case 1: make_records(1000000, LUNATIC_PARAM_I64); break;
-    case 2: make_records(1, LUNATIC_PARAM_I32); g_records_len = 18; break;
-    case 3: make_records(1, LUNATIC_PARAM_V128); break;
-    case 4: make_records(1, 0x42); break;
-    case 5: make_records(0, 0); fn = bad_utf8; fn_len = sizeof bad_utf8 - 1; break;
-    case 6: make_records(1000, LUNATIC_PARAM_I64); break;
-    case 7: make_records(0, 0); g_records_len = 0xFFFFFFF0u; break; /* out of bounds */
+    case 0:
+      make_records(1001, LUNATIC_PARAM_I32);
+      break;
+    case 1:
+      make_records(1000000, LUNATIC_PARAM_I64);
+      break;
+    case 2:
+      make_records(1, LUNATIC_PARAM_I32);
+      g_records_len = 18;
+      break;
+    case 3:
+      make_records(1, LUNATIC_PARAM_V128);
+      break;
+    case 4:
+      make_records(1, 0x42);
+      break;
+    case 5:
+      make_records(0, 0);
+      fn = bad_utf8;
+      fn_len = sizeof bad_utf8 - 1;
+      break;
+    case 6:
+      make_records(1000, LUNATIC_PARAM_I64);
+      break;
+    case 7:
+      make_records(0, 0);
+      g_records_len = 0xFFFFFFF0u;
+      break; /* out of bounds */
   }
   lunatic_die_when_link_dies(0);
   uint32_t r = lunatic_spawn(5, -1, -1, LUNATIC_PTR(fn), fn_len, LUNATIC_PTR(g_records),
@@ -413,8 +444,12 @@ EXPORT("params_case") void params_case(int32_t k) {
 
 static int spawn_params(void) {
   lunatic_die_when_link_dies(0);
-  static const char* const names[] = {"1001 records", "1000000 records", "length 18",
-                                      "v128 record", "type 0x42", "name not UTF-8",
+  static const char* const names[] = {"1001 records",
+                                      "1000000 records",
+                                      "length 18",
+                                      "v128 record",
+                                      "type 0x42",
+                                      "name not UTF-8",
                                       "1000 records to a function without params",
                                       "records out of bounds"};
   for (int k = 0; k < 8; ++k) {
@@ -427,7 +462,8 @@ static int spawn_params(void) {
     }
     lunatic_monitor(id);
     (void)await_death(id, 10000);
-    say("params %s: %s", names[k], link_died(100 + k, 100) ? "the spawner trapped" : "the spawner returned");
+    say("params %s: %s", names[k],
+        link_died(100 + k, 100) ? "the spawner trapped" : "the spawner returned");
   }
   uint64_t fresh = spawn_or_say(0, "return_now", 0);
   say("spawn after the cases: %s", fresh ? "ok" : "FAILED");

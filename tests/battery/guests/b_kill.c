@@ -84,7 +84,8 @@ static void do_what(const char* what) {
     if (!l) return;
     uint16_t port = local_port(l - 1);
     uint64_t stream = 0;
-    if (lunatic_net_tcp_connect(4, LUNATIC_PTR(kLo), port, 0, 0, 5000, LUNATIC_PTR(&stream)) != 0) return;
+    if (lunatic_net_tcp_connect(4, LUNATIC_PTR(kLo), port, 0, 0, 5000, LUNATIC_PTR(&stream)) != 0)
+      return;
     static uint8_t buf[64];
     uint64_t n = 0;
     hello();
@@ -93,9 +94,12 @@ static void do_what(const char* what) {
     hello();
     for (;;) {
       uint64_t id = 0;
-      uint32_t r = lunatic_net_resolve(LUNATIC_PTR("localhost:80"), 12, LUNATIC_NO_TIMEOUT, LUNATIC_PTR(&id));
-      if (r == 0) lunatic_net_drop_dns_iterator(id);
-      else if (r == 1) lunatic_error_drop(id);
+      uint32_t r = lunatic_net_resolve(LUNATIC_PTR("localhost:80"), 12, LUNATIC_NO_TIMEOUT,
+                                       LUNATIC_PTR(&id));
+      if (r == 0)
+        lunatic_net_drop_dns_iterator(id);
+      else if (r == 1)
+        lunatic_error_drop(id);
     }
   } else if (!strcmp(what, "skip_search")) {
     hello(); /* first: hello() itself uses the scratch message */
@@ -142,10 +146,9 @@ static void do_what(const char* what) {
   say("victim %s: fell through", what);
 }
 
-static const char* const kWhats[] = {"sleep",       "receive",     "poll",       "fd_read",
-                                     "tcp_accept",  "tcp_read",    "dns",        "skip_search",
-                                     "catch_loop",  "spin",        "compile",    "memfill",
-                                     "big_write",   "random"};
+static const char* const kWhats[] = {
+    "sleep",       "receive",    "poll", "fd_read", "tcp_accept", "tcp_read",  "dns",
+    "skip_search", "catch_loop", "spin", "compile", "memfill",    "big_write", "random"};
 #define WHATS (int)(sizeof kWhats / sizeof kWhats[0])
 
 EXPORT("victim") void victim(int64_t parent, int32_t index) {
@@ -201,10 +204,10 @@ static int exit_busy(void) {
   static const struct {
     const char* what;
     int count;
-  } plan[] = {{"spin", 50},      {"sleep", 10},      {"receive", 10}, {"poll", 5},
-              {"fd_read", 3},    {"tcp_accept", 3},  {"tcp_read", 3}, {"dns", 2},
+  } plan[] = {{"spin", 50},       {"sleep", 10},     {"receive", 10}, {"poll", 5},
+              {"fd_read", 3},     {"tcp_accept", 3}, {"tcp_read", 3}, {"dns", 2},
               {"skip_search", 3}, {"catch_loop", 2}, {"compile", 1},  {"memfill", 1},
-              {"big_write", 1},  {"random", 1}};
+              {"big_write", 1},   {"random", 1}};
   int spawned = 0;
   for (unsigned k = 0; k < sizeof plan / sizeof plan[0]; ++k) {
     for (int i = 0; i < plan[k].count; ++i) {

@@ -89,8 +89,10 @@ EXPORT("memcopy") void memcopy(void) {
   if (old < 0) return;
   uint8_t* base = (uint8_t*)(uintptr_t)(old * 65536);
   for (uint32_t round = 0;; ++round) {
-    if (round & 1) __builtin_memmove(base, base + (64u << 20), 64u << 20);
-    else __builtin_memmove(base + (64u << 20), base, 64u << 20);
+    if (round & 1)
+      __builtin_memmove(base, base + (64u << 20), 64u << 20);
+    else
+      __builtin_memmove(base + (64u << 20), base, 64u << 20);
   }
 }
 
@@ -150,16 +152,20 @@ EXPORT("dns_loop") void dns_loop(void) {
   for (;;) {
     uint64_t id = 0;
     uint32_t r = lunatic_net_resolve(LUNATIC_PTR("localhost:80"), 12, 5000, LUNATIC_PTR(&id));
-    if (r == 0) lunatic_net_drop_dns_iterator(id);
-    else if (r == 1) lunatic_error_drop(id);
+    if (r == 0)
+      lunatic_net_drop_dns_iterator(id);
+    else if (r == 1)
+      lunatic_error_drop(id);
   }
 }
 
 EXPORT("dns_once") void dns_once(int64_t parent) {
   uint64_t id = 0;
   uint32_t r = lunatic_net_resolve(LUNATIC_PTR("localhost:80"), 12, 10000, LUNATIC_PTR(&id));
-  if (r == 0) lunatic_net_drop_dns_iterator(id);
-  else if (r == 1) lunatic_error_drop(id);
+  if (r == 0)
+    lunatic_net_drop_dns_iterator(id);
+  else if (r == 1)
+    lunatic_error_drop(id);
   send_value((uint64_t)parent, TAG_RESULT, r);
 }
 
@@ -197,31 +203,31 @@ EXPORT("fd_io") void fd_io(int32_t index) {
 
 static int table_module(uint64_t* out) {
   wbuf_t body = {0};
-  wb_byte(&body, 0x00);             /* no locals */
-  wb_byte(&body, 0x03);             /* loop */
+  wb_byte(&body, 0x00); /* no locals */
+  wb_byte(&body, 0x03); /* loop */
   wb_byte(&body, 0x40);
-  wb_byte(&body, 0xD0);             /* ref.null func */
+  wb_byte(&body, 0xD0); /* ref.null func */
   wb_byte(&body, 0x70);
-  wb_byte(&body, 0x41);             /* i32.const 1 Mi entries */
+  wb_byte(&body, 0x41); /* i32.const 1 Mi entries */
   wb_sleb(&body, 1 << 20);
-  wb_byte(&body, 0xFC);             /* table.grow 0 */
+  wb_byte(&body, 0xFC); /* table.grow 0 */
   wb_byte(&body, 0x0F);
   wb_byte(&body, 0x00);
-  wb_byte(&body, 0x1A);             /* drop */
-  wb_byte(&body, 0x41);             /* i32.const 0 */
+  wb_byte(&body, 0x1A); /* drop */
+  wb_byte(&body, 0x41); /* i32.const 0 */
   wb_byte(&body, 0x00);
-  wb_byte(&body, 0xD0);             /* ref.null func */
+  wb_byte(&body, 0xD0); /* ref.null func */
   wb_byte(&body, 0x70);
-  wb_byte(&body, 0xFC);             /* table.size 0 */
+  wb_byte(&body, 0xFC); /* table.size 0 */
   wb_byte(&body, 0x10);
   wb_byte(&body, 0x00);
-  wb_byte(&body, 0xFC);             /* table.fill 0 */
+  wb_byte(&body, 0xFC); /* table.fill 0 */
   wb_byte(&body, 0x11);
   wb_byte(&body, 0x00);
-  wb_byte(&body, 0x0C);             /* br 0 */
+  wb_byte(&body, 0x0C); /* br 0 */
   wb_byte(&body, 0x00);
-  wb_byte(&body, 0x0B);             /* end loop */
-  wb_byte(&body, 0x0B);             /* end */
+  wb_byte(&body, 0x0B); /* end loop */
+  wb_byte(&body, 0x0B); /* end */
   wbuf_t m = module_one(&body, 0, -1, -1);
   uint64_t id = 0;
   int32_t r = compile_buf(&m, &id);
@@ -278,8 +284,10 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 2; ++i) {
       uint64_t id = 0;
       uint32_t r = spawn_fn(0, -1, (int64_t)table_mod, "f", 0, &id);
-      if (r == 0) add_attacker(id);
-      else say("table spawn failed: %s", error_text(id));
+      if (r == 0)
+        add_attacker(id);
+      else
+        say("table spawn failed: %s", error_text(id));
     }
   } else if (!strcmp(m, "poll_many")) {
     size_t n = 0;
@@ -322,9 +330,12 @@ int main(int argc, char** argv) {
     int64_t ok = 0, err = 0, other = 0;
     for (int64_t i = 0; i < expect_results; ++i) {
       int64_t r = receive_value(TAG_RESULT, 20000, -1);
-      if (r == 0) ++ok;
-      else if (r == 1) ++err;
-      else ++other;
+      if (r == 0)
+        ++ok;
+      else if (r == 1)
+        ++err;
+      else
+        ++other;
     }
     say("dns burst ok=%lld error=%lld other=%lld ms=%llu", (long long)ok, (long long)err,
         (long long)other, (unsigned long long)ms_since(start));

@@ -16,7 +16,8 @@ extern char** environ;
 
 namespace cli_test {
 
-BackgroundServer::BackgroundServer(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+BackgroundServer::BackgroundServer(const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& env,
                                    std::chrono::seconds startup) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return;
@@ -42,7 +43,8 @@ BackgroundServer::BackgroundServer(const std::vector<std::string>& argv, const s
   const std::regex announced(R"(listening on \D*[0-9.]+:([0-9]+))");
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{stdout_fd_, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) <= 0) break;
     char buf[512];
     const ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
@@ -68,7 +70,8 @@ BackgroundServer::~BackgroundServer() {
 TestClient::TestClient(std::uint16_t port, std::chrono::milliseconds timeout) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return;
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in address{};
@@ -103,7 +106,8 @@ std::string TestClient::receive(std::size_t expected_size) {
 std::string TestClient::receive_until(std::string_view text) {
   std::string out;
   char buf[4096];
-  while (out.size() < text.size() || out.compare(out.size() - text.size(), text.size(), text) != 0) {
+  while (out.size() < text.size() ||
+         out.compare(out.size() - text.size(), text.size(), text) != 0) {
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));

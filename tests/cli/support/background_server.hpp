@@ -38,7 +38,8 @@ class BackgroundServer {
 // A blocking TCP connection to 127.0.0.1:port whose reads give up after a timeout.
 class TestClient {
  public:
-  explicit TestClient(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  explicit TestClient(std::uint16_t port,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~TestClient();
   TestClient(const TestClient&) = delete;
   TestClient& operator=(const TestClient&) = delete;

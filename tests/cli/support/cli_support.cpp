@@ -365,7 +365,8 @@ void CliTest::SetUp() {
   work_ = dir_ / "work";
   fs::create_directories(home_);
   fs::create_directories(work_);
-  ASSERT_TRUE(fs::exists(lunatic_binary())) << "the lunatic binary is not built: " << lunatic_binary();
+  ASSERT_TRUE(fs::exists(lunatic_binary()))
+      << "the lunatic binary is not built: " << lunatic_binary();
 }
 
 void CliTest::TearDown() {

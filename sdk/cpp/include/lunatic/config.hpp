@@ -6,9 +6,9 @@
 #include <lunatic/abi.h>
 
 #include <cstdint>
-#include <span>
 #include <lunatic/detail/message_io.hpp>
 #include <lunatic/result.hpp>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -65,12 +65,12 @@ class Config {
   }
   // Allows connecting (or binding) to addresses whose first `prefix_length` bits match `ip`
   // (4 or 16 bytes) on ports in [port_min, port_max]; the config becomes restricted.
-  Config& allow_connect(std::span<const std::uint8_t> ip, std::uint32_t prefix_length, std::uint16_t port_min = 0,
-                        std::uint16_t port_max = 65535) {
+  Config& allow_connect(std::span<const std::uint8_t> ip, std::uint32_t prefix_length,
+                        std::uint16_t port_min = 0, std::uint16_t port_max = 65535) {
     return allow_network(0, ip, prefix_length, port_min, port_max);
   }
-  Config& allow_bind(std::span<const std::uint8_t> ip, std::uint32_t prefix_length, std::uint16_t port_min = 0,
-                     std::uint16_t port_max = 65535) {
+  Config& allow_bind(std::span<const std::uint8_t> ip, std::uint32_t prefix_length,
+                     std::uint16_t port_min = 0, std::uint16_t port_max = 65535) {
     return allow_network(1, ip, prefix_length, port_min, port_max);
   }
   bool can_use_network() const { return lunatic_config_can_use_network(id()) != 0; }
@@ -108,10 +108,11 @@ class Config {
     id_ = -1;
   }
 
-  Config& allow_network(std::uint32_t access, std::span<const std::uint8_t> ip, std::uint32_t prefix_length,
-                        std::uint16_t port_min, std::uint16_t port_max) {
-    lunatic_config_allow_network(id(), access, ip.size() == 16 ? 6 : 4, detail::address(ip.data()), prefix_length,
-                                 port_min, port_max);
+  Config& allow_network(std::uint32_t access, std::span<const std::uint8_t> ip,
+                        std::uint32_t prefix_length, std::uint16_t port_min,
+                        std::uint16_t port_max) {
+    lunatic_config_allow_network(id(), access, ip.size() == 16 ? 6 : 4, detail::address(ip.data()),
+                                 prefix_length, port_min, port_max);
     return *this;
   }
 

@@ -71,13 +71,16 @@ class Mailbox {
   Tag last_tag() const { return lunatic_message_get_tag(); }
 
  private:
-  LUNATIC_INLINE static std::uint32_t wait(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
+  LUNATIC_INLINE static std::uint32_t wait(std::span<const Tag> tags,
+                                           std::optional<Milliseconds> timeout) {
     return lunatic_message_receive(detail::address(tags.data()),
-                                   static_cast<std::uint32_t>(tags.size()), detail::timeout_ms(timeout));
+                                   static_cast<std::uint32_t>(tags.size()),
+                                   detail::timeout_ms(timeout));
   }
 
   // receive() without building an Event: the common case stays a receive, a read and a decode.
-  LUNATIC_INLINE static Result<Msg> next_message(std::span<const Tag> tags, std::optional<Milliseconds> timeout) {
+  LUNATIC_INLINE static Result<Msg> next_message(std::span<const Tag> tags,
+                                                 std::optional<Milliseconds> timeout) {
     switch (wait(tags, timeout)) {
       case LUNATIC_MESSAGE_DATA:
         return detail::read_message<Msg>();

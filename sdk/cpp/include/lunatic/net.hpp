@@ -3,8 +3,8 @@
 // owners of their ids (dropped on destruction). A socket in a message, or as a spawned
 // function's argument, is shared: the receiver gets its own handle to the same connection.
 //
-//   auto listener = lunatic::net::TcpListener::bind(lunatic::net::SocketAddress::v4({127, 0, 0, 1}, 8080)).value();
-//   for (;;) lunatic::spawn(&serve, listener.accept().value().stream);
+//   auto listener = lunatic::net::TcpListener::bind(lunatic::net::SocketAddress::v4({127, 0, 0, 1},
+//   8080)).value(); for (;;) lunatic::spawn(&serve, listener.accept().value().stream);
 #pragma once
 
 #include <lunatic/abi.h>
@@ -97,7 +97,8 @@ inline std::vector<SocketAddress> drain(std::uint64_t iterator) {
     SocketAddress a;
     std::uint32_t type = 0;
     if (lunatic_net_resolve_next(iterator, lunatic::detail::address(&type), a.address(),
-                                 lunatic::detail::address(&a.port), lunatic::detail::address(&a.flow_info),
+                                 lunatic::detail::address(&a.port),
+                                 lunatic::detail::address(&a.flow_info),
                                  lunatic::detail::address(&a.scope_id)) != 0) {
       break;
     }
@@ -166,15 +167,17 @@ class ByteStream {
   // Some bytes: 0 when the peer has closed its side.
   Result<std::size_t> read(std::span<std::uint8_t> buffer) const {
     std::uint64_t n = 0;
-    return count_or_error(Read(id(), lunatic::detail::address(buffer.data()),
-                               static_cast<std::uint32_t>(buffer.size()), lunatic::detail::address(&n)),
-                          n);
+    return count_or_error(
+        Read(id(), lunatic::detail::address(buffer.data()),
+             static_cast<std::uint32_t>(buffer.size()), lunatic::detail::address(&n)),
+        n);
   }
   // Some of the bytes (as many as the connection takes).
   Result<std::size_t> write(std::span<const std::uint8_t> bytes) const {
     Ciovec iov{lunatic::detail::address(bytes.data()), static_cast<std::uint32_t>(bytes.size())};
     std::uint64_t n = 0;
-    return count_or_error(WriteVectored(id(), lunatic::detail::address(&iov), 1, lunatic::detail::address(&n)), n);
+    return count_or_error(
+        WriteVectored(id(), lunatic::detail::address(&iov), 1, lunatic::detail::address(&n)), n);
   }
   Result<void> write_all(std::span<const std::uint8_t> bytes) const {
     while (!bytes.empty()) {
@@ -185,11 +188,16 @@ class ByteStream {
     return {};
   }
   Result<void> write_all(std::string_view text) const {
-    return write_all(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    return write_all(std::span<const std::uint8_t>(
+        reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
   }
   // nullopt: none. Shared by every handle to the connection.
-  void set_read_timeout(std::optional<Milliseconds> timeout) const { SetReadTimeout(id(), timeout_ms(timeout)); }
-  void set_write_timeout(std::optional<Milliseconds> timeout) const { SetWriteTimeout(id(), timeout_ms(timeout)); }
+  void set_read_timeout(std::optional<Milliseconds> timeout) const {
+    SetReadTimeout(id(), timeout_ms(timeout));
+  }
+  void set_write_timeout(std::optional<Milliseconds> timeout) const {
+    SetWriteTimeout(id(), timeout_ms(timeout));
+  }
 
   std::uint64_t id() const { return handle_.id(); }
   bool valid() const { return handle_.valid(); }
@@ -201,30 +209,35 @@ class ByteStream {
 }  // namespace detail
 
 // resolve("example.com:80"): every address, or an error (no port, an unknown name), or kTimeout.
-inline Result<std::vector<SocketAddress>> resolve(std::string_view name, std::optional<Milliseconds> timeout = {}) {
+inline Result<std::vector<SocketAddress>> resolve(std::string_view name,
+                                                  std::optional<Milliseconds> timeout = {}) {
   std::uint64_t id = 0;
-  const std::uint32_t code = lunatic_net_resolve(lunatic::detail::address(name.data()),
-                                                 static_cast<std::uint32_t>(name.size()), detail::timeout_ms(timeout),
-                                                 lunatic::detail::address(&id));
+  const std::uint32_t code = lunatic_net_resolve(
+      lunatic::detail::address(name.data()), static_cast<std::uint32_t>(name.size()),
+      detail::timeout_ms(timeout), lunatic::detail::address(&id));
   if (code != 0) return detail::network_error(code, id);
   return detail::drain(id);
 }
 
 class TcpStream
-    : public detail::ByteStream<&lunatic_net_tcp_read, &lunatic_net_tcp_write_vectored, &lunatic_net_set_read_timeout,
-                                &lunatic_net_set_write_timeout, &lunatic_net_drop_tcp_stream> {
+    : public detail::ByteStream<&lunatic_net_tcp_read, &lunatic_net_tcp_write_vectored,
+                                &lunatic_net_set_read_timeout, &lunatic_net_set_write_timeout,
+                                &lunatic_net_drop_tcp_stream> {
  public:
   using ByteStream::ByteStream;
 
-  static Result<TcpStream> connect(const SocketAddress& to, std::optional<Milliseconds> timeout = {}) {
+  static Result<TcpStream> connect(const SocketAddress& to,
+                                   std::optional<Milliseconds> timeout = {}) {
     std::uint64_t id = 0;
-    const std::uint32_t code = lunatic_net_tcp_connect(to.type(), to.address(), to.port, to.flow_info, to.scope_id,
-                                                       detail::timeout_ms(timeout), lunatic::detail::address(&id));
+    const std::uint32_t code =
+        lunatic_net_tcp_connect(to.type(), to.address(), to.port, to.flow_info, to.scope_id,
+                                detail::timeout_ms(timeout), lunatic::detail::address(&id));
     if (code != 0) return detail::network_error(code, id);
     return TcpStream(id);
   }
   // Resolves "host:port" and connects to the first address that answers.
-  static Result<TcpStream> connect(std::string_view host_port, std::optional<Milliseconds> timeout = {}) {
+  static Result<TcpStream> connect(std::string_view host_port,
+                                   std::optional<Milliseconds> timeout = {}) {
     Result<std::vector<SocketAddress>> addresses = resolve(host_port, timeout);
     if (!addresses) return addresses.error();
     Error last{ErrorKind::kHost, "no address for " + std::string(host_port)};
@@ -240,13 +253,15 @@ class TcpStream
   Result<std::size_t> peek(std::span<std::uint8_t> buffer) const {
     std::uint64_t n = 0;
     return detail::count_or_error(
-        lunatic_net_tcp_peek(id(), lunatic::detail::address(buffer.data()), static_cast<std::uint32_t>(buffer.size()),
+        lunatic_net_tcp_peek(id(), lunatic::detail::address(buffer.data()),
+                             static_cast<std::uint32_t>(buffer.size()),
                              lunatic::detail::address(&n)),
         n);
   }
   Result<SocketAddress> peer_address() const {
     std::uint64_t id_out = 0;
-    return detail::one_address(lunatic_net_tcp_peer_addr(id(), lunatic::detail::address(&id_out)), id_out);
+    return detail::one_address(lunatic_net_tcp_peer_addr(id(), lunatic::detail::address(&id_out)),
+                               id_out);
   }
   // Another handle to the same connection (a reader and a writer in different processes).
   TcpStream clone() const { return TcpStream(lunatic_net_clone_tcp_stream(id())); }
@@ -260,8 +275,8 @@ class TcpListener {
   // Port 0 picks a free port (see local_address()).
   static Result<TcpListener> bind(const SocketAddress& at) {
     std::uint64_t id = 0;
-    const std::uint32_t code = lunatic_net_tcp_bind(at.type(), at.address(), at.port, at.flow_info, at.scope_id,
-                                                    lunatic::detail::address(&id));
+    const std::uint32_t code = lunatic_net_tcp_bind(at.type(), at.address(), at.port, at.flow_info,
+                                                    at.scope_id, lunatic::detail::address(&id));
     if (code != 0) return detail::network_error(code, id);
     return TcpListener(id);
   }
@@ -269,7 +284,8 @@ class TcpListener {
   Result<Accepted> accept() const;
   Result<SocketAddress> local_address() const {
     std::uint64_t id_out = 0;
-    return detail::one_address(lunatic_net_tcp_local_addr(handle_.id(), lunatic::detail::address(&id_out)), id_out);
+    return detail::one_address(
+        lunatic_net_tcp_local_addr(handle_.id(), lunatic::detail::address(&id_out)), id_out);
   }
 
  private:
@@ -283,8 +299,8 @@ struct Accepted {
 
 inline Result<Accepted> TcpListener::accept() const {
   std::uint64_t stream = 0, peer = 0;
-  const std::uint32_t code =
-      lunatic_net_tcp_accept(handle_.id(), lunatic::detail::address(&stream), lunatic::detail::address(&peer));
+  const std::uint32_t code = lunatic_net_tcp_accept(handle_.id(), lunatic::detail::address(&stream),
+                                                    lunatic::detail::address(&peer));
   if (code != 0) return detail::network_error(code, stream);
   std::vector<SocketAddress> peers = detail::drain(peer);
   return Accepted{TcpStream(stream), peers.empty() ? SocketAddress{} : peers.front()};
@@ -301,16 +317,17 @@ class UdpSocket {
   explicit UdpSocket(std::uint64_t id) : handle_(id) {}
   static Result<UdpSocket> bind(const SocketAddress& at) {
     std::uint64_t id = 0;
-    const std::uint32_t code = lunatic_net_udp_bind(at.type(), at.address(), at.port, at.flow_info, at.scope_id,
-                                                    lunatic::detail::address(&id));
+    const std::uint32_t code = lunatic_net_udp_bind(at.type(), at.address(), at.port, at.flow_info,
+                                                    at.scope_id, lunatic::detail::address(&id));
     if (code != 0) return detail::network_error(code, id);
     return UdpSocket(id);
   }
   // The peer of send() and the only sender receive() hears.
   Result<void> connect(const SocketAddress& to) const {
     std::uint64_t error = 0;
-    const std::uint32_t code = lunatic_net_udp_connect(id(), to.type(), to.address(), to.port, to.flow_info,
-                                                       to.scope_id, LUNATIC_NO_TIMEOUT, lunatic::detail::address(&error));
+    const std::uint32_t code =
+        lunatic_net_udp_connect(id(), to.type(), to.address(), to.port, to.flow_info, to.scope_id,
+                                LUNATIC_NO_TIMEOUT, lunatic::detail::address(&error));
     if (code != 0) return detail::network_error(code, error);
     return {};
   }
@@ -324,32 +341,34 @@ class UdpSocket {
   Result<std::size_t> send_to(std::span<const std::uint8_t> bytes, const SocketAddress& to) const {
     std::uint64_t n = 0;
     return detail::count_or_error(
-        lunatic_net_udp_send_to(id(), lunatic::detail::address(bytes.data()), static_cast<std::uint32_t>(bytes.size()),
-                                to.type(), to.address(), to.port, to.flow_info, to.scope_id,
-                                lunatic::detail::address(&n)),
+        lunatic_net_udp_send_to(id(), lunatic::detail::address(bytes.data()),
+                                static_cast<std::uint32_t>(bytes.size()), to.type(), to.address(),
+                                to.port, to.flow_info, to.scope_id, lunatic::detail::address(&n)),
         n);
   }
   // One datagram, cut to the buffer.
   Result<std::size_t> receive(std::span<std::uint8_t> buffer) const {
     std::uint64_t n = 0;
-    return detail::count_or_error(lunatic_net_udp_receive(id(), lunatic::detail::address(buffer.data()),
-                                                          static_cast<std::uint32_t>(buffer.size()),
-                                                          lunatic::detail::address(&n)),
-                                  n);
+    return detail::count_or_error(
+        lunatic_net_udp_receive(id(), lunatic::detail::address(buffer.data()),
+                                static_cast<std::uint32_t>(buffer.size()),
+                                lunatic::detail::address(&n)),
+        n);
   }
   Result<Datagram> receive_from(std::span<std::uint8_t> buffer) const {
     std::uint64_t n = 0, from = 0;
-    const std::uint32_t code =
-        lunatic_net_udp_receive_from(id(), lunatic::detail::address(buffer.data()),
-                                     static_cast<std::uint32_t>(buffer.size()), lunatic::detail::address(&n),
-                                     lunatic::detail::address(&from));
+    const std::uint32_t code = lunatic_net_udp_receive_from(
+        id(), lunatic::detail::address(buffer.data()), static_cast<std::uint32_t>(buffer.size()),
+        lunatic::detail::address(&n), lunatic::detail::address(&from));
     if (code != 0) return detail::network_error(code, n);
     std::vector<SocketAddress> senders = detail::drain(from);
-    return Datagram{static_cast<std::size_t>(n), senders.empty() ? SocketAddress{} : senders.front()};
+    return Datagram{static_cast<std::size_t>(n),
+                    senders.empty() ? SocketAddress{} : senders.front()};
   }
   Result<SocketAddress> local_address() const {
     std::uint64_t id_out = 0;
-    return detail::one_address(lunatic_net_udp_local_addr(id(), lunatic::detail::address(&id_out)), id_out);
+    return detail::one_address(lunatic_net_udp_local_addr(id(), lunatic::detail::address(&id_out)),
+                               id_out);
   }
   void set_broadcast(bool on) const { lunatic_net_set_udp_socket_broadcast(id(), on ? 1 : 0); }
   bool broadcast() const { return lunatic_net_get_udp_socket_broadcast(id()) != 0; }
@@ -366,14 +385,15 @@ class UdpSocket {
 
 class TlsStream
     : public detail::ByteStream<&lunatic_net_tls_read, &lunatic_net_tls_write_vectored,
-                                &lunatic_net_set_tls_read_timeout, &lunatic_net_set_tls_write_timeout,
-                                &lunatic_net_drop_tls_stream> {
+                                &lunatic_net_set_tls_read_timeout,
+                                &lunatic_net_set_tls_write_timeout, &lunatic_net_drop_tls_stream> {
  public:
   using ByteStream::ByteStream;
 
   // Connects to host:port and verifies the server's certificate for `host` against the PEM
   // certificates in `ca_pems`, or the system's roots when there are none.
-  static Result<TlsStream> connect(std::string_view host, std::uint16_t port, std::span<const std::string> ca_pems = {},
+  static Result<TlsStream> connect(std::string_view host, std::uint16_t port,
+                                   std::span<const std::string> ca_pems = {},
                                    std::optional<Milliseconds> timeout = {}) {
     std::vector<detail::Ciovec> cas;
     for (const std::string& pem : ca_pems) {
@@ -382,8 +402,8 @@ class TlsStream
     std::uint64_t id = 0;
     const std::uint32_t code = lunatic_net_tls_connect(
         lunatic::detail::address(host.data()), static_cast<std::uint32_t>(host.size()), port,
-        detail::timeout_ms(timeout), lunatic::detail::address(&id), lunatic::detail::address(cas.data()),
-        static_cast<std::uint32_t>(cas.size()));
+        detail::timeout_ms(timeout), lunatic::detail::address(&id),
+        lunatic::detail::address(cas.data()), static_cast<std::uint32_t>(cas.size()));
     if (code != 0) return detail::network_error(code, id);
     return TlsStream(id);
   }
@@ -399,11 +419,13 @@ class TlsListener {
  public:
   explicit TlsListener(std::uint64_t id) : handle_(id) {}
   // Serves the PEM certificate (and any chain after it) with the PEM private key.
-  static Result<TlsListener> bind(const SocketAddress& at, std::string_view certificate_pem, std::string_view key_pem) {
+  static Result<TlsListener> bind(const SocketAddress& at, std::string_view certificate_pem,
+                                  std::string_view key_pem) {
     std::uint64_t id = 0;
     const std::uint32_t code = lunatic_net_tls_bind(
         at.type(), at.address(), at.port, at.flow_info, at.scope_id, lunatic::detail::address(&id),
-        lunatic::detail::address(certificate_pem.data()), static_cast<std::uint32_t>(certificate_pem.size()),
+        lunatic::detail::address(certificate_pem.data()),
+        static_cast<std::uint32_t>(certificate_pem.size()),
         lunatic::detail::address(key_pem.data()), static_cast<std::uint32_t>(key_pem.size()));
     if (code != 0) return detail::network_error(code, id);
     return TlsListener(id);
@@ -411,15 +433,16 @@ class TlsListener {
   // The handshake runs on the stream's first read or write.
   Result<TlsAccepted> accept() const {
     std::uint64_t stream = 0, peer = 0;
-    const std::uint32_t code =
-        lunatic_net_tls_accept(handle_.id(), lunatic::detail::address(&stream), lunatic::detail::address(&peer));
+    const std::uint32_t code = lunatic_net_tls_accept(
+        handle_.id(), lunatic::detail::address(&stream), lunatic::detail::address(&peer));
     if (code != 0) return detail::network_error(code, stream);
     std::vector<SocketAddress> peers = detail::drain(peer);
     return TlsAccepted{TlsStream(stream), peers.empty() ? SocketAddress{} : peers.front()};
   }
   Result<SocketAddress> local_address() const {
     std::uint64_t id_out = 0;
-    return detail::one_address(lunatic_net_tls_local_addr(handle_.id(), lunatic::detail::address(&id_out)), id_out);
+    return detail::one_address(
+        lunatic_net_tls_local_addr(handle_.id(), lunatic::detail::address(&id_out)), id_out);
   }
 
  private:
@@ -444,8 +467,9 @@ struct Codec<net::SocketAddress> {
     w.unsigned_integer(a.scope_id);
   }
   static Result<net::SocketAddress> decode(Reader& r) {
-    Result<std::tuple<bool, std::vector<std::uint8_t>, std::uint16_t, std::uint32_t, std::uint32_t>> fields =
-        detail::decode_fields<bool, std::vector<std::uint8_t>, std::uint16_t, std::uint32_t, std::uint32_t>(r);
+    Result<std::tuple<bool, std::vector<std::uint8_t>, std::uint16_t, std::uint32_t, std::uint32_t>>
+        fields = detail::decode_fields<bool, std::vector<std::uint8_t>, std::uint16_t,
+                                       std::uint32_t, std::uint32_t>(r);
     if (!fields) return fields.error();
     auto& [v6, bytes, port, flow_info, scope_id] = *fields;
     if (bytes.size() != (v6 ? 16u : 4u)) return r.fail("an address of the wrong length");

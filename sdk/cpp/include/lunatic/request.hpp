@@ -33,8 +33,8 @@ Result<Resp> send_and_await_reply(ProcessId to, Tag tag, Milliseconds timeout) {
     lunatic_message_create_data(0, 0);  // drop the request that was built
     return Error{ErrorKind::kNoProcess, "process " + std::to_string(to.value) + " does not exist"};
   }
-  const std::uint32_t status = lunatic_message_send_receive_skip_search(
-      to.value, tag, detail::milliseconds(timeout));
+  const std::uint32_t status =
+      lunatic_message_send_receive_skip_search(to.value, tag, detail::milliseconds(timeout));
   if (status == LUNATIC_TIMEOUT) {
     if (lunatic_exists(to.value) != 1) {
       return Error{ErrorKind::kNoProcess, "process " + std::to_string(to.value) + " died"};

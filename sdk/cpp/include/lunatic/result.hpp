@@ -3,9 +3,9 @@
 // which is what an unchecked failure should do in an actor system.
 #pragma once
 
+#include <new>
 #include <string>
 #include <type_traits>
-#include <new>
 #include <utility>
 
 namespace lunatic {
