@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: deps build demo test test-asan fuzz bench lunatic-rs-suite format clean
+.PHONY: deps build demo test test-asan fuzz bench lunatic-rs-suite format format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -23,7 +23,7 @@ demo: build
 # allocator keeps it (quarantine). Timing tests (HostileGuestTiming) do not run there either.
 ASAN_SKIPS = HostileGuest.AKilledProcessesFloodedMailboxIsGivenBackToTheSystem
 
-test: build test-asan
+test: format-check build test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "HostileGuest tests against the runtime built with ASan and UBSan:"
 	@LUNATIC_TEST_BIN=$(abspath $(ASAN_BUILD))/lunatic $(BUILD)/tests/cli/cli_tests --gtest_brief=1 \
@@ -57,8 +57,14 @@ lunatic-rs-suite: build
 	@test -n "$(LUNATIC_RS)" || { echo "usage: make lunatic-rs-suite LUNATIC_RS=<lunatic-rs checkout>"; exit 2; }
 	@bash scripts/lunatic-rs-suite.sh --lunatic $(BUILD)/lunatic $(LUNATIC_RS)
 
+# Every C and C++ source of ours, formatted by .clang-format (Debian 12's clang-format 14).
+FORMATTED = find src tests bench sdk examples \( -name '*.[ch]pp' -o -name '*.[ch]' \) -print0
+
 format:
-	@find src tests bench sdk examples -name '*.[ch]pp' -o -name '*.[ch]' 2>/dev/null | xargs clang-format -i
+	@$(FORMATTED) | xargs -0 clang-format -i
+
+format-check: deps
+	@$(FORMATTED) | xargs -0 clang-format --dry-run -Werror
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

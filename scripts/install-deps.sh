@@ -15,6 +15,7 @@ packages=(
   clang lld wasi-libc libclang-rt-14-dev-wasm32   # C guests for wasm32-wasi
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32     # C++ guests (the SDK, the examples)
   libclang-rt-14-dev libfuzzer-14-dev             # make test-asan: clang's sanitizers, libFuzzer
+  clang-format                                    # make test checks the tree's formatting
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine wrk nginx-light)
