@@ -100,7 +100,9 @@ TEST_F(CompileQueueTest, ACancelledCompileEndsAtOnceWithItsCompilersKilled) {
   const auto cancelled_at = Clock::now();
   (*job)->cancel();
   ASSERT_TRUE(wait_ready(**job, 30));
-  EXPECT_LT(seconds_since(cancelled_at), 2.0) << "the compile ran on after its cancel";
+  // The compile takes many seconds; a cancel that works ends it at once (3.6 s was seen
+  // under ASan on a loaded machine, the whole compile takes much longer).
+  EXPECT_LT(seconds_since(cancelled_at), 5.0) << "the compile ran on after its cancel";
   auto module = (*job)->result();
   ASSERT_FALSE(module);
   EXPECT_EQ(module.error().code, Errc::kCancelled) << module.error().message;
