@@ -1,0 +1,100 @@
+// Ticks and failure detection between two NodeTransports: an idle connection stays up, a peer
+// that stops responding is declared down within tick_timeout, and members find each other again.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "cluster/transport.hpp"
+#include "shared/temp_dir.hpp"
+#include "transport_test_node.hpp"
+
+namespace lunatic::cluster {
+namespace {
+
+using namespace testing;
+
+constexpr auto kTickInterval = 100ms;
+constexpr auto kTickTimeout = 500ms;
+
+class TransportLiveness : public ::testing::Test {
+ protected:
+  NodeTransportOptions options(std::uint64_t id, const std::string& name) {
+    auto options = test_options(id, ca_, name);
+    options.tick_interval = kTickInterval;
+    options.tick_timeout = kTickTimeout;
+    return options;
+  }
+  lunatic::testing::TempDir dir_{"transport-liveness"};
+  TestCertificates ca_{dir_, "cluster-ca"};
+};
+
+TEST_F(TransportLiveness, TicksKeepAnIdleConnectionUpPastTheTickTimeout) {
+  TestNode a(options(1, "node-a"));
+  TestNode b(options(2, "node-b"));
+  connect_pair(a, b);
+  std::this_thread::sleep_for(3 * kTickTimeout);
+  EXPECT_TRUE(a.transport().connected(2));
+  EXPECT_TRUE(b.transport().connected(1));
+  EXPECT_TRUE(a.read([](const Record& r) { return r.downs.empty() && r.ups.size() == 1; }));
+  EXPECT_TRUE(b.read([](const Record& r) { return r.downs.empty() && r.ups.size() == 1; }));
+}
+
+TEST_F(TransportLiveness, APeerThatStopsRespondingIsDeclaredDownWithinTheTickTimeout) {
+  TestNode a(options(1, "node-a"));
+  TestNode b(options(2, "node-b"));
+  connect_pair(a, b);
+  const auto paused = std::chrono::steady_clock::now();
+  b.transport().pause_for_testing(true);  // hung, its socket open
+  ASSERT_TRUE(a.wait([](const Record& r) { return !r.downs.empty(); }, kTickTimeout + 3s));
+  const auto took = std::chrono::steady_clock::now() - paused;
+  // Its last tick came at most one interval (and a housekeeping period) before the pause.
+  EXPECT_GE(took, kTickTimeout - kTickInterval - 50ms);
+  a.read([](const Record& r) {
+    EXPECT_EQ(r.downs[0].first, 2u);
+    EXPECT_NE(r.downs[0].second.find("nothing received"), std::string::npos) << r.downs[0].second;
+  });
+  EXPECT_FALSE(a.transport().connected(2));
+
+  // Back from the hang, b finds its connection gone; both are members, so they connect again.
+  b.transport().pause_for_testing(false);
+  ASSERT_TRUE(a.wait([](const Record& r) { return r.ups.size() == 2; }));
+  ASSERT_TRUE(b.wait([](const Record& r) { return r.ups.size() == 2; }));
+  ASSERT_TRUE(a.transport().send(2, 0, 1, bytes_of("welcome back")));
+  EXPECT_TRUE(b.wait([](const Record& r) { return r.messages.size() == 1; }));
+}
+
+TEST_F(TransportLiveness, WhenBothDialAtOnceOneConnectionStays) {
+  for (int round = 0; round < 5; ++round) {
+    TestNode a(options(1, "node-a"));
+    TestNode b(options(2, "node-b"));
+    connect_pair(a, b);
+    std::this_thread::sleep_for(200ms);  // a second connection would have come up by now
+    EXPECT_EQ(a.read([](const Record& r) { return r.ups.size(); }), 1u);
+    EXPECT_EQ(b.read([](const Record& r) { return r.ups.size(); }), 1u);
+    EXPECT_TRUE(a.read([](const Record& r) { return r.downs.empty(); }));
+    EXPECT_TRUE(b.read([](const Record& r) { return r.downs.empty(); }));
+  }
+}
+
+TEST_F(TransportLiveness, AStoppedPeerIsDownAndARestartedOneIsReachedAtItsNewAddress) {
+  TestNode a(options(1, "node-a"));
+  auto b = std::make_unique<TestNode>(options(2, "node-b"));
+  connect_pair(a, *b);
+  b.reset();  // stop: it says goodbye
+  ASSERT_TRUE(a.wait([](const Record& r) { return !r.downs.empty(); }));
+  a.read([](const Record& r) {
+    EXPECT_NE(r.downs[0].second.find("goodbye"), std::string::npos) << r.downs[0].second;
+  });
+
+  auto restarted = options(2, "node-b");
+  restarted.incarnation = 1;
+  TestNode b2(std::move(restarted));
+  ASSERT_TRUE(a.transport().add_peer(2, b2.address()));  // membership's new record
+  ASSERT_TRUE(b2.transport().add_peer(1, a.address()));
+  ASSERT_TRUE(a.wait([](const Record& r) { return r.ups.size() == 2; }));
+  ASSERT_TRUE(a.transport().send(2, 0, 1, bytes_of("hello again")));
+  EXPECT_TRUE(b2.wait([](const Record& r) { return r.messages.size() == 1; }));
+}
+
+}  // namespace
+}  // namespace lunatic::cluster
