@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <random>
 #include <unordered_set>
 
 #include "cluster/node_address.hpp"
@@ -116,6 +117,8 @@ struct NodeTransport::Connections {
   std::uint64_t next_key = 2;
   std::vector<DecodedFrame> frames;
   std::unordered_set<std::uint64_t> again;  // more to read or write with no event to say so
+  bool listener_resting = false;            // out of epoll after accept4 failed
+  std::minstd_rand jitter_source{static_cast<std::uint_fast32_t>(t.options_.node_id)};
   Clock::time_point next_housekeeping = Clock::now();
 };
 
@@ -179,7 +182,13 @@ void NodeTransport::Connections::accept_all() {
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN: all taken; anything else (EMFILE): the next event retries
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        // Out of descriptors (EMFILE) or memory: the listener would stay ready and spin the
+        // loop, so it sits out until the next housekeeping.
+        ::epoll_ctl(t.epoll_.get(), EPOLL_CTL_DEL, t.listener_.get(), nullptr);
+        listener_resting = true;
+      }
+      return;
     }
     const net::SocketAddress remote =
         net::SocketAddress::from(reinterpret_cast<sockaddr*>(&from), length);
@@ -446,13 +455,23 @@ void NodeTransport::Connections::schedule_dial(Peer& p) {
   const NodeTransportOptions& own = t.options_;
   p.backoff =
       p.backoff.count() == 0 ? own.reconnect_min : std::min(p.backoff * 2, own.reconnect_max);
-  p.next_dial = Clock::now() + p.backoff;
+  // Up to a quarter early or late, so that nodes that lost each other at the same moment do
+  // not keep dialing each other at the same moments.
+  const auto quarter = p.backoff.count() / 4;
+  const auto jitter =
+      static_cast<std::int64_t>(jitter_source() % static_cast<unsigned>(2 * quarter + 1));
+  p.next_dial = Clock::now() + p.backoff + milliseconds(jitter - quarter);
   p.dial_scheduled = true;
 }
 
 void NodeTransport::Connections::housekeeping() {
   const NodeTransportOptions& own = t.options_;
   const Clock::time_point now = Clock::now();
+  if (listener_resting) {
+    epoll_event event = make_event(EPOLLIN, kListenerKey);
+    ::epoll_ctl(t.epoll_.get(), EPOLL_CTL_ADD, t.listener_.get(), &event);
+    listener_resting = false;
+  }
   std::vector<std::uint64_t> keys;
   keys.reserve(conns.size());
   for (const auto& [key, c] : conns) keys.push_back(key);
