@@ -232,5 +232,20 @@ TEST_F(TransportSecurity, ANodeOfAnotherClusterIsRefusedAtHello) {
   expect_a_still_serves_b();
 }
 
+TEST_F(TransportSecurity, ADialAnsweredByAnotherNodeThanTheOneDialedIsRefused) {
+  TestNode c(test_options(3, ca_, "node-c"));
+  // Membership says node 5 is where node b listens.
+  ASSERT_TRUE(c.transport().add_peer(5, b_->address()));
+  ASSERT_TRUE(c.wait([](const Record& r) {
+    for (const std::string& failure : r.failures)
+      if (failure.find("dialed node 5 but node 2 answered") != std::string::npos) return true;
+    return false;
+  }));
+  EXPECT_FALSE(c.transport().connected(5));
+  EXPECT_FALSE(c.transport().connected(2));
+  EXPECT_TRUE(c.read([](const Record& r) { return r.ups.empty(); }));
+  expect_a_still_serves_b();
+}
+
 }  // namespace
 }  // namespace lunatic::cluster
