@@ -236,8 +236,8 @@ class KvStore {
   // Calls `on_batch` with the missed events from start_revision (0: from the next revision) in
   // one batch, then once per revision that changes a key in `range`. A start_revision older
   // than the kept history gets one batch with compact_revision set, and nothing after it. The
-  // callback runs with the store's lock held (see the top of this file). Error: kErrEmptyKey
-  // never (an empty key means "\0", as etcd's watch has it).
+  // callback runs with the store's lock held (see the top of this file), so the Watch must
+  // not be destroyed from inside it. An empty key means "\0", as in etcd's watch.
   std::unique_ptr<Watch> watch(KeyRange range, std::int64_t start_revision, bool prev_kv,
                                WatchCallback on_batch);
 
