@@ -191,6 +191,7 @@ TEST(ControlEtcdDifferential, ControlAnswersAsEtcdDoes) {
       {"delete missing", "/v3/kv/deleterange", R"({"key":"bm9uZQ=="})"},
       {"keepalive", "/v3/lease/keepalive", R"({"ID":"7777"})"},
       {"keepalive unknown", "/v3/lease/keepalive", R"({"ID":"31337"})"},
+      {"keepalive twice in one body", "/v3/lease/keepalive", R"({"ID":"7777"} {"ID":"31337"})"},
       Step("timetolive", "/v3/lease/timetolive", R"({"ID":"7777","keys":true})").ttl_masked(),
       {"timetolive unknown", "/v3/lease/timetolive", R"({"ID":"31337"})"},
       Step("watch replay with prev_kv", "/v3/watch",
