@@ -16,6 +16,8 @@ packages=(
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32     # C++ guests (the SDK, the examples)
   libclang-rt-14-dev libfuzzer-14-dev             # make test-asan: clang's sanitizers, libFuzzer
   clang-format                                    # make test checks the tree's formatting
+  libcpp-httplib-dev                     # cluster: HTTP client for etcd's JSON gateway
+  etcd-server                            # cluster_tests run a real etcd 3.4 (/usr/bin/etcd)
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine wrk nginx-light)
