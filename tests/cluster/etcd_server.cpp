@@ -4,11 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -109,18 +110,30 @@ Status EtcdServer::launch() {
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   const std::string log_path = (dir_ / "etcd.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  const int spawned = posix_spawn(&pid_, kBinary, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    pid_ = -1;
-    return make_error(Errc::kIo,
-                      std::string("cannot start ") + kBinary + ": " + std::strerror(spawned));
+  // Opened before the fork: the child may only make async-signal-safe calls (this process has
+  // threads).
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return make_error(Errc::kIo, "cannot open " + log_path + ": " + std::strerror(errno));
   }
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child == 0) {
+    // etcd dies with the test, even one that crashes before its destructors run.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    execve(kBinary, argv.data(), environ);
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  close(log_fd);
+  if (child < 0) {
+    return make_error(Errc::kIo,
+                      std::string("cannot start ") + kBinary + ": " + std::strerror(fork_errno));
+  }
+  pid_ = child;
   return Ok{};
 }
 
