@@ -133,9 +133,8 @@ std::string answer(int port, const Step& step) {
 }
 
 TEST(ControlEtcdDifferential, ControlAnswersAsEtcdDoes) {
-  if (!testing::EtcdServer::installed()) GTEST_SKIP() << "no " << testing::EtcdServer::kBinary;
-  testing::TempDir dir("lunatic-etcd-diff");
-  auto etcd = testing::EtcdServer::start(dir.path());
+  lunatic::testing::TempDir dir("lunatic-etcd-diff");
+  auto etcd = testing::EtcdServer::start();
   ASSERT_TRUE(etcd) << etcd.error().message;
   ControlServerOptions options;
   options.state_dir = dir.path() / "control";

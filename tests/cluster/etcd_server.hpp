@@ -1,39 +1,52 @@
-// A real etcd (Debian's etcd-server, /usr/bin/etcd) for tests: one member, its data in a
-// directory of the test's, on free loopback ports, killed when the object goes.
-// Thread: one thread at a time.
+// A real etcd (Debian's etcd-server 3.4) for one test: its own temporary data directory, free
+// loopback ports, killed and removed at the end. Missing etcd is a failure, never a skip.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "common/error.hpp"
 
-namespace lunatic::testing {
+namespace lunatic::cluster::testing {
 
 class EtcdServer {
  public:
   static constexpr const char* kBinary = "/usr/bin/etcd";
-  static bool installed();
 
-  // Starts etcd with its data and log under `dir` and waits (up to 30 s) until /health answers.
-  static Expected<std::unique_ptr<EtcdServer>> start(const std::filesystem::path& dir);
-  ~EtcdServer();  // SIGTERM, then SIGKILL if it lingers
+  // Starts etcd and waits until it answers; an error says why (etcd missing: run
+  // scripts/install-deps.sh; it exited; it did not answer in time) and where its log is.
+  static Expected<std::unique_ptr<EtcdServer>> start();
+  ~EtcdServer();  // stops etcd and removes its directory
   EtcdServer(const EtcdServer&) = delete;
   EtcdServer& operator=(const EtcdServer&) = delete;
 
-  int client_port() const { return client_port_; }
-  // The end of etcd's log, for a failing test's message.
-  std::string log_tail() const;
+  std::string url() const;  // http://127.0.0.1:<client port>
+  std::uint16_t client_port() const { return client_port_; }
+
+  // SIGKILL, as a crash: the data directory stays for restart().
+  void kill();
+  // Starts etcd again on the same ports and data, and waits until it answers.
+  Status restart();
+  std::string log() const;  // etcd's output so far, for failure messages
 
  private:
-  EtcdServer(pid_t pid, int client_port, std::filesystem::path log)
-      : pid_(pid), client_port_(client_port), log_(std::move(log)) {}
-  pid_t pid_;
-  int client_port_;
-  std::filesystem::path log_;
+  EtcdServer() = default;
+  Status launch();
+  Status wait_until_ready(std::chrono::seconds limit);
+  void stop_process(int signal, std::chrono::milliseconds grace);
+
+  std::filesystem::path dir_;
+  std::uint16_t client_port_ = 0;
+  std::uint16_t peer_port_ = 0;
+  pid_t pid_ = -1;
 };
 
-}  // namespace lunatic::testing
+// A loopback TCP port that was free a moment ago (bound to port 0, then released).
+std::uint16_t free_loopback_port();
+
+}  // namespace lunatic::cluster::testing
