@@ -479,7 +479,7 @@ Expected<CompactionRequest> decode_compaction(const Json& body) {
   return request;
 }
 
-Json encode_kv(const KeyValue& kv) {
+Json encode_kv(const StoredKey& kv) {
   Json out = Json::object();
   if (!kv.key.empty()) out["key"] = base64_encode(kv.key);
   put_int64(out, "create_revision", kv.create_revision);
@@ -503,7 +503,7 @@ Json encode_range(const RangeResponse& response, const Json& header) {
   out["header"] = header;
   if (!response.kvs.empty()) {
     Json kvs = Json::array();
-    for (const KeyValue& kv : response.kvs) kvs.push_back(encode_kv(kv));
+    for (const StoredKey& kv : response.kvs) kvs.push_back(encode_kv(kv));
     out["kvs"] = std::move(kvs);
   }
   if (response.more) out["more"] = true;
@@ -524,7 +524,7 @@ Json encode_delete_range(const DeleteRangeResponse& response, const Json& header
   put_int64(out, "deleted", response.deleted);
   if (!response.prev_kvs.empty()) {
     Json kvs = Json::array();
-    for (const KeyValue& kv : response.prev_kvs) kvs.push_back(encode_kv(kv));
+    for (const StoredKey& kv : response.prev_kvs) kvs.push_back(encode_kv(kv));
     out["prev_kvs"] = std::move(kvs);
   }
   return out;

@@ -79,7 +79,7 @@ Expected<LeaseTimeToLiveRequest> decode_lease_time_to_live(const Json& body);
 Expected<WatchRequest> decode_watch(const Json& body);
 Expected<CompactionRequest> decode_compaction(const Json& body);
 
-Json encode_kv(const KeyValue& kv);
+Json encode_kv(const StoredKey& kv);
 Json encode_event(const Event& event);
 Json encode_range(const RangeResponse& response, const Json& header);
 Json encode_put(const PutResponse& response, const Json& header);

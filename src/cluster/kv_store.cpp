@@ -99,7 +99,7 @@ class KvStore::Writer {
   std::int64_t put(const std::string& key, const std::string& value, std::int64_t lease) {
     Event event;
     event.type = Event::Type::kPut;
-    KeyValue& kv = event.kv;
+    StoredKey& kv = event.kv;
     kv.key = key;
     kv.value = value;
     kv.lease = lease;
@@ -120,7 +120,7 @@ class KvStore::Writer {
     return revision_;
   }
 
-  std::int64_t delete_range(const KeyRange& range, std::vector<KeyValue>* prev_kvs) {
+  std::int64_t delete_range(const KeyRange& range, std::vector<StoredKey>* prev_kvs) {
     auto [first, last] = bounds(store_.kvs_, range);
     std::int64_t deleted = 0;
     while (first != last) {
@@ -147,7 +147,7 @@ class KvStore::Writer {
   }
 
  private:
-  void detach(const KeyValue& kv) {
+  void detach(const StoredKey& kv) {
     if (kv.lease == 0) return;
     auto lease = store_.leases_.find(kv.lease);
     if (lease != store_.leases_.end()) lease->second.keys.erase(kv.key);
@@ -229,7 +229,7 @@ Expected<DeleteRangeResponse> KvStore::delete_range(const DeleteRangeRequest& re
 
 bool KvStore::compare_locked(const Compare& compare) const {
   auto [first, last] = bounds(kvs_, compare.range);
-  const auto one = [&](const KeyValue& kv) {
+  const auto one = [&](const StoredKey& kv) {
     int order = 0;
     switch (compare.target) {
       case Compare::Target::kValue:
@@ -264,7 +264,7 @@ bool KvStore::compare_locked(const Compare& compare) const {
   if (first == last) {
     // A missing key has no value to compare; its revisions, version and lease are 0.
     if (compare.target == Compare::Target::kValue) return false;
-    return one(KeyValue{});
+    return one(StoredKey{});
   }
   return std::all_of(first, last, [&](const auto& entry) { return one(entry.second); });
 }

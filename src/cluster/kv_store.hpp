@@ -74,7 +74,7 @@ inline constexpr std::int64_t kMinLeaseTtl = 2;  // etcd's with its default 1 s 
 inline constexpr std::int64_t kMaxLeaseTtl = 9'000'000'000;
 inline constexpr std::size_t kMaxTxnOps = 128;
 
-struct KeyValue {
+struct StoredKey {
   std::string key;
   std::int64_t create_revision = 0;
   std::int64_t mod_revision = 0;
@@ -86,8 +86,8 @@ struct KeyValue {
 struct Event {
   enum class Type { kPut = 0, kDelete = 1 };
   Type type = Type::kPut;
-  KeyValue kv;  // for a delete: the key and the mod_revision of the delete only
-  std::optional<KeyValue> prev_kv;
+  StoredKey kv;  // for a delete: the key and the mod_revision of the delete only
+  std::optional<StoredKey> prev_kv;
 };
 
 // A key range as etcd has it: range_end empty = the key alone; range_end "\0" = every key >= key;
@@ -107,7 +107,7 @@ struct RangeRequest {
 };
 struct RangeResponse {
   std::int64_t revision = 0;
-  std::vector<KeyValue> kvs;
+  std::vector<StoredKey> kvs;
   bool more = false;
   std::int64_t count = 0;
 };
@@ -122,7 +122,7 @@ struct PutRequest {
 };
 struct PutResponse {
   std::int64_t revision = 0;
-  std::optional<KeyValue> prev_kv;
+  std::optional<StoredKey> prev_kv;
 };
 
 struct DeleteRangeRequest {
@@ -132,7 +132,7 @@ struct DeleteRangeRequest {
 struct DeleteRangeResponse {
   std::int64_t revision = 0;
   std::int64_t deleted = 0;
-  std::vector<KeyValue> prev_kvs;
+  std::vector<StoredKey> prev_kvs;
 };
 
 struct Compare {
@@ -267,7 +267,7 @@ class KvStore {
   Options options_;
   mutable std::mutex mutex_;
   std::int64_t revision_ = 1;
-  std::map<std::string, KeyValue> kvs_;
+  std::map<std::string, StoredKey> kvs_;
   std::map<std::int64_t, Lease> leases_;
   std::deque<Event> history_;          // oldest first; whole revisions only
   std::int64_t compact_revision_ = 1;  // every event from this revision on is in history_

@@ -101,7 +101,7 @@ TEST(ControlJson, ATxnDecodesEtcdsCreateIfAbsentInBothSpellings) {
 }
 
 TEST(ControlJson, OutputOmitsDefaultsAndWritesInt64AsStrings) {
-  KeyValue kv;
+  StoredKey kv;
   kv.key = "foo";
   kv.create_revision = 2;
   kv.mod_revision = 2;

@@ -68,7 +68,7 @@ TEST(KvStoreKv, EachPutTakesOneRevisionAndCountsTheKeysVersion) {
   auto got = store.range(range("k"));
   ASSERT_TRUE(got);
   ASSERT_EQ(got->kvs.size(), 1u);
-  const KeyValue& kv = got->kvs[0];
+  const StoredKey& kv = got->kvs[0];
   EXPECT_EQ(kv.key, "k");
   EXPECT_EQ(kv.value, "v2");
   EXPECT_EQ(kv.create_revision, 2);
