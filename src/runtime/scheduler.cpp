@@ -27,10 +27,12 @@ std::int64_t to_ns(Clock::time_point t) {
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options)
-    : clock_(options.clock), timers_([this](std::uint64_t process_id, std::uint64_t generation) {
+    : clock_(options.clock),
+      timers_([this](std::uint64_t process_id, std::uint64_t generation) {
         auto process = table_.find(process_id);
         return process != nullptr && process->wait_generation() == generation;
-      }) {
+      }),
+      next_id_(options.first_process_id) {
   const unsigned workers = std::max(1u, options.workers);
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
@@ -296,10 +298,12 @@ void Scheduler::worker_loop(unsigned index) {
     }
     if (run_next(index)) continue;
     if (service_events(0)) continue;
-    if (table_.size() == 0) break;
+    const bool held = holds_.load() > 0;
+    if (table_.size() == 0 && !held) break;
     const unsigned idle = idle_.fetch_add(1) + 1;
     const int timeout = idle_timeout_ms();
-    if (idle == workers_.size() && timeout < 0 && reactor_.watched() == 0 && total_queued() == 0) {
+    if (idle == workers_.size() && timeout < 0 && reactor_.watched() == 0 && total_queued() == 0 &&
+        !held) {
       // Every worker is idle, no timer or descriptor can wake anyone: nothing will ever run.
       idle_.fetch_sub(1);
       deadlocked_.store(true);
@@ -322,6 +326,13 @@ bool Scheduler::run_one() {
   engine::ensure_signal_stack();
   if (run_next(0)) return true;
   return service_events(0) && run_next(0);
+}
+
+void Scheduler::hold() { holds_.fetch_add(1); }
+
+void Scheduler::release_hold() {
+  holds_.fetch_sub(1);
+  reactor_.notify();  // idle workers look again: with no process and no hold, run() returns
 }
 
 void Scheduler::request_memory_release() {

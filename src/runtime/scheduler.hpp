@@ -40,6 +40,8 @@ namespace lunatic::runtime {
 struct SchedulerOptions {
   unsigned workers = std::thread::hardware_concurrency();
   ClockSource clock = ClockSource::steady();
+  // Ids count up from here: a cluster's node starts at its own range (cluster/process_id.hpp).
+  std::uint64_t first_process_id = 1;
 };
 
 class Scheduler {
@@ -68,6 +70,10 @@ class Scheduler {
   // waiting for something that cannot happen).
   bool run();
   void stop();
+  // While held, run() goes on when no process lives and waits for work instead of calling it
+  // a deadlock: a cluster's node serves spawns and messages from other nodes. Any thread.
+  void hold();
+  void release_hold();
   // For a test that drives the scheduler from its own thread instead of calling run(): runs one
   // slice of the next runnable process on the calling thread, as worker 0, after firing due
   // timers and ready descriptors when nothing else is runnable. Returns false when nothing
@@ -165,7 +171,8 @@ class Scheduler {
   Timers timers_;
   std::mutex timer_firing_;  // held by the worker that takes and delivers due timers
 
-  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> next_id_;
+  std::atomic<unsigned> holds_{0};
   std::atomic<unsigned> idle_{0};
   std::atomic<bool> wake_in_flight_{false};
   std::atomic<unsigned> round_robin_{0};
