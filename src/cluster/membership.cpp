@@ -100,6 +100,21 @@ void Membership::subscribe(Listener listener) {
   listeners_.push_back(std::move(listener));
 }
 
+Status Membership::publish_address(std::string address) {
+  NodeRecord record;
+  LeaseId lease = 0;
+  {
+    std::lock_guard lock(mutex_);
+    self_.address = std::move(address);
+    record = self_;
+    lease = lease_;
+  }
+  if (lease == 0) return make_error(Errc::kInvalidArgument, "the node is not registered");
+  auto put = store_.put(node_key(id_), encode_node_record(record), lease);
+  if (!put) return put.error();
+  return Ok{};
+}
+
 void Membership::leave() { stop(true); }
 void Membership::abandon() { stop(false); }
 
@@ -327,7 +342,11 @@ void Membership::apply(const std::vector<WatchEvent>& events, std::vector<Notice
     record->incarnation = event.kv.create_revision;
     if (it != members_.end()) {
       if (it->second.incarnation == record->incarnation) {
-        it->second = std::move(record).value();  // rewritten in place, the same incarnation
+        // Rewritten in place, the same incarnation: news only when its address changed (a
+        // node publishes where it listens after it has joined).
+        const bool moved = it->second.address != record->address;
+        it->second = std::move(record).value();
+        if (moved) notices.push_back(Notice{it->second, true});
         continue;
       }
       notices.push_back(Notice{it->second, false});  // we missed its leaving

@@ -79,6 +79,11 @@ class Membership {
   // Membership is destroyed: whatever it refers to must outlive the Membership (or leave()).
   void subscribe(Listener listener);
 
+  // Sets this node's transport address and writes its record again, for a node that learns
+  // where it listens only after it has its id (the transport needs the id to start). The
+  // others are told of it as of a join (joined = true, the same incarnation).
+  Status publish_address(std::string address);
+
   // Revokes the lease, so the others see this node leave at once, and stops both threads.
   // Idempotent; returns within about the store's request timeout even if the store is down.
   void leave();
