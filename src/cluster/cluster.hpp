@@ -1,0 +1,51 @@
+// What the layers above see of a node's cluster: who is a member, and a way to send records
+// to another node's runtime. The host's lunatic::distributed is written against this, so it
+// is tested with a fake; cluster/cluster_node.hpp is the real one (membership + transport).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cluster/node_protocol.hpp"
+#include "cluster/node_tags.hpp"
+#include "common/error.hpp"
+
+namespace lunatic::cluster {
+
+struct NodeInfo {
+  std::uint64_t id = 0;
+  std::string name;
+  std::string address;  // host:port of its transport
+  NodeTags tags;
+};
+
+// Told what arrives from other nodes, on the cluster's own thread: it must not block.
+class RecordHandler {
+ public:
+  virtual ~RecordHandler() = default;
+  virtual void on_record(std::uint64_t from_node, Channel channel,
+                         std::span<const std::uint8_t> record) = 0;
+  // The node left, was declared gone or its connection was lost: what was in flight to it
+  // may be lost, and nothing more will come from this incarnation of it.
+  virtual void on_node_down(std::uint64_t node) = 0;
+};
+
+class Cluster {
+ public:
+  virtual ~Cluster() = default;
+  virtual std::uint64_t node_id() const = 0;
+  // Every member now, this node among them, in id order.
+  virtual std::vector<NodeInfo> nodes() const = 0;
+  virtual std::optional<NodeInfo> node(std::uint64_t id) const = 0;
+  // Queues the record for the node without waiting; records of one stream arrive in order.
+  // Fails when the node is not a member, or its queue is full.
+  virtual Status send(std::uint64_t node, Channel channel, std::uint64_t stream,
+                      std::vector<std::uint8_t> record) = 0;
+  // One handler at a time; nullptr detaches it (and waits until no call to it is running).
+  virtual void set_handler(RecordHandler* handler) = 0;
+};
+
+}  // namespace lunatic::cluster

@@ -1,0 +1,119 @@
+#include "cluster/cluster_node.hpp"
+
+#include <fmt/core.h>
+
+namespace lunatic::cluster {
+namespace {
+
+NodeInfo info_of(const NodeRecord& record) {
+  return NodeInfo{record.id, record.name, record.address, record.tags};
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<ClusterNode>> ClusterNode::start(const StoreClient& store,
+                                                          ClusterNodeOptions options) {
+  std::unique_ptr<ClusterNode> node(new ClusterNode());
+  node->on_status_ = std::move(options.on_status);
+  ClusterNode* self = node.get();
+  options.membership.address.clear();
+  auto membership = Membership::join(store, std::move(options.membership));
+  if (!membership) return membership.error();
+  node->membership_ = std::move(*membership);
+
+  options.transport.node_id = node->membership_->id();
+  // Ids are never reused, so a node's id tells its incarnations apart.
+  options.transport.incarnation = node->membership_->id();
+  NodeTransportCallbacks callbacks;
+  callbacks.on_message = [self](std::uint64_t peer, std::uint8_t channel, std::uint64_t stream,
+                                std::vector<std::uint8_t> bytes) {
+    (void)stream;
+    std::shared_lock lock(self->handler_mutex_);
+    if (self->handler_ != nullptr) {
+      self->handler_->on_record(peer, static_cast<Channel>(channel), bytes);
+    }
+  };
+  callbacks.on_peer_down = [self](std::uint64_t peer, const std::string& reason) {
+    self->status(fmt::format("node {}: connection down ({})", peer, reason));
+    std::shared_lock lock(self->handler_mutex_);
+    if (self->handler_ != nullptr) self->handler_->on_node_down(peer);
+  };
+  callbacks.on_connection_failed = [self](std::uint64_t peer, const std::string& address,
+                                          const std::string& reason) {
+    self->status(fmt::format("node {} at {}: no connection ({})", peer, address, reason));
+  };
+  node->transport_ = std::make_unique<NodeTransport>(std::move(options.transport), callbacks);
+  if (const Status started = node->transport_->start(); !started) {
+    node->membership_->leave();
+    return started.error();
+  }
+  node->address_ = node->transport_->bound_address().to_string();
+  if (const Status published = node->membership_->publish_address(node->address_); !published) {
+    node->leave();
+    return published.error();
+  }
+  node->membership_->subscribe(
+      [self](const NodeRecord& member, bool joined) { self->on_member(member, joined); });
+  return node;
+}
+
+ClusterNode::~ClusterNode() { leave(); }
+
+void ClusterNode::leave() {
+  std::call_once(left_, [&] {
+    if (transport_) transport_->stop();
+    if (membership_) membership_->leave();
+  });
+}
+
+std::vector<NodeInfo> ClusterNode::nodes() const {
+  std::vector<NodeInfo> result;
+  bool self_seen = false;
+  for (const NodeRecord& record : membership_->nodes()) {
+    self_seen = self_seen || record.id == node_id();
+    result.push_back(info_of(record));
+  }
+  if (!self_seen) result.insert(result.begin(), info_of(membership_->self()));
+  std::sort(result.begin(), result.end(),
+            [](const NodeInfo& a, const NodeInfo& b) { return a.id < b.id; });
+  return result;
+}
+
+std::optional<NodeInfo> ClusterNode::node(std::uint64_t id) const {
+  if (id == node_id()) return info_of(membership_->self());
+  if (auto record = membership_->node(id)) return info_of(*record);
+  return std::nullopt;
+}
+
+Status ClusterNode::send(std::uint64_t node, Channel channel, std::uint64_t stream,
+                         std::vector<std::uint8_t> record) {
+  if (node == node_id()) {
+    return make_error(Errc::kInvalidArgument, "a record for this node itself is not sent");
+  }
+  return transport_->send(node, static_cast<std::uint8_t>(channel), stream, std::move(record));
+}
+
+void ClusterNode::set_handler(RecordHandler* handler) {
+  std::unique_lock lock(handler_mutex_);
+  handler_ = handler;
+}
+
+void ClusterNode::on_member(const NodeRecord& member, bool joined) {
+  if (member.id == node_id()) return;
+  if (joined) {
+    if (member.address.empty()) return;  // not listening yet: its address comes with an update
+    if (const Status added = transport_->add_peer(member.id, member.address); !added) {
+      status(fmt::format("node {} ({}): {}", member.id, member.name, added.error().message));
+    }
+    return;
+  }
+  transport_->remove_peer(member.id);
+  std::shared_lock lock(handler_mutex_);
+  if (handler_ != nullptr) handler_->on_node_down(member.id);
+}
+
+void ClusterNode::status(const std::string& text) const {
+  if (on_status_) on_status_(text);
+}
+
+}  // namespace lunatic::cluster

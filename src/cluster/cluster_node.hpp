@@ -1,0 +1,66 @@
+// A runtime's membership in a cluster, made whole: it joins the membership store (etcd, or
+// `lunatic control`), runs the node-to-node transport, dials every member the store shows and
+// forgets those that leave. The host sees it as a cluster::Cluster.
+//
+// Start-up: the node takes its id from the store first, with no address; then its transport
+// starts under that id, and the address it bound is published, so a node listening on port 0
+// is reachable as soon as others see its address (a member without an address is not dialed).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "cluster/cluster.hpp"
+#include "cluster/membership.hpp"
+#include "cluster/store_client.hpp"
+#include "cluster/transport.hpp"
+
+namespace lunatic::cluster {
+
+struct ClusterNodeOptions {
+  MembershipOptions membership;    // its address is filled in from the transport
+  NodeTransportOptions transport;  // its node id and incarnation are filled in from membership
+  // Called for what the node does on its own (lost the store, a peer refused, a peer down),
+  // from the cluster's threads; may be empty.
+  std::function<void(std::string_view)> on_status;
+};
+
+class ClusterNode final : public Cluster {
+ public:
+  static Expected<std::unique_ptr<ClusterNode>> start(const StoreClient& store,
+                                                      ClusterNodeOptions options);
+  ~ClusterNode() override;  // leave()
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  std::uint64_t node_id() const override { return membership_->id(); }
+  std::vector<NodeInfo> nodes() const override;
+  std::optional<NodeInfo> node(std::uint64_t id) const override;
+  Status send(std::uint64_t node, Channel channel, std::uint64_t stream,
+              std::vector<std::uint8_t> record) override;
+  void set_handler(RecordHandler* handler) override;
+
+  // The transport's address, as published.
+  std::string address() const { return address_; }
+  // Stops the transport and leaves the store (the others see this node leave at once).
+  // Idempotent.
+  void leave();
+
+ private:
+  ClusterNode() = default;
+  void on_member(const NodeRecord& node, bool joined);
+  void status(const std::string& text) const;
+
+  std::function<void(std::string_view)> on_status_;
+  std::unique_ptr<Membership> membership_;
+  std::unique_ptr<NodeTransport> transport_;
+  std::string address_;
+
+  mutable std::shared_mutex handler_mutex_;  // shared while a record is handed over
+  RecordHandler* handler_ = nullptr;
+  std::once_flag left_;
+};
+
+}  // namespace lunatic::cluster
