@@ -9,6 +9,7 @@
 
 #include "common/bounded_text.hpp"
 #include "common/byte_size.hpp"
+#include "engine/compile/artifact.hpp"
 #include "engine/compile/compile_queue.hpp"
 #include "engine/engine.hpp"
 #include "engine/loaded_module.hpp"
@@ -54,6 +55,7 @@ Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string
     }
     queue = compile_queue_.get();
   }
+  std::string source = keep_sources_ ? wasm : std::string();
   auto submitted = queue->submit(std::move(wasm), "guest-module");
   if (!submitted) return submitted.error();
   // Whatever ends this wait (a kill unwinds through here), the compile ends with it.
@@ -66,7 +68,28 @@ Expected<std::shared_ptr<const engine::Module>> Environment::compile(std::string
   const runtime::FdInterest interest{(*submitted)->ready_fd(), /*read=*/true, /*write=*/false};
   runtime::FdReadiness readiness;
   while (!(*submitted)->done()) waiter.wait_fds({&interest, 1}, {&readiness, 1}, std::nullopt);
-  return (*submitted)->result();
+  auto result = (*submitted)->result();
+  if (result && keep_sources_) add_module_source(*result, std::move(source));
+  return result;
+}
+
+void Environment::add_module_source(const std::shared_ptr<const engine::Module>& module,
+                                    std::string wasm) {
+  const std::string hash =
+      engine::sha256_hex({reinterpret_cast<const std::uint8_t*>(wasm.data()), wasm.size()});
+  // The bytes are keyed by the module's address: an id keeps the module alive as long as
+  // them, so no later module can come to live at that address and find them.
+  module_id(module);
+  std::lock_guard guard(modules_mutex_);
+  sources_.insert_or_assign(
+      module.get(), ModuleSource{hash, std::make_shared<const std::string>(std::move(wasm))});
+}
+
+std::optional<Environment::ModuleSource> Environment::module_source(const engine::Module& module) {
+  std::lock_guard guard(modules_mutex_);
+  const auto found = sources_.find(&module);
+  if (found == sources_.end()) return std::nullopt;
+  return found->second;
 }
 
 std::uint64_t Environment::compiler_memory() const {

@@ -33,6 +33,7 @@ class Process;
 
 namespace lunatic::host {
 
+class DistributedNode;
 class OutputCapture;
 
 enum class LogLevel : std::uint8_t { kOff, kError, kWarn, kInfo, kDebug };
@@ -105,6 +106,25 @@ class Environment {
   // Cancels every compile under way now; for a runtime about to exit.
   void cancel_compiles();
 
+  // The cluster this runtime is a node of (`lunatic node`), or nullptr for a lone runtime.
+  // Set before the first process runs.
+  void set_distributed(DistributedNode* node) { distributed_ = node; }
+  DistributedNode* distributed() const { return distributed_; }
+
+  // The engine that compiles this environment's modules.
+  engine::Engine& engine() { return engine_; }
+
+  // A cluster's node keeps every module's wasm bytes, so a spawn on another node can ship them
+  // (host/distributed_node.hpp); a lone runtime does not. Set before the first process runs.
+  void keep_module_sources() { keep_sources_ = true; }
+  struct ModuleSource {
+    std::string hash;  // SHA-256 of the bytes, hex
+    std::shared_ptr<const std::string> wasm;
+  };
+  void add_module_source(const std::shared_ptr<const engine::Module>& module, std::string wasm);
+  // The bytes of a module this environment loaded, or nullopt if it keeps none.
+  std::optional<ModuleSource> module_source(const engine::Module& module);
+
   // Distributed module ids: a stable number per module, for lunatic::distributed.
   std::uint64_t module_id(const std::shared_ptr<const engine::Module>& module);
   std::shared_ptr<const engine::Module> module_by_id(std::uint64_t id);
@@ -134,6 +154,10 @@ class Environment {
   std::mutex modules_mutex_;
   std::unordered_map<const engine::Module*, std::uint64_t> module_ids_;
   std::unordered_map<std::uint64_t, std::shared_ptr<const engine::Module>> modules_by_id_;
+
+  DistributedNode* distributed_ = nullptr;
+  bool keep_sources_ = false;
+  std::unordered_map<const engine::Module*, ModuleSource> sources_;  // under modules_mutex_
 
   std::atomic<bool> no_preopen_hint_given_{false};
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/execution/instance.hpp"
 #include "engine/memory/guest_memory.hpp"
@@ -79,6 +80,9 @@ struct HostContext {
   ResourceTable<net::DnsIterator> dns_iterators{"dns iterator"};
   ResourceTable<net::TlsListener> tls_listeners{"tls listener"};
   ResourceTable<std::shared_ptr<net::TlsStream>> tls_streams{"tls stream"};
+  // lunatic::distributed::exec_lookup_nodes results, each read once by
+  // copy_lookup_nodes_results.
+  ResourceTable<std::vector<std::uint64_t>> node_lookups{"node lookup"};
   // The process's last DNS lookup, which may outlive a resolve that timed out.
   std::shared_ptr<net::DnsLookup> last_lookup;
 

@@ -7,7 +7,9 @@
 
 #include <fmt/core.h>
 
+#include "cluster/process_id.hpp"
 #include "common/byte_size.hpp"
+#include "host/distributed_node.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/return_codes.hpp"
@@ -207,6 +209,13 @@ bool deliver(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
   if (!context.scratch) fail("no message to send");
   std::unique_ptr<runtime::Message> message = std::move(context.scratch);
+  if (DistributedNode* node = environment.distributed(); node && node->is_remote(process_id)) {
+    // An id of another node's process: sent there. As for a local one, a process that does
+    // not exist is not the sender's error here.
+    if (!message->resources.empty()) fail("cannot send resources to a process of another node");
+    node->send(cluster::node_of(process_id), context.process->id(), process_id, *message);
+    return true;
+  }
   std::shared_ptr<runtime::Process>& receiver = context.last_receiver;
   if (receiver == nullptr || receiver->id() != process_id) {
     receiver = environment.scheduler().find(process_id);
@@ -268,6 +277,12 @@ std::uint32_t receive(HostContext& context, std::uint32_t tags_ptr, std::uint32_
 }
 
 }  // namespace
+
+std::uint32_t receive_reply(HostContext& context, std::int64_t tag, std::uint64_t timeout_ms,
+                            std::size_t skip) {
+  const std::int64_t tags[1] = {tag};
+  return receive_into_scratch(context, tags, timeout_ms, skip) == kTimedOut ? kTimedOut : kOk;
+}
 
 std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms) {

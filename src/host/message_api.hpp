@@ -17,4 +17,10 @@ std::vector<engine::ImportFunction> message_functions();
 std::uint32_t distributed_send_receive(HostContext& context, std::uint64_t process_id,
                                        std::uint64_t tag, std::uint64_t timeout_ms);
 
+// Waits for a message tagged `tag` among those that arrive after the first `skip` now queued,
+// into the scratch area (the receiving half of a send_receive_skip_search to another node).
+// Returns kOk or kTimedOut.
+std::uint32_t receive_reply(HostContext& context, std::int64_t tag, std::uint64_t timeout_ms,
+                            std::size_t skip);
+
 }  // namespace lunatic::host

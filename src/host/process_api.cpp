@@ -13,6 +13,7 @@
 #include "common/byte_size.hpp"
 #include "engine/loaded_module.hpp"
 #include "engine/memory/linear_memory.hpp"
+#include "host/distributed_node.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/registry_api.hpp"
@@ -461,9 +462,14 @@ void stop_monitoring(HostContext& context, std::uint64_t process_id) {
     peer->remove_monitor(context.process->id());
 }
 
-// kill(process: i64): the process ends as a failure; unknown ids are ignored.
+// kill(process: i64): the process ends as a failure; unknown ids are ignored. An id of another
+// node's process is killed there.
 void kill(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
+  if (DistributedNode* node = environment.distributed(); node && node->is_remote(process_id)) {
+    node->kill(process_id);
+    return;
+  }
   if (auto peer = environment.scheduler().find(process_id)) {
     peer->kill(fmt::format("killed by process {}", context.process->id()));
   }

@@ -29,6 +29,8 @@ enum ReturnCode : std::uint32_t {
   // distributed::spawn.
   kSpawnNoSuchNode = 1,
   kSpawnNoSuchModule = 2,
+  // distributed::spawn, send: the node could not be reached, or did not answer in time.
+  kConnectionError = 9027,
 
   // receive, send_receive_skip_search, networking: the timeout passed first (Lunatic's 9027).
   kTimedOut = 9027,

@@ -35,6 +35,8 @@ class NetworkPolicy {
   bool permits(NetworkAccess access, const SocketAddress& address) const;
   // Whether any address at all may be reached for `access` (name lookups need one to connect).
   bool permits_any(NetworkAccess access) const;
+  // What a restricted policy allows (a config sent to another node carries them).
+  const std::vector<NetworkRule>& rules() const { return rules_; }
 
  private:
   bool unrestricted_ = true;

@@ -1,0 +1,321 @@
+#include "host/distributed_node.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "cluster/process_id.hpp"
+#include "common/unique_fd.hpp"
+#include "engine/engine.hpp"
+#include "host/process_config_codec.hpp"
+#include "host/return_codes.hpp"
+#include "runtime/blocking.hpp"
+#include "runtime/message.hpp"
+#include "runtime/process.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace lunatic::host {
+
+namespace {
+// Ids reported gone that later sends fail on at once; older ones are forgotten (a send to them
+// is queued again and reported again).
+constexpr std::size_t kGoneRemembered = 65'536;
+}  // namespace
+
+// A spawn waiting for its reply: the reply's arrival is an eventfd the process waits on.
+struct DistributedNode::PendingSpawn {
+  std::uint64_t node = 0;
+  UniqueFd ready{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+  bool done = false;  // under the node's mutex
+  RemoteSpawn result;
+
+  void finish(RemoteSpawn outcome) {
+    result = std::move(outcome);
+    done = true;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(ready.get(), &one, sizeof one);
+  }
+};
+
+DistributedNode::DistributedNode(Environment& environment, cluster::Cluster& cluster,
+                                 DistributedOptions options)
+    : environment_(environment), cluster_(cluster), options_(std::move(options)) {
+  environment_.keep_module_sources();
+  spawner_ = std::thread([this] { serve_spawns(); });
+  cluster_.set_handler(this);
+}
+
+DistributedNode::~DistributedNode() {
+  cluster_.set_handler(nullptr);
+  {
+    std::lock_guard guard(jobs_mutex_);
+    stopping_ = true;
+  }
+  jobs_ready_.notify_all();
+  spawner_.join();
+}
+
+bool DistributedNode::is_remote(std::uint64_t process_id) const {
+  return cluster::node_of(process_id) != cluster_.node_id();
+}
+
+std::uint32_t DistributedNode::send(std::uint64_t node, std::uint64_t sender,
+                                    std::uint64_t receiver, const runtime::Message& message) {
+  if (!cluster_.node(node)) return kNoSuchNode;
+  {
+    std::lock_guard guard(mutex_);
+    if (gone_.contains(receiver)) return kNoSuchProcess;
+  }
+  cluster::RemoteMessage record{receiver, sender, message.tag, message.data};
+  const Status sent = cluster_.send(node, cluster::Channel::kMessage,
+                                    cluster::message_stream(sender, receiver), encode(record));
+  return sent ? kOk : kConnectionError;
+}
+
+RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& request,
+                                   runtime::Blocking& waiter) {
+  if (!cluster_.node(node)) return {kSpawnNoSuchNode, 0, "Node does not exist."};
+  const auto source = environment_.module_source(*request.module);
+  if (!source) {
+    return {kSpawnNoSuchModule, 0, "Module does not exist: its bytes were not kept."};
+  }
+  auto pending = std::make_shared<PendingSpawn>();
+  pending->node = node;
+  if (pending->ready.get() < 0) return {kConnectionError, 0, "no eventfd for the spawn's reply"};
+  cluster::SpawnRequest record;
+  bool ship_module = false;
+  {
+    std::lock_guard guard(mutex_);
+    record.request = next_request_++;
+    pending_.emplace(record.request, pending);
+    ship_module = shipped_[node].insert(source->hash).second;
+  }
+  // Whatever ends the wait (a reply, a timeout, a kill unwinding through here), the entry goes.
+  struct Forget {
+    DistributedNode& self;
+    std::uint64_t request;
+    ~Forget() {
+      std::lock_guard guard(self.mutex_);
+      self.pending_.erase(request);
+    }
+  } forget{*this, record.request};
+
+  record.parent = request.parent;
+  record.module = source->hash;
+  record.function = request.function;
+  record.param_types = request.param_types;
+  record.params = request.params;
+  record.config = encode_config(*request.config);
+  // Modules and spawns share stream 0, so the bytes arrive before the spawn that needs them.
+  if (ship_module) {
+    cluster::ModuleBytes module{source->hash, {source->wasm->begin(), source->wasm->end()}};
+    if (const Status sent = cluster_.send(node, cluster::Channel::kModule, 0, encode(module));
+        !sent) {
+      std::lock_guard guard(mutex_);
+      shipped_[node].erase(source->hash);
+      return {kConnectionError, 0, sent.error().message};
+    }
+  }
+  if (const Status sent = cluster_.send(node, cluster::Channel::kSpawn, 0, encode(record)); !sent) {
+    return {kConnectionError, 0, sent.error().message};
+  }
+  const auto deadline = runtime::Clock::now() + options_.spawn_timeout;
+  const runtime::FdInterest interest{pending->ready.get(), /*read=*/true, /*write=*/false};
+  runtime::FdReadiness readiness;
+  while (true) {
+    {
+      std::lock_guard guard(mutex_);
+      if (pending->done) return pending->result;
+    }
+    if (runtime::Clock::now() >= deadline) {
+      return {kConnectionError, 0,
+              fmt::format("node {} did not answer the spawn within {} ms", node,
+                          options_.spawn_timeout.count())};
+    }
+    waiter.wait_fds({&interest, 1}, {&readiness, 1}, deadline);
+  }
+}
+
+void DistributedNode::kill(std::uint64_t process_id) {
+  // Unknown nodes and ids are ignored, as kill ignores unknown local ids.
+  const std::uint64_t node = cluster::node_of(process_id);
+  if (!cluster_.node(node)) return;
+  (void)cluster_.send(node, cluster::Channel::kKill, 0, encode(cluster::Kill{process_id}));
+}
+
+void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channel,
+                                std::span<const std::uint8_t> record) {
+  switch (channel) {
+    case cluster::Channel::kMessage:
+      if (auto message = cluster::decode_message(record)) {
+        deliver(std::move(*message), from_node);
+        return;
+      }
+      break;
+    case cluster::Channel::kNoProcess:
+      if (auto gone = cluster::decode_no_process(record)) {
+        remember_gone(gone->process);
+        return;
+      }
+      break;
+    case cluster::Channel::kModule:
+      if (auto module = cluster::decode_module(record)) {
+        const std::string hash = engine::sha256_hex(module->wasm);
+        if (hash != module->hash) break;  // bytes that are not what they claim to be
+        std::lock_guard guard(mutex_);
+        received_.try_emplace(
+            hash, ReceivedModule{std::string(module->wasm.begin(), module->wasm.end()), nullptr});
+        return;
+      }
+      break;
+    case cluster::Channel::kSpawn:
+      if (auto spawn = cluster::decode_spawn(record)) {
+        {
+          std::lock_guard guard(jobs_mutex_);
+          jobs_.push_back({from_node, std::move(*spawn)});
+        }
+        jobs_ready_.notify_one();
+        return;
+      }
+      break;
+    case cluster::Channel::kSpawnReply:
+      if (auto reply = cluster::decode_spawn_reply(record)) {
+        complete(*reply);
+        return;
+      }
+      break;
+    case cluster::Channel::kKill:
+      if (auto kill = cluster::decode_kill(record)) {
+        if (auto target = environment_.scheduler().find(kill->process)) {
+          target->kill(fmt::format("killed by node {}", from_node));
+        }
+        return;
+      }
+      break;
+  }
+  environment_.log(LogLevel::kWarn,
+                   fmt::format("node {} sent a malformed record on channel {}; ignored", from_node,
+                               static_cast<int>(channel)));
+}
+
+void DistributedNode::on_node_down(std::uint64_t node) {
+  std::lock_guard guard(mutex_);
+  shipped_.erase(node);  // a node that comes back has none of them
+  for (auto& [request, pending] : pending_) {
+    if (pending->node == node && !pending->done) {
+      pending->finish({kConnectionError, 0,
+                       fmt::format("node {} went down before it answered the spawn", node)});
+    }
+  }
+}
+
+void DistributedNode::deliver(cluster::RemoteMessage record, std::uint64_t from_node) {
+  auto receiver = environment_.scheduler().find(record.receiver);
+  if (receiver != nullptr) {
+    auto message = std::make_unique<runtime::Message>();
+    message->tag = record.tag;
+    message->data = std::move(record.data);
+    if (receiver->send(std::move(message)) != runtime::Process::Delivery::kDead) return;
+    // A full mailbox drops the message, as it does for a local sender; the sender is not told.
+  }
+  (void)cluster_.send(from_node, cluster::Channel::kNoProcess, 0,
+                      encode(cluster::NoProcess{record.receiver}));
+}
+
+void DistributedNode::complete(const cluster::SpawnReply& reply) {
+  std::lock_guard guard(mutex_);
+  const auto found = pending_.find(reply.request);
+  if (found == pending_.end() || found->second->done) return;  // timed out or killed meanwhile
+  switch (reply.result) {
+    case cluster::SpawnReply::Result::kSpawned:
+      found->second->finish({kOk, reply.process, ""});
+      break;
+    case cluster::SpawnReply::Result::kNoSuchModule:
+      shipped_[found->second->node].clear();  // it has lost them: ship again next time
+      found->second->finish({kSpawnNoSuchModule, 0, "Module does not exist. " + reply.reason});
+      break;
+    case cluster::SpawnReply::Result::kRefused:
+      found->second->finish({kFailed, 0, reply.reason});
+      break;
+  }
+}
+
+void DistributedNode::serve_spawns() {
+  std::unique_lock lock(jobs_mutex_);
+  while (true) {
+    jobs_ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    if (stopping_) return;
+    SpawnJob job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    cluster::SpawnReply reply = run_spawn(job.request);
+    reply.request = job.request.request;
+    (void)cluster_.send(job.from_node, cluster::Channel::kSpawnReply, 0, encode(reply));
+    lock.lock();
+  }
+}
+
+cluster::SpawnReply DistributedNode::run_spawn(const cluster::SpawnRequest& request) {
+  using Result = cluster::SpawnReply::Result;
+  std::shared_ptr<const engine::Module> module;
+  std::string wasm;
+  {
+    std::lock_guard guard(mutex_);
+    const auto found = received_.find(request.module);
+    if (found == received_.end()) {
+      return {0, Result::kNoSuchModule, 0,
+              "node " + std::to_string(node_id()) + " has no module " + request.module};
+    }
+    module = found->second.compiled;
+    if (!module) wasm = found->second.wasm;
+  }
+  if (!module) {
+    // Compiled here, by this node's compiler, on this thread (never a worker's); the artifact
+    // cache makes a later node start with the same module fast.
+    auto loaded =
+        environment_.engine().load_wasm(wasm, "remote-" + request.module.substr(0, 12), nullptr);
+    if (!loaded) {
+      return {
+          0, Result::kRefused, 0,
+          fmt::format("node {} could not load the module: {}", node_id(), loaded.error().message)};
+    }
+    module = *loaded;
+    environment_.add_module_source(module, std::move(wasm));
+    std::lock_guard guard(mutex_);
+    received_[request.module].compiled = module;
+  }
+  auto config = decode_config(request.config, options_.grants);
+  if (!config) {
+    return {0, Result::kRefused, 0,
+            fmt::format("node {} refused the spawn: {}", node_id(), config.error().message)};
+  }
+  SpawnRequest spawn;
+  spawn.module = std::move(module);
+  spawn.config = std::make_shared<const ProcessConfig>(std::move(*config));
+  spawn.own_limits = spawn.config->subtree_limits();
+  spawn.function = request.function;
+  spawn.param_types = request.param_types;
+  spawn.params = request.params;
+  spawn.parent = request.parent;
+  // Another node's process may not use this runtime's reserve, which keeps it manageable.
+  spawn.spawner_privilege = Privilege::kNormal;
+  auto id = environment_.spawn(std::move(spawn));
+  if (!id) {
+    return {0, Result::kRefused, 0,
+            fmt::format("node {} could not spawn: {}", node_id(), id.error().message)};
+  }
+  return {0, Result::kSpawned, *id, ""};
+}
+
+void DistributedNode::remember_gone(std::uint64_t process_id) {
+  std::lock_guard guard(mutex_);
+  if (!gone_.insert(process_id).second) return;
+  gone_order_.push_back(process_id);
+  if (gone_order_.size() > kGoneRemembered) {
+    gone_.erase(gone_order_.front());
+    gone_order_.pop_front();
+  }
+}
+
+}  // namespace lunatic::host

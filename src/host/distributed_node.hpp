@@ -1,0 +1,117 @@
+// The host's side of a cluster node: lunatic::distributed (and sends, spawns and kills that
+// name a process of another node) over cluster::Cluster, and what other nodes ask of this
+// one: deliver their messages, run their spawns, kill their targets.
+//
+// Remote spawn ships the module's wasm bytes once per node (by content hash); the receiving
+// node compiles them with its own compiler and artifact cache. A spawn waits for its reply as
+// any blocking call does (the process parks, the worker runs others). Sends are not
+// acknowledged: a message to a process that does not exist is reported back, and later sends
+// to that id fail at once with "no such process".
+// Thread: every public method may be called from any worker; records arrive on the cluster's
+// thread, and spawns asked by other nodes run on a thread of this class's own.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cluster/cluster.hpp"
+#include "common/error.hpp"
+#include "host/environment.hpp"
+#include "wasi/wasi_config.hpp"
+
+namespace lunatic::runtime {
+class Blocking;
+struct Message;
+}  // namespace lunatic::runtime
+
+namespace lunatic::host {
+
+struct DistributedOptions {
+  // Directories a process spawned here by another node may be given, by guest name.
+  std::vector<wasi::Preopen> grants;
+  // How long a remote spawn waits for its reply before it fails as a connection error.
+  std::chrono::milliseconds spawn_timeout{30'000};
+};
+
+struct RemoteSpawn {
+  std::uint32_t code = 0;  // ReturnCode: kOk, kSpawnNoSuchNode, kSpawnNoSuchModule, ...
+  std::uint64_t process = 0;
+  std::string error;  // why, when code is not kOk
+};
+
+class DistributedNode final : public cluster::RecordHandler {
+ public:
+  DistributedNode(Environment& environment, cluster::Cluster& cluster, DistributedOptions options);
+  ~DistributedNode() override;
+  DistributedNode(const DistributedNode&) = delete;
+  DistributedNode& operator=(const DistributedNode&) = delete;
+
+  std::uint64_t node_id() const { return cluster_.node_id(); }
+  std::vector<cluster::NodeInfo> nodes() const { return cluster_.nodes(); }
+  bool has_node(std::uint64_t id) const { return cluster_.node(id).has_value(); }
+  // Whether a process id names another node than this one.
+  bool is_remote(std::uint64_t process_id) const;
+
+  // Sends a data message (it must carry no resources) to a process of another node. Returns
+  // kOk once queued, kNoSuchNode, kNoSuchProcess (that id was reported gone) or
+  // kConnectionError (the node's queue is full).
+  std::uint32_t send(std::uint64_t node, std::uint64_t sender, std::uint64_t receiver,
+                     const runtime::Message& message);
+  // Spawns on another node, waiting in `waiter` for the reply.
+  RemoteSpawn spawn(std::uint64_t node, const SpawnRequest& request, runtime::Blocking& waiter);
+  void kill(std::uint64_t process_id);
+
+  void on_record(std::uint64_t from_node, cluster::Channel channel,
+                 std::span<const std::uint8_t> record) override;
+  void on_node_down(std::uint64_t node) override;
+
+ private:
+  struct PendingSpawn;
+  struct ReceivedModule {
+    std::string wasm;
+    std::shared_ptr<const engine::Module> compiled;  // made by the first spawn that needs it
+  };
+  struct SpawnJob {
+    std::uint64_t from_node = 0;
+    cluster::SpawnRequest request;
+  };
+
+  void deliver(cluster::RemoteMessage message, std::uint64_t from_node);
+  void complete(const cluster::SpawnReply& reply);
+  void serve_spawns();
+  cluster::SpawnReply run_spawn(const cluster::SpawnRequest& request);
+  void remember_gone(std::uint64_t process_id);
+
+  Environment& environment_;
+  cluster::Cluster& cluster_;
+  const DistributedOptions options_;
+
+  std::mutex mutex_;
+  std::uint64_t next_request_ = 1;
+  std::unordered_map<std::uint64_t, std::shared_ptr<PendingSpawn>> pending_;
+  std::map<std::uint64_t, std::set<std::string>> shipped_;  // node -> module hashes it has
+  std::unordered_map<std::string, ReceivedModule> received_;
+  // Ids reported gone, oldest first, bounded: later sends to them fail at once.
+  std::unordered_set<std::uint64_t> gone_;
+  std::list<std::uint64_t> gone_order_;
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_ready_;
+  std::deque<SpawnJob> jobs_;
+  bool stopping_ = false;
+  std::thread spawner_;
+};
+
+}  // namespace lunatic::host
