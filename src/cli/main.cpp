@@ -1,4 +1,4 @@
-// The `lunatic` command: run, test and compile WebAssembly modules.
+// The `lunatic` command: run, test and compile WebAssembly modules; be a cluster's node or control.
 #include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "cli/compile_command.hpp"
+#include "cli/control_command.hpp"
+#include "cli/node_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/test_command.hpp"
 #include "common/byte_size.hpp"
@@ -33,6 +35,43 @@ CLI::Option* add_memory_mode_option(CLI::App& command, lunatic::engine::MemoryMo
       ->type_name("MODE");
 }
 
+// The options of a runtime that runs processes: `run`'s, and `node`'s.
+void add_runtime_options(CLI::App& command, lunatic::cli::RunOptions& run) {
+  command.add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+  command.add_option("--env", run.env, "Set an environment variable for the guest")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+  add_memory_mode_option(
+      command, run.memory_mode,
+      "Linear memory mode: guard, bounds or auto (guard until many memories are live)");
+  command.add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
+  command.add_option("--workers", run.workers, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
+  command
+      .add_option("--max-processes", run.max_processes,
+                  "Live processes the runtime holds at most (default: one per 32 KiB of RAM; "
+                  "0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("N");
+  command
+      .add_option_function<std::string>(
+          "--max-memory",
+          [&run](const std::string& text) { run.max_memory = lunatic::parse_size(text); },
+          "Guest memory (linear memories, tables, stacks) all processes hold at most, e.g. 512M or "
+          "8G (default: the machine's RAM; 0: no limit)")
+      ->check([](const std::string& text) {
+        return lunatic::parse_size(text) ? std::string() : "not a size such as 512M or 8G: " + text;
+      })
+      ->type_name("SIZE");
+  command
+      .add_option("--log-level", run.log_level,
+                  "Which process failures and events to log on stderr")
+      ->check(CLI::IsMember({"off", "error", "warn", "info", "debug"}))
+      ->envname("LUNATIC_LOG");
+}
+
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
 // name-hash.wasm [args]`. Lunatic takes that for its test mode when CARGO_MANIFEST_DIR is set,
 // the module lies in such a deps directory, and no argument is `--bench`; so does this.
@@ -50,7 +89,7 @@ bool cargo_runs_a_test(const std::vector<std::string>& args) {
 std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0] != "test" &&
-      args[0][0] != '-') {
+      args[0] != "node" && args[0] != "control" && args[0][0] != '-') {
     args.insert(args.begin(), "run");
   }
   if (cargo_runs_a_test(args)) args[0] = "test";
@@ -96,39 +135,7 @@ int main(int argc, char** argv) {
   lunatic::cli::RunOptions run;
   auto* run_command =
       app.add_subcommand("run", "Run a WebAssembly module (or a compiled artifact)");
-  run_command->add_option("--dir", run.dirs, "Preopen a host directory, as HOST[:GUEST]")
-      ->type_name("DIR")
-      ->allow_extra_args(false);
-  run_command->add_option("--env", run.env, "Set an environment variable for the guest")
-      ->type_name("K=V")
-      ->allow_extra_args(false);
-  add_memory_mode_option(
-      *run_command, run.memory_mode,
-      "Linear memory mode: guard, bounds or auto (guard until many memories are live)");
-  run_command->add_flag("--timings", run.timings, "Print load and run timings as JSON on stderr");
-  run_command->add_option("--workers", run.workers, "Worker threads (default: one per core)")
-      ->check(CLI::Range(1u, 1024u));
-  run_command
-      ->add_option("--max-processes", run.max_processes,
-                   "Live processes the runtime holds at most (default: one per 32 KiB of RAM; "
-                   "0: no limit)")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("N");
-  run_command
-      ->add_option_function<std::string>(
-          "--max-memory",
-          [&run](const std::string& text) { run.max_memory = lunatic::parse_size(text); },
-          "Guest memory (linear memories, tables, stacks) all processes hold at most, e.g. 512M or "
-          "8G (default: the machine's RAM; 0: no limit)")
-      ->check([](const std::string& text) {
-        return lunatic::parse_size(text) ? std::string() : "not a size such as 512M or 8G: " + text;
-      })
-      ->type_name("SIZE");
-  run_command
-      ->add_option("--log-level", run.log_level,
-                   "Which process failures and events to log on stderr")
-      ->check(CLI::IsMember({"off", "error", "warn", "info", "debug"}))
-      ->envname("LUNATIC_LOG");
+  add_runtime_options(*run_command, run);
   run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")
       ->required();
   run_command->add_option("args", run.args, "Arguments passed to the guest");
@@ -160,6 +167,47 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1024u));
   test_command->add_option("args", test.args, "Arguments passed to the guest (after --)");
 
+  lunatic::cli::NodeOptions node;
+  auto* node_command = app.add_subcommand(
+      "node", "Run as a node of a cluster: join it, serve it, and run --wasm's _start if given");
+  node_command->add_option("control", node.control_url,
+                           "URL of `lunatic control` (default http://127.0.0.1:3030/)");
+  node_command->add_option("--cluster", node.cluster_url,
+                           "Membership in etcd instead of control: etcd://HOST:PORT");
+  node_command->add_option("--cluster-name", node.cluster_name,
+                           "Name (and etcd key prefix) of the cluster (default lunatic)");
+  node_command->add_option("--bind-socket", node.bind_socket,
+                           "Address other nodes reach this one at (default 127.0.0.1:0)");
+  node_command->add_option("--wasm", node.run.module_path, "Module whose _start runs here");
+  node_command->add_option("--tag", node.tags, "A tag of this node, as KEY=VALUE (lookup_nodes)")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+  node_command->add_option("--name", node.name,
+                           "Stable node name (default: the certificate's, or host-random)");
+  node_command->add_option("--cert", node.certificate, "This node's certificate (PEM)");
+  node_command->add_option("--key", node.private_key, "This node's private key (PEM)");
+  node_command->add_option("--ca", node.ca_certificate, "The cluster's CA certificate (PEM)");
+  node_command->add_option("--join-token-file", node.join_token_file,
+                           "Control's join token (default: in control's default state dir)");
+  node_command->add_option("--state-dir", node.state_dir,
+                           "Where the node keeps its key and certificate from control");
+  node_command
+      ->add_option("--lease-ttl", node.lease_ttl_seconds,
+                   "Seconds until the others see this node gone after it stops (default 3)")
+      ->check(CLI::Range(1u, 3600u));
+  add_runtime_options(*node_command, node.run);
+  node_command->add_option("args", node.run.args, "Arguments passed to --wasm's guest (after --)");
+
+  lunatic::cli::ControlOptions control;
+  auto* control_command = app.add_subcommand(
+      "control", "Serve a cluster's membership and development CA (one machine, no etcd)");
+  control_command->add_option("--bind-socket", control.bind_socket,
+                              "Address to serve at (default 127.0.0.1:3030)");
+  control_command->add_option("--state-dir", control.state_dir,
+                              "Where the CA and the join token live");
+  control_command->add_option("--join-token-file", control.join_token_file,
+                              "Use this join token instead of a new random one");
+
   auto args = arguments_with_shorthand(argc, argv);
   std::reverse(args.begin(), args.end());
   try {
@@ -169,5 +217,7 @@ int main(int argc, char** argv) {
   }
   if (run_command->parsed()) return lunatic::cli::run_command(run);
   if (test_command->parsed()) return lunatic::cli::test_command(test);
+  if (node_command->parsed()) return lunatic::cli::node_command(std::move(node));
+  if (control_command->parsed()) return lunatic::cli::control_command(control);
   return lunatic::cli::compile_command(compile);
 }

@@ -12,6 +12,7 @@
 #include "cli/diagnostics.hpp"
 #include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
+#include "common/file_io.hpp"
 #include "engine/engine.hpp"
 #include "engine/execution/instance.hpp"
 #include "engine/memory/linear_memory.hpp"
@@ -60,8 +61,12 @@ Expected<host::ProcessConfig> main_config(const RunOptions& options) {
 
 }  // namespace
 
-int run_command(const RunOptions& options) {
+namespace {
+
+// `run`, and `node` when `node` is set: with no module path, a node only serves its cluster.
+int run_runtime(const RunOptions& options, const NodeRuntime* node) {
   const auto total_start = std::chrono::steady_clock::now();
+  const bool has_main = !options.module_path.empty();
   auto config = main_config(options);
   if (!config) {
     print_error(config.error().message);
@@ -76,44 +81,73 @@ int run_command(const RunOptions& options) {
   }
   engine::Engine engine(*engine_options, registry);
   engine::LoadReport report;
-  auto module = engine.load_file(options.module_path, &report);
-  for (const auto& warning : report.warnings) print_warning(warning);
-  if (!module) {
-    print_error(module.error());
-    return kExitRuntimeError;
-  }
-  const engine::ExportDescription* start = (*module)->description().find_export("_start");
-  if (start == nullptr || start->kind != engine::ExternKind::kFunction ||
-      start->signature != "() -> ()") {
-    print_error(options.module_path + ": no `_start` function of type () -> () is exported");
-    return kExitRuntimeError;
+  std::shared_ptr<const engine::Module> module;
+  std::string wasm;
+  if (has_main) {
+    auto loaded = engine.load_file(options.module_path, &report);
+    for (const auto& warning : report.warnings) print_warning(warning);
+    if (!loaded) {
+      print_error(loaded.error());
+      return kExitRuntimeError;
+    }
+    module = std::move(*loaded);
+    const engine::ExportDescription* start = module->description().find_export("_start");
+    if (start == nullptr || start->kind != engine::ExternKind::kFunction ||
+        start->signature != "() -> ()") {
+      print_error(options.module_path + ": no `_start` function of type () -> () is exported");
+      return kExitRuntimeError;
+    }
+    if (node != nullptr) {
+      // A node ships its module's bytes to the nodes it spawns on.
+      auto bytes = read_file(options.module_path);
+      if (!bytes) {
+        print_error(bytes.error().message);
+        return kExitRuntimeError;
+      }
+      wasm = std::move(*bytes);
+    }
   }
 
-  runtime::Scheduler scheduler(
-      options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency()));
+  runtime::Scheduler scheduler(runtime::SchedulerOptions{
+      .workers = options.workers != 0 ? options.workers
+                                      : std::max(1u, std::thread::hardware_concurrency()),
+      .first_process_id = node != nullptr ? node->first_process_id : 1});
   host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level),
                                 host::runtime_limits(options.max_processes, options.max_memory));
+  if (node != nullptr) {
+    if (const Status attached = node->attach(environment, scheduler); !attached) {
+      print_error(attached.error().message);
+      return kExitRuntimeError;
+    }
+    if (module) environment.add_module_source(module, std::move(wasm));
+  }
 
   host::ProcessExit main_exit;
   const engine::CallOutcome& main_outcome = main_exit.outcome;
   bool main_finished = false;
-  host::SpawnRequest request;
-  request.module = *module;
-  request.config = std::make_shared<const host::ProcessConfig>(std::move(*config));
-  request.function = "_start";
-  request.on_exit = [&](const host::ProcessExit& exit) {
-    main_exit = exit;
-    main_finished = true;
-    scheduler.stop();  // Lunatic's rule: the runtime ends with the main process
-  };
-  if (auto spawned = environment.spawn(std::move(request)); !spawned) {
-    print_error(spawned.error().message);
-    return kExitRuntimeError;
+  if (has_main) {
+    host::SpawnRequest request;
+    request.module = module;
+    request.config = std::make_shared<const host::ProcessConfig>(std::move(*config));
+    request.function = "_start";
+    request.on_exit = [&](const host::ProcessExit& exit) {
+      main_exit = exit;
+      main_finished = true;
+      scheduler.stop();  // Lunatic's rule: the runtime ends with the main process
+    };
+    if (auto spawned = environment.spawn(std::move(request)); !spawned) {
+      print_error(spawned.error().message);
+      if (node != nullptr && node->detach) node->detach();
+      return kExitRuntimeError;
+    }
   }
   const bool stopped = scheduler.run();
+  if (node != nullptr && node->detach) node->detach();
 
   int exit_code = 0;
-  if (!main_finished) {
+  if (!has_main) {
+    exit_code = stopped ? 0 : kExitRuntimeError;
+  } else if (!main_finished) {
     print_error(stopped ? "the runtime stopped before the main process ended"
                         : "deadlock: every process waits for a message, timer or descriptor that "
                           "nothing can provide");
@@ -145,6 +179,14 @@ int run_command(const RunOptions& options) {
   }
 #endif
   return exit_code;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& options) { return run_runtime(options, nullptr); }
+
+int run_node_runtime(const RunOptions& options, const NodeRuntime& node) {
+  return run_runtime(options, &node);
 }
 
 }  // namespace lunatic::cli

@@ -3,11 +3,20 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "engine/compile/native_compiler.hpp"
+
+namespace lunatic::host {
+class Environment;
+}
+namespace lunatic::runtime {
+class Scheduler;
+}
 
 namespace lunatic::cli {
 
@@ -30,5 +39,16 @@ inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitTrap = 134;
 
 int run_command(const RunOptions& options);
+
+// What `lunatic node` adds to a run: ids in the node's range, its cluster attached to the
+// environment before any process runs, and a runtime that serves other nodes while no
+// process lives (with no module, until `attach`'s caller stops the scheduler).
+struct NodeRuntime {
+  std::uint64_t first_process_id = 1;
+  std::function<Status(host::Environment&, runtime::Scheduler&)> attach;
+  std::function<void()> detach;  // after the scheduler has stopped, before the environment goes
+};
+// Runs `options.module_path` as `run` does (no module: only serves), as a cluster's node.
+int run_node_runtime(const RunOptions& options, const NodeRuntime& node);
 
 }  // namespace lunatic::cli
