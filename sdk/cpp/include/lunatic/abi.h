@@ -161,13 +161,20 @@ void lunatic_config_add_command_line_argument(uint64_t config_id, uint32_t arg, 
 LUNATIC_IMPORT("lunatic::wasi", "config_preopen_dir")
 void lunatic_config_preopen_dir(uint64_t config_id, uint32_t dir, uint32_t dir_len);
 
-/* ---- lunatic::distributed (a single node: node 0) ---- */
+/* ---- lunatic::distributed (node 0 alone under `lunatic run`; a cluster under `lunatic node`) */
 #define LUNATIC_DISTRIBUTED(name) LUNATIC_IMPORT("lunatic::distributed", #name)
 LUNATIC_DISTRIBUTED(nodes_count) uint32_t lunatic_distributed_nodes_count(void);
 LUNATIC_DISTRIBUTED(get_nodes)
 uint32_t lunatic_distributed_get_nodes(uint32_t nodes, uint32_t nodes_len);
 LUNATIC_DISTRIBUTED(node_id) uint64_t lunatic_distributed_node_id(void);
 LUNATIC_DISTRIBUTED(module_id) uint64_t lunatic_distributed_module_id(void);
+LUNATIC_DISTRIBUTED(exec_lookup_nodes)
+uint32_t lunatic_distributed_exec_lookup_nodes(uint32_t query, uint32_t query_len,
+                                               uint32_t query_id_ptr, uint32_t nodes_len_ptr,
+                                               uint32_t error_ptr);
+LUNATIC_DISTRIBUTED(copy_lookup_nodes_results)
+int32_t lunatic_distributed_copy_lookup_nodes_results(uint64_t query_id, uint32_t nodes,
+                                                      uint32_t nodes_len, uint32_t error_ptr);
 LUNATIC_DISTRIBUTED(spawn)
 uint32_t lunatic_distributed_spawn(uint64_t node_id, int64_t config_id, uint64_t module_id,
                                    uint32_t func, uint32_t func_len, uint32_t params,

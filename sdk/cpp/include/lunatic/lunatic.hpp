@@ -2,6 +2,7 @@
 #pragma once
 
 #include <lunatic/config.hpp>
+#include <lunatic/distributed.hpp>
 #include <lunatic/mailbox.hpp>
 #include <lunatic/module.hpp>
 #include <lunatic/msgpack.hpp>
