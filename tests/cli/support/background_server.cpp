@@ -18,7 +18,8 @@ namespace cli_test {
 
 BackgroundServer::BackgroundServer(const std::vector<std::string>& argv,
                                    const std::vector<std::string>& env,
-                                   std::chrono::seconds startup) {
+                                   std::chrono::seconds startup, const std::string& announcement,
+                                   bool with_stderr) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return;
   std::vector<std::string> environment;
@@ -33,6 +34,7 @@ BackgroundServer::BackgroundServer(const std::vector<std::string>& argv,
   if (pid_ == 0) {
     ::setpgid(0, 0);
     ::dup2(pipe_fds[1], 1);
+    if (with_stderr) ::dup2(pipe_fds[1], 2);
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
@@ -40,22 +42,51 @@ BackgroundServer::BackgroundServer(const std::vector<std::string>& argv,
   stdout_fd_ = pipe_fds[0];
   if (pid_ < 0) return;
   const auto deadline = std::chrono::steady_clock::now() + startup;
-  const std::regex announced(R"(listening on \D*[0-9.]+:([0-9]+))");
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{stdout_fd_, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) <= 0) break;
-    char buf[512];
-    const ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
-    if (n <= 0) break;
-    output_.append(buf, static_cast<std::size_t>(n));
+  const std::regex announced(announcement);
+  while (read_some(deadline)) {
     std::smatch m;
     if (std::regex_search(output_, m, announced)) {
       port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
       return;
     }
   }
+}
+
+bool BackgroundServer::read_some(std::chrono::steady_clock::time_point deadline) {
+  if (stdout_fd_ < 0) return false;
+  pollfd p{stdout_fd_, POLLIN, 0};
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) <= 0) return false;
+  char buf[512];
+  const ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
+  if (n <= 0) return false;
+  output_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+bool BackgroundServer::wait_for_output(std::string_view text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (output_.find(text) == std::string::npos) {
+    if (!read_some(deadline)) return false;
+  }
+  return true;
+}
+
+std::optional<int> BackgroundServer::stop(int signal, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  ::kill(pid_, signal);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return std::nullopt;
+    }
+    ::usleep(10'000);
+  }
+  return std::nullopt;
 }
 
 BackgroundServer::~BackgroundServer() {

@@ -1,0 +1,214 @@
+// CLI tests. A cluster on this machine: `lunatic control` and `lunatic node`s as separate OS
+// processes on 127.0.0.1, and a program (sdk_cluster.wasm) that spreads over them from a node
+// of its own. Each test starts its own control, so tests share nothing.
+#include <signal.h>
+
+#include <regex>
+
+#include "support/background_server.hpp"
+#include "support/cli_support.hpp"
+
+namespace {
+
+using namespace cli_test;
+using namespace std::chrono_literals;
+
+constexpr const char* kControlAnnounced = R"(serving http://127\.0\.0\.1:([0-9]+)/)";
+constexpr const char* kNodeAnnounced = R"(is node [0-9]+ at 127\.0\.0\.1:([0-9]+))";
+
+class Cluster : public ProcessTest {
+ protected:
+  void SetUp() override {
+    ProcessTest::SetUp();
+    control_ = std::make_unique<BackgroundServer>(
+        std::vector<std::string>{lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
+                                 "--state-dir", (dir_ / "control").string()},
+        environment(), 20s, kControlAnnounced);
+    ASSERT_TRUE(control_->port()) << control_->output();
+    url_ = "http://127.0.0.1:" + std::to_string(*control_->port()) + "/";
+  }
+
+  // What every `lunatic` of this test runs with: its HOME, and the artifact cache the process
+  // tests share (the guest and what a node compiles of it are compiled once), as KEY=VALUE.
+  static RunOptions shared_cache(RunOptions opt = {}) {
+    opt.env.try_emplace("XDG_CACHE_HOME", SHARED_CACHE_DIR);
+    return opt;
+  }
+  std::vector<std::string> environment() const {
+    std::vector<std::string> result;
+    for (const auto& [key, value] : with_test_environment(shared_cache()).env) {
+      if (value) result.push_back(key + "=" + *value);
+    }
+    return result;
+  }
+
+  // `lunatic node` arguments that join this test's control as `name`.
+  std::vector<std::string> node_args(const std::string& name) const {
+    return {"node",
+            url_,
+            "--name",
+            name,
+            "--state-dir",
+            (dir_ / ("node-" + name)).string(),
+            "--join-token-file",
+            (dir_ / "control" / "join-token").string(),
+            "--lease-ttl",
+            "2"};
+  }
+
+  // A node that serves until the test ends.
+  std::unique_ptr<BackgroundServer> start_node(const std::string& name,
+                                               std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{lunatic_binary()};
+    for (auto& arg : node_args(name)) argv.push_back(std::move(arg));
+    for (auto& arg : extra) argv.push_back(std::move(arg));
+    auto node = std::make_unique<BackgroundServer>(argv, environment(), 20s, kNodeAnnounced,
+                                                   /*with_stderr=*/true);
+    EXPECT_TRUE(node->port()) << node->output();
+    return node;
+  }
+
+  std::unique_ptr<BackgroundServer> start_worker() {
+    return start_node("worker", {"--tag", "role=worker", "--log-level", "info"});
+  }
+
+  // Runs sdk_cluster.wasm `mode` on a node of its own, until its main process ends.
+  RunResult run_main(std::vector<std::string> mode_args, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = node_args("main");
+    for (auto& arg : extra) args.push_back(std::move(arg));
+    args.push_back("--wasm");
+    args.push_back(guest("sdk_cluster"));
+    args.push_back("--");
+    for (auto& arg : mode_args) args.push_back(std::move(arg));
+    RunOptions opt = shared_cache();
+    opt.timeout = 120s;
+    return lunatic(args, opt);
+  }
+
+  std::unique_ptr<BackgroundServer> control_;
+  std::string url_;
+};
+
+TEST_F(Cluster, NodesSeeEachOtherAndSelectByTags) {
+  auto worker = start_worker();
+  auto r = run_main({"info"});
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"nodes: 2", "workers: 1", "nowhere: 0"});
+  EXPECT_TRUE(contains(r.out, "malformed query: in the node query \"role\"")) << describe(r);
+}
+
+TEST_F(Cluster, ASpawnShipsTheModuleToANodeThatNeverSawItAndTheChildAnswers) {
+  auto worker = start_worker();
+  auto r = run_main({"spawn"});
+  EXPECT_EXIT_CODE(r, 0);
+  // "... node N: yes" for the worker's id N.
+  EXPECT_TRUE(contains(r.out, "child id names node ")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "child replied from node ")) << describe(r);
+  EXPECT_EQ(count_lines_starting(r.out, "child "), 2u) << describe(r);
+  EXPECT_FALSE(contains(r.out, ": no")) << describe(r);
+  EXPECT_TRUE(worker->wait_for_output("child running on node", 10s)) << worker->output();
+}
+
+TEST_F(Cluster, AHundredThousandMessagesArriveInOrder) {
+  auto worker = start_worker();
+  auto r = run_main({"ordered", "100000"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(has_line(r.out, "received in order: 100000 of 100000")) << describe(r);
+}
+
+TEST_F(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {
+  auto worker = start_worker();
+  auto r = run_main({"big"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(contains(r.out, "small round trips answered: 20")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "32 MiB arrived intact")) << describe(r);
+}
+
+TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
+  auto worker = start_worker();
+  auto r = run_main({"unknown_node"});
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"spawn on node 777: Node does not exist.",
+                            "answered within a second: yes", "send to node 777: 2"});
+}
+
+TEST_F(Cluster, AMessageWithAResourceCannotCrossNodes) {
+  auto worker = start_worker();
+  auto r = run_main({"resource"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_FALSE(contains(r.out, "the message with a socket was sent")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "the sender: ")) << describe(r);
+  EXPECT_FALSE(contains(r.out, "the sender: sent a message back")) << describe(r);
+  EXPECT_TRUE(contains(r.err, "cannot send resources to a process of another node")) << describe(r);
+}
+
+TEST_F(Cluster, AProcessKilledFromAnotherNodeIsGoneThere) {
+  auto worker = start_worker();
+  auto r = run_main({"kill"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(has_line(r.out, "send to the killed process: 1")) << describe(r);
+}
+
+TEST_F(Cluster, ANodeThatLeavesOrDiesDropsOutOfMembership) {
+  auto worker = start_worker();
+  auto leaving = start_node("leaving");
+  auto dying = start_node("dying");
+  EXPECT_TRUE(contains(run_main({"info"}).out, "nodes: 4"));
+  // SIGTERM: it leaves at once, cleanly (exit 0).
+  EXPECT_EQ(leaving->stop(SIGTERM, 10s), 0);
+  // kill -9: its lease (2 s) expires.
+  EXPECT_FALSE(dying->stop(SIGKILL, 10s).has_value());
+  const auto killed_at = std::chrono::steady_clock::now();
+  std::string out;
+  while (std::chrono::steady_clock::now() - killed_at < 10s) {
+    out = run_main({"info"}).out;
+    if (contains(out, "nodes: 2")) break;
+  }
+  EXPECT_TRUE(contains(out, "nodes: 2")) << out;
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, 6s);
+}
+
+TEST_F(Cluster, ANodeRestartedUnderItsNameIsANewIncarnation) {
+  auto worker = start_worker();
+  const std::regex id(R"(is node ([0-9]+) at)");
+  std::smatch first, second;
+  auto old = start_node("phoenix");
+  const std::string old_output = old->output();
+  ASSERT_TRUE(std::regex_search(old_output, first, id)) << old_output;
+  EXPECT_FALSE(old->stop(SIGKILL, 10s).has_value());
+  auto reborn = start_node("phoenix");
+  const std::string new_output = reborn->output();
+  ASSERT_TRUE(std::regex_search(new_output, second, id)) << new_output;
+  EXPECT_NE(first[1].str(), second[1].str());
+  // The old incarnation is gone at once, not after its lease: worker, phoenix and main.
+  EXPECT_TRUE(contains(run_main({"info"}).out, "nodes: 3"));
+}
+
+TEST_F(Cluster, ANodeWithACertificateFromAnotherCaIsRefused) {
+  auto worker = start_worker();
+  // A node of another cluster: another control, another CA. Its certificate, key and CA are
+  // then used to join this cluster's membership.
+  BackgroundServer other_control({lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
+                                  "--state-dir", (dir_ / "other-control").string()},
+                                 environment(), 20s, kControlAnnounced);
+  ASSERT_TRUE(other_control.port()) << other_control.output();
+  {
+    BackgroundServer enrolled(
+        {lunatic_binary(), "node",
+         "http://127.0.0.1:" + std::to_string(*other_control.port()) + "/", "--name", "stranger",
+         "--state-dir", (dir_ / "stranger").string(), "--join-token-file",
+         (dir_ / "other-control" / "join-token").string()},
+        environment(), 20s, kNodeAnnounced);
+    ASSERT_TRUE(enrolled.port()) << enrolled.output();
+  }
+  auto stranger =
+      start_node("stranger", {"--cert", (dir_ / "stranger" / "node.pem").string(), "--key",
+                              (dir_ / "stranger" / "node.key").string(), "--ca",
+                              (dir_ / "stranger" / "ca.pem").string(), "--log-level", "info"});
+  // The worker dials the stranger (it is a member) and the stranger dials the worker: both
+  // handshakes fail on the certificates.
+  EXPECT_TRUE(worker->wait_for_output("certificate verify failed", 15s)) << worker->output();
+  EXPECT_TRUE(stranger->wait_for_output("unknown ca", 15s)) << stranger->output();
+}
+
+}  // namespace

@@ -1,0 +1,220 @@
+// A program that spreads over the nodes of a cluster (tests/cli/cli_cluster_test.cpp starts
+// `lunatic control` and nodes as separate OS processes). argv[1] picks the case; the node to
+// use is the member whose tags match "role=worker". Each case prints what it saw.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <lunatic/lunatic.hpp>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using lunatic::Mailbox;
+using lunatic::NodeId;
+using lunatic::Process;
+
+namespace {
+
+std::uint64_t now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+Process<std::uint64_t> self_u64() { return Process<std::uint64_t>(lunatic::this_process_id()); }
+
+NodeId worker_node() {
+  auto workers = lunatic::lookup_nodes("role=worker").value();
+  if (workers.empty()) {
+    std::printf("no worker node\n");
+    std::exit(3);
+  }
+  return workers.front();
+}
+
+// Replies with the node it runs on.
+void where_am_i(Process<std::uint64_t> parent, Mailbox<int>) {
+  std::printf("child running on node %llu\n",
+              static_cast<unsigned long long>(lunatic::this_node().value));
+  parent.send(lunatic::this_node().value);
+}
+
+// Counts messages 0, 1, 2, ... until a negative one; replies how many came in order, or
+// minus the number out of order.
+void counter(Process<std::uint64_t> parent, Mailbox<std::int64_t> mailbox) {
+  std::int64_t expected = 0;
+  std::uint64_t wrong = 0;
+  for (;;) {
+    const std::int64_t value = mailbox.receive().value();
+    if (value < 0) break;
+    if (value != expected) ++wrong;
+    ++expected;
+  }
+  parent.send(wrong == 0 ? static_cast<std::uint64_t>(expected) : 0);
+}
+
+// Answers each ping with its own value.
+void echo(Process<std::uint64_t> parent, Mailbox<std::uint64_t> mailbox) {
+  for (;;) {
+    const std::uint64_t value = mailbox.receive().value();
+    parent.send(value);
+    if (value == 0) return;
+  }
+}
+
+// Receives one large message and replies with its size and a checksum.
+void sink(Process<std::uint64_t> parent, Mailbox<std::vector<std::uint8_t>> mailbox) {
+  const auto bytes = mailbox.receive().value();
+  std::uint64_t sum = bytes.size();
+  for (const std::uint8_t b : bytes) sum = sum * 31 + b;
+  parent.send(sum);
+}
+
+void waits(Mailbox<int> mailbox) { (void)mailbox.receive(); }
+
+void info() {
+  std::printf("this node: %llu\n", static_cast<unsigned long long>(lunatic::this_node().value));
+  std::printf("nodes: %zu\n", lunatic::nodes().size());
+  std::printf("workers: %zu\n", lunatic::lookup_nodes("role=worker").value().size());
+  std::printf("nowhere: %zu\n", lunatic::lookup_nodes("role=nowhere").value().size());
+  auto bad = lunatic::lookup_nodes("role");
+  std::printf("malformed query: %s\n", bad ? "accepted" : bad.error().message.c_str());
+}
+
+void spawn() {
+  const NodeId node = worker_node();
+  const std::uint64_t start = now_us();
+  auto child = lunatic::spawn_on(node, &where_am_i, self_u64()).value();
+  const std::uint64_t spawned_us = now_us() - start;
+  const std::uint64_t reply = Mailbox<std::uint64_t>().receive(10s).value();
+  std::printf("child id names node %llu: %s\n",
+              static_cast<unsigned long long>(lunatic::node_of(child.id()).value),
+              lunatic::node_of(child.id()) == node ? "yes" : "no");
+  std::printf("child replied from node %llu: %s\n", static_cast<unsigned long long>(reply),
+              reply == node.value ? "yes" : "no");
+  const std::uint64_t again = now_us();
+  lunatic::spawn_on(node, &where_am_i, self_u64()).value();
+  const std::uint64_t cached_us = now_us() - again;
+  (void)Mailbox<std::uint64_t>().receive(10s).value();
+  std::printf("first spawn %llu us, cached spawn %llu us\n",
+              static_cast<unsigned long long>(spawned_us),
+              static_cast<unsigned long long>(cached_us));
+}
+
+void ordered(std::int64_t count) {
+  auto child = lunatic::spawn_on(worker_node(), &counter, self_u64()).value();
+  const std::uint64_t start = now_us();
+  for (std::int64_t i = 0; i < count; ++i) child.send(i);
+  child.send(-1);
+  const std::uint64_t in_order = Mailbox<std::uint64_t>().receive(60s).value();
+  const std::uint64_t took = now_us() - start;
+  std::printf("received in order: %llu of %lld\n", static_cast<unsigned long long>(in_order),
+              static_cast<long long>(count));
+  std::printf("%lld messages in %llu us\n", static_cast<long long>(count),
+              static_cast<unsigned long long>(took));
+}
+
+void big() {
+  const NodeId node = worker_node();
+  auto large = lunatic::spawn_on(node, &sink, self_u64()).value();
+  auto pinger = lunatic::spawn_on(node, &echo, self_u64()).value();
+  std::vector<std::uint8_t> bytes(32 << 20);
+  std::uint64_t expected = bytes.size();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    expected = expected * 31 + bytes[i];
+  }
+  const std::uint64_t start = now_us();
+  large.send(bytes);
+  std::uint64_t worst_us = 0;
+  int answered = 0;
+  bool big_done = false;
+  for (std::uint64_t i = 1; i <= 20; ++i) {
+    const std::uint64_t sent = now_us();
+    pinger.send(i);
+    for (;;) {
+      const std::uint64_t value = Mailbox<std::uint64_t>().receive(30s).value();
+      if (value == i) break;
+      big_done = big_done || value == expected;
+    }
+    worst_us = std::max(worst_us, now_us() - sent);
+    ++answered;
+  }
+  pinger.send(0);
+  while (!big_done) {
+    const std::uint64_t value = Mailbox<std::uint64_t>().receive(30s).value();
+    big_done = value == expected;
+  }
+  std::printf("small round trips answered: %d, worst %llu us\n", answered,
+              static_cast<unsigned long long>(worst_us));
+  std::printf("32 MiB arrived intact after %llu us\n",
+              static_cast<unsigned long long>(now_us() - start));
+}
+
+void unknown_node() {
+  const std::uint64_t start = now_us();
+  auto child = lunatic::spawn_on(NodeId{777}, &waits);
+  const std::uint64_t took = now_us() - start;
+  std::printf("spawn on node 777: %s\n", child ? "spawned" : child.error().message.c_str());
+  std::printf("answered within a second: %s\n", took < 1'000'000 ? "yes" : "no");
+  lunatic_message_create_data(5, 0);
+  std::printf("send to node 777: %u\n", lunatic_distributed_send(777, 1));
+}
+
+// Sends a message carrying a UDP socket to a process of another node: the send traps, nothing
+// is sent.
+void resource_sender(Process<int> target, Mailbox<int>) {
+  auto socket = lunatic::net::UdpSocket::bind(lunatic::net::SocketAddress::v4({127, 0, 0, 1}, 0));
+  lunatic_message_create_data(1, 0);
+  lunatic_message_push_udp_socket(socket.value().id());
+  lunatic_message_send(target.id().value);
+  std::printf("the message with a socket was sent\n");
+}
+
+void resource() {
+  auto target = lunatic::spawn_on(worker_node(), &waits).value();
+  auto sender = lunatic::spawn(&resource_sender, Process<int>(target.id())).value();
+  sender.monitor();
+  const auto event = Mailbox<int>().receive(10s);
+  std::printf("the sender: %s\n", event ? "sent a message back" : event.error().message.c_str());
+  target.kill();
+}
+
+void kill_remote() {
+  const NodeId node = worker_node();
+  auto child = lunatic::spawn_on(node, &waits).value();
+  child.kill();
+  // The kill travels on its own; sends to the id fail once that node has said it is gone.
+  std::uint32_t result = 0;
+  for (int i = 0; i < 200 && result == 0; ++i) {
+    lunatic_message_create_data(0, 0);
+    result = lunatic_distributed_send(node.value, child.id().value);
+    lunatic::sleep(10ms);
+  }
+  std::printf("send to the killed process: %u\n", result);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "info")
+    info();
+  else if (mode == "spawn")
+    spawn();
+  else if (mode == "ordered")
+    ordered(argc > 2 ? std::atoll(argv[2]) : 100'000);
+  else if (mode == "big")
+    big();
+  else if (mode == "unknown_node")
+    unknown_node();
+  else if (mode == "kill")
+    kill_remote();
+  else if (mode == "resource")
+    resource();
+  else {
+    std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
+    return 2;
+  }
+  return 0;
+}
