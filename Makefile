@@ -1,4 +1,4 @@
-# Entry points: make build | demo | test | fuzz | bench | format | clean
+# Entry points: make build | demo | cluster-demo | test | fuzz | bench | format | clean
 #   make lunatic-rs-suite LUNATIC_RS=<checkout of lunatic-rs 0.14>   (docs/lunatic-rs-suite.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: deps build demo test test-asan fuzz bench lunatic-rs-suite format format-check clean
+.PHONY: deps build demo cluster-demo test test-asan fuzz bench lunatic-rs-suite format format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -18,6 +18,10 @@ build: deps
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)
+
+# etcd and three nodes on this machine, and an example spread over them (docs/distribution.md).
+cluster-demo: build
+	@bash scripts/cluster.sh $(BUILD)
 
 # Not under ASan: whether freed memory goes back to the OS is the allocator's doing, and ASan's
 # allocator keeps it (quarantine). Timing tests (HostileGuestTiming) do not run there either.

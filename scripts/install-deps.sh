@@ -18,6 +18,7 @@ packages=(
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32     # C++ guests (the SDK, the examples)
   libclang-rt-14-dev libfuzzer-14-dev             # make test-asan: clang's sanitizers, libFuzzer
   clang-format                                    # make test checks the tree's formatting
+  openssl                                         # scripts/cluster.sh makes a CA and certificates
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine wrk nginx-light)
