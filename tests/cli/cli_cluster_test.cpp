@@ -1,6 +1,7 @@
 // CLI tests. A cluster on this machine: `lunatic control` and `lunatic node`s as separate OS
 // processes on 127.0.0.1, and a program (sdk_cluster.wasm) that spreads over them from a node
-// of its own. Each test starts its own control, so tests share nothing.
+// of its own. Each test starts its own control, so tests share nothing. The etcd backend runs
+// through scripts/cluster.sh (and its own tests in tests/cluster).
 #include <signal.h>
 
 #include <regex>
@@ -212,3 +213,21 @@ TEST_F(Cluster, ANodeWithACertificateFromAnotherCaIsRefused) {
 }
 
 }  // namespace
+
+// The etcd backend end to end, with the commands docs/distribution.md gives: make cluster-demo
+// (Debian's etcd on loopback, openssl certificates, three nodes, examples/cluster_work).
+TEST(ClusterOnEtcd, TheDemoSpreadsTheExampleOverThreeNodes) {
+  const fs::path build = fs::path(lunatic_binary()).parent_path();
+  RunOptions opt;
+  opt.timeout = 180s;
+  opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;  // nothing lands in the real home
+  auto r = run_command(
+      {"/bin/bash", (fs::path(SDK_DIR) / "../../scripts/cluster.sh").string(), build.string()},
+      opt);
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(has_line(r.out, "3 node(s) in the cluster; this is node 3")) << describe(r);
+  EXPECT_TRUE(has_line(r.out, "primes below 2000000: 148933")) << describe(r);
+  for (const char* node : {"node 1 counted", "node 2 counted", "node 3 counted"}) {
+    EXPECT_TRUE(contains(r.out, node)) << describe(r);
+  }
+}
