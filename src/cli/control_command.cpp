@@ -1,7 +1,6 @@
 #include "cli/control_command.hpp"
 
 #include <condition_variable>
-#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
@@ -10,22 +9,11 @@
 #include "cli/diagnostics.hpp"
 #include "cli/run_command.hpp"
 #include "cli/shutdown_signals.hpp"
+#include "cli/state_directory.hpp"
 #include "cluster/control_server.hpp"
 #include "cluster/node_address.hpp"
 
 namespace lunatic::cli {
-namespace {
-
-std::filesystem::path default_state_dir() {
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
-    return std::filesystem::path(state) / "lunatic/control";
-  }
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home != nullptr ? home : "/tmp") / ".local/state/lunatic/control";
-}
-
-}  // namespace
-
 int control_command(const ControlOptions& options) {
   ShutdownSignals signals;  // first: the server's threads inherit the blocked signals
   auto address = cluster::parse_node_address(options.bind_socket);
@@ -40,8 +28,8 @@ int control_command(const ControlOptions& options) {
     server_options.host = server_options.host.substr(1, server_options.host.size() - 2);
   }
   server_options.port = address->port();
-  server_options.state_dir =
-      options.state_dir.empty() ? default_state_dir() : std::filesystem::path(options.state_dir);
+  server_options.state_dir = options.state_dir.empty() ? state_home() / "control"
+                                                       : std::filesystem::path(options.state_dir);
   server_options.join_token_file = options.join_token_file;
   cluster::ControlServer server(server_options);
   auto port = server.start();

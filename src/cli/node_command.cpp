@@ -12,6 +12,7 @@
 #include "cli/diagnostics.hpp"
 #include "cli/preopen_option.hpp"
 #include "cli/shutdown_signals.hpp"
+#include "cli/state_directory.hpp"
 #include "cluster/cluster_node.hpp"
 #include "cluster/control_enrollment.hpp"
 #include "cluster/join_token.hpp"
@@ -22,14 +23,6 @@
 
 namespace lunatic::cli {
 namespace {
-
-std::filesystem::path state_home() {
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
-    return std::filesystem::path(state) / "lunatic";
-  }
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home != nullptr ? home : "/tmp") / ".local/state/lunatic";
-}
 
 // A name for a node started without one: unique, but not stable across restarts (--name is).
 std::string generated_name() {

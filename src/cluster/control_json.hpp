@@ -15,16 +15,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/base64.hpp"  // keys and values travel as standard base64
 #include "cluster/kv_store.hpp"
 #include "common/error.hpp"
 
 namespace lunatic::cluster::control {
 
 using Json = nlohmann::ordered_json;
-
-std::string base64_encode(std::string_view bytes);
-// Standard alphabet with padding, as Go's encoding/json reads []byte.
-Expected<std::string> base64_decode(std::string_view text);
 
 // A request body as the gateway reads it: one or more JSON objects one after another (the
 // keepalive and watch streams send several); an empty body is one empty object.

@@ -23,7 +23,6 @@ namespace lunatic::cluster {
 namespace {
 
 using namespace std::chrono_literals;
-using control::base64_encode;
 using control::Json;
 
 // The header's cluster and member ids are random per server: masked so whole bodies compare.
