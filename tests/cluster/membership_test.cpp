@@ -217,7 +217,8 @@ TEST_F(MembershipTest, AMemberWhoseLeaseEndedBehindItsBackRejoinsUnderItsIdAndNa
   EXPECT_TRUE(eventually(1s, [&] { return seen_by_a.count(b->id(), false) == 1; }));
   EXPECT_TRUE(eventually(3s, [&] { return seen_by_a.count(b->id(), true) == 2; }))
       << b_status.statuses();
-  EXPECT_TRUE(b_status.said("rejoined")) << b_status.statuses();
+  // b says so once its keys are written, which a's watch may see first.
+  EXPECT_TRUE(eventually(3s, [&] { return b_status.said("rejoined"); })) << b_status.statuses();
   auto back = store_->get(b_key);
   ASSERT_TRUE(back && back->has_value());
   EXPECT_NE((*back)->lease, (*record)->lease);
