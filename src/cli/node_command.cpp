@@ -109,13 +109,13 @@ int node_command(NodeOptions options) {
     return kExitRuntimeError;
   }
 
-  auto endpoint = cluster::StoreEndpoint::parse(options.cluster_url.empty() ? options.control_url
-                                                                            : options.cluster_url);
-  if (!endpoint) {
-    print_error(endpoint.error().message);
+  auto created = cluster::StoreClient::create(options.cluster_url.empty() ? options.control_url
+                                                                          : options.cluster_url);
+  if (!created) {
+    print_error(created.error().message);
     return kExitRuntimeError;
   }
-  const cluster::StoreClient store(*endpoint, cluster::StoreOptions{});
+  const cluster::StoreClient& store = *created;
   const bool verbose = options.run.log_level == "info" || options.run.log_level == "debug";
   cluster::ClusterNodeOptions cluster_options;
   cluster_options.membership.cluster = options.cluster_name;
@@ -134,12 +134,13 @@ int node_command(NodeOptions options) {
   }
   auto node = cluster::ClusterNode::start(store, std::move(cluster_options));
   if (!node) {
-    print_error("could not join the cluster at " + endpoint->text() + ": " + node.error().message);
+    print_error("could not join the cluster at " + store.endpoint().text() + ": " +
+                node.error().message);
     return kExitRuntimeError;
   }
   // One line on stdout that scripts and tests wait for: the node is a member and listening.
   fmt::print("lunatic node: {} is node {} at {}, in cluster {} at {}\n", name, (*node)->node_id(),
-             (*node)->address(), options.cluster_name, endpoint->text());
+             (*node)->address(), options.cluster_name, store.endpoint().text());
   std::fflush(stdout);
 
   std::unique_ptr<host::DistributedNode> distributed;
