@@ -10,6 +10,7 @@
 
 #include "cluster/process_id.hpp"
 #include "etcd_server.hpp"
+#include "etcd_store_test.hpp"
 #include "eventually.hpp"
 
 namespace lunatic::cluster {
@@ -57,17 +58,8 @@ class Seen {
   std::vector<std::string> statuses_;
 };
 
-class MembershipTest : public ::testing::Test {
+class MembershipTest : public testing::EtcdStoreTest {
  protected:
-  void SetUp() override {
-    auto started = EtcdServer::start();
-    ASSERT_TRUE(started) << started.error().message;
-    etcd_ = std::move(started).value();
-    auto client = StoreClient::create(etcd_->url());
-    ASSERT_TRUE(client) << client.error().message;
-    store_.emplace(std::move(client).value());
-  }
-
   MembershipOptions options(const std::string& name, std::chrono::seconds ttl,
                             Seen* seen = nullptr) {
     MembershipOptions out;
@@ -91,9 +83,6 @@ class MembershipTest : public ::testing::Test {
     auto got = store_->get(key);
     return got && got->has_value();
   }
-
-  std::unique_ptr<EtcdServer> etcd_;
-  std::optional<StoreClient> store_;
 };
 
 TEST_F(MembershipTest, TwoMembersSeeEachOtherJoinAndLeave) {

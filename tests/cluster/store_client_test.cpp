@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "etcd_server.hpp"
+#include "etcd_store_test.hpp"
 #include "eventually.hpp"
 
 namespace lunatic::cluster {
@@ -18,25 +19,13 @@ using namespace std::chrono_literals;
 using testing::EtcdServer;
 using testing::eventually;
 
-class StoreClientTest : public ::testing::Test {
+class StoreClientTest : public testing::EtcdStoreTest {
  protected:
-  void SetUp() override {
-    auto started = EtcdServer::start();
-    ASSERT_TRUE(started) << started.error().message;
-    etcd_ = std::move(started).value();
-    auto client = StoreClient::create(etcd_->url());
-    ASSERT_TRUE(client) << client.error().message;
-    store_.emplace(std::move(client).value());
-  }
-
   bool exists(const std::string& key) {
     auto got = store_->get(key);
     EXPECT_TRUE(got) << got.error().message;
     return got && got->has_value();
   }
-
-  std::unique_ptr<EtcdServer> etcd_;
-  std::optional<StoreClient> store_;
 };
 
 TEST(StoreEndpoint, AcceptsHttpEtcdAndBareAddressesAndRefusesTheRest) {
