@@ -138,11 +138,6 @@ int node_command(NodeOptions options) {
                 node.error().message);
     return kExitRuntimeError;
   }
-  // One line on stdout that scripts and tests wait for: the node is a member and listening.
-  fmt::print("lunatic node: {} is node {} at {}, in cluster {} at {}\n", name, (*node)->node_id(),
-             (*node)->address(), options.cluster_name, store.endpoint().text());
-  std::fflush(stdout);
-
   std::unique_ptr<host::DistributedNode> distributed;
   host::Environment* attached_to = nullptr;
   NodeRuntime runtime;
@@ -152,6 +147,14 @@ int node_command(NodeOptions options) {
         environment, **node, host::DistributedOptions{.grants = grants});
     environment.set_distributed(distributed.get());
     attached_to = &environment;
+    if (const Status announced = (*node)->announce(); !announced) {
+      return make_error(announced.error().code,
+                        "could not publish this node's address: " + announced.error().message);
+    }
+    // One line on stdout that scripts and tests wait for: the node is a member and listening.
+    fmt::print("lunatic node: {} is node {} at {}, in cluster {} at {}\n", name, (*node)->node_id(),
+               (*node)->address(), options.cluster_name, store.endpoint().text());
+    std::fflush(stdout);
     scheduler.hold();  // serves the cluster while no process lives
     signals.start([&scheduler](int) { scheduler.stop(); });
     return Ok{};

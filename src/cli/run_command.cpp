@@ -117,6 +117,7 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
   if (node != nullptr) {
     if (const Status attached = node->attach(environment, scheduler); !attached) {
       print_error(attached.error().message);
+      if (node->detach) node->detach();
       return kExitRuntimeError;
     }
     if (module) environment.add_module_source(module, std::move(wasm));

@@ -46,7 +46,8 @@ int run_command(const RunOptions& options);
 struct NodeRuntime {
   std::uint64_t first_process_id = 1;
   std::function<Status(host::Environment&, runtime::Scheduler&)> attach;
-  std::function<void()> detach;  // after the scheduler has stopped, before the environment goes
+  // After the scheduler has stopped (or attach failed), before the environment goes.
+  std::function<void()> detach;
 };
 // Runs `options.module_path` as `run` does (no module: only serves), as a cluster's node.
 int run_node_runtime(const RunOptions& options, const NodeRuntime& node);

@@ -1,6 +1,6 @@
 // What the layers above see of a node's cluster: who is a member, and a way to send records
-// to another node's runtime. The host's lunatic::distributed is written against this, so it
-// is tested with a fake; cluster/cluster_node.hpp is the real one (membership + transport).
+// to another node's runtime. The host's lunatic::distributed is written against this;
+// cluster/cluster_node.hpp is the implementation (membership + transport).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,9 @@ class RecordHandler {
   // The node left, was declared gone or its connection was lost: what was in flight to it
   // may be lost, and nothing more will come from this incarnation of it.
   virtual void on_node_down(std::uint64_t node) = 0;
+  // A connection to the node could not be made (refused, a certificate or hello refused, the
+  // handshake timed out). The transport tries again; this says why it failed so far.
+  virtual void on_connection_failed(std::uint64_t node, const std::string& reason) = 0;
 };
 
 class Cluster {
@@ -40,6 +43,8 @@ class Cluster {
   // Every member now, this node among them, in id order.
   virtual std::vector<NodeInfo> nodes() const = 0;
   virtual std::optional<NodeInfo> node(std::uint64_t id) const = 0;
+  // Whether a connection to the node is up now.
+  virtual bool connected(std::uint64_t node) const = 0;
   // Queues the record for the node without waiting; records of one stream arrive in order.
   // Fails when the node is not a member, or its queue is full.
   virtual Status send(std::uint64_t node, Channel channel, std::uint64_t stream,

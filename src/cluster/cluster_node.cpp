@@ -41,6 +41,9 @@ Expected<std::unique_ptr<ClusterNode>> ClusterNode::start(const StoreClient& sto
   callbacks.on_connection_failed = [self](std::uint64_t peer, const std::string& address,
                                           const std::string& reason) {
     self->status(fmt::format("node {} at {}: no connection ({})", peer, address, reason));
+    if (peer == 0) return;
+    std::shared_lock lock(self->handler_mutex_);
+    if (self->handler_ != nullptr) self->handler_->on_connection_failed(peer, reason);
   };
   node->transport_ = std::make_unique<NodeTransport>(std::move(options.transport), callbacks);
   if (const Status started = node->transport_->start(); !started) {
@@ -48,13 +51,16 @@ Expected<std::unique_ptr<ClusterNode>> ClusterNode::start(const StoreClient& sto
     return started.error();
   }
   node->address_ = node->transport_->bound_address().to_string();
-  if (const Status published = node->membership_->publish_address(node->address_); !published) {
-    node->leave();
-    return published.error();
-  }
-  node->membership_->subscribe(
-      [self](const NodeRecord& member, bool joined) { self->on_member(member, joined); });
   return node;
+}
+
+Status ClusterNode::announce() {
+  if (const Status published = membership_->publish_address(address_); !published) {
+    return published;
+  }
+  membership_->subscribe(
+      [this](const NodeRecord& member, bool joined) { on_member(member, joined); });
+  return Ok{};
 }
 
 ClusterNode::~ClusterNode() { leave(); }

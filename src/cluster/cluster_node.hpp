@@ -2,9 +2,10 @@
 // `lunatic control`), runs the node-to-node transport, dials every member the store shows and
 // forgets those that leave. The host sees it as a cluster::Cluster.
 //
-// Start-up: the node takes its id from the store first, with no address; then its transport
-// starts under that id, and the address it bound is published, so a node listening on port 0
-// is reachable as soon as others see its address (a member without an address is not dialed).
+// Start-up: start() takes the node's id from the store, with no address, and starts its
+// transport under that id; announce() publishes the address the transport bound and starts
+// dialing the members. A member without an address is not dialed, so nothing arrives before
+// announce(): the handler set between the two sees every record.
 #pragma once
 
 #include <memory>
@@ -38,9 +39,13 @@ class ClusterNode final : public Cluster {
   std::uint64_t node_id() const override { return membership_->id(); }
   std::vector<NodeInfo> nodes() const override;
   std::optional<NodeInfo> node(std::uint64_t id) const override;
+  bool connected(std::uint64_t node) const override { return transport_->connected(node); }
   Status send(std::uint64_t node, Channel channel, std::uint64_t stream,
               std::vector<std::uint8_t> record) override;
   void set_handler(RecordHandler* handler) override;
+
+  // Makes the node reachable: publishes its address and dials the others. Once only.
+  Status announce();
 
   // The transport's address, as published.
   std::string address() const { return address_; }

@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "cluster/process_id.hpp"
 #include "common/unique_fd.hpp"
 #include "engine/engine.hpp"
@@ -120,7 +122,9 @@ RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& reque
   if (const Status sent = cluster_.send(node, cluster::Channel::kSpawn, 0, encode(record)); !sent) {
     return {kConnectionError, 0, sent.error().message};
   }
-  const auto deadline = runtime::Clock::now() + options_.spawn_timeout;
+  const auto started = runtime::Clock::now();
+  const auto deadline = started + options_.spawn_timeout;
+  auto connect_deadline = started + options_.connect_timeout;
   const runtime::FdInterest interest{pending->ready.get(), /*read=*/true, /*write=*/false};
   runtime::FdReadiness readiness;
   while (true) {
@@ -128,12 +132,25 @@ RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& reque
       std::lock_guard guard(mutex_);
       if (pending->done) return pending->result;
     }
-    if (runtime::Clock::now() >= deadline) {
+    const auto now = runtime::Clock::now();
+    if (now >= deadline) {
       return {kConnectionError, 0,
               fmt::format("node {} did not answer the spawn within {} ms", node,
                           options_.spawn_timeout.count())};
     }
-    waiter.wait_fds({&interest, 1}, {&readiness, 1}, deadline);
+    if (now >= connect_deadline) {
+      if (!cluster_.connected(node)) {
+        std::lock_guard guard(mutex_);
+        const auto failure = connection_failures_.find(node);
+        return {
+            kConnectionError, 0,
+            fmt::format(
+                "no connection to node {} within {} ms{}", node, options_.connect_timeout.count(),
+                failure == connection_failures_.end() ? std::string() : ": " + failure->second)};
+      }
+      connect_deadline = deadline;  // connected: the reply has until the spawn's deadline
+    }
+    waiter.wait_fds({&interest, 1}, {&readiness, 1}, std::min(deadline, connect_deadline));
   }
 }
 
@@ -202,12 +219,18 @@ void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channe
 void DistributedNode::on_node_down(std::uint64_t node) {
   std::lock_guard guard(mutex_);
   shipped_.erase(node);  // a node that comes back has none of them
+  connection_failures_.erase(node);
   for (auto& [request, pending] : pending_) {
     if (pending->node == node && !pending->done) {
       pending->finish({kConnectionError, 0,
                        fmt::format("node {} went down before it answered the spawn", node)});
     }
   }
+}
+
+void DistributedNode::on_connection_failed(std::uint64_t node, const std::string& reason) {
+  std::lock_guard guard(mutex_);
+  connection_failures_[node] = reason;
 }
 
 void DistributedNode::deliver(cluster::RemoteMessage record, std::uint64_t from_node) {

@@ -43,6 +43,9 @@ struct DistributedOptions {
   std::vector<wasi::Preopen> grants;
   // How long a remote spawn waits for its reply before it fails as a connection error.
   std::chrono::milliseconds spawn_timeout{30'000};
+  // How long it waits for a connection to the node to come up (the transport keeps trying;
+  // a node that refuses or cannot be reached fails the spawn after this, with the reason).
+  std::chrono::milliseconds connect_timeout{5'000};
 };
 
 struct RemoteSpawn {
@@ -76,6 +79,7 @@ class DistributedNode final : public cluster::RecordHandler {
   void on_record(std::uint64_t from_node, cluster::Channel channel,
                  std::span<const std::uint8_t> record) override;
   void on_node_down(std::uint64_t node) override;
+  void on_connection_failed(std::uint64_t node, const std::string& reason) override;
 
  private:
   struct PendingSpawn;
@@ -101,7 +105,8 @@ class DistributedNode final : public cluster::RecordHandler {
   std::mutex mutex_;
   std::uint64_t next_request_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<PendingSpawn>> pending_;
-  std::map<std::uint64_t, std::set<std::string>> shipped_;  // node -> module hashes it has
+  std::map<std::uint64_t, std::set<std::string>> shipped_;    // node -> module hashes it has
+  std::map<std::uint64_t, std::string> connection_failures_;  // node -> why, the latest
   std::unordered_map<std::string, ReceivedModule> received_;
   // Ids reported gone, oldest first, bounded: later sends to them fail at once.
   std::unordered_set<std::uint64_t> gone_;

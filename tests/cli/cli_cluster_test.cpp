@@ -86,6 +86,30 @@ class Cluster : public ProcessTest {
     return lunatic(args, opt);
   }
 
+  // A node of another cluster: another control, another CA, which gives "stranger" a
+  // certificate, key and CA (in dir_/stranger) for stranger_identity() to join this cluster's
+  // membership with.
+  void enroll_stranger() {
+    BackgroundServer other_control({lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
+                                    "--state-dir", (dir_ / "other-control").string()},
+                                   environment(), 20s, kControlAnnounced);
+    ASSERT_TRUE(other_control.port()) << other_control.output();
+    BackgroundServer enrolled(
+        {lunatic_binary(), "node",
+         "http://127.0.0.1:" + std::to_string(*other_control.port()) + "/", "--name", "stranger",
+         "--state-dir", (dir_ / "stranger").string(), "--join-token-file",
+         (dir_ / "other-control" / "join-token").string()},
+        environment(), 20s, kNodeAnnounced);
+    ASSERT_TRUE(enrolled.port()) << enrolled.output();
+  }
+  std::vector<std::string> stranger_identity(std::vector<std::string> extra) const {
+    std::vector<std::string> args{"--cert", (dir_ / "stranger" / "node.pem").string(),
+                                  "--key",  (dir_ / "stranger" / "node.key").string(),
+                                  "--ca",   (dir_ / "stranger" / "ca.pem").string()};
+    for (auto& arg : extra) args.push_back(std::move(arg));
+    return args;
+  }
+
   std::unique_ptr<BackgroundServer> control_;
   std::string url_;
 };
@@ -187,29 +211,27 @@ TEST_F(Cluster, ANodeRestartedUnderItsNameIsANewIncarnation) {
 
 TEST_F(Cluster, ANodeWithACertificateFromAnotherCaIsRefused) {
   auto worker = start_worker();
-  // A node of another cluster: another control, another CA. Its certificate, key and CA are
-  // then used to join this cluster's membership.
-  BackgroundServer other_control({lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
-                                  "--state-dir", (dir_ / "other-control").string()},
-                                 environment(), 20s, kControlAnnounced);
-  ASSERT_TRUE(other_control.port()) << other_control.output();
-  {
-    BackgroundServer enrolled(
-        {lunatic_binary(), "node",
-         "http://127.0.0.1:" + std::to_string(*other_control.port()) + "/", "--name", "stranger",
-         "--state-dir", (dir_ / "stranger").string(), "--join-token-file",
-         (dir_ / "other-control" / "join-token").string()},
-        environment(), 20s, kNodeAnnounced);
-    ASSERT_TRUE(enrolled.port()) << enrolled.output();
-  }
-  auto stranger =
-      start_node("stranger", {"--cert", (dir_ / "stranger" / "node.pem").string(), "--key",
-                              (dir_ / "stranger" / "node.key").string(), "--ca",
-                              (dir_ / "stranger" / "ca.pem").string(), "--log-level", "info"});
+  ASSERT_NO_FATAL_FAILURE(enroll_stranger());
+  auto stranger = start_node("stranger", stranger_identity({"--log-level", "info"}));
   // The worker dials the stranger (it is a member) and the stranger dials the worker: both
   // handshakes fail on the certificates.
   EXPECT_TRUE(worker->wait_for_output("certificate verify failed", 15s)) << worker->output();
   EXPECT_TRUE(stranger->wait_for_output("unknown ca", 15s)) << stranger->output();
+}
+
+TEST_F(Cluster, ASpawnOnANodeThatRefusesTheConnectionFailsWithTheReason) {
+  auto worker = start_worker();
+  ASSERT_NO_FATAL_FAILURE(enroll_stranger());
+  std::vector<std::string> args = node_args("stranger");
+  for (auto& arg : stranger_identity({"--wasm", guest("sdk_cluster"), "--", "unreachable"}))
+    args.push_back(std::move(arg));
+  RunOptions opt = shared_cache();
+  opt.timeout = 60s;
+  auto r = lunatic(args, opt);
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(contains(r.out, "spawn on the worker: no connection to node ")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "certificate verify failed")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "answered within 10 s: yes")) << describe(r);
 }
 
 }  // namespace

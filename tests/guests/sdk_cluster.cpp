@@ -161,6 +161,16 @@ void unknown_node() {
   std::printf("send to node 777: %u\n", lunatic_distributed_send(777, 1));
 }
 
+// A spawn on the worker, which this node cannot connect to (tests give it a certificate the
+// worker refuses): the spawn fails with the reason, within seconds.
+void unreachable() {
+  const std::uint64_t start = now_us();
+  auto child = lunatic::spawn_on(worker_node(), &waits);
+  const std::uint64_t took = now_us() - start;
+  std::printf("spawn on the worker: %s\n", child ? "spawned" : child.error().message.c_str());
+  std::printf("answered within 10 s: %s\n", took < 10'000'000 ? "yes" : "no");
+}
+
 // Sends a message carrying a UDP socket to a process of another node: the send traps, nothing
 // is sent.
 void resource_sender(Process<int> target, Mailbox<int>) {
@@ -208,6 +218,8 @@ int main(int argc, char** argv) {
     big();
   else if (mode == "unknown_node")
     unknown_node();
+  else if (mode == "unreachable")
+    unreachable();
   else if (mode == "kill")
     kill_remote();
   else if (mode == "resource")
