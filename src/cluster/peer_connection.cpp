@@ -18,10 +18,16 @@ std::string os_error(const char* what, int error) {
   return std::string(what) + ": " + std::strerror(error);
 }
 
+// The kernel holds at most this much written but unsent; the rest waits in the transport's
+// queues, where a small message can still overtake the rest of a large one. Without it the
+// socket buffer takes megabytes, and a small message waits for all of them to go out.
+constexpr int kUnsentInKernel = 64 * 1024;
+
 // Frames are small and latency matters more than packet count: no Nagle delay.
-void set_no_delay(int fd) {
+void set_socket_options(int fd) {
   const int on = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &kUnsentInKernel, sizeof kUnsentInKernel);
 }
 
 }  // namespace
@@ -42,7 +48,7 @@ Expected<std::unique_ptr<PeerConnection>> PeerConnection::dial(const net::Socket
                                                                DecoderLimits limits) {
   UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return make_error(Errc::kIo, os_error("socket", errno));
-  set_no_delay(fd.get());
+  set_socket_options(fd.get());
   if (::connect(fd.get(), address.get(), address.length) != 0 && errno != EINPROGRESS)
     return make_error(Errc::kIo, os_error("connect", errno));
   ERR_clear_error();
@@ -58,7 +64,7 @@ Expected<std::unique_ptr<PeerConnection>> PeerConnection::accepted(UniqueFd fd,
                                                                    const net::SocketAddress& remote,
                                                                    SSL_CTX* context,
                                                                    DecoderLimits limits) {
-  set_no_delay(fd.get());
+  set_socket_options(fd.get());
   ERR_clear_error();
   SSL* ssl = SSL_new(context);
   if (ssl == nullptr) return make_error(Errc::kIo, take_openssl_errors("SSL_new failed"));

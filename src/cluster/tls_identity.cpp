@@ -9,6 +9,8 @@
 namespace lunatic::cluster {
 namespace {
 
+constexpr std::size_t kReadAheadBytes = 128 * 1024;
+
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using Certificate = std::unique_ptr<X509, decltype(&X509_free)>;
 using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
@@ -111,6 +113,10 @@ Expected<std::shared_ptr<SSL_CTX>> make_context(const SSL_METHOD* method, X509* 
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   // Connections live long and are never resumed: no session tickets after the handshake.
   SSL_CTX_set_num_tickets(ctx, 0);
+  // One read takes what the socket has, up to this, rather than two reads (header, body) per
+  // record: syscalls are most of the cost of a large message.
+  SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX_set_default_read_buffer_len(ctx, kReadAheadBytes);
   return context;
 }
 
