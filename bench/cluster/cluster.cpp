@@ -147,8 +147,8 @@ struct Blast {
 };
 
 void blaster(Blast blast, Mailbox<std::int64_t> mailbox) {
-  auto sink_process = lunatic::spawn_on(
-      other_node(), &sink, Process<std::int64_t>(lunatic::this_process_id()));
+  auto sink_process =
+      lunatic::spawn_on(other_node(), &sink, Process<std::int64_t>(lunatic::this_process_id()));
   if (!sink_process) std::exit(1);
   const std::vector<std::uint8_t> payload(static_cast<std::size_t>(blast.bytes), 0x5A);
   blast.parent.send(0);  // ready

@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   const uint64_t start = now_ns();
   for (long i = 0; i < n; ++i) {
     uint64_t value = (uint64_t)i;
-    if (exact(write_some, fd, &value, sizeof value) != 0 || exact(read, fd, &value, sizeof value) != 0)
+    if (exact(write_some, fd, &value, sizeof value) != 0 ||
+        exact(read, fd, &value, sizeof value) != 0)
       break;
     checked += value == (uint64_t)i;
   }
