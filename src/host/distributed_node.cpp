@@ -62,6 +62,12 @@ bool DistributedNode::is_remote(std::uint64_t process_id) const {
   return cluster::node_of(process_id) != cluster_.node_id();
 }
 
+bool DistributedNode::may_exist(std::uint64_t process_id) {
+  if (!has_node(cluster::node_of(process_id))) return false;
+  std::lock_guard guard(mutex_);
+  return !gone_.contains(process_id);
+}
+
 std::uint32_t DistributedNode::send(std::uint64_t node, std::uint64_t sender,
                                     std::uint64_t receiver, const runtime::Message& message) {
   if (!cluster_.node(node)) return kNoSuchNode;

@@ -66,6 +66,8 @@ class DistributedNode final : public cluster::RecordHandler {
   bool has_node(std::uint64_t id) const { return cluster_.node(id).has_value(); }
   // Whether a process id names another node than this one.
   bool is_remote(std::uint64_t process_id) const;
+  // For another node's process: its node is a member, and it was not reported gone.
+  bool may_exist(std::uint64_t process_id);
 
   // Sends a data message (it must carry no resources) to a process of another node. Returns
   // kOk once queued, kNoSuchNode, kNoSuchProcess (that id was reported gone) or

@@ -476,8 +476,15 @@ void kill(HostContext& context, std::uint64_t process_id) {
   context.process->check_killed();  // killing oneself takes effect at once
 }
 
+// exists(process: i64) -> i32. An id of another node's process: whether it may exist (its node
+// is a member and no message to it was reported undeliverable); finding out for sure would take
+// a round trip.
 std::uint32_t exists(HostContext& context, std::uint64_t process_id) {
-  return environment_of(context).scheduler().find(process_id) != nullptr;
+  Environment& environment = environment_of(context);
+  if (DistributedNode* node = environment.distributed(); node && node->is_remote(process_id)) {
+    return node->may_exist(process_id);
+  }
+  return environment.scheduler().find(process_id) != nullptr;
 }
 
 }  // namespace

@@ -149,6 +149,20 @@ TEST_F(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {
   EXPECT_TRUE(contains(r.out, "32 MiB arrived intact")) << describe(r);
 }
 
+TEST_F(Cluster, RequestAndReplyWorkWithAProcessOnAnotherNode) {
+  auto worker = start_worker();
+  auto r = run_main({"request"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(contains(r.out, "requests answered right: 100 of 100")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "the stop request: answered")) << describe(r);
+  // The first request after it stopped is sent (the worker reports the process gone) and
+  // times out; from then on this node knows, and the next fails at once.
+  EXPECT_TRUE(contains(r.out, "a request to the stopped server: process ")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "it waited for the timeout: yes")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "a second request to it: process ")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "does not exist")) << describe(r);
+}
+
 TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
   auto worker = start_worker();
   auto r = run_main({"unknown_node"});

@@ -161,6 +161,38 @@ void unknown_node() {
   std::printf("send to node 777: %u\n", lunatic_distributed_send(777, 1));
 }
 
+// Answers each request with twice its number; a negative one stops it.
+void doubler(Mailbox<lunatic::Request<std::int64_t, std::int64_t>> mailbox) {
+  for (;;) {
+    auto request = mailbox.receive();
+    if (!request) return;
+    request->reply(request->body * 2);
+    if (request->body < 0) return;
+  }
+}
+
+// Request/reply (send_receive_skip_search) with a process on the worker, then with it gone.
+void request_remote() {
+  auto server = lunatic::spawn_on(worker_node(), &doubler).value();
+  int answered = 0;
+  for (std::int64_t i = 1; i <= 100; ++i) {
+    auto response = lunatic::request(server, i, std::chrono::milliseconds(5000));
+    answered += response && *response == 2 * i;
+  }
+  std::printf("requests answered right: %d of 100\n", answered);
+  std::printf("the stop request: %s\n",
+              lunatic::request(server, std::int64_t{-1}, std::chrono::milliseconds(5000))
+                  ? "answered"
+                  : "failed");
+  const std::uint64_t start = now_us();
+  auto late = lunatic::request(server, std::int64_t{7}, std::chrono::milliseconds(1000));
+  std::printf("a request to the stopped server: %s\n",
+              late ? "answered" : late.error().message.c_str());
+  std::printf("it waited for the timeout: %s\n", now_us() - start >= 1'000'000 ? "yes" : "no");
+  auto again = lunatic::request(server, std::int64_t{8}, std::chrono::milliseconds(1000));
+  std::printf("a second request to it: %s\n", again ? "answered" : again.error().message.c_str());
+}
+
 // A spawn on the worker, which this node cannot connect to (tests give it a certificate the
 // worker refuses): the spawn fails with the reason, within seconds.
 void unreachable() {
@@ -218,6 +250,8 @@ int main(int argc, char** argv) {
     big();
   else if (mode == "unknown_node")
     unknown_node();
+  else if (mode == "request")
+    request_remote();
   else if (mode == "unreachable")
     unreachable();
   else if (mode == "kill")
