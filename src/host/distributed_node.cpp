@@ -194,6 +194,11 @@ void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channe
       break;
     case cluster::Channel::kSpawn:
       if (auto spawn = cluster::decode_spawn(record)) {
+        if (compiled(spawn->module)) {
+          // Instantiating a compiled module does not block: done here, without a hand-off.
+          reply_to_spawn(from_node, *spawn);
+          return;
+        }
         {
           std::lock_guard guard(jobs_mutex_);
           jobs_.push_back({from_node, std::move(*spawn)});
@@ -278,11 +283,22 @@ void DistributedNode::serve_spawns() {
     SpawnJob job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    cluster::SpawnReply reply = run_spawn(job.request);
-    reply.request = job.request.request;
-    (void)cluster_.send(job.from_node, cluster::Channel::kSpawnReply, 0, encode(reply));
+    reply_to_spawn(job.from_node, job.request);
     lock.lock();
   }
+}
+
+bool DistributedNode::compiled(const std::string& module_hash) {
+  std::lock_guard guard(mutex_);
+  const auto found = received_.find(module_hash);
+  return found != received_.end() && found->second.compiled != nullptr;
+}
+
+void DistributedNode::reply_to_spawn(std::uint64_t from_node,
+                                     const cluster::SpawnRequest& request) {
+  cluster::SpawnReply reply = run_spawn(request);
+  reply.request = request.request;
+  (void)cluster_.send(from_node, cluster::Channel::kSpawnReply, 0, encode(reply));
 }
 
 cluster::SpawnReply DistributedNode::run_spawn(const cluster::SpawnRequest& request) {

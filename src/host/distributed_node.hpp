@@ -8,7 +8,8 @@
 // acknowledged: a message to a process that does not exist is reported back, and later sends
 // to that id fail at once with "no such process".
 // Thread: every public method may be called from any worker; records arrive on the cluster's
-// thread, and spawns asked by other nodes run on a thread of this class's own.
+// thread. A spawn asked by another node runs there when its module is compiled here already,
+// otherwise on a thread of this class's own (compiling may take seconds).
 #pragma once
 
 #include <chrono>
@@ -97,6 +98,9 @@ class DistributedNode final : public cluster::RecordHandler {
   void deliver(cluster::RemoteMessage message, std::uint64_t from_node);
   void complete(const cluster::SpawnReply& reply);
   void serve_spawns();
+  // Whether the module with this hash has been compiled here.
+  bool compiled(const std::string& module_hash);
+  void reply_to_spawn(std::uint64_t from_node, const cluster::SpawnRequest& request);
   cluster::SpawnReply run_spawn(const cluster::SpawnRequest& request);
   void remember_gone(std::uint64_t process_id);
 
