@@ -33,8 +33,9 @@ test: format-check build test-asan
 	@LUNATIC_TEST_BIN=$(abspath $(ASAN_BUILD))/lunatic $(BUILD)/tests/cli/cli_tests --gtest_brief=1 \
 		--gtest_filter='HostileGuest.*:-$(ASAN_SKIPS)'
 
-# The runtime's own unit tests under ASan and UBSan, built with clang (guests are built once, by
-# the main build), and in the same build the fuzz targets, each fuzzing for 30 s
+# The runtime's own unit tests and the cluster layer's tests (transport, TLS, membership on
+# etcd, control) under ASan and UBSan, built with clang (guests are built once, by the main
+# build), and in the same build the fuzz targets, each fuzzing for 30 s
 # (docs/fuzzing.md), and the `lunatic` that `test` runs the hostile-guest tests against. Generated code is compiled by clang there too.
 # A sanitizer build left from gcc is started afresh: CMake would configure it once more with
 # gcc before it notices the change of compiler.
@@ -43,8 +44,9 @@ ASAN_CONFIGURE = { grep -qs '^CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCac
 	-DCMAKE_BUILD_TYPE=Debug -DLUNATIC_SANITIZE=ON -DLUNATIC_FUZZ=ON -DLUNATIC_BUILD_GUESTS=OFF >/dev/null
 test-asan: deps
 	@$(ASAN_CONFIGURE)
-	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests fuzz_targets lunatic
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests cluster_tests fuzz_targets lunatic
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L cluster
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 # The fuzz targets for FUZZ_SECONDS each; the corpora grow in $(ASAN_BUILD)/tests/fuzz/corpus.
