@@ -82,6 +82,16 @@ std::vector<std::uint8_t> encode(const Kill& record) {
   return out.take();
 }
 
+std::vector<std::uint8_t> encode(const Signal& record) {
+  WireWriter out;
+  out.u8(static_cast<std::uint8_t>(record.kind));
+  out.u64(record.from);
+  out.u64(record.to);
+  out.i64(record.tag);
+  out.u8(static_cast<std::uint8_t>(record.reason));
+  return out.take();
+}
+
 Expected<RemoteMessage> decode_message(std::span<const std::uint8_t> bytes) {
   WireReader in(bytes);
   RemoteMessage record;
@@ -147,6 +157,24 @@ Expected<Kill> decode_kill(std::span<const std::uint8_t> bytes) {
   WireReader in(bytes);
   Kill record{in.u64().value_or(0)};
   if (!in.at_end()) return malformed("kill");
+  return record;
+}
+
+Expected<Signal> decode_signal(std::span<const std::uint8_t> bytes) {
+  WireReader in(bytes);
+  Signal record;
+  const std::uint8_t kind = in.u8().value_or(0);
+  record.from = in.u64().value_or(0);
+  record.to = in.u64().value_or(0);
+  record.tag = in.i64().value_or(0);
+  const std::uint8_t reason = in.u8().value_or(0xFF);
+  if (!in.at_end() || kind < static_cast<std::uint8_t>(Signal::Kind::kLink) ||
+      kind > static_cast<std::uint8_t>(Signal::Kind::kMonitoredDied) ||
+      reason > static_cast<std::uint8_t>(Signal::Reason::kNoProcess)) {
+    return malformed("signal");
+  }
+  record.kind = static_cast<Signal::Kind>(kind);
+  record.reason = static_cast<Signal::Reason>(reason);
   return record;
 }
 

@@ -19,6 +19,7 @@ enum class Channel : std::uint8_t {
   kSpawn = 4,       // spawn a process of a module (known by hash) on the receiving node
   kSpawnReply = 5,  // the new process's id, or why there is none
   kKill = 6,        // kill a process of the receiving node
+  kSignal = 7,      // a link or monitor between two processes of two nodes changed or fired
 };
 
 // The wasm bytes' SHA-256, in hex (engine::sha256_hex, as the artifact cache names them).
@@ -63,12 +64,33 @@ struct Kill {
   std::uint64_t process = 0;
 };
 
+// From process `from` (of the sending node) to process `to` (of the receiving one). It travels
+// on the pair's message stream, so a message sent before a death arrives before the death.
+struct Signal {
+  enum class Kind : std::uint8_t {
+    kLink = 1,            // `from` linked itself to `to` under `tag`
+    kUnlink = 2,          // `from` removed its link to `to`
+    kMonitor = 3,         // `from` monitors `to`
+    kStopMonitoring = 4,  // `from` no longer monitors `to`
+    kLinkDied = 5,        // `from`, linked to `to` under `tag`, ended for `reason`
+    kMonitoredDied = 6,   // `from`, which `to` monitored, ended (or never existed)
+  };
+  // As runtime::DeathReason, less the loss of a node, which a node only ever learns itself.
+  enum class Reason : std::uint8_t { kNormal = 0, kFailure = 1, kNoProcess = 2 };
+  Kind kind = Kind::kLink;
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::int64_t tag = 0;
+  Reason reason = Reason::kNormal;
+};
+
 std::vector<std::uint8_t> encode(const RemoteMessage& record);
 std::vector<std::uint8_t> encode(const NoProcess& record);
 std::vector<std::uint8_t> encode(const ModuleBytes& record);
 std::vector<std::uint8_t> encode(const SpawnRequest& record);
 std::vector<std::uint8_t> encode(const SpawnReply& record);
 std::vector<std::uint8_t> encode(const Kill& record);
+std::vector<std::uint8_t> encode(const Signal& record);
 
 // Each decoder refuses a record that is short, has bytes left over or holds a value out of
 // its range, naming the record kind.
@@ -78,6 +100,7 @@ Expected<ModuleBytes> decode_module(std::span<const std::uint8_t> bytes);
 Expected<SpawnRequest> decode_spawn(std::span<const std::uint8_t> bytes);
 Expected<SpawnReply> decode_spawn_reply(std::span<const std::uint8_t> bytes);
 Expected<Kill> decode_kill(std::span<const std::uint8_t> bytes);
+Expected<Signal> decode_signal(std::span<const std::uint8_t> bytes);
 
 // The stream of messages from `sender` to `receiver`: one per pair, so a pair's messages stay
 // in order while other pairs' interleave with them.

@@ -23,6 +23,34 @@ namespace {
 // Ids reported gone that later sends fail on at once; older ones are forgotten (a send to them
 // is queued again and reported again).
 constexpr std::size_t kGoneRemembered = 65'536;
+
+// A local process's death as the other node hears it. Only a remote process is ever lost with
+// its node, so a local death is normal or a failure.
+cluster::Signal::Reason to_wire(runtime::DeathReason reason) {
+  switch (reason) {
+    case runtime::DeathReason::kNormal:
+      return cluster::Signal::Reason::kNormal;
+    case runtime::DeathReason::kNoProcess:
+      return cluster::Signal::Reason::kNoProcess;
+    case runtime::DeathReason::kFailure:
+    case runtime::DeathReason::kNodeDown:
+      break;
+  }
+  return cluster::Signal::Reason::kFailure;
+}
+
+runtime::DeathReason from_wire(cluster::Signal::Reason reason) {
+  switch (reason) {
+    case cluster::Signal::Reason::kNormal:
+      return runtime::DeathReason::kNormal;
+    case cluster::Signal::Reason::kNoProcess:
+      return runtime::DeathReason::kNoProcess;
+    case cluster::Signal::Reason::kFailure:
+      break;
+  }
+  return runtime::DeathReason::kFailure;
+}
+
 }  // namespace
 
 // A spawn waiting for its reply: the reply's arrival is an eventfd the process waits on.
@@ -45,11 +73,13 @@ DistributedNode::DistributedNode(Environment& environment, cluster::Cluster& clu
     : environment_(environment), cluster_(cluster), options_(std::move(options)) {
   environment_.keep_module_sources();
   spawner_ = std::thread([this] { serve_spawns(); });
+  environment_.scheduler().set_remote_peers(this);
   cluster_.set_handler(this);
 }
 
 DistributedNode::~DistributedNode() {
   cluster_.set_handler(nullptr);
+  environment_.scheduler().set_remote_peers(nullptr);
   {
     std::lock_guard guard(jobs_mutex_);
     stopping_ = true;
@@ -167,6 +197,162 @@ void DistributedNode::kill(std::uint64_t process_id) {
   (void)cluster_.send(node, cluster::Channel::kKill, 0, encode(cluster::Kill{process_id}));
 }
 
+void DistributedNode::link(runtime::Process& local, std::uint64_t remote, std::int64_t tag) {
+  const std::uint64_t node = cluster::node_of(remote);
+  if (!may_exist(remote)) {
+    local.link_died(remote, tag, runtime::DeathReason::kNoProcess);
+    return;
+  }
+  local.add_link(remote, tag);
+  {
+    std::lock_guard guard(mutex_);
+    remote_ends_[node].links[{local.id(), remote}] = tag;
+  }
+  // Recorded first: a node that went down meanwhile either finds the link or is seen here.
+  if (!cluster_.node(node) ||
+      !cluster_.send(node, cluster::Channel::kSignal, cluster::message_stream(local.id(), remote),
+                     encode(cluster::Signal{cluster::Signal::Kind::kLink, local.id(), remote, tag,
+                                            cluster::Signal::Reason::kNormal}))) {
+    {
+      std::lock_guard guard(mutex_);
+      remote_ends_[node].links.erase({local.id(), remote});
+    }
+    local.link_died(remote, tag, runtime::DeathReason::kNodeDown);
+  }
+}
+
+void DistributedNode::unlink(runtime::Process& local, std::uint64_t remote) {
+  local.remove_link(remote);
+  {
+    std::lock_guard guard(mutex_);
+    const auto found = remote_ends_.find(cluster::node_of(remote));
+    if (found == remote_ends_.end() || found->second.links.erase({local.id(), remote}) == 0) return;
+  }
+  send_signal(
+      {cluster::Signal::Kind::kUnlink, local.id(), remote, 0, cluster::Signal::Reason::kNormal});
+}
+
+void DistributedNode::monitor(runtime::Process& local, std::uint64_t remote) {
+  const std::uint64_t node = cluster::node_of(remote);
+  if (may_exist(remote)) {
+    {
+      std::lock_guard guard(mutex_);
+      remote_ends_[node].monitoring.insert({local.id(), remote});
+    }
+    if (cluster_.node(node) &&
+        cluster_.send(node, cluster::Channel::kSignal, cluster::message_stream(local.id(), remote),
+                      encode(cluster::Signal{cluster::Signal::Kind::kMonitor, local.id(), remote, 0,
+                                             cluster::Signal::Reason::kNormal}))) {
+      return;
+    }
+    std::lock_guard guard(mutex_);
+    remote_ends_[node].monitoring.erase({local.id(), remote});
+  }
+  // As Erlang's monitor of a process that is not there: it reports the death at once.
+  local.send(runtime::Message::process_died(remote));
+}
+
+void DistributedNode::stop_monitoring(runtime::Process& local, std::uint64_t remote) {
+  {
+    std::lock_guard guard(mutex_);
+    const auto found = remote_ends_.find(cluster::node_of(remote));
+    if (found == remote_ends_.end() || found->second.monitoring.erase({local.id(), remote}) == 0)
+      return;
+  }
+  send_signal({cluster::Signal::Kind::kStopMonitoring, local.id(), remote, 0,
+               cluster::Signal::Reason::kNormal});
+}
+
+void DistributedNode::link_died(std::uint64_t peer, std::uint64_t died, std::int64_t tag,
+                                runtime::DeathReason reason) {
+  {
+    std::lock_guard guard(mutex_);
+    const auto found = remote_ends_.find(cluster::node_of(peer));
+    if (found != remote_ends_.end()) found->second.links.erase({died, peer});
+  }
+  send_signal({cluster::Signal::Kind::kLinkDied, died, peer, tag, to_wire(reason)});
+}
+
+void DistributedNode::monitored_died(std::uint64_t watcher, std::uint64_t died) {
+  {
+    std::lock_guard guard(mutex_);
+    const auto found = remote_ends_.find(cluster::node_of(watcher));
+    if (found != remote_ends_.end()) found->second.watched.erase({died, watcher});
+  }
+  send_signal(
+      {cluster::Signal::Kind::kMonitoredDied, died, watcher, 0, cluster::Signal::Reason::kNormal});
+}
+
+void DistributedNode::send_signal(cluster::Signal signal) {
+  // A node that is gone or unreachable has its own way of being told: its links fire there.
+  const std::uint64_t node = cluster::node_of(signal.to);
+  if (!cluster_.node(node)) return;
+  (void)cluster_.send(node, cluster::Channel::kSignal,
+                      cluster::message_stream(signal.from, signal.to), encode(signal));
+}
+
+void DistributedNode::on_signal(const cluster::Signal& signal, std::uint64_t from_node) {
+  using Kind = cluster::Signal::Kind;
+  // A node speaks only for its own processes, and only to this node's.
+  if (cluster::node_of(signal.from) != from_node || is_remote(signal.to)) {
+    environment_.log(LogLevel::kWarn,
+                     fmt::format("node {} sent a signal from {} to {}, not from one of its "
+                                 "processes to one of this node's; ignored",
+                                 from_node, signal.from, signal.to));
+    return;
+  }
+  const auto target = environment_.scheduler().find(signal.to);
+  const auto local_remote = std::make_pair(signal.to, signal.from);
+  switch (signal.kind) {
+    case Kind::kLink:
+      if (target && target->add_link(signal.from, signal.tag)) {
+        std::lock_guard guard(mutex_);
+        remote_ends_[from_node].links[local_remote] = signal.tag;
+      } else {
+        send_signal({Kind::kLinkDied, signal.to, signal.from, signal.tag,
+                     cluster::Signal::Reason::kNoProcess});
+      }
+      return;
+    case Kind::kUnlink: {
+      if (target) target->remove_link(signal.from);
+      std::lock_guard guard(mutex_);
+      remote_ends_[from_node].links.erase(local_remote);
+      return;
+    }
+    case Kind::kMonitor:
+      if (target && target->add_monitor(signal.from)) {
+        std::lock_guard guard(mutex_);
+        remote_ends_[from_node].watched.insert(local_remote);
+      } else {
+        send_signal(
+            {Kind::kMonitoredDied, signal.to, signal.from, 0, cluster::Signal::Reason::kNoProcess});
+      }
+      return;
+    case Kind::kStopMonitoring: {
+      if (target) target->remove_monitor(signal.from);
+      std::lock_guard guard(mutex_);
+      remote_ends_[from_node].watched.erase(local_remote);
+      return;
+    }
+    case Kind::kLinkDied: {
+      {
+        std::lock_guard guard(mutex_);
+        remote_ends_[from_node].links.erase(local_remote);
+      }
+      if (target) target->link_died(signal.from, signal.tag, from_wire(signal.reason));
+      return;
+    }
+    case Kind::kMonitoredDied: {
+      {
+        std::lock_guard guard(mutex_);
+        remote_ends_[from_node].monitoring.erase(local_remote);
+      }
+      if (target) target->send(runtime::Message::process_died(signal.from));
+      return;
+    }
+  }
+}
+
 void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channel,
                                 std::span<const std::uint8_t> record) {
   switch (channel) {
@@ -213,6 +399,12 @@ void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channe
         return;
       }
       break;
+    case cluster::Channel::kSignal:
+      if (auto signal = cluster::decode_signal(record)) {
+        on_signal(*signal, from_node);
+        return;
+      }
+      break;
     case cluster::Channel::kKill:
       if (auto kill = cluster::decode_kill(record)) {
         if (auto target = environment_.scheduler().find(kill->process)) {
@@ -228,14 +420,32 @@ void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channe
 }
 
 void DistributedNode::on_node_down(std::uint64_t node) {
-  std::lock_guard guard(mutex_);
-  shipped_.erase(node);  // a node that comes back has none of them
-  connection_failures_.erase(node);
-  for (auto& [request, pending] : pending_) {
-    if (pending->node == node && !pending->done) {
-      pending->finish({kConnectionError, 0,
-                       fmt::format("node {} went down before it answered the spawn", node)});
+  RemoteEnds ends;
+  {
+    std::lock_guard guard(mutex_);
+    shipped_.erase(node);  // a node that comes back has none of them
+    connection_failures_.erase(node);
+    for (auto& [request, pending] : pending_) {
+      if (pending->node == node && !pending->done) {
+        pending->finish({kConnectionError, 0,
+                         fmt::format("node {} went down before it answered the spawn", node)});
+      }
     }
+    if (const auto found = remote_ends_.find(node); found != remote_ends_.end()) {
+      ends = std::move(found->second);
+      remote_ends_.erase(found);
+    }
+  }
+  runtime::Scheduler& scheduler = environment_.scheduler();
+  for (const auto& [ends_of, tag] : ends.links) {
+    if (auto local = scheduler.find(ends_of.first))
+      local->link_died(ends_of.second, tag, runtime::DeathReason::kNodeDown);
+  }
+  for (const auto& [watcher, remote] : ends.monitoring) {
+    if (auto local = scheduler.find(watcher)) local->send(runtime::Message::process_died(remote));
+  }
+  for (const auto& [watched, remote] : ends.watched) {
+    if (auto local = scheduler.find(watched)) local->remove_monitor(remote);
   }
 }
 

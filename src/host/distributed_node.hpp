@@ -30,11 +30,14 @@
 #include "cluster/cluster.hpp"
 #include "common/error.hpp"
 #include "host/environment.hpp"
+#include "runtime/remote_peers.hpp"
 #include "wasi/wasi_config.hpp"
 
 namespace lunatic::runtime {
 class Blocking;
+class Process;
 struct Message;
+enum class DeathReason : std::uint8_t;
 }  // namespace lunatic::runtime
 
 namespace lunatic::host {
@@ -55,7 +58,7 @@ struct RemoteSpawn {
   std::string error;  // why, when code is not kOk
 };
 
-class DistributedNode final : public cluster::RecordHandler {
+class DistributedNode final : public cluster::RecordHandler, public runtime::RemotePeers {
  public:
   DistributedNode(Environment& environment, cluster::Cluster& cluster, DistributedOptions options);
   ~DistributedNode() override;
@@ -66,7 +69,7 @@ class DistributedNode final : public cluster::RecordHandler {
   std::vector<cluster::NodeInfo> nodes() const { return cluster_.nodes(); }
   bool has_node(std::uint64_t id) const { return cluster_.node(id).has_value(); }
   // Whether a process id names another node than this one.
-  bool is_remote(std::uint64_t process_id) const;
+  bool is_remote(std::uint64_t process_id) const override;
   // For another node's process: its node is a member, and it was not reported gone.
   bool may_exist(std::uint64_t process_id);
 
@@ -78,6 +81,20 @@ class DistributedNode final : public cluster::RecordHandler {
   // Spawns on another node, waiting in `waiter` for the reply.
   RemoteSpawn spawn(std::uint64_t node, const SpawnRequest& request, runtime::Blocking& waiter);
   void kill(std::uint64_t process_id);
+
+  // Links and monitors between `local` (a process of this node) and `remote` (another node's).
+  // A link to a process that does not exist, or on a node that is not a member, fires at once;
+  // so does a monitor. When the remote node goes down, every link to a process there fires
+  // (DeathReason::kNodeDown) and every monitor reports it died.
+  void link(runtime::Process& local, std::uint64_t remote, std::int64_t tag);
+  void unlink(runtime::Process& local, std::uint64_t remote);
+  void monitor(runtime::Process& local, std::uint64_t remote);
+  void stop_monitoring(runtime::Process& local, std::uint64_t remote);
+
+  // runtime::RemotePeers: a local process died with links or monitors on other nodes.
+  void link_died(std::uint64_t peer, std::uint64_t died, std::int64_t tag,
+                 runtime::DeathReason reason) override;
+  void monitored_died(std::uint64_t watcher, std::uint64_t died) override;
 
   void on_record(std::uint64_t from_node, cluster::Channel channel,
                  std::span<const std::uint8_t> record) override;
@@ -95,7 +112,17 @@ class DistributedNode final : public cluster::RecordHandler {
     cluster::SpawnRequest request;
   };
 
+  // What links and monitors this node's processes have with each remote node's, so that a
+  // node going down fires them. Keyed by (local process, remote process).
+  struct RemoteEnds {
+    std::map<std::pair<std::uint64_t, std::uint64_t>, std::int64_t> links;  // -> tag
+    std::set<std::pair<std::uint64_t, std::uint64_t>> monitoring;           // local watches remote
+    std::set<std::pair<std::uint64_t, std::uint64_t>> watched;              // remote watches local
+  };
+
   void deliver(cluster::RemoteMessage message, std::uint64_t from_node);
+  void on_signal(const cluster::Signal& signal, std::uint64_t from_node);
+  void send_signal(cluster::Signal signal);
   void complete(const cluster::SpawnReply& reply);
   void serve_spawns();
   // Whether the module with this hash has been compiled here.
@@ -111,8 +138,9 @@ class DistributedNode final : public cluster::RecordHandler {
   std::mutex mutex_;
   std::uint64_t next_request_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<PendingSpawn>> pending_;
-  std::map<std::uint64_t, std::set<std::string>> shipped_;    // node -> module hashes it has
-  std::map<std::uint64_t, std::string> connection_failures_;  // node -> why, the latest
+  std::map<std::uint64_t, std::set<std::string>> shipped_;     // node -> module hashes it has
+  std::map<std::uint64_t, std::string> connection_failures_;   // node -> why, the latest
+  std::unordered_map<std::uint64_t, RemoteEnds> remote_ends_;  // by remote node
   std::unordered_map<std::string, ReceivedModule> received_;
   // Ids reported gone, oldest first, bounded: later sends to them fail at once.
   std::unordered_set<std::uint64_t> gone_;

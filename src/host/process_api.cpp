@@ -428,10 +428,22 @@ std::uint64_t process_id(HostContext& context) {
 
 std::uint64_t environment_id(HostContext& context) { return environment_of(context).id(); }
 
+// The node that links and monitors to `process_id` go through, when it is another node's.
+DistributedNode* remote_node(Environment& environment, std::uint64_t process_id) {
+  DistributedNode* node = environment.distributed();
+  return node != nullptr && node->is_remote(process_id) ? node : nullptr;
+}
+
 // link(tag: i64, process: i64). Linking to a process that does not exist counts as its failure.
+// Another node's process is linked there; when its node goes down, the link fires.
 void link(HostContext& context, std::uint64_t tag, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
   runtime::Process& self = *context.process;
+  if (DistributedNode* node = remote_node(environment, process_id)) {
+    node->link(self, process_id, static_cast<std::int64_t>(tag));
+    self.check_killed();
+    return;
+  }
   auto peer = environment.scheduler().find(process_id);
   if (peer && peer->add_link(self.id(), static_cast<std::int64_t>(tag))) {
     self.add_link(process_id, static_cast<std::int64_t>(tag));
@@ -443,21 +455,34 @@ void link(HostContext& context, std::uint64_t tag, std::uint64_t process_id) {
 
 void unlink(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
+  if (DistributedNode* node = remote_node(environment, process_id)) {
+    node->unlink(*context.process, process_id);
+    return;
+  }
   if (auto peer = environment.scheduler().find(process_id))
     peer->remove_link(context.process->id());
   context.process->remove_link(process_id);
 }
 
 // monitor(process: i64): the caller gets a process-died message when it dies (Lunatic 0.13
-// sends nothing for a process that does not exist).
+// sends nothing for a process that does not exist). Another node's process: the message also
+// comes when its node goes down, and at once when it does not exist (as Erlang's noproc).
 void monitor(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
+  if (DistributedNode* node = remote_node(environment, process_id)) {
+    node->monitor(*context.process, process_id);
+    return;
+  }
   if (auto peer = environment.scheduler().find(process_id))
     peer->add_monitor(context.process->id());
 }
 
 void stop_monitoring(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
+  if (DistributedNode* node = remote_node(environment, process_id)) {
+    node->stop_monitoring(*context.process, process_id);
+    return;
+  }
   if (auto peer = environment.scheduler().find(process_id))
     peer->remove_monitor(context.process->id());
 }
@@ -466,7 +491,7 @@ void stop_monitoring(HostContext& context, std::uint64_t process_id) {
 // node's process is killed there.
 void kill(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (DistributedNode* node = environment.distributed(); node && node->is_remote(process_id)) {
+  if (DistributedNode* node = remote_node(environment, process_id)) {
     node->kill(process_id);
     return;
   }
@@ -481,7 +506,7 @@ void kill(HostContext& context, std::uint64_t process_id) {
 // a round trip.
 std::uint32_t exists(HostContext& context, std::uint64_t process_id) {
   Environment& environment = environment_of(context);
-  if (DistributedNode* node = environment.distributed(); node && node->is_remote(process_id)) {
+  if (DistributedNode* node = remote_node(environment, process_id)) {
     return node->may_exist(process_id);
   }
   return environment.scheduler().find(process_id) != nullptr;

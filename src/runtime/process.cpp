@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/execution/trap.hpp"
+#include "runtime/remote_peers.hpp"
 #include "runtime/scheduler.hpp"
 
 namespace lunatic::runtime {
@@ -153,11 +154,20 @@ std::shared_ptr<Process> Process::finish() {
   // What a flooded mailbox held goes back to the OS, not only to the allocator.
   if (unread_bytes >= kReleaseAfterBytes) scheduler_.request_memory_release();
   std::shared_ptr<Process> self = scheduler_.forget(id_);  // no longer found from here on
+  RemotePeers* remote = scheduler_.remote_peers();
   for (const Link& link : links) {
-    if (auto peer = scheduler_.find(link.peer)) peer->link_died(id_, link.tag, death_reason_);
+    if (auto peer = scheduler_.find(link.peer)) {
+      peer->link_died(id_, link.tag, death_reason_);
+    } else if (remote != nullptr && remote->is_remote(link.peer)) {
+      remote->link_died(link.peer, id_, link.tag, death_reason_);
+    }
   }
   for (std::uint64_t watcher : monitors) {
-    if (auto peer = scheduler_.find(watcher)) peer->send(Message::process_died(id_));
+    if (auto peer = scheduler_.find(watcher)) {
+      peer->send(Message::process_died(id_));
+    } else if (remote != nullptr && remote->is_remote(watcher)) {
+      remote->monitored_died(watcher, id_);
+    }
   }
   return self;
 }
@@ -320,7 +330,9 @@ void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason
   if (die_when_link_dies_) {
     if (!kill_reason_) {
       kill_reason_ = "linked process " + std::to_string(peer) +
-                     (reason == DeathReason::kNoProcess ? " does not exist" : " died");
+                     (reason == DeathReason::kNoProcess  ? " does not exist"
+                      : reason == DeathReason::kNodeDown ? " was lost with its node"
+                                                         : " died");
       killed_.store(true, std::memory_order_release);
     }
     wake_locked();

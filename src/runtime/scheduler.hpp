@@ -32,6 +32,7 @@
 #include "runtime/process.hpp"
 #include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
+#include "runtime/remote_peers.hpp"
 #include "runtime/stack_pool.hpp"
 #include "runtime/timers.hpp"
 
@@ -82,6 +83,10 @@ class Scheduler {
 
   std::shared_ptr<Process> find(std::uint64_t id) const { return table_.find(id); }
   std::size_t process_count() const { return table_.size(); }
+  // Where links and monitors to other nodes' processes go when a process dies; nullptr (the
+  // default) outside a cluster. Set before processes run, cleared after.
+  void set_remote_peers(RemotePeers* peers) { remote_peers_.store(peers); }
+  RemotePeers* remote_peers() const { return remote_peers_.load(std::memory_order_acquire); }
 
   // ---- Process side ----
   StackPool& stacks() { return stacks_; }
@@ -180,6 +185,7 @@ class Scheduler {
   std::atomic<bool> deadlocked_{false};
   std::atomic<std::int64_t> last_io_poll_ns_{0};
   std::atomic<std::uint64_t> release_epoch_{0};  // memory releases requested so far
+  std::atomic<RemotePeers*> remote_peers_{nullptr};
 };
 
 }  // namespace lunatic::runtime

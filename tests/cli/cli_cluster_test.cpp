@@ -163,6 +163,42 @@ TEST_F(Cluster, RequestAndReplyWorkWithAProcessOnAnotherNode) {
   EXPECT_TRUE(contains(r.out, "does not exist")) << describe(r);
 }
 
+TEST_F(Cluster, LinksAndMonitorsFireAcrossNodesAsTheyDoOnOne) {
+  auto worker = start_worker();
+  auto r = run_main({"links"});
+  EXPECT_EXIT_CODE(r, 0);
+  // A remote process that traps: its link (tag 7) and its monitor, in either order.
+  EXPECT_TRUE(contains(r.out, "remote trap: link died, tag 7")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "remote trap: process died, remote")) << describe(r);
+  // A remote process that does not exist: at once, as Erlang's noproc.
+  EXPECT_TRUE(contains(r.out, "link to no process: link died, tag 8")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "monitor of no process: process died, remote")) << describe(r);
+  // A normal exit does not fire a link (Lunatic's rule), only the monitor.
+  EXPECT_TRUE(contains(r.out, "remote normal exit: process died, remote")) << describe(r);
+  // A remote process that links to a local one and traps takes the local one with it.
+  EXPECT_TRUE(contains(r.out, "linked from a remote process that trapped: process died, local"))
+      << describe(r);
+  EXPECT_FALSE(contains(r.out, "nothing within")) << describe(r);
+}
+
+TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
+  auto worker = start_worker();
+  std::vector<std::string> argv{lunatic_binary()};
+  for (auto& arg : node_args("main")) argv.push_back(std::move(arg));
+  for (auto arg :
+       {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), std::string("node_down")})
+    argv.push_back(std::move(arg));
+  BackgroundServer main_node(argv, environment(), 20s, kNodeAnnounced);
+  ASSERT_TRUE(main_node.port()) << main_node.output();
+  ASSERT_TRUE(main_node.wait_for_output("linked and monitoring", 20s)) << main_node.output();
+  worker->stop(SIGKILL, 5s);
+  // Its lease (2 s here) ends, or its connection is seen closed, whichever comes first.
+  ASSERT_TRUE(main_node.wait_for_output("after ", 10s)) << main_node.output();
+  EXPECT_TRUE(contains(main_node.output(), "node down: link died, tag 11")) << main_node.output();
+  EXPECT_TRUE(contains(main_node.output(), "node down: process died, remote"))
+      << main_node.output();
+}
+
 TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
   auto worker = start_worker();
   auto r = run_main({"unknown_node"});

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <lunatic/lunatic.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -193,6 +194,78 @@ void request_remote() {
   std::printf("a second request to it: %s\n", again ? "answered" : again.error().message.c_str());
 }
 
+// Traps once it gets a message.
+void crasher(Mailbox<int> mailbox) {
+  (void)mailbox.receive();
+  __builtin_trap();
+}
+
+// Links itself to `victim` (a process of another node), then traps: the victim dies with it.
+void linker(Process<int> victim, Mailbox<int>) {
+  victim.link(3);
+  __builtin_trap();
+}
+
+// Waits for the next event; prints what it is.
+void expect_event(Mailbox<int>& mailbox, const char* what) {
+  auto event = mailbox.receive_event(std::chrono::milliseconds(10'000));
+  if (!event) {
+    std::printf("%s: nothing within 10 s\n", what);
+  } else if (auto* died = std::get_if<lunatic::LinkDied>(&*event)) {
+    std::printf("%s: link died, tag %lld\n", what, static_cast<long long>(died->tag));
+  } else if (auto* gone = std::get_if<lunatic::ProcessDied>(&*event)) {
+    std::printf("%s: process died, %s\n", what,
+                lunatic::node_of(gone->process) == lunatic::this_node() ? "local" : "remote");
+  } else {
+    std::printf("%s: a message\n", what);
+  }
+}
+
+// Links and monitors with processes of the worker.
+void links() {
+  lunatic::die_when_link_dies(false);
+  Mailbox<int> mailbox;
+  const NodeId worker = worker_node();
+  auto crashing = lunatic::spawn_on(worker, &crasher).value();
+  crashing.link(7);
+  crashing.monitor();
+  crashing.send(1);
+  expect_event(mailbox, "remote trap");
+  expect_event(mailbox, "remote trap");
+
+  const Process<int> nobody(lunatic::ProcessId{worker.value << 44 | 999'999});
+  nobody.link(8);
+  expect_event(mailbox, "link to no process");
+  nobody.monitor();
+  expect_event(mailbox, "monitor of no process");
+
+  auto normal = lunatic::spawn_on(worker, &waits).value();
+  normal.link(9);
+  normal.monitor();
+  normal.send(1);
+  expect_event(mailbox, "remote normal exit");  // the monitor only: a normal exit is no failure
+
+  auto victim = lunatic::spawn(&waits).value();
+  victim.monitor();
+  (void)lunatic::spawn_on(worker, &linker, victim).value();
+  expect_event(mailbox, "linked from a remote process that trapped");
+}
+
+// Links and monitors a process of the worker, says so, and waits for the worker to die.
+void node_down() {
+  lunatic::die_when_link_dies(false);
+  Mailbox<int> mailbox;
+  auto remote = lunatic::spawn_on(worker_node(), &waits).value();
+  remote.link(11);
+  remote.monitor();
+  std::printf("linked and monitoring\n");
+  std::fflush(stdout);
+  const std::uint64_t start = now_us();
+  expect_event(mailbox, "node down");
+  expect_event(mailbox, "node down");
+  std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
+}
+
 // A spawn on the worker, which this node cannot connect to (tests give it a certificate the
 // worker refuses): the spawn fails with the reason, within seconds.
 void unreachable() {
@@ -252,6 +325,10 @@ int main(int argc, char** argv) {
     unknown_node();
   else if (mode == "request")
     request_remote();
+  else if (mode == "links")
+    links();
+  else if (mode == "node_down")
+    node_down();
   else if (mode == "unreachable")
     unreachable();
   else if (mode == "kill")

@@ -105,6 +105,28 @@ TEST(ClusterNodeProtocol, OutOfRangeValuesAreRefused) {
   EXPECT_FALSE(decode_module(encode(upper_case)));
 }
 
+TEST(ClusterNodeProtocol, SignalsKeepTheirKindEndsTagAndReason) {
+  const Signal died{Signal::Kind::kLinkDied, 1ull << 44 | 5, 2ull << 44 | 9, -3,
+                    Signal::Reason::kFailure};
+  const auto decoded = decode_signal(encode(died));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->kind, Signal::Kind::kLinkDied);
+  EXPECT_EQ(decoded->from, died.from);
+  EXPECT_EQ(decoded->to, died.to);
+  EXPECT_EQ(decoded->tag, -3);
+  EXPECT_EQ(decoded->reason, Signal::Reason::kFailure);
+  expect_only_exact_bytes_decode(encode(died), decode_signal);
+
+  auto bytes = encode(died);
+  bytes[0] = 0;  // no such kind
+  EXPECT_FALSE(decode_signal(bytes));
+  bytes[0] = 7;
+  EXPECT_FALSE(decode_signal(bytes));
+  bytes = encode(died);
+  bytes.back() = 3;  // no such reason (a node's loss never travels)
+  EXPECT_FALSE(decode_signal(bytes));
+}
+
 TEST(ClusterNodeProtocol, EachPairOfProcessesHasItsOwnNonZeroStream) {
   EXPECT_NE(message_stream(1, 2), message_stream(2, 1));
   EXPECT_NE(message_stream(1, 2), message_stream(1, 3));
