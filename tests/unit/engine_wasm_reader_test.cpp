@@ -60,6 +60,17 @@ TEST(WasmReader, RefusesSharedMemoryAsAnUnsupportedFeature) {
   EXPECT_EQ(parsed.error().code, Errc::kUnsupportedFeature) << parsed.error().message;
 }
 
+// Found by fuzz_loader: passive segments validate without a memory, but name none to compile.
+TEST(WasmReader, RefusesDataSegmentsWithoutAMemory) {
+  std::string wasm = testing::wat_to_wasm("(module (data \"abc\") (func data.drop 0))");
+  auto parsed = read(wasm);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kUnsupportedFeature);
+  EXPECT_NE(parsed.error().message.find("without a memory"), std::string::npos)
+      << parsed.error().message;
+  EXPECT_TRUE(read(testing::wat_to_wasm("(module (memory 1) (data \"abc\") (func data.drop 0))")));
+}
+
 TEST(WasmReader, RefusesMemoryImports) {
   std::string wasm = testing::wat_to_wasm("(module (import \"env\" \"memory\" (memory 1)))");
   auto parsed = read(wasm);

@@ -246,6 +246,12 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
                             "\"; only function imports are supported");
     }
   }
+  if (module->memories.empty() && !module->data_segments.empty()) {
+    // Only passive segments validate without a memory, and nothing can copy them anywhere;
+    // the C writer cannot name the memory they nominally belong to.
+    return make_error(Errc::kUnsupportedFeature,
+                      name + ": data segments without a memory to copy them into");
+  }
   if (module->memories.size() > 1) {
     return make_error(Errc::kUnsupportedFeature, name + ": more than one memory");
   }
