@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/node_protocol.hpp"
@@ -51,6 +52,12 @@ class Cluster {
                       std::vector<std::uint8_t> record) = 0;
   // One handler at a time; nullptr detaches it (and waits until no call to it is running).
   virtual void set_handler(RecordHandler* handler) = 0;
+
+  // Process names every node sees (cluster/global_names.hpp). Each blocks for a round trip to
+  // the membership store: never on a scheduler worker.
+  virtual Expected<std::uint64_t> register_name(std::string_view name, std::uint64_t process) = 0;
+  virtual Expected<std::optional<std::uint64_t>> whereis(std::string_view name) = 0;
+  virtual Expected<bool> unregister_name(std::string_view name, std::uint64_t process) = 0;
 };
 
 }  // namespace lunatic::cluster

@@ -20,6 +20,7 @@ Expected<std::unique_ptr<ClusterNode>> ClusterNode::start(const StoreClient& sto
   auto membership = Membership::join(store, std::move(options.membership));
   if (!membership) return membership.error();
   node->membership_ = std::move(*membership);
+  node->names_ = std::make_unique<GlobalNames>(*node->membership_);
 
   options.transport.node_id = node->membership_->id();
   // Ids are never reused, so a node's id tells its incarnations apart.

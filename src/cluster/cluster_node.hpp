@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cluster/cluster.hpp"
+#include "cluster/global_names.hpp"
 #include "cluster/membership.hpp"
 #include "cluster/store_client.hpp"
 #include "cluster/transport.hpp"
@@ -43,6 +44,15 @@ class ClusterNode final : public Cluster {
   Status send(std::uint64_t node, Channel channel, std::uint64_t stream,
               std::vector<std::uint8_t> record) override;
   void set_handler(RecordHandler* handler) override;
+  Expected<std::uint64_t> register_name(std::string_view name, std::uint64_t process) override {
+    return names_->register_name(name, process);
+  }
+  Expected<std::optional<std::uint64_t>> whereis(std::string_view name) override {
+    return names_->whereis(name);
+  }
+  Expected<bool> unregister_name(std::string_view name, std::uint64_t process) override {
+    return names_->unregister(name, process);
+  }
 
   // Makes the node reachable: publishes its address and dials the others. Once only.
   Status announce();
@@ -60,6 +70,7 @@ class ClusterNode final : public Cluster {
 
   std::function<void(std::string_view)> on_status_;
   std::unique_ptr<Membership> membership_;
+  std::unique_ptr<GlobalNames> names_;
   std::unique_ptr<NodeTransport> transport_;
   std::string address_;
 

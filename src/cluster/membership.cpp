@@ -74,6 +74,11 @@ std::string Membership::node_key(std::uint64_t id) const {
 }
 std::string Membership::name_key() const { return options_.cluster + "/names/" + options_.name; }
 
+LeaseId Membership::lease() const {
+  std::lock_guard lock(mutex_);
+  return lease_;
+}
+
 NodeRecord Membership::self() const {
   std::lock_guard lock(mutex_);
   return self_;

@@ -6,6 +6,7 @@
 //                    reused, at most kMaxNodeId)
 //   P/nodes/<id>     the node's record (node_record.hpp), on its lease
 //   P/names/<name>   the id of the node holding the name, on the same lease
+//   P/processes/<n>  a process name every node sees (global_names.hpp), on its node's lease
 //
 // A node that restarts under its old name gets a new id and evicts the older holder of the
 // name: it revokes that holder's lease, so the old incarnation's keys vanish at once and every
@@ -69,6 +70,10 @@ class Membership {
   Membership& operator=(const Membership&) = delete;
 
   std::uint64_t id() const { return id_; }
+  // The lease this node's keys sit on now (a new one after a rejoin); 0 while unregistered.
+  LeaseId lease() const;
+  const StoreClient& store() const { return store_; }
+  const std::string& cluster() const { return options_.cluster; }
   NodeRecord self() const;
   // The members as last seen in the store, this node included once it has seen its own key.
   std::vector<NodeRecord> nodes() const;

@@ -367,6 +367,21 @@ Expected<bool> StoreClient::delete_key(std::string_view key) const {
   return deleted > 0;
 }
 
+Expected<bool> StoreClient::delete_if_value(std::string_view key, std::string_view value) const {
+  const std::string key64 = base64_encode(key);
+  const json request{
+      {"compare", json::array({json{{"key", key64},
+                                    {"result", "EQUAL"},
+                                    {"target", "VALUE"},
+                                    {"value", base64_encode(value)}}})},
+      {"success", json::array({json{{"request_delete_range", json{{"key", key64}}}}})}};
+  auto reply = call("/v3/kv/txn", request.dump());
+  if (!reply) return reply.error();
+  auto outcome = decode_txn(reply->body, where("/v3/kv/txn"));
+  if (!outcome) return outcome.error();
+  return outcome->succeeded;
+}
+
 Expected<CreateResult> StoreClient::create_if_absent(std::string_view key, std::string_view value,
                                                      LeaseId lease) const {
   const std::string key64 = base64_encode(key);

@@ -111,6 +111,8 @@ class StoreClient {
   Expected<RangeResult> range_prefix(std::string_view prefix) const;
   // Returns whether the key was there.
   Expected<bool> delete_key(std::string_view key) const;
+  // Deletes the key only if it holds `value` (one transaction); returns whether it did.
+  Expected<bool> delete_if_value(std::string_view key, std::string_view value) const;
 
   // Puts the key only if it does not exist (one transaction: create_revision == 0).
   Expected<CreateResult> create_if_absent(std::string_view key, std::string_view value,

@@ -30,6 +30,7 @@
 #include "cluster/cluster.hpp"
 #include "common/error.hpp"
 #include "host/environment.hpp"
+#include "host/global_registry.hpp"
 #include "runtime/remote_peers.hpp"
 #include "wasi/wasi_config.hpp"
 
@@ -81,6 +82,8 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
   // Spawns on another node, waiting in `waiter` for the reply.
   RemoteSpawn spawn(std::uint64_t node, const SpawnRequest& request, runtime::Blocking& waiter);
   void kill(std::uint64_t process_id);
+  // The names every node of the cluster sees.
+  GlobalRegistry& global_registry() { return global_registry_; }
 
   // Links and monitors between `local` (a process of this node) and `remote` (another node's).
   // A link to a process that does not exist, or on a node that is not a member, fires at once;
@@ -141,6 +144,7 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
   std::map<std::uint64_t, std::set<std::string>> shipped_;     // node -> module hashes it has
   std::map<std::uint64_t, std::string> connection_failures_;   // node -> why, the latest
   std::unordered_map<std::uint64_t, RemoteEnds> remote_ends_;  // by remote node
+  GlobalRegistry global_registry_{&cluster_};
   std::unordered_map<std::string, ReceivedModule> received_;
   // Ids reported gone, oldest first, bounded: later sends to them fail at once.
   std::unordered_set<std::uint64_t> gone_;

@@ -13,6 +13,7 @@
 #include "engine/compile/compile_queue.hpp"
 #include "engine/engine.hpp"
 #include "engine/loaded_module.hpp"
+#include "host/distributed_node.hpp"
 #include "host/host_context.hpp"
 #include "host/output_capture.hpp"
 #include "runtime/blocking.hpp"
@@ -270,6 +271,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
     }
     wanted_a_dir = context.found_no_preopens && context.reported_no_capability;
   }  // the instance and every resource of the process are gone here
+  global_registry().process_ended(process.id());
   request.budget->release_memory(std::exchange(execution.prepaid_memory_bytes, 0) + life_bytes);
   request.budget->remove_process();
 
@@ -295,6 +297,10 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
                     process.id()));
   }
   if (request.on_exit) request.on_exit(exit);
+}
+
+GlobalRegistry& Environment::global_registry() {
+  return distributed_ != nullptr ? distributed_->global_registry() : lone_registry_;
 }
 
 }  // namespace lunatic::host

@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "common/resource_budget.hpp"
 #include "engine/execution/instance.hpp"
+#include "host/global_registry.hpp"
 #include "host/process_config.hpp"
 
 namespace lunatic::engine {
@@ -110,6 +111,8 @@ class Environment {
   // Set before the first process runs.
   void set_distributed(DistributedNode* node) { distributed_ = node; }
   DistributedNode* distributed() const { return distributed_; }
+  // lunatic::global_registry: the cluster's names on a node, this runtime's own otherwise.
+  GlobalRegistry& global_registry();
 
   // The engine that compiles this environment's modules.
   engine::Engine& engine() { return engine_; }
@@ -156,6 +159,7 @@ class Environment {
   std::unordered_map<std::uint64_t, std::shared_ptr<const engine::Module>> modules_by_id_;
 
   DistributedNode* distributed_ = nullptr;
+  GlobalRegistry lone_registry_;
   bool keep_sources_ = false;
   std::unordered_map<const engine::Module*, ModuleSource> sources_;  // under modules_mutex_
 

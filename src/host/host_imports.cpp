@@ -2,6 +2,7 @@
 
 #include "host/distributed_api.hpp"
 #include "host/error_api.hpp"
+#include "host/global_registry_api.hpp"
 #include "host/instrumentation_api.hpp"
 #include "host/message_api.hpp"
 #include "host/networking_api.hpp"
@@ -24,6 +25,7 @@ const engine::ImportTable& host_imports() {
     r.add_all(message_functions());
     r.add_all(timer_functions());
     r.add_all(registry_functions());
+    r.add_all(global_registry_functions());
     r.add_all(error_functions());
     r.add_all(version_functions());
     r.add_all(trap_functions());

@@ -199,6 +199,34 @@ TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
       << main_node.output();
 }
 
+TEST_F(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {
+  auto worker = start_worker();
+  auto r = run_main({"global"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(contains(r.out, "registered here: yes")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "a second process gets the first: yes")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "the worker finds it: yes")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "races with one winner: 100 of 100")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "released when its process died: yes")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "the worker sees it gone: yes")) << describe(r);
+}
+
+TEST_F(Cluster, TheGlobalNamesOfAKilledNodeGoWithItsLease) {
+  auto worker = start_worker();
+  std::vector<std::string> argv{lunatic_binary()};
+  for (auto& arg : node_args("main")) argv.push_back(std::move(arg));
+  for (auto arg : {std::string("--wasm"), guest("sdk_cluster"), std::string("--"),
+                   std::string("global_node_down")})
+    argv.push_back(std::move(arg));
+  BackgroundServer main_node(argv, environment(), 20s, kNodeAnnounced);
+  ASSERT_TRUE(main_node.port()) << main_node.output();
+  ASSERT_TRUE(main_node.wait_for_output("the worker registered: yes", 20s)) << main_node.output();
+  worker->stop(SIGKILL, 5s);
+  // The lease is 2 s here; the membership store drops the name when it ends.
+  ASSERT_TRUE(main_node.wait_for_output("the name is gone: ", 15s)) << main_node.output();
+  EXPECT_TRUE(contains(main_node.output(), "the name is gone: yes")) << main_node.output();
+}
+
 TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
   auto worker = start_worker();
   auto r = run_main({"unknown_node"});

@@ -176,6 +176,21 @@ TEST_F(StoreClientTest, ACreatedKeyCanSitOnALease) {
   EXPECT_FALSE(exists("leased/name"));
 }
 
+TEST_F(StoreClientTest, DeleteIfValueDeletesOnlyWhatStillHoldsTheValue) {
+  ASSERT_TRUE(store_->put("owned/name", "17"));
+  auto other = store_->delete_if_value("owned/name", "18");
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_FALSE(*other);
+  EXPECT_TRUE(exists("owned/name"));
+  auto own = store_->delete_if_value("owned/name", "17");
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_TRUE(*own);
+  EXPECT_FALSE(exists("owned/name"));
+  auto gone = store_->delete_if_value("owned/name", "17");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+}
+
 TEST_F(StoreClientTest, ACounterSharedByTwoThreadsNeverGivesAValueTwice) {
   constexpr int kEach = 25;
   std::vector<std::uint64_t> values[2];

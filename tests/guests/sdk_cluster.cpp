@@ -72,6 +72,7 @@ void sink(Process<std::uint64_t> parent, Mailbox<std::vector<std::uint8_t>> mail
 }
 
 void waits(Mailbox<int> mailbox) { (void)mailbox.receive(); }
+void waits_for_parent(Process<std::uint64_t>, Mailbox<int> mailbox) { (void)mailbox.receive(); }
 
 void info() {
   std::printf("this node: %llu\n", static_cast<unsigned long long>(lunatic::this_node().value));
@@ -266,6 +267,91 @@ void node_down() {
   std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
 }
 
+// Looks `name` up in the global registry and sends the id found (0: none) to `parent`.
+struct Lookup {
+  Process<std::uint64_t> parent;
+  std::string name;
+};
+void look_up(Lookup lookup, Mailbox<int>) {
+  auto found = lunatic::global::whereis<int>(lookup.name);
+  lookup.parent.send(found && *found ? (*found)->id().value : 0);
+}
+
+// Races for `name` with get_or_spawn and sends the holder it got to `parent`.
+void race_for(Lookup race, Mailbox<int>) {
+  auto holder = lunatic::global::get_or_spawn(race.name, &waits_for_parent, race.parent);
+  race.parent.send(holder ? holder->id().value : 0);
+}
+
+// Registers itself as `name`, tells `parent`, and waits.
+void registers(Lookup as, Mailbox<int> mailbox) {
+  auto holder = lunatic::global::register_name(as.name, Process<int>(lunatic::this_process_id()));
+  as.parent.send(holder && holder->id() == lunatic::this_process_id() ? 1 : 0);
+  (void)mailbox.receive();
+}
+
+std::uint64_t whereis_from_worker(Mailbox<std::uint64_t>& mailbox, const std::string& name) {
+  (void)lunatic::spawn_on(worker_node(), &look_up, Lookup{self_u64(), name}).value();
+  return mailbox.receive(std::chrono::milliseconds(10'000)).value_or(~0ull);
+}
+
+// The global registry across two nodes.
+void global_names() {
+  Mailbox<std::uint64_t> mailbox;
+  auto service = lunatic::spawn(&waits).value();
+  auto registered = lunatic::global::register_name("service", service);
+  std::printf("registered here: %s\n",
+              registered && registered->id() == service.id() ? "yes" : "no");
+  auto again = lunatic::global::register_name("service", lunatic::spawn(&waits).value());
+  std::printf("a second process gets the first: %s\n",
+              again && again->id() == service.id() ? "yes" : "no");
+  std::printf("the worker finds it: %s\n",
+              whereis_from_worker(mailbox, "service") == service.id().value ? "yes" : "no");
+
+  int agreed = 0;
+  int won_here = 0;
+  for (int round = 0; round < 100; ++round) {
+    const std::string name = "race-" + std::to_string(round);
+    (void)lunatic::spawn_on(worker_node(), &race_for, Lookup{self_u64(), name}).value();
+    (void)lunatic::spawn(&race_for, Lookup{self_u64(), name}).value();
+    const std::uint64_t a = mailbox.receive(std::chrono::milliseconds(10'000)).value_or(0);
+    const std::uint64_t b = mailbox.receive(std::chrono::milliseconds(10'000)).value_or(0);
+    agreed += a != 0 && a == b;
+    won_here += lunatic::node_of(lunatic::ProcessId{a}) == lunatic::this_node();
+  }
+  std::printf("races with one winner: %d of 100 (%d won here)\n", agreed, won_here);
+
+  service.kill();
+  const std::uint64_t start = now_us();
+  bool released = false;
+  while (!released && now_us() - start < 5'000'000) {
+    auto found = lunatic::global::whereis<int>("service");
+    released = found && !*found;
+    if (!released) lunatic::sleep(std::chrono::milliseconds(20));
+  }
+  std::printf("released when its process died: %s\n", released ? "yes" : "no");
+  std::printf("the worker sees it gone: %s\n",
+              whereis_from_worker(mailbox, "service") == 0 ? "yes" : "no");
+}
+
+// A process of the worker registers a name; once the worker is killed, the name must go.
+void global_node_down() {
+  Mailbox<std::uint64_t> mailbox;
+  (void)lunatic::spawn_on(worker_node(), &registers, Lookup{self_u64(), "on-worker"}).value();
+  std::printf("the worker registered: %s\n",
+              mailbox.receive(std::chrono::milliseconds(10'000)).value_or(0) == 1 ? "yes" : "no");
+  std::fflush(stdout);
+  const std::uint64_t start = now_us();
+  bool gone = false;
+  while (!gone && now_us() - start < 20'000'000) {
+    auto found = lunatic::global::whereis<int>("on-worker");
+    gone = found && !*found;
+    if (!gone) lunatic::sleep(std::chrono::milliseconds(50));
+  }
+  std::printf("the name is gone: %s, after %llu ms\n", gone ? "yes" : "no",
+              static_cast<unsigned long long>((now_us() - start) / 1000));
+}
+
 // A spawn on the worker, which this node cannot connect to (tests give it a certificate the
 // worker refuses): the spawn fails with the reason, within seconds.
 void unreachable() {
@@ -329,6 +415,10 @@ int main(int argc, char** argv) {
     links();
   else if (mode == "node_down")
     node_down();
+  else if (mode == "global")
+    global_names();
+  else if (mode == "global_node_down")
+    global_node_down();
   else if (mode == "unreachable")
     unreachable();
   else if (mode == "kill")

@@ -184,6 +184,18 @@ LUNATIC_DISTRIBUTED(send_receive_skip_search)
 uint32_t lunatic_distributed_send_receive_skip_search(uint64_t node_id, uint64_t process_id,
                                                       int64_t wait_on_tag, uint64_t timeout_ms);
 
+/* ---- lunatic::global_registry (beyond Lunatic): names every node of a cluster sees ----
+ * put: 0 registered, 1 taken (holder written), 2 not a process of this node, 9027 store error.
+ * get: 0 found, 1 not registered, 9027. remove: 0 removed, 1 not held by the process, 9027. */
+#define LUNATIC_GLOBAL_REGISTRY(name) LUNATIC_IMPORT("lunatic::global_registry", #name)
+LUNATIC_GLOBAL_REGISTRY(put)
+uint32_t lunatic_global_registry_put(uint32_t name, uint32_t name_len, uint64_t process_id,
+                                     uint32_t holder_ptr);
+LUNATIC_GLOBAL_REGISTRY(get)
+uint32_t lunatic_global_registry_get(uint32_t name, uint32_t name_len, uint32_t process_id_ptr);
+LUNATIC_GLOBAL_REGISTRY(remove)
+uint32_t lunatic_global_registry_remove(uint32_t name, uint32_t name_len, uint64_t process_id);
+
 /* ---- lunatic::networking ----
  * Addresses are (type 4 or 6, pointer to 4 or 16 bytes, port, IPv6 flow info, IPv6 scope id).
  * Results: 0 ok, 1 error (an error id where the value would go), LUNATIC_TIMEOUT. */

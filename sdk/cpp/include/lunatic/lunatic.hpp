@@ -3,6 +3,7 @@
 
 #include <lunatic/config.hpp>
 #include <lunatic/distributed.hpp>
+#include <lunatic/global.hpp>
 #include <lunatic/mailbox.hpp>
 #include <lunatic/module.hpp>
 #include <lunatic/msgpack.hpp>
