@@ -109,13 +109,14 @@ cat > examples/distributed_api.rs <<'EOF'
 // Written by scripts/lunatic-rs-suite.sh of Lunatic in C++, not part of lunatic-rs. It runs on
 // one node of a two-node cluster whose other node has the tag role=worker, and checks what
 // examples/distributed.rs does not use: lookup_nodes, Process::spawn_node (no config),
-// AbstractProcess::on_node without a config, and a kill of a process on the other node.
+// AbstractProcess::on_node without a config, and a kill, a monitor and a link of a process on the
+// other node (lunatic-rs passes these the bare process id).
 use std::time::Duration;
 
 use lunatic::ap::handlers::Request;
 use lunatic::ap::{AbstractProcess, Config, RequestHandler, State};
 use lunatic::distributed::{lookup_nodes, node_id, nodes};
-use lunatic::{sleep, Mailbox, Process};
+use lunatic::{sleep, Mailbox, MessageSignal, Process, ProcessDiedSignal, Signal};
 
 struct Where;
 impl AbstractProcess for Where {
@@ -174,6 +175,34 @@ fn main(mailbox: Mailbox<u64>) {
         .collect();
     sleepers[0].kill();
     sleep(Duration::from_millis(2000));
+
+    // A monitor and a link to processes on the worker that fail when told to.
+    let mailbox = mailbox.monitorable();
+    let doomed = || {
+        Process::spawn_node(worker, (), |_, mailbox: Mailbox<()>| {
+            mailbox.receive();
+            panic!("api: told to fail");
+        })
+    };
+    let monitored: Process<()> = doomed();
+    mailbox.monitor(monitored);
+    monitored.send(());
+    let signal = mailbox.receive_timeout(Duration::from_secs(30));
+    assert!(
+        matches!(signal, Ok(MessageSignal::Signal(ProcessDiedSignal(id))) if id == monitored.id()),
+        "no ProcessDied signal for the monitored process"
+    );
+    println!("api: monitored process on node {worker} died");
+    let mailbox = mailbox.catch_link_failure();
+    let linked: Process<()> = doomed();
+    linked.link();
+    linked.send(());
+    let signal = mailbox.receive_timeout(Duration::from_secs(30));
+    assert!(
+        matches!(signal, Ok(MessageSignal::Signal(Signal::LinkDied(_)))),
+        "no LinkDied signal for the linked process"
+    );
+    println!("api: linked process on node {worker} died");
     println!("api: done");
 }
 EOF
@@ -324,6 +353,8 @@ else
   [[ $api_rc -eq 0 ]] || problems+=("exit code $api_rc")
   has api "api: spawn_node child answered from node $worker" || problems+=("no answer from spawn_node")
   has api "api: on_node server answered from node $worker" || problems+=("no answer from on_node")
+  has api "api: monitored process on node $worker died" || problems+=("no monitor signal")
+  has api "api: linked process on node $worker died" || problems+=("no link signal")
   has api "api: done" || problems+=("no 'api: done'")
   has worker "api: sleeper 1 woke on node $worker" || problems+=("sleeper 1 did not wake")
   ! grep -q "api: sleeper 0 woke" "$logs/node-worker.log" || problems+=("the killed sleeper woke")
