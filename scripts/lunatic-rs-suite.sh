@@ -4,27 +4,36 @@
 # lunatic-rs's own CI runs it on Lunatic. Only Debian 12 packages are used: rustc and cargo 1.63,
 # the wasm32-wasi standard library, and the crates Debian ships in /usr/share/cargo/registry.
 #
-#   scripts/lunatic-rs-suite.sh [--lunatic PATH] [--work DIR] [--timeout S] LUNATIC_RS_CHECKOUT
+#   scripts/lunatic-rs-suite.sh [--lunatic PATH] [--work DIR] [--timeout S] [--cluster-only]
+#                               LUNATIC_RS_CHECKOUT
 #
 # The checkout is copied into the work folder (default: a new temporary one) and built there;
 # nothing of it is changed in place, and none of it belongs in this repository. See
 # docs/lunatic-rs-suite.md for what the local adjustments are and why.
+#
+# After the test targets, lunatic-rs's examples/distributed.rs runs across two nodes (a
+# `lunatic control` and two `lunatic node`s on 127.0.0.1), and so does a small program this
+# script writes, for the parts of lunatic-rs's distributed API the example does not use.
+# --cluster-only builds and runs only these two.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lunatic="$here/../build/lunatic"
 work=""
 timeout_s=900
+cluster_only=0
+usage="usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] [--cluster-only] LUNATIC_RS_CHECKOUT"
 while [[ $# -gt 1 ]]; do
   case "$1" in
     --lunatic) lunatic=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
-    *) echo "usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] LUNATIC_RS_CHECKOUT" >&2; exit 2 ;;
+    --cluster-only) cluster_only=1; shift ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 [[ $# -eq 1 && -f "$1/Cargo.toml" && -d "$1/lunatic-test" ]] || {
-  echo "usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] LUNATIC_RS_CHECKOUT" >&2
+  echo "$usage" >&2
   echo "  (LUNATIC_RS_CHECKOUT: a work tree of lunatic-solutions/lunatic-rs 0.14)" >&2
   exit 2
 }
@@ -94,20 +103,137 @@ directory = "/usr/share/cargo/registry"
 offline = true
 EOF
 
+# The distributed API that examples/distributed.rs does not use, checked on two nodes (below).
+# Written here, not taken from lunatic-rs; Cargo builds it as one more example.
+cat > examples/distributed_api.rs <<'EOF'
+// Written by scripts/lunatic-rs-suite.sh of Lunatic in C++, not part of lunatic-rs. It runs on
+// one node of a two-node cluster whose other node has the tag role=worker, and checks what
+// examples/distributed.rs does not use: lookup_nodes, Process::spawn_node (no config),
+// AbstractProcess::on_node without a config, and a kill, a monitor and a link of a process on the
+// other node (lunatic-rs passes these the bare process id).
+use std::time::Duration;
+
+use lunatic::ap::handlers::Request;
+use lunatic::ap::{AbstractProcess, Config, RequestHandler, State};
+use lunatic::distributed::{lookup_nodes, node_id, nodes};
+use lunatic::{sleep, Mailbox, MessageSignal, Process, ProcessDiedSignal, Signal};
+
+struct Where;
+impl AbstractProcess for Where {
+    type Arg = ();
+    type State = Self;
+    type Handlers = (Request<()>,);
+    type Serializer = lunatic::serializer::Bincode;
+    type StartupError = ();
+
+    fn init(_: Config<Self>, _: ()) -> Result<Where, ()> {
+        Ok(Where)
+    }
+}
+impl RequestHandler<()> for Where {
+    type Response = u64;
+
+    fn handle(_: State<Self>, _: ()) -> u64 {
+        node_id()
+    }
+}
+
+#[lunatic::main]
+fn main(mailbox: Mailbox<u64>) {
+    let me = node_id();
+    let all = nodes();
+    let workers = lookup_nodes("role=worker").unwrap();
+    println!("api: node {me}, nodes {all:?}, workers {workers:?}");
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&me));
+    assert_eq!(workers.len(), 1);
+    let worker = workers[0];
+    assert!(worker != me && all.contains(&worker));
+
+    let child = Process::spawn_node(worker, mailbox.this(), |parent, _: Mailbox<()>| {
+        parent.send(node_id());
+    });
+    assert_eq!(child.node_id(), worker);
+    let answer = mailbox.receive_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(answer, worker);
+    println!("api: spawn_node child answered from node {answer}");
+
+    let server = Where::on_node(worker).start(()).unwrap();
+    assert_eq!(server.node_id(), worker);
+    let answer = server.request(());
+    assert_eq!(answer, worker);
+    println!("api: on_node server answered from node {answer}");
+
+    // Two sleepers on the worker; the first is killed from here and must not wake.
+    let sleepers: Vec<Process<()>> = (0..2u32)
+        .map(|n| {
+            Process::spawn_node(worker, n, |n, _: Mailbox<()>| {
+                sleep(Duration::from_millis(1000));
+                println!("api: sleeper {n} woke on node {}", node_id());
+            })
+        })
+        .collect();
+    sleepers[0].kill();
+    sleep(Duration::from_millis(2000));
+
+    // A monitor and a link to processes on the worker that fail when told to.
+    let mailbox = mailbox.monitorable();
+    let doomed = || {
+        Process::spawn_node(worker, (), |_, mailbox: Mailbox<()>| {
+            mailbox.receive();
+            panic!("api: told to fail");
+        })
+    };
+    let monitored: Process<()> = doomed();
+    mailbox.monitor(monitored);
+    monitored.send(());
+    let signal = mailbox.receive_timeout(Duration::from_secs(30));
+    assert!(
+        matches!(signal, Ok(MessageSignal::Signal(ProcessDiedSignal(id))) if id == monitored.id()),
+        "no ProcessDied signal for the monitored process"
+    );
+    println!("api: monitored process on node {worker} died");
+    let mailbox = mailbox.catch_link_failure();
+    let linked: Process<()> = doomed();
+    linked.link();
+    linked.send(());
+    let signal = mailbox.receive_timeout(Duration::from_secs(30));
+    assert!(
+        matches!(signal, Ok(MessageSignal::Signal(Signal::LinkDied(_)))),
+        "no LinkDied signal for the linked process"
+    );
+    println!("api: linked process on node {worker} died");
+    println!("api: done");
+}
+EOF
+
 # Debian's toolchain, not a rustup one earlier in PATH; a persistent artifact cache per work folder.
 export PATH=/usr/bin:$PATH CARGO_HOME=$work/cargo-home XDG_CACHE_HOME=$work/cache
 features=json_serializer,msgpack_serializer
 echo "lunatic-rs-suite: building in $src (logs in $logs)"
 cargo --version
-if ! cargo test --workspace --features "$features" --no-run >"$logs/build.log" 2>&1; then
+if [[ $cluster_only -eq 1 ]]; then
+  build=(cargo build --features "$features" --example distributed --example distributed_api)
+else
+  build=(cargo test --workspace --features "$features" --no-run)  # examples included
+fi
+if ! "${build[@]}" >"$logs/build.log" 2>&1; then
   tail -n 30 "$logs/build.log" >&2
   echo "lunatic-rs-suite: the build failed (see $logs/build.log)" >&2
   exit 1
 fi
 
-python3 -m http.server "$port" --bind 127.0.0.1 >"$logs/http-server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+# Background processes (the HTTP server, control, nodes) are stopped on the way out.
+background=()
+stop_background() {  # the last started first: nodes leave before control goes
+  local i
+  for ((i = ${#background[@]} - 1; i >= 0; i--)); do
+    kill "${background[i]}" 2>/dev/null || true
+    wait "${background[i]}" 2>/dev/null || true
+  done
+  background=()
+}
+trap stop_background EXIT
 
 passed=0 failed=0 ignored=0 broken=0
 run_target() {  # NAME CARGO-ARGS...: one test target, its counts added up
@@ -129,15 +255,112 @@ run_target() {  # NAME CARGO-ARGS...: one test target, its counts added up
   printf '%-6s %-28s %s\n' "$([[ $f -eq 0 ]] && echo ok || echo FAILED)" "$name" "${line#test result: }"
 }
 
-run_target lunatic-lib -p lunatic --features "$features" --lib
-for file in tests/*.rs; do
-  name=$(basename "$file" .rs)
-  run_target "lunatic-$name" -p lunatic --features "$features" --test "$name"
-done
-for file in lunatic-test/tests/*.rs; do
-  name=$(basename "$file" .rs)
-  run_target "lunatic-test-$name" -p lunatic-test --test "$name"
-done
+if [[ $cluster_only -eq 0 ]]; then
+  python3 -m http.server "$port" --bind 127.0.0.1 >"$logs/http-server.log" 2>&1 &
+  background+=($!)
+  run_target lunatic-lib -p lunatic --features "$features" --lib
+  for file in tests/*.rs; do
+    name=$(basename "$file" .rs)
+    run_target "lunatic-$name" -p lunatic --features "$features" --test "$name"
+  done
+  for file in lunatic-test/tests/*.rs; do
+    name=$(basename "$file" .rs)
+    run_target "lunatic-test-$name" -p lunatic-test --test "$name"
+  done
+  stop_background
+fi
+
+# Two nodes on this machine: a `lunatic control`, a serving node tagged role=worker, and a node
+# that runs a program's _start: examples/distributed.rs, then examples/distributed_api.rs.
+# Every node prints its guest's output; the worker's is read after it stopped.
+examples=$src/target/wasm32-wasi/debug/examples
+cluster=$work/cluster
+rm -rf "$cluster" "$logs/control.log" "$logs"/node-*.log
+mkdir -p "$cluster"
+wait_for() {  # FILE ERE SECONDS: until FILE has a line matching ERE
+  local deadline=$((SECONDS + $3))
+  until grep -Eq "$2" "$1" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+node_command() {  # NAME: argv=(`lunatic node`, joining the cluster as NAME)
+  argv=("$lunatic" node "$control_url" --bind-socket 127.0.0.1:0 --name "$1"
+    --state-dir "$cluster/$1" --join-token-file "$cluster/control/join-token")
+}
+node_id_of() {  # NAME: the id the node announced
+  sed -nE 's/.* is node ([0-9]+) at .*/\1/p' "$logs/node-$1.log" | head -n 1
+}
+has() {  # NAME LINE: the node's output has LINE
+  grep -Fxq -- "$2" "$logs/node-$1.log"
+}
+cluster_result() {  # NAME PROBLEMS...: no problems is a pass
+  local name=$1
+  shift
+  if [[ $# -eq 0 ]]; then
+    passed=$((passed + 1))
+    printf '%-6s %s\n' ok "$name"
+  else
+    failed=$((failed + 1))
+    printf '%-6s %s:' FAILED "$name"
+    printf ' %s;' "$@"
+    echo
+  fi
+}
+
+cluster_ok=1
+"$lunatic" control --bind-socket 127.0.0.1:0 --state-dir "$cluster/control" \
+  >"$logs/control.log" 2>&1 &
+background+=($!)
+if wait_for "$logs/control.log" 'serving http://127\.0\.0\.1:[0-9]+/' 20; then
+  control_url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/' "$logs/control.log" | head -n 1)
+  node_command worker
+  "${argv[@]}" --tag role=worker >"$logs/node-worker.log" 2>&1 &
+  background+=($!)
+  wait_for "$logs/node-worker.log" ' is node [0-9]+ at ' 30 || cluster_ok=0
+else
+  cluster_ok=0
+fi
+if [[ $cluster_ok -eq 1 ]]; then
+  node_command main
+  timeout "$timeout_s" "${argv[@]}" --wasm "$examples/distributed.wasm" \
+    >"$logs/node-main.log" 2>&1 && main_rc=0 || main_rc=$?
+  node_command api
+  timeout "$timeout_s" "${argv[@]}" --wasm "$examples/distributed_api.wasm" \
+    >"$logs/node-api.log" 2>&1 && api_rc=0 || api_rc=$?
+fi
+stop_background
+
+if [[ $cluster_ok -eq 0 ]]; then
+  echo "BROKEN cluster: control or the worker node did not start (see $logs/control.log, $logs/node-worker.log)"
+  broken=$((broken + 1))
+else
+  # examples/distributed.rs: nodes() = [a, b] in id order; the Adder runs on a; a gets 10, b 582.
+  worker=$(node_id_of worker) main=$(node_id_of main) api=$(node_id_of api)
+  problems=()
+  [[ $main_rc -eq 0 ]] || problems+=("exit code $main_rc")
+  a=$((worker < main ? worker : main)) b=$((worker < main ? main : worker))
+  name_of() { [[ $1 == "$worker" ]] && echo worker || echo main; }
+  has main "Nodes [$a, $b]" || problems+=("no 'Nodes [$a, $b]'")
+  has "$(name_of "$a")" "Got 1, 1 to add" || problems+=("no 'Got 1, 1 to add' on node $a")
+  has "$(name_of "$a")" "Hi from $a" || problems+=("no 'Hi from $a'")
+  has "$(name_of "$a")" "101 + 10 = 111" || problems+=("no '101 + 10 = 111' on node $a")
+  has "$(name_of "$b")" "Hi from $b" || problems+=("no 'Hi from $b'")
+  has "$(name_of "$b")" "101 + 582 = 683" || problems+=("no '101 + 582 = 683' on node $b")
+  cluster_result "example distributed (2 nodes)" "${problems[@]}"
+
+  problems=()
+  [[ $api_rc -eq 0 ]] || problems+=("exit code $api_rc")
+  has api "api: spawn_node child answered from node $worker" || problems+=("no answer from spawn_node")
+  has api "api: on_node server answered from node $worker" || problems+=("no answer from on_node")
+  has api "api: monitored process on node $worker died" || problems+=("no monitor signal")
+  has api "api: linked process on node $worker died" || problems+=("no link signal")
+  has api "api: done" || problems+=("no 'api: done'")
+  has worker "api: sleeper 1 woke on node $worker" || problems+=("sleeper 1 did not wake")
+  ! grep -q "api: sleeper 0 woke" "$logs/node-worker.log" || problems+=("the killed sleeper woke")
+  cluster_result "distributed API (2 nodes, node $api)" "${problems[@]}"
+fi
+echo "lunatic-rs-suite: node output in $logs/control.log and $logs/node-*.log"
 
 echo "lunatic-rs-suite: test targets that gave no result: $broken"
 echo "$passed passed, $failed failed, $ignored skipped"
