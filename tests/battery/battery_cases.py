@@ -8,7 +8,8 @@ Bounds come from the documentation where it states one:
   - a kill "reaches a process waiting in any host call at once" and lands "within one time
     slice even in a loop without calls" (security-model.md, abi.md): kill_ms <= 50 ("tens of
     ms"); 100 for the attackers of the starve cases, which are killed one after another while
-    dozens of them compete for two workers;
+    dozens of them compete for two workers, and 120 for a receiver whose kill frees a flooded
+    mailbox of 140 MiB;
   - a sleeper "is served within a slice even when every worker computes" (architecture.md): the
     bystander's lateness must stay <= 100 ms (generous, for a loaded 2-core machine);
   - the runtime "exits when main returns, killing the compilers still running": within 1 s of
@@ -27,6 +28,9 @@ from typing import Dict, List, Optional, Tuple, Union
 
 KILL_MS = 50
 ATTACKER_KILL_MS = 100
+# A receiver flooded with ~300,000 messages (140 MiB) is measured until it is gone, which
+# includes freeing them: 38-55 ms seen on a 2-core machine under ctest -j2, so twice that.
+FLOODED_KILL_MS = 120
 BYSTANDER_MS = 100
 EXIT_AFTER_MAIN_MS = 1000
 LINE_MAX = 2200
@@ -326,7 +330,7 @@ case(name="flood_mailbox_unbounded", category="flood", guest="b_flood", args=["m
      flags=mem(128), rss_mb=128 + SLACK_MB, bystander=BYSTANDER_MS, timeout=40,
      stdout_re=[r"^flood sender stopped after sent>=\d+ ms=\d+ \(it died\)$",
                 r"^spawn after the flood: ok$"],
-     metrics={"flooded receiver kill_ms": KILL_MS},
+     metrics={"flooded receiver kill_ms": FLOODED_KILL_MS},
      doc="abi.md: a message's buffer counts against its writer's budget wherever it is, so a "
          "guest cannot make the runtime hold unbounded memory in messages")
 

@@ -4,6 +4,7 @@
 // through scripts/cluster.sh (and its own tests in tests/cluster).
 #include <signal.h>
 
+#include <map>
 #include <regex>
 
 #include "support/background_server.hpp"
@@ -155,6 +156,7 @@ TEST_F(Cluster, RequestAndReplyWorkWithAProcessOnAnotherNode) {
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_TRUE(contains(r.out, "requests answered right: 100 of 100")) << describe(r);
   EXPECT_TRUE(contains(r.out, "the stop request: answered")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "the server ended: yes")) << describe(r);
   // The first request after it stopped is sent (the worker reports the process gone) and
   // times out; from then on this node knows, and the next fails at once.
   EXPECT_TRUE(contains(r.out, "a request to the stopped server: process ")) << describe(r);
@@ -225,6 +227,37 @@ TEST_F(Cluster, TheGlobalNamesOfAKilledNodeGoWithItsLease) {
   // The lease is 2 s here; the membership store drops the name when it ends.
   ASSERT_TRUE(main_node.wait_for_output("the name is gone: ", 15s)) << main_node.output();
   EXPECT_TRUE(contains(main_node.output(), "the name is gone: yes")) << main_node.output();
+}
+
+TEST_F(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
+  std::map<std::string, std::unique_ptr<BackgroundServer>> workers;
+  for (const char* name : {"worker-a", "worker-b"}) {
+    workers[name] = start_node(name, {"--tag", "role=worker"});
+    ASSERT_TRUE(workers[name]->port());
+  }
+  std::vector<std::string> argv{lunatic_binary()};
+  for (auto& arg : node_args("main")) argv.push_back(std::move(arg));
+  for (auto arg :
+       {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), std::string("supervised")})
+    argv.push_back(std::move(arg));
+  BackgroundServer main_node(argv, environment(), 20s, kNodeAnnounced);
+  ASSERT_TRUE(main_node.port()) << main_node.output();
+  ASSERT_TRUE(main_node.wait_for_output("child started on node ", 20s)) << main_node.output();
+  ASSERT_TRUE(main_node.wait_for_output("\n", 5s)) << main_node.output();
+  std::smatch started;
+  const std::string output = main_node.output();
+  ASSERT_TRUE(std::regex_search(output, started, std::regex("child started on node ([0-9]+)")));
+  // Kill the worker the child runs on.
+  bool killed = false;
+  for (auto& [name, worker] : workers) {
+    if (contains(worker->output(), "is node " + started[1].str() + " at")) {
+      worker->stop(SIGKILL, 5s);
+      killed = true;
+    }
+  }
+  ASSERT_TRUE(killed) << output;
+  ASSERT_TRUE(main_node.wait_for_output("restarted on another node: ", 20s)) << main_node.output();
+  EXPECT_TRUE(contains(main_node.output(), "restarted on another node: yes")) << main_node.output();
 }
 
 TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {

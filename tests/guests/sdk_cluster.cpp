@@ -186,6 +186,11 @@ void request_remote() {
               lunatic::request(server, std::int64_t{-1}, std::chrono::milliseconds(5000))
                   ? "answered"
                   : "failed");
+  // Only once it is gone: a request that reached it in its last moments would wait unread.
+  server.monitor();
+  auto died = Mailbox<int>().receive_event(std::chrono::milliseconds(5000));
+  std::printf("the server ended: %s\n",
+              died && std::holds_alternative<lunatic::ProcessDied>(*died) ? "yes" : "no");
   const std::uint64_t start = now_us();
   auto late = lunatic::request(server, std::int64_t{7}, std::chrono::milliseconds(1000));
   std::printf("a request to the stopped server: %s\n",
@@ -352,6 +357,34 @@ void global_node_down() {
               static_cast<unsigned long long>((now_us() - start) / 1000));
 }
 
+// Tells `parent` which node it runs on, then waits.
+void reports_node(Process<std::uint64_t> parent, Mailbox<int> mailbox) {
+  parent.send(lunatic::this_node().value);
+  (void)mailbox.receive();
+}
+
+// A supervisor with one child placed on a worker node.
+void supervises(Process<std::uint64_t> parent, Mailbox<lunatic::SupervisorRequest> mailbox) {
+  lunatic::Supervisor supervisor(lunatic::Strategy::kOneForOne,
+                                 {.max_restarts = 3, .period = std::chrono::seconds(30)});
+  supervisor.add_child_on("worker", "role=worker", [parent](NodeId node) {
+    return lunatic::spawn_on(node, &reports_node, parent);
+  });
+  supervisor.run(mailbox);
+}
+
+// Prints where the supervised child starts, and where it restarts once its node is killed.
+void supervised() {
+  Mailbox<std::uint64_t> mailbox;
+  (void)lunatic::spawn(&supervises, self_u64()).value();
+  const std::uint64_t first = mailbox.receive(std::chrono::milliseconds(20'000)).value_or(0);
+  std::printf("child started on node %llu\n", static_cast<unsigned long long>(first));
+  std::fflush(stdout);
+  const std::uint64_t second = mailbox.receive(std::chrono::milliseconds(20'000)).value_or(0);
+  std::printf("child restarted on node %llu\n", static_cast<unsigned long long>(second));
+  std::printf("restarted on another node: %s\n", second != 0 && second != first ? "yes" : "no");
+}
+
 // A spawn on the worker, which this node cannot connect to (tests give it a certificate the
 // worker refuses): the spawn fails with the reason, within seconds.
 void unreachable() {
@@ -419,6 +452,8 @@ int main(int argc, char** argv) {
     global_names();
   else if (mode == "global_node_down")
     global_node_down();
+  else if (mode == "supervised")
+    supervised();
   else if (mode == "unreachable")
     unreachable();
   else if (mode == "kill")

@@ -13,9 +13,10 @@
 //   auto tree = lunatic::spawn(&tree, 4).value();
 //   auto children = lunatic::supervisor_children(tree, 1s);
 //
-// A child is restarted when it fails (trap, kill, non-zero exit). A child whose function returns
-// normally is not restarted: links only hear failures. The start functions run in the
-// supervisor's own process, so they may capture anything.
+// A child is restarted when it fails (trap, kill, non-zero exit) or, on another node, when that
+// node is lost. A child whose function returns normally is not restarted: links only hear
+// failures. The start functions run in the supervisor's own process, so they may capture
+// anything. add_child_on places a child on a node chosen by tags, and a restart on another.
 #pragma once
 
 #include <lunatic/abi.h>
@@ -25,10 +26,13 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <lunatic/distributed.hpp>
 #include <lunatic/mailbox.hpp>
 #include <lunatic/process.hpp>
 #include <lunatic/request.hpp>
 #include <lunatic/result.hpp>
+#include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -72,6 +76,33 @@ class Supervisor {
                   return started->id();
                 }
               }});
+  }
+
+  // A child placed on a node of the cluster: `start(node)` starts it there (with spawn_on) and
+  // returns as add_child's start does. The node is one whose tags match `query` ("" for any),
+  // taken in turn; a restart avoids the node the child last ran on when another matches, so a
+  // child whose node died (its link fires when the node is lost) comes back on a live one.
+  template <class Start>
+  void add_child_on(std::string name, std::string query, Start start) {
+    auto last_node = std::make_shared<std::optional<NodeId>>();
+    auto turn = std::make_shared<std::size_t>(children_.size());
+    add_child(std::move(name), [query, start, last_node, turn]() -> Result<ProcessId> {
+      auto candidates = lookup_nodes(query);
+      if (!candidates) return candidates.error();
+      if (candidates->size() > 1 && *last_node) std::erase(*candidates, **last_node);
+      if (candidates->empty()) {
+        return Error{ErrorKind::kHost, "no node matches \"" + query + "\""};
+      }
+      const NodeId node = (*candidates)[(*turn)++ % candidates->size()];
+      *last_node = node;
+      auto started = start(node);
+      if (!started) return started.error();
+      if constexpr (std::is_same_v<std::decay_t<decltype(*started)>, ProcessId>) {
+        return *started;
+      } else {
+        return started->id();
+      }
+    });
   }
 
   // Starts the children in order and supervises them until a kStop request (then it stops the
@@ -164,6 +195,8 @@ class Supervisor {
     Process<std::monostate> process(child.process);
     process.unlink();
     process.kill();
+    // Another node's process cannot be watched die without a round trip; its node kills it.
+    if (!(node_of(child.process) == this_node())) return;
     while (process.alive()) sleep(Milliseconds(1));
   }
 
