@@ -35,13 +35,16 @@ test: format-check build test-asan
 
 # The runtime's own unit tests and the cluster layer's tests (transport, TLS, membership on
 # etcd, control) under ASan and UBSan, built with clang (guests are built once, by the main
-# build), and in the same build the fuzz targets, each fuzzing for 30 s
+# build) at -O0 with line tables (what ASan's reports need), and in the same build the fuzz
+# targets, each fuzzing for 30 s
 # (docs/fuzzing.md), and the `lunatic` that `test` runs the hostile-guest tests against. Generated code is compiled by clang there too.
 # A sanitizer build left from gcc is started afresh: CMake would configure it once more with
 # gcc before it notices the change of compiler.
 ASAN_CONFIGURE = { grep -qs '^CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCache.txt || rm -rf $(ASAN_BUILD); } && \
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-	-DCMAKE_BUILD_TYPE=Debug -DLUNATIC_SANITIZE=ON -DLUNATIC_FUZZ=ON -DLUNATIC_BUILD_GUESTS=OFF >/dev/null
+	-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG=-gline-tables-only \
+	-DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only \
+	-DLUNATIC_SANITIZE=ON -DLUNATIC_FUZZ=ON -DLUNATIC_BUILD_GUESTS=OFF >/dev/null
 test-asan: deps
 	@$(ASAN_CONFIGURE)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests cluster_tests fuzz_targets lunatic
