@@ -195,6 +195,11 @@ int main(int argc, char** argv) {
       ->add_option("--lease-ttl", node.lease_ttl_seconds,
                    "Seconds until the others see this node gone after it stops (default 3)")
       ->check(CLI::Range(1u, 3600u));
+  node_command
+      ->add_option("--tick-timeout", node.tick_timeout_ms,
+                   "Milliseconds of silence after which a connected node is declared down; "
+                   "ticks every quarter of it (default 4000)")
+      ->check(CLI::Range(200u, 600'000u));
   add_runtime_options(*node_command, node.run);
   node_command->add_option("args", node.run.args, "Arguments passed to --wasm's guest (after --)");
 

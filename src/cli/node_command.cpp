@@ -122,6 +122,8 @@ int node_command(NodeOptions options) {
   cluster_options.membership.name = identity->name();
   cluster_options.membership.tags = tags;
   cluster_options.membership.ttl = std::chrono::seconds(options.lease_ttl_seconds);
+  cluster_options.transport.tick_timeout = std::chrono::milliseconds(options.tick_timeout_ms);
+  cluster_options.transport.tick_interval = std::chrono::milliseconds(options.tick_timeout_ms / 4);
   cluster_options.transport.node_name = identity->name();
   cluster_options.transport.cluster_name = options.cluster_name;
   cluster_options.transport.bind_address = options.bind_socket;

@@ -23,6 +23,9 @@ struct NodeOptions {
   std::string join_token_file;  // default: control's, in its default state directory
   std::string state_dir;        // default: $XDG_STATE_HOME/lunatic/node-<name>
   unsigned lease_ttl_seconds = 3;
+  // A peer that sends nothing (not even a tick) for this long is declared down; ticks go out
+  // every quarter of it. Erlang's net_ticktime.
+  unsigned tick_timeout_ms = 4000;
   RunOptions run;  // --wasm is run.module_path; --dir, --workers, limits as for run
 };
 

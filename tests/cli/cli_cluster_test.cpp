@@ -4,6 +4,7 @@
 // through scripts/cluster.sh (and its own tests in tests/cluster).
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
@@ -196,6 +197,35 @@ TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
   worker->stop(SIGKILL, 5s);
   // Its lease (2 s here) ends, or its connection is seen closed, whichever comes first.
   ASSERT_TRUE(main_node.wait_for_output("after ", 10s)) << main_node.output();
+  EXPECT_TRUE(contains(main_node.output(), "node down: link died, tag 11")) << main_node.output();
+  EXPECT_TRUE(contains(main_node.output(), "node down: process died, remote"))
+      << main_node.output();
+}
+
+TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
+  // Both with a 30 s lease: only the ticks (1 s here) can tell the node is gone.
+  const auto with_long_lease = [this](const std::string& name) {
+    std::vector<std::string> args{lunatic_binary()};
+    for (auto& arg : node_args(name)) args.push_back(std::move(arg));
+    *std::next(std::find(args.begin(), args.end(), "--lease-ttl")) = "30";
+    for (const char* arg : {"--tick-timeout", "1000"}) args.emplace_back(arg);
+    return args;
+  };
+  std::vector<std::string> worker_argv = with_long_lease("worker");
+  for (const char* arg : {"--tag", "role=worker"}) worker_argv.emplace_back(arg);
+  BackgroundServer worker(worker_argv, environment(), 20s, kNodeAnnounced);
+  ASSERT_TRUE(worker.port()) << worker.output();
+  std::vector<std::string> main_argv = with_long_lease("main");
+  for (auto arg :
+       {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), std::string("node_down")})
+    main_argv.push_back(std::move(arg));
+  BackgroundServer main_node(main_argv, environment(), 20s, kNodeAnnounced);
+  ASSERT_TRUE(main_node.port()) << main_node.output();
+  ASSERT_TRUE(main_node.wait_for_output("linked and monitoring", 20s)) << main_node.output();
+  worker.stop(SIGSTOP, 0ms);
+  const bool fired = main_node.wait_for_output("after ", 15s);
+  worker.stop(SIGCONT, 0ms);
+  ASSERT_TRUE(fired) << main_node.output();
   EXPECT_TRUE(contains(main_node.output(), "node down: link died, tag 11")) << main_node.output();
   EXPECT_TRUE(contains(main_node.output(), "node down: process died, remote"))
       << main_node.output();
