@@ -4,7 +4,6 @@
 // through scripts/cluster.sh (and its own tests in tests/cluster).
 #include <signal.h>
 
-#include <algorithm>
 #include <map>
 #include <regex>
 
@@ -46,7 +45,8 @@ class Cluster : public ProcessTest {
   }
 
   // `lunatic node` arguments that join this test's control as `name`.
-  std::vector<std::string> node_args(const std::string& name) const {
+  std::vector<std::string> node_args(const std::string& name,
+                                     const std::string& lease_ttl = "2") const {
     return {"node",
             url_,
             "--name",
@@ -56,19 +56,30 @@ class Cluster : public ProcessTest {
             "--join-token-file",
             (dir_ / "control" / "join-token").string(),
             "--lease-ttl",
-            "2"};
+            lease_ttl};
   }
 
   // A node that serves until the test ends.
   std::unique_ptr<BackgroundServer> start_node(const std::string& name,
-                                               std::vector<std::string> extra = {}) {
+                                               std::vector<std::string> extra = {},
+                                               const std::string& lease_ttl = "2") {
     std::vector<std::string> argv{lunatic_binary()};
-    for (auto& arg : node_args(name)) argv.push_back(std::move(arg));
+    for (auto& arg : node_args(name, lease_ttl)) argv.push_back(std::move(arg));
     for (auto& arg : extra) argv.push_back(std::move(arg));
     auto node = std::make_unique<BackgroundServer>(argv, environment(), 20s, kNodeAnnounced,
                                                    /*with_stderr=*/true);
     EXPECT_TRUE(node->port()) << node->output();
     return node;
+  }
+
+  // sdk_cluster.wasm `mode` on a node of its own, in the background, for a test that acts on
+  // the cluster while it runs.
+  std::unique_ptr<BackgroundServer> start_main(const std::string& mode,
+                                               std::vector<std::string> extra = {},
+                                               const std::string& lease_ttl = "2") {
+    for (auto arg : {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), mode})
+      extra.push_back(std::move(arg));
+    return start_node("main", std::move(extra), lease_ttl);
   }
 
   std::unique_ptr<BackgroundServer> start_worker() {
@@ -186,49 +197,30 @@ TEST_F(Cluster, LinksAndMonitorsFireAcrossNodesAsTheyDoOnOne) {
 
 TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
   auto worker = start_worker();
-  std::vector<std::string> argv{lunatic_binary()};
-  for (auto& arg : node_args("main")) argv.push_back(std::move(arg));
-  for (auto arg :
-       {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), std::string("node_down")})
-    argv.push_back(std::move(arg));
-  BackgroundServer main_node(argv, environment(), 20s, kNodeAnnounced);
-  ASSERT_TRUE(main_node.port()) << main_node.output();
-  ASSERT_TRUE(main_node.wait_for_output("linked and monitoring", 20s)) << main_node.output();
+  auto main_node = start_main("node_down");
+  ASSERT_TRUE(main_node->port()) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("linked and monitoring", 20s)) << main_node->output();
   worker->stop(SIGKILL, 5s);
   // Its lease (2 s here) ends, or its connection is seen closed, whichever comes first.
-  ASSERT_TRUE(main_node.wait_for_output("after ", 10s)) << main_node.output();
-  EXPECT_TRUE(contains(main_node.output(), "node down: link died, tag 11")) << main_node.output();
-  EXPECT_TRUE(contains(main_node.output(), "node down: process died, remote"))
-      << main_node.output();
+  ASSERT_TRUE(main_node->wait_for_output("after ", 10s)) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
+      << main_node->output();
 }
 
 TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
   // Both with a 30 s lease: only the ticks (1 s here) can tell the node is gone.
-  const auto with_long_lease = [this](const std::string& name) {
-    std::vector<std::string> args{lunatic_binary()};
-    for (auto& arg : node_args(name)) args.push_back(std::move(arg));
-    *std::next(std::find(args.begin(), args.end(), "--lease-ttl")) = "30";
-    for (const char* arg : {"--tick-timeout", "1000"}) args.emplace_back(arg);
-    return args;
-  };
-  std::vector<std::string> worker_argv = with_long_lease("worker");
-  for (const char* arg : {"--tag", "role=worker"}) worker_argv.emplace_back(arg);
-  BackgroundServer worker(worker_argv, environment(), 20s, kNodeAnnounced);
-  ASSERT_TRUE(worker.port()) << worker.output();
-  std::vector<std::string> main_argv = with_long_lease("main");
-  for (auto arg :
-       {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), std::string("node_down")})
-    main_argv.push_back(std::move(arg));
-  BackgroundServer main_node(main_argv, environment(), 20s, kNodeAnnounced);
-  ASSERT_TRUE(main_node.port()) << main_node.output();
-  ASSERT_TRUE(main_node.wait_for_output("linked and monitoring", 20s)) << main_node.output();
-  worker.stop(SIGSTOP, 0ms);
-  const bool fired = main_node.wait_for_output("after ", 15s);
-  worker.stop(SIGCONT, 0ms);
-  ASSERT_TRUE(fired) << main_node.output();
-  EXPECT_TRUE(contains(main_node.output(), "node down: link died, tag 11")) << main_node.output();
-  EXPECT_TRUE(contains(main_node.output(), "node down: process died, remote"))
-      << main_node.output();
+  auto worker = start_node("worker", {"--tag", "role=worker", "--tick-timeout", "1000"}, "30");
+  auto main_node = start_main("node_down", {"--tick-timeout", "1000"}, "30");
+  ASSERT_TRUE(main_node->port()) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("linked and monitoring", 20s)) << main_node->output();
+  worker->stop(SIGSTOP, 0ms);
+  const bool fired = main_node->wait_for_output("after ", 15s);
+  worker->stop(SIGCONT, 0ms);
+  ASSERT_TRUE(fired) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
+      << main_node->output();
 }
 
 TEST_F(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {
@@ -245,18 +237,13 @@ TEST_F(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {
 
 TEST_F(Cluster, TheGlobalNamesOfAKilledNodeGoWithItsLease) {
   auto worker = start_worker();
-  std::vector<std::string> argv{lunatic_binary()};
-  for (auto& arg : node_args("main")) argv.push_back(std::move(arg));
-  for (auto arg : {std::string("--wasm"), guest("sdk_cluster"), std::string("--"),
-                   std::string("global_node_down")})
-    argv.push_back(std::move(arg));
-  BackgroundServer main_node(argv, environment(), 20s, kNodeAnnounced);
-  ASSERT_TRUE(main_node.port()) << main_node.output();
-  ASSERT_TRUE(main_node.wait_for_output("the worker registered: yes", 20s)) << main_node.output();
+  auto main_node = start_main("global_node_down");
+  ASSERT_TRUE(main_node->port()) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("the worker registered: yes", 20s)) << main_node->output();
   worker->stop(SIGKILL, 5s);
   // The lease is 2 s here; the membership store drops the name when it ends.
-  ASSERT_TRUE(main_node.wait_for_output("the name is gone: ", 15s)) << main_node.output();
-  EXPECT_TRUE(contains(main_node.output(), "the name is gone: yes")) << main_node.output();
+  ASSERT_TRUE(main_node->wait_for_output("the name is gone: ", 15s)) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "the name is gone: yes")) << main_node->output();
 }
 
 TEST_F(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
@@ -265,17 +252,12 @@ TEST_F(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
     workers[name] = start_node(name, {"--tag", "role=worker"});
     ASSERT_TRUE(workers[name]->port());
   }
-  std::vector<std::string> argv{lunatic_binary()};
-  for (auto& arg : node_args("main")) argv.push_back(std::move(arg));
-  for (auto arg :
-       {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), std::string("supervised")})
-    argv.push_back(std::move(arg));
-  BackgroundServer main_node(argv, environment(), 20s, kNodeAnnounced);
-  ASSERT_TRUE(main_node.port()) << main_node.output();
-  ASSERT_TRUE(main_node.wait_for_output("child started on node ", 20s)) << main_node.output();
-  ASSERT_TRUE(main_node.wait_for_output("\n", 5s)) << main_node.output();
+  auto main_node = start_main("supervised");
+  ASSERT_TRUE(main_node->port()) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("child started on node ", 20s)) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("\n", 5s)) << main_node->output();
   std::smatch started;
-  const std::string output = main_node.output();
+  const std::string output = main_node->output();
   ASSERT_TRUE(std::regex_search(output, started, std::regex("child started on node ([0-9]+)")));
   // Kill the worker the child runs on.
   bool killed = false;
@@ -286,8 +268,10 @@ TEST_F(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
     }
   }
   ASSERT_TRUE(killed) << output;
-  ASSERT_TRUE(main_node.wait_for_output("restarted on another node: ", 20s)) << main_node.output();
-  EXPECT_TRUE(contains(main_node.output(), "restarted on another node: yes")) << main_node.output();
+  ASSERT_TRUE(main_node->wait_for_output("restarted on another node: ", 20s))
+      << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "restarted on another node: yes"))
+      << main_node->output();
 }
 
 TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
