@@ -379,6 +379,15 @@ def write_report(s: Suite, samples: dict, detections: dict, runs: int, window) -
         for f in v:
             detail.append([f"{e} {name}", " ".join(f"{k}={x}" for k, x in f.items()
                                                    if k not in ("n", "checked"))])
+    notes = []
+    if pp_budget < pp["tcp"]:
+        notes.append(
+            f"The round-trip budget ({bl.fmt(pp_budget, 1)} us) is below what the kernel alone "
+            f"takes for a blocking round trip over loopback TCP between two processes in this run "
+            f"({bl.fmt(pp['tcp'], 1)} us): no transport over TCP that sleeps while idle can meet it "
+            "here. The rest of lunatic's time is thread hand-offs: a remote message wakes the "
+            "sender's transport thread, the receiver's, then a worker (docs/architecture.md, \"The "
+            "node transport\").")
     md = [
         TITLE,
         "",
@@ -387,6 +396,7 @@ def write_report(s: Suite, samples: dict, detections: dict, runs: int, window) -
         "",
         bl.budget_table(budgets),
         "",
+        *[line for note in notes for line in (note, "")],
         "Every timed run (ns unless named):",
         "",
         bl.md_table(["engine and benchmark", "fields"], detail, align="ll"),
