@@ -17,14 +17,17 @@ Expected<std::unique_ptr<ClusterNode>> ClusterNode::start(const StoreClient& sto
   node->on_status_ = std::move(options.on_status);
   ClusterNode* self = node.get();
   options.membership.address.clear();
+  options.membership.on_rejoined = [self](std::int64_t incarnation) {
+    self->on_rejoined(incarnation);
+  };
   auto membership = Membership::join(store, std::move(options.membership));
   if (!membership) return membership.error();
   node->membership_ = std::move(*membership);
   node->names_ = std::make_unique<GlobalNames>(*node->membership_);
 
   options.transport.node_id = node->membership_->id();
-  // Ids are never reused, so a node's id tells its incarnations apart.
-  options.transport.incarnation = node->membership_->id();
+  options.transport.incarnation = static_cast<std::uint64_t>(node->membership_->self().incarnation);
+  const std::uint64_t first_incarnation = options.transport.incarnation;
   NodeTransportCallbacks callbacks;
   callbacks.on_message = [self](std::uint64_t peer, std::uint8_t channel, std::uint64_t stream,
                                 std::vector<std::uint8_t> bytes) {
@@ -46,12 +49,25 @@ Expected<std::unique_ptr<ClusterNode>> ClusterNode::start(const StoreClient& sto
     std::shared_lock lock(self->handler_mutex_);
     if (self->handler_ != nullptr) self->handler_->on_connection_failed(peer, reason);
   };
+  callbacks.refuse_incarnation = [self](std::uint64_t peer, std::uint64_t incarnation) {
+    return self->refuse_incarnation(peer, incarnation);
+  };
   node->transport_ = std::make_unique<NodeTransport>(std::move(options.transport), callbacks);
   if (const Status started = node->transport_->start(); !started) {
     node->membership_->leave();
     return started.error();
   }
   node->address_ = node->transport_->bound_address().to_string();
+  std::int64_t started_as = 0;
+  {
+    std::unique_lock lock(node->handler_mutex_);
+    node->started_transport_ = node->transport_.get();
+    started_as = node->membership_->self().incarnation;
+  }
+  // A rejoin while the transport started was not passed on: pass it now.
+  if (static_cast<std::uint64_t>(started_as) != first_incarnation) {
+    node->transport_->set_incarnation(static_cast<std::uint64_t>(started_as));
+  }
   return node;
 }
 
@@ -114,9 +130,40 @@ void ClusterNode::on_member(const NodeRecord& member, bool joined) {
     }
     return;
   }
+  {
+    std::lock_guard lock(departed_mutex_);
+    std::uint64_t& last = departed_[member.id];
+    last = std::max(last, static_cast<std::uint64_t>(member.incarnation));
+  }
   transport_->remove_peer(member.id);
   std::shared_lock lock(handler_mutex_);
   if (handler_ != nullptr) handler_->on_node_down(member.id);
+}
+
+void ClusterNode::on_rejoined(std::int64_t incarnation) {
+  std::shared_lock lock(handler_mutex_);
+  if (started_transport_ == nullptr) return;  // start() has not finished: nothing to close yet
+  status(
+      fmt::format("a new incarnation ({}): closing the connections of the old one", incarnation));
+  started_transport_->set_incarnation(static_cast<std::uint64_t>(incarnation));
+}
+
+std::optional<std::string> ClusterNode::refuse_incarnation(std::uint64_t peer,
+                                                           std::uint64_t incarnation) const {
+  if (auto record = membership_->node(peer)) {
+    const auto current = static_cast<std::uint64_t>(record->incarnation);
+    if (incarnation < current) {
+      return fmt::format("incarnation {} of node {} is over; it is now {}", incarnation, peer,
+                         current);
+    }
+    return std::nullopt;
+  }
+  std::lock_guard lock(departed_mutex_);
+  if (const auto found = departed_.find(peer);
+      found != departed_.end() && incarnation <= found->second) {
+    return fmt::format("incarnation {} of node {} left the cluster", incarnation, peer);
+  }
+  return std::nullopt;
 }
 
 void ClusterNode::status(const std::string& text) const {

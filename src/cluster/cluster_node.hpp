@@ -6,12 +6,23 @@
 // transport under that id; announce() publishes the address the transport bound and starts
 // dialing the members. A member without an address is not dialed, so nothing arrives before
 // announce(): the handler set between the two sees every record.
+//
+// Incarnations. The transport's hello carries the node's incarnation in the membership (the
+// store revision that created its record). A node whose lease ended behind its back (frozen,
+// cut off from the store) rejoins under its id with a new incarnation: it closes every
+// connection of the old one first, so its links and monitors with other nodes fire on its side
+// as they did on theirs, and it dials again as the new one. A peer refuses a hello from an
+// incarnation it knows to be over (older than the record it holds, or one it saw leave), so
+// nothing of the old life reaches it once it has seen that life end. Process ids do not change:
+// a process that lived through it is the same process (as in Erlang after a partition heals);
+// a node that restarts gets a new id, so its old ids never name a new process.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 
 #include "cluster/cluster.hpp"
 #include "cluster/global_names.hpp"
@@ -66,6 +77,9 @@ class ClusterNode final : public Cluster {
  private:
   ClusterNode() = default;
   void on_member(const NodeRecord& node, bool joined);
+  void on_rejoined(std::int64_t incarnation);
+  std::optional<std::string> refuse_incarnation(std::uint64_t peer,
+                                                std::uint64_t incarnation) const;
   void status(const std::string& text) const;
 
   std::function<void(std::string_view)> on_status_;
@@ -76,6 +90,12 @@ class ClusterNode final : public Cluster {
 
   mutable std::shared_mutex handler_mutex_;  // shared while a record is handed over
   RecordHandler* handler_ = nullptr;
+  // The transport, once start() has made it: on_rejoined may come before (under handler_mutex_).
+  NodeTransport* started_transport_ = nullptr;
+
+  mutable std::mutex departed_mutex_;
+  // Per node, the last incarnation seen leave: a hello from it or an earlier one is refused.
+  std::unordered_map<std::uint64_t, std::uint64_t> departed_;
   std::once_flag left_;
 };
 

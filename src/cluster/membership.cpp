@@ -230,6 +230,7 @@ void Membership::keepalive_loop() {
         return;
       }
       status("rejoined as node " + std::to_string(id_));
+      if (options_.on_rejoined) options_.on_rejoined(self().incarnation);
       delay = interval;
       backoff = kFirstBackoff;
       continue;

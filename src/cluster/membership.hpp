@@ -53,6 +53,10 @@ struct MembershipOptions {
   // rejoined, superseded. Called on either membership thread, so possibly from two at once,
   // and from join() itself; may be empty.
   std::function<void(std::string_view)> on_status;
+  // Called on the keepalive thread once this node has registered again after its lease ended
+  // behind its back, with its new incarnation (self().incarnation). The others have seen the old
+  // one leave: whatever it had with them is over. May be empty; must not block.
+  std::function<void(std::int64_t incarnation)> on_rejoined;
 };
 
 class Membership {

@@ -95,6 +95,7 @@ struct NodeTransport::Connections {
   void update_events(PeerConnection& c);
   void take_shared();
   void apply(const Command& command);
+  void begin_incarnation(std::uint64_t incarnation);
   void dial(std::uint64_t id, Peer& p);
   void schedule_dial(Peer& p);
   void housekeeping();
@@ -293,6 +294,12 @@ bool NodeTransport::Connections::handle_hello(PeerConnection& c, const Hello& he
     refuse(c, "node id " + std::to_string(hello.node_id) + " is not another node's");
     return false;
   }
+  if (t.callbacks_.refuse_incarnation) {
+    if (auto refusal = t.callbacks_.refuse_incarnation(hello.node_id, hello.incarnation)) {
+      refuse(c, *refusal);
+      return false;
+    }
+  }
   if (const std::uint64_t up = peer(hello.node_id).up; up != 0) {
     PeerConnection& old = *find(up);
     if (c.is_dialer() || hello.incarnation <= old.incarnation) {
@@ -415,6 +422,7 @@ void NodeTransport::Connections::take_shared() {
 }
 
 void NodeTransport::Connections::apply(const Command& command) {
+  if (command.kind == Command::Kind::kNewIncarnation) return begin_incarnation(command.peer);
   if (command.kind == Command::Kind::kAdd) {
     Peer& p = peer(command.peer);
     p.member = true;
@@ -436,6 +444,22 @@ void NodeTransport::Connections::apply(const Command& command) {
   }
   if (p.up != 0) return drop(*find(p.up), "removed from the membership", true);
   forget_if_unused(command.peer);
+}
+
+void NodeTransport::Connections::begin_incarnation(std::uint64_t incarnation) {
+  t.options_.incarnation = incarnation;
+  std::vector<std::uint64_t> keys;
+  for (const auto& [key, connection] : conns) keys.push_back(key);
+  for (const std::uint64_t key : keys) {
+    PeerConnection* c = find(key);
+    if (c == nullptr) continue;
+    const auto owner = peers.find(c->peer);
+    if (owner != peers.end() && owner->second.up == key) {
+      drop(*c, "this node came back as a new incarnation", true);
+    } else {
+      fail(*c, "this node came back as a new incarnation");
+    }
+  }
 }
 
 void NodeTransport::Connections::dial(std::uint64_t id, Peer& p) {
@@ -653,6 +677,14 @@ Status NodeTransport::add_peer(std::uint64_t id, const std::string& address) {
   }
   wake();
   return Ok{};
+}
+
+void NodeTransport::set_incarnation(std::uint64_t incarnation) {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.push_back({Command::Kind::kNewIncarnation, incarnation, {}});
+  }
+  wake();
 }
 
 void NodeTransport::remove_peer(std::uint64_t id) {

@@ -42,6 +42,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -60,7 +61,9 @@ struct NodeTransportOptions {
   // Must be the common name of identity's certificate (peers check the hello against it).
   std::string node_name;
   std::string cluster_name;
-  std::uint64_t incarnation = 0;  // a restarted node comes back with a larger one
+  // A node that restarts or rejoins the membership comes back with a larger one
+  // (set_incarnation).
+  std::uint64_t incarnation = 0;
   std::string bind_address = "127.0.0.1:0";
   std::shared_ptr<const TlsIdentity> identity;
   std::chrono::milliseconds tick_interval{1000};
@@ -90,6 +93,11 @@ struct NodeTransportCallbacks {
   // way). `peer` is the node dialed or the one the hello named, 0 when unknown. For logs.
   std::function<void(std::uint64_t peer, const std::string& address, const std::string& reason)>
       on_connection_failed;
+  // Asked on the I/O thread of every hello, dialed or accepted, once its node id, cluster and
+  // certificate are checked: a reason to refuse the peer's incarnation (one the membership
+  // knows to be over), or nothing to let it in. May be empty (every incarnation is let in).
+  std::function<std::optional<std::string>(std::uint64_t peer, std::uint64_t incarnation)>
+      refuse_incarnation;
 };
 
 // Thread: every public function may be called from any thread, except as noted.
@@ -118,6 +126,12 @@ class NodeTransport {
   // discarded, and send() to it fails.
   void remove_peer(std::uint64_t id);
 
+  // This node came back as a new incarnation (its lease ended behind its back and it joined
+  // again): every connection of the old one is closed (on_peer_down for those that were up),
+  // everything queued is discarded, and members are dialed again with the new incarnation in
+  // the hello, so nothing of the old life reaches a peer on a connection of the new one.
+  void set_incarnation(std::uint64_t incarnation);
+
   // Queues `bytes` for `peer`. Never blocks. Fails (Errc::kInvalidArgument) for a peer that is
   // neither a member nor connected, (Errc::kLimitReached) for a message over max_message or when
   // the peer's queue would pass max_queued_bytes, (Errc::kCancelled) once stopped.
@@ -142,15 +156,17 @@ class NodeTransport {
     std::size_t queued_bytes = 0;          // accepted by send() and not yet framed
   };
   struct Command {
-    enum class Kind { kAdd, kRemove } kind;
-    std::uint64_t peer;
+    enum class Kind { kAdd, kRemove, kNewIncarnation } kind;
+    std::uint64_t peer;  // the incarnation for kNewIncarnation
     net::SocketAddress address;
   };
 
   void run();
   void wake();
 
-  NodeTransportOptions options_;  // completed by start(), then read-only
+  // Completed by start(), then read-only but for incarnation, which only the I/O thread reads
+  // and writes once started.
+  NodeTransportOptions options_;
   const NodeTransportCallbacks callbacks_;
   net::SocketAddress bound_;
   UniqueFd listener_;

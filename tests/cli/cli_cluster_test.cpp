@@ -59,14 +59,16 @@ class Cluster : public ProcessTest {
             lease_ttl};
   }
 
-  // A node that serves until the test ends.
+  // A node that serves until the test ends. `startup` bounds the time until it announces
+  // itself, which for a node with a program includes compiling it (cold, on a loaded machine).
   std::unique_ptr<BackgroundServer> start_node(const std::string& name,
                                                std::vector<std::string> extra = {},
-                                               const std::string& lease_ttl = "2") {
+                                               const std::string& lease_ttl = "2",
+                                               std::chrono::seconds startup = 20s) {
     std::vector<std::string> argv{lunatic_binary()};
     for (auto& arg : node_args(name, lease_ttl)) argv.push_back(std::move(arg));
     for (auto& arg : extra) argv.push_back(std::move(arg));
-    auto node = std::make_unique<BackgroundServer>(argv, environment(), 20s, kNodeAnnounced,
+    auto node = std::make_unique<BackgroundServer>(argv, environment(), startup, kNodeAnnounced,
                                                    /*with_stderr=*/true);
     EXPECT_TRUE(node->port()) << node->output();
     return node;
@@ -79,7 +81,7 @@ class Cluster : public ProcessTest {
                                                const std::string& lease_ttl = "2") {
     for (auto arg : {std::string("--wasm"), guest("sdk_cluster"), std::string("--"), mode})
       extra.push_back(std::move(arg));
-    return start_node("main", std::move(extra), lease_ttl);
+    return start_node("main", std::move(extra), lease_ttl, 120s);
   }
 
   std::unique_ptr<BackgroundServer> start_worker() {
@@ -211,7 +213,7 @@ TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
 TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
   // Both with a 30 s lease: only the ticks (1 s here) can tell the node is gone.
   auto worker = start_node("worker", {"--tag", "role=worker", "--tick-timeout", "1000"}, "30");
-  auto main_node = start_main("node_down", {"--tick-timeout", "1000"}, "30");
+  auto main_node = start_main("node_back", {"--tick-timeout", "1000"}, "30");
   ASSERT_TRUE(main_node->port()) << main_node->output();
   ASSERT_TRUE(main_node->wait_for_output("linked and monitoring", 20s)) << main_node->output();
   worker->stop(SIGSTOP, 0ms);
@@ -221,6 +223,35 @@ TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
   EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
   EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
       << main_node->output();
+  // Thawed, it is still a member and connects again; its side of the link fired as well.
+  ASSERT_TRUE(main_node->wait_for_output("the old process: ", 40s)) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "the worker answers again: yes"))
+      << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "the old process: process died, remote"))
+      << main_node->output();
+}
+
+TEST_F(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
+  // The worker's lease (2 s) ends while it is frozen; the main node's (30 s) does not.
+  auto worker = start_node(
+      "worker", {"--tag", "role=worker", "--tick-timeout", "1000", "--log-level", "info"});
+  auto main_node = start_main("node_back_after_lease", {"--tick-timeout", "1000"}, "30");
+  ASSERT_TRUE(main_node->port()) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("linked and monitoring", 20s)) << main_node->output();
+  worker->stop(SIGSTOP, 0ms);
+  const bool left = main_node->wait_for_output("the worker left: ", 20s);
+  worker->stop(SIGCONT, 0ms);
+  ASSERT_TRUE(left) << main_node->output();
+  ASSERT_TRUE(main_node->wait_for_output("the old process: ", 40s)) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "the worker left: yes")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "the worker answers again: yes"))
+      << main_node->output();
+  // Its side of the link fired too: the process it had is gone (a monitor fires at once).
+  EXPECT_TRUE(contains(main_node->output(), "the old process: process died, remote"))
+      << main_node->output();
+  // It said so itself: it closed what it had as the old incarnation.
+  EXPECT_TRUE(worker->wait_for_output("a new incarnation", 5s)) << worker->output();
 }
 
 TEST_F(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {

@@ -36,6 +36,16 @@ class Seen {
       statuses_.emplace_back(line);
     };
   }
+  std::function<void(std::int64_t)> rejoined_sink() {
+    return [this](std::int64_t incarnation) {
+      std::lock_guard lock(mutex_);
+      rejoined_.push_back(incarnation);
+    };
+  }
+  std::vector<std::int64_t> rejoined() const {
+    std::lock_guard lock(mutex_);
+    return rejoined_;
+  }
   int count(std::uint64_t id, bool joined) const {
     std::lock_guard lock(mutex_);
     return static_cast<int>(std::count(events_.begin(), events_.end(), std::pair{id, joined}));
@@ -56,6 +66,7 @@ class Seen {
   mutable std::mutex mutex_;
   std::vector<std::pair<std::uint64_t, bool>> events_;
   std::vector<std::string> statuses_;
+  std::vector<std::int64_t> rejoined_;
 };
 
 class MembershipTest : public testing::EtcdStoreTest {
@@ -68,7 +79,10 @@ class MembershipTest : public testing::EtcdStoreTest {
     out.address = "127.0.0.1:" + std::to_string(7000 + name.size());
     out.tags = {{"zone", "eu"}, {"who", name}};
     out.ttl = ttl;
-    if (seen != nullptr) out.on_status = seen->status_sink();
+    if (seen != nullptr) {
+      out.on_status = seen->status_sink();
+      out.on_rejoined = seen->rejoined_sink();
+    }
     return out;
   }
 
@@ -215,6 +229,8 @@ TEST_F(MembershipTest, AMemberWhoseLeaseEndedBehindItsBackRejoinsUnderItsIdAndNa
   ASSERT_TRUE(name && name->has_value());
   EXPECT_EQ((*name)->value, std::to_string(b->id()));
   EXPECT_NE(b->self().incarnation, incarnation);
+  // Told once, with the new incarnation, so the node can end what it had in the old one.
+  EXPECT_EQ(b_status.rejoined(), std::vector<std::int64_t>{b->self().incarnation});
   auto seen = a->node(b->id());
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->incarnation, b->self().incarnation);

@@ -2,6 +2,8 @@
 // that stops responding is declared down within tick_timeout, and members find each other again.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "cluster/transport.hpp"
@@ -94,6 +96,46 @@ TEST_F(TransportLiveness, AStoppedPeerIsDownAndARestartedOneIsReachedAtItsNewAdd
   ASSERT_TRUE(a.wait([](const Record& r) { return r.ups.size() == 2; }));
   ASSERT_TRUE(a.transport().send(2, 0, 1, bytes_of("hello again")));
   EXPECT_TRUE(b2.wait([](const Record& r) { return r.messages.size() == 1; }));
+}
+
+TEST_F(TransportLiveness, ANewIncarnationEndsTheOldConnectionsAndAnOverOneIsRefused) {
+  std::atomic<std::uint64_t> over{0};  // a refuses node 2's incarnations up to this one
+  TestNode a(options(1, "node-a"),
+             [&](std::uint64_t peer, std::uint64_t incarnation) -> std::optional<std::string> {
+               if (peer == 2 && incarnation <= over.load()) return "incarnation over";
+               return std::nullopt;
+             });
+  auto first_life = options(2, "node-b");
+  first_life.incarnation = 1;
+  TestNode b(std::move(first_life));
+  connect_pair(a, b);
+  ASSERT_TRUE(a.transport().send(2, 0, 1, bytes_of("first life")));
+  ASSERT_TRUE(b.wait([](const Record& r) { return r.messages.size() == 1; }));
+
+  // The membership saw b's first life end; b learns it and comes back as its second.
+  over = 1;
+  b.transport().set_incarnation(2);
+  ASSERT_TRUE(b.wait([](const Record& r) { return !r.downs.empty() && r.ups.size() == 2; }));
+  ASSERT_TRUE(a.wait([](const Record& r) { return !r.downs.empty() && r.ups.size() == 2; }));
+  b.read([](const Record& r) {
+    EXPECT_NE(r.downs[0].second.find("new incarnation"), std::string::npos) << r.downs[0].second;
+  });
+  ASSERT_TRUE(b.transport().send(1, 0, 1, bytes_of("second life")));
+  ASSERT_TRUE(a.wait([](const Record& r) { return r.messages.size() == 1; }));
+
+  // A node still in the first life (as b would be, frozen before it learnt) is refused.
+  auto stale = options(2, "node-b");
+  stale.incarnation = 1;
+  TestNode old(std::move(stale));
+  ASSERT_TRUE(old.transport().add_peer(1, a.address()));
+  ASSERT_TRUE(old.wait([](const Record& r) {
+    return std::any_of(r.failures.begin(), r.failures.end(), [](const std::string& failure) {
+      return failure.find("incarnation over") != std::string::npos;
+    });
+  }));
+  EXPECT_TRUE(a.transport().connected(2));
+  EXPECT_EQ(a.read([](const Record& r) { return r.downs.size(); }), 1u);
+  EXPECT_TRUE(old.read([](const Record& r) { return r.ups.empty(); }));
 }
 
 }  // namespace

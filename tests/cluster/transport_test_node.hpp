@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -54,8 +55,13 @@ inline NodeTransportOptions test_options(std::uint64_t id, const TestCertificate
 
 class TestNode {
  public:
-  explicit TestNode(NodeTransportOptions options) : id_(options.node_id) {
+  // refuse_incarnation: the transport's callback of that name (none: every hello is let in).
+  explicit TestNode(NodeTransportOptions options,
+                    std::function<std::optional<std::string>(std::uint64_t, std::uint64_t)>
+                        refuse_incarnation = {})
+      : id_(options.node_id) {
     NodeTransportCallbacks callbacks;
+    callbacks.refuse_incarnation = std::move(refuse_incarnation);
     callbacks.on_message = [this](std::uint64_t peer, std::uint8_t channel, std::uint64_t stream,
                                   std::vector<std::uint8_t> bytes) {
       if (on_message_hook) on_message_hook(peer, channel, stream, bytes);

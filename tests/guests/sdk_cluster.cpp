@@ -272,6 +272,47 @@ void node_down() {
   std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
 }
 
+// As node_down, for a worker that is frozen and then thawed: once the links fired (and, with
+// `until_left`, once the membership dropped the worker: its lease ended), waits until it is
+// back and answers. The process it had linked must be gone, since the worker's side of the
+// link fired too: it is not taken back as if nothing happened.
+void node_back(bool until_left) {
+  lunatic::die_when_link_dies(false);
+  Mailbox<int> mailbox;
+  Mailbox<std::uint64_t> replies;
+  auto remote = lunatic::spawn_on(worker_node(), &echo, self_u64()).value();
+  remote.link(11);
+  remote.monitor();
+  // The link rides the stream of this pair's messages: once the echo answers, the worker has
+  // its side of the link (before that, a freeze could lose it in flight, as in Erlang).
+  remote.send(1);
+  if (!replies.receive(std::chrono::milliseconds(10'000))) std::printf("no echo\n");
+  std::printf("linked and monitoring\n");
+  std::fflush(stdout);
+  const std::uint64_t start = now_us();
+  expect_event(mailbox, "node down");
+  expect_event(mailbox, "node down");
+  std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
+  bool left = false;
+  while (until_left && !left && now_us() - start < 15'000'000) {
+    left = lunatic::lookup_nodes("role=worker").value().empty();
+    if (!left) lunatic::sleep(std::chrono::milliseconds(20));
+  }
+  if (until_left) std::printf("the worker left: %s\n", left ? "yes" : "no");
+  std::fflush(stdout);
+  bool answers = false;
+  while (!answers && now_us() - start < 30'000'000) {
+    auto workers = lunatic::lookup_nodes("role=worker").value();
+    if (!workers.empty() && lunatic::spawn_on(workers.front(), &where_am_i, self_u64())) {
+      answers = replies.receive(std::chrono::milliseconds(2'000)).has_value();
+    }
+    if (!answers) lunatic::sleep(std::chrono::milliseconds(50));
+  }
+  std::printf("the worker answers again: %s\n", answers ? "yes" : "no");
+  remote.monitor();
+  expect_event(mailbox, "the old process");
+}
+
 // Looks `name` up in the global registry and sends the id found (0: none) to `parent`.
 struct Lookup {
   Process<std::uint64_t> parent;
@@ -448,6 +489,10 @@ int main(int argc, char** argv) {
     links();
   else if (mode == "node_down")
     node_down();
+  else if (mode == "node_back")
+    node_back(false);
+  else if (mode == "node_back_after_lease")
+    node_back(true);
   else if (mode == "global")
     global_names();
   else if (mode == "global_node_down")
