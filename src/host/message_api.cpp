@@ -137,6 +137,22 @@ std::uint64_t get_process_id(HostContext& context) {
   return message.kind == runtime::Message::Kind::kProcessDied ? message.process_id : 0;
 }
 
+// Beyond Lunatic: why the linked process of a link-died message ended (docs/abi.md).
+std::uint32_t link_died_reason(HostContext& context) {
+  const runtime::Message& message = scratch_of(context);
+  if (message.kind != runtime::Message::Kind::kLinkDied) return 0;
+  switch (message.link_reason) {
+    case runtime::DeathReason::kNoProcess:
+      return 2;
+    case runtime::DeathReason::kNodeDown:
+      return 3;
+    case runtime::DeathReason::kNormal:
+    case runtime::DeathReason::kFailure:
+      break;
+  }
+  return 1;
+}
+
 std::uint64_t data_size(HostContext& context) { return data_scratch_of(context).data.size(); }
 
 // push_module(id: i64) -> i64: the module goes with the message (the process keeps it too);
@@ -298,6 +314,7 @@ std::vector<engine::ImportFunction> message_functions() {
       host_function<&seek_data, m, "seek_data">(),
       host_function<&get_tag, m, "get_tag">(),
       host_function<&get_process_id, m, "get_process_id">(),
+      host_function<&link_died_reason, m, "link_died_reason">(),
       host_function<&data_size, m, "data_size">(),
       host_function<&push_module, m, "push_module">(),
       host_function<&take_module, m, "take_module">(),

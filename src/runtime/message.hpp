@@ -21,6 +21,10 @@ class TlsStream;
 
 namespace lunatic::runtime {
 
+// Why a process ended, as its links see it: Lunatic's DeathReason, and the loss of the node a
+// linked process ran on (its connection lost or the node declared gone).
+enum class DeathReason : std::uint8_t { kNormal, kFailure, kNoProcess, kNodeDown };
+
 // A host resource that travels inside a message and changes owner on arrival.
 using MessageResource =
     std::variant<std::shared_ptr<const engine::Module>, std::shared_ptr<net::TcpStream>,
@@ -30,9 +34,10 @@ struct Message {
   enum class Kind : std::uint8_t { kData = 0, kLinkDied = 1, kProcessDied = 2 };
 
   Kind kind = Kind::kData;
-  std::int64_t tag = 0;            // 0: no tag (matches only an untagged receive)
-  std::uint64_t process_id = 0;    // kProcessDied: the process that died; kLinkDied: the link
-  std::vector<std::uint8_t> data;  // kData only
+  std::int64_t tag = 0;          // 0: no tag (matches only an untagged receive)
+  std::uint64_t process_id = 0;  // kProcessDied: the process that died; kLinkDied: the link
+  DeathReason link_reason = DeathReason::kFailure;  // kLinkDied: why the linked process ended
+  std::vector<std::uint8_t> data;                   // kData only
   std::size_t read_position = 0;
   std::vector<std::optional<MessageResource>> resources;  // taken ones become empty
   Message* next_in_mailbox = nullptr;                     // owned by the Mailbox while queued
@@ -40,11 +45,13 @@ struct Message {
   // (a guest cannot hold unbounded runtime memory in messages it built, queued or sent).
   BudgetCharge charge;
 
-  static std::unique_ptr<Message> link_died(std::uint64_t id, std::int64_t tag) {
+  static std::unique_ptr<Message> link_died(std::uint64_t id, std::int64_t tag,
+                                            DeathReason reason) {
     auto message = std::make_unique<Message>();
     message->kind = Kind::kLinkDied;
     message->tag = tag;
     message->process_id = id;
+    message->link_reason = reason;
     return message;
   }
   static std::unique_ptr<Message> process_died(std::uint64_t id) {

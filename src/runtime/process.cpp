@@ -338,7 +338,7 @@ void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason
     wake_locked();
     return;
   }
-  auto signal = Message::link_died(peer, tag);
+  auto signal = Message::link_died(peer, tag, reason);
   push_locked(signal);  // a signal: never refused
 }
 

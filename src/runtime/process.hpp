@@ -26,10 +26,6 @@ namespace lunatic::runtime {
 
 class Scheduler;
 
-// Why a process ended, as its links see it: Lunatic's DeathReason, and the loss of the node a
-// linked process ran on (its connection lost or the node declared gone).
-enum class DeathReason : std::uint8_t { kNormal, kFailure, kNoProcess, kNodeDown };
-
 class Process final : public Blocking {
  public:
   // kRunnable: queued or running (the two are not told apart, so a slice starts without a lock).

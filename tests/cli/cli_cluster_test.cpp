@@ -184,10 +184,10 @@ TEST_F(Cluster, LinksAndMonitorsFireAcrossNodesAsTheyDoOnOne) {
   auto r = run_main({"links"});
   EXPECT_EXIT_CODE(r, 0);
   // A remote process that traps: its link (tag 7) and its monitor, in either order.
-  EXPECT_TRUE(contains(r.out, "remote trap: link died, tag 7")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "remote trap: link died, tag 7, failed")) << describe(r);
   EXPECT_TRUE(contains(r.out, "remote trap: process died, remote")) << describe(r);
   // A remote process that does not exist: at once, as Erlang's noproc.
-  EXPECT_TRUE(contains(r.out, "link to no process: link died, tag 8")) << describe(r);
+  EXPECT_TRUE(contains(r.out, "link to no process: link died, tag 8, no process")) << describe(r);
   EXPECT_TRUE(contains(r.out, "monitor of no process: process died, remote")) << describe(r);
   // A normal exit does not fire a link (Lunatic's rule), only the monitor.
   EXPECT_TRUE(contains(r.out, "remote normal exit: process died, remote")) << describe(r);
@@ -205,7 +205,8 @@ TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
   worker->stop(SIGKILL, 5s);
   // Its lease (2 s here) ends, or its connection is seen closed, whichever comes first.
   ASSERT_TRUE(main_node->wait_for_output("after ", 10s)) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11, node down"))
+      << main_node->output();
   EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
       << main_node->output();
 }
@@ -220,7 +221,8 @@ TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
   const bool fired = main_node->wait_for_output("after ", 15s);
   worker->stop(SIGCONT, 0ms);
   ASSERT_TRUE(fired) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11, node down"))
+      << main_node->output();
   EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
       << main_node->output();
   // Thawed, it is still a member and connects again; its side of the link fired as well.
@@ -243,7 +245,8 @@ TEST_F(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
   worker->stop(SIGCONT, 0ms);
   ASSERT_TRUE(left) << main_node->output();
   ASSERT_TRUE(main_node->wait_for_output("the old process: ", 40s)) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11")) << main_node->output();
+  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11, node down"))
+      << main_node->output();
   EXPECT_TRUE(contains(main_node->output(), "the worker left: yes")) << main_node->output();
   EXPECT_TRUE(contains(main_node->output(), "the worker answers again: yes"))
       << main_node->output();

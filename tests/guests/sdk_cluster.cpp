@@ -218,7 +218,10 @@ void expect_event(Mailbox<int>& mailbox, const char* what) {
   if (!event) {
     std::printf("%s: nothing within 10 s\n", what);
   } else if (auto* died = std::get_if<lunatic::LinkDied>(&*event)) {
-    std::printf("%s: link died, tag %lld\n", what, static_cast<long long>(died->tag));
+    const char* why = died->reason == lunatic::LinkDiedReason::kNodeDown    ? "node down"
+                      : died->reason == lunatic::LinkDiedReason::kNoProcess ? "no process"
+                                                                            : "failed";
+    std::printf("%s: link died, tag %lld, %s\n", what, static_cast<long long>(died->tag), why);
   } else if (auto* gone = std::get_if<lunatic::ProcessDied>(&*event)) {
     std::printf("%s: process died, %s\n", what,
                 lunatic::node_of(gone->process) == lunatic::this_node() ? "local" : "remote");

@@ -104,6 +104,8 @@ LUNATIC_MESSAGE(read_data) uint32_t lunatic_message_read_data(uint32_t data, uin
 LUNATIC_MESSAGE(seek_data) void lunatic_message_seek_data(uint64_t index);
 LUNATIC_MESSAGE(get_tag) int64_t lunatic_message_get_tag(void);
 LUNATIC_MESSAGE(get_process_id) uint64_t lunatic_message_get_process_id(void);
+/* Beyond Lunatic: 1 failed, 2 no such process, 3 lost with its node; 0 not a link-died message. */
+LUNATIC_MESSAGE(link_died_reason) uint32_t lunatic_message_link_died_reason(void);
 LUNATIC_MESSAGE(data_size) uint64_t lunatic_message_data_size(void);
 LUNATIC_MESSAGE(push_module) uint64_t lunatic_message_push_module(uint64_t module_id);
 LUNATIC_MESSAGE(take_module) uint64_t lunatic_message_take_module(uint64_t index);

@@ -18,9 +18,17 @@
 
 namespace lunatic {
 
+// Why a linked process ended (lunatic::message::link_died_reason, beyond Lunatic).
+enum class LinkDiedReason : std::uint8_t {
+  kFailed = 1,     // it trapped or was killed
+  kNoProcess = 2,  // it did not exist when the link was made (Erlang's noproc)
+  kNodeDown = 3,   // it was lost with its node: the node went down or the connection broke
+};
+
 // A linked process failed (seen only after die_when_link_dies(false)); `tag` is the link's.
 struct LinkDied {
   Tag tag = 0;
+  LinkDiedReason reason = LinkDiedReason::kFailed;
 };
 // A monitored process died, normally or not.
 struct ProcessDied {
@@ -58,7 +66,10 @@ class Mailbox {
         return Event<Msg>(std::in_place_index<0>, std::move(message).value());
       }
       case LUNATIC_MESSAGE_LINK_DIED:
-        return Event<Msg>(std::in_place_index<1>, LinkDied{lunatic_message_get_tag()});
+        return Event<Msg>(
+            std::in_place_index<1>,
+            LinkDied{lunatic_message_get_tag(),
+                     static_cast<LinkDiedReason>(lunatic_message_link_died_reason())});
       case LUNATIC_MESSAGE_PROCESS_DIED:
         return Event<Msg>(std::in_place_index<2>,
                           ProcessDied{ProcessId{lunatic_message_get_process_id()}});
