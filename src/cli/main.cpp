@@ -13,6 +13,7 @@
 #include "cli/compile_command.hpp"
 #include "cli/control_command.hpp"
 #include "cli/node_command.hpp"
+#include "cli/prometheus_endpoint.hpp"
 #include "cli/run_command.hpp"
 #include "cli/test_command.hpp"
 #include "common/byte_size.hpp"
@@ -70,6 +71,17 @@ void add_runtime_options(CLI::App& command, lunatic::cli::RunOptions& run) {
                   "Which process failures and events to log on stderr")
       ->check(CLI::IsMember({"off", "error", "warn", "info", "debug"}))
       ->envname("LUNATIC_LOG");
+  command.add_flag_callback(
+      "--prometheus",
+      [&run] {
+        if (run.prometheus_address.empty())
+          run.prometheus_address = lunatic::cli::kDefaultPrometheusAddress;
+      },
+      "Serve the guests' metrics to Prometheus at http://127.0.0.1:9927/metrics");
+  command
+      .add_option("--prometheus-http", run.prometheus_address,
+                  "Serve the guests' metrics to Prometheus at this address instead")
+      ->type_name("ADDR");
 }
 
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
@@ -99,7 +111,8 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
     if (arg == "--") break;
     const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode" ||
                              arg == "--workers" || arg == "--log-level" ||
-                             arg == "--max-processes" || arg == "--max-memory";
+                             arg == "--max-processes" || arg == "--max-memory" ||
+                             arg == "--prometheus-http";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {

@@ -12,6 +12,7 @@
 #include "cli/diagnostics.hpp"
 #include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
+#include "cli/prometheus_endpoint.hpp"
 #include "common/file_io.hpp"
 #include "engine/engine.hpp"
 #include "engine/execution/instance.hpp"
@@ -114,6 +115,18 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
       .first_process_id = node != nullptr ? node->first_process_id : 1});
   host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level),
                                 host::runtime_limits(options.max_processes, options.max_memory));
+  std::unique_ptr<PrometheusEndpoint> prometheus;
+  if (!options.prometheus_address.empty()) {
+    auto started = PrometheusEndpoint::start(options.prometheus_address, [&environment] {
+      return environment.metrics().prometheus_text();
+    });
+    if (!started) {
+      print_error(started.error().message);
+      return kExitRuntimeError;
+    }
+    prometheus = std::move(*started);
+    fmt::print(stderr, "lunatic: Prometheus metrics at {}\n", prometheus->url());
+  }
   if (node != nullptr) {
     if (const Status attached = node->attach(environment, scheduler); !attached) {
       print_error(attached.error().message);

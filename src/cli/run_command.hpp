@@ -32,6 +32,8 @@ struct RunOptions {
   // Limits on all processes together; unset: derived from the machine, 0: none.
   std::optional<std::uint64_t> max_processes;
   std::optional<std::uint64_t> max_memory;  // bytes of guest memory
+  // Where to serve Prometheus's /metrics (--prometheus, --prometheus-http); empty: nowhere.
+  std::string prometheus_address;
 };
 
 // Exit codes besides the guest's own.

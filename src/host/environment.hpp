@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/metrics_registry.hpp"
 #include "common/resource_budget.hpp"
 #include "engine/execution/instance.hpp"
 #include "host/global_registry.hpp"
@@ -114,6 +115,9 @@ class Environment {
   // lunatic::global_registry: the cluster's names on a node, this runtime's own otherwise.
   GlobalRegistry& global_registry();
 
+  // lunatic::metrics: what guests count, read by the Prometheus endpoint.
+  MetricsRegistry& metrics() { return metrics_; }
+
   // The engine that compiles this environment's modules.
   engine::Engine& engine() { return engine_; }
 
@@ -160,6 +164,7 @@ class Environment {
 
   DistributedNode* distributed_ = nullptr;
   GlobalRegistry lone_registry_;
+  MetricsRegistry metrics_;
   bool keep_sources_ = false;
   std::unordered_map<const engine::Module*, ModuleSource> sources_;  // under modules_mutex_
 

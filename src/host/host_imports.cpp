@@ -5,6 +5,7 @@
 #include "host/global_registry_api.hpp"
 #include "host/instrumentation_api.hpp"
 #include "host/message_api.hpp"
+#include "host/metrics_api.hpp"
 #include "host/networking_api.hpp"
 #include "host/process_api.hpp"
 #include "host/registry_api.hpp"
@@ -23,6 +24,7 @@ const engine::ImportTable& host_imports() {
     r.add_all(wasi::preview1_functions());
     r.add_all(process_functions());
     r.add_all(message_functions());
+    r.add_all(metrics_functions());
     r.add_all(timer_functions());
     r.add_all(registry_functions());
     r.add_all(global_registry_functions());

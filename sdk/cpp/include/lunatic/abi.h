@@ -137,6 +137,20 @@ uint32_t lunatic_registry_get(uint32_t name, uint32_t name_len, uint32_t node_id
                               uint32_t process_id_ptr);
 LUNATIC_REGISTRY(remove) void lunatic_registry_remove(uint32_t name, uint32_t name_len);
 
+/* ---- lunatic::metrics ---- names are UTF-8; a counter adds, a gauge is set. */
+#define LUNATIC_METRICS(name) LUNATIC_IMPORT("lunatic::metrics", #name)
+LUNATIC_METRICS(counter)
+void lunatic_metrics_counter(uint32_t name, uint32_t name_len, uint64_t value);
+LUNATIC_METRICS(increment_counter)
+void lunatic_metrics_increment_counter(uint32_t name, uint32_t name_len);
+LUNATIC_METRICS(gauge) void lunatic_metrics_gauge(uint32_t name, uint32_t name_len, double value);
+LUNATIC_METRICS(increment_gauge)
+void lunatic_metrics_increment_gauge(uint32_t name, uint32_t name_len, double value);
+LUNATIC_METRICS(decrement_gauge)
+void lunatic_metrics_decrement_gauge(uint32_t name, uint32_t name_len, double value);
+LUNATIC_METRICS(histogram)
+void lunatic_metrics_histogram(uint32_t name, uint32_t name_len, double value);
+
 /* ---- lunatic::error ---- */
 LUNATIC_IMPORT("lunatic::error", "string_size")
 uint32_t lunatic_error_string_size(uint64_t error_id);

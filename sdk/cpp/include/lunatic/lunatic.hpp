@@ -5,6 +5,7 @@
 #include <lunatic/distributed.hpp>
 #include <lunatic/global.hpp>
 #include <lunatic/mailbox.hpp>
+#include <lunatic/metrics.hpp>
 #include <lunatic/module.hpp>
 #include <lunatic/msgpack.hpp>
 #include <lunatic/net.hpp>
