@@ -19,6 +19,7 @@ packages=(
   libclang-rt-14-dev libfuzzer-14-dev             # make test-asan: clang's sanitizers, libFuzzer
   clang-format                                    # make test checks the tree's formatting
   openssl                                         # scripts/cluster.sh makes a CA and certificates
+  prometheus                                      # the metrics tests scrape with it, and promtool
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine wrk nginx-light)

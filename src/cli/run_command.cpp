@@ -19,6 +19,7 @@
 #include "engine/memory/linear_memory.hpp"
 #include "host/environment.hpp"
 #include "host/host_imports.hpp"
+#include "host/prometheus_text.hpp"
 #include "host/runtime_limits.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -117,9 +118,8 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
                                 host::runtime_limits(options.max_processes, options.max_memory));
   std::unique_ptr<PrometheusEndpoint> prometheus;
   if (!options.prometheus_address.empty()) {
-    auto started = PrometheusEndpoint::start(options.prometheus_address, [&environment] {
-      return environment.metrics().prometheus_text();
-    });
+    auto started = PrometheusEndpoint::start(
+        options.prometheus_address, [&environment] { return host::prometheus_text(environment); });
     if (!started) {
       print_error(started.error().message);
       return kExitRuntimeError;

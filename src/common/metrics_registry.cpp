@@ -95,16 +95,21 @@ void MetricsRegistry::histogram_record(std::string_view name, double value) {
   metric->count.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string MetricsRegistry::prometheus_text() const {
+std::string MetricsRegistry::prometheus_text(const std::vector<std::string>& reserved) const {
   std::shared_lock lock(mutex_);
   std::vector<const std::pair<const std::string, std::unique_ptr<Metric>>*> sorted;
   sorted.reserve(metrics_.size());
-  for (const auto& entry : metrics_) sorted.push_back(&entry);
+  for (const auto& entry : metrics_) {
+    if (std::find(reserved.begin(), reserved.end(), entry.first) == reserved.end()) {
+      sorted.push_back(&entry);
+    }
+  }
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
   std::string out;
   for (const auto* entry : sorted) {
     const std::string& name = entry->first;
     const Metric& metric = *entry->second;
+    out += fmt::format("# HELP {} A guest's, through lunatic::metrics.\n", name);
     switch (metric.kind) {
       case Kind::kCounter:
         out += fmt::format("# TYPE {} counter\n{} {}\n", name, name,

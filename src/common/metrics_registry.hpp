@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace lunatic {
 
@@ -35,8 +36,9 @@ class MetricsRegistry {
   void gauge_add(std::string_view name, double delta);
   void histogram_record(std::string_view name, double value);
 
-  // Prometheus text exposition format 0.0.4, metrics in name order.
-  std::string prometheus_text() const;
+  // Prometheus text exposition format 0.0.4, metrics in name order, leaving out the names in
+  // `reserved` (the runtime's own, written before these).
+  std::string prometheus_text(const std::vector<std::string>& reserved = {}) const;
   std::uint64_t dropped_updates() const { return dropped_.load(std::memory_order_relaxed); }
 
   // The Prometheus name of a guest's name.

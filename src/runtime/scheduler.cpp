@@ -91,6 +91,13 @@ void Scheduler::push_queue(unsigned index, Process& process, bool front) {
   if (idle_.load() > 0) wake_idle_worker();
 }
 
+std::vector<std::size_t> Scheduler::queued_per_worker() const {
+  std::vector<std::size_t> queued;
+  queued.reserve(workers_.size());
+  for (const auto& worker : workers_) queued.push_back(worker->queued.load());
+  return queued;
+}
+
 std::size_t Scheduler::total_queued() const {
   std::size_t total = 0;
   for (const auto& worker : workers_) total += worker->queued.load();

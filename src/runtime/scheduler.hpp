@@ -83,6 +83,8 @@ class Scheduler {
 
   std::shared_ptr<Process> find(std::uint64_t id) const { return table_.find(id); }
   std::size_t process_count() const { return table_.size(); }
+  // Processes waiting in each worker's queue now (for metrics; a racy snapshot).
+  std::vector<std::size_t> queued_per_worker() const;
   // Where links and monitors to other nodes' processes go when a process dies; nullptr (the
   // default) outside a cluster. Set before processes run, cleared after.
   void set_remote_peers(RemotePeers* peers) { remote_peers_.store(peers); }
