@@ -14,7 +14,7 @@
 
 #include "cluster/control_json.hpp"
 #include "cluster/control_server.hpp"
-#include "etcd_server.hpp"
+#include "shared/etcd_server.hpp"
 #include "shared/temp_dir.hpp"
 
 namespace lunatic::cluster {

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "cluster/store_client.hpp"
-#include "etcd_server.hpp"
+#include "shared/etcd_server.hpp"
 
 namespace lunatic::cluster::testing {
 

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "cluster/process_id.hpp"
-#include "etcd_server.hpp"
 #include "etcd_store_test.hpp"
 #include "eventually.hpp"
+#include "shared/etcd_server.hpp"
 
 namespace lunatic::cluster {
 namespace {

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
-#include "etcd_server.hpp"
 #include "etcd_store_test.hpp"
 #include "eventually.hpp"
+#include "shared/etcd_server.hpp"
 
 namespace lunatic::cluster {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "common/unique_fd.hpp"
 #include "shared/temp_dir.hpp"
-#include "test_certificates.hpp"
+#include "shared/test_certificates.hpp"
 
 namespace lunatic::cluster {
 namespace {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "cluster/transport.hpp"
-#include "test_certificates.hpp"
+#include "shared/test_certificates.hpp"
 
 namespace lunatic::cluster::testing {
 

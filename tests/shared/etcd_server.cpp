@@ -1,4 +1,4 @@
-#include "etcd_server.hpp"
+#include "shared/etcd_server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -49,15 +49,24 @@ std::uint16_t free_loopback_port() {
   return port;
 }
 
-Expected<std::unique_ptr<EtcdServer>> EtcdServer::start() {
+Expected<std::unique_ptr<EtcdServer>> EtcdServer::start(const std::filesystem::path& dir) {
   if (access(kBinary, X_OK) != 0) {
     return make_error(Errc::kIo, std::string(kBinary) +
                                      " is missing: the cluster tests need Debian's etcd-server; "
                                      "run scripts/install-deps.sh");
   }
   std::unique_ptr<EtcdServer> server(new EtcdServer());
-  server->dir_ = make_temp_dir();
-  if (server->dir_.empty()) return make_error(Errc::kIo, "cannot create a temporary directory");
+  if (dir.empty()) {
+    server->dir_ = make_temp_dir();
+    if (server->dir_.empty()) return make_error(Errc::kIo, "cannot create a temporary directory");
+    server->owns_dir_ = true;
+  } else {
+    std::error_code failed;
+    std::filesystem::create_directories(dir, failed);
+    if (failed)
+      return make_error(Errc::kIo, "cannot create " + dir.string() + ": " + failed.message());
+    server->dir_ = dir;
+  }
   // Another process may take a port between its release and etcd's bind: try a few pairs.
   Status started = make_error(Errc::kIo, "not started");
   for (int attempt = 0; attempt < 3 && !started; ++attempt) {
@@ -74,7 +83,7 @@ Expected<std::unique_ptr<EtcdServer>> EtcdServer::start() {
 EtcdServer::~EtcdServer() {
   stop_process(SIGTERM, std::chrono::milliseconds(2000));
   std::error_code ignored;
-  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  if (owns_dir_) std::filesystem::remove_all(dir_, ignored);
 }
 
 std::string EtcdServer::url() const { return "http://127.0.0.1:" + std::to_string(client_port_); }

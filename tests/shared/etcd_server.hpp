@@ -1,5 +1,6 @@
-// A real etcd (Debian's etcd-server 3.4) for one test: its own temporary data directory, free
-// loopback ports, killed and removed at the end. Missing etcd is a failure, never a skip.
+// A real etcd (Debian's etcd-server 3.4) for one test: its own data directory, free loopback
+// ports, killed at the end. Missing etcd is a failure, never a skip. The cluster tests
+// (tests/cluster) and the command-line cluster tests (tests/cli) both use it.
 #pragma once
 
 #include <sys/types.h>
@@ -20,8 +21,11 @@ class EtcdServer {
 
   // Starts etcd and waits until it answers; an error says why (etcd missing: run
   // scripts/install-deps.sh; it exited; it did not answer in time) and where its log is.
-  static Expected<std::unique_ptr<EtcdServer>> start();
-  ~EtcdServer();  // stops etcd and removes its directory
+  // Its data and log go to `dir` (made if missing; left in place, for a test's own temporary
+  // directory, which keeps them when the test fails), or, when `dir` is empty, to a temporary
+  // directory of its own that it removes at the end.
+  static Expected<std::unique_ptr<EtcdServer>> start(const std::filesystem::path& dir = {});
+  ~EtcdServer();  // stops etcd (and removes its directory if it made it)
   EtcdServer(const EtcdServer&) = delete;
   EtcdServer& operator=(const EtcdServer&) = delete;
 
@@ -41,6 +45,7 @@ class EtcdServer {
   void stop_process(int signal, std::chrono::milliseconds grace);
 
   std::filesystem::path dir_;
+  bool owns_dir_ = false;
   std::uint16_t client_port_ = 0;
   std::uint16_t peer_port_ = 0;
   pid_t pid_ = -1;

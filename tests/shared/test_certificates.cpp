@@ -1,4 +1,4 @@
-#include "test_certificates.hpp"
+#include "shared/test_certificates.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
