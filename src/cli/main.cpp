@@ -227,6 +227,15 @@ int main(int argc, char** argv) {
                               "Use this join token instead of a new random one");
 
   auto args = arguments_with_shorthand(argc, argv);
+  // For `node`, what follows `--` is the guest's, all of it: CLI11 would give the first of it
+  // to the optional `control` positional when no URL came before (as with --cluster).
+  std::vector<std::string> node_guest_args;
+  if (!args.empty() && args[0] == "node") {
+    if (const auto dashes = std::find(args.begin(), args.end(), "--"); dashes != args.end()) {
+      node_guest_args.assign(dashes + 1, args.end());
+      args.erase(dashes, args.end());
+    }
+  }
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);
@@ -235,7 +244,10 @@ int main(int argc, char** argv) {
   }
   if (run_command->parsed()) return lunatic::cli::run_command(run);
   if (test_command->parsed()) return lunatic::cli::test_command(test);
-  if (node_command->parsed()) return lunatic::cli::node_command(std::move(node));
+  if (node_command->parsed()) {
+    node.run.args.insert(node.run.args.end(), node_guest_args.begin(), node_guest_args.end());
+    return lunatic::cli::node_command(std::move(node));
+  }
   if (control_command->parsed()) return lunatic::cli::control_command(control);
   return lunatic::cli::compile_command(compile);
 }
