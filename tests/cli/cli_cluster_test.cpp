@@ -1,12 +1,20 @@
-// CLI tests. A cluster on this machine: `lunatic control` and `lunatic node`s as separate OS
+// CLI tests. A cluster on this machine: the membership store and `lunatic node`s as separate OS
 // processes on 127.0.0.1, and a program (sdk_cluster.wasm) that spreads over them from a node
-// of its own. Each test starts its own control, so tests share nothing. The etcd backend runs
-// through scripts/cluster.sh (and its own tests in tests/cluster).
+// of its own. The Cluster suite runs every test on both membership backends, each test with a
+// store of its own, so tests share nothing:
+//   - Cluster.*/control: `lunatic control`, which is also the CA the nodes enroll with;
+//   - Cluster.*/etcd: a real etcd (tests/shared/etcd_server.hpp) on free loopback ports, its
+//     data in the test's directory, and a CA made for the test whose certificates the nodes
+//     get as files (--cert, --key, --ca), as docs/distribution.md says to run a cluster.
+// ClusterOnControl holds what is about control itself (a node enrolled by another control's
+// CA); ClusterOnEtcd runs scripts/cluster.sh, the etcd demo with openssl's certificates.
 #include <signal.h>
 
 #include <map>
 #include <regex>
 
+#include "shared/etcd_server.hpp"
+#include "shared/test_certificates.hpp"
 #include "support/background_server.hpp"
 #include "support/cli_support.hpp"
 
@@ -14,20 +22,45 @@ namespace {
 
 using namespace cli_test;
 using namespace std::chrono_literals;
+using lunatic::cluster::TlsIdentityFiles;
+using lunatic::cluster::testing::EtcdServer;
+using lunatic::cluster::testing::TestCertificates;
 
 constexpr const char* kControlAnnounced = R"(serving http://127\.0\.0\.1:([0-9]+)/)";
 constexpr const char* kNodeAnnounced = R"(is node [0-9]+ at 127\.0\.0\.1:([0-9]+))";
 
-class Cluster : public ProcessTest {
+enum class Backend { kControl, kEtcd };
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kControl ? "control" : "etcd";
+}
+
+// The node id a `lunatic node` announced ("... is node N at ..."), or 0.
+std::uint64_t announced_id(const std::string& output) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex(R"(is node ([0-9]+) at)"))) return 0;
+  return std::stoull(m[1].str());
+}
+
+class ClusterTest : public ProcessTest {
  protected:
+  explicit ClusterTest(Backend backend) : backend_(backend) {}
+
   void SetUp() override {
     ProcessTest::SetUp();
-    control_ = std::make_unique<BackgroundServer>(
-        std::vector<std::string>{lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
-                                 "--state-dir", (dir_ / "control").string()},
-        environment(), 20s, kControlAnnounced);
-    ASSERT_TRUE(control_->port()) << control_->output();
-    url_ = "http://127.0.0.1:" + std::to_string(*control_->port()) + "/";
+    if (backend_ == Backend::kControl) {
+      control_ = std::make_unique<BackgroundServer>(
+          std::vector<std::string>{lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
+                                   "--state-dir", (dir_ / "control").string()},
+          environment(), 20s, kControlAnnounced);
+      ASSERT_TRUE(control_->port()) << control_->output();
+      url_ = "http://127.0.0.1:" + std::to_string(*control_->port()) + "/";
+    } else {
+      auto etcd = EtcdServer::start(dir_ / "etcd");
+      ASSERT_TRUE(etcd) << etcd.error().message;
+      etcd_ = std::move(*etcd);
+      certificates_ = std::make_unique<TestCertificates>(temp_, "cluster-ca");
+    }
   }
 
   // What every `lunatic` of this test runs with: its HOME, and the artifact cache the process
@@ -44,17 +77,38 @@ class Cluster : public ProcessTest {
     return result;
   }
 
-  // `lunatic node` arguments that join this test's control as `name`.
-  std::vector<std::string> node_args(const std::string& name,
-                                     const std::string& lease_ttl = "2") const {
+  // `lunatic node` arguments that join this test's cluster as `name`: with control, the node
+  // enrolls with its CA (the join token from control's state directory); with etcd, it gets a
+  // certificate for `name` from the test's CA.
+  std::vector<std::string> node_args(const std::string& name, const std::string& lease_ttl = "2") {
+    if (backend_ == Backend::kControl) {
+      return {"node",
+              url_,
+              "--name",
+              name,
+              "--state-dir",
+              (dir_ / ("node-" + name)).string(),
+              "--join-token-file",
+              (dir_ / "control" / "join-token").string(),
+              "--lease-ttl",
+              lease_ttl};
+    }
+    auto issued = certificates_issued_.find(name);
+    if (issued == certificates_issued_.end()) {
+      issued = certificates_issued_.emplace(name, certificates_->issue(name)).first;
+    }
+    const TlsIdentityFiles& files = issued->second;
     return {"node",
-            url_,
+            "--cluster",
+            "etcd://127.0.0.1:" + std::to_string(etcd_->client_port()),
             "--name",
             name,
-            "--state-dir",
-            (dir_ / ("node-" + name)).string(),
-            "--join-token-file",
-            (dir_ / "control" / "join-token").string(),
+            "--cert",
+            files.certificate,
+            "--key",
+            files.private_key,
+            "--ca",
+            files.ca_certificate,
             "--lease-ttl",
             lease_ttl};
   }
@@ -70,7 +124,7 @@ class Cluster : public ProcessTest {
     for (auto& arg : extra) argv.push_back(std::move(arg));
     auto node = std::make_unique<BackgroundServer>(argv, environment(), startup, kNodeAnnounced,
                                                    /*with_stderr=*/true);
-    EXPECT_TRUE(node->port()) << node->output();
+    EXPECT_TRUE(node->port()) << node->output() << store_log();
     return node;
   }
 
@@ -101,6 +155,31 @@ class Cluster : public ProcessTest {
     return lunatic(args, opt);
   }
 
+  // The end of etcd's log, for failure messages (control's output is in the nodes' own).
+  std::string store_log() const { return etcd_ ? "\netcd's log:\n" + etcd_->log() : ""; }
+
+  const Backend backend_;
+  std::unique_ptr<BackgroundServer> control_;
+  std::string url_;
+  std::unique_ptr<EtcdServer> etcd_;
+  std::unique_ptr<TestCertificates> certificates_;
+  std::map<std::string, TlsIdentityFiles> certificates_issued_;
+};
+
+// The tests of the cluster's behaviour, on both membership backends.
+class Cluster : public ClusterTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  Cluster() : ClusterTest(GetParam()) {}
+};
+
+INSTANTIATE_TEST_SUITE_P(, Cluster, ::testing::Values(Backend::kControl, Backend::kEtcd),
+                         backend_name);
+
+// What is about `lunatic control` itself: nodes that enroll with another control's CA.
+class ClusterOnControl : public ClusterTest {
+ protected:
+  ClusterOnControl() : ClusterTest(Backend::kControl) {}
+
   // A node of another cluster: another control, another CA, which gives "stranger" a
   // certificate, key and CA (in dir_/stranger) for stranger_identity() to join this cluster's
   // membership with.
@@ -124,12 +203,9 @@ class Cluster : public ProcessTest {
     for (auto& arg : extra) args.push_back(std::move(arg));
     return args;
   }
-
-  std::unique_ptr<BackgroundServer> control_;
-  std::string url_;
 };
 
-TEST_F(Cluster, NodesSeeEachOtherAndSelectByTags) {
+TEST_P(Cluster, NodesSeeEachOtherAndSelectByTags) {
   auto worker = start_worker();
   auto r = run_main({"info"});
   EXPECT_EXIT_CODE(r, 0);
@@ -137,7 +213,7 @@ TEST_F(Cluster, NodesSeeEachOtherAndSelectByTags) {
   EXPECT_TRUE(contains(r.out, "malformed query: in the node query \"role\"")) << describe(r);
 }
 
-TEST_F(Cluster, ASpawnShipsTheModuleToANodeThatNeverSawItAndTheChildAnswers) {
+TEST_P(Cluster, ASpawnShipsTheModuleToANodeThatNeverSawItAndTheChildAnswers) {
   auto worker = start_worker();
   auto r = run_main({"spawn"});
   EXPECT_EXIT_CODE(r, 0);
@@ -149,14 +225,14 @@ TEST_F(Cluster, ASpawnShipsTheModuleToANodeThatNeverSawItAndTheChildAnswers) {
   EXPECT_TRUE(worker->wait_for_output("child running on node", 10s)) << worker->output();
 }
 
-TEST_F(Cluster, AHundredThousandMessagesArriveInOrder) {
+TEST_P(Cluster, AHundredThousandMessagesArriveInOrder) {
   auto worker = start_worker();
   auto r = run_main({"ordered", "100000"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_TRUE(has_line(r.out, "received in order: 100000 of 100000")) << describe(r);
 }
 
-TEST_F(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {
+TEST_P(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {
   auto worker = start_worker();
   auto r = run_main({"big"});
   EXPECT_EXIT_CODE(r, 0);
@@ -164,7 +240,7 @@ TEST_F(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {
   EXPECT_TRUE(contains(r.out, "32 MiB arrived intact")) << describe(r);
 }
 
-TEST_F(Cluster, RequestAndReplyWorkWithAProcessOnAnotherNode) {
+TEST_P(Cluster, RequestAndReplyWorkWithAProcessOnAnotherNode) {
   auto worker = start_worker();
   auto r = run_main({"request"});
   EXPECT_EXIT_CODE(r, 0);
@@ -179,7 +255,7 @@ TEST_F(Cluster, RequestAndReplyWorkWithAProcessOnAnotherNode) {
   EXPECT_TRUE(contains(r.out, "does not exist")) << describe(r);
 }
 
-TEST_F(Cluster, LinksAndMonitorsFireAcrossNodesAsTheyDoOnOne) {
+TEST_P(Cluster, LinksAndMonitorsFireAcrossNodesAsTheyDoOnOne) {
   auto worker = start_worker();
   auto r = run_main({"links"});
   EXPECT_EXIT_CODE(r, 0);
@@ -197,7 +273,7 @@ TEST_F(Cluster, LinksAndMonitorsFireAcrossNodesAsTheyDoOnOne) {
   EXPECT_FALSE(contains(r.out, "nothing within")) << describe(r);
 }
 
-TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
+TEST_P(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
   auto worker = start_worker();
   auto main_node = start_main("node_down");
   ASSERT_TRUE(main_node->port()) << main_node->output();
@@ -211,7 +287,7 @@ TEST_F(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
       << main_node->output();
 }
 
-TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
+TEST_P(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
   // Both with a 30 s lease: only the ticks (1 s here) can tell the node is gone.
   auto worker = start_node("worker", {"--tag", "role=worker", "--tick-timeout", "1000"}, "30");
   auto main_node = start_main("node_back", {"--tick-timeout", "1000"}, "30");
@@ -233,7 +309,7 @@ TEST_F(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
       << main_node->output();
 }
 
-TEST_F(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
+TEST_P(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
   // The worker's lease (2 s) ends while it is frozen; the main node's (30 s) does not.
   auto worker = start_node(
       "worker", {"--tag", "role=worker", "--tick-timeout", "1000", "--log-level", "info"});
@@ -257,7 +333,7 @@ TEST_F(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
   EXPECT_TRUE(worker->wait_for_output("a new incarnation", 5s)) << worker->output();
 }
 
-TEST_F(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {
+TEST_P(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {
   auto worker = start_worker();
   auto r = run_main({"global"});
   EXPECT_EXIT_CODE(r, 0);
@@ -269,7 +345,7 @@ TEST_F(Cluster, GlobalNamesAreSeenFromEveryNodeAndRacesHaveOneWinner) {
   EXPECT_TRUE(contains(r.out, "the worker sees it gone: yes")) << describe(r);
 }
 
-TEST_F(Cluster, TheGlobalNamesOfAKilledNodeGoWithItsLease) {
+TEST_P(Cluster, TheGlobalNamesOfAKilledNodeGoWithItsLease) {
   auto worker = start_worker();
   auto main_node = start_main("global_node_down");
   ASSERT_TRUE(main_node->port()) << main_node->output();
@@ -280,7 +356,7 @@ TEST_F(Cluster, TheGlobalNamesOfAKilledNodeGoWithItsLease) {
   EXPECT_TRUE(contains(main_node->output(), "the name is gone: yes")) << main_node->output();
 }
 
-TEST_F(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
+TEST_P(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
   std::map<std::string, std::unique_ptr<BackgroundServer>> workers;
   for (const char* name : {"worker-a", "worker-b"}) {
     workers[name] = start_node(name, {"--tag", "role=worker"});
@@ -308,7 +384,7 @@ TEST_F(Cluster, ASupervisorRestartsAChildWhoseNodeDiedOnAnotherNode) {
       << main_node->output();
 }
 
-TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
+TEST_P(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
   auto worker = start_worker();
   auto r = run_main({"unknown_node"});
   EXPECT_EXIT_CODE(r, 0);
@@ -316,7 +392,7 @@ TEST_F(Cluster, AnUnknownNodeIsAnErrorAtOnce) {
                             "answered within a second: yes", "send to node 777: 2"});
 }
 
-TEST_F(Cluster, AMessageWithAResourceCannotCrossNodes) {
+TEST_P(Cluster, AMessageWithAResourceCannotCrossNodes) {
   auto worker = start_worker();
   auto r = run_main({"resource"});
   EXPECT_EXIT_CODE(r, 0);
@@ -326,14 +402,14 @@ TEST_F(Cluster, AMessageWithAResourceCannotCrossNodes) {
   EXPECT_TRUE(contains(r.err, "cannot send resources to a process of another node")) << describe(r);
 }
 
-TEST_F(Cluster, AProcessKilledFromAnotherNodeIsGoneThere) {
+TEST_P(Cluster, AProcessKilledFromAnotherNodeIsGoneThere) {
   auto worker = start_worker();
   auto r = run_main({"kill"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_TRUE(has_line(r.out, "send to the killed process: 1")) << describe(r);
 }
 
-TEST_F(Cluster, ANodeThatLeavesOrDiesDropsOutOfMembership) {
+TEST_P(Cluster, ANodeThatLeavesOrDiesDropsOutOfMembership) {
   auto worker = start_worker();
   auto leaving = start_node("leaving");
   auto dying = start_node("dying");
@@ -352,23 +428,21 @@ TEST_F(Cluster, ANodeThatLeavesOrDiesDropsOutOfMembership) {
   EXPECT_LT(std::chrono::steady_clock::now() - killed_at, 6s);
 }
 
-TEST_F(Cluster, ANodeRestartedUnderItsNameIsANewIncarnation) {
+TEST_P(Cluster, ANodeRestartedUnderItsNameIsANewIncarnation) {
   auto worker = start_worker();
-  const std::regex id(R"(is node ([0-9]+) at)");
-  std::smatch first, second;
   auto old = start_node("phoenix");
-  const std::string old_output = old->output();
-  ASSERT_TRUE(std::regex_search(old_output, first, id)) << old_output;
+  const std::uint64_t first = announced_id(old->output());
+  ASSERT_NE(first, 0u) << old->output();
   EXPECT_FALSE(old->stop(SIGKILL, 10s).has_value());
   auto reborn = start_node("phoenix");
-  const std::string new_output = reborn->output();
-  ASSERT_TRUE(std::regex_search(new_output, second, id)) << new_output;
-  EXPECT_NE(first[1].str(), second[1].str());
+  const std::uint64_t second = announced_id(reborn->output());
+  ASSERT_NE(second, 0u) << reborn->output();
+  EXPECT_NE(first, second);
   // The old incarnation is gone at once, not after its lease: worker, phoenix and main.
   EXPECT_TRUE(contains(run_main({"info"}).out, "nodes: 3"));
 }
 
-TEST_F(Cluster, ANodeWithACertificateFromAnotherCaIsRefused) {
+TEST_F(ClusterOnControl, ANodeWithACertificateFromAnotherCaIsRefused) {
   auto worker = start_worker();
   ASSERT_NO_FATAL_FAILURE(enroll_stranger());
   auto stranger = start_node("stranger", stranger_identity({"--log-level", "info"}));
@@ -378,7 +452,7 @@ TEST_F(Cluster, ANodeWithACertificateFromAnotherCaIsRefused) {
   EXPECT_TRUE(stranger->wait_for_output("unknown ca", 15s)) << stranger->output();
 }
 
-TEST_F(Cluster, ASpawnOnANodeThatRefusesTheConnectionFailsWithTheReason) {
+TEST_F(ClusterOnControl, ASpawnOnANodeThatRefusesTheConnectionFailsWithTheReason) {
   auto worker = start_worker();
   ASSERT_NO_FATAL_FAILURE(enroll_stranger());
   std::vector<std::string> args = node_args("stranger");
