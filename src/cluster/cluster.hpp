@@ -41,7 +41,8 @@ class Cluster {
  public:
   virtual ~Cluster() = default;
   virtual std::uint64_t node_id() const = 0;
-  // Every member now, this node among them, in id order.
+  // Every member now, this node among them, in id order; and one of them by id. A member
+  // that has joined but not yet published its address (it is not listening yet) is not one.
   virtual std::vector<NodeInfo> nodes() const = 0;
   virtual std::optional<NodeInfo> node(std::uint64_t id) const = 0;
   // Whether a connection to the node is up now.

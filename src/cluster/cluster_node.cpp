@@ -94,6 +94,9 @@ std::vector<NodeInfo> ClusterNode::nodes() const {
   bool self_seen = false;
   for (const NodeRecord& record : membership_->nodes()) {
     self_seen = self_seen || record.id == node_id();
+    // A member that has not published its address yet is not listening, and not a peer of
+    // the transport (on_member): a spawn or send to it would fail at once.
+    if (record.id != node_id() && record.address.empty()) continue;
     result.push_back(info_of(record));
   }
   if (!self_seen) result.insert(result.begin(), info_of(membership_->self()));
@@ -104,7 +107,9 @@ std::vector<NodeInfo> ClusterNode::nodes() const {
 
 std::optional<NodeInfo> ClusterNode::node(std::uint64_t id) const {
   if (id == node_id()) return info_of(membership_->self());
-  if (auto record = membership_->node(id)) return info_of(*record);
+  if (auto record = membership_->node(id); record && !record->address.empty()) {
+    return info_of(*record);
+  }
   return std::nullopt;
 }
 
