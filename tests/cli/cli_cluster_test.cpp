@@ -442,6 +442,131 @@ TEST_P(Cluster, ANodeRestartedUnderItsNameIsANewIncarnation) {
   EXPECT_TRUE(contains(run_main({"info"}).out, "nodes: 3"));
 }
 
+// A rolling restart (issue 25): three workers (slots 0, 1 and 2) are restarted one at a time
+// under their names, the middle one with kill -9 and the others with SIGTERM, while sessions of
+// numbered messages run between the main node and each worker and around the ring of workers
+// (sdk_cluster.cpp, "rolling"; a session checks every number comes back in order). Each worker
+// is back, and every session of the new set of nodes flows, before the next goes.
+TEST_P(Cluster, ARollingRestartOfEveryWorkerLosesNoMessageBetweenLiveProcesses) {
+  constexpr int kSlots = 3;
+  std::vector<std::unique_ptr<BackgroundServer>> workers(kSlots);
+  std::vector<std::uint64_t> ids(kSlots);
+  const auto name = [](int slot) { return "worker-" + std::to_string(slot); };
+  const auto start_slot = [&](int slot) {
+    workers[slot] = start_node(name(slot), {"--tag", "role=worker", "--tag",
+                                            "slot=" + std::to_string(slot), "--log-level", "info"});
+    ids[slot] = announced_id(workers[slot]->output());
+  };
+  for (int slot = 0; slot < kSlots; ++slot) {
+    start_slot(slot);
+    ASSERT_NE(ids[slot], 0u) << workers[slot]->output();
+  }
+  auto main_node = start_main("rolling");
+  ASSERT_TRUE(main_node->port()) << main_node->output();
+  std::string stopped_outputs;  // what the stopped incarnations printed
+  const auto outputs = [&] {
+    std::string all = "\nmain:\n" + main_node->output();
+    for (int slot = 0; slot < kSlots; ++slot) {
+      all += "\n" + name(slot) + " (node " + std::to_string(ids[slot]) + "):\n" +
+             workers[slot]->output();
+    }
+    return all + stopped_outputs + store_log();
+  };
+  const auto all_flowing = [&] {
+    std::string line = "all flowing:";
+    for (int slot = 0; slot < kSlots; ++slot) {
+      line += " " + std::to_string(slot) + "=" + std::to_string(ids[slot]);
+    }
+    return line + "\n";
+  };
+  ASSERT_TRUE(main_node->wait_for_output(all_flowing(), 30s)) << outputs();
+
+  // Each stopped node, with how much of the main node's output was printed before it stopped.
+  std::map<std::uint64_t, std::size_t> stopped_after;
+  for (int slot = 0; slot < kSlots; ++slot) {
+    const int signal = slot == 1 ? SIGKILL : SIGTERM;
+    main_node->read_available();
+    stopped_after[ids[slot]] = main_node->output().size();
+    const std::optional<int> exit_code = workers[slot]->stop(signal, 10s);
+    if (signal == SIGTERM) {
+      EXPECT_EQ(exit_code, 0) << "a node leaves cleanly" << outputs();
+    }
+    stopped_outputs += "\n" + name(slot) + " (node " + std::to_string(ids[slot]) + ", stopped):\n" +
+                       workers[slot]->output();
+    start_slot(slot);
+    ASSERT_NE(ids[slot], 0u) << outputs();
+    ASSERT_EQ(stopped_after.count(ids[slot]), 0u) << "a restarted node has a new id" << outputs();
+    ASSERT_TRUE(main_node->wait_for_output(all_flowing(), 30s)) << outputs();
+  }
+  ASSERT_TRUE(main_node->wait_for_output("rolling restart done", 20s)) << outputs();
+  ASSERT_TRUE(main_node->wait_for_output("\n", 5s)) << outputs();
+  EXPECT_EQ(main_node->stop(0, 10s), 0) << outputs();
+
+  // Every session: its nodes, how it ended and where in the output.
+  struct Seen {
+    std::uint64_t client_node = 0;
+    std::uint64_t echo_node = 0;
+    std::string end;
+    std::size_t ended_at = 0;
+  };
+  std::map<std::uint64_t, Seen> sessions;
+  const std::regex session_line(R"(session ([0-9]+): node ([0-9]+) -> node ([0-9]+) (.*))");
+  const std::string output = main_node->output();
+  for (std::size_t at = 0, next = 0; at < output.size(); at = next + 1) {
+    next = output.find('\n', at);
+    if (next == std::string::npos) next = output.size();
+    const std::string line = output.substr(at, next - at);
+    std::smatch m;
+    if (!std::regex_match(line, m, session_line)) continue;
+    Seen& seen = sessions[std::stoull(m[1].str())];
+    seen.client_node = std::stoull(m[2].str());
+    seen.echo_node = std::stoull(m[3].str());
+    if (m[4].str().starts_with("ended: ")) {
+      seen.end = m[4].str().substr(7);
+      seen.ended_at = at;
+    }
+  }
+  // Six at first (the main node with each worker, each worker with the next), and three new
+  // ones with each restarted worker; all ended.
+  EXPECT_EQ(sessions.size(), 6u + 3u * kSlots) << outputs();
+  EXPECT_TRUE(contains(output, "rolling restart done: 15 sessions, 0 still running")) << outputs();
+  const std::regex lost_echo(
+      R"(lost its echo \((link, node down|monitor)\) after [0-9]+ in order, [0-9]+ in flight)");
+  const std::regex stopped(R"(stopped after ([0-9]+) in order, 0 in flight)");
+  int unbroken = 0;
+  for (const auto& [id, seen] : sessions) {
+    const std::string what = "session " + std::to_string(id) + " ended: " + seen.end;
+    // Which of its nodes was stopped first, if any.
+    const auto client_stop = stopped_after.find(seen.client_node);
+    const auto echo_stop = stopped_after.find(seen.echo_node);
+    const bool client_first =
+        client_stop != stopped_after.end() &&
+        (echo_stop == stopped_after.end() || client_stop->second < echo_stop->second);
+    if (client_first) {
+      // Its client went down with its node, after that node was stopped: the main node's
+      // monitor of it fired.
+      EXPECT_EQ(seen.end, "lost its client (monitor)") << what << outputs();
+      EXPECT_GE(seen.ended_at, client_stop->second) << what << outputs();
+    } else if (echo_stop != stopped_after.end()) {
+      // Its echo went down with its node, after that node was stopped: the client's link (for
+      // that reason) or monitor fired, and it says how many numbers were in flight then, the
+      // loss. Until then, every number came back in order.
+      EXPECT_TRUE(std::regex_match(seen.end, lost_echo)) << what << outputs();
+      EXPECT_GE(seen.ended_at, echo_stop->second) << what << outputs();
+    } else {
+      // Both nodes stayed up from its start to its end: every number came back, in order.
+      ++unbroken;
+      std::smatch m;
+      EXPECT_TRUE(std::regex_match(seen.end, m, stopped)) << what << outputs();
+      if (m.size() == 2) {
+        EXPECT_GE(std::stoull(m[1].str()), 100u) << what << outputs();
+      }
+    }
+  }
+  // Those of the last set of nodes: traffic resumed with every restarted worker.
+  EXPECT_EQ(unbroken, 6) << outputs();
+}
+
 TEST_F(ClusterOnControl, ANodeWithACertificateFromAnotherCaIsRefused) {
   auto worker = start_worker();
   ASSERT_NO_FATAL_FAILURE(enroll_stranger());

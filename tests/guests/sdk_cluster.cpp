@@ -1,6 +1,8 @@
-// A program that spreads over the nodes of a cluster (tests/cli/cli_cluster_test.cpp starts
-// `lunatic control` and nodes as separate OS processes). argv[1] picks the case; the node to
-// use is the member whose tags match "role=worker". Each case prints what it saw.
+// A program that spreads over the nodes of a cluster (tests/cli/cli_cluster_test.cpp starts the
+// membership store, `lunatic control` or etcd, and nodes as separate OS processes). argv[1]
+// picks the case; the node to use is the member whose tags match "role=worker". Each case
+// prints what it saw.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -472,6 +474,270 @@ void kill_remote() {
   std::printf("send to the killed process: %u\n", result);
 }
 
+// ---------------------------------------------------------------------------------------------
+// A rolling restart under steady traffic ("rolling"). Three worker nodes, tagged slot=0, 1 and 2,
+// are restarted one at a time by the test while sessions exchange numbered messages: for each
+// slot, one between this node and the slot's node, and one between the slot's node and the next
+// slot's (a ring). A session is a client, which sends 1, 2, 3, ..., kWindow of them at a time,
+// and an echo on the other node, which sends each number back. The client checks that every
+// reply is the next number: a message lost or reordered in either direction shows as a wrong
+// number, or, for the last ones, as a stall (no reply and no signal within kStallAfter). The
+// client links and monitors the echo, so a node going down ends the session with a signal;
+// this process monitors each client. Sessions are never restarted: a node restarted under its
+// name is a new node with a new id, and new sessions start with it.
+// ---------------------------------------------------------------------------------------------
+
+constexpr int kSlots = 3;
+constexpr std::uint64_t kWindow = 4;
+constexpr std::uint64_t kFlowingAfter = 100;  // exchanges before a session says it flows
+constexpr auto kStallAfter = std::chrono::milliseconds(5000);
+constexpr std::uint64_t kStop = ~0ull;         // to a client: finish; to an echo: end
+constexpr std::uint64_t kStopped = ~0ull - 1;  // from an echo: ended, every number answered
+constexpr lunatic::Tag kEchoLink = 21;
+
+enum class SessionNews : std::uint32_t {
+  kFlowing,       // kFlowingAfter numbers came back in order; it goes on
+  kStopped,       // asked to finish: every number came back in order, the echo ended
+  kLinkFired,     // the echo's link fired, for the reason in `detail`: `in_flight` lost
+  kMonitorFired,  // the echo's monitor fired first
+  kOutOfOrder,    // a reply was `detail` instead of exchanged + 1
+  kStalled,       // nothing came back within kStallAfter and no signal said why
+  kNoEcho,        // the echo could not be spawned (its node went away)
+};
+
+struct SessionReport {
+  std::uint64_t session = 0;
+  SessionNews news = SessionNews::kFlowing;
+  std::uint64_t exchanged = 0;  // numbers that came back in order
+  std::uint64_t in_flight = 0;  // numbers sent whose reply had not come
+  std::uint64_t detail = 0;
+};
+
+struct ClientArgs {
+  Process<SessionReport> coordinator;
+  std::uint64_t session = 0;
+  std::uint64_t echo_node = 0;
+};
+
+// Sends every number back to the client; kStop ends it.
+void rolling_echo(Process<std::uint64_t> client, Mailbox<std::uint64_t> mailbox) {
+  for (;;) {
+    const std::uint64_t value = mailbox.receive().value();
+    if (value == kStop) {
+      client.send(kStopped);
+      return;
+    }
+    client.send(value);
+  }
+}
+
+void rolling_client(ClientArgs args, Mailbox<std::uint64_t> mailbox) {
+  lunatic::die_when_link_dies(false);
+  std::uint64_t sent = 0;       // numbers 1..sent have gone out
+  std::uint64_t exchanged = 0;  // numbers 1..exchanged have come back
+  auto report = [&](SessionNews news, std::uint64_t detail = 0) {
+    args.coordinator.send(SessionReport{args.session, news, exchanged, sent - exchanged, detail});
+  };
+  auto echo = lunatic::spawn_on(NodeId{args.echo_node}, &rolling_echo, self_u64());
+  if (!echo) return report(SessionNews::kNoEcho);
+  echo->link(kEchoLink);
+  echo->monitor();
+  bool finishing = false;  // the coordinator said kStop: no new numbers
+  bool stop_sent = false;
+  bool said_flowing = false;
+  for (;;) {
+    if (!finishing && sent == exchanged) {
+      // Steady, not flat out: a window at a time, with a pause between windows that leaves the
+      // nodes' other threads (keep-alives, ticks) the CPU they need on a busy machine.
+      if (sent != 0) lunatic::sleep(std::chrono::milliseconds(1));
+      for (std::uint64_t i = 0; i < kWindow; ++i) echo->send(++sent);
+    }
+    if (finishing && !stop_sent && sent == exchanged) {
+      echo->send(kStop);
+      stop_sent = true;
+    }
+    auto event = mailbox.receive_event(kStallAfter);
+    if (!event) return report(SessionNews::kStalled);
+    if (const auto* died = std::get_if<lunatic::LinkDied>(&*event)) {
+      return report(SessionNews::kLinkFired, static_cast<std::uint64_t>(died->reason));
+    }
+    if (std::holds_alternative<lunatic::ProcessDied>(*event)) {
+      return report(SessionNews::kMonitorFired);
+    }
+    const std::uint64_t value = std::get<0>(*event);
+    if (value == kStop) {
+      finishing = true;
+    } else if (value == kStopped && stop_sent) {
+      return report(SessionNews::kStopped);
+    } else if (value != exchanged + 1) {
+      return report(SessionNews::kOutOfOrder, value);
+    } else {
+      ++exchanged;
+      if (!said_flowing && exchanged >= kFlowingAfter) {
+        said_flowing = true;
+        report(SessionNews::kFlowing);
+      }
+    }
+  }
+}
+
+struct Session {
+  std::uint64_t id = 0;
+  std::uint64_t client_node = 0;
+  std::uint64_t echo_node = 0;
+  Process<std::uint64_t> client;
+  bool flowing = false;
+  bool ended = false;
+};
+
+void print_session(const Session& s, const std::string& what) {
+  std::printf("session %llu: node %llu -> node %llu %s\n", static_cast<unsigned long long>(s.id),
+              static_cast<unsigned long long>(s.client_node),
+              static_cast<unsigned long long>(s.echo_node), what.c_str());
+}
+
+std::string ended_because(const SessionReport& r) {
+  const std::string counts = " after " + std::to_string(r.exchanged) + " in order, " +
+                             std::to_string(r.in_flight) + " in flight";
+  switch (r.news) {
+    case SessionNews::kStopped:
+      return "ended: stopped" + counts;
+    case SessionNews::kLinkFired:
+      return std::string("ended: lost its echo (link, ") +
+             (r.detail == static_cast<std::uint64_t>(lunatic::LinkDiedReason::kNodeDown)
+                  ? "node down"
+                  : "reason " + std::to_string(r.detail)) +
+             ")" + counts;
+    case SessionNews::kMonitorFired:
+      return "ended: lost its echo (monitor)" + counts;
+    case SessionNews::kOutOfOrder:
+      return "ended: OUT OF ORDER, got " + std::to_string(r.detail) + counts;
+    case SessionNews::kStalled:
+      return "ended: STALLED, nothing within 5 s and no signal" + counts;
+    case SessionNews::kNoEcho:
+      return "ended: could not spawn its echo";
+    case SessionNews::kFlowing:
+      break;
+  }
+  return "flowing";
+}
+
+// The coordinator: keeps the sessions of the slots' current nodes going, prints each session's
+// start and end, and "all flowing: ..." each time the sessions of a new set of nodes all flow.
+// Once every slot has come back as a new node and all flows, it stops every session cleanly.
+void rolling() {
+  Mailbox<SessionReport> mailbox;
+  const Process<SessionReport> self(lunatic::this_process_id());
+  const std::uint64_t here = lunatic::this_node().value;
+  std::vector<Session> sessions;
+  std::vector<std::vector<std::uint64_t>> seen(kSlots);  // the nodes each slot has had
+  std::string last_flowing;
+  const std::uint64_t start = now_us();
+  auto find = [&](std::uint64_t client_node, std::uint64_t echo_node) -> Session* {
+    for (auto& s : sessions) {
+      if (s.client_node == client_node && s.echo_node == echo_node) return &s;
+    }
+    return nullptr;
+  };
+  auto start_session = [&](std::uint64_t client_node, std::uint64_t echo_node) {
+    Session s{sessions.size() + 1, client_node, echo_node, {}, false, false};
+    const ClientArgs args{self, s.id, echo_node};
+    auto client = client_node == here
+                      ? lunatic::spawn(&rolling_client, args)
+                      : lunatic::spawn_on(NodeId{client_node}, &rolling_client, args);
+    if (client) {
+      s.client = *client;
+      s.client.monitor();
+      print_session(s, "started");
+    } else {
+      s.ended = true;
+      print_session(s, "ended: could not spawn its client: " + client.error().message);
+    }
+    sessions.push_back(s);
+  };
+  // A client's report, or its end (a client that ends without reporting went down with its
+  // node).
+  auto take = [&](const lunatic::Event<SessionReport>& event) {
+    if (const auto* r = std::get_if<SessionReport>(&event)) {
+      if (r->session < 1 || r->session > sessions.size()) return;
+      Session& s = sessions[r->session - 1];
+      if (r->news == SessionNews::kFlowing) {
+        s.flowing = true;
+        print_session(s, "flowing");
+      } else if (!s.ended) {
+        s.ended = true;
+        print_session(s, ended_because(*r));
+      }
+    } else if (const auto* died = std::get_if<lunatic::ProcessDied>(&event)) {
+      for (auto& s : sessions) {
+        if (s.client.id() == died->process && !s.ended) {
+          s.ended = true;
+          print_session(s, "ended: lost its client (monitor)");
+        }
+      }
+    }
+  };
+  for (;;) {
+    std::uint64_t slot[kSlots] = {};
+    for (int i = 0; i < kSlots; ++i) {
+      // The newest node of the slot: a restarted node's old incarnation may linger a moment.
+      for (const NodeId node : lunatic::lookup_nodes("slot=" + std::to_string(i)).value()) {
+        slot[i] = std::max(slot[i], node.value);
+      }
+      if (slot[i] != 0 && std::find(seen[i].begin(), seen[i].end(), slot[i]) == seen[i].end()) {
+        seen[i].push_back(slot[i]);
+      }
+    }
+    bool all_flowing = true;
+    for (int i = 0; i < kSlots; ++i) {
+      const std::uint64_t next = slot[(i + 1) % kSlots];
+      const std::pair<std::uint64_t, std::uint64_t> wanted[] = {{here, slot[i]}, {slot[i], next}};
+      for (const auto& [client_node, echo_node] : wanted) {
+        if (client_node == 0 || echo_node == 0) {
+          all_flowing = false;
+          continue;
+        }
+        const Session* s = find(client_node, echo_node);
+        if (s == nullptr) start_session(client_node, echo_node);
+        s = find(client_node, echo_node);
+        all_flowing = all_flowing && s->flowing && !s->ended;
+      }
+    }
+    bool all_restarted = true;
+    for (const auto& nodes : seen) all_restarted = all_restarted && nodes.size() >= 2;
+    if (all_flowing) {
+      std::string line = "all flowing:";
+      for (int i = 0; i < kSlots; ++i)
+        line += " " + std::to_string(i) + "=" + std::to_string(slot[i]);
+      if (line != last_flowing) std::printf("%s\n", line.c_str());
+      last_flowing = line;
+      if (all_restarted) break;
+    }
+    if (now_us() - start > 120'000'000) {
+      std::printf("gave up: not every slot came back within 120 s\n");
+      break;
+    }
+    for (auto event = mailbox.receive_event(std::chrono::milliseconds(100)); event;
+         event = mailbox.receive_event(std::chrono::milliseconds(0))) {
+      take(*event);
+    }
+  }
+  // Finish: every live session stops after all its numbers came back.
+  for (auto& s : sessions) {
+    if (!s.ended) s.client.send(kStop);
+  }
+  const std::uint64_t finishing = now_us();
+  auto running = [&] {
+    return std::count_if(sessions.begin(), sessions.end(),
+                         [](const Session& s) { return !s.ended; });
+  };
+  while (running() > 0 && now_us() - finishing < 10'000'000) {
+    if (auto event = mailbox.receive_event(std::chrono::milliseconds(100))) take(*event);
+  }
+  std::printf("rolling restart done: %zu sessions, %ld still running\n", sessions.size(),
+              static_cast<long>(running()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -508,6 +774,8 @@ int main(int argc, char** argv) {
     kill_remote();
   else if (mode == "resource")
     resource();
+  else if (mode == "rolling")
+    rolling();
   else {
     std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
     return 2;

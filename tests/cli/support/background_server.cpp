@@ -73,6 +73,11 @@ bool BackgroundServer::wait_for_output(std::string_view text, std::chrono::milli
   return true;
 }
 
+void BackgroundServer::read_available() {
+  while (read_some(std::chrono::steady_clock::now())) {
+  }
+}
+
 std::optional<int> BackgroundServer::stop(int signal, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return std::nullopt;
   ::kill(pid_, signal);

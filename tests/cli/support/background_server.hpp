@@ -34,6 +34,9 @@ class BackgroundServer {
   const std::string& output() const { return output_; }
   // Reads its stdout until `text` has appeared or `timeout` passed; returns whether it did.
   bool wait_for_output(std::string_view text, std::chrono::milliseconds timeout);
+  // Reads what its stdout holds now, without waiting: output() then has everything it printed
+  // before this call.
+  void read_available();
   // Sends `signal` to the process (not its group) and waits up to `timeout` for it to exit.
   // Returns its exit code, or nullopt when it did not exit normally in time.
   std::optional<int> stop(int signal, std::chrono::milliseconds timeout);
