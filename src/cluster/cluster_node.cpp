@@ -118,7 +118,16 @@ Status ClusterNode::send(std::uint64_t node, Channel channel, std::uint64_t stre
   if (node == node_id()) {
     return make_error(Errc::kInvalidArgument, "a record for this node itself is not sent");
   }
-  return transport_->send(node, static_cast<std::uint8_t>(channel), stream, std::move(record));
+  const auto wire_channel = static_cast<std::uint8_t>(channel);
+  Status sent = transport_->send(node, wire_channel, stream, std::move(record));
+  if (sent || sent.error().code != Errc::kInvalidArgument) return sent;
+  // The membership shows a new member a moment before its listener makes it the transport's
+  // peer: a member with an address is one, whichever comes first.
+  const auto member = membership_->node(node);
+  if (!member || member->address.empty() || !transport_->add_peer(node, member->address)) {
+    return sent;
+  }
+  return transport_->send(node, wire_channel, stream, std::move(record));
 }
 
 void ClusterNode::set_handler(RecordHandler* handler) {

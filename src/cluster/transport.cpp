@@ -697,7 +697,7 @@ void NodeTransport::remove_peer(std::uint64_t id) {
 }
 
 Status NodeTransport::send(std::uint64_t peer, std::uint8_t channel, std::uint64_t stream,
-                           std::vector<std::uint8_t> bytes) {
+                           std::vector<std::uint8_t>&& bytes) {
   const std::size_t size = bytes.size();
   if (stopping_.load()) return make_error(Errc::kCancelled, "the transport is stopped");
   if (size > options_.max_message) {

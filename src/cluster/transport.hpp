@@ -134,9 +134,10 @@ class NodeTransport {
 
   // Queues `bytes` for `peer`. Never blocks. Fails (Errc::kInvalidArgument) for a peer that is
   // neither a member nor connected, (Errc::kLimitReached) for a message over max_message or when
-  // the peer's queue would pass max_queued_bytes, (Errc::kCancelled) once stopped.
+  // the peer's queue would pass max_queued_bytes, (Errc::kCancelled) once stopped. `bytes` is
+  // taken only when it is queued: after a failure the caller still has it.
   Status send(std::uint64_t peer, std::uint8_t channel, std::uint64_t stream,
-              std::vector<std::uint8_t> bytes);
+              std::vector<std::uint8_t>&& bytes);
 
   // Whether a connection to `peer` is up (hellos exchanged).
   bool connected(std::uint64_t peer) const;
