@@ -138,6 +138,24 @@ class ClusterTest : public ProcessTest {
     return start_node("main", std::move(extra), lease_ttl, 120s);
   }
 
+  // What sdk_cluster's node_down and node_back say when the worker's node went: the link to
+  // its process fired as "node down", and the monitor reported it.
+  static void expect_node_down_fired(const BackgroundServer& main_node) {
+    EXPECT_TRUE(contains(main_node.output(), "node down: link died, tag 11, node down"))
+        << main_node.output();
+    EXPECT_TRUE(contains(main_node.output(), "node down: process died, remote"))
+        << main_node.output();
+  }
+
+  // What node_back says once the thawed worker is back: it answers, and the process it had
+  // linked is gone, since its side of the link fired too (a monitor of it fires at once).
+  static void expect_back_without_the_old_process(const BackgroundServer& main_node) {
+    EXPECT_TRUE(contains(main_node.output(), "the worker answers again: yes"))
+        << main_node.output();
+    EXPECT_TRUE(contains(main_node.output(), "the old process: process died, remote"))
+        << main_node.output();
+  }
+
   std::unique_ptr<BackgroundServer> start_worker() {
     return start_node("worker", {"--tag", "role=worker", "--log-level", "info"});
   }
@@ -281,10 +299,7 @@ TEST_P(Cluster, LinksAndMonitorsFireWhenTheOtherNodeIsKilled) {
   worker->stop(SIGKILL, 5s);
   // Its lease (2 s here) ends, or its connection is seen closed, whichever comes first.
   ASSERT_TRUE(main_node->wait_for_output("after ", 10s)) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11, node down"))
-      << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
-      << main_node->output();
+  expect_node_down_fired(*main_node);
 }
 
 TEST_P(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
@@ -297,16 +312,10 @@ TEST_P(Cluster, AFrozenNodeIsDeclaredDownByTicksLongBeforeItsLeaseEnds) {
   const bool fired = main_node->wait_for_output("after ", 15s);
   worker->stop(SIGCONT, 0ms);
   ASSERT_TRUE(fired) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11, node down"))
-      << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: process died, remote"))
-      << main_node->output();
+  expect_node_down_fired(*main_node);
   // Thawed, it is still a member and connects again; its side of the link fired as well.
   ASSERT_TRUE(main_node->wait_for_output("the old process: ", 40s)) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "the worker answers again: yes"))
-      << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "the old process: process died, remote"))
-      << main_node->output();
+  expect_back_without_the_old_process(*main_node);
 }
 
 TEST_P(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
@@ -321,14 +330,9 @@ TEST_P(Cluster, AFrozenNodeWhoseLeaseEndedComesBackAsANewIncarnation) {
   worker->stop(SIGCONT, 0ms);
   ASSERT_TRUE(left) << main_node->output();
   ASSERT_TRUE(main_node->wait_for_output("the old process: ", 40s)) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "node down: link died, tag 11, node down"))
-      << main_node->output();
+  expect_node_down_fired(*main_node);
   EXPECT_TRUE(contains(main_node->output(), "the worker left: yes")) << main_node->output();
-  EXPECT_TRUE(contains(main_node->output(), "the worker answers again: yes"))
-      << main_node->output();
-  // Its side of the link fired too: the process it had is gone (a monitor fires at once).
-  EXPECT_TRUE(contains(main_node->output(), "the old process: process died, remote"))
-      << main_node->output();
+  expect_back_without_the_old_process(*main_node);
   // It said so itself: it closed what it had as the old incarnation.
   EXPECT_TRUE(worker->wait_for_output("a new incarnation", 5s)) << worker->output();
 }

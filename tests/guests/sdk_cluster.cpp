@@ -262,6 +262,18 @@ void links() {
   expect_event(mailbox, "linked from a remote process that trapped");
 }
 
+// Says "linked and monitoring" (the test then stops the worker), waits for the link and the
+// monitor to fire and says after how long; returns when it started waiting.
+std::uint64_t await_node_down(Mailbox<int>& mailbox) {
+  std::printf("linked and monitoring\n");
+  std::fflush(stdout);
+  const std::uint64_t start = now_us();
+  expect_event(mailbox, "node down");
+  expect_event(mailbox, "node down");
+  std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
+  return start;
+}
+
 // Links and monitors a process of the worker, says so, and waits for the worker to die.
 void node_down() {
   lunatic::die_when_link_dies(false);
@@ -269,12 +281,7 @@ void node_down() {
   auto remote = lunatic::spawn_on(worker_node(), &waits).value();
   remote.link(11);
   remote.monitor();
-  std::printf("linked and monitoring\n");
-  std::fflush(stdout);
-  const std::uint64_t start = now_us();
-  expect_event(mailbox, "node down");
-  expect_event(mailbox, "node down");
-  std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
+  (void)await_node_down(mailbox);
 }
 
 // As node_down, for a worker that is frozen and then thawed: once the links fired (and, with
@@ -292,12 +299,7 @@ void node_back(bool until_left) {
   // its side of the link (before that, a freeze could lose it in flight, as in Erlang).
   remote.send(1);
   if (!replies.receive(std::chrono::milliseconds(10'000))) std::printf("no echo\n");
-  std::printf("linked and monitoring\n");
-  std::fflush(stdout);
-  const std::uint64_t start = now_us();
-  expect_event(mailbox, "node down");
-  expect_event(mailbox, "node down");
-  std::printf("after %llu ms\n", static_cast<unsigned long long>((now_us() - start) / 1000));
+  const std::uint64_t start = await_node_down(mailbox);
   bool left = false;
   while (until_left && !left && now_us() - start < 15'000'000) {
     left = lunatic::lookup_nodes("role=worker").value().empty();
