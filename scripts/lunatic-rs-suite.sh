@@ -4,31 +4,37 @@
 # lunatic-rs's own CI runs it on Lunatic. Only Debian 12 packages are used: rustc and cargo 1.63,
 # the wasm32-wasi standard library, and the crates Debian ships in /usr/share/cargo/registry.
 #
-#   scripts/lunatic-rs-suite.sh [--lunatic PATH] [--work DIR] [--timeout S] [--cluster-only]
-#                               LUNATIC_RS_CHECKOUT
+#   scripts/lunatic-rs-suite.sh [--lunatic PATH] [--work DIR] [--timeout S]
+#                               [--imports-only | --examples-only | --cluster-only] LUNATIC_RS_CHECKOUT
 #
 # The checkout is copied into the work folder (default: a new temporary one) and built there;
 # nothing of it is changed in place, and none of it belongs in this repository. See
 # docs/lunatic-rs-suite.md for what the local adjustments are and why.
 #
-# After the test targets, lunatic-rs's examples/distributed.rs runs across two nodes (a
-# `lunatic control` and two `lunatic node`s on 127.0.0.1), and so does a small program this
-# script writes, for the parts of lunatic-rs's distributed API the example does not use.
-# --cluster-only builds and runs only these two.
+# First, before anything is built, every host function lunatic-rs declares (src/host/api.rs) is
+# checked against the runtime's registry, names and signatures (scripts/lunatic-rs-imports.py);
+# --imports-only does only that. After the test targets, each of lunatic-rs's examples runs
+# under the runtime with its own check (scripts/lunatic-rs-examples.py; --examples-only builds
+# and runs only these), then examples/distributed.rs runs across two nodes (a `lunatic control`
+# and two `lunatic node`s on 127.0.0.1), and so does a small program this script writes, for the
+# parts of lunatic-rs's distributed API the example does not use. --cluster-only builds and runs
+# only these two.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lunatic="$here/../build/lunatic"
 work=""
 timeout_s=900
-cluster_only=0
-usage="usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] [--cluster-only] LUNATIC_RS_CHECKOUT"
+only=""  # imports, examples or cluster: that part alone
+usage="usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] [--imports-only | --examples-only | --cluster-only] LUNATIC_RS_CHECKOUT"
 while [[ $# -gt 1 ]]; do
   case "$1" in
     --lunatic) lunatic=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
-    --cluster-only) cluster_only=1; shift ;;
+    --imports-only) only=imports; shift ;;
+    --examples-only) only=examples; shift ;;
+    --cluster-only) only=cluster; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -43,6 +49,27 @@ lunatic=$(cd "$(dirname "$lunatic")" && pwd)/$(basename "$lunatic")
 [[ -n "$work" ]] || work=$(mktemp -d /tmp/lunatic-rs-suite.XXXXXX)
 mkdir -p "$work/logs"
 logs=$work/logs
+
+passed=0 failed=0 ignored=0 broken=0
+
+# Every function of lunatic-rs's src/host/api.rs, imported by one module that `lunatic compile`
+# must accept: a missing or mismatched import is refused with its line. Needs no build.
+if [[ -z "$only" || $only == imports ]]; then
+  if python3 "$here/lunatic-rs-imports.py" --lunatic "$lunatic" --work "$work/imports" \
+    "$checkout/src/host/api.rs" >"$logs/imports.log" 2>&1; then
+    passed=$((passed + 1))
+    printf '%-6s %s\n' ok "$(tail -n 1 "$logs/imports.log")"
+  else
+    failed=$((failed + 1))
+    sed 's/^/       /' "$logs/imports.log"
+    printf '%-6s %s\n' FAILED "import check (see $logs/imports.log)"
+  fi
+  if [[ $only == imports ]]; then
+    echo "$passed passed, $failed failed, $ignored skipped"
+    [[ $failed -eq 0 ]]
+    exit
+  fi
+fi
 
 LUNATIC_RUST_DEPS=1 bash "$here/install-deps.sh"
 [[ -d /usr/lib/rustlib/wasm32-wasi/lib ]] || { echo "Debian's wasm32-wasi Rust std is missing" >&2; exit 1; }
@@ -212,8 +239,10 @@ export PATH=/usr/bin:$PATH CARGO_HOME=$work/cargo-home XDG_CACHE_HOME=$work/cach
 features=json_serializer,msgpack_serializer
 echo "lunatic-rs-suite: building in $src (logs in $logs)"
 cargo --version
-if [[ $cluster_only -eq 1 ]]; then
+if [[ $only == cluster ]]; then
   build=(cargo build --features "$features" --example distributed --example distributed_api)
+elif [[ $only == examples ]]; then
+  build=(cargo build --features "$features" --examples)
 else
   build=(cargo test --workspace --features "$features" --no-run)  # examples included
 fi
@@ -235,7 +264,6 @@ stop_background() {  # the last started first: nodes leave before control goes
 }
 trap stop_background EXIT
 
-passed=0 failed=0 ignored=0 broken=0
 run_target() {  # NAME CARGO-ARGS...: one test target, its counts added up
   local name=$1 log line
   shift
@@ -255,7 +283,7 @@ run_target() {  # NAME CARGO-ARGS...: one test target, its counts added up
   printf '%-6s %-28s %s\n' "$([[ $f -eq 0 ]] && echo ok || echo FAILED)" "$name" "${line#test result: }"
 }
 
-if [[ $cluster_only -eq 0 ]]; then
+if [[ -z "$only" ]]; then
   python3 -m http.server "$port" --bind 127.0.0.1 >"$logs/http-server.log" 2>&1 &
   background+=($!)
   run_target lunatic-lib -p lunatic --features "$features" --lib
@@ -268,6 +296,26 @@ if [[ $cluster_only -eq 0 ]]; then
     run_target "lunatic-test-$name" -p lunatic-test --test "$name"
   done
   stop_background
+fi
+
+# Each example under the runtime, checked as scripts/lunatic-rs-examples.py says; its last line
+# gives the counts. distributed and distributed_api are left to the cluster below.
+if [[ -z "$only" || $only == examples ]]; then
+  python3 "$here/lunatic-rs-examples.py" --lunatic "$lunatic" --src "$src" --logs "$logs" \
+    --compile-timeout "$timeout_s" | tee "$logs/examples.log" || true
+  line=$(grep -E '^examples: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$logs/examples.log" || true)
+  if [[ -z "$line" ]]; then
+    broken=$((broken + 1))
+    echo "BROKEN examples (no result; see $logs/examples.log)"
+  else
+    read -r p f s < <(sed -E 's/examples: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")
+    passed=$((passed + p)) failed=$((failed + f)) ignored=$((ignored + s))
+  fi
+  if [[ $only == examples ]]; then
+    echo "$passed passed, $failed failed, $ignored skipped"
+    [[ $failed -eq 0 && $broken -eq 0 ]]
+    exit
+  fi
 fi
 
 # Two nodes on this machine: a `lunatic control`, a serving node tagged role=worker, and a node
