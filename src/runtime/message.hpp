@@ -34,10 +34,12 @@ struct Message {
   enum class Kind : std::uint8_t { kData = 0, kLinkDied = 1, kProcessDied = 2 };
 
   Kind kind = Kind::kData;
-  std::int64_t tag = 0;          // 0: no tag (matches only an untagged receive)
-  std::uint64_t process_id = 0;  // kProcessDied: the process that died; kLinkDied: the link
-  DeathReason link_reason = DeathReason::kFailure;  // kLinkDied: why the linked process ended
-  std::vector<std::uint8_t> data;                   // kData only
+  // kLinkDied: why the linked process ended. Beside kind, in what would be padding: a message
+  // costs its sender the bytes of this struct (budgets, limits), which must not grow for it.
+  DeathReason link_reason = DeathReason::kFailure;
+  std::int64_t tag = 0;            // 0: no tag (matches only an untagged receive)
+  std::uint64_t process_id = 0;    // kProcessDied: the process that died; kLinkDied: the link
+  std::vector<std::uint8_t> data;  // kData only
   std::size_t read_position = 0;
   std::vector<std::optional<MessageResource>> resources;  // taken ones become empty
   Message* next_in_mailbox = nullptr;                     // owned by the Mailbox while queued
