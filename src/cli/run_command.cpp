@@ -175,6 +175,7 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
   if (options.timings) {
     nlohmann::json timings{{"cache", report.cache},
                            {"hash_ms", report.hash_ms},
+                           {"wait_ms", report.wait_ms},
                            {"compile_ms", report.compile_ms},
                            {"load_ms", report.load_ms},
                            {"instantiate_ms", main_exit.instantiate_ms},

@@ -8,6 +8,7 @@
 #include "common/file_io.hpp"
 #include "engine/compile/artifact.hpp"
 #include "engine/compile/c_generator.hpp"
+#include "engine/compile/compile_lock.hpp"
 #include "engine/compile/instrument.hpp"
 #include "engine/compile/wasm_reader.hpp"
 
@@ -151,13 +152,32 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
   start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<LoadedModule>> variants(modes.size());
   std::vector<size_t> missing;
-  for (size_t i = 0; i < modes.size(); ++i) {
-    auto cached = load_cached(keys[i], wasm_sha256, name, out);
-    if (!cached) return cached.error();
-    variants[i] = std::move(*cached);
-    if (variants[i] == nullptr) missing.push_back(i);
-  }
+  auto find_missing = [&]() -> Status {
+    missing.clear();
+    for (size_t i = 0; i < modes.size(); ++i) {
+      if (variants[i] != nullptr) continue;
+      auto cached = load_cached(keys[i], wasm_sha256, name, out);
+      if (!cached) return cached.error();
+      variants[i] = std::move(*cached);
+      if (variants[i] == nullptr) missing.push_back(i);
+    }
+    return Ok{};
+  };
+  if (auto found = find_missing(); !found) return found.error();
   out.load_ms = milliseconds_since(start);
+
+  std::optional<CompileLock> compiling;
+  if (!missing.empty()) {
+    // Another runtime may be compiling these very artifacts: wait for it, then take what it
+    // stored rather than compile them a second time.
+    start = std::chrono::steady_clock::now();
+    auto lock =
+        CompileLock::acquire(cache_.root() / "compile.lock", keys[missing[0]], control.stop);
+    if (!lock) return lock.error();
+    compiling.emplace(std::move(*lock));
+    if (auto found = find_missing(); !found) return found.error();
+    out.wait_ms = milliseconds_since(start);
+  }
 
   if (!missing.empty()) {
     start = std::chrono::steady_clock::now();

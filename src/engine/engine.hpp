@@ -42,6 +42,7 @@ struct LoadReport {
   // "hit", "miss" (some variant compiled now) or "file" (an artifact given directly)
   std::string cache;
   double hash_ms = 0;
+  double wait_ms = 0;  // for another runtime's compile of the same artifacts
   double compile_ms = 0;
   double load_ms = 0;
   std::vector<std::string> warnings;

@@ -42,6 +42,7 @@ class ArtifactCache {
                          MemoryMode mode);
 
   std::filesystem::path path_for(const std::string& key) const;
+  const std::filesystem::path& root() const { return root_; }
 
   // Returns: the artifact, mapped (and marked used); nullopt when absent; kIo when it cannot be
   // read.
