@@ -93,9 +93,11 @@ TEST(TraceStrings, ATextIsKeptOnceAndLongOnesAreCut) {
 
 TEST(TraceStrings, PastItsBoundNewTextsAllReadAsOverflow) {
   TraceStrings strings;
-  for (std::size_t i = 0; strings.all().size() < TraceStrings::kMaxStrings; ++i) {
+  // Two ids are taken from the start: the empty text and the overflow's.
+  for (std::size_t i = 0; i + 2 < TraceStrings::kMaxStrings; ++i) {
     strings.intern("text " + std::to_string(i));
   }
+  ASSERT_EQ(strings.all().size(), TraceStrings::kMaxStrings);
   EXPECT_EQ(strings.intern("one more"), TraceStrings::kOverflow);
   EXPECT_EQ(strings.intern("text 5"), 2u + 5);  // known ones are still found
 }
