@@ -82,6 +82,25 @@ void add_runtime_options(CLI::App& command, lunatic::cli::RunOptions& run) {
       .add_option("--prometheus-http", run.prometheus_address,
                   "Serve the guests' metrics to Prometheus at this address instead")
       ->type_name("ADDR");
+  command
+      .add_option("--trace", run.trace.path,
+                  "Write process lifecycle and message events to this file as a Chrome trace "
+                  "(Perfetto, chrome://tracing)")
+      ->type_name("FILE");
+  command
+      .add_option("--trace-limit", run.trace.limit,
+                  "Keep the newest N events of the trace (default 1000000)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
+  command
+      .add_option_function<std::string>(
+          "--trace-max-size",
+          [&run](const std::string& text) { run.trace.max_bytes = *lunatic::parse_size(text); },
+          "Write at most this much trace, leaving out the oldest events (default 256M)")
+      ->check([](const std::string& text) {
+        return lunatic::parse_size(text) ? std::string() : "not a size such as 64M: " + text;
+      })
+      ->type_name("SIZE");
 }
 
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
@@ -112,7 +131,8 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
     const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode" ||
                              arg == "--workers" || arg == "--log-level" ||
                              arg == "--max-processes" || arg == "--max-memory" ||
-                             arg == "--prometheus-http";
+                             arg == "--prometheus-http" || arg == "--trace" ||
+                             arg == "--trace-limit" || arg == "--trace-max-size";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {

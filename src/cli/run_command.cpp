@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <fmt/core.h>
@@ -13,6 +15,8 @@
 #include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
 #include "cli/prometheus_endpoint.hpp"
+#include "cli/shutdown_signals.hpp"
+#include "cli/trace_session.hpp"
 #include "common/file_io.hpp"
 #include "engine/engine.hpp"
 #include "engine/execution/instance.hpp"
@@ -61,18 +65,56 @@ Expected<host::ProcessConfig> main_config(const RunOptions& options) {
   return config;
 }
 
+// Where SIGINT and SIGTERM of a traced `run` go: to the scheduler while it lives, which stops,
+// so that the trace is still written.
+class SignalStop {
+ public:
+  void on_signal(int number) {
+    std::lock_guard guard(mutex_);
+    signal_ = number;
+    if (scheduler_ != nullptr) scheduler_->stop();
+  }
+  // The scheduler to stop from now on (nullptr: none, it is about to go).
+  void attach(runtime::Scheduler* scheduler) {
+    std::lock_guard guard(mutex_);
+    scheduler_ = scheduler;
+    if (scheduler_ != nullptr && signal_ != 0) scheduler_->stop();
+  }
+  int signal() const {
+    std::lock_guard guard(mutex_);
+    return signal_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  runtime::Scheduler* scheduler_ = nullptr;
+  int signal_ = 0;
+};
+
 }  // namespace
 
 namespace {
 
 // `run`, and `node` when `node` is set: with no module path, a node only serves its cluster.
-int run_runtime(const RunOptions& options, const NodeRuntime* node) {
+// `stop` (a traced `run` only) is where SIGINT and SIGTERM go.
+int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* stop) {
   const auto total_start = std::chrono::steady_clock::now();
   const bool has_main = !options.module_path.empty();
   auto config = main_config(options);
   if (!config) {
     print_error(config.error().message);
     return kExitRuntimeError;
+  }
+  // Opened first: a path it cannot write is an error before anything is compiled or run.
+  std::unique_ptr<TraceSession> trace;
+  if (!options.trace.path.empty()) {
+    auto started = TraceSession::start(
+        options.trace, node != nullptr ? "lunatic node" : "lunatic run " + options.module_path);
+    if (!started) {
+      print_error(started.error().message);
+      return kExitRuntimeError;
+    }
+    trace = std::move(*started);
   }
 
   const engine::ImportTable& registry = host::host_imports();
@@ -116,6 +158,13 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
       .first_process_id = node != nullptr ? node->first_process_id : 1});
   host::Environment environment(engine, scheduler, *host::parse_log_level(options.log_level),
                                 host::runtime_limits(options.max_processes, options.max_memory));
+  struct StopWhileAlive {
+    SignalStop* stop;
+    ~StopWhileAlive() {
+      if (stop != nullptr) stop->attach(nullptr);
+    }
+  } stop_while_alive{stop};
+  if (stop != nullptr) stop->attach(&scheduler);
   std::unique_ptr<PrometheusEndpoint> prometheus;
   if (!options.prometheus_address.empty()) {
     auto started = PrometheusEndpoint::start(
@@ -157,9 +206,13 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
   }
   const bool stopped = scheduler.run();
   if (node != nullptr && node->detach) node->detach();
+  if (trace) trace->finish();
 
   int exit_code = 0;
-  if (!has_main) {
+  if (const int signal = stop != nullptr ? stop->signal() : 0; signal != 0) {
+    print_error(fmt::format("stopped by signal {} ({})", signal, ::strsignal(signal)));
+    exit_code = 128 + signal;
+  } else if (!has_main) {
     exit_code = stopped ? 0 : kExitRuntimeError;
   } else if (!main_finished) {
     print_error(stopped ? "the runtime stopped before the main process ended"
@@ -198,10 +251,17 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node) {
 
 }  // namespace
 
-int run_command(const RunOptions& options) { return run_runtime(options, nullptr); }
+int run_command(const RunOptions& options) {
+  // Only a traced run takes SIGINT and SIGTERM over; otherwise they end it as they always did.
+  if (options.trace.path.empty()) return run_runtime(options, nullptr, nullptr);
+  SignalStop stop;          // outlives the signals' thread, which calls it
+  ShutdownSignals signals;  // before any thread starts: every thread inherits the blocked signals
+  signals.start([&stop](int signal) { stop.on_signal(signal); });
+  return run_runtime(options, nullptr, &stop);
+}
 
 int run_node_runtime(const RunOptions& options, const NodeRuntime& node) {
-  return run_runtime(options, &node);
+  return run_runtime(options, &node, nullptr);  // `node` handles the signals itself
 }
 
 }  // namespace lunatic::cli

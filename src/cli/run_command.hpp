@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/trace_session.hpp"
 #include "common/error.hpp"
 #include "engine/compile/native_compiler.hpp"
 
@@ -34,6 +35,7 @@ struct RunOptions {
   std::optional<std::uint64_t> max_memory;  // bytes of guest memory
   // Where to serve Prometheus's /metrics (--prometheus, --prometheus-http); empty: nowhere.
   std::string prometheus_address;
+  TraceOptions trace;  // --trace, --trace-limit, --trace-max-size
 };
 
 // Exit codes besides the guest's own.

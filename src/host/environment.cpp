@@ -18,6 +18,7 @@
 #include "host/output_capture.hpp"
 #include "runtime/blocking.hpp"
 #include "runtime/scheduler.hpp"
+#include "runtime/trace_recorder.hpp"
 
 namespace lunatic::host {
 
@@ -175,6 +176,9 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
     if (auto parent = scheduler_.find(shared->parent)) parent->add_link(process->id(), 0);
     process->add_link(shared->parent, shared->link_tag);
   }
+  if (auto* trace = runtime::trace_recorder()) [[unlikely]] {
+    trace->spawned(process->id(), shared->parent, shared->function);
+  }
   scheduler_.start(process);
   return process->id();
 }
@@ -278,6 +282,10 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
   const bool normal =
       outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);
   process.set_death(normal ? runtime::DeathReason::kNormal : runtime::DeathReason::kFailure);
+  if (auto* trace = runtime::trace_recorder()) [[unlikely]] {
+    trace->exited(process.id(), outcome.kind, outcome.exit_code,
+                  outcome.kind == engine::TrapKind::kNone ? std::string() : outcome.describe());
+  }
   if (outcome.kind == engine::TrapKind::kKilled) {
     log(LogLevel::kWarn, fmt::format("process {} was killed: {}", process.id(), outcome.message));
   } else if (outcome.kind == engine::TrapKind::kExit && outcome.exit_code != 0) {

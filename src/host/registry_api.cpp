@@ -11,6 +11,7 @@
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/return_codes.hpp"
+#include "runtime/trace_recorder.hpp"
 
 namespace lunatic::host {
 
@@ -31,6 +32,8 @@ void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::
   std::string key = guest_utf8(context, name, name_len);
   RegistryEntry entry{node_id, process_id, {}};
   hold_entry(context, entry, key);
+  if (auto* trace = runtime::trace_recorder()) [[unlikely]]
+    trace->named(process_id, key);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry()[std::move(key)] =
       std::move(entry);  // a replaced entry gives its charge back

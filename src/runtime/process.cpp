@@ -8,6 +8,7 @@
 #include "engine/execution/trap.hpp"
 #include "runtime/remote_peers.hpp"
 #include "runtime/scheduler.hpp"
+#include "runtime/trace_recorder.hpp"
 
 namespace lunatic::runtime {
 namespace {
@@ -60,6 +61,8 @@ boost::context::fiber Process::make_fiber() {
         scheduler_fiber_ = std::move(scheduler_side);
         body_(*this);
         body_ = nullptr;  // free what the body captured while still on this stack's owner
+        if (auto* trace = trace_recorder()) [[unlikely]]
+          trace->slice_ended(id_, false);
         {
           std::lock_guard guard(lock_);
           state_ = State::kFinished;
@@ -85,6 +88,8 @@ void Process::begin_slice() {
   slice_start_.reset();
   engine::set_current_execution(&execution_);
   t_running = this;
+  if (auto* trace = trace_recorder()) [[unlikely]]
+    trace->slice_began(id_);
 }
 
 std::shared_ptr<Process> Process::run_slice() {
@@ -174,6 +179,8 @@ std::shared_ptr<Process> Process::finish() {
 
 void Process::switch_to_scheduler(Suspend how) {
   suspend_ = how;
+  if (auto* trace = trace_recorder()) [[unlikely]]
+    trace->slice_ended(id_, how == Suspend::kPark);
 #if !LUNATIC_FIBER_ASAN
   // The sanitizer's record of which stack a fiber came from assumes it always returns to its
   // worker, so sanitized builds always do.
@@ -268,6 +275,9 @@ std::unique_ptr<Message> Process::take_handoff() {
 }
 
 Process::Delivery Process::send(std::unique_ptr<Message> message) {
+  if (auto* trace = trace_recorder()) [[unlikely]] {
+    trace->sent(t_running != nullptr ? t_running->id() : 0, id_, *message);
+  }
   {
     std::lock_guard guard(lock_);
     if (state_.load(std::memory_order_relaxed) == State::kFinished) return Delivery::kDead;
@@ -283,6 +293,9 @@ void Process::limit_mailbox(std::uint64_t max_messages, std::uint64_t max_bytes)
 }
 
 void Process::kill(std::string reason) {
+  if (auto* trace = trace_recorder()) [[unlikely]] {
+    trace->killed(id_, t_running != nullptr ? t_running->id() : 0, reason);
+  }
   std::lock_guard guard(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished || kill_reason_) return;
   kill_reason_ = std::move(reason);
@@ -362,6 +375,16 @@ void Process::check_killed() {
 std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
                                           std::optional<Clock::time_point> deadline,
                                           std::size_t skip) {
+  std::unique_ptr<Message> message = take_message(tags, deadline, skip);
+  if (auto* trace = trace_recorder()) [[unlikely]] {
+    if (message) trace->received(id_, *message);
+  }
+  return message;
+}
+
+std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tags,
+                                               std::optional<Clock::time_point> deadline,
+                                               std::size_t skip) {
   std::unique_lock lock(lock_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
   if (auto message = mailbox_.take(tags, skip)) return message;

@@ -103,6 +103,10 @@ class Process final : public Blocking {
     std::int64_t tag;
   };
 
+  // receive, without its trace hook.
+  std::unique_ptr<Message> take_message(std::span<const std::int64_t> tags,
+                                        std::optional<Clock::time_point> deadline,
+                                        std::size_t skip);
   // Parks the fiber until woken; the lock is held on entry and on return.
   void park(std::unique_lock<SpinLock>& lock);
   // The message a sender handed over while this process waited, or nullptr.
