@@ -82,6 +82,13 @@ void add_runtime_options(CLI::App& command, lunatic::cli::RunOptions& run) {
       .add_option("--prometheus-http", run.prometheus_address,
                   "Serve the guests' metrics to Prometheus at this address instead")
       ->type_name("ADDR");
+  command
+      .add_option("--dashboard", run.dashboard_address,
+                  "Serve a live dashboard of the processes at this address, e.g. 127.0.0.1:0 "
+                  "(read-only)")
+      ->type_name("ADDR");
+  command.add_flag("--dashboard-allow-kill", run.dashboard_allow_kill,
+                   "Let the dashboard kill processes");
 }
 
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
@@ -112,7 +119,7 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
     const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode" ||
                              arg == "--workers" || arg == "--log-level" ||
                              arg == "--max-processes" || arg == "--max-memory" ||
-                             arg == "--prometheus-http";
+                             arg == "--prometheus-http" || arg == "--dashboard";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {

@@ -34,6 +34,10 @@ struct RunOptions {
   std::optional<std::uint64_t> max_memory;  // bytes of guest memory
   // Where to serve Prometheus's /metrics (--prometheus, --prometheus-http); empty: nowhere.
   std::string prometheus_address;
+  // Where to serve the live dashboard (--dashboard); empty: nowhere. Kills from it are refused
+  // unless dashboard_allow_kill (--dashboard-allow-kill).
+  std::string dashboard_address;
+  bool dashboard_allow_kill = false;
 };
 
 // Exit codes besides the guest's own.
