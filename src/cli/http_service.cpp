@@ -1,6 +1,7 @@
 #include "cli/http_service.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <charconv>
@@ -47,6 +48,12 @@ Expected<std::unique_ptr<HttpService>> HttpService::start(
   auto& http = service->http_;
   http = std::make_unique<httplib::Server>();
   http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // httplib's default also sets SO_REUSEPORT, with which a second runtime would share a port
+  // already in use instead of failing to listen.
+  http->set_socket_options([](int socket) {
+    const int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   routes(*http);
   const int port = where->port == 0
                        ? http->bind_to_any_port(where->host)
