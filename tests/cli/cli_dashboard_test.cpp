@@ -135,12 +135,13 @@ TEST_F(Dashboard, ChildrenAppearAndDisappearBetweenSnapshots) {
   ASSERT_TRUE(run->port()) << run->output();
   auto ids = [&] {
     std::set<std::string> out;
-    for (const auto& process : parse(http(*run->port(), "GET", "/api/snapshot"))["processes"]) {
-      out.insert(process["id"].get<std::string>());
-    }
+    const json snapshot = parse(http(*run->port(), "GET", "/api/snapshot"));
+    for (const auto& process : snapshot["processes"]) out.insert(process["id"].get<std::string>());
     return out;
   };
+  std::this_thread::sleep_for(500ms);  // past the first children's spawns
   const auto before = ids();
+  ASSERT_GE(before.size(), 3u);         // main, keeper, children
   std::this_thread::sleep_for(1500ms);  // a child lives 800 ms: all of them have changed
   const auto after = ids();
   std::vector<std::string> gone;

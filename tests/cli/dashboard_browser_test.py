@@ -26,6 +26,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 CHROMIUM = "/usr/bin/chromium"
@@ -118,14 +119,41 @@ def browser(profile):
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
+# The page redraws its rows (and the details' button) on every poll, so an element found a moment
+# ago may be gone: reads go through scripts, clicks are retried on a fresh element.
+
 def pids_in_page(driver):
-    return {row.get_attribute("data-pid") for row in
-            driver.find_elements(By.CSS_SELECTOR, "#rows .proc")}
+    return set(driver.execute_script(
+        "return [...document.querySelectorAll('#rows .proc')].map(r => r.dataset.pid)"))
 
 
-def row(driver, pid):
-    rows = driver.find_elements(By.CSS_SELECTOR, '#rows .proc[data-pid="%s"]' % pid)
-    return rows[0] if rows else None
+def has_row(driver, pid):
+    return pid in pids_in_page(driver)
+
+
+def pid_named(driver, name):
+    return driver.execute_script(
+        "const r = [...document.querySelectorAll('#rows .proc')].find(r => "
+        "[...r.querySelectorAll('.name')].some(n => n.textContent === arguments[0]));"
+        "return r ? r.dataset.pid : null", name)
+
+
+def click(driver, selector):
+    """Clicks what `selector` finds, as a user would; False when nothing matches."""
+    for _ in range(50):
+        found = driver.find_elements(By.CSS_SELECTOR, selector)
+        if not found:
+            return False
+        try:
+            found[0].click()
+            return True
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise Failure("could not click " + selector)
+
+
+def row_selector(pid):
+    return '#rows .proc[data-pid="%s"]' % pid
 
 
 def details_text(driver):
@@ -146,10 +174,9 @@ def read_only_run(args, driver, screenshot):
     runtime = Runtime(args.lunatic, args.guest, args.cache, allow_kill=False)
     try:
         driver.get(runtime.url)
-        wait_until("keeper in the page", lambda: row(driver, runtime.keeper))
-        main = wait_until("main in the page", lambda: next(
-            (r.get_attribute("data-pid") for r in driver.find_elements(By.CSS_SELECTOR,
-             "#rows .proc") if "main" in r.text.split()), None))
+        wait_until("keeper in the page", lambda: has_row(driver, runtime.keeper))
+        main = wait_until("main in the page", lambda: pid_named(driver, "main"))
+        check(pid_named(driver, "keeper") == runtime.keeper, "keeper's name is not on its row")
         # Children appear and disappear without a reload: a child lives 800 ms.
         first = pids_in_page(driver) - {main, runtime.keeper}
         check(first, "no children in the page")
@@ -163,13 +190,14 @@ def read_only_run(args, driver, screenshot):
               == 1, "the page reloaded")
 
         # Details of a clicked process: its names, parent, state, who monitors it.
-        row(driver, runtime.keeper).click()
+        check(click(driver, row_selector(runtime.keeper)), "keeper's row went")
         text = wait_until("keeper's details", lambda: "keeper" in details_text(driver) and
                           details_text(driver))
         for expected in ("id\n" + runtime.keeper, "spawned by\n" + main,
                          "waiting for a message", "monitored by\n" + main, "dashboard.wasm"):
             check(expected in text, "details lack %r:\n%s" % (expected, text))
-        check("selected" in row(driver, runtime.keeper).get_attribute("class"),
+        check(driver.execute_script("return document.querySelector(arguments[0]).className",
+                                    row_selector(runtime.keeper)).find("selected") >= 0,
               "the clicked row is not marked")
 
         # Read-only: no Kill button, and the API refuses.
@@ -178,7 +206,7 @@ def read_only_run(args, driver, screenshot):
         check(post(runtime.url + "api/process/%s/kill" % runtime.keeper) == 403,
               "a kill was not refused")
         time.sleep(1.5)
-        check(row(driver, runtime.keeper) is not None and not runtime.printed("keeper died"),
+        check(has_row(driver, runtime.keeper) and not runtime.printed("keeper died"),
               "keeper died without the flag")
 
         time.sleep(args.settle)  # longer plots for a screenshot kept for the docs
@@ -192,10 +220,11 @@ def kill_run(args, driver):
     runtime = Runtime(args.lunatic, args.guest, args.cache, allow_kill=True)
     try:
         driver.get(runtime.url)
-        wait_until("keeper in the page", lambda: row(driver, runtime.keeper)).click()
-        button = wait_until("the Kill button", lambda: driver.find_elements(By.ID, "kill"))[0]
-        button.click()
-        wait_until("keeper to leave the page", lambda: row(driver, runtime.keeper) is None)
+        wait_until("keeper in the page", lambda: has_row(driver, runtime.keeper))
+        check(click(driver, row_selector(runtime.keeper)), "keeper's row went")
+        wait_until("the Kill button", lambda: driver.find_elements(By.ID, "kill"))
+        check(click(driver, "#kill"), "the Kill button went")
+        wait_until("keeper to leave the page", lambda: not has_row(driver, runtime.keeper))
         wait_until("main to hear of keeper's death", lambda: runtime.printed("keeper died"))
         wait_until("the details to say it is gone",
                    lambda: driver.find_elements(By.ID, "gone"))
