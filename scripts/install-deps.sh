@@ -20,6 +20,7 @@ packages=(
   clang-format                                    # make test checks the tree's formatting
   openssl                                         # scripts/cluster.sh makes a CA and certificates
   prometheus                                      # the metrics tests scrape with it, and promtool
+  chromium chromium-driver python3-selenium       # the dashboard's browser test
 )
 if [[ "${LUNATIC_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(nodejs erlang-nox hyperfine wrk nginx-light)

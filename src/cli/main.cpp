@@ -101,6 +101,13 @@ void add_runtime_options(CLI::App& command, lunatic::cli::RunOptions& run) {
         return lunatic::parse_size(text) ? std::string() : "not a size such as 64M: " + text;
       })
       ->type_name("SIZE");
+  command
+      .add_option("--dashboard", run.dashboard_address,
+                  "Serve a live dashboard of the processes at this address, e.g. 127.0.0.1:0 "
+                  "(read-only)")
+      ->type_name("ADDR");
+  command.add_flag("--dashboard-allow-kill", run.dashboard_allow_kill,
+                   "Let the dashboard kill processes");
 }
 
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
@@ -128,11 +135,11 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") break;
-    const bool takes_value = arg == "--dir" || arg == "--env" || arg == "--memory-mode" ||
-                             arg == "--workers" || arg == "--log-level" ||
-                             arg == "--max-processes" || arg == "--max-memory" ||
-                             arg == "--prometheus-http" || arg == "--trace" ||
-                             arg == "--trace-limit" || arg == "--trace-max-size";
+    const bool takes_value =
+        arg == "--dir" || arg == "--env" || arg == "--memory-mode" || arg == "--workers" ||
+        arg == "--log-level" || arg == "--max-processes" || arg == "--max-memory" ||
+        arg == "--prometheus-http" || arg == "--trace" || arg == "--trace-limit" ||
+        arg == "--trace-max-size" || arg == "--dashboard";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {

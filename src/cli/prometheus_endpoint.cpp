@@ -2,76 +2,21 @@
 
 #include <httplib.h>
 
-#include <atomic>
-#include <charconv>
-#include <chrono>
-
 namespace lunatic::cli {
-namespace {
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-Expected<HostPort> split_address(const std::string& address) {
-  const auto colon = address.rfind(':');
-  const auto bad = [&] {
-    return make_error(Errc::kInvalidArgument,
-                      "not an address such as 127.0.0.1:9927 or [::1]:9927: " + address);
-  };
-  if (colon == std::string::npos || colon == 0) return bad();
-  HostPort out;
-  out.host = address.substr(0, colon);
-  if (out.host.front() == '[') {
-    if (out.host.size() < 3 || out.host.back() != ']') return bad();
-    out.host = out.host.substr(1, out.host.size() - 2);
-  }
-  const char* first = address.data() + colon + 1;
-  const char* last = address.data() + address.size();
-  const auto [end, ec] = std::from_chars(first, last, out.port);
-  if (ec != std::errc() || end != last || first == last || out.port < 0 || out.port > 65535) {
-    return bad();
-  }
-  return out;
-}
-
-}  // namespace
 
 Expected<std::unique_ptr<PrometheusEndpoint>> PrometheusEndpoint::start(
     const std::string& address, std::function<std::string()> render) {
-  auto where = split_address(address);
-  if (!where) return where.error();
+  auto http = HttpService::start(
+      address, "Prometheus", 2, [render = std::move(render)](httplib::Server& server) {
+        server.Get("/metrics", [render](const httplib::Request&, httplib::Response& res) {
+          res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+      });
+  if (!http) return http.error();
   std::unique_ptr<PrometheusEndpoint> endpoint(new PrometheusEndpoint());
-  auto& http = endpoint->http_;
-  http = std::make_unique<httplib::Server>();
-  http->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  http->Get("/metrics",
-            [render = std::move(render)](const httplib::Request&, httplib::Response& res) {
-              res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
-            });
-  const int port = where->port == 0
-                       ? http->bind_to_any_port(where->host)
-                       : (http->bind_to_port(where->host, where->port) ? where->port : -1);
-  if (port <= 0) return make_error(Errc::kIo, "cannot listen on " + address + " for Prometheus");
-  const std::string host =
-      where->host.find(':') != std::string::npos ? "[" + where->host + "]" : where->host;
-  endpoint->url_ = "http://" + host + ":" + std::to_string(port) + "/metrics";
-  auto ended = std::make_shared<std::atomic<bool>>(false);
-  endpoint->listener_ = std::thread([server = http.get(), ended] {
-    server->listen_after_bind();
-    ended->store(true);
-  });
-  // stop() only stops a server that runs: wait for it, so that an early destruction works.
-  while (!http->is_running() && !ended->load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  endpoint->http_ = std::move(*http);
+  endpoint->url_ = endpoint->http_->base_url() + "/metrics";
   return endpoint;
-}
-
-PrometheusEndpoint::~PrometheusEndpoint() {
-  if (http_) http_->stop();
-  if (listener_.joinable()) listener_.join();
 }
 
 }  // namespace lunatic::cli

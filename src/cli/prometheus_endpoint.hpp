@@ -7,13 +7,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "cli/http_service.hpp"
 #include "common/error.hpp"
-
-namespace httplib {
-class Server;
-}
 
 namespace lunatic::cli {
 
@@ -25,9 +21,6 @@ class PrometheusEndpoint {
   // text, called on the server's thread for each scrape.
   static Expected<std::unique_ptr<PrometheusEndpoint>> start(const std::string& address,
                                                              std::function<std::string()> render);
-  ~PrometheusEndpoint();
-  PrometheusEndpoint(const PrometheusEndpoint&) = delete;
-  PrometheusEndpoint& operator=(const PrometheusEndpoint&) = delete;
 
   // "http://host:port/metrics", with the port the OS chose for port 0.
   const std::string& url() const { return url_; }
@@ -35,8 +28,7 @@ class PrometheusEndpoint {
  private:
   PrometheusEndpoint() = default;
 
-  std::unique_ptr<httplib::Server> http_;
-  std::thread listener_;
+  std::unique_ptr<HttpService> http_;
   std::string url_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/dashboard_server.hpp"
 #include "cli/diagnostics.hpp"
 #include "cli/engine_options.hpp"
 #include "cli/preopen_option.hpp"
@@ -175,6 +177,22 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
     }
     prometheus = std::move(*started);
     fmt::print(stderr, "lunatic: Prometheus metrics at {}\n", prometheus->url());
+  }
+  std::unique_ptr<DashboardServer> dashboard;
+  if (!options.dashboard_address.empty()) {
+    auto started = DashboardServer::start(
+        environment,
+        {.address = options.dashboard_address, .allow_kill = options.dashboard_allow_kill});
+    if (!started) {
+      print_error(started.error().message);
+      return kExitRuntimeError;
+    }
+    dashboard = std::move(*started);
+    if (module) {
+      dashboard->name_module(module.get(),
+                             std::filesystem::path(options.module_path).filename().string());
+    }
+    fmt::print(stderr, "lunatic: dashboard at {}\n", dashboard->url());
   }
   if (node != nullptr) {
     if (const Status attached = node->attach(environment, scheduler); !attached) {

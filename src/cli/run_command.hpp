@@ -36,6 +36,10 @@ struct RunOptions {
   // Where to serve Prometheus's /metrics (--prometheus, --prometheus-http); empty: nowhere.
   std::string prometheus_address;
   TraceOptions trace;  // --trace, --trace-limit, --trace-max-size
+  // Where to serve the live dashboard (--dashboard); empty: nowhere. Kills from it are refused
+  // unless dashboard_allow_kill (--dashboard-allow-kill).
+  std::string dashboard_address;
+  bool dashboard_allow_kill = false;
 };
 
 // Exit codes besides the guest's own.

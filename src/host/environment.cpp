@@ -170,6 +170,7 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
     return make_error(Errc::kIo, "cannot allocate a stack for a new process");
   }
   process->limit_mailbox(shared->config->max_mailbox_messages, shared->config->max_mailbox_bytes);
+  process->set_origin(shared->parent, shared->module.get());
   if (shared->link_tag != 0 && shared->parent != 0) {
     // Linked before the child can run, so no failure of either goes unnoticed (Lunatic's
     // guarantee): the parent hears the tag when the child dies, the child hears no tag.

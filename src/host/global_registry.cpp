@@ -61,6 +61,12 @@ Expected<bool> GlobalRegistry::remove(runtime::Blocking& waiter, const std::stri
   });
 }
 
+std::unordered_map<std::uint64_t, std::set<std::string>> GlobalRegistry::held_names() {
+  if (!used_.load()) return {};
+  std::lock_guard guard(mutex_);
+  return held_;
+}
+
 void GlobalRegistry::process_ended(std::uint64_t process) {
   if (!used_.load(std::memory_order_relaxed)) return;
   std::lock_guard guard(mutex_);

@@ -40,6 +40,8 @@ class GlobalRegistry {
   Expected<bool> remove(runtime::Blocking& waiter, const std::string& name, std::uint64_t process);
   // `process` ended: the names it holds go. Does not wait; cheap for a process that holds none.
   void process_ended(std::uint64_t process);
+  // Every name this node's processes hold, by process (for introspection).
+  std::unordered_map<std::uint64_t, std::set<std::string>> held_names();
 
  private:
   void forget_held(const std::string& name, std::uint64_t process);  // under mutex_

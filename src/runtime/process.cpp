@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/execution/trap.hpp"
+#include "runtime/cycle_clock.hpp"
 #include "runtime/remote_peers.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/trace_recorder.hpp"
@@ -16,6 +17,8 @@ namespace {
 // The process whose slice runs on this thread (set when a slice begins, by the worker or by a
 // hand-over): the worker reads it when a fiber returns, to learn which one did.
 thread_local Process* t_running = nullptr;
+// With slice timing on: the cycle count when this thread's current slice began.
+thread_local std::uint64_t t_slice_began = 0;
 
 // Hands Boost.Context a stack that the pool already prepared.
 struct PreparedStack {
@@ -87,9 +90,24 @@ void Process::begin_slice() {
   // yield before any, and a clock read costs as much as the rest of a switch.
   slice_start_.reset();
   engine::set_current_execution(&execution_);
+  // On a hand-over, t_running is the process that parks: its slice ends where this one begins.
+  if (scheduler_.slice_timing()) [[unlikely]]
+    switch_slice_clock(t_running);
   t_running = this;
   if (auto* trace = trace_recorder()) [[unlikely]]
     trace->slice_began(id_);
+}
+
+void Process::switch_slice_clock(Process* ended) {
+  const std::uint64_t now = read_cycles();
+  if (ended != nullptr) {
+    // Only the worker running `ended` writes its count: no atomic add needed.
+    const std::uint64_t spent = now - t_slice_began;
+    ended->cpu_ticks_.store(ended->cpu_ticks_.load(std::memory_order_relaxed) + spent,
+                            std::memory_order_relaxed);
+    scheduler_.add_busy_ticks(spent);
+  }
+  t_slice_began = now;
 }
 
 std::shared_ptr<Process> Process::run_slice() {
@@ -109,6 +127,8 @@ std::shared_ptr<Process> Process::run_slice() {
   // over to (hand_over), and this one may by now be running on another worker: from here on,
   // only `last` is touched.
   Process& last = *std::exchange(t_running, nullptr);
+  if (scheduler_.slice_timing()) [[unlikely]]
+    switch_slice_clock(&last);
   last.fiber_ = std::move(suspended);
   return last.end_slice();
 }
@@ -365,6 +385,45 @@ std::size_t Process::mailbox_size() {
   return mailbox_.size();
 }
 
+ProcessInfo Process::introspect() {
+  ProcessInfo info;
+  info.id = id_;
+  info.parent = parent_;
+  info.module = module_;
+  info.cpu_ns = scheduler_.ticks_to_ns(cpu_ticks_.load(std::memory_order_relaxed));
+  info.memory_bytes = execution_.guest_memory_bytes.load(std::memory_order_relaxed);
+  std::lock_guard guard(lock_);
+  switch (state_.load(std::memory_order_acquire)) {
+    case State::kRunnable:
+    case State::kWoken:
+      info.status = ProcessStatus::kRunnable;
+      break;
+    case State::kWaiting:
+      switch (wait_.load(std::memory_order_relaxed)) {
+        case Wait::kMessage:
+          info.status = ProcessStatus::kWaitingMessage;
+          break;
+        case Wait::kTimer:
+          info.status = ProcessStatus::kWaitingTimer;
+          break;
+        case Wait::kIo:
+          info.status = ProcessStatus::kWaitingIo;
+          break;
+      }
+      break;
+    case State::kFinished:
+      info.status = ProcessStatus::kFinished;
+      break;
+  }
+  info.kill_pending = kill_reason_.has_value();
+  info.mailbox_messages = mailbox_.size();
+  info.mailbox_bytes = mailbox_.data_bytes();
+  info.links.reserve(links_.size());
+  for (const Link& link : links_) info.links.push_back(link.peer);
+  info.monitored_by = monitors_;
+  return info;
+}
+
 void Process::check_killed() {
   // Called at every yield and preemption check: the common case takes no lock.
   if (!killed_.load(std::memory_order_acquire)) return;
@@ -391,6 +450,7 @@ std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tag
   if (deadline && *deadline <= scheduler_.now()) return nullptr;
   waiting_for_mailbox_ = true;
   waiting_tags_ = tags;
+  wait_.store(Wait::kMessage, std::memory_order_relaxed);
   for (;;) {
     if (deadline) scheduler_.add_timer(*deadline, *this, wait_generation_);
     lock.unlock();
@@ -418,6 +478,7 @@ std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tag
 
 void Process::sleep_until(Clock::time_point deadline) {
   std::unique_lock lock(lock_);
+  wait_.store(Wait::kTimer, std::memory_order_relaxed);
   while (!kill_reason_ && scheduler_.now() < deadline) {
     scheduler_.add_timer(deadline, *this, wait_generation_);
     park(lock);
@@ -469,6 +530,7 @@ bool Process::wait_fds(std::span<const FdInterest> interests, std::span<FdReadin
   };
   check_killed();
   if (collect()) return true;
+  wait_.store(Wait::kIo, std::memory_order_relaxed);
   // Loops because a wake-up can be spurious (a stale timer, a wake meant for an earlier wait):
   // only readiness or the deadline ends the wait.
   for (;;) {
@@ -507,6 +569,7 @@ bool Process::wait_io(IoSource& source, IoDirection direction, std::uint64_t see
   check_killed();
   if (deadline && *deadline <= scheduler_.now()) return false;
   Reactor& reactor = scheduler_.reactor();
+  wait_.store(Wait::kIo, std::memory_order_relaxed);
   {
     std::unique_lock lock(lock_);
     if (!reactor.add_waiter(source, direction, seen, id_, wait_generation_)) return true;

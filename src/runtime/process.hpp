@@ -19,6 +19,7 @@
 #include "runtime/blocking.hpp"
 #include "runtime/fiber_sanitizer.hpp"
 #include "runtime/mailbox.hpp"
+#include "runtime/process_info.hpp"
 #include "runtime/spin_lock.hpp"
 #include "runtime/stack_pool.hpp"
 
@@ -40,6 +41,15 @@ class Process final : public Blocking {
 
   std::uint64_t id() const { return id_; }
   engine::ExecutionState& execution() { return execution_; }
+  // Who spawned it (0: nobody) and what it runs, for introspection; before start().
+  void set_origin(std::uint64_t parent, const void* module) {
+    parent_ = parent;
+    module_ = module;
+  }
+
+  // ---- Introspection, from any thread ----
+  // This process now; takes its lock for as long as copying its links and monitors takes.
+  ProcessInfo introspect();
 
   // ---- Scheduler side (the worker thread that dequeued the process) ----
   // Runs the fiber until it suspends or finishes, then requeues it, parks it or, when it
@@ -98,6 +108,7 @@ class Process final : public Blocking {
 
  private:
   enum class Suspend : std::uint8_t { kYield, kPark };
+  enum class Wait : std::uint8_t { kMessage, kTimer, kIo };  // what a kWaiting process waits for
   struct Link {
     std::uint64_t peer;
     std::int64_t tag;
@@ -123,6 +134,9 @@ class Process final : public Blocking {
   // Runs `next` (taken from this worker's slot) in place of the worker loop while this parks.
   void hand_over(Process& next);
   void begin_slice();  // before a slice of this process starts, on the thread that runs it
+  // With slice timing on: charges the slice that ends now to `ended` (nullptr: the worker ran
+  // no process) and starts the next one's; one cycle-counter read serves both.
+  void switch_slice_clock(Process* ended);
   // After a slice ended, on the worker: requeues, parks or finishes (see run_slice).
   std::shared_ptr<Process> end_slice();
   // Makes a park take effect, or requeues the process when a wake came first.
@@ -143,6 +157,8 @@ class Process final : public Blocking {
   // tells the two apart, so a park costs no lock round trip.
   std::atomic<State> state_{State::kRunnable};
   bool waiting_for_mailbox_ = false;
+  // Set by the process before it parks, read by introspection (in padding: no extra line).
+  std::atomic<Wait> wait_{Wait::kMessage};
   std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the lock
   Suspend suspend_ = Suspend::kYield;
   bool started_ = false;  // its fiber was made (make_fiber), on the thread that first ran it
@@ -168,6 +184,10 @@ class Process final : public Blocking {
   std::uint64_t max_mailbox_messages_ = 0;  // 0: unbounded
   std::uint64_t max_mailbox_bytes_ = 0;
   std::function<void(Process&)> body_;
+  std::uint64_t parent_ = 0;
+  const void* module_ = nullptr;
+  // Cycles its slices took, while slice timing is on; written by the worker that ran the slice.
+  std::atomic<std::uint64_t> cpu_ticks_{0};
   FiberSanitizer fiber_asan_;  // used on the fiber's side of a switch
 };
 

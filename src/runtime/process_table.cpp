@@ -1,5 +1,6 @@
 #include "runtime/process_table.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -30,6 +31,19 @@ std::shared_ptr<Process> ProcessTable::remove(std::uint64_t id) {
   s.processes.erase(it);
   size_.fetch_sub(1, std::memory_order_relaxed);
   return process;
+}
+
+std::vector<std::shared_ptr<Process>> ProcessTable::collect(std::size_t limit) const {
+  std::vector<std::shared_ptr<Process>> out;
+  out.reserve(std::min(limit, size()));
+  for (const Shard& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (const auto& [id, process] : s.processes) {
+      if (out.size() == limit) return out;
+      out.push_back(process);
+    }
+  }
+  return out;
 }
 
 void ProcessTable::clear() {

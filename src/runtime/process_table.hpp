@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace lunatic::runtime {
 
@@ -20,6 +21,8 @@ class ProcessTable {
   // Removes and returns the entry (the caller decides where the last reference dies).
   std::shared_ptr<Process> remove(std::uint64_t id);
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+  // Up to `limit` entries, shard by shard (each shard's lock held only while it is copied).
+  std::vector<std::shared_ptr<Process>> collect(std::size_t limit) const;
   // Removes every entry; used at shutdown.
   void clear();
 

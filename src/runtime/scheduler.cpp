@@ -98,6 +98,26 @@ std::vector<std::size_t> Scheduler::queued_per_worker() const {
   return queued;
 }
 
+void Scheduler::enable_slice_timing() {
+  cycle_rate_.start();
+  slice_timing_.store(true);
+}
+
+void Scheduler::add_busy_ticks(std::uint64_t ticks) {
+  if (tls_worker < 0) return;
+  auto& busy = workers_[static_cast<unsigned>(tls_worker)]->busy_ticks;
+  busy.store(busy.load(std::memory_order_relaxed) + ticks, std::memory_order_relaxed);
+}
+
+std::vector<std::uint64_t> Scheduler::busy_ns_per_worker() const {
+  std::vector<std::uint64_t> busy;
+  busy.reserve(workers_.size());
+  for (const auto& worker : workers_) {
+    busy.push_back(ticks_to_ns(worker->busy_ticks.load(std::memory_order_relaxed)));
+  }
+  return busy;
+}
+
 std::size_t Scheduler::total_queued() const {
   std::size_t total = 0;
   for (const auto& worker : workers_) total += worker->queued.load();

@@ -18,10 +18,14 @@ ExecutionState* current_execution() { return t_current; }
 void set_current_execution(ExecutionState* state) { t_current = state; }
 
 bool charge_guest_memory(ExecutionState* state, std::uint64_t bytes) {
-  if (state == nullptr || state->budget == nullptr) return true;
-  const std::uint64_t prepaid = std::min(state->prepaid_memory_bytes, bytes);
-  if (!state->budget->charge_memory(bytes - prepaid, state->privilege)) return false;
-  state->prepaid_memory_bytes -= prepaid;
+  if (state == nullptr) return true;
+  if (state->budget != nullptr) {
+    const std::uint64_t prepaid = std::min(state->prepaid_memory_bytes, bytes);
+    if (!state->budget->charge_memory(bytes - prepaid, state->privilege)) return false;
+    state->prepaid_memory_bytes -= prepaid;
+  }
+  state->guest_memory_bytes.store(state->guest_memory_bytes.load(std::memory_order_relaxed) + bytes,
+                                  std::memory_order_relaxed);
   return true;
 }
 

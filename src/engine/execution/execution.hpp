@@ -5,6 +5,7 @@
 // signal handler always unwind the guest that is running on this thread, on its own stack.
 #pragma once
 
+#include <atomic>
 #include <csetjmp>
 #include <cstdint>
 #include <limits>
@@ -38,6 +39,9 @@ struct ExecutionState {
   // Bytes charged ahead, by the spawn, for the instance's memory and tables at their initial
   // sizes (charge_guest_memory takes from them first).
   std::uint64_t prepaid_memory_bytes = 0;
+  // Bytes of memory and tables the instance allocated, written by its own thread and read by
+  // introspection from any other.
+  std::atomic<std::uint64_t> guest_memory_bytes{0};
   // Set by the host: lets the process be preempted, or killed, in the middle of one long
   // runtime operation (a bulk fill or copy, a large grow). Returns false, with the reason
   // recorded (record_unwind), when the guest must unwind instead of going on.

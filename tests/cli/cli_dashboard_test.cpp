@@ -1,0 +1,226 @@
+// CLI tests: the JSON API of `lunatic run --dashboard` (cli/dashboard_server.hpp), on
+// dashboard.wasm, a guest whose processes come and go. The page itself is tested in a browser
+// (dashboard_browser_test.py).
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "support/background_server.hpp"
+#include "support/cli_support.hpp"
+
+namespace {
+
+using namespace cli_test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr const char* kAnnounced = R"(dashboard at http://127\.0\.0\.1:([0-9]+)/)";
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+// `method path` at 127.0.0.1:port, over HTTP/1.0 (the server closes after the answer).
+HttpAnswer http(std::uint16_t port, const std::string& method, const std::string& path) {
+  TestClient client(port);
+  if (!client.connected()) return {0, "connect failed"};
+  client.send(method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  const std::string response = client.receive(std::string::npos);
+  std::smatch status;
+  const auto body = response.find("\r\n\r\n");
+  if (!std::regex_search(response, status, std::regex(R"(^HTTP/1\.[01] ([0-9]{3}))")) ||
+      body == std::string::npos) {
+    return {0, "not an HTTP answer: " + response};
+  }
+  return {std::stoi(status[1]), response.substr(body + 4)};
+}
+
+// The JSON of an answer, or a JSON string saying why there is none.
+json parse(const HttpAnswer& answer) {
+  json parsed = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? json("not JSON: " + answer.body) : parsed;
+}
+
+class Dashboard : public ProcessTest {
+ protected:
+  std::vector<std::string> environment() const {
+    RunOptions opt;
+    opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;
+    std::vector<std::string> result;
+    for (const auto& [key, value] : with_test_environment(opt).env) {
+      if (value) result.push_back(key + "=" + *value);
+    }
+    return result;
+  }
+  // dashboard.wasm under --dashboard, started and past its "keeper <pid>" line; its pid then
+  // in keeper_.
+  std::unique_ptr<BackgroundServer> start(bool allow_kill) {
+    std::vector<std::string> argv{lunatic_binary(), "run",         "--log-level",
+                                  "error",          "--dashboard", "127.0.0.1:0"};
+    if (allow_kill) argv.push_back("--dashboard-allow-kill");
+    argv.push_back(guest("dashboard"));
+    auto run = std::make_unique<BackgroundServer>(argv, environment(), 120s, kAnnounced,
+                                                  /*with_stderr=*/true);
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (run->port() && keeper_.empty() && std::chrono::steady_clock::now() < deadline) {
+      run->wait_for_output("keeper", 100ms);
+      std::smatch keeper;
+      const std::string& out = run->output();
+      if (std::regex_search(out, keeper, std::regex(R"(keeper ([0-9]+)\n)"))) keeper_ = keeper[1];
+    }
+    return run;
+  }
+  // The snapshot's process of id `id`, or null.
+  static json find(const json& snapshot, const std::string& id) {
+    for (const auto& process : snapshot["processes"]) {
+      if (process["id"] == id) return process;
+    }
+    return nullptr;
+  }
+
+  std::string keeper_;
+};
+
+TEST_F(Dashboard, TheSnapshotShowsEachProcessWithItsParentStateNamesAndCounters) {
+  auto run = start(/*allow_kill=*/false);
+  ASSERT_TRUE(run->port()) << run->output();
+  ASSERT_FALSE(keeper_.empty()) << run->output();
+  std::this_thread::sleep_for(500ms);  // a few children come and go, some CPU time is counted
+  const json snapshot = parse(http(*run->port(), "GET", "/api/snapshot"));
+  ASSERT_TRUE(snapshot.is_object()) << snapshot;
+  EXPECT_EQ(snapshot["allow_kill"], false);
+  EXPECT_EQ(snapshot["slice_timing"], true);
+  EXPECT_GE(snapshot["process_count"].get<int>(), 3) << snapshot;  // main, keeper, children
+  EXPECT_EQ(snapshot["process_count"].get<std::size_t>(), snapshot["processes"].size());
+  EXPECT_GE(snapshot["workers"].size(), 1u);
+  EXPECT_TRUE(snapshot["workers"][0].contains("busy_ns")) << snapshot;
+  EXPECT_TRUE(snapshot["nodes"].empty()) << snapshot;  // no cluster
+
+  const json keeper = find(snapshot, keeper_);
+  ASSERT_TRUE(keeper.is_object()) << snapshot;
+  const std::string main_id = keeper["parent"];
+  const json main = find(snapshot, main_id);
+  ASSERT_TRUE(main.is_object()) << snapshot;
+  EXPECT_EQ(main["parent"], "0");
+  EXPECT_EQ(main["module"], "dashboard.wasm");
+  EXPECT_EQ(main["names"], json::array({"main"}));
+  EXPECT_GT(main["cpu_ns"].get<std::uint64_t>(), 0u) << main;
+  EXPECT_GT(main["memory_bytes"].get<std::uint64_t>(), 65535u) << main;  // a page at least
+  EXPECT_EQ(keeper["names"], json::array({"keeper"}));
+  EXPECT_EQ(keeper["status"], "waiting for a message");
+  EXPECT_EQ(keeper["monitored_by"], json::array({main_id}));
+  EXPECT_EQ(keeper["module"], "dashboard.wasm");
+  // Children: spawned by main, sleeping; every other one linked to it, both ways.
+  bool linked_child = false;
+  for (const auto& process : snapshot["processes"]) {
+    if (process["parent"] != main_id || process["id"] == keeper_) continue;
+    EXPECT_TRUE(process["status"] == "sleeping" || process["status"] == "runnable") << process;
+    if (!process["links"].empty()) {
+      EXPECT_EQ(process["links"], json::array({main_id})) << process;
+      linked_child = true;
+    }
+  }
+  EXPECT_TRUE(linked_child) << snapshot;
+
+  const json one = parse(http(*run->port(), "GET", "/api/process/" + keeper_));
+  EXPECT_EQ(one["id"], keeper_) << one;
+  EXPECT_EQ(one["names"], json::array({"keeper"})) << one;
+}
+
+TEST_F(Dashboard, ChildrenAppearAndDisappearBetweenSnapshots) {
+  auto run = start(/*allow_kill=*/false);
+  ASSERT_TRUE(run->port()) << run->output();
+  auto ids = [&] {
+    std::set<std::string> out;
+    const json snapshot = parse(http(*run->port(), "GET", "/api/snapshot"));
+    for (const auto& process : snapshot["processes"]) out.insert(process["id"].get<std::string>());
+    return out;
+  };
+  std::this_thread::sleep_for(500ms);  // past the first children's spawns
+  const auto before = ids();
+  ASSERT_GE(before.size(), 3u);         // main, keeper, children
+  std::this_thread::sleep_for(1500ms);  // a child lives 800 ms: all of them have changed
+  const auto after = ids();
+  std::vector<std::string> gone;
+  std::vector<std::string> new_ones;
+  std::ranges::set_difference(before, after, std::back_inserter(gone));
+  std::ranges::set_difference(after, before, std::back_inserter(new_ones));
+  EXPECT_FALSE(gone.empty());
+  EXPECT_FALSE(new_ones.empty());
+  for (const auto& id : gone) {
+    EXPECT_EQ(http(*run->port(), "GET", "/api/process/" + id).status, 404) << id;
+  }
+}
+
+TEST_F(Dashboard, KillIsRefusedWithoutTheFlag) {
+  auto run = start(/*allow_kill=*/false);
+  ASSERT_TRUE(run->port()) << run->output();
+  ASSERT_FALSE(keeper_.empty()) << run->output();
+  const HttpAnswer answer = http(*run->port(), "POST", "/api/process/" + keeper_ + "/kill");
+  EXPECT_EQ(answer.status, 403) << answer.body;
+  EXPECT_TRUE(contains(parse(answer)["error"].get<std::string>(), "--dashboard-allow-kill"));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(http(*run->port(), "GET", "/api/process/" + keeper_).status, 200);
+  EXPECT_FALSE(run->wait_for_output("keeper died", 100ms)) << run->output();
+}
+
+TEST_F(Dashboard, KillWorksWithTheFlag) {
+  auto run = start(/*allow_kill=*/true);
+  ASSERT_TRUE(run->port()) << run->output();
+  ASSERT_FALSE(keeper_.empty()) << run->output();
+  EXPECT_EQ(parse(http(*run->port(), "GET", "/api/snapshot"))["allow_kill"], true);
+  const HttpAnswer answer = http(*run->port(), "POST", "/api/process/" + keeper_ + "/kill");
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(parse(answer)["killed"], keeper_);
+  EXPECT_TRUE(run->wait_for_output("keeper died", 10s)) << run->output();
+  EXPECT_EQ(http(*run->port(), "GET", "/api/process/" + keeper_).status, 404);
+}
+
+TEST_F(Dashboard, BadIdsAndUnknownPathsGetClearErrors) {
+  auto run = start(/*allow_kill=*/true);
+  ASSERT_TRUE(run->port()) << run->output();
+  const std::uint16_t port = *run->port();
+  for (const char* path : {"/api/process/abc", "/api/process/-1", "/api/process/0",
+                           "/api/process/99999999999999999999999", "/api/process/"}) {
+    const HttpAnswer answer = http(port, "GET", path);
+    EXPECT_EQ(answer.status, 400) << path << ": " << answer.body;
+    EXPECT_TRUE(contains(parse(answer)["error"].get<std::string>(), "not a process id")) << path;
+  }
+  EXPECT_EQ(http(port, "POST", "/api/process/12x/kill").status, 400);
+  const HttpAnswer missing = http(port, "GET", "/api/process/987654");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_TRUE(contains(parse(missing)["error"].get<std::string>(), "no process 987654"));
+  EXPECT_EQ(http(port, "POST", "/api/process/987654/kill").status, 404);
+  const HttpAnswer unknown = http(port, "GET", "/nothing/here");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_TRUE(contains(parse(unknown)["error"].get<std::string>(), "no such resource"));
+  // The page itself: self-contained, nothing from elsewhere.
+  const HttpAnswer page = http(port, "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_TRUE(contains(page.body, "/api/snapshot"));
+  for (const char* fetches : {"src=", "<link", "@import", "url(", "https://"}) {
+    EXPECT_FALSE(contains(page.body, fetches)) << "the page may load something: " << fetches;
+  }
+  // Still serving, and the runtime unharmed.
+  EXPECT_EQ(http(port, "GET", "/api/snapshot").status, 200);
+}
+
+TEST_F(Dashboard, AnAddressThatCannotBeUsedIsAnErrorBeforeTheGuestRuns) {
+  auto bad = run_guest("dashboard", {}, {"--dashboard", "not-an-address"});
+  EXPECT_EXIT_CODE(bad, 1);
+  EXPECT_TRUE(contains(bad.err, "not an address such as")) << describe(bad);
+  EXPECT_FALSE(contains(bad.out, "keeper")) << describe(bad);
+  // A port taken by another listener.
+  auto first = start(/*allow_kill=*/false);
+  ASSERT_TRUE(first->port()) << first->output();
+  auto taken =
+      run_guest("dashboard", {}, {"--dashboard", "127.0.0.1:" + std::to_string(*first->port())});
+  EXPECT_EXIT_CODE(taken, 1);
+  EXPECT_TRUE(contains(taken.err, "cannot listen on 127.0.0.1:")) << describe(taken);
+  EXPECT_FALSE(contains(taken.out, "keeper")) << describe(taken);
+}
+
+}  // namespace
