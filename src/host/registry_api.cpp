@@ -11,6 +11,7 @@
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/return_codes.hpp"
+#include "runtime/scheduler.hpp"
 
 namespace lunatic::host {
 
@@ -31,6 +32,7 @@ void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::
   std::string key = guest_utf8(context, name, name_len);
   RegistryEntry entry{node_id, process_id, {}};
   hold_entry(context, entry, key);
+  environment.scheduler().counters().add(runtime::Counter::kRegistryWrites);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry()[std::move(key)] =
       std::move(entry);  // a replaced entry gives its charge back
@@ -45,6 +47,7 @@ std::uint32_t get(HostContext& context, std::uint32_t name, std::uint32_t name_l
   const std::string key = guest_utf8(context, name, name_len);
   std::uint64_t node = 0;
   std::uint64_t process = 0;
+  environment.scheduler().counters().add(runtime::Counter::kRegistryReads);
   {
     std::lock_guard guard(environment.registry_mutex());
     auto it = environment.registry().find(key);
@@ -62,6 +65,7 @@ std::uint32_t get(HostContext& context, std::uint32_t name, std::uint32_t name_l
 void remove(HostContext& context, std::uint32_t name, std::uint32_t name_len) {
   Environment& environment = environment_of(context);
   const std::string key = guest_utf8(context, name, name_len);
+  environment.scheduler().counters().add(runtime::Counter::kRegistryDeletions);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry().erase(key);
 }
