@@ -63,7 +63,7 @@ void write_counters(Exposition& text, const runtime::RuntimeCounters::Totals& to
   }
   text.counter("lunatic_process_messages_send_total",
                "Messages put in a mailbox (data, link-died and process-died).",
-               totals[Counter::kMessagesSent]);
+               totals.messages_sent());
   text.counter("lunatic_process_messages_send_bytes_total", "Data bytes of the messages sent.",
                totals[Counter::kMessageBytesSent]);
   text.counter("lunatic_process_messages_received_total", "Messages taken by a receive.",
@@ -77,8 +77,7 @@ void write_counters(Exposition& text, const runtime::RuntimeCounters::Totals& to
               "Messages in the receiver's mailbox at each send, the new one included.");
   std::uint64_t cumulative = 0;
   for (std::size_t b = 0; b < runtime::kDepthBuckets; ++b) {
-    cumulative +=
-        totals[static_cast<Counter>(static_cast<std::size_t>(Counter::kDepthBucketFirst) + b)];
+    cumulative += totals.depth_bucket(b);
     const std::string bound = b + 1 < runtime::kDepthBuckets
                                   ? std::to_string(runtime::depth_bucket_bound(b))
                                   : std::string("+Inf");

@@ -45,6 +45,12 @@ RuntimeCounters::Binding::Binding(RuntimeCounters& counters, unsigned index)
 
 RuntimeCounters::Binding::~Binding() { t_counter_binding = previous_; }
 
+std::uint64_t RuntimeCounters::Totals::messages_sent() const {
+  std::uint64_t sent = 0;
+  for (std::size_t b = 0; b < kDepthBuckets; ++b) sent += depth_bucket(b);
+  return sent;
+}
+
 RuntimeCounters::Totals RuntimeCounters::totals() const {
   Totals totals;
   auto add_block = [&](const CounterBlock& block) {

@@ -53,14 +53,17 @@ inline constexpr std::size_t depth_bucket(std::uint64_t depth) {
   return bucket < kDepthBuckets - 1 ? bucket : kDepthBuckets - 1;
 }
 
+// What a send and a receive touch comes first, so that with the depth maximum before it a
+// message costs its worker one cache line of counters (depths up to 16). A send is counted
+// once, in its depth bucket: the messages sent are the histogram's count.
 enum class Counter : std::uint8_t {
-  kProcessesSpawned,
-  kMessagesSent,  // put in a mailbox (or handed to a waiting receiver): data and signals
-  kMessageBytesSent,
-  kMessagesReceived,  // taken by a receive
-  kMessageBytesReceived,
-  kMailboxDepthSum,  // with the depth buckets: a histogram of the depth at each send
-  kLinksAdded,       // link ends: a link between two local processes is two
+  kMessageBytesSent,      // of the messages put in a mailbox (or handed to a waiting receiver)
+  kMessagesReceived,      // taken by a receive
+  kMessageBytesReceived,  // of those
+  kMailboxDepthSum,       // with the depth buckets: a histogram of the depth at each send
+  kDepthBucketFirst,      // kDepthBuckets counters
+  kProcessesSpawned = kDepthBucketFirst + kDepthBuckets,
+  kLinksAdded,  // link ends: a link between two local processes is two
   kLinksRemoved,
   kMonitorsAdded,
   kMonitorsRemoved,
@@ -71,8 +74,7 @@ enum class Counter : std::uint8_t {
   kSocketBytesIn,  // plaintext, for TLS streams
   kSocketBytesOut,
   kExitFirst,  // kExitReasons counters, one per ExitReason
-  kDepthBucketFirst = kExitFirst + kExitReasons,
-  kCount = kDepthBucketFirst + kDepthBuckets,
+  kCount = kExitFirst + kExitReasons,
 };
 
 inline constexpr Counter exit_counter(ExitReason reason) {
@@ -82,8 +84,8 @@ inline constexpr Counter exit_counter(ExitReason reason) {
 
 // One thread's counters (or the shared ones), on cache lines of their own.
 struct alignas(64) CounterBlock {
-  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Counter::kCount)> values{};
   std::atomic<std::uint64_t> mailbox_depth_max{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Counter::kCount)> values{};
 
   std::atomic<std::uint64_t>& operator[](Counter counter) {
     return values[static_cast<std::size_t>(counter)];
@@ -162,13 +164,11 @@ class RuntimeCounters {
         static_cast<std::size_t>(Counter::kDepthBucketFirst) + depth_bucket(depth));
     if (bound.owner == this) {
       CounterBlock& block = *bound.block;
-      block.add_owned(Counter::kMessagesSent, 1);
       block.add_owned(Counter::kMessageBytesSent, bytes);
       block.add_owned(bucket, 1);
       block.add_owned(Counter::kMailboxDepthSum, depth);
       block.max_owned(depth);
     } else {
-      shared_.add_shared(Counter::kMessagesSent, 1);
       shared_.add_shared(Counter::kMessageBytesSent, bytes);
       shared_.add_shared(bucket, 1);
       shared_.add_shared(Counter::kMailboxDepthSum, depth);
@@ -197,6 +197,10 @@ class RuntimeCounters {
     std::uint64_t operator[](Counter counter) const {
       return values[static_cast<std::size_t>(counter)];
     }
+    std::uint64_t depth_bucket(std::size_t bucket) const {
+      return values[static_cast<std::size_t>(Counter::kDepthBucketFirst) + bucket];
+    }
+    std::uint64_t messages_sent() const;  // the depth histogram's count
   };
   Totals totals() const;
 

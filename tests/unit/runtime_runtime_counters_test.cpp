@@ -18,21 +18,21 @@ TEST(RuntimeCounters, WorkersBlocksAndTheSharedBlockSumIntoTheTotals) {
   for (unsigned worker = 0; worker < 2; ++worker) {
     threads.emplace_back([&, worker] {
       const RuntimeCounters::Binding binding(counters, worker);
-      for (std::uint64_t i = 0; i < kAdds; ++i) counters.add(Counter::kMessagesSent);
+      for (std::uint64_t i = 0; i < kAdds; ++i) counters.add(Counter::kMessagesReceived);
       counters.add(Counter::kSteals, worker + 1);
     });
   }
   for (int other = 0; other < 2; ++other) {
     threads.emplace_back([&] {
-      for (std::uint64_t i = 0; i < kAdds; ++i) counters.add(Counter::kMessagesSent);
+      for (std::uint64_t i = 0; i < kAdds; ++i) counters.add(Counter::kMessagesReceived);
     });
   }
   for (auto& thread : threads) thread.join();
   const RuntimeCounters::Totals totals = counters.totals();
-  EXPECT_EQ(totals[Counter::kMessagesSent], 4 * kAdds);
+  EXPECT_EQ(totals[Counter::kMessagesReceived], 4 * kAdds);
   EXPECT_EQ(totals[Counter::kSteals], 3u);
   EXPECT_EQ(totals.steals_per_worker, (std::vector<std::uint64_t>{1, 2}));
-  EXPECT_EQ(totals[Counter::kMessagesReceived], 0u);
+  EXPECT_EQ(totals[Counter::kMessageBytesReceived], 0u);
 }
 
 TEST(RuntimeCounters, AWorkerOfAnotherRuntimeCountsInThisOnesSharedBlock) {
@@ -87,10 +87,8 @@ TEST(RuntimeCounters, SendsFillTheDepthHistogramAndTheLargestDepthIsKept) {
   counters.note_sent(/*depth=*/1, /*bytes=*/100);  // from no worker: the shared block
   counters.note_received(/*bytes=*/8);
   const RuntimeCounters::Totals totals = counters.totals();
-  auto bucket = [&](std::size_t b) {
-    return totals[static_cast<Counter>(static_cast<std::size_t>(Counter::kDepthBucketFirst) + b)];
-  };
-  EXPECT_EQ(totals[Counter::kMessagesSent], 3u);
+  auto bucket = [&](std::size_t b) { return totals.depth_bucket(b); };
+  EXPECT_EQ(totals.messages_sent(), 3u);
   EXPECT_EQ(totals[Counter::kMessageBytesSent], 108u);
   EXPECT_EQ(totals[Counter::kMessagesReceived], 1u);
   EXPECT_EQ(totals[Counter::kMessageBytesReceived], 8u);
@@ -101,6 +99,24 @@ TEST(RuntimeCounters, SendsFillTheDepthHistogramAndTheLargestDepthIsKept) {
   EXPECT_EQ(bucket(3), 1u);  // 40, in (16, 64]
 }
 
+TEST(RuntimeCounters, WhatASendOfAShallowMailboxTouchesSharesOneCacheLine) {
+  const CounterBlock block;
+  const auto* base = reinterpret_cast<const char*>(&block);
+  auto line_of = [&](const void* field) {
+    return (reinterpret_cast<const char*>(field) - base) / 64;
+  };
+  EXPECT_EQ(line_of(&block.mailbox_depth_max), 0);
+  for (Counter counter : {Counter::kMessageBytesSent, Counter::kMessagesReceived,
+                          Counter::kMessageBytesReceived, Counter::kMailboxDepthSum}) {
+    EXPECT_EQ(line_of(&block[counter]), 0);
+  }
+  for (std::size_t depth : {1, 4, 16}) {
+    const auto bucket = static_cast<Counter>(static_cast<std::size_t>(Counter::kDepthBucketFirst) +
+                                             depth_bucket(depth));
+    EXPECT_EQ(line_of(&block[bucket]), 0) << depth;
+  }
+}
+
 TEST(RuntimeCounters, EveryExitReasonHasItsOwnLabel) {
   std::vector<std::string> labels;
   for (std::size_t i = 0; i < kExitReasons; ++i) {
@@ -109,7 +125,7 @@ TEST(RuntimeCounters, EveryExitReasonHasItsOwnLabel) {
     for (std::size_t j = 0; j + 1 < labels.size(); ++j) EXPECT_NE(labels[j], labels.back());
   }
   EXPECT_EQ(static_cast<std::size_t>(exit_counter(ExitReason::kKilled)) + 1,
-            static_cast<std::size_t>(Counter::kDepthBucketFirst));
+            static_cast<std::size_t>(Counter::kCount));
 }
 
 }  // namespace
