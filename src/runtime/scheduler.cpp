@@ -28,6 +28,7 @@ std::int64_t to_ns(Clock::time_point t) {
 
 Scheduler::Scheduler(SchedulerOptions options)
     : clock_(options.clock),
+      counters_(std::max(1u, options.workers)),
       timers_([this](std::uint64_t process_id, std::uint64_t generation) {
         auto process = table_.find(process_id);
         return process != nullptr && process->wait_generation() == generation;
@@ -54,6 +55,7 @@ std::shared_ptr<Process> Scheduler::create(std::function<void(Process&)> body) {
 
 void Scheduler::start(const std::shared_ptr<Process>& process) {
   table_.insert(process->id(), process);
+  counters_.add(Counter::kProcessesSpawned);
   enqueue(*process, Ready::kNew);
 }
 
@@ -226,6 +228,7 @@ Process* Scheduler::take_work(unsigned index) {
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     // Steal the most recently queued work of another worker: its own oldest work stays local.
     if (Process* process = take_from(*workers_[(index + i) % workers_.size()], true)) {
+      counters_.add(Counter::kSteals);
       if (idle_.load() > 0 && total_queued() > 0) wake_idle_worker();
       return process;
     }
@@ -315,6 +318,7 @@ bool Scheduler::run_next(unsigned index) {
 
 void Scheduler::worker_loop(unsigned index) {
   const AsWorker as_worker(index);
+  const RuntimeCounters::Binding counting(counters_, index);
   engine::ensure_signal_stack();
   Worker& self = *workers_[index];
   while (!stopping_.load(std::memory_order_relaxed)) {
@@ -350,6 +354,7 @@ void Scheduler::worker_loop(unsigned index) {
 
 bool Scheduler::run_one() {
   const AsWorker as_worker(0);
+  const RuntimeCounters::Binding counting(counters_, 0);
   engine::ensure_signal_stack();
   if (run_next(0)) return true;
   return service_events(0) && run_next(0);

@@ -34,6 +34,7 @@
 #include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
 #include "runtime/remote_peers.hpp"
+#include "runtime/runtime_counters.hpp"
 #include "runtime/stack_pool.hpp"
 #include "runtime/timers.hpp"
 
@@ -101,6 +102,9 @@ class Scheduler {
   std::vector<std::shared_ptr<Process>> live_processes(std::size_t limit) const {
     return table_.collect(limit);
   }
+  // What the runtime counts for metrics (its workers own a block each while they run).
+  RuntimeCounters& counters() { return counters_; }
+  const RuntimeCounters& counters() const { return counters_; }
   // Where links and monitors to other nodes' processes go when a process dies; nullptr (the
   // default) outside a cluster. Set before processes run, cleared after.
   void set_remote_peers(RemotePeers* peers) { remote_peers_.store(peers); }
@@ -190,6 +194,7 @@ class Scheduler {
 
   const ClockSource clock_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  RuntimeCounters counters_;
   StackPool stacks_;
   Reactor reactor_;
   ProcessTable table_;
