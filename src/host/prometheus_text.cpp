@@ -162,6 +162,14 @@ std::string prometheus_text(Environment& environment) {
              static_cast<double>(scheduler.process_count()));
   text.per_worker("lunatic_scheduler_run_queue_length", "gauge",
                   "Processes waiting to run, per worker.", scheduler.queued_per_worker());
+  std::vector<double> busy_seconds;
+  for (const std::uint64_t ns : scheduler.busy_ns_per_worker()) {
+    busy_seconds.push_back(static_cast<double>(ns) / 1e9);
+  }
+  text.per_worker("lunatic_scheduler_busy_seconds_total", "counter",
+                  "Time each worker was awake (running processes or looking for work), not "
+                  "asleep waiting for any.",
+                  busy_seconds);
   text.gauge("lunatic_timers_active", "Messages waiting for their timer (lunatic::timer).",
              static_cast<double>(scheduler.timers().pending_sends()));
   std::size_t names = 0;

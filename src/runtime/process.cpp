@@ -105,7 +105,6 @@ void Process::switch_slice_clock(Process* ended) {
     const std::uint64_t spent = now - t_slice_began;
     ended->cpu_ticks_.store(ended->cpu_ticks_.load(std::memory_order_relaxed) + spent,
                             std::memory_order_relaxed);
-    scheduler_.add_busy_ticks(spent);
   }
   t_slice_began = now;
 }

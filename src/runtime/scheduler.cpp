@@ -24,6 +24,9 @@ std::int64_t to_ns(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+// Wall time for workers' busy time, also when a test drives the scheduler's own clock by hand.
+std::int64_t steady_ns() { return to_ns(std::chrono::steady_clock::now()); }
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options)
@@ -105,17 +108,18 @@ void Scheduler::enable_slice_timing() {
   slice_timing_.store(true);
 }
 
-void Scheduler::add_busy_ticks(std::uint64_t ticks) {
-  if (tls_worker < 0) return;
-  auto& busy = workers_[static_cast<unsigned>(tls_worker)]->busy_ticks;
-  busy.store(busy.load(std::memory_order_relaxed) + ticks, std::memory_order_relaxed);
-}
-
 std::vector<std::uint64_t> Scheduler::busy_ns_per_worker() const {
+  const std::int64_t now = steady_ns();
   std::vector<std::uint64_t> busy;
   busy.reserve(workers_.size());
   for (const auto& worker : workers_) {
-    busy.push_back(ticks_to_ns(worker->busy_ticks.load(std::memory_order_relaxed)));
+    const std::int64_t started = worker->started_ns.load(std::memory_order_relaxed);
+    const std::int64_t sleeping_since = worker->sleeping_since_ns.load(std::memory_order_relaxed);
+    const std::int64_t asleep = worker->slept_ns.load(std::memory_order_relaxed) +
+                                (sleeping_since != 0 ? now - sleeping_since : 0);
+    busy.push_back(
+        started != 0 ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - started - asleep))
+                     : 0);
   }
   return busy;
 }
@@ -321,6 +325,9 @@ void Scheduler::worker_loop(unsigned index) {
   const RuntimeCounters::Binding counting(counters_, index);
   engine::ensure_signal_stack();
   Worker& self = *workers_[index];
+  if (self.started_ns.load(std::memory_order_relaxed) == 0) {
+    self.started_ns.store(steady_ns(), std::memory_order_relaxed);
+  }
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (const auto epoch = release_epoch_.load(std::memory_order_relaxed);
         epoch != self.release_seen) [[unlikely]] {
@@ -344,7 +351,14 @@ void Scheduler::worker_loop(unsigned index) {
     // Sleep until a descriptor, a timer or new work; stop counting as idle before dispatching,
     // so no other worker mistakes a wake-up in progress for a deadlock.
     ReadyEvents ready;
-    if (total_queued() == 0) ready = reactor_.wait(timeout);
+    if (total_queued() == 0) {
+      const std::int64_t fell_asleep = steady_ns();
+      self.sleeping_since_ns.store(fell_asleep, std::memory_order_relaxed);
+      ready = reactor_.wait(timeout);
+      self.sleeping_since_ns.store(0, std::memory_order_relaxed);
+      self.slept_ns.store(self.slept_ns.load(std::memory_order_relaxed) + steady_ns() - fell_asleep,
+                          std::memory_order_relaxed);
+    }
     wake_in_flight_.store(false);  // before looking for work: a later enqueue wakes again
     idle_.fetch_sub(1);
     dispatch_events(ready);

@@ -140,6 +140,15 @@ TEST_F(Metrics, TheRuntimeCountsWhatItsProcessesDid) {
   EXPECT_EQ(sample(text, "lunatic_networking_sent_bytes_total"), 1000) << text;
   EXPECT_EQ(sample(text, "lunatic_networking_received_bytes_total"), 1000) << text;
   EXPECT_GE(sample(text, "lunatic_scheduler_steals_total{worker=\"0\"}"), 0) << text;
+  // A worker's load is its time awake: the two processes left wait for messages, so between
+  // two scrapes a second apart the workers sleep.
+  const std::string busy_series = "lunatic_scheduler_busy_seconds_total{worker=\"0\"}";
+  const double busy_before = sample(text, busy_series);
+  EXPECT_GT(busy_before, 0) << text;
+  std::this_thread::sleep_for(1s);
+  const double busy_after = sample(scrape(*run.port()), busy_series);
+  EXPECT_GE(busy_after, busy_before);
+  EXPECT_LT(busy_after - busy_before, 0.5) << "a second asleep was counted as busy";
   // The main module was loaded once, from the cache or compiled.
   EXPECT_EQ(sample(text, "lunatic_artifact_cache_hits_total") +
                 sample(text, "lunatic_artifact_cache_misses_total"),
