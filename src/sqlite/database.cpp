@@ -1,0 +1,42 @@
+#include "sqlite/database.hpp"
+
+#include <sqlite3.h>
+
+namespace lunatic::sqlite {
+
+Expected<std::shared_ptr<Database>> Database::open(const std::string& filename) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: the owner serializes through mutex(); NOFOLLOW: the sandbox resolved every
+  // component but the last, which must then not be a symlink either.
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+  const int rc = sqlite3_open_v2(filename.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return make_error(Errc::kIo, std::move(message));
+  }
+  return std::shared_ptr<Database>(new Database(db));
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+void Database::interrupt() { sqlite3_interrupt(db_); }
+
+Expected<std::shared_ptr<Statement>> Statement::prepare(std::shared_ptr<Database> database,
+                                                        const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(database->handle(), sql.data(), static_cast<int>(sql.size()),
+                                    &stmt, nullptr);
+  if (rc != SQLITE_OK)
+    return make_error(Errc::kInvalidArgument, sqlite3_errmsg(database->handle()));
+  if (stmt == nullptr) return make_error(Errc::kInvalidArgument, "no SQL statement in the text");
+  return std::shared_ptr<Statement>(new Statement(std::move(database), stmt));
+}
+
+Statement::~Statement() {
+  std::lock_guard guard(database_->mutex());
+  sqlite3_finalize(stmt_);
+}
+
+}  // namespace lunatic::sqlite
