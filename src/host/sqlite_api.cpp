@@ -4,6 +4,9 @@
 #include "host/sqlite_api.hpp"
 
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <climits>
 
 #include <fmt/core.h>
 
@@ -44,19 +47,24 @@ T off_worker(HostContext& context, std::function<T()> call) {
   return sqlite_calls().run<T>(*context.blocking, std::move(call));
 }
 
-// The file name SQLite opens for the guest's `path`, or an error text: ":memory:" and "" (a
-// private temporary database) as they are; anything else only inside a preopened directory.
-// The directory holding it stays open in `parent` and is named through /proc, so the open
-// cannot be redirected by a rename between this check and SQLite's open.
-Expected<std::string> database_file(HostContext& context, const std::string& path,
-                                    std::shared_ptr<UniqueFd>& parent) {
+// The file name SQLite opens for the guest's `path`: ":memory:" and "" (a private temporary
+// database) as they are; anything else only inside a preopened directory, named by the real
+// path of the directory the sandbox resolved it in. SQLite refuses a symlink anywhere in the
+// name (SQLITE_OPEN_NOFOLLOW), so a component the guest swaps for a symlink between this check
+// and the open makes the open fail, not leave the preopen.
+Expected<std::string> database_file(HostContext& context, const std::string& path) {
   if (path.empty() || path == ":memory:") return path;
   std::span<const wasi::Preopen> preopens;
   if (context.config) preopens = context.config->preopened_dirs;
   auto location = wasi::locate_file(preopens, path);
   if (!location) return location.error();
-  parent = std::make_shared<UniqueFd>(std::move(location->parent));
-  return fmt::format("/proc/self/fd/{}/{}", parent->get(), location->leaf);
+  char directory[PATH_MAX];
+  const std::string link = fmt::format("/proc/self/fd/{}", location->parent.get());
+  const ssize_t size = ::readlink(link.c_str(), directory, sizeof directory);
+  if (size <= 0 || static_cast<std::size_t>(size) >= sizeof directory) {
+    return make_error(Errc::kIo, "cannot name the directory holding it");
+  }
+  return std::string(directory, static_cast<std::size_t>(size)) + "/" + location->leaf;
 }
 
 // open(path_ptr, path_len, id_ptr) -> i64: 0 with a connection id at id_ptr (u64), 1 with an
@@ -66,15 +74,14 @@ std::uint64_t open(HostContext& context, std::uint32_t path_ptr, std::uint32_t p
                    std::uint32_t id_ptr) {
   const std::string path = guest_utf8(context, path_ptr, path_len);
   if (!context.memory().try_bytes(id_ptr, sizeof(std::uint64_t))) fail("id pointer out of bounds");
-  std::shared_ptr<UniqueFd> parent;
-  auto file = database_file(context, path, parent);
+  auto file = database_file(context, path);
   if (!file) {
     store_u64(context, id_ptr,
               add_error(context, "cannot open '" + path + "': " + file.error().message));
     return 1;
   }
   auto opened = off_worker<Expected<std::shared_ptr<Database>>>(
-      context, [file = *file, parent] { return Database::open(file); });
+      context, [file = *file] { return Database::open(file); });
   if (!opened) {
     store_u64(context, id_ptr,
               add_error(context, "cannot open '" + path + "': " + opened.error().message));

@@ -6,8 +6,8 @@ namespace lunatic::sqlite {
 
 Expected<std::shared_ptr<Database>> Database::open(const std::string& filename) {
   sqlite3* db = nullptr;
-  // NOMUTEX: the owner serializes through mutex(); NOFOLLOW: the sandbox resolved every
-  // component but the last, which must then not be a symlink either.
+  // NOMUTEX: the owner serializes through mutex(); NOFOLLOW: no symlink in the name (the
+  // caller resolved it; one appearing since is a race to leave the sandbox).
   const int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
   const int rc = sqlite3_open_v2(filename.c_str(), &db, flags, nullptr);

@@ -19,7 +19,7 @@ namespace lunatic::sqlite {
 class Database {
  public:
   // Opens (creating it if need be) the database `filename`, which the caller has already
-  // checked; a symlink as its last component is refused. ":memory:" and "" open private
+  // checked; a name with a symlink anywhere in it is refused. ":memory:" and "" open private
   // databases. Returns: the connection, or kIo with SQLite's message.
   static Expected<std::shared_ptr<Database>> open(const std::string& filename);
   ~Database();  // closes once the last statement is finalized

@@ -116,6 +116,8 @@ int bind_one(sqlite3_stmt* stmt, int index, const BindValue& value) {
     int index;
     int operator()(Null) const { return sqlite3_bind_null(stmt, index); }
     int operator()(const Blob& blob) const {
+      // An empty vector's data() may be null, which SQLite would bind as NULL, not as x''.
+      if (blob.bytes.empty()) return sqlite3_bind_zeroblob(stmt, index, 0);
       return sqlite3_bind_blob64(stmt, index, blob.bytes.data(), blob.bytes.size(),
                                  SQLITE_TRANSIENT);
     }
