@@ -13,6 +13,7 @@
 #include "host/guest_abi.hpp"
 #include "host/guest_alloc.hpp"
 #include "host/sqlite_resources.hpp"
+#include "sqlite/step_policy.hpp"
 #include "sqlite/wire_format.hpp"
 #include "wasi/preopen_grant.hpp"
 
@@ -27,13 +28,15 @@ SqliteResources& resources_of(HostContext& context) {
   return *context.sqlite;
 }
 
-std::shared_ptr<Database> connection_of(HostContext& context, std::uint64_t id) {
+// The table's own pointer (no reference count touched: most calls need none); copy it to keep
+// the object past a call that may change the table.
+const std::shared_ptr<Database>& connection_of(HostContext& context, std::uint64_t id) {
   auto* connection = resources_of(context).connections.get(id);
   if (connection == nullptr) fail(fmt::format("sqlite connection id {} does not exist", id));
   return *connection;
 }
 
-std::shared_ptr<Statement> statement_of(HostContext& context, std::uint64_t id) {
+const std::shared_ptr<Statement>& statement_of(HostContext& context, std::uint64_t id) {
   auto* statement = resources_of(context).statements.get(id);
   if (statement == nullptr) fail(fmt::format("sqlite statement id {} does not exist", id));
   return *statement;
@@ -96,7 +99,7 @@ std::uint64_t open(HostContext& context, std::uint32_t path_ptr, std::uint32_t p
 // SQLite refuses it (the trap carries its message; Lunatic traps there too).
 std::uint64_t query_prepare(HostContext& context, std::uint64_t connection_id,
                             std::uint32_t sql_ptr, std::uint32_t sql_len) {
-  auto connection = connection_of(context, connection_id);
+  std::shared_ptr<Database> connection = connection_of(context, connection_id);
   std::string sql = guest_utf8(context, sql_ptr, sql_len);
   auto prepared =
       off_worker<Expected<std::shared_ptr<Statement>>>(context, [connection, sql = std::move(sql)] {
@@ -112,7 +115,7 @@ std::uint64_t query_prepare(HostContext& context, std::uint64_t connection_id,
 // SQL not UTF-8 or out of bounds.
 std::uint32_t execute(HostContext& context, std::uint64_t connection_id, std::uint32_t sql_ptr,
                       std::uint32_t sql_len) {
-  auto connection = connection_of(context, connection_id);
+  std::shared_ptr<Database> connection = connection_of(context, connection_id);
   std::string sql = guest_utf8(context, sql_ptr, sql_len);
   const int rc = off_worker<int>(context, [connection, sql = std::move(sql)] {
     std::lock_guard guard(connection->mutex());
@@ -126,19 +129,17 @@ std::uint32_t execute(HostContext& context, std::uint64_t connection_id, std::ui
 // out of bounds or malformed, an index or name the statement lacks.
 void bind_value(HostContext& context, std::uint64_t statement_id, std::uint32_t data_ptr,
                 std::uint32_t data_len) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   auto data = context.memory().try_bytes(data_ptr, data_len);
   if (!data) fail("bind data out of bounds");
-  auto pairs = sqlite::decode_bind_list(*data);
-  if (!pairs) fail(pairs.error().message);
   std::lock_guard guard(statement->database().mutex());
-  if (auto why = sqlite::bind_all(statement->handle(), *pairs); !why.empty()) fail(why);
+  if (auto why = sqlite::bind_list(statement->handle(), *data); !why.empty()) fail(why);
 }
 
 // sqlite3_changes(connection) -> i32: rows changed by the connection's last statement.
 // Traps: unknown connection.
 std::uint32_t changes(HostContext& context, std::uint64_t connection_id) {
-  auto connection = connection_of(context, connection_id);
+  const auto& connection = connection_of(context, connection_id);
   std::lock_guard guard(connection->mutex());
   return static_cast<std::uint32_t>(sqlite3_changes(connection->handle()));
 }
@@ -146,17 +147,16 @@ std::uint32_t changes(HostContext& context, std::uint64_t connection_id) {
 // statement_reset(statement): back to before its first step; bindings stay. Traps: unknown
 // statement.
 void statement_reset(HostContext& context, std::uint64_t statement_id) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   std::lock_guard guard(statement->database().mutex());
-  // Its result repeats the last step's, which the guest was given already.
-  (void)sqlite3_reset(statement->handle());
+  statement->reset();
 }
 
 // last_error(connection, len_ptr) -> i32: a guest buffer holding the connection's last error as
 // a SqliteError (its code and message; both None when the last call succeeded), its length at
 // len_ptr. Traps: unknown connection, and as copy_to_guest_allocation.
 std::uint32_t last_error(HostContext& context, std::uint64_t connection_id, std::uint32_t len_ptr) {
-  auto connection = connection_of(context, connection_id);
+  const auto& connection = connection_of(context, connection_id);
   std::vector<std::uint8_t> bytes;
   {
     std::lock_guard guard(connection->mutex());
@@ -182,9 +182,15 @@ void finalize(HostContext& context, std::uint64_t statement_id) {
 // SQLite's error code (last_error has the message; Lunatic traps instead, and lunatic-rs
 // panics on any other code, so its programs end either way). Traps: unknown statement.
 std::uint32_t step(HostContext& context, std::uint64_t statement_id) {
-  auto statement = statement_of(context, statement_id);
+  Statement& inline_statement = *statement_of(context, statement_id);
+  {
+    std::lock_guard guard(inline_statement.database().mutex());
+    if (auto rc = sqlite::try_step_inline(inline_statement)) return static_cast<std::uint32_t>(*rc);
+  }
+  std::shared_ptr<Statement> statement = statement_of(context, statement_id);
   const int rc = off_worker<int>(context, [statement] {
     std::lock_guard guard(statement->database().mutex());
+    statement->mark_stepped();
     return sqlite3_step(statement->handle());
   });
   return static_cast<std::uint32_t>(rc);
@@ -203,7 +209,7 @@ int column_index(const Statement& statement, std::uint32_t column) {
 // statement, column out of range, and as copy_to_guest_allocation.
 std::uint32_t read_column(HostContext& context, std::uint64_t statement_id, std::uint32_t column,
                           std::uint32_t len_ptr) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   std::vector<std::uint8_t> bytes;
   {
     std::lock_guard guard(statement->database().mutex());
@@ -215,7 +221,7 @@ std::uint32_t read_column(HostContext& context, std::uint64_t statement_id, std:
 // read_row(statement, len_ptr) -> i32: a guest buffer holding the current row as a SqliteRow,
 // its length at len_ptr. Traps: unknown statement, and as copy_to_guest_allocation.
 std::uint32_t read_row(HostContext& context, std::uint64_t statement_id, std::uint32_t len_ptr) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   std::vector<std::uint8_t> bytes;
   {
     std::lock_guard guard(statement->database().mutex());
@@ -226,7 +232,7 @@ std::uint32_t read_row(HostContext& context, std::uint64_t statement_id, std::ui
 
 // column_count(statement) -> i32: how many columns its rows have. Traps: unknown statement.
 std::uint32_t column_count(HostContext& context, std::uint64_t statement_id) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   std::lock_guard guard(statement->database().mutex());
   return static_cast<std::uint32_t>(sqlite3_column_count(statement->handle()));
 }
@@ -235,7 +241,7 @@ std::uint32_t column_count(HostContext& context, std::uint64_t statement_id) {
 // Vec<String>, its length at len_ptr. Traps: unknown statement, and as copy_to_guest_allocation.
 std::uint32_t column_names(HostContext& context, std::uint64_t statement_id,
                            std::uint32_t len_ptr) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   std::vector<std::uint8_t> bytes;
   {
     std::lock_guard guard(statement->database().mutex());
@@ -255,7 +261,7 @@ std::uint32_t column_names(HostContext& context, std::uint64_t statement_id,
 // unknown statement, column out of range, and as copy_to_guest_allocation.
 std::uint32_t column_name(HostContext& context, std::uint64_t statement_id, std::uint32_t column,
                           std::uint32_t len_ptr) {
-  auto statement = statement_of(context, statement_id);
+  const auto& statement = statement_of(context, statement_id);
   std::string name;
   {
     std::lock_guard guard(statement->database().mutex());

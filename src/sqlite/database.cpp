@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "sqlite/step_policy.hpp"
+
 namespace lunatic::sqlite {
 
 Expected<std::shared_ptr<Database>> Database::open(const std::string& filename) {
@@ -16,7 +18,18 @@ Expected<std::shared_ptr<Database>> Database::open(const std::string& filename) 
     sqlite3_close_v2(db);
     return make_error(Errc::kIo, std::move(message));
   }
-  return std::shared_ptr<Database>(new Database(db));
+  auto database = std::shared_ptr<Database>(new Database(db));
+  sqlite3_set_authorizer(db, &Database::authorize, database.get());
+  return database;
+}
+
+int Database::authorize(void* self, int action, const char* first, const char* second, const char*,
+                        const char*) {
+  if (action == SQLITE_PRAGMA && first != nullptr && second != nullptr &&
+      sqlite3_stricmp(first, "busy_timeout") == 0) {
+    static_cast<Database*>(self)->busy_timeout_set_ = true;
+  }
+  return SQLITE_OK;
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }
@@ -31,7 +44,16 @@ Expected<std::shared_ptr<Statement>> Statement::prepare(std::shared_ptr<Database
   if (rc != SQLITE_OK)
     return make_error(Errc::kInvalidArgument, sqlite3_errmsg(database->handle()));
   if (stmt == nullptr) return make_error(Errc::kInvalidArgument, "no SQL statement in the text");
-  return std::shared_ptr<Statement>(new Statement(std::move(database), stmt));
+  const bool read_only = sqlite3_stmt_readonly(stmt) != 0;
+  const ProgramShape shape = inspect_program(database->handle(), stmt);
+  return std::shared_ptr<Statement>(
+      new Statement(std::move(database), stmt, read_only, shape.straight, shape.heavy));
+}
+
+void Statement::reset() {
+  // Its result repeats the last step's, which the guest was given already.
+  (void)sqlite3_reset(stmt_);
+  fresh_ = true;
 }
 
 Statement::~Statement() {

@@ -48,57 +48,6 @@ class Reader {
   std::span<const std::uint8_t> bytes_;
 };
 
-bool get_key(Reader& reader, BindKey& key) {
-  std::uint32_t tag = 0;
-  if (!reader.get(tag)) return false;
-  switch (tag) {
-    case 0:
-      key = std::monostate{};
-      return true;
-    case 1: {
-      std::uint64_t index = 0;
-      if (!reader.get(index)) return false;
-      key = index;
-      return true;
-    }
-    case 2: {
-      std::span<const std::uint8_t> name;
-      if (!reader.get_bytes(name)) return false;
-      key = std::string(name.begin(), name.end());
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-bool get_value(Reader& reader, BindValue& value) {
-  std::uint32_t tag = 0;
-  if (!reader.get(tag)) return false;
-  std::span<const std::uint8_t> bytes;
-  switch (tag) {
-    case 0:
-      value = Null{};
-      return true;
-    case 1:
-      if (!reader.get_bytes(bytes)) return false;
-      value = Blob{{bytes.begin(), bytes.end()}};
-      return true;
-    case 2:
-      if (!reader.get_bytes(bytes)) return false;
-      value = std::string(bytes.begin(), bytes.end());
-      return true;
-    case 3:
-      return reader.get(value.emplace<double>());
-    case 4:
-      return reader.get(value.emplace<std::int32_t>());
-    case 5:
-      return reader.get(value.emplace<std::int64_t>());
-    default:
-      return false;
-  }
-}
-
 // The index of a named parameter: the name as given, else with each of SQLite's prefixes
 // (lunatic-rs callers write "name" for ":name"). 0 when there is none.
 int parameter_index(sqlite3_stmt* stmt, const std::string& name) {
@@ -110,60 +59,69 @@ int parameter_index(sqlite3_stmt* stmt, const std::string& name) {
   return 0;
 }
 
-int bind_one(sqlite3_stmt* stmt, int index, const BindValue& value) {
-  struct Binder {
-    sqlite3_stmt* stmt;
-    int index;
-    int operator()(Null) const { return sqlite3_bind_null(stmt, index); }
-    int operator()(const Blob& blob) const {
-      // An empty vector's data() may be null, which SQLite would bind as NULL, not as x''.
-      if (blob.bytes.empty()) return sqlite3_bind_zeroblob(stmt, index, 0);
-      return sqlite3_bind_blob64(stmt, index, blob.bytes.data(), blob.bytes.size(),
-                                 SQLITE_TRANSIENT);
+// Reads one BindValue and binds it at `index`. Returns: SQLite's code, or -1 when malformed.
+int bind_value(Reader& reader, sqlite3_stmt* stmt, int index) {
+  std::uint32_t tag = 0;
+  if (!reader.get(tag)) return -1;
+  std::span<const std::uint8_t> bytes;
+  switch (tag) {
+    case 0:
+      return sqlite3_bind_null(stmt, index);
+    case 1:
+      if (!reader.get_bytes(bytes)) return -1;
+      // An empty span's data() may be null, which SQLite would bind as NULL, not as x''.
+      if (bytes.empty()) return sqlite3_bind_zeroblob(stmt, index, 0);
+      return sqlite3_bind_blob64(stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    case 2:
+      if (!reader.get_bytes(bytes)) return -1;
+      return sqlite3_bind_text64(stmt, index, reinterpret_cast<const char*>(bytes.data()),
+                                 bytes.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    case 3: {
+      double number = 0;
+      return reader.get(number) ? sqlite3_bind_double(stmt, index, number) : -1;
     }
-    int operator()(const std::string& text) const {
-      return sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                 SQLITE_UTF8);
+    case 4: {
+      std::int32_t number = 0;
+      return reader.get(number) ? sqlite3_bind_int64(stmt, index, number) : -1;
     }
-    int operator()(double number) const { return sqlite3_bind_double(stmt, index, number); }
-    int operator()(std::int32_t number) const { return sqlite3_bind_int64(stmt, index, number); }
-    int operator()(std::int64_t number) const { return sqlite3_bind_int64(stmt, index, number); }
-  };
-  return std::visit(Binder{stmt, index}, value);
+    case 5: {
+      std::int64_t number = 0;
+      return reader.get(number) ? sqlite3_bind_int64(stmt, index, number) : -1;
+    }
+    default:
+      return -1;
+  }
 }
 
 }  // namespace
 
-Expected<std::vector<BindPair>> decode_bind_list(std::span<const std::uint8_t> bytes) {
+std::string bind_list(sqlite3_stmt* stmt, std::span<const std::uint8_t> bytes) {
   Reader reader(bytes);
   std::uint64_t count = 0;
-  if (!reader.get(count)) return make_error(Errc::kInvalidArgument, "bind list: no length");
-  std::vector<BindPair> pairs;
-  // Each pair takes 8 bytes at least: a count beyond that is a lie, not a reason to allocate.
-  if (count > reader.left() / 8) return make_error(Errc::kInvalidArgument, "bind list: too long");
-  pairs.resize(count);
+  if (!reader.get(count)) return "bind list: no length";
   for (std::uint64_t i = 0; i < count; ++i) {
-    if (!get_key(reader, pairs[i].key) || !get_value(reader, pairs[i].value)) {
-      return make_error(Errc::kInvalidArgument,
-                        "bind list: pair " + std::to_string(i) + " is malformed");
+    auto pair = [i] { return "bind list: pair " + std::to_string(i); };
+    std::uint32_t key = 0;
+    if (!reader.get(key)) return pair() + " is malformed";
+    int index = 1;  // BindKey::None (0)
+    if (key == 1) {
+      std::uint64_t number = 0;
+      if (!reader.get(number)) return pair() + " is malformed";
+      if (number == 0 || number > INT32_MAX)
+        return pair() + ": no parameter " + std::to_string(number);
+      index = static_cast<int>(number);
+    } else if (key == 2) {
+      std::span<const std::uint8_t> name;
+      if (!reader.get_bytes(name)) return pair() + " is malformed";
+      const std::string text(name.begin(), name.end());
+      index = parameter_index(stmt, text);
+      if (index == 0) return pair() + ": no parameter named '" + text + "'";
+    } else if (key != 0) {
+      return pair() + " is malformed";
     }
-  }
-  return pairs;
-}
-
-std::string bind_all(sqlite3_stmt* stmt, const std::vector<BindPair>& pairs) {
-  for (const BindPair& pair : pairs) {
-    int index = 1;
-    if (const auto* number = std::get_if<std::uint64_t>(&pair.key)) {
-      if (*number == 0 || *number > INT32_MAX) return "bind index " + std::to_string(*number);
-      index = static_cast<int>(*number);
-    } else if (const auto* name = std::get_if<std::string>(&pair.key)) {
-      index = parameter_index(stmt, *name);
-      if (index == 0) return "no parameter named '" + *name + "'";
-    }
-    if (const int rc = bind_one(stmt, index, pair.value); rc != SQLITE_OK) {
-      return "bind at " + std::to_string(index) + ": " + sqlite3_errstr(rc);
-    }
+    const int rc = bind_value(reader, stmt, index);
+    if (rc < 0) return pair() + " is malformed";
+    if (rc != SQLITE_OK) return pair() + ": " + sqlite3_errstr(rc);
   }
   return {};
 }

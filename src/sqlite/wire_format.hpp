@@ -15,36 +15,17 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <variant>
 #include <vector>
-
-#include "common/error.hpp"
 
 struct sqlite3_stmt;
 
 namespace lunatic::sqlite {
 
-// A bound value's place: the next one (BindKey::None, which Lunatic binds at 1), an index from
-// 1, or a parameter name.
-using BindKey = std::variant<std::monostate, std::uint64_t, std::string>;
-
-struct Blob {
-  std::vector<std::uint8_t> bytes;
-};
-struct Null {};
-// BindValue's variants in wire order: Int(i32) is kept apart from Int64 only on the wire.
-using BindValue = std::variant<Null, Blob, std::string, double, std::int32_t, std::int64_t>;
-
-struct BindPair {
-  BindKey key;
-  BindValue value;
-};
-
-// Decodes a BindList. Returns: the pairs, or kInvalidArgument saying where it is malformed.
-Expected<std::vector<BindPair>> decode_bind_list(std::span<const std::uint8_t> bytes);
-
-// Binds the pairs to `stmt`. Returns: an empty string, or why a pair could not be bound.
-std::string bind_all(sqlite3_stmt* stmt, const std::vector<BindPair>& pairs);
+// Decodes a BindList and binds each pair to `stmt` as it goes (SQLite copies every text and
+// blob). A pair keyed None binds at 1, as Lunatic's does; a named one binds by name, with or
+// without its prefix. Returns: an empty string, or what is malformed or cannot be bound (pairs
+// before it are bound).
+std::string bind_list(sqlite3_stmt* stmt, std::span<const std::uint8_t> bytes);
 
 // Appends column `column` of the current row of `stmt` as a SqliteValue.
 void encode_column(sqlite3_stmt* stmt, int column, std::vector<std::uint8_t>& out);

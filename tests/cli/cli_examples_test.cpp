@@ -82,14 +82,10 @@ TEST_F(Examples, SqliteKeyValueServerKeepsItsDataThroughACrashAndAcrossRuns) {
   auto first = run_example("sqlite_kv", dir);
   EXPECT_EXIT_CODE(first, 0);
   EXPECT_EQ(first.out,
-            "run 1 of this database
-"
-            "get greeting -> hello
-"
-            "crash request -> the server died
-"
-            "after the restart: greeting -> hello, run-1 -> was here
-")
+            "run 1 of this database\n"
+            "get greeting -> hello\n"
+            "crash request -> the server died\n"
+            "after the restart: greeting -> hello, run-1 -> was here\n")
       << describe(first);
   EXPECT_TRUE(contains(first.err, "integer divide by zero")) << describe(first);
   auto second = run_example("sqlite_kv", dir);

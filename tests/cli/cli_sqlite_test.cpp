@@ -156,6 +156,19 @@ TEST_F(Sqlite, KillingAProcessMidWriteLeavesTheDatabaseIntactAndOthersRunning) {
   EXPECT_FALSE(contains(r.out, "writer finished")) << describe(r);
 }
 
+TEST_F(Sqlite, ALongReadMovesOffTheWorkerSoOthersOnItKeepRunning) {
+  auto r = run_guest("sqlite_guest", {"kill_read"}, {"--workers", "1"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "reader starts\n"
+            "reader still running: 1\n"
+            "counter counted at least 10: yes\n"
+            "counter: process-died counter\n"
+            "reader: process-died reader\n"
+            "reader died within 2 s: yes\n")
+      << describe(r);
+}
+
 // How many of the runtime's descriptors are open on `file`.
 int descriptors_on(pid_t pid, const fs::path& file) {
   int count = 0;

@@ -10,6 +10,8 @@
 //                     bind_data, column) and traps; the parent carries on with its own database
 //   kill_long PATH    a child runs a huge write in PATH and is killed mid-way; other processes
 //                     meanwhile query; afterwards PATH is intact and unlocked
+//   kill_read         (run with --workers 1) a child's long read moves off the worker: another
+//                     process keeps querying meanwhile, and the reader dies when killed
 //   hold PATH         a child holds PATH open; "paused 1" while it lives, "paused 2" after its
 //                     death (the test counts the runtime's descriptors on PATH at each pause)
 #include <stdlib.h>
@@ -413,6 +415,18 @@ EXPORT("long_writer") void long_writer(void) {
   say("writer finished (it should have been killed)");
 }
 
+/* A read that would take minutes: a prepared statement, so its first step starts on the
+ * process's own thread and must move to a SQLite thread when it runs long. */
+EXPORT("long_reader") void long_reader(void) {
+  uint64_t conn = open_db(":memory:");
+  uint64_t stmt = prepare(conn,
+                          "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE "
+                          "x < 1000000000) SELECT count(*) FROM c");
+  say("reader starts");
+  (void)lunatic_sqlite_step(stmt);
+  say("reader finished (it should have been killed)");
+}
+
 /* Counts in its own database until told to stop; says how far it got. */
 EXPORT("counter") void counter(void) {
   uint64_t conn = open_db(":memory:");
@@ -452,6 +466,25 @@ static int kill_long(const char* path) {
   return 0;
 }
 
+/* With one worker: a long read in one process while another keeps querying. */
+static int kill_read(void) {
+  uint64_t reader = spawn_or_report(0, "long_reader", 0);
+  name_pid(reader, "reader");
+  lunatic_monitor(reader);
+  uint64_t count = spawn_or_report(0, "counter", 0);
+  name_pid(count, "counter");
+  lunatic_monitor(count);
+  lunatic_sleep_ms(500);
+  say("reader still running: %d", lunatic_exists(reader));
+  send_go(count);
+  report_next("counter", 10000);
+  uint64_t t = now_ns();
+  lunatic_kill(reader);
+  report_next("reader", 10000);
+  say("reader died within 2 s: %s", now_ns() - t < 2000000000ull ? "yes" : "no");
+  return 0;
+}
+
 /* Opens the path it is sent and keeps the connection until it dies. */
 EXPORT("holder") void holder(void) {
   uint64_t conn = open_db(receive_path());
@@ -487,6 +520,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "open") == 0) return open_paths(argc, argv);
   if (strcmp(mode, "bad") == 0 && argc == 3) return bad(argv[2]);
   if (strcmp(mode, "kill_long") == 0 && argc == 3) return kill_long(argv[2]);
+  if (strcmp(mode, "kill_read") == 0) return kill_read();
   if (strcmp(mode, "hold") == 0 && argc == 3) return hold(argv[2]);
   say("unknown mode %s", mode);
   return 2;
