@@ -13,6 +13,7 @@ over back-to-back pairs of runs in alternating order. A missed budget is only re
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import sys
@@ -62,7 +63,9 @@ class Suite:
         res = bl.run(argv, timeout=900).checked()
         out = {}
         for mode in MODES:
-            fields = bl.mode_fields(res, "sqlite", mode)
+            m = bl.result_line(res, re.compile(rf"^sqlite: mode={mode}((?: \w+=-?\d+)*)\s*$", re.M),
+                               f"sqlite: mode={mode} ...")
+            fields = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
             if fields.get("checked") != n:
                 raise bl.BenchError(f"`{shlex.join(argv)}`: {mode} checked={fields.get('checked')}, "
                                     f"expected {n}")

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <lunatic/sqlite.hpp>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -18,7 +19,11 @@ long long now_ns() {
       .count();
 }
 
-std::string value_of(long long i) { return "value-" + std::to_string(i); }
+// The value stored under key i, written as sqlite_native.c writes it.
+std::string_view value_of(long long i, char (&buffer)[32]) {
+  const int length = std::snprintf(buffer, sizeof buffer, "value-%lld", i);
+  return {buffer, static_cast<std::size_t>(length)};
+}
 
 }  // namespace
 
@@ -35,8 +40,9 @@ int main(int argc, char** argv) {
   long long t = now_ns();
   db.execute("BEGIN").value();
   long long inserted = 0;
+  char buffer[32];
   for (long long i = 0; i < n; ++i) {
-    insert.bind_all(i, value_of(i));
+    insert.bind_all(i, value_of(i, buffer));
     if (insert.run()) ++inserted;
     insert.reset();
   }
@@ -50,7 +56,7 @@ int main(int argc, char** argv) {
     const long long k = (i * 7919) % n;
     select.bind(1, k);
     auto row = select.next();
-    if (row && *row && (*row)->text(0) == value_of(k)) ++found;
+    if (row && *row && (*row)->text(0) == value_of(k, buffer)) ++found;
     select.reset();
   }
   std::printf("sqlite: mode=select n=%lld ns=%lld checked=%lld\n", n, now_ns() - t, found);
