@@ -16,6 +16,7 @@
 
 #include <lunatic/abi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -80,22 +81,28 @@ namespace detail {
 // integers, a u32 per enum variant, a u64 before every string or vector.
 class Writer {
  public:
-  void clear() { bytes_.clear(); }
+  void clear() { size_ = 0; }
   template <class T>
   void put(T value) {
-    const std::size_t at = bytes_.size();
-    bytes_.resize(at + sizeof value);
-    std::memcpy(bytes_.data() + at, &value, sizeof value);
+    std::memcpy(reserve(sizeof value), &value, sizeof value);
   }
   void put_bytes(const void* data, std::size_t size) {
     put<std::uint64_t>(size);
-    const auto* begin = static_cast<const std::uint8_t*>(data);
-    bytes_.insert(bytes_.end(), begin, begin + size);
+    if (size != 0) std::memcpy(reserve(size), data, size);
   }
-  std::vector<std::uint8_t>& bytes() { return bytes_; }
+  std::span<const std::uint8_t> bytes() const { return {buffer_.data(), size_}; }
 
  private:
-  std::vector<std::uint8_t> bytes_;
+  // Room for `size` more bytes; the buffer only grows, so a statement bound again and again
+  // allocates once.
+  std::uint8_t* reserve(std::size_t size) {
+    if (size_ + size > buffer_.size()) buffer_.resize(std::max(2 * buffer_.size(), size_ + size));
+    std::uint8_t* at = buffer_.data() + size_;
+    size_ += size;
+    return at;
+  }
+  std::vector<std::uint8_t> buffer_;
+  std::size_t size_ = 0;
 };
 
 class Reader {
@@ -321,8 +328,9 @@ class Statement {
     writer_.put<std::uint64_t>(1);
   }
   void send_bind() {
-    lunatic_sqlite_bind_value(id_, lunatic::detail::address(writer_.bytes().data()),
-                              static_cast<std::uint32_t>(writer_.bytes().size()));
+    const std::span<const std::uint8_t> bytes = writer_.bytes();
+    lunatic_sqlite_bind_value(id_, lunatic::detail::address(bytes.data()),
+                              static_cast<std::uint32_t>(bytes.size()));
   }
   // BindValue: Null 0, Blob 1, Text 2, Double 3, Int64 5.
   void put_value(Null) { writer_.put<std::uint32_t>(0); }
