@@ -156,6 +156,20 @@ TEST_F(Sqlite, KillingAProcessMidWriteLeavesTheDatabaseIntactAndOthersRunning) {
   EXPECT_FALSE(contains(r.out, "writer finished")) << describe(r);
 }
 
+TEST_F(Sqlite, AReadPastTheInlineBudgetIsRerunWholeAloneAndBesideAStatementPartWay) {
+  auto r = run_guest("sqlite_guest", {"budget"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out,
+            "alone: 2000000\n"
+            "a: 100 int:1\n"
+            "beside a: 2000000\n"
+            "a: int:2\n"
+            "a: int:3\n"
+            "a: int:4\n"
+            "a ends with 101\n")
+      << describe(r);
+}
+
 TEST_F(Sqlite, ALongReadMovesOffTheWorkerSoOthersOnItKeepRunning) {
   auto r = run_guest("sqlite_guest", {"kill_read"}, {"--workers", "1"});
   EXPECT_EXIT_CODE(r, 0);

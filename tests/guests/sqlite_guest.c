@@ -10,6 +10,7 @@
 //                     bind_data, column) and traps; the parent carries on with its own database
 //   kill_long PATH    a child runs a huge write in PATH and is killed mid-way; other processes
 //                     meanwhile query; afterwards PATH is intact and unlocked
+//   budget            reads past the inline budget, alone and beside a statement part-way through
 //   kill_read         (run with --workers 1) a child's long read moves off the worker: another
 //                     process keeps querying meanwhile, and the reader dies when killed
 //   hold PATH         a child holds PATH open; "paused 1" while it lives, "paused 2" after its
@@ -466,6 +467,27 @@ static int kill_long(const char* path) {
   return 0;
 }
 
+/* A read longer than the inline budget gives the right answer (it is rerun from the start on a
+ * SQLite thread), alone and while another statement of the connection is part-way through its
+ * rows, which the budget's interruption must not disturb. */
+static int budget(void) {
+  uint64_t conn = open_db(":memory:");
+  const char* long_count =
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
+      "SELECT count(*) FROM c";
+  say("alone: %lld", (long long)query_int(conn, long_count));
+  uint64_t a =
+      prepare(conn,
+              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4) "
+              "SELECT x FROM c");
+  say("a: %u %s", lunatic_sqlite_step(a), row_text(a));
+  say("beside a: %lld", (long long)query_int(conn, long_count));
+  uint32_t rc;
+  while ((rc = lunatic_sqlite_step(a)) == LUNATIC_SQLITE_ROW) say("a: %s", row_text(a));
+  say("a ends with %u", rc);
+  return 0;
+}
+
 /* With one worker: a long read in one process while another keeps querying. */
 static int kill_read(void) {
   uint64_t reader = spawn_or_report(0, "long_reader", 0);
@@ -521,6 +543,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "bad") == 0 && argc == 3) return bad(argv[2]);
   if (strcmp(mode, "kill_long") == 0 && argc == 3) return kill_long(argv[2]);
   if (strcmp(mode, "kill_read") == 0) return kill_read();
+  if (strcmp(mode, "budget") == 0) return budget();
   if (strcmp(mode, "hold") == 0 && argc == 3) return hold(argv[2]);
   say("unknown mode %s", mode);
   return 2;
