@@ -110,7 +110,8 @@ def main() -> int:
         r = bl.median(ratios[m]) if ratios[m] else nan
         budgets.append([
             f"{what[m]} through the C++ SDK vs native C (median of {len(ratios[m])} back-to-back "
-            f"pairs; best SDK {bl.fmt(best_us('sdk', m), 2)} us, best native "
+            f"pairs, from {bl.fmt(min(ratios[m] or [nan]), 2)}x to "
+            f"{bl.fmt(max(ratios[m] or [nan]), 2)}x; best SDK {bl.fmt(best_us('sdk', m), 2)} us, best native "
             f"{bl.fmt(best_us('native', m), 2)} us per row)",
             "n/a" if r != r else f"{r:.2f}x", f"<= {BUDGET_RATIO:.2f}x",
             "native C, libsqlite3 3.40 (Debian), same run", bl.verdict(r, BUDGET_RATIO)])
