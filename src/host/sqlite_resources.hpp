@@ -1,8 +1,9 @@
 // A process's SQLite connections and statements, and the threads their work runs on.
 //
-// SQLite calls that may read or write the disk or run long (open, prepare, execute, step) run on
-// a small pool of threads while the process waits (BlockingCalls); the cheap ones (binding,
-// reading the current row, reset, finalize) run on the process's own thread. Every call locks
+// SQLite calls that may wait or run long (open, prepare, execute, and the steps that
+// sqlite/step_policy.hpp does not keep) run on a small pool of threads while the process waits
+// (BlockingCalls); the cheap ones (binding, reading the current row, reset, finalize) run on the
+// process's own thread. Every call locks
 // the connection's mutex; the process makes one call at a time and waits for it, so on its own
 // thread the lock is never contended.
 //
