@@ -46,15 +46,6 @@ json parse(const HttpAnswer& answer) {
 
 class Dashboard : public ProcessTest {
  protected:
-  std::vector<std::string> environment() const {
-    RunOptions opt;
-    opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;
-    std::vector<std::string> result;
-    for (const auto& [key, value] : with_test_environment(opt).env) {
-      if (value) result.push_back(key + "=" + *value);
-    }
-    return result;
-  }
   // dashboard.wasm under --dashboard, started and past its "keeper <pid>" line; its pid then
   // in keeper_.
   std::unique_ptr<BackgroundServer> start(bool allow_kill) {
@@ -62,7 +53,7 @@ class Dashboard : public ProcessTest {
                                   "error",          "--dashboard", "127.0.0.1:0"};
     if (allow_kill) argv.push_back("--dashboard-allow-kill");
     argv.push_back(guest("dashboard"));
-    auto run = std::make_unique<BackgroundServer>(argv, environment(), 120s, kAnnounced,
+    auto run = std::make_unique<BackgroundServer>(argv, background_environment(), 120s, kAnnounced,
                                                   /*with_stderr=*/true);
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (run->port() && keeper_.empty() && std::chrono::steady_clock::now() < deadline) {

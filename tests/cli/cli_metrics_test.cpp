@@ -14,23 +14,12 @@ using namespace std::chrono_literals;
 
 constexpr const char* kAnnounced = R"(Prometheus metrics at http://127\.0\.0\.1:([0-9]+)/metrics)";
 
-class Metrics : public ProcessTest {
- protected:
-  std::vector<std::string> environment() const {
-    RunOptions opt;
-    opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;
-    std::vector<std::string> result;
-    for (const auto& [key, value] : with_test_environment(opt).env) {
-      if (value) result.push_back(key + "=" + *value);
-    }
-    return result;
-  }
-};
+class Metrics : public ProcessTest {};
 
 TEST_F(Metrics, AGuestsMetricsAreServedToPrometheus) {
   BackgroundServer run(
       {lunatic_binary(), "run", "--prometheus-http", "127.0.0.1:0", guest("metrics"), "serve"},
-      environment(), 120s, kAnnounced, /*with_stderr=*/true);
+      background_environment(), 120s, kAnnounced, /*with_stderr=*/true);
   ASSERT_TRUE(run.port()) << run.output();
   ASSERT_TRUE(run.wait_for_output("metrics set", 60s)) << run.output();
   const std::string text = scrape(*run.port());
@@ -59,7 +48,7 @@ TEST_F(Metrics, AGuestsMetricsAreServedToPrometheus) {
 TEST_F(Metrics, PrometheusScrapesTheEndpointAndPromtoolAcceptsTheText) {
   BackgroundServer run(
       {lunatic_binary(), "run", "--prometheus-http", "127.0.0.1:0", guest("metrics"), "serve"},
-      environment(), 120s, kAnnounced, /*with_stderr=*/true);
+      background_environment(), 120s, kAnnounced, /*with_stderr=*/true);
   ASSERT_TRUE(run.port()) << run.output();
   ASSERT_TRUE(run.wait_for_output("metrics set", 60s)) << run.output();
 
@@ -105,7 +94,7 @@ TEST_F(Metrics, PrometheusScrapesTheEndpointAndPromtoolAcceptsTheText) {
 TEST_F(Metrics, TheRuntimeCountsWhatItsProcessesDid) {
   BackgroundServer run(
       {lunatic_binary(), "run", "--prometheus-http", "127.0.0.1:0", guest("runtime_metrics")},
-      environment(), 120s, kAnnounced, /*with_stderr=*/true);
+      background_environment(), 120s, kAnnounced, /*with_stderr=*/true);
   ASSERT_TRUE(run.port()) << run.output();
   ASSERT_TRUE(run.wait_for_output("runtime done", 60s)) << run.output();
   const std::string text = scrape(*run.port());

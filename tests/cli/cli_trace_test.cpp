@@ -180,15 +180,9 @@ TEST_F(Trace, AnUnwritablePathIsAnErrorBeforeTheGuestRuns) {
 }
 
 TEST_F(Trace, SigtermStopsATracedRunAndTheTraceIsStillWritten) {
-  RunOptions opt;
-  opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;
-  std::vector<std::string> env;
-  for (const auto& [key, value] : with_test_environment(opt).env) {
-    if (value) env.push_back(key + "=" + *value);
-  }
   BackgroundServer run(
       {lunatic_binary(), "run", "--trace", trace_path().string(), guest("trace_events"), "hang"},
-      env, 120s, R"(waiting: ([0-9]+))");
+      background_environment(), 120s, R"(waiting: ([0-9]+))");
   ASSERT_TRUE(run.port()) << run.output();
   EXPECT_EQ(run.stop(SIGTERM, 30s), 128 + SIGTERM);
   const json trace = read_trace();

@@ -4,8 +4,10 @@
  *
  *   trace_events.wasm            as above; prints "pid <name>: <id>" for each child
  *   trace_events.wasm flood N    main sends itself N messages and reads them (many events)
- *   trace_events.wasm hang       spawns a child that waits forever, says "waiting: 1" and waits
- *                                forever itself (until the runtime is stopped by a signal) */
+ *   trace_events.wasm hang       spawns a child that waits forever, says "waiting: 1" and sleeps
+ *                                until the runtime is stopped by a signal (sleeping, not waiting
+ *                                for a message: the runtime would end a run where nothing can
+ *                                happen as a deadlock, racing the signal) */
 #include <stdlib.h>
 
 #include "proc_util.h"
@@ -50,8 +52,7 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "hang") == 0) {
     spawn_or_report(0, "child_wait_forever", NULL);
     say("waiting: 1");
-    (void)receive_tag(0x7FFF, LUNATIC_NO_TIMEOUT);
-    return 1;
+    for (;;) lunatic_sleep_ms(60 * 1000);
   }
   const char* name = "tracee";
   lunatic_registry_put(LUNATIC_PTR(name), (uint32_t)strlen(name), 0, lunatic_process_id());

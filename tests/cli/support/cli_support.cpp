@@ -390,6 +390,16 @@ RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
   return run_command(args, with_test_environment(std::move(opt)));
 }
 
+std::vector<std::string> ProcessTest::background_environment() const {
+  RunOptions opt;
+  opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;
+  std::vector<std::string> result;
+  for (const auto& [key, value] : with_test_environment(opt).env) {
+    if (value) result.push_back(key + "=" + *value);
+  }
+  return result;
+}
+
 RunResult ProcessTest::run_guest(std::string_view name, std::vector<std::string> args,
                                  std::vector<std::string> options, RunOptions opt) {
   std::vector<std::string> argv{"run"};

@@ -154,6 +154,8 @@ class ProcessTest : public CliTest {
   // `lunatic run [options...] <guest>.wasm args...` with the shared cache.
   RunResult run_guest(std::string_view name, std::vector<std::string> args = {},
                       std::vector<std::string> options = {}, RunOptions opt = {});
+  // The same environment as "K=V" entries, for a BackgroundServer.
+  std::vector<std::string> background_environment() const;
 };
 
 }  // namespace cli_test
