@@ -51,7 +51,7 @@ VARIANTS = ("off", "timing", "open", "load")
 def sizes() -> dict:
     if bl.QUICK:
         return {"rounds": 1, "ring": (1000, 2000), "pingpong": 100000}
-    return {"rounds": bl.env_int("BENCH_DASHBOARD_ROUNDS", 5), "ring": (1000, 20000),
+    return {"rounds": bl.env_int("BENCH_DASHBOARD_ROUNDS", 7), "ring": (1000, 20000),
             "pingpong": 1000000}
 
 
@@ -261,6 +261,12 @@ def measure(s: Suite) -> int:
     def median(case: str, variant: str, key: str = "ns") -> float:
         return statistics.median(x[key] for x in samples[(case, variant)])
 
+    def paired(case: str, variant: str, base: str = "off") -> str:
+        """The median over rounds of variant / base in the same round: the drift of the
+        machine's load between rounds cancels out."""
+        ratios = [v["ns"] / b["ns"] for v, b in zip(samples[(case, variant)], samples[(case, base)])]
+        return f"{(statistics.median(ratios) - 1) * 100:+.1f}%"
+
     rows = []
     for case, (guest_args, variants) in cases.items():
         what = (f"ring of {p:,} processes, {laps:,} laps" if case == "ring"
@@ -272,6 +278,7 @@ def measure(s: Suite) -> int:
                         if variant in ("open", "load") else "-")
             rows.append([what, variant, f"{median(case, variant) / 1e6:.1f} ms",
                          "" if variant == "off" else pct(median(case, variant), base),
+                         "" if variant == "off" else paired(case, variant),
                          f"{median(case, variant, 'lunatic_cpu_s'):.2f} s", chromium,
                          ", ".join(f"{x['ns'] / 1e6:.0f}" for x in runs)])
     browser_ratio = median("ring", "open") / median("ring", "off")
@@ -281,8 +288,12 @@ def measure(s: Suite) -> int:
         [f"ring of {p:,} processes with the dashboard open in headless Chromium, vs without "
          f"(median of {rounds} interleaved rounds)", f"{percent:+.1f}%",
          f"<= {BUDGET_PERCENT:g}%", "issue 26", bl.verdict(percent, BUDGET_PERCENT)],
+        [f"the same, as the median of the {rounds} rounds' own ratios (open / off)",
+         paired("ring", "open"), "-", "-", "INFO"],
         ["the same ring with slice timing on, nobody looking, vs off",
          pct(median("ring", "timing"), median("ring", "off")), "-", "-", "INFO"],
+        ["the page's share: open vs timing, the median of the rounds' own ratios",
+         paired("ring", "open", "timing"), "-", "-", "INFO"],
         ["the same ring with the page loaded as it starts, vs off",
          pct(median("ring", "load"), median("ring", "off")), "-", "-", "INFO"],
     ]
@@ -298,10 +309,11 @@ def measure(s: Suite) -> int:
           f"`/api/snapshot` once a second ({min(polls)} to {max(polls)} answered polls during "
           "each ring; in the other variants its polls are refused). **load**: the page loaded as "
           "the run starts, in another window. CPU columns: medians per run, lunatic's whole process "
-          "(rusage) and all of Chromium's processes (/proc), measured in the runs with a page.",
+          "(rusage) and all of Chromium's processes (/proc), measured in the runs with a page. "
+          "*vs off*: ratio of the medians; *paired*: the median of each round's own ratio.",
           "",
-          bl.md_table(["benchmark", "variant", "median", "vs off", "lunatic CPU", "Chromium CPU",
-                       "samples (ms)"], rows, align="llrrrrl"),
+          bl.md_table(["benchmark", "variant", "median", "vs off", "vs off, paired",
+                       "lunatic CPU", "Chromium CPU", "samples (ms)"], rows, align="llrrrrrl"),
           "", bl.budget_table(budgets)]
     bl.write_report("\n".join(md))
     return 0
