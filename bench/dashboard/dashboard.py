@@ -299,6 +299,10 @@ def measure(s: Suite) -> int:
     ]
     bl.write_budgets(budgets)
     polls = [x["polls"] for x in samples[("ring", "open")]]
+    off = [x["ns"] for x in samples[("ring", "off")]]
+    spread = (f"The `off` ring's own samples span {pct(min(off), median('ring', 'off'))} to "
+              f"{pct(max(off), median('ring', 'off'))} of their median: on a machine this busy, "
+              "a difference within that spread is noise, not a cost.")
     md = [TITLE, ""] + ([bl.QUICK_NOTE, ""] if bl.QUICK else []) + [
           f"`bench/dashboard/dashboard.py`, `--workers {s.workers}`, {rounds} rounds; "
           f"{window.load_text()}. Variants interleaved and rotated each round; each sample is the "
@@ -314,7 +318,7 @@ def measure(s: Suite) -> int:
           "",
           bl.md_table(["benchmark", "variant", "median", "vs off", "vs off, paired",
                        "lunatic CPU", "Chromium CPU", "samples (ms)"], rows, align="llrrrrrl"),
-          "", bl.budget_table(budgets)]
+          "", spread, "", bl.budget_table(budgets)]
     bl.write_report("\n".join(md))
     return 0
 
