@@ -10,6 +10,7 @@ packages=(
   nettle-dev                             # sha256 for the artifact cache
   libssl-dev ca-certificates             # TLS (lunatic::networking), the system CA roots
   libcpp-httplib-dev                     # HTTP for the cluster store (etcd's gateway, control)
+  libsqlite3-dev                         # lunatic::sqlite
   etcd-server                            # the cluster store (/usr/bin/etcd): tests, cluster-demo
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,8 +4,9 @@
 # lunatic-rs's own CI runs it on Lunatic. Only Debian 12 packages are used: rustc and cargo 1.63,
 # the wasm32-wasi standard library, and the crates Debian ships in /usr/share/cargo/registry.
 #
-#   scripts/lunatic-rs-suite.sh [--lunatic PATH] [--work DIR] [--timeout S]
-#                               [--imports-only | --examples-only | --cluster-only] LUNATIC_RS_CHECKOUT
+#   scripts/lunatic-rs-suite.sh [--lunatic PATH] [--work DIR] [--timeout S] [--lunatic-src REPO]
+#                               [--imports-only | --examples-only | --cluster-only | --test NAME]
+#                               LUNATIC_RS_CHECKOUT
 #
 # The checkout is copied into the work folder (default: a new temporary one) and built there;
 # nothing of it is changed in place, and none of it belongs in this repository. See
@@ -18,15 +19,22 @@
 # and runs only these), then examples/distributed.rs runs across two nodes (a `lunatic control`
 # and two `lunatic node`s on 127.0.0.1), and so does a small program this script writes, for the
 # parts of lunatic-rs's distributed API the example does not use. --cluster-only builds and runs
-# only these two.
+# only these two. --test NAME builds and runs only lunatic-rs's test target tests/NAME.rs.
+#
+# lunatic-rs's `sqlite` feature needs the guest half of Lunatic's lunatic-sqlite-api crate, which
+# Debian does not package: with --lunatic-src (a git repository of lunatic-solutions/lunatic) it
+# is taken from there at v0.13.2 as a path dependency and tests/sqlite.rs runs; without, the
+# feature and that test are left out.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lunatic="$here/../build/lunatic"
 work=""
 timeout_s=900
-only=""  # imports, examples or cluster: that part alone
-usage="usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] [--imports-only | --examples-only | --cluster-only] LUNATIC_RS_CHECKOUT"
+only=""  # imports, examples, cluster or test: that part alone
+only_test=""  # with only=test: the test target's name
+lunatic_src=""
+usage="usage: $0 [--lunatic PATH] [--work DIR] [--timeout S] [--lunatic-src REPO] [--imports-only | --examples-only | --cluster-only | --test NAME] LUNATIC_RS_CHECKOUT"
 while [[ $# -gt 1 ]]; do
   case "$1" in
     --lunatic) lunatic=$2; shift 2 ;;
@@ -35,6 +43,8 @@ while [[ $# -gt 1 ]]; do
     --imports-only) only=imports; shift ;;
     --examples-only) only=examples; shift ;;
     --cluster-only) only=cluster; shift ;;
+    --test) only=test; only_test=$2; shift 2 ;;
+    --lunatic-src) lunatic_src=$2; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -88,21 +98,52 @@ must_change() {  # FILE SED-EXPRESSION: the file must differ afterwards
   sed -i "$2" "$1"
   [[ $(sha256sum "$1") != "$before" ]] || { echo "adjustment '$2' did not apply to $1" >&2; exit 1; }
 }
-# criterion 0.4 (benches only; Debian has 0.3), protobuf 3 (Debian has 2) and
-# lunatic-sqlite-api (not packaged) go, with the features, benches and test that need them.
-python3 - <<'PY'
-import re
+# criterion 0.4 (benches only; Debian has 0.3) and protobuf 3 (Debian has 2) go, with the
+# features and benches that need them; so do lunatic-sqlite-api (not packaged), the `sqlite`
+# feature and tests/sqlite.rs, unless --lunatic-src gives the crate.
+sqlite_crate=""
+if [[ -n "$lunatic_src" ]]; then
+  sqlite_crate=$work/lunatic-v0.13.2/crates/lunatic-sqlite-api
+  rm -rf "$work/lunatic-v0.13.2"
+  mkdir -p "$work/lunatic-v0.13.2"
+  git -C "$lunatic_src" archive v0.13.2 crates/lunatic-sqlite-api | tar -x -C "$work/lunatic-v0.13.2"
+  # Only its guest half is built (wasm32): its host dependencies (wasmtime, Lunatic's other
+  # crates, sqlite bindings) are never compiled, but Cargo would still resolve them.
+  SQLITE_CRATE=$sqlite_crate python3 - <<'PY'
+import os, re
+path = os.environ["SQLITE_CRATE"] + "/Cargo.toml"
+text = open(path).read()
+original = text
+text = re.sub(r"\[target\.'cfg\(not\(target_arch = \"wasm32\"\)\)'\.dependencies\]\n(.*\n)*", "", text)
+text = text.replace("bincode = { workspace = true }", 'bincode = "1.3"')
+if text == original or "workspace" in text:
+    raise SystemExit("lunatic-sqlite-api/Cargo.toml: unexpected shape; is this Lunatic v0.13.2?")
+open(path, "w").write(text)
+PY
+fi
+SQLITE_CRATE=$sqlite_crate python3 - <<'PY'
+import os, re
+sqlite_crate = os.environ["SQLITE_CRATE"]
 text = open("Cargo.toml").read()
 original = text
-text = re.sub(r'^(criterion|protobuf|lunatic-sqlite-api) = .*\n', '', text, flags=re.M)
-text = re.sub(r'^(protobuf_serializer|sqlite) = .*\n', '', text, flags=re.M)
+dropped = "criterion|protobuf" if sqlite_crate else "criterion|protobuf|lunatic-sqlite-api"
+text = re.sub(r'^(%s) = .*\n' % dropped, '', text, flags=re.M)
+features = "protobuf_serializer" if sqlite_crate else "protobuf_serializer|sqlite"
+text = re.sub(r'^(%s) = .*\n' % features, '', text, flags=re.M)
 text = re.sub(r'\[\[bench\]\]\nname = "\w+"\nharness = false\n+', '', text)
-text = re.sub(r'\[\[test\]\]\nname = "sqlite"\n(.*\n)*?required-features = .*\n+', '', text)
+if sqlite_crate:
+    text, n = re.subn(r'^lunatic-sqlite-api = \{ version = "0.13", optional = true \}$',
+                      'lunatic-sqlite-api = { path = "%s", optional = true }' % sqlite_crate, text,
+                      flags=re.M)
+    if n != 1:
+        raise SystemExit("Cargo.toml: no lunatic-sqlite-api dependency to point at " + sqlite_crate)
+else:
+    text = re.sub(r'\[\[test\]\]\nname = "sqlite"\n(.*\n)*?required-features = .*\n+', '', text)
 if text == original:
     raise SystemExit("Cargo.toml: nothing to adjust; is this lunatic-rs 0.14?")
 open("Cargo.toml", "w").write(text)
 PY
-rm -f tests/sqlite.rs
+[[ -n "$sqlite_crate" ]] || rm -f tests/sqlite.rs
 # convert_case (not packaged) gives way to heck at its one call site in lunatic-macros.
 must_change lunatic-macros/Cargo.toml 's/^convert_case = .*/heck = "0.4"/'
 must_change lunatic-macros/src/abstract_process.rs 's/^use convert_case::{Case, Casing};/use heck::ToUpperCamelCase;/'
@@ -237,9 +278,12 @@ EOF
 # Debian's toolchain, not a rustup one earlier in PATH; a persistent artifact cache per work folder.
 export PATH=/usr/bin:$PATH CARGO_HOME=$work/cargo-home XDG_CACHE_HOME=$work/cache
 features=json_serializer,msgpack_serializer
+[[ -z "$sqlite_crate" ]] || features+=,sqlite
 echo "lunatic-rs-suite: building in $src (logs in $logs)"
 cargo --version
-if [[ $only == cluster ]]; then
+if [[ $only == test ]]; then
+  build=(cargo test -p lunatic --features "$features" --test "$only_test" --no-run)
+elif [[ $only == cluster ]]; then
   build=(cargo build --features "$features" --example distributed --example distributed_api)
 elif [[ $only == examples ]]; then
   build=(cargo build --features "$features" --examples)
@@ -296,6 +340,12 @@ if [[ -z "$only" ]]; then
     run_target "lunatic-test-$name" -p lunatic-test --test "$name"
   done
   stop_background
+fi
+if [[ $only == test ]]; then
+  run_target "lunatic-$only_test" -p lunatic --features "$features" --test "$only_test"
+  echo "$passed passed, $failed failed, $ignored skipped, $broken broken"
+  [[ $failed -eq 0 && $broken -eq 0 ]]
+  exit
 fi
 
 # Each example under the runtime, checked as scripts/lunatic-rs-examples.py says; its last line

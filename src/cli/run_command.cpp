@@ -244,14 +244,11 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
   }
   std::fflush(stdout);
   if (options.timings) {
-    nlohmann::json timings{{"cache", report.cache},
-                           {"hash_ms", report.hash_ms},
-                           {"wait_ms", report.wait_ms},
-                           {"compile_ms", report.compile_ms},
-                           {"load_ms", report.load_ms},
-                           {"instantiate_ms", main_exit.instantiate_ms},
-                           {"run_ms", main_exit.run_ms},
-                           {"total_ms", ms_since(total_start)}};
+    nlohmann::json timings{
+        {"cache", report.cache},      {"hash_ms", report.hash_ms},
+        {"wait_ms", report.wait_ms},  {"compile_ms", report.compile_ms},
+        {"load_ms", report.load_ms},  {"instantiate_ms", main_exit.instantiate_ms},
+        {"run_ms", main_exit.run_ms}, {"total_ms", ms_since(total_start)}};
     fmt::print(stderr, "lunatic-timings: {}\n", timings.dump());
   }
 #if !defined(__SANITIZE_ADDRESS__)

@@ -23,6 +23,16 @@ struct NodeInfo {
   NodeTags tags;
 };
 
+// What went to and came from one other node over the transport since start (records of every
+// channel: messages, spawns, signals), for metrics.
+struct PeerTraffic {
+  std::uint64_t peer = 0;
+  std::uint64_t records_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t records_received = 0;
+  std::uint64_t bytes_received = 0;
+};
+
 // Told what arrives from other nodes, on the cluster's own thread: it must not block.
 class RecordHandler {
  public:
@@ -59,6 +69,8 @@ class Cluster {
   virtual Expected<std::uint64_t> register_name(std::string_view name, std::uint64_t process) = 0;
   virtual Expected<std::optional<std::uint64_t>> whereis(std::string_view name) = 0;
   virtual Expected<bool> unregister_name(std::string_view name, std::uint64_t process) = 0;
+  // Per other node this one exchanged records with, in node id order.
+  virtual std::vector<PeerTraffic> traffic() const = 0;
 };
 
 }  // namespace lunatic::cluster

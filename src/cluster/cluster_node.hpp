@@ -64,6 +64,7 @@ class ClusterNode final : public Cluster {
   Expected<bool> unregister_name(std::string_view name, std::uint64_t process) override {
     return names_->unregister(name, process);
   }
+  std::vector<PeerTraffic> traffic() const override { return transport_->traffic(); }
 
   // Makes the node reachable: publishes its address and dials the others. Once only.
   Status announce();

@@ -259,6 +259,7 @@ bool NodeTransport::Connections::handle_frame(PeerConnection& c, DecodedFrame& f
   }
   switch (frame.kind) {
     case FrameKind::kData:
+      t.count_received(c.peer, frame.payload.size());
       if (t.callbacks_.on_message)
         t.callbacks_.on_message(c.peer, frame.channel, frame.stream, std::move(frame.payload));
       return true;
@@ -723,6 +724,9 @@ Status NodeTransport::send(std::uint64_t peer, std::uint8_t channel, std::uint64
     if (shared.pending.empty()) dirty_.push_back(peer);
     shared.pending.push_back({channel, stream, std::move(bytes)});
     shared.queued_bytes += size;
+    PeerTraffic& traffic = traffic_[peer];
+    ++traffic.records_sent;
+    traffic.bytes_sent += size;
     wake_now = !wake_pending_;
     wake_pending_ = true;
   }
@@ -734,6 +738,29 @@ bool NodeTransport::connected(std::uint64_t peer) const {
   std::lock_guard lock(mutex_);
   const auto found = peers_.find(peer);
   return found != peers_.end() && found->second.connected;
+}
+
+void NodeTransport::count_received(std::uint64_t peer, std::size_t bytes) {
+  // One short lock per record, on the I/O thread: it takes this lock anyway for every batch
+  // it sends, and workers hold it only to queue.
+  std::lock_guard lock(mutex_);
+  PeerTraffic& traffic = traffic_[peer];
+  ++traffic.records_received;
+  traffic.bytes_received += bytes;
+}
+
+std::vector<PeerTraffic> NodeTransport::traffic() const {
+  std::vector<PeerTraffic> out;
+  {
+    std::lock_guard lock(mutex_);
+    out.reserve(traffic_.size());
+    for (const auto& [id, traffic] : traffic_) {
+      out.push_back(traffic);
+      out.back().peer = id;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.peer < b.peer; });
+  return out;
 }
 
 void NodeTransport::pause_for_testing(bool paused) {

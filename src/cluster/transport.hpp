@@ -48,6 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/cluster.hpp"
 #include "cluster/send_queue.hpp"
 #include "cluster/tls_identity.hpp"
 #include "common/error.hpp"
@@ -141,6 +142,8 @@ class NodeTransport {
 
   // Whether a connection to `peer` is up (hellos exchanged).
   bool connected(std::uint64_t peer) const;
+  // What was sent to (queued by send()) and received from each peer so far, by peer id.
+  std::vector<PeerTraffic> traffic() const;
 
   // Testing: a paused transport's I/O thread does nothing at all (reads, writes, ticks,
   // timeouts) until resumed, as a hung node would; its sockets stay open.
@@ -164,6 +167,7 @@ class NodeTransport {
 
   void run();
   void wake();
+  void count_received(std::uint64_t peer, std::size_t bytes);  // on the I/O thread
 
   // Completed by start(), then read-only but for incarnation, which only the I/O thread reads
   // and writes once started.
@@ -178,6 +182,8 @@ class NodeTransport {
 
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, PeerShared> peers_;
+  // Kept when a peer leaves, so that its counters do not go back to zero if it comes back.
+  std::unordered_map<std::uint64_t, PeerTraffic> traffic_;
   std::vector<std::uint64_t> dirty_;  // peers with pending messages
   std::vector<Command> commands_;
   bool wake_pending_ = false;

@@ -23,13 +23,21 @@ std::string sample(double value) {
   return fmt::format("{}", value);
 }
 
+// The Prometheus name of `name` written into `out`, which holds name.size() + 1 characters.
+std::string_view spell_prometheus_name(std::string_view name, char* out) {
+  // Every other character becomes one a name may start with: only a digit needs a '_' before.
+  const bool prefix = name.empty() || (name.front() >= '0' && name.front() <= '9');
+  char* next = out;
+  if (prefix) *next++ = '_';
+  for (const char c : name) *next++ = prometheus_char(c, false) ? c : '_';
+  return {out, static_cast<std::size_t>(next - out)};
+}
+
 }  // namespace
 
 std::string MetricsRegistry::prometheus_name(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 1);
-  for (const char c : name) out.push_back(prometheus_char(c, false) ? c : '_');
-  if (out.empty() || !prometheus_char(out.front(), true)) out.insert(out.begin(), '_');
+  std::string out(name.size() + 1, '\0');
+  out.resize(spell_prometheus_name(name, out.data()).size());
   return out;
 }
 
@@ -38,7 +46,8 @@ MetricsRegistry::Metric* MetricsRegistry::find_or_make(std::string_view name, Ki
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
-  const std::string key = prometheus_name(name);
+  std::array<char, kMaxNameBytes + 1> spelled;
+  const std::string_view key = spell_prometheus_name(name, spelled.data());
   {
     std::shared_lock lock(mutex_);
     if (const auto found = metrics_.find(key); found != metrics_.end()) {
@@ -54,7 +63,7 @@ MetricsRegistry::Metric* MetricsRegistry::find_or_make(std::string_view name, Ki
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
     }
-    found = metrics_.emplace(key, std::make_unique<Metric>(kind)).first;
+    found = metrics_.emplace(std::string(key), std::make_unique<Metric>(kind)).first;
   }
   if (found->second->kind != kind) {
     dropped_.fetch_add(1, std::memory_order_relaxed);

@@ -7,12 +7,14 @@
 // bytes. An update that would make one more, or one of another kind under a name already in use
 // (a counter used as a gauge), is ignored and counted in dropped_updates().
 //
-// Thread-safe. An update of an existing metric takes a shared lock and one atomic operation.
+// Thread-safe. An update of an existing metric takes a shared lock and one atomic operation, and
+// allocates nothing (its Prometheus name is spelled in a buffer on the stack).
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -57,8 +59,17 @@ class MetricsRegistry {
   // The metric of that name and kind, made if need be; nullptr when the update is dropped.
   Metric* find_or_make(std::string_view name, Kind kind);
 
+  // Lets the map be searched by a string_view, without making a std::string of the key.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::unique_ptr<Metric>> metrics_;  // by Prometheus name
+  // By Prometheus name.
+  std::unordered_map<std::string, std::unique_ptr<Metric>, NameHash, std::equal_to<>> metrics_;
   std::atomic<std::uint64_t> dropped_{0};
 };
 

@@ -2,6 +2,7 @@
 
 #include <wabt/ir.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -179,6 +180,8 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
     out.wait_ms = milliseconds_since(start);
   }
 
+  (missing.empty() ? counts_.cache_hits : counts_.cache_misses)
+      .fetch_add(1, std::memory_order_relaxed);
   if (!missing.empty()) {
     start = std::chrono::steady_clock::now();
     auto prepared = prepare(wasm, name);
@@ -201,6 +204,12 @@ Expected<std::shared_ptr<const Module>> Engine::load_wasm(std::string_view wasm,
     }
     for (auto& worker : workers) worker.join();
     out.compile_ms = milliseconds_since(start);
+    if (std::all_of(artifacts.begin(), artifacts.end(),
+                    [](const auto& a) { return a.has_value(); })) {
+      counts_.compiled.fetch_add(1, std::memory_order_relaxed);
+      counts_.compile_ns.fetch_add(static_cast<std::uint64_t>(out.compile_ms * 1e6),
+                                   std::memory_order_relaxed);
+    }
 
     start = std::chrono::steady_clock::now();
     for (size_t j = 0; j < missing.size(); ++j) {

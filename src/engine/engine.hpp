@@ -4,6 +4,7 @@
 // read-only, the cache is safe across threads and processes); modules it returns are shareable.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <stop_token>
@@ -48,6 +49,14 @@ struct LoadReport {
   std::vector<std::string> warnings;
 };
 
+// What loads of .wasm modules did so far, for metrics. Thread: any.
+struct LoadCounts {
+  std::atomic<std::uint64_t> cache_hits{0};    // every variant came from the artifact cache
+  std::atomic<std::uint64_t> cache_misses{0};  // some variant had to be compiled
+  std::atomic<std::uint64_t> compiled{0};      // misses whose compile succeeded
+  std::atomic<std::uint64_t> compile_ns{0};    // time those compiles took
+};
+
 class Engine {
  public:
   Engine(EngineOptions options, const ImportTable& imports);
@@ -67,6 +76,8 @@ class Engine {
   // auto mode.
   Expected<std::string> compile(std::string_view wasm, const std::string& name);
 
+  const LoadCounts& load_counts() const { return counts_; }
+
  private:
   struct Prepared;
   Expected<Prepared> prepare(std::string_view wasm, const std::string& name);
@@ -79,6 +90,7 @@ class Engine {
   EngineOptions options_;
   const ImportTable& imports_;
   ArtifactCache cache_;
+  LoadCounts counts_;
 };
 
 // True when the bytes start like a compiled artifact rather than a wasm module.

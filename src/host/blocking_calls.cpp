@@ -14,7 +14,9 @@ struct BlockingCalls::Pending {
   std::atomic<bool> done{false};
 };
 
-BlockingCalls::BlockingCalls() : thread_([this] { serve(); }) {}
+BlockingCalls::BlockingCalls(std::size_t threads) {
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { serve(); });
+}
 
 BlockingCalls::~BlockingCalls() {
   {
@@ -22,7 +24,7 @@ BlockingCalls::~BlockingCalls() {
     stopping_ = true;
   }
   ready_.notify_all();
-  thread_.join();
+  for (std::thread& thread : threads_) thread.join();
 }
 
 void BlockingCalls::post(std::function<void()> call) { (void)submit(std::move(call)); }

@@ -1,5 +1,6 @@
-// Calls that block a thread (a round trip to the membership store) made on behalf of a process
-// without blocking its worker: they run one at a time on a thread of this object's own, and the
+// Calls that block a thread (a round trip to the membership store, a SQLite query) made on behalf
+// of a process without blocking its worker: they run on threads of this object's own (one by
+// default, so in the order they were made), and the
 // process waits for the call's eventfd as for any descriptor. A process killed while it waits
 // leaves; its call still runs to the end, into state the call owns.
 // Thread: any.
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "runtime/blocking.hpp"
 
@@ -19,7 +21,7 @@ namespace lunatic::host {
 
 class BlockingCalls {
  public:
-  BlockingCalls();
+  explicit BlockingCalls(std::size_t threads = 1);
   ~BlockingCalls();  // runs what is queued, then joins
   BlockingCalls(const BlockingCalls&) = delete;
   BlockingCalls& operator=(const BlockingCalls&) = delete;
@@ -45,7 +47,7 @@ class BlockingCalls {
   std::condition_variable ready_;
   std::deque<std::pair<std::function<void()>, std::shared_ptr<Pending>>> queue_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace lunatic::host

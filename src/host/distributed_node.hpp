@@ -69,6 +69,8 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
   std::uint64_t node_id() const { return cluster_.node_id(); }
   std::vector<cluster::NodeInfo> nodes() const { return cluster_.nodes(); }
   bool has_node(std::uint64_t id) const { return cluster_.node(id).has_value(); }
+  // What went to and came from each other node (for metrics).
+  std::vector<cluster::PeerTraffic> traffic() const { return cluster_.traffic(); }
   // Whether a process id names another node than this one.
   bool is_remote(std::uint64_t process_id) const override;
   // For another node's process: its node is a member, and it was not reported gone.

@@ -3,6 +3,7 @@
 #include "engine/execution/trap.hpp"
 #include "engine/loaded_module.hpp"
 #include "host/output_capture.hpp"
+#include "host/sqlite_resources.hpp"
 #include "wasi/wasi_config.hpp"
 #include "wasi/wasi_context.hpp"
 

@@ -36,6 +36,7 @@ namespace lunatic::host {
 
 class Environment;
 class OutputCapture;
+struct SqliteResources;
 
 struct HostContext {
   HostContext();
@@ -83,6 +84,8 @@ struct HostContext {
   // lunatic::distributed::exec_lookup_nodes results, each read once by
   // copy_lookup_nodes_results.
   ResourceTable<std::vector<std::uint64_t>> node_lookups{"node lookup"};
+  // lunatic::sqlite connections and statements, made on first open.
+  std::unique_ptr<SqliteResources> sqlite;
   // The process's last DNS lookup, which may outlive a resolve that timed out.
   std::shared_ptr<net::DnsLookup> last_lookup;
 

@@ -9,6 +9,7 @@
 #include "host/networking_api.hpp"
 #include "host/process_api.hpp"
 #include "host/registry_api.hpp"
+#include "host/sqlite_api.hpp"
 #include "host/timer_api.hpp"
 #include "host/trap_api.hpp"
 #include "host/version_api.hpp"
@@ -37,6 +38,7 @@ const engine::ImportTable& host_imports() {
     r.add_all(tcp_functions());
     r.add_all(udp_functions());
     r.add_all(tls_functions());
+    r.add_all(sqlite_functions());
     return r;
   }();
   return imports;

@@ -380,6 +380,7 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
   if (!context.memory().try_bytes(id_ptr, 8) || !context.memory().try_bytes(node_id_ptr, 8)) {
     fail("pointer out of bounds");
   }
+  environment.scheduler().counters().add(runtime::Counter::kRegistryReads);
   std::lock_guard guard(environment.registry_mutex());
   auto& registry = environment.registry();
   if (auto it = registry.find(key); it != registry.end()) {
@@ -400,6 +401,7 @@ std::uint32_t get_or_spawn(HostContext& context, std::uint32_t name, std::uint32
     return kFailed;
   }
   entry.process = *id;
+  environment.scheduler().counters().add(runtime::Counter::kRegistryWrites);
   registry[key] = std::move(entry);
   store_u64(context, id_ptr, *id);
   return kOk;

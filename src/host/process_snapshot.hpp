@@ -29,7 +29,7 @@ struct ProcessView {
 
 struct WorkerView {
   std::uint64_t queued = 0;   // processes in its run queue now
-  std::uint64_t busy_ns = 0;  // time spent running processes since slice timing began
+  std::uint64_t busy_ns = 0;  // time awake since the worker started (Scheduler::busy_ns_per_worker)
 };
 
 struct NodeView {

@@ -1,5 +1,5 @@
-// What the Prometheus endpoint serves: the runtime's own gauges, read at scrape time (so they
-// cost nothing while nobody scrapes), then the guests' lunatic::metrics.
+// What the Prometheus endpoint serves: the runtime's own metrics (gauges read now, the counters
+// the workers keep summed now; docs/observability.md), then the guests' lunatic::metrics.
 #pragma once
 
 #include <string>

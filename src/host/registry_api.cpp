@@ -11,6 +11,7 @@
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
 #include "host/return_codes.hpp"
+#include "runtime/scheduler.hpp"
 #include "runtime/trace_recorder.hpp"
 
 namespace lunatic::host {
@@ -34,6 +35,7 @@ void put(HostContext& context, std::uint32_t name, std::uint32_t name_len, std::
   hold_entry(context, entry, key);
   if (auto* trace = runtime::trace_recorder()) [[unlikely]]
     trace->named(process_id, key);
+  environment.scheduler().counters().add(runtime::Counter::kRegistryWrites);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry()[std::move(key)] =
       std::move(entry);  // a replaced entry gives its charge back
@@ -48,6 +50,7 @@ std::uint32_t get(HostContext& context, std::uint32_t name, std::uint32_t name_l
   const std::string key = guest_utf8(context, name, name_len);
   std::uint64_t node = 0;
   std::uint64_t process = 0;
+  environment.scheduler().counters().add(runtime::Counter::kRegistryReads);
   {
     std::lock_guard guard(environment.registry_mutex());
     auto it = environment.registry().find(key);
@@ -65,6 +68,7 @@ std::uint32_t get(HostContext& context, std::uint32_t name, std::uint32_t name_l
 void remove(HostContext& context, std::uint32_t name, std::uint32_t name_len) {
   Environment& environment = environment_of(context);
   const std::string key = guest_utf8(context, name, name_len);
+  environment.scheduler().counters().add(runtime::Counter::kRegistryDeletions);
   std::lock_guard guard(environment.registry_mutex());
   environment.registry().erase(key);
 }

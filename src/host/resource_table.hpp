@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "engine/execution/trap.hpp"
 
@@ -48,6 +49,14 @@ class ResourceTable {
     return value;
   }
   std::size_t size() const { return items_.size(); }
+  // Empties the table, handing over every item (ids are still never reused).
+  std::vector<T> take_all() {
+    std::vector<T> all;
+    all.reserve(items_.size());
+    for (auto& [id, value] : items_) all.push_back(std::move(value));
+    items_.clear();
+    return all;
+  }
 
  private:
   const char* what_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/reactor.hpp"
+#include "runtime/runtime_counters.hpp"
 
 namespace lunatic::net {
 namespace {
@@ -30,19 +31,31 @@ OsResult<std::shared_ptr<Socket>> bound_socket(runtime::Reactor& reactor,
   return {std::move(socket), 0, false};
 }
 
+// Bytes a socket took in or gave out, for metrics (a peek takes nothing in).
+IoResult counted(IoResult result, runtime::Counter counter) {
+  if (result.ok()) runtime::count_on_worker(counter, static_cast<std::uint64_t>(result.value));
+  return result;
+}
+
 IoResult receive(runtime::Blocking& blocking, Socket& socket, std::span<std::uint8_t> buffer,
                  int flags, Deadline deadline) {
-  return socket.io(blocking, runtime::IoDirection::kRead, deadline,
-                   [&] { return ::recv(socket.fd(), buffer.data(), buffer.size(), flags); });
+  const IoResult received = socket.io(blocking, runtime::IoDirection::kRead, deadline, [&] {
+    return ::recv(socket.fd(), buffer.data(), buffer.size(), flags);
+  });
+  return (flags & MSG_PEEK) != 0 ? received : counted(received, runtime::Counter::kSocketBytesIn);
 }
 
 IoResult send_datagram(runtime::Blocking& blocking, Socket& socket,
                        std::span<const std::uint8_t> data, const SocketAddress* address) {
-  return socket.io(blocking, runtime::IoDirection::kWrite, std::nullopt, [&] {
-    return address == nullptr ? ::send(socket.fd(), data.data(), data.size(), MSG_NOSIGNAL)
-                              : ::sendto(socket.fd(), data.data(), data.size(), MSG_NOSIGNAL,
-                                         address->get(), address->length);
-  });
+  return counted(socket.io(blocking, runtime::IoDirection::kWrite, std::nullopt,
+                           [&] {
+                             return address == nullptr
+                                        ? ::send(socket.fd(), data.data(), data.size(),
+                                                 MSG_NOSIGNAL)
+                                        : ::sendto(socket.fd(), data.data(), data.size(),
+                                                   MSG_NOSIGNAL, address->get(), address->length);
+                           }),
+                 runtime::Counter::kSocketBytesOut);
 }
 
 // getsockopt of an int option. Returns: its value, or the errno.
@@ -123,9 +136,13 @@ IoResult tcp_send(runtime::Blocking& blocking, Socket& socket,
   msghdr message{};
   message.msg_iov = vectors.data();
   message.msg_iovlen = vectors.size();
-  return socket.io(blocking, runtime::IoDirection::kWrite, deadline, [&] {
-    return vectors.empty() ? ssize_t{0} : ::sendmsg(socket.fd(), &message, MSG_NOSIGNAL);
-  });
+  return counted(socket.io(blocking, runtime::IoDirection::kWrite, deadline,
+                           [&] {
+                             return vectors.empty()
+                                        ? ssize_t{0}
+                                        : ::sendmsg(socket.fd(), &message, MSG_NOSIGNAL);
+                           }),
+                 runtime::Counter::kSocketBytesOut);
 }
 
 IoResult tcp_receive(runtime::Blocking& blocking, Socket& socket, std::span<std::uint8_t> buffer,
@@ -170,7 +187,7 @@ IoResult udp_receive_from(runtime::Blocking& blocking, Socket& socket,
                       reinterpret_cast<sockaddr*>(&from), &from_length);
   });
   if (received.ok()) sender = SocketAddress::from(reinterpret_cast<sockaddr*>(&from), from_length);
-  return received;
+  return counted(received, runtime::Counter::kSocketBytesIn);
 }
 
 int udp_set_broadcast(Socket& socket, bool on) {

@@ -11,6 +11,7 @@
 
 #include "net/network_policy.hpp"
 #include "net/socket_service.hpp"
+#include "runtime/runtime_counters.hpp"
 
 namespace lunatic::net {
 namespace {
@@ -233,7 +234,10 @@ TlsResult TlsStream::read(runtime::Blocking& blocking, std::span<std::uint8_t> b
   std::size_t got = 0;
   TlsResult result = drive(blocking, deadline,
                            [&] { return SSL_read_ex(ssl_, buffer.data(), buffer.size(), &got); });
-  if (result.ok() && result.value > 0) result.value = static_cast<ssize_t>(got);
+  if (result.ok() && result.value > 0) {
+    result.value = static_cast<ssize_t>(got);
+    runtime::count_on_worker(runtime::Counter::kSocketBytesIn, got);
+  }
   return result;
 }
 
@@ -243,7 +247,10 @@ TlsResult TlsStream::write(runtime::Blocking& blocking, std::span<const std::uin
   std::size_t written = 0;
   TlsResult result = drive(blocking, deadline,
                            [&] { return SSL_write_ex(ssl_, data.data(), data.size(), &written); });
-  if (result.ok()) result.value = static_cast<ssize_t>(written);
+  if (result.ok()) {
+    result.value = static_cast<ssize_t>(written);
+    runtime::count_on_worker(runtime::Counter::kSocketBytesOut, written);
+  }
   return result;
 }
 

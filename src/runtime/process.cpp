@@ -105,7 +105,6 @@ void Process::switch_slice_clock(Process* ended) {
     const std::uint64_t spent = now - t_slice_began;
     ended->cpu_ticks_.store(ended->cpu_ticks_.load(std::memory_order_relaxed) + spent,
                             std::memory_order_relaxed);
-    scheduler_.add_busy_ticks(spent);
   }
   t_slice_began = now;
 }
@@ -170,6 +169,8 @@ std::shared_ptr<Process> Process::finish() {
     std::lock_guard guard(lock_);
     links.swap(links_);
     monitors.swap(monitors_);
+    scheduler_.counters().add(Counter::kLinksRemoved, links.size());
+    scheduler_.counters().add(Counter::kMonitorsRemoved, monitors.size());
     if (auto handed = take_handoff()) unread.push_back(std::move(handed));
     mailbox_.take_all(unread);
   }
@@ -267,8 +268,11 @@ void Process::wake_any() {
 }
 
 bool Process::push_locked(std::unique_ptr<Message>& message) {
+  // Counted for metrics: the messages waiting once this one is in, it included.
+  const std::uint64_t depth = mailbox_.size() + 1;
   if (waiting_for_mailbox_ && Mailbox::matches(*message, waiting_tags_)) {
     // Nothing queued matched the wait, so this message is the one it takes: hand it over.
+    scheduler_.counters().note_sent(depth, message->data.size());
     waiting_for_mailbox_ = false;
     handoff_.store(message.release(), std::memory_order_release);
     wake_locked();
@@ -282,6 +286,7 @@ bool Process::push_locked(std::unique_ptr<Message>& message) {
       return false;
     }
   }
+  scheduler_.counters().note_sent(depth, message->data.size());
   mailbox_.push(std::move(message));
   return true;
 }
@@ -333,12 +338,15 @@ bool Process::add_link(std::uint64_t peer, std::int64_t tag) {
     }
   }
   links_.push_back({peer, tag});
+  scheduler_.counters().add(Counter::kLinksAdded);
   return true;
 }
 
 void Process::remove_link(std::uint64_t peer) {
   std::lock_guard guard(lock_);
-  std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
+  const std::size_t unlinked =
+      std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
+  scheduler_.counters().add(Counter::kLinksRemoved, unlinked);
 }
 
 bool Process::add_monitor(std::uint64_t watcher) {
@@ -346,19 +354,22 @@ bool Process::add_monitor(std::uint64_t watcher) {
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
   if (std::find(monitors_.begin(), monitors_.end(), watcher) == monitors_.end()) {
     monitors_.push_back(watcher);
+    scheduler_.counters().add(Counter::kMonitorsAdded);
   }
   return true;
 }
 
 void Process::remove_monitor(std::uint64_t watcher) {
   std::lock_guard guard(lock_);
-  std::erase(monitors_, watcher);
+  scheduler_.counters().add(Counter::kMonitorsRemoved, std::erase(monitors_, watcher));
 }
 
 void Process::link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason) {
   std::unique_lock lock(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return;
-  std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
+  const std::size_t unlinked =
+      std::erase_if(links_, [peer](const Link& link) { return link.peer == peer; });
+  scheduler_.counters().add(Counter::kLinksRemoved, unlinked);
   if (reason == DeathReason::kNormal) return;  // as in Lunatic, a normal exit is not reported
   if (die_when_link_dies_) {
     if (!kill_reason_) {
@@ -444,9 +455,13 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
 std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tags,
                                                std::optional<Clock::time_point> deadline,
                                                std::size_t skip) {
+  auto taken = [this](std::unique_ptr<Message> message) {
+    scheduler_.counters().note_received(message->data.size());
+    return message;
+  };
   std::unique_lock lock(lock_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
-  if (auto message = mailbox_.take(tags, skip)) return message;
+  if (auto message = mailbox_.take(tags, skip)) return taken(std::move(message));
   if (deadline && *deadline <= scheduler_.now()) return nullptr;
   waiting_for_mailbox_ = true;
   waiting_tags_ = tags;
@@ -457,17 +472,17 @@ std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tag
     switch_to_scheduler(Suspend::kPark);
     // Usually a sender ended the wait by handing its message over: no lock is needed to take it.
     if (!killed_.load(std::memory_order_acquire)) {
-      if (auto message = take_handoff()) return message;
+      if (auto message = take_handoff()) return taken(std::move(message));
     }
     lock.lock();
     if (kill_reason_) {
       waiting_for_mailbox_ = false;
       throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
     }
-    if (auto message = take_handoff()) return message;  // the sender cleared the wait
+    if (auto message = take_handoff()) return taken(std::move(message));  // the sender cleared it
     if (auto message = mailbox_.take(tags, skip)) {
       waiting_for_mailbox_ = false;
-      return message;
+      return taken(std::move(message));
     }
     if (deadline && *deadline <= scheduler_.now()) {
       waiting_for_mailbox_ = false;

@@ -78,6 +78,11 @@ std::shared_ptr<IoSource> Reactor::register_source(int fd) {
   return source;
 }
 
+std::size_t Reactor::sources() const {
+  std::lock_guard guard(sources_mutex_);
+  return sources_.size();
+}
+
 void Reactor::deregister(IoSource& source) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, source.fd_, nullptr);
   {

@@ -55,6 +55,8 @@ class Reactor {
   // Descriptors watched plus processes waiting on sources: while nonzero, a readiness event
   // may still wake someone.
   std::size_t watched() const { return watched_.load(std::memory_order_relaxed); }
+  // Descriptors registered now (sockets), for metrics.
+  std::size_t sources() const;
 
  private:
   friend class IoSource;
@@ -64,7 +66,7 @@ class Reactor {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<std::size_t> watched_{0};
-  std::mutex sources_mutex_;  // guards sources_ and next_key_
+  mutable std::mutex sources_mutex_;  // guards sources_ and next_key_
   std::unordered_map<std::uint64_t, std::weak_ptr<IoSource>> sources_;
   std::uint64_t next_key_ = 0;
 };

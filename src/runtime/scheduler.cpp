@@ -24,10 +24,14 @@ std::int64_t to_ns(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+// Wall time for workers' busy time, also when a test drives the scheduler's own clock by hand.
+std::int64_t steady_ns() { return to_ns(std::chrono::steady_clock::now()); }
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options)
     : clock_(options.clock),
+      counters_(std::max(1u, options.workers)),
       timers_([this](std::uint64_t process_id, std::uint64_t generation) {
         auto process = table_.find(process_id);
         return process != nullptr && process->wait_generation() == generation;
@@ -54,6 +58,7 @@ std::shared_ptr<Process> Scheduler::create(std::function<void(Process&)> body) {
 
 void Scheduler::start(const std::shared_ptr<Process>& process) {
   table_.insert(process->id(), process);
+  counters_.add(Counter::kProcessesSpawned);
   enqueue(*process, Ready::kNew);
 }
 
@@ -103,17 +108,18 @@ void Scheduler::enable_slice_timing() {
   slice_timing_.store(true);
 }
 
-void Scheduler::add_busy_ticks(std::uint64_t ticks) {
-  if (tls_worker < 0) return;
-  auto& busy = workers_[static_cast<unsigned>(tls_worker)]->busy_ticks;
-  busy.store(busy.load(std::memory_order_relaxed) + ticks, std::memory_order_relaxed);
-}
-
 std::vector<std::uint64_t> Scheduler::busy_ns_per_worker() const {
+  const std::int64_t now = steady_ns();
   std::vector<std::uint64_t> busy;
   busy.reserve(workers_.size());
   for (const auto& worker : workers_) {
-    busy.push_back(ticks_to_ns(worker->busy_ticks.load(std::memory_order_relaxed)));
+    const std::int64_t started = worker->started_ns.load(std::memory_order_relaxed);
+    const std::int64_t sleeping_since = worker->sleeping_since_ns.load(std::memory_order_relaxed);
+    const std::int64_t asleep = worker->slept_ns.load(std::memory_order_relaxed) +
+                                (sleeping_since != 0 ? now - sleeping_since : 0);
+    busy.push_back(
+        started != 0 ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - started - asleep))
+                     : 0);
   }
   return busy;
 }
@@ -226,6 +232,7 @@ Process* Scheduler::take_work(unsigned index) {
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     // Steal the most recently queued work of another worker: its own oldest work stays local.
     if (Process* process = take_from(*workers_[(index + i) % workers_.size()], true)) {
+      counters_.add(Counter::kSteals);
       if (idle_.load() > 0 && total_queued() > 0) wake_idle_worker();
       return process;
     }
@@ -315,8 +322,12 @@ bool Scheduler::run_next(unsigned index) {
 
 void Scheduler::worker_loop(unsigned index) {
   const AsWorker as_worker(index);
+  const RuntimeCounters::Binding counting(counters_, index);
   engine::ensure_signal_stack();
   Worker& self = *workers_[index];
+  if (self.started_ns.load(std::memory_order_relaxed) == 0) {
+    self.started_ns.store(steady_ns(), std::memory_order_relaxed);
+  }
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (const auto epoch = release_epoch_.load(std::memory_order_relaxed);
         epoch != self.release_seen) [[unlikely]] {
@@ -340,7 +351,14 @@ void Scheduler::worker_loop(unsigned index) {
     // Sleep until a descriptor, a timer or new work; stop counting as idle before dispatching,
     // so no other worker mistakes a wake-up in progress for a deadlock.
     ReadyEvents ready;
-    if (total_queued() == 0) ready = reactor_.wait(timeout);
+    if (total_queued() == 0) {
+      const std::int64_t fell_asleep = steady_ns();
+      self.sleeping_since_ns.store(fell_asleep, std::memory_order_relaxed);
+      ready = reactor_.wait(timeout);
+      self.sleeping_since_ns.store(0, std::memory_order_relaxed);
+      self.slept_ns.store(self.slept_ns.load(std::memory_order_relaxed) + steady_ns() - fell_asleep,
+                          std::memory_order_relaxed);
+    }
     wake_in_flight_.store(false);  // before looking for work: a later enqueue wakes again
     idle_.fetch_sub(1);
     dispatch_events(ready);
@@ -350,6 +368,7 @@ void Scheduler::worker_loop(unsigned index) {
 
 bool Scheduler::run_one() {
   const AsWorker as_worker(0);
+  const RuntimeCounters::Binding counting(counters_, 0);
   engine::ensure_signal_stack();
   if (run_next(0)) return true;
   return service_events(0) && run_next(0);

@@ -34,6 +34,7 @@
 #include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
 #include "runtime/remote_peers.hpp"
+#include "runtime/runtime_counters.hpp"
 #include "runtime/stack_pool.hpp"
 #include "runtime/timers.hpp"
 
@@ -87,20 +88,24 @@ class Scheduler {
   // Processes waiting in each worker's queue now (for metrics; a racy snapshot).
   std::vector<std::size_t> queued_per_worker() const;
   // ---- Introspection (any thread) ----
-  // Counts each process's CPU time and each worker's busy time from here on: two reads of the
-  // cycle counter per slice (one on a hand-over), so it is off unless a dashboard asks for it.
-  // Call before run().
+  // Counts each process's CPU time from here on: two reads of the cycle counter per slice (one
+  // on a hand-over), so it is off unless a dashboard asks for it. Call before run().
   void enable_slice_timing();
   bool slice_timing() const { return slice_timing_.load(std::memory_order_relaxed); }
   // Cycle-counter ticks (ProcessInfo::cpu_ns's source) in nanoseconds.
   std::uint64_t ticks_to_ns(std::uint64_t ticks) const { return cycle_rate_.to_ns(ticks); }
-  // Nanoseconds each worker spent running processes since slice timing began.
+  // Nanoseconds each worker spent awake (running processes, serving events, looking for work)
+  // since it started: its time in the worker loop less its sleeps in the reactor. The clock is
+  // read only around those sleeps, so this is always on.
   std::vector<std::uint64_t> busy_ns_per_worker() const;
   // Up to `limit` live processes, each kept alive by the reference returned; which ones when
   // there are more is unspecified. Takes each shard of the table's lock in turn, briefly.
   std::vector<std::shared_ptr<Process>> live_processes(std::size_t limit) const {
     return table_.collect(limit);
   }
+  // What the runtime counts for metrics (its workers own a block each while they run).
+  RuntimeCounters& counters() { return counters_; }
+  const RuntimeCounters& counters() const { return counters_; }
   // Where links and monitors to other nodes' processes go when a process dies; nullptr (the
   // default) outside a cluster. Set before processes run, cleared after.
   void set_remote_peers(RemotePeers* peers) { remote_peers_.store(peers); }
@@ -115,8 +120,6 @@ class Scheduler {
     kYielded,  // suspended to let others run
   };
   void enqueue(Process& process, Ready why);
-  // On a worker thread, with slice timing on: this worker ran processes for `ticks` more.
-  void add_busy_ticks(std::uint64_t ticks);
   void add_timer(Clock::time_point deadline, Process& process, std::uint64_t generation);
   // lunatic::timer: `message` goes to process `target` at `deadline` (dropped if it is dead by
   // then), unless `owner` cancels it first. Returns the timer's id.
@@ -159,8 +162,12 @@ class Scheduler {
     Process* slot = nullptr;             // touched only by the worker's own thread
     Process* yielded = nullptr;          // just yielded, not yet requeued (own thread only)
     unsigned slot_streak = 0;
-    std::uint64_t release_seen = 0;            // the last memory release it made (own thread only)
-    std::atomic<std::uint64_t> busy_ticks{0};  // written by its own thread only
+    std::uint64_t release_seen = 0;  // the last memory release it made (own thread only)
+    // Steady-clock ns, written by its own thread only: when it entered the worker loop (0: not
+    // yet), its sleeps so far, and when its current sleep began (0: awake).
+    std::atomic<std::int64_t> started_ns{0};
+    std::atomic<std::int64_t> slept_ns{0};
+    std::atomic<std::int64_t> sleeping_since_ns{0};
 
     // The slot's process may run before the queue: its run of hand-offs is not over.
     bool slot_goes_first() const { return slot != nullptr && slot_streak < kMaxSlotStreak; }
@@ -190,6 +197,7 @@ class Scheduler {
 
   const ClockSource clock_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  RuntimeCounters counters_;
   StackPool stacks_;
   Reactor reactor_;
   ProcessTable table_;

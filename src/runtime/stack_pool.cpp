@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+
 #include "common/os_pages.hpp"
 #include "common/page_giveback.hpp"
 
@@ -90,6 +92,29 @@ void StackPool::give_back(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   for (const iovec& stack : batch)
     free_.push_back({reinterpret_cast<std::uintptr_t>(stack.iov_base), false});
+}
+
+std::uint64_t StackPool::resident_bytes() {
+  std::vector<Chunk> chunks;
+  {
+    std::lock_guard guard(mutex_);
+    chunks = chunks_;  // chunks stay mapped while the pool lives
+  }
+  const std::size_t page = os_page_size();
+  constexpr std::size_t kPagesPerCall = 4096;
+  std::vector<unsigned char> pages(kPagesPerCall);
+  std::uint64_t resident = 0;
+  for (const Chunk& chunk : chunks) {
+    auto* base = static_cast<std::uint8_t*>(chunk.base);
+    for (std::size_t offset = 0; offset < chunk.size; offset += kPagesPerCall * page) {
+      const std::size_t length = std::min(kPagesPerCall * page, chunk.size - offset);
+      if (::mincore(base + offset, length, pages.data()) != 0) continue;
+      resident += static_cast<std::uint64_t>(
+          std::count_if(pages.begin(), pages.begin() + static_cast<std::ptrdiff_t>(length / page),
+                        [](unsigned char p) { return (p & 1) != 0; }));
+    }
+  }
+  return resident * page;
 }
 
 }  // namespace lunatic::runtime

@@ -58,6 +58,9 @@ class StackPool {
   void abandon(const FiberStack& stack);
 
   std::size_t usable_size() const { return usable_size_; }
+  // Bytes of the pool's mappings the kernel holds in memory now (mincore over every chunk):
+  // for metrics, read when scraped, at a cost that grows with the stacks ever carved.
+  std::uint64_t resident_bytes();
 
  private:
   // Takes the pending batch (with the lock held) and gives it back without the lock.

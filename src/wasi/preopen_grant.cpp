@@ -44,7 +44,15 @@ Expected<Preopen> open_preopen(const std::string& host_path, const std::string& 
   return opened(host_path, guest_path, UniqueFd(fd));
 }
 
-Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string_view path) {
+namespace {
+
+struct Match {
+  const Preopen* preopen;
+  std::string rest;  // below the preopen, "." for the preopen itself
+};
+
+// The preopen covering `path` as wasi-libc picks it, and the rest of `path` below it.
+Expected<Match> match_preopen(std::span<const Preopen> reachable, std::string_view path) {
   const std::string quoted = "'" + std::string(path) + "'";
   if (path.empty() || path.find('\0') != std::string_view::npos ||
       path.size() > sandbox::kMaxPathLength) {
@@ -71,10 +79,20 @@ Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string
                           (names.empty() ? "it has none" : "it has " + names) + ")");
   }
   while (!best_rest.empty() && best_rest.front() == '/') best_rest.remove_prefix(1);
-  const std::string rest = best_rest.empty() ? "." : std::string(best_rest);
   if (!best->directory) {
     return make_error(Errc::kIo, "preopened directory '" + best->host_path + "' was never opened");
   }
+  return Match{best, best_rest.empty() ? "." : std::string(best_rest)};
+}
+
+}  // namespace
+
+Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string_view path) {
+  const std::string quoted = "'" + std::string(path) + "'";
+  auto match = match_preopen(reachable, path);
+  if (!match) return match.error();
+  const Preopen* best = match->preopen;
+  const std::string& rest = match->rest;
   const int root = best->directory->get();
   auto directory = sandbox::open_beneath(root, rest, O_PATH | O_DIRECTORY);
   if (!directory.ok()) {
@@ -87,6 +105,23 @@ Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string
   std::string host_path = best->host_path;
   if (rest != ".") host_path += "/" + rest;
   return opened(std::move(host_path), std::string(path), std::move(*directory));
+}
+
+Expected<sandbox::Location> locate_file(std::span<const Preopen> reachable, std::string_view path) {
+  const std::string quoted = "'" + std::string(path) + "'";
+  auto match = match_preopen(reachable, path);
+  if (!match) return match.error();
+  auto location = sandbox::locate_following(match->preopen->directory->get(), match->rest);
+  if (!location.ok()) {
+    const std::string why = location.error() == Errno::kNotCapable
+                                ? "it leads out of " + match->preopen->guest_path
+                                : std::string(errno_name(location.error()));
+    return make_error(Errc::kIo, "cannot reach " + quoted + ": " + why);
+  }
+  if (location->leaf == "." || location->trailing_slash) {
+    return make_error(Errc::kInvalidArgument, quoted + " names a directory, not a file");
+  }
+  return std::move(*location);
 }
 
 }  // namespace lunatic::wasi

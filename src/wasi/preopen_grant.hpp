@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/error.hpp"
+#include "wasi/sandbox.hpp"
 #include "wasi/wasi_config.hpp"
 
 namespace lunatic::wasi {
@@ -27,5 +28,14 @@ Expected<Preopen> open_preopen(const std::string& host_path, const std::string& 
 // matches no preopen; kIo when the rest leads out of the preopen or is not an existing
 // directory (the message says which).
 Expected<Preopen> narrow_preopen(std::span<const Preopen> reachable, std::string_view path);
+
+// Where the file a process names `path` in its own view lies: `path` is matched against the
+// guest names of `reachable` as narrow_preopen does, and the rest is located beneath that
+// preopen with the sandbox's rules, symlinks followed while they stay inside. The file itself
+// need not exist (a database being created).
+// Returns: its parent directory (held open) and last component; kInvalidArgument when `path`
+// is not usable, matches no preopen or names a directory; kIo when it leads out of the preopen
+// or its parent cannot be opened (the message says which).
+Expected<sandbox::Location> locate_file(std::span<const Preopen> reachable, std::string_view path);
 
 }  // namespace lunatic::wasi

@@ -17,6 +17,7 @@
 #include "shared/test_certificates.hpp"
 #include "support/background_server.hpp"
 #include "support/cli_support.hpp"
+#include "support/prometheus_scrape.hpp"
 
 namespace {
 
@@ -244,10 +245,23 @@ TEST_P(Cluster, ASpawnShipsTheModuleToANodeThatNeverSawItAndTheChildAnswers) {
 }
 
 TEST_P(Cluster, AHundredThousandMessagesArriveInOrder) {
-  auto worker = start_worker();
+  const std::uint16_t metrics_port = free_port();
+  auto worker = start_node("worker", {"--tag", "role=worker", "--prometheus-http",
+                                      "127.0.0.1:" + std::to_string(metrics_port)});
   auto r = run_main({"ordered", "100000"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_TRUE(has_line(r.out, "received in order: 100000 of 100000")) << describe(r);
+  // The worker counted them as records from the main node (which has left by now), each at
+  // least the few bytes of an encoded message.
+  const std::string text = scrape(metrics_port);
+  const auto at = text.find("\nlunatic_distributed_peer_received_total{peer=\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string series = text.substr(at + 1, text.find(' ', at) - at - 1);
+  const std::string peer = series.substr(series.find('{'));
+  EXPECT_GE(sample(text, series), 100000 + 1) << text;
+  EXPECT_GE(sample(text, "lunatic_distributed_peer_received_bytes_total" + peer), 100000 * 8)
+      << text;
+  EXPECT_GE(sample(text, "lunatic_distributed_peer_sent_total" + peer), 1) << text;
 }
 
 TEST_P(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {

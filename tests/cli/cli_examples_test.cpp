@@ -75,6 +75,26 @@ TEST_F(Examples, SupervisionTreeRestartsCrashedWorkersAndCarriesOn) {
       << describe(r);
 }
 
+TEST_F(Examples, SqliteKeyValueServerKeepsItsDataThroughACrashAndAcrossRuns) {
+  const fs::path data = dir_ / "data";
+  fs::create_directories(data);
+  const std::vector<std::string> dir = {"--dir", data.string() + ":/data"};
+  auto first = run_example("sqlite_kv", dir);
+  EXPECT_EXIT_CODE(first, 0);
+  EXPECT_EQ(first.out,
+            "run 1 of this database\n"
+            "get greeting -> hello\n"
+            "crash request -> the server died\n"
+            "after the restart: greeting -> hello, run-1 -> was here\n")
+      << describe(first);
+  EXPECT_TRUE(contains(first.err, "integer divide by zero")) << describe(first);
+  auto second = run_example("sqlite_kv", dir);
+  EXPECT_EXIT_CODE(second, 0);
+  EXPECT_TRUE(has_line(second.out, "run 2 of this database")) << describe(second);
+  auto without = run_example("sqlite_kv");
+  EXPECT_NE(without.exit_code, 0) << "opened a database with no directory to keep it in";
+}
+
 TEST_F(Examples, ModuleLoadedAtRunTime) {
   auto r = run_example("dynamic_module", {"--dir", std::string(EXAMPLES_DIR) + ":/plugins"},
                        {"/plugins/plugin.wasm"});

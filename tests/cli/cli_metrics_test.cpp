@@ -1,15 +1,11 @@
 // CLI tests: lunatic::metrics (metrics.wasm) and the Prometheus endpoint of `lunatic run`
 // (--prometheus-http), scraped over HTTP as Prometheus would.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <thread>
 
 #include "support/background_server.hpp"
 #include "support/cli_support.hpp"
+#include "support/prometheus_scrape.hpp"
 
 namespace {
 
@@ -17,42 +13,6 @@ using namespace cli_test;
 using namespace std::chrono_literals;
 
 constexpr const char* kAnnounced = R"(Prometheus metrics at http://127\.0\.0\.1:([0-9]+)/metrics)";
-
-// The body of GET `path` at 127.0.0.1:port, or what went wrong.
-std::string http_get(std::uint16_t port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
-  ::close(fd);
-  const auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "no body in: " + response : response.substr(body + 4);
-}
-
-std::string scrape(std::uint16_t port) { return http_get(port, "/metrics"); }
-
-// A port nobody listens on now (the OS's choice for port 0).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 class Metrics : public ProcessTest {
  protected:
@@ -138,6 +98,69 @@ TEST_F(Metrics, PrometheusScrapesTheEndpointAndPromtoolAcceptsTheText) {
   EXPECT_TRUE(contains(guest_answer, "\"job\":\"lunatic\"")) << guest_answer;
   EXPECT_TRUE(contains(guest_answer, "\"3\"]")) << guest_answer;
   EXPECT_TRUE(contains(runtime_answer, "\"1\"]")) << runtime_answer;
+}
+
+// runtime_metrics.wasm does known amounts of work (see the guest); the runtime's counters show
+// them, exactly where nothing else could have moved them.
+TEST_F(Metrics, TheRuntimeCountsWhatItsProcessesDid) {
+  BackgroundServer run(
+      {lunatic_binary(), "run", "--prometheus-http", "127.0.0.1:0", guest("runtime_metrics")},
+      environment(), 120s, kAnnounced, /*with_stderr=*/true);
+  ASSERT_TRUE(run.port()) << run.output();
+  ASSERT_TRUE(run.wait_for_output("runtime done", 60s)) << run.output();
+  const std::string text = scrape(*run.port());
+  // main, 20 that end at once, the sink, the trapping, the killed and the linked child.
+  EXPECT_EQ(sample(text, "lunatic_process_spawned_total"), 25) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_environment_processes"), 2) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_exits_total{reason=\"normal\"}"), 21) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_exits_total{reason=\"unreachable\"}"), 1) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_exits_total{reason=\"killed\"}"), 1) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_exits_total{reason=\"out_of_bounds\"}"), 0) << text;
+  // 50 messages of 1,000 bytes and an 8-byte answer; the rest (a go, monitors' process-died
+  // messages) carry no data. Every message was read.
+  EXPECT_EQ(sample(text, "lunatic_process_messages_send_bytes_total"), 50 * 1000 + 8) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_messages_received_bytes_total"), 50 * 1000 + 8) << text;
+  const double sent = sample(text, "lunatic_process_messages_send_total");
+  EXPECT_GE(sent, 52) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_messages_received_total"), sent) << text;
+  // The go found the 50 messages waiting.
+  EXPECT_EQ(sample(text, "lunatic_process_mailbox_depth_max"), 51) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_mailbox_depth_count"), sent) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_mailbox_depth_bucket{le=\"+Inf\"}"), sent) << text;
+  EXPECT_GE(sample(text, "lunatic_process_mailbox_depth_bucket{le=\"64\"}") -
+                sample(text, "lunatic_process_mailbox_depth_bucket{le=\"16\"}"),
+            51 - 16)
+      << text;
+  EXPECT_EQ(sample(text, "lunatic_process_links_alive"), 2) << text;
+  EXPECT_EQ(sample(text, "lunatic_process_monitors_alive"), 1) << text;
+  EXPECT_EQ(sample(text, "lunatic_registry_write_total"), 1) << text;
+  EXPECT_EQ(sample(text, "lunatic_registry_read_total"), 1) << text;
+  EXPECT_EQ(sample(text, "lunatic_registry_deletion_total"), 1) << text;
+  EXPECT_EQ(sample(text, "lunatic_networking_sockets_open"), 3) << text;
+  EXPECT_EQ(sample(text, "lunatic_networking_sent_bytes_total"), 1000) << text;
+  EXPECT_EQ(sample(text, "lunatic_networking_received_bytes_total"), 1000) << text;
+  EXPECT_GE(sample(text, "lunatic_scheduler_steals_total{worker=\"0\"}"), 0) << text;
+  // A worker's load is its time awake: the two processes left wait for messages, so between
+  // two scrapes a second apart the workers sleep.
+  const std::string busy_series = "lunatic_scheduler_busy_seconds_total{worker=\"0\"}";
+  const double busy_before = sample(text, busy_series);
+  EXPECT_GT(busy_before, 0) << text;
+  std::this_thread::sleep_for(1s);
+  const double busy_after = sample(scrape(*run.port()), busy_series);
+  EXPECT_GE(busy_after, busy_before);
+  EXPECT_LT(busy_after - busy_before, 0.5) << "a second asleep was counted as busy";
+  // The main module was loaded once, from the cache or compiled.
+  EXPECT_EQ(sample(text, "lunatic_artifact_cache_hits_total") +
+                sample(text, "lunatic_artifact_cache_misses_total"),
+            1)
+      << text;
+  EXPECT_GT(sample(text, "lunatic_linear_memory_committed_bytes"), 0) << text;
+  EXPECT_GT(sample(text, "lunatic_fiber_stacks_resident_bytes"), 0) << text;
+
+  RunOptions check;
+  check.stdin_data = text;
+  auto promtool = run_command({"/usr/bin/promtool", "check", "metrics"}, check);
+  EXPECT_EXIT_CODE(promtool, 0);
 }
 
 TEST_F(Metrics, AnAddressThatCannotBeUsedIsAnErrorBeforeTheGuestRuns) {

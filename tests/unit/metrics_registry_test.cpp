@@ -20,6 +20,7 @@ TEST(MetricsRegistry, NamesBecomePrometheusNames) {
   EXPECT_EQ(MetricsRegistry::prometheus_name("ok_name:sub"), "ok_name:sub");
   EXPECT_EQ(MetricsRegistry::prometheus_name("9lives"), "_9lives");
   EXPECT_EQ(MetricsRegistry::prometheus_name(""), "_");
+  EXPECT_EQ(MetricsRegistry::prometheus_name(".hidden"), "_hidden");
   EXPECT_EQ(MetricsRegistry::prometheus_name("caf\xc3\xa9 au-lait"), "caf___au_lait");
 }
 
@@ -69,6 +70,16 @@ TEST(MetricsRegistry, AnotherKindUnderANameInUseTooLongANameOrOneMetricTooManyAr
   const std::string text = metrics.prometheus_text();
   EXPECT_TRUE(has_line(text, "a_b 2")) << text.substr(0, 200);
   EXPECT_FALSE(has_line(text, "one_too_many 1"));
+}
+
+TEST(MetricsRegistry, ANameOfTheLongestLengthKeepsItsUnderscoreBeforeADigit) {
+  MetricsRegistry metrics;
+  const std::string longest = "9" + std::string(MetricsRegistry::kMaxNameBytes - 1, '.');
+  metrics.counter_add(longest, 4);
+  EXPECT_EQ(metrics.dropped_updates(), 0u);
+  const std::string text = metrics.prometheus_text();
+  EXPECT_TRUE(has_line(text, MetricsRegistry::prometheus_name(longest) + " 4")) << text;
+  EXPECT_EQ(MetricsRegistry::prometheus_name(longest).size(), MetricsRegistry::kMaxNameBytes + 1);
 }
 
 TEST(MetricsRegistry, ConcurrentUpdatesAreAllCounted) {

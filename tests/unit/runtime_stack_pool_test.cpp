@@ -58,6 +58,17 @@ TEST(StackPool, AReleasedStackIsReused) {
   pool.release(second);
 }
 
+TEST(StackPool, ResidentBytesCountThePagesStacksTouched) {
+  StackPool pool(StackPool::kDefaultUsableSize, /*stacks_per_chunk=*/16);
+  EXPECT_EQ(pool.resident_bytes(), 0u);  // nothing carved or touched yet
+  const FiberStack stack = pool.acquire();
+  const std::uint64_t before = pool.resident_bytes();
+  constexpr std::size_t kTouched = 64 * 1024;
+  std::memset(reinterpret_cast<void*>(stack.high - kTouched), 1, kTouched);
+  EXPECT_GE(pool.resident_bytes(), before + kTouched);
+  pool.release(stack);
+}
+
 TEST(StackPool, PastTheWarmLimitAReleasedStackKeepsOnlyItsTopPagesResident) {
   StackPool pool(StackPool::kDefaultUsableSize, StackPool::kDefaultStacksPerChunk,
                  /*warm_stacks=*/0);

@@ -13,6 +13,7 @@ namespace lunatic::engine {
 namespace {
 
 std::atomic<std::uint64_t> g_live_guard_reservations{0};
+std::atomic<std::uint64_t> g_committed_bytes{0};  // of every live memory, for metrics
 
 struct Reservation {
   std::uint8_t* base = nullptr;
@@ -34,6 +35,10 @@ constexpr std::uint64_t kCheckpointAfterBytes = std::uint64_t{16} << 20;
 }  // namespace
 
 std::uint64_t live_guard_reservations() { return g_live_guard_reservations.load(); }
+
+std::uint64_t linear_memory_committed_bytes() {
+  return g_committed_bytes.load(std::memory_order_relaxed);
+}
 
 void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_pages,
                             std::uint32_t max_pages) {
@@ -82,6 +87,7 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
   }
   if (guard) g_live_guard_reservations.fetch_add(1, std::memory_order_relaxed);
   reservation->committed_bytes = initial_bytes;
+  g_committed_bytes.fetch_add(initial_bytes, std::memory_order_relaxed);
   reservation->budget = budget;
   memory->data = reservation->base;
   memory->pages = initial_pages;
@@ -123,6 +129,7 @@ std::uint32_t grow_linear_memory(wasm_rt_memory_t* memory, std::uint32_t delta_p
     reservation->reserved_bytes = bigger.capacity;
   }
   reservation->committed_bytes = new_bytes;
+  g_committed_bytes.fetch_add(added, std::memory_order_relaxed);
   memory->data = reservation->base;
   memory->pages = static_cast<std::uint32_t>(new_pages);
   memory->size = new_bytes;
@@ -146,6 +153,7 @@ void free_linear_memory(wasm_rt_memory_t* memory) {
     MemoryBlockPool::shared().release({reservation->base, reservation->reserved_bytes},
                                       reservation->committed_bytes);
   }
+  g_committed_bytes.fetch_sub(reservation->committed_bytes, std::memory_order_relaxed);
   if (reservation->budget != nullptr)
     reservation->budget->release_memory(reservation->committed_bytes);
   delete reservation;

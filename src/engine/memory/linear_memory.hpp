@@ -30,5 +30,8 @@ void free_linear_memory(wasm_rt_memory_t* memory);
 
 // Number of guard-mode reservations alive in this OS process.
 std::uint64_t live_guard_reservations();
+// Bytes readable and writable in every linear memory alive in this OS process (their current
+// sizes): what guests may have touched, an upper bound of what they hold resident.
+std::uint64_t linear_memory_committed_bytes();
 
 }  // namespace lunatic::engine

@@ -28,6 +28,8 @@ class BackgroundServer {
   BackgroundServer(const BackgroundServer&) = delete;
   BackgroundServer& operator=(const BackgroundServer&) = delete;
 
+  // The process's id (its group's too).
+  pid_t pid() const { return pid_; }
   // The port it announced, or nullopt if it did not start (see output()).
   std::optional<std::uint16_t> port() const { return port_; }
   // What it has printed so far (up to the announcement, and what wait_for_output read since).

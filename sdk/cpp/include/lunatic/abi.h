@@ -314,6 +314,38 @@ void lunatic_net_set_tls_write_timeout(uint64_t stream_id, uint64_t ms);
 LUNATIC_NET(get_tls_read_timeout) uint64_t lunatic_net_get_tls_read_timeout(uint64_t stream_id);
 LUNATIC_NET(get_tls_write_timeout) uint64_t lunatic_net_get_tls_write_timeout(uint64_t stream_id);
 
+/* ---- lunatic::sqlite ----
+ * Ids count from 0 per process. open: 0 with a connection id at id_ptr (u64), 1 with an error
+ * id there. The functions taking len_ptr return a buffer they got from the guest's export
+ * `lunatic_alloc(len) -> ptr` (the caller frees it) holding the result in Lunatic's wire format
+ * (bincode; column_name: plain UTF-8) and store its length (u32) at len_ptr. step: 100 row,
+ * 101 done, else SQLite's error code. docs/abi.md has the rest. */
+#define LUNATIC_SQLITE(name) LUNATIC_IMPORT("lunatic::sqlite", #name)
+#define LUNATIC_SQLITE_ROW 100u
+#define LUNATIC_SQLITE_DONE 101u
+LUNATIC_SQLITE(open)
+uint64_t lunatic_sqlite_open(uint32_t path, uint32_t path_len, uint32_t id_ptr);
+LUNATIC_SQLITE(query_prepare)
+uint64_t lunatic_sqlite_query_prepare(uint64_t connection_id, uint32_t sql, uint32_t sql_len);
+LUNATIC_SQLITE(execute)
+uint32_t lunatic_sqlite_execute(uint64_t connection_id, uint32_t sql, uint32_t sql_len);
+LUNATIC_SQLITE(bind_value)
+void lunatic_sqlite_bind_value(uint64_t statement_id, uint32_t data, uint32_t data_len);
+LUNATIC_SQLITE(sqlite3_changes) uint32_t lunatic_sqlite_changes(uint64_t connection_id);
+LUNATIC_SQLITE(statement_reset) void lunatic_sqlite_statement_reset(uint64_t statement_id);
+LUNATIC_SQLITE(last_error)
+uint32_t lunatic_sqlite_last_error(uint64_t connection_id, uint32_t len_ptr);
+LUNATIC_SQLITE(sqlite3_finalize) void lunatic_sqlite_finalize(uint64_t statement_id);
+LUNATIC_SQLITE(sqlite3_step) uint32_t lunatic_sqlite_step(uint64_t statement_id);
+LUNATIC_SQLITE(read_column)
+uint32_t lunatic_sqlite_read_column(uint64_t statement_id, uint32_t column, uint32_t len_ptr);
+LUNATIC_SQLITE(column_names)
+uint32_t lunatic_sqlite_column_names(uint64_t statement_id, uint32_t len_ptr);
+LUNATIC_SQLITE(read_row) uint32_t lunatic_sqlite_read_row(uint64_t statement_id, uint32_t len_ptr);
+LUNATIC_SQLITE(column_count) uint32_t lunatic_sqlite_column_count(uint64_t statement_id);
+LUNATIC_SQLITE(column_name)
+uint32_t lunatic_sqlite_column_name(uint64_t statement_id, uint32_t column, uint32_t len_ptr);
+
 /* Pointers and lengths as the ABI wants them (wasm32: 32-bit addresses). */
 #define LUNATIC_PTR(p) ((uint32_t)(uintptr_t)(p))
 
