@@ -1,6 +1,8 @@
 #include "cli/dashboard_json.hpp"
 
-#include <string>
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace lunatic::cli {
 namespace {
@@ -21,60 +23,132 @@ const char* status_name(runtime::ProcessStatus status) {
   return "unknown";
 }
 
-nlohmann::json ids(const std::vector<std::uint64_t>& values) {
-  nlohmann::json out = nlohmann::json::array();
-  for (std::uint64_t value : values) out.push_back(std::to_string(value));
-  return out;
+// A JSON string. Guests choose registered names: bytes that are no UTF-8 become U+FFFD, never
+// a failure.
+std::string json_string(std::string_view text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  Writer& raw(std::string_view text) {
+    out_ += text;
+    return *this;
+  }
+  // `"key":` (keys are ours: plain ASCII, nothing to escape).
+  Writer& key(std::string_view name) {
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+    return *this;
+  }
+  Writer& number(std::uint64_t value) {
+    char digits[20];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out_.append(digits, end);
+    return *this;
+  }
+  Writer& boolean(bool value) { return raw(value ? "true" : "false"); }
+  Writer& id(std::uint64_t value) {
+    out_ += '"';
+    number(value);
+    out_ += '"';
+    return *this;
+  }
+  Writer& ids(const std::vector<std::uint64_t>& values) {
+    out_ += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_ += ',';
+      id(values[i]);
+    }
+    out_ += ']';
+    return *this;
+  }
+
+ private:
+  std::string& out_;
+};
+
+// One process, with its module label already a JSON string (shared by most processes).
+void append_process(std::string& out, const host::ProcessView& process,
+                    std::string_view module_json) {
+  const runtime::ProcessInfo& info = process.info;
+  Writer w(out);
+  w.raw("{").key("id").id(info.id);
+  w.raw(",").key("parent").id(info.parent);
+  w.raw(",").key("module").raw(module_json);
+  w.raw(",").key("status").raw("\"").raw(status_name(info.status)).raw("\"");
+  w.raw(",").key("kill_pending").boolean(info.kill_pending);
+  w.raw(",").key("mailbox_messages").number(info.mailbox_messages);
+  w.raw(",").key("mailbox_bytes").number(info.mailbox_bytes);
+  w.raw(",").key("memory_bytes").number(info.memory_bytes);
+  w.raw(",").key("cpu_ns").number(info.cpu_ns);
+  w.raw(",").key("links").ids(info.links);
+  w.raw(",").key("monitored_by").ids(info.monitored_by);
+  w.raw(",").key("names").raw("[");
+  for (std::size_t i = 0; i < process.names.size(); ++i) {
+    if (i > 0) w.raw(",");
+    w.raw(json_string(process.names[i]));
+  }
+  w.raw("]}");
 }
 
 }  // namespace
 
-nlohmann::json process_json(const host::ProcessView& process) {
-  const runtime::ProcessInfo& info = process.info;
-  return {{"id", std::to_string(info.id)},
-          {"parent", std::to_string(info.parent)},
-          {"module", process.module},
-          {"status", status_name(info.status)},
-          {"kill_pending", info.kill_pending},
-          {"mailbox_messages", info.mailbox_messages},
-          {"mailbox_bytes", info.mailbox_bytes},
-          {"memory_bytes", info.memory_bytes},
-          {"cpu_ns", info.cpu_ns},
-          {"links", ids(info.links)},
-          {"monitored_by", ids(info.monitored_by)},
-          {"names", process.names}};
+std::string process_json(const host::ProcessView& process) {
+  std::string out;
+  append_process(out, process, json_string(process.module));
+  return out;
 }
 
-nlohmann::json snapshot_json(const host::RuntimeSnapshot& snapshot, bool allow_kill,
-                             std::uint64_t time_ms) {
-  nlohmann::json processes = nlohmann::json::array();
+std::string snapshot_json(const host::RuntimeSnapshot& snapshot, bool allow_kill,
+                          std::uint64_t time_ms) {
+  std::string out;
+  // About 230 bytes a process: one allocation for most snapshots.
+  out.reserve(512 + snapshot.processes.size() * 256);
+  Writer w(out);
+  w.raw("{").key("time_ms").number(time_ms);
+  w.raw(",").key("allow_kill").boolean(allow_kill);
+  w.raw(",").key("slice_timing").boolean(snapshot.slice_timing);
+  w.raw(",").key("process_count").number(snapshot.process_count);
+  w.raw(",").key("processes").raw("[");
   std::uint64_t mailbox_messages = 0;
   std::uint64_t memory_bytes = 0;
-  for (const auto& process : snapshot.processes) {
-    processes.push_back(process_json(process));
+  std::string module;  // the last label seen, and its JSON
+  std::string module_json;
+  for (std::size_t i = 0; i < snapshot.processes.size(); ++i) {
+    const host::ProcessView& process = snapshot.processes[i];
+    if (i == 0 || process.module != module) {
+      module = process.module;
+      module_json = json_string(module);
+    }
+    if (i > 0) w.raw(",");
+    append_process(out, process, module_json);
     mailbox_messages += process.info.mailbox_messages;
     memory_bytes += process.info.memory_bytes;
   }
-  nlohmann::json workers = nlohmann::json::array();
-  for (const auto& worker : snapshot.workers) {
-    workers.push_back({{"queued", worker.queued}, {"busy_ns", worker.busy_ns}});
+  // Totals over the processes shown.
+  w.raw("],").key("totals").raw("{").key("mailbox_messages").number(mailbox_messages);
+  w.raw(",").key("memory_bytes").number(memory_bytes).raw("}");
+  w.raw(",").key("workers").raw("[");
+  for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+    if (i > 0) w.raw(",");
+    w.raw("{").key("queued").number(snapshot.workers[i].queued);
+    w.raw(",").key("busy_ns").number(snapshot.workers[i].busy_ns).raw("}");
   }
-  nlohmann::json nodes = nlohmann::json::array();
-  for (const auto& node : snapshot.nodes) {
-    nodes.push_back({{"id", std::to_string(node.id)},
-                     {"name", node.name},
-                     {"address", node.address},
-                     {"self", node.self}});
+  w.raw("],").key("nodes").raw("[");
+  for (std::size_t i = 0; i < snapshot.nodes.size(); ++i) {
+    const host::NodeView& node = snapshot.nodes[i];
+    if (i > 0) w.raw(",");
+    w.raw("{").key("id").id(node.id);
+    w.raw(",").key("name").raw(json_string(node.name));
+    w.raw(",").key("address").raw(json_string(node.address));
+    w.raw(",").key("self").boolean(node.self).raw("}");
   }
-  return {{"time_ms", time_ms},
-          {"allow_kill", allow_kill},
-          {"slice_timing", snapshot.slice_timing},
-          {"process_count", snapshot.process_count},
-          {"processes", std::move(processes)},
-          // Over the processes shown.
-          {"totals", {{"mailbox_messages", mailbox_messages}, {"memory_bytes", memory_bytes}}},
-          {"workers", std::move(workers)},
-          {"nodes", std::move(nodes)}};
+  w.raw("]}");
+  return out;
 }
 
 }  // namespace lunatic::cli

@@ -21,21 +21,25 @@ constexpr const char* kAnnounced = R"(dashboard at http://127\.0\.0\.1:([0-9]+)/
 struct HttpAnswer {
   int status = 0;
   std::string body;
+  std::string head;  // the status line and headers
 };
 
-// `method path` at 127.0.0.1:port, over HTTP/1.0 (the server closes after the answer).
-HttpAnswer http(std::uint16_t port, const std::string& method, const std::string& path) {
+// `method path` at 127.0.0.1:port, over HTTP/1.0 (the server closes after the answer), with
+// `headers` ("Name: value\r\n" each) added.
+HttpAnswer http(std::uint16_t port, const std::string& method, const std::string& path,
+                const std::string& headers = "") {
   TestClient client(port);
-  if (!client.connected()) return {0, "connect failed"};
-  client.send(method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  if (!client.connected()) return {0, "connect failed", ""};
+  client.send(method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n" +
+              headers + "\r\n");
   const std::string response = client.receive(std::string::npos);
   std::smatch status;
   const auto body = response.find("\r\n\r\n");
   if (!std::regex_search(response, status, std::regex(R"(^HTTP/1\.[01] ([0-9]{3}))")) ||
       body == std::string::npos) {
-    return {0, "not an HTTP answer: " + response};
+    return {0, "not an HTTP answer: " + response, ""};
   }
-  return {std::stoi(status[1]), response.substr(body + 4)};
+  return {std::stoi(status[1]), response.substr(body + 4), response.substr(0, body)};
 }
 
 // The JSON of an answer, or a JSON string saying why there is none.
@@ -168,6 +172,18 @@ TEST_F(Dashboard, KillWorksWithTheFlag) {
   EXPECT_EQ(parse(answer)["killed"], keeper_);
   EXPECT_TRUE(run->wait_for_output("keeper died", 10s)) << run->output();
   EXPECT_EQ(http(*run->port(), "GET", "/api/process/" + keeper_).status, 404);
+}
+
+// A browser accepts brotli; compressing each second's snapshot cost the runtime far more CPU
+// than the rest of the dashboard together (docs/benchmarks.md, the dashboard suite).
+TEST_F(Dashboard, SnapshotsAreSentUncompressedEvenToABrowserThatAcceptsBrotli) {
+  auto run = start(/*allow_kill=*/false);
+  ASSERT_TRUE(run->port()) << run->output();
+  const HttpAnswer answer =
+      http(*run->port(), "GET", "/api/snapshot", "Accept-Encoding: gzip, deflate, br\r\n");
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_FALSE(contains(answer.head, "Content-Encoding")) << answer.head;
+  EXPECT_TRUE(parse(answer).is_object()) << answer.head;
 }
 
 TEST_F(Dashboard, BadIdsAndUnknownPathsGetClearErrors) {

@@ -3,10 +3,12 @@
 driven by Debian's python3-selenium, on `lunatic run --dashboard 127.0.0.1:0 dashboard.wasm`,
 a guest whose children come and go (tests/guests/dashboard.c).
 
-Checks that processes appear in and disappear from the page's DOM, that clicking one shows its
-details, that the Kill button is absent and a kill refused (403) without --dashboard-allow-kill,
-and that with it the button kills the process; takes a screenshot and checks that it is a real
-picture. Run with /usr/bin/python3 (Debian's dist-packages hold selenium).
+Checks that processes appear in and disappear from the page's DOM, that a row's node is kept
+across polls, that clicking one shows its details, that the Kill button is absent and a kill
+refused (403) without --dashboard-allow-kill, and that with it the button kills the process;
+takes a screenshot and checks that it is a real picture. With a crowd of processes
+(`dashboard.wasm crowd N`), checks that only the rows in view are in the DOM and that scrolling
+brings the others. Run with /usr/bin/python3 (Debian's dist-packages hold selenium).
 
   dashboard_browser_test.py --lunatic BIN --guest dashboard.wasm --cache DIR
                             [--screenshot PNG [--settle SECONDS]]
@@ -58,11 +60,12 @@ class Runtime:
     """`lunatic run --dashboard 127.0.0.1:0 [--dashboard-allow-kill] GUEST`, its output read by
     threads; stopped (by its pid) when closed."""
 
-    def __init__(self, lunatic, guest, cache, allow_kill):
+    def __init__(self, lunatic, guest, cache, allow_kill, guest_args=()):
         argv = [lunatic, "run", "--log-level", "error", "--dashboard", "127.0.0.1:0"]
         if allow_kill:
             argv.append("--dashboard-allow-kill")
         argv.append(guest)
+        argv.extend(guest_args)
         env = dict(os.environ, XDG_CACHE_HOME=cache)
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         env=env, text=True)
@@ -84,6 +87,11 @@ class Runtime:
             if found:
                 return found.group(1)
         return None
+
+    def said(self, pattern):
+        """The first group of `pattern` in a line of stdout, waited for."""
+        return wait_until(pattern + " on stdout", lambda: self._match(self.out, pattern),
+                          timeout=30)
 
     def printed(self, text):
         return any(text in line for line in list(self.out))
@@ -119,8 +127,8 @@ def browser(profile):
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
-# The page redraws its rows (and the details' button) on every poll, so an element found a moment
-# ago may be gone: reads go through scripts, clicks are retried on a fresh element.
+# The page's rows come and go with processes and scrolling, so an element found a moment ago may
+# be gone: reads go through scripts, clicks are retried on a fresh element.
 
 def pids_in_page(driver):
     return set(driver.execute_script(
@@ -188,6 +196,13 @@ def read_only_run(args, driver, screenshot):
               "process %s left the page but lives" % gone)
         check(driver.execute_script("return performance.getEntriesByType('navigation').length")
               == 1, "the page reloaded")
+        # A row is updated in place, not rebuilt: its node outlives the next two polls.
+        driver.execute_script("document.querySelector(arguments[0]).dataset.marked = 'yes'",
+                              row_selector(runtime.keeper))
+        time.sleep(2.2)
+        check(driver.execute_script("const r = document.querySelector(arguments[0]);"
+                                    "return r !== null && r.dataset.marked === 'yes'",
+                                    row_selector(runtime.keeper)), "keeper's row was rebuilt")
 
         # Details of a clicked process: its names, parent, state, who monitors it.
         check(click(driver, row_selector(runtime.keeper)), "keeper's row went")
@@ -234,6 +249,32 @@ def kill_run(args, driver):
         runtime.close()
 
 
+def crowd_run(args, driver):
+    crowd = 600
+    runtime = Runtime(args.lunatic, args.guest, args.cache, allow_kill=False,
+                      guest_args=("crowd", str(crowd)))
+    try:
+        last = runtime.said(r"^crowd ([0-9]+)$")
+        driver.get(runtime.url)
+        wait_until("the crowd in the page", lambda: driver.execute_script(
+            "return latest !== null && latest.process_count > arguments[0]", crowd))
+        main = wait_until("main in the page", lambda: pid_named(driver, "main"))
+        # Only the rows in view (and a few beyond) exist; the list is as tall as all of them.
+        rows = driver.execute_script("return document.querySelectorAll('#rows .proc').length")
+        check(0 < rows < 100, "%d rows in the DOM for %d processes" % (rows, crowd))
+        height = driver.execute_script("return document.getElementById('rows').offsetHeight")
+        check(height >= crowd * 22, "the list is %d px tall for %d processes" % (height, crowd))
+        check(not has_row(driver, last), "the last of the crowd is drawn out of view")
+        # The crowd are main's first children: the last of them is near the bottom of the tree,
+        # above keeper and the short-lived children.
+        driver.execute_script("const t = document.getElementById('tree');"
+                              "t.scrollTop = t.scrollHeight")
+        wait_until("the last of the crowd after scrolling", lambda: has_row(driver, last))
+        check(not has_row(driver, main), "main's row stays drawn out of view")
+    finally:
+        runtime.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lunatic", required=True)
@@ -251,6 +292,7 @@ def main():
         screenshot = args.screenshot or os.path.join(scratch, "dashboard.png")
         read_only_run(args, driver, screenshot)
         kill_run(args, driver)
+        crowd_run(args, driver)
     finally:
         driver.quit()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -6,6 +6,11 @@
 //   forever, every 200 ms it spawns a short-lived child (it sleeps 1.5 s, then returns), links
 //   every other one to itself, and kills the oldest child still alive once four are: processes
 //   keep appearing and disappearing. When keeper dies, it prints "keeper died".
+//
+//   `dashboard.wasm crowd N`: main first spawns N idle processes (waiting for messages
+//   forever), more than the page has rows in view, and prints "crowd <last pid>".
+#include <stdlib.h>
+
 #include "proc_util.h"
 
 #define CHILDREN 4
@@ -21,8 +26,19 @@ EXPORT("keeper") void keeper(void) {
 
 EXPORT("short_lived") void short_lived(void) { lunatic_sleep_ms(1500); }
 
-int main(void) {
+EXPORT("idle") void idle(void) {
+  for (;;) (void)receive_tag(0x7FFF, LUNATIC_NO_TIMEOUT);
+}
+
+int main(int argc, char** argv) {
   put("main", lunatic_process_id());
+  if (argc == 3 && strcmp(argv[1], "crowd") == 0) {
+    uint64_t last = 0;
+    for (long i = strtol(argv[2], NULL, 10); i > 0; --i) {
+      if ((last = spawn_or_report(0, "idle", 0)) == 0) return 1;
+    }
+    say("crowd %llu", (unsigned long long)last);
+  }
   lunatic_die_when_link_dies(0);  // a killed linked child is a message here, not main's death
   const uint64_t keeper_pid = spawn_or_report(0, "keeper", 0);
   if (keeper_pid == 0) return 1;
