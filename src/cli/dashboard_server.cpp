@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/dashboard_json.hpp"
+#include "cli/dashboard_request_guard.hpp"
 #include "host/environment.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler.hpp"
@@ -70,7 +71,21 @@ Expected<std::unique_ptr<DashboardServer>> DashboardServer::start(host::Environm
                                                                   DashboardOptions options) {
   std::unique_ptr<DashboardServer> dashboard(new DashboardServer(environment, options.allow_kill));
   DashboardServer* self = dashboard.get();
-  auto routes = [self](httplib::Server& server) {
+  const bool loopback = is_loopback_address(options.address);
+  auto routes = [self, loopback](httplib::Server& server) {
+    server.set_pre_routing_handler([loopback](const httplib::Request& req, httplib::Response& res) {
+      const std::string host = req.get_header_value("Host");
+      const std::string origin = req.get_header_value("Origin");
+      const auto refusal = refuse_dashboard_request(
+          {.method = req.method,
+           .host = host,
+           .origin = origin,
+           .has_kill_header = req.has_header(std::string(kKillHeader).c_str())},
+          loopback);
+      if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+      send_error(res, 403, *refusal);
+      return httplib::Server::HandlerResponse::Handled;
+    });
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kDashboardPage, "text/html; charset=utf-8");
     });

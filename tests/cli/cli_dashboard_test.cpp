@@ -27,10 +27,10 @@ struct HttpAnswer {
 // `method path` at 127.0.0.1:port, over HTTP/1.0 (the server closes after the answer), with
 // `headers` ("Name: value\r\n" each) added.
 HttpAnswer http(std::uint16_t port, const std::string& method, const std::string& path,
-                const std::string& headers = "") {
+                const std::string& headers = "", const std::string& host = "127.0.0.1") {
   TestClient client(port);
   if (!client.connected()) return {0, "connect failed", ""};
-  client.send(method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n" +
+  client.send(method + " " + path + " HTTP/1.0\r\nHost: " + host + "\r\nContent-Length: 0\r\n" +
               headers + "\r\n");
   const std::string response = client.receive(std::string::npos);
   std::smatch status;
@@ -154,7 +154,8 @@ TEST_F(Dashboard, KillIsRefusedWithoutTheFlag) {
   auto run = start(/*allow_kill=*/false);
   ASSERT_TRUE(run->port()) << run->output();
   ASSERT_FALSE(keeper_.empty()) << run->output();
-  const HttpAnswer answer = http(*run->port(), "POST", "/api/process/" + keeper_ + "/kill");
+  const HttpAnswer answer = http(*run->port(), "POST", "/api/process/" + keeper_ + "/kill",
+                                 "X-Lunatic-Dashboard: kill\r\n");
   EXPECT_EQ(answer.status, 403) << answer.body;
   EXPECT_TRUE(contains(parse(answer)["error"].get<std::string>(), "--dashboard-allow-kill"));
   std::this_thread::sleep_for(300ms);
@@ -167,7 +168,23 @@ TEST_F(Dashboard, KillWorksWithTheFlag) {
   ASSERT_TRUE(run->port()) << run->output();
   ASSERT_FALSE(keeper_.empty()) << run->output();
   EXPECT_EQ(parse(http(*run->port(), "GET", "/api/snapshot"))["allow_kill"], true);
-  const HttpAnswer answer = http(*run->port(), "POST", "/api/process/" + keeper_ + "/kill");
+  const std::string kill = "/api/process/" + keeper_ + "/kill";
+  // What a page of another site could make the browser send is refused, and kills nothing.
+  const HttpAnswer no_header = http(*run->port(), "POST", kill);
+  EXPECT_EQ(no_header.status, 403) << no_header.body;
+  EXPECT_TRUE(contains(no_header.body, "X-Lunatic-Dashboard")) << no_header.body;
+  const HttpAnswer other_origin = http(
+      *run->port(), "POST", kill, "X-Lunatic-Dashboard: kill\r\nOrigin: http://evil.example\r\n");
+  EXPECT_EQ(other_origin.status, 403) << other_origin.body;
+  const HttpAnswer rebound = http(*run->port(), "POST", kill, "X-Lunatic-Dashboard: kill\r\n",
+                                  "evil.example:" + std::to_string(*run->port()));
+  EXPECT_EQ(rebound.status, 403) << rebound.body;
+  EXPECT_FALSE(run->wait_for_output("keeper died", 200ms)) << run->output();
+  const HttpAnswer answer =
+      http(*run->port(), "POST", kill,
+           "X-Lunatic-Dashboard: kill\r\nOrigin: http://127.0.0.1:" + std::to_string(*run->port()) +
+               "\r\n",
+           "127.0.0.1:" + std::to_string(*run->port()));
   EXPECT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(parse(answer)["killed"], keeper_);
   EXPECT_TRUE(run->wait_for_output("keeper died", 10s)) << run->output();
@@ -196,11 +213,18 @@ TEST_F(Dashboard, BadIdsAndUnknownPathsGetClearErrors) {
     EXPECT_EQ(answer.status, 400) << path << ": " << answer.body;
     EXPECT_TRUE(contains(parse(answer)["error"].get<std::string>(), "not a process id")) << path;
   }
-  EXPECT_EQ(http(port, "POST", "/api/process/12x/kill").status, 400);
+  const std::string kill_header = "X-Lunatic-Dashboard: kill\r\n";
+  EXPECT_EQ(http(port, "POST", "/api/process/12x/kill", kill_header).status, 400);
   const HttpAnswer missing = http(port, "GET", "/api/process/987654");
   EXPECT_EQ(missing.status, 404);
   EXPECT_TRUE(contains(parse(missing)["error"].get<std::string>(), "no process 987654"));
-  EXPECT_EQ(http(port, "POST", "/api/process/987654/kill").status, 404);
+  EXPECT_EQ(http(port, "POST", "/api/process/987654/kill", kill_header).status, 404);
+  // A site that made its name resolve to 127.0.0.1 (DNS rebinding) reads nothing.
+  const HttpAnswer rebound = http(port, "GET", "/api/snapshot", "", "evil.example");
+  EXPECT_EQ(rebound.status, 403) << rebound.body;
+  EXPECT_TRUE(contains(rebound.body, "not a loopback name")) << rebound.body;
+  EXPECT_EQ(http(port, "GET", "/api/snapshot", "", "localhost:" + std::to_string(port)).status,
+            200);
   const HttpAnswer unknown = http(port, "GET", "/nothing/here");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_TRUE(contains(parse(unknown)["error"].get<std::string>(), "no such resource"));

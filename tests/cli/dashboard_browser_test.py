@@ -102,9 +102,10 @@ class Runtime:
 
 
 def post(url):
-    """The status of a POST to url."""
+    """The status of a POST to url, with the header the dashboard's page sends."""
+    request = urllib.request.Request(url, method="POST", headers={"X-Lunatic-Dashboard": "kill"})
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10) as r:
+        with urllib.request.urlopen(request, timeout=10) as r:
             return r.status
     except urllib.error.HTTPError as error:
         return error.code
