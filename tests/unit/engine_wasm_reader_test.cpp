@@ -71,6 +71,21 @@ TEST(WasmReader, RefusesDataSegmentsWithoutAMemory) {
   EXPECT_TRUE(read(testing::wat_to_wasm("(module (memory 1) (data \"abc\") (func data.drop 0))")));
 }
 
+// Found by fuzz_loader: libwabt reads a table of typed references (0x6b) with that proposal off,
+// validates it, and its C writer then aborts.
+TEST(WasmReader, RefusesATableOfTypedReferences) {
+  using namespace std::string_view_literals;
+  const auto header = "\0asm\x01\0\0\0"sv;
+  const auto typed_table = "\x04\x04\x01\x6b\x00\x01"sv;  // table section: one, min 1
+  auto parsed = read(std::string(header) + std::string(typed_table));
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kUnsupportedFeature) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("typed references"), std::string::npos)
+      << parsed.error().message;
+  const auto funcref_table = "\x04\x04\x01\x70\x00\x01"sv;
+  EXPECT_TRUE(read(std::string(header) + std::string(funcref_table)));
+}
+
 TEST(WasmReader, RefusesMemoryImports) {
   std::string wasm = testing::wat_to_wasm("(module (import \"env\" \"memory\" (memory 1)))");
   auto parsed = read(wasm);

@@ -255,6 +255,28 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
   if (module->memories.size() > 1) {
     return make_error(Errc::kUnsupportedFeature, name + ": more than one memory");
   }
+  // libwabt's reader takes a typed reference (function-references) as a table's or an element
+  // segment's element type even with that proposal off, and neither its validator nor its C
+  // writer (which aborts on it) refuses it: found by fuzz_loader.
+  const auto plain_reference = [](wabt::Type type) {
+    return type == wabt::Type::FuncRef || type == wabt::Type::ExternRef;
+  };
+  const auto typed_references = [&](const std::string& what) {
+    return make_error(Errc::kUnsupportedFeature,
+                      name + ": " + what +
+                          " holds typed references (the function-references proposal), which "
+                          "this engine does not support");
+  };
+  for (size_t i = 0; i < module->tables.size(); ++i) {
+    if (!plain_reference(module->tables[i]->elem_type)) {
+      return typed_references("table " + std::to_string(i));
+    }
+  }
+  for (size_t i = 0; i < module->elem_segments.size(); ++i) {
+    if (!plain_reference(module->elem_segments[i]->elem_type)) {
+      return typed_references("element segment " + std::to_string(i));
+    }
+  }
   for (size_t i = module->num_func_imports; i < module->funcs.size(); ++i) {
     const wabt::Func* func = module->funcs[i];
     if (func->GetNumParamsAndLocals() > kMaxFunctionLocals) {
