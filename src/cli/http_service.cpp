@@ -7,6 +7,8 @@
 #include <charconv>
 #include <chrono>
 
+#include "common/sigpipe_guard.hpp"
+
 namespace lunatic::cli {
 namespace {
 
@@ -64,6 +66,7 @@ Expected<std::unique_ptr<HttpService>> HttpService::start(
   service->base_url_ = "http://" + host + ":" + std::to_string(port);
   auto ended = std::make_shared<std::atomic<bool>>(false);
   service->listener_ = std::thread([server = http.get(), ended] {
+    block_sigpipe_in_this_thread();  // and in httplib's pool: it writes without MSG_NOSIGNAL
     server->listen_after_bind();
     ended->store(true);
   });

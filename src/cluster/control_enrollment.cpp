@@ -6,6 +6,7 @@
 
 #include "cluster/certificate_authority.hpp"
 #include "cluster/private_file.hpp"
+#include "common/sigpipe_guard.hpp"
 
 namespace lunatic::cluster {
 
@@ -22,8 +23,10 @@ Expected<TlsIdentityFiles> enroll_with_control(const StoreEndpoint& control,
   client.set_read_timeout(std::chrono::seconds(10));
   const httplib::Headers headers{{"Authorization", "Bearer " + std::string(join_token)}};
   const nlohmann::json request{{"node_name", node_name}, {"csr_pem", key_and_csr->csr_pem}};
+  SigpipeGuard sigpipe_guard;  // httplib writes without MSG_NOSIGNAL
   const auto response =
       client.Post("/lunatic/v1/sign", headers, request.dump(), "application/json");
+  sigpipe_guard.finish(SigpipeGuard::kUnknownErrno);
   const std::string where = "control at " + control.text();
   if (!response) {
     return make_error(Errc::kIo, where + ": " + httplib::to_string(response.error()));

@@ -11,6 +11,7 @@
 #include "cluster/control_watch_stream.hpp"
 #include "cluster/join_token.hpp"
 #include "cluster/private_file.hpp"
+#include "common/sigpipe_guard.hpp"
 
 namespace lunatic::cluster {
 namespace {
@@ -311,6 +312,7 @@ Expected<int> ControlServer::start() {
   }
   auto listening_ended = std::make_shared<std::atomic<bool>>(false);
   listener_ = std::thread([this, listening_ended] {
+    block_sigpipe_in_this_thread();  // and in httplib's pool: it writes without MSG_NOSIGNAL
     http_->listen_after_bind();
     listening_ended->store(true);
   });

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/base64.hpp"
+#include "common/sigpipe_guard.hpp"
 
 namespace lunatic::cluster {
 
@@ -261,7 +262,11 @@ Expected<StoreClient::Reply> StoreClient::call(const char* path, const std::stri
   };
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
-  const bool completed = client.send(request, response, error);
+  bool completed;
+  {
+    SigpipeGuard sigpipe_guard;  // httplib writes without MSG_NOSIGNAL
+    completed = client.send(request, response, error);
+  }
   if (status != 0 && status != 200) {
     return make_error(Errc::kIo,
                       where(path) + ": HTTP " + std::to_string(status) + ": " + error_text(reply));
@@ -557,7 +562,12 @@ Status StoreClient::watch_prefix(
 
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
-  const bool completed = client.send(request, response, error);
+  bool completed;
+  {
+    // httplib writes without MSG_NOSIGNAL, and a stop shuts the socket down under the request.
+    SigpipeGuard sigpipe_guard;
+    completed = client.send(request, response, error);
+  }
   if (stop.stop_requested()) return Ok{};
   if (failure) return *failure;
   if (status != 0 && status != 200) {

@@ -1,7 +1,5 @@
 #include "cluster/transport.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -17,6 +15,7 @@
 #include "cluster/node_address.hpp"
 #include "cluster/peer_connection.hpp"
 #include "cluster/process_id.hpp"
+#include "common/sigpipe_guard.hpp"
 
 namespace lunatic::cluster {
 namespace {
@@ -639,12 +638,8 @@ Status NodeTransport::start() {
   bound_ = bound;
   stopping_ = false;
   thread_ = std::thread([this] {
-    // A peer's close shows up as EPIPE from OpenSSL's write(), not as a SIGPIPE that ends the
-    // process whatever its disposition: the signal stays blocked (and pending) on this thread.
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    // A peer's close shows up as EPIPE from OpenSSL's write(), whatever SIGPIPE's disposition.
+    block_sigpipe_in_this_thread();
     Connections(*this).loop();
   });
   return Ok{};

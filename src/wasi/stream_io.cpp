@@ -1,8 +1,6 @@
 #include "wasi/stream_io.hpp"
 
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "common/sigpipe_guard.hpp"
 #include "engine/execution/trap.hpp"
 #include "runtime/blocking.hpp"
 #include "wasi/errno_map.hpp"
@@ -19,42 +18,6 @@
 namespace lunatic::wasi {
 
 namespace {
-
-// Blocks SIGPIPE in this thread for one write and swallows the one the write raised, so that
-// a reader that went away shows up as EPIPE. Pending SIGPIPEs from elsewhere are left alone.
-class SigpipeGuard {
- public:
-  explicit SigpipeGuard(bool active) : active_(active) {
-    if (!active_) return;
-    sigemptyset(&pipe_set_);
-    sigaddset(&pipe_set_, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
-  // Call after the write, with its errno.
-  void finish(int write_errno) {
-    if (!active_) return;
-    if (write_errno == EPIPE && !was_pending_) {
-      struct timespec zero {};
-      while (sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    active_ = false;
-  }
-  ~SigpipeGuard() { finish(0); }
-
- private:
-  bool active_;
-  bool was_pending_ = false;
-  sigset_t pipe_set_{};
-  sigset_t old_mask_{};
-};
 
 // Returns: true when the entry's host description may make a plain read or write wait.
 bool may_block(const FdEntry& entry) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
 #include <set>
 #include <thread>
 
@@ -307,6 +308,25 @@ TEST_F(StoreClientTest, AnIdleWatchStopsPromptlyAndAStoppedOneDoesNotStartAgain)
   EXPECT_TRUE(store_->watch_prefix(
       "idle/", 0, [](const std::vector<WatchEvent>&) {}, stop));
   EXPECT_LT(std::chrono::steady_clock::now() - again, 100ms);
+}
+
+// A stop shuts the watch's socket down, possibly before httplib has written the request; that
+// write must fail as EPIPE, not raise a SIGPIPE that ends the process (a library cannot count
+// on the program ignoring it). Stops land at varied moments from before the connection to the
+// blocked read.
+TEST_F(StoreClientTest, StoppingAWatchAtAnyMomentNeverRaisesSigpipe) {
+  std::signal(SIGPIPE, SIG_DFL);
+  for (int round = 0; round < 300; ++round) {
+    WatchStop stop;
+    std::thread watcher([&] {
+      auto ended = store_->watch_prefix(
+          "race/", 0, [](const std::vector<WatchEvent>&) {}, stop);
+      EXPECT_TRUE(ended) << ended.error().message;
+    });
+    std::this_thread::sleep_for(std::chrono::microseconds(round * 3 % 600));
+    stop.request_stop();
+    watcher.join();
+  }
 }
 
 TEST_F(StoreClientTest, AWatchEndsWithAnErrorWhenTheStoreDies) {
