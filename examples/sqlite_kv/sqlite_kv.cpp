@@ -90,7 +90,9 @@ std::string get(const std::string& key) {
 }  // namespace
 
 int main() {
-  lunatic::spawn(&tree, 0).value();
+  // Linked: if the supervisor gives up (say, no directory for the database), main goes too,
+  // instead of waiting for a "kv" that will never come.
+  lunatic::spawn_link(&tree, 0).value();
   const int runs = std::stoi(get("runs") == "(none)" ? "0" : get("runs")) + 1;
   kv_server().request(Put{"runs", std::to_string(runs)}, 2s).value();
   std::printf("run %d of this database\n", runs);

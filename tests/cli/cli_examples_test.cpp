@@ -3,6 +3,7 @@
 #include "support/background_server.hpp"
 #include "support/cli_support.hpp"
 
+#include <chrono>
 #include <string>
 
 namespace {
@@ -91,8 +92,14 @@ TEST_F(Examples, SqliteKeyValueServerKeepsItsDataThroughACrashAndAcrossRuns) {
   auto second = run_example("sqlite_kv", dir);
   EXPECT_EXIT_CODE(second, 0);
   EXPECT_TRUE(has_line(second.out, "run 2 of this database")) << describe(second);
+  // No directory for the database: the server cannot start, its supervisor gives up, and main,
+  // linked to it, ends the run at once rather than waiting for a server that never comes.
+  const auto started = std::chrono::steady_clock::now();
   auto without = run_example("sqlite_kv");
   EXPECT_NE(without.exit_code, 0) << "opened a database with no directory to keep it in";
+  EXPECT_TRUE(contains(without.err, "child 'kv' did not start")) << describe(without);
+  EXPECT_TRUE(contains(without.err, "process 1 was killed: linked process")) << describe(without);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
 }
 
 TEST_F(Examples, ModuleLoadedAtRunTime) {
