@@ -9,7 +9,7 @@ namespace {
 
 using namespace cli_test;
 
-class Cache : public CliTest {};
+class Cache : public PrivateCacheTest {};
 
 TEST_F(Cache, AColdRunMissesAndStoresAnArtifactThatTheNextRunHits) {
   auto cold = lunatic({"run", "--timings", guest("hello")});

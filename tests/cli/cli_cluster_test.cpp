@@ -53,7 +53,7 @@ class ClusterTest : public ProcessTest {
       control_ = std::make_unique<BackgroundServer>(
           std::vector<std::string>{lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
                                    "--state-dir", (dir_ / "control").string()},
-          environment(), 20s, kControlAnnounced);
+          background_environment(), 20s, kControlAnnounced);
       ASSERT_TRUE(control_->port()) << control_->output();
       url_ = "http://127.0.0.1:" + std::to_string(*control_->port()) + "/";
     } else {
@@ -62,20 +62,6 @@ class ClusterTest : public ProcessTest {
       etcd_ = std::move(*etcd);
       certificates_ = std::make_unique<TestCertificates>(temp_, "cluster-ca");
     }
-  }
-
-  // What every `lunatic` of this test runs with: its HOME, and the artifact cache the process
-  // tests share (the guest and what a node compiles of it are compiled once), as KEY=VALUE.
-  static RunOptions shared_cache(RunOptions opt = {}) {
-    opt.env.try_emplace("XDG_CACHE_HOME", SHARED_CACHE_DIR);
-    return opt;
-  }
-  std::vector<std::string> environment() const {
-    std::vector<std::string> result;
-    for (const auto& [key, value] : with_test_environment(shared_cache()).env) {
-      if (value) result.push_back(key + "=" + *value);
-    }
-    return result;
   }
 
   // `lunatic node` arguments that join this test's cluster as `name`: with control, the node
@@ -123,8 +109,9 @@ class ClusterTest : public ProcessTest {
     std::vector<std::string> argv{lunatic_binary()};
     for (auto& arg : node_args(name, lease_ttl)) argv.push_back(std::move(arg));
     for (auto& arg : extra) argv.push_back(std::move(arg));
-    auto node = std::make_unique<BackgroundServer>(argv, environment(), startup, kNodeAnnounced,
-                                                   /*with_stderr=*/true);
+    auto node =
+        std::make_unique<BackgroundServer>(argv, background_environment(), startup, kNodeAnnounced,
+                                           /*with_stderr=*/true);
     EXPECT_TRUE(node->port()) << node->output() << store_log();
     return node;
   }
@@ -169,7 +156,7 @@ class ClusterTest : public ProcessTest {
     args.push_back(guest("sdk_cluster"));
     args.push_back("--");
     for (auto& arg : mode_args) args.push_back(std::move(arg));
-    RunOptions opt = shared_cache();
+    RunOptions opt;
     opt.timeout = 120s;
     return lunatic(args, opt);
   }
@@ -205,14 +192,14 @@ class ClusterOnControl : public ClusterTest {
   void enroll_stranger() {
     BackgroundServer other_control({lunatic_binary(), "control", "--bind-socket", "127.0.0.1:0",
                                     "--state-dir", (dir_ / "other-control").string()},
-                                   environment(), 20s, kControlAnnounced);
+                                   background_environment(), 20s, kControlAnnounced);
     ASSERT_TRUE(other_control.port()) << other_control.output();
     BackgroundServer enrolled(
         {lunatic_binary(), "node",
          "http://127.0.0.1:" + std::to_string(*other_control.port()) + "/", "--name", "stranger",
          "--state-dir", (dir_ / "stranger").string(), "--join-token-file",
          (dir_ / "other-control" / "join-token").string()},
-        environment(), 20s, kNodeAnnounced);
+        background_environment(), 20s, kNodeAnnounced);
     ASSERT_TRUE(enrolled.port()) << enrolled.output();
   }
   std::vector<std::string> stranger_identity(std::vector<std::string> extra) const {
@@ -601,7 +588,7 @@ TEST_F(ClusterOnControl, ASpawnOnANodeThatRefusesTheConnectionFailsWithTheReason
   std::vector<std::string> args = node_args("stranger");
   for (auto& arg : stranger_identity({"--wasm", guest("sdk_cluster"), "--", "unreachable"}))
     args.push_back(std::move(arg));
-  RunOptions opt = shared_cache();
+  RunOptions opt;
   opt.timeout = 60s;
   auto r = lunatic(args, opt);
   EXPECT_EXIT_CODE(r, 0);

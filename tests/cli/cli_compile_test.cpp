@@ -8,7 +8,7 @@ namespace {
 
 using namespace cli_test;
 
-class Compile : public CliTest {};
+class Compile : public PrivateCacheTest {};
 
 TEST_F(Compile, ACompiledArtifactRunsAnywhereWithoutTheWasm) {
   fs::path wasm = dir_ / "args_env.wasm";

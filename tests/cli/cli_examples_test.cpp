@@ -22,16 +22,13 @@ class Examples : public ProcessTest {
     argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back(example(name));
     argv.insert(argv.end(), args.begin(), args.end());
-    RunOptions opt;
-    opt.env["XDG_CACHE_HOME"] = std::string(SHARED_CACHE_DIR);
-    return lunatic(argv, opt);
+    return lunatic(argv);
   }
   // `lunatic run <example>.wasm 0` in the background: the example picks a free port and says it.
   std::unique_ptr<BackgroundServer> start_server(std::string_view name) {
     auto server = std::make_unique<BackgroundServer>(
         std::vector<std::string>{lunatic_binary(), "run", example(name), "0"},
-        std::vector<std::string>{"XDG_CACHE_HOME=" + std::string(SHARED_CACHE_DIR)},
-        std::chrono::seconds(90));
+        background_environment(), std::chrono::seconds(90));
     EXPECT_TRUE(server->port()) << name << " did not start; it printed: " << server->output();
     return server;
   }

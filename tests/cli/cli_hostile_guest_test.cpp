@@ -257,23 +257,26 @@ TEST_F(HostileGuest, AKilledProcessesFloodedMailboxIsGivenBackToTheSystem) {
 }
 
 TEST_F(HostileGuest, TheArtifactCacheEvictsTheLeastRecentlyUsedPastItsLimit) {
-  // The artifacts of each module, compiled alone into this test's own cache, give the limit.
+  // The artifacts of each module, compiled alone into a cache of this test's own, give the limit.
+  const fs::path cache = dir_ / "own-cache";
+  RunOptions own;
+  own.env["XDG_CACHE_HOME"] = cache.string();
   const std::vector<std::string> modules = {"hello", "exit_code", "args_env", "stdin_echo"};
   std::map<std::string, std::uint64_t> size;
   for (const auto& name : modules) {
-    fs::remove_all(cache_);
-    EXPECT_EXIT_CODE(lunatic({"compile", guest(name)}), 0);
-    for (const auto& artifact : artifacts_under(cache_)) size[name] += fs::file_size(artifact);
+    fs::remove_all(cache);
+    EXPECT_EXIT_CODE(lunatic({"compile", guest(name)}, own), 0);
+    for (const auto& artifact : artifacts_under(cache)) size[name] += fs::file_size(artifact);
     ASSERT_GT(size[name], 0u) << name;
   }
-  fs::remove_all(cache_);
+  fs::remove_all(cache);
   // Room for the first three: the fourth evicts the least recently used.
   const std::uint64_t limit = size["hello"] + size["exit_code"] + size["args_env"];
-  RunOptions limited;
+  RunOptions limited = own;
   limited.env["LUNATIC_CACHE_SIZE"] = std::to_string(limit);
   auto total = [&] {
     std::uint64_t bytes = 0;
-    for (const auto& artifact : artifacts_under(cache_)) bytes += fs::file_size(artifact);
+    for (const auto& artifact : artifacts_under(cache)) bytes += fs::file_size(artifact);
     return bytes;
   };
   for (const char* name : {"hello", "exit_code", "args_env"}) {

@@ -199,8 +199,8 @@ TEST_F(Sqlite, ADeadProcessLeavesNoDescriptorOnItsDatabase) {
   fs::create_directories(box);
   BackgroundServer runtime({lunatic_binary(), "run", "--dir", box.string() + ":/data",
                             guest("sqlite_guest"), "hold", "/data/h.db"},
-                           {std::string("XDG_CACHE_HOME=") + SHARED_CACHE_DIR},
-                           std::chrono::seconds(60), R"(paused ([0-9]+))");
+                           background_environment(), std::chrono::seconds(60),
+                           R"(paused ([0-9]+))");
   ASSERT_TRUE(runtime.port().has_value()) << runtime.output();
   EXPECT_GE(descriptors_on(runtime.pid(), box / "h.db"), 1) << "the living holder's connection";
   ASSERT_TRUE(runtime.wait_for_output("paused 2", std::chrono::seconds(20))) << runtime.output();

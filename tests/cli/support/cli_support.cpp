@@ -360,7 +360,7 @@ std::string lunatic_binary() {
 }
 
 void CliTest::SetUp() {
-  cache_ = dir_ / "cache";
+  cache_ = private_cache_ ? dir_ / "cache" : fs::path(SHARED_CACHE_DIR);
   home_ = dir_ / "home";
   work_ = dir_ / "work";
   fs::create_directories(home_);
@@ -391,10 +391,8 @@ RunResult CliTest::lunatic(std::vector<std::string> args, RunOptions opt) {
 }
 
 std::vector<std::string> ProcessTest::background_environment() const {
-  RunOptions opt;
-  opt.env["XDG_CACHE_HOME"] = SHARED_CACHE_DIR;
   std::vector<std::string> result;
-  for (const auto& [key, value] : with_test_environment(opt).env) {
+  for (const auto& [key, value] : with_test_environment({}).env) {
     if (value) result.push_back(key + "=" + *value);
   }
   return result;
@@ -406,7 +404,6 @@ RunResult ProcessTest::run_guest(std::string_view name, std::vector<std::string>
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back(guest(name));
   argv.insert(argv.end(), args.begin(), args.end());
-  opt.env.try_emplace("XDG_CACHE_HOME", SHARED_CACHE_DIR);
   return lunatic(std::move(argv), std::move(opt));
 }
 

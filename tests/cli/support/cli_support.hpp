@@ -124,7 +124,7 @@ void expect_refusal(const RunResult& r);
 void expect_refusal_after_compile(const RunResult& r);
 
 // ---------------------------------------------------------------------------------------------
-// Fixture: a private temporary directory, HOME and artifact cache per test
+// Fixture: a private temporary directory and HOME per test; one artifact cache for the suite
 // ---------------------------------------------------------------------------------------------
 
 class CliTest : public ::testing::Test {
@@ -132,9 +132,9 @@ class CliTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Runs `lunatic args...` with this test's HOME and XDG_CACHE_HOME, two more host variables
-  // that a guest must never see (LUNATIC_CLI_TEST_HOST_VAR, FOO), and, unless opt.cwd says
-  // otherwise, the empty directory work_ as its working directory.
+  // Runs `lunatic args...` with this test's HOME and XDG_CACHE_HOME (cache_), two more host
+  // variables that a guest must never see (LUNATIC_CLI_TEST_HOST_VAR, FOO), and, unless opt.cwd
+  // says otherwise, the empty directory work_ as its working directory.
   RunResult lunatic(std::vector<std::string> args, RunOptions opt = {});
 
   // The options lunatic() runs with.
@@ -142,16 +142,24 @@ class CliTest : public ::testing::Test {
 
   lunatic::testing::TempDir temp_{"lunatic-cli"};  // removed after the test unless it failed
   const fs::path dir_ = temp_.path();
+  // The artifact cache runs use: SHARED_CACHE_DIR, so that a guest is compiled once for the
+  // whole suite rather than once per test, unless the fixture is a PrivateCacheTest.
   fs::path cache_;
   fs::path home_;
   fs::path work_;
+  bool private_cache_ = false;
 };
 
-// For guests that use processes: like CliTest, but every test shares one artifact cache
-// (SHARED_CACHE_DIR), so a guest is compiled once for the whole suite rather than once per test.
+// For tests of the artifact cache itself: cache_ is this test's own, empty at the start.
+class PrivateCacheTest : public CliTest {
+ protected:
+  PrivateCacheTest() { private_cache_ = true; }
+};
+
+// For guests that use processes.
 class ProcessTest : public CliTest {
  protected:
-  // `lunatic run [options...] <guest>.wasm args...` with the shared cache.
+  // `lunatic run [options...] <guest>.wasm args...`.
   RunResult run_guest(std::string_view name, std::vector<std::string> args = {},
                       std::vector<std::string> options = {}, RunOptions opt = {});
   // The same environment as "K=V" entries, for a BackgroundServer.
