@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """The "dashboard" suite: what the live dashboard costs the ring (issue 26: "the dashboard open
-in a browser during the ring: within 5%"), and what slice timing alone costs.
+in a browser during the ring: within 5%"), and what CPU sampling alone costs.
 
 Variants, interleaved in one run and rotated each round, so that the machine's drift hits each
 alike; each sample is the guest's own timing of its measured part (bench/messages/msgs.c):
 
   off      lunatic run msgs.wasm ...                         (no dashboard)
-  timing   lunatic run --dashboard 127.0.0.1:0 msgs.wasm     (slice timing on, nobody looking)
+  timing   lunatic run --dashboard 127.0.0.1:0 msgs.wasm     (CPU sampling on, nobody looking)
   open     lunatic run --dashboard 127.0.0.1:PORT msgs.wasm  with the page already open in
            headless Chromium: it was loaded before the rounds from that fixed port, and polls
            it once a second, reconnecting as each run starts (the budget's case)
@@ -290,7 +290,7 @@ def measure(s: Suite) -> int:
          f"<= {BUDGET_PERCENT:g}%", "issue 26", bl.verdict(percent, BUDGET_PERCENT)],
         [f"the same, as the median of the {rounds} rounds' own ratios (open / off)",
          paired("ring", "open"), "-", "-", "INFO"],
-        ["the same ring with slice timing on, nobody looking, vs off",
+        ["the same ring with CPU sampling on, nobody looking, vs off",
          pct(median("ring", "timing"), median("ring", "off")), "-", "-", "INFO"],
         ["the page's share: open vs timing, the median of the rounds' own ratios",
          paired("ring", "open", "timing"), "-", "-", "INFO"],
@@ -307,7 +307,7 @@ def measure(s: Suite) -> int:
           f"`bench/dashboard/dashboard.py`, `--workers {s.workers}`, {rounds} rounds; "
           f"{window.load_text()}. Variants interleaved and rotated each round; each sample is the "
           "guest's own timing of its measured part (`bench/messages/msgs.c`). **off**: no "
-          "dashboard. **timing**: `--dashboard 127.0.0.1:0`, slice timing on, nobody looking. "
+          "dashboard. **timing**: `--dashboard 127.0.0.1:0`, CPU sampling on, nobody looking. "
           "**open**: the page open in headless Chromium on the same machine before the run "
           "starts (loaded earlier from the fixed port the run serves it on), polling "
           f"`/api/snapshot` once a second ({min(polls)} to {max(polls)} answered polls during "

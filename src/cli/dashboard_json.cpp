@@ -111,7 +111,7 @@ std::string snapshot_json(const host::RuntimeSnapshot& snapshot, bool allow_kill
   Writer w(out);
   w.raw("{").key("time_ms").number(time_ms);
   w.raw(",").key("allow_kill").boolean(allow_kill);
-  w.raw(",").key("slice_timing").boolean(snapshot.slice_timing);
+  w.raw(",").key("cpu_sampling").boolean(snapshot.cpu_sampling);
   w.raw(",").key("process_count").number(snapshot.process_count);
   w.raw(",").key("processes").raw("[");
   std::uint64_t mailbox_messages = 0;
@@ -145,7 +145,8 @@ std::string snapshot_json(const host::RuntimeSnapshot& snapshot, bool allow_kill
     w.raw("{").key("id").id(node.id);
     w.raw(",").key("name").raw(json_string(node.name));
     w.raw(",").key("address").raw(json_string(node.address));
-    w.raw(",").key("self").boolean(node.self).raw("}");
+    w.raw(",").key("self").boolean(node.self);
+    w.raw(",").key("round_trip_ns").number(node.round_trip_ns).raw("}");
   }
   w.raw("]}");
   return out;

@@ -126,7 +126,7 @@ Expected<std::unique_ptr<DashboardServer>> DashboardServer::start(host::Environm
       }
     });
   };
-  environment.scheduler().enable_slice_timing();
+  environment.scheduler().enable_cpu_sampling();
   auto http = HttpService::start(options.address, "the dashboard", 2, routes);
   if (!http) return http.error();
   dashboard->http_ = std::move(*http);

@@ -34,7 +34,7 @@ struct DashboardOptions {
 
 class DashboardServer {
  public:
-  // Call before the scheduler runs (slice timing starts here).
+  // Call before the scheduler runs (CPU sampling starts here).
   static Expected<std::unique_ptr<DashboardServer>> start(host::Environment& environment,
                                                           DashboardOptions options);
   ~DashboardServer();

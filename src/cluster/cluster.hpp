@@ -31,6 +31,10 @@ struct PeerTraffic {
   std::uint64_t bytes_sent = 0;
   std::uint64_t records_received = 0;
   std::uint64_t bytes_received = 0;
+  // Pings answered, and their round trips (the transport pings each peer every ping_interval).
+  std::uint64_t round_trips = 0;
+  std::uint64_t round_trip_ns_sum = 0;
+  std::uint64_t last_round_trip_ns = 0;
 };
 
 // Told what arrives from other nodes, on the cluster's own thread: it must not block.

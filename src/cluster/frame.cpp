@@ -142,10 +142,17 @@ Status FrameDecoder::check_header() {
   switch (header_.kind) {
     case FrameKind::kHello:
     case FrameKind::kTick:
-    case FrameKind::kGoodbye: {
+    case FrameKind::kGoodbye:
+    case FrameKind::kPing:
+    case FrameKind::kPong: {
       if (header_.flags != kWholeMessage || header_.channel != 0 || header_.stream != 0)
         return malformed("a control frame with chunk flags, a channel or a stream");
-      const std::size_t limit = header_.kind == FrameKind::kTick ? 0 : kMaxControlPayload;
+      const bool pinging = header_.kind == FrameKind::kPing || header_.kind == FrameKind::kPong;
+      if (pinging && header_.length != kPingPayload)
+        return malformed("a ping or pong of " + length_text() + " bytes, not 8");
+      const std::size_t limit = header_.kind == FrameKind::kTick ? 0
+                                : pinging                        ? kPingPayload
+                                                                 : kMaxControlPayload;
       if (header_.length > limit) {
         return make_error(Errc::kLimitReached, "a control frame of " + length_text() +
                                                    " bytes (at most " + std::to_string(limit) +

@@ -32,14 +32,19 @@ inline constexpr std::size_t kFrameHeaderSize = 16;
 inline constexpr std::size_t kMaxChunk = 64 * 1024;
 // Hello and goodbye carry names and a reason, never more than this.
 inline constexpr std::size_t kMaxControlPayload = 4096;
-inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;  // 2: ping and pong
 
 enum class FrameKind : std::uint8_t {
   kHello = 1,    // the first frame each way: who is speaking (Hello)
   kTick = 2,     // "still here", sent after tick_interval with nothing else sent; no payload
   kData = 3,     // a chunk of an upper-layer message
   kGoodbye = 4,  // the connection is being closed on purpose; payload: the reason (text)
+  kPing = 5,     // payload: 8 opaque bytes (the sender's clock), which the pong echoes
+  kPong = 6,     // the answer to a ping, with its payload
 };
+
+// The payload of a ping or a pong.
+inline constexpr std::size_t kPingPayload = 8;
 
 enum FrameFlags : std::uint8_t {
   kFirstChunk = 1,

@@ -81,6 +81,7 @@ class PeerConnection {
   Clock::time_point started = Clock::now();
   Clock::time_point last_received = started;
   Clock::time_point last_sent = started;
+  Clock::time_point last_ping{};  // never yet: the first housekeeping once up pings
 
  private:
   PeerConnection(UniqueFd fd, const net::SocketAddress& remote, bool dialer, SSL* ssl,

@@ -33,6 +33,13 @@ constexpr std::size_t kWriteBatch = 128 * 1024;
 
 std::string ms_text(milliseconds duration) { return std::to_string(duration.count()) + " ms"; }
 
+// The clock a ping carries and its pong brings back: the same node reads it both times.
+std::uint64_t steady_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+          .count());
+}
+
 epoll_event make_event(std::uint32_t events, std::uint64_t key) {
   epoll_event event{};
   event.events = events;
@@ -264,6 +271,17 @@ bool NodeTransport::Connections::handle_frame(PeerConnection& c, DecodedFrame& f
       return true;
     case FrameKind::kTick:
       return true;
+    case FrameKind::kPing:
+      append_control_frame(c.output(), FrameKind::kPong, frame.payload);
+      return true;
+    case FrameKind::kPong: {
+      // The payload is our own clock when we pinged (the decoder checked its size).
+      std::uint64_t sent_ns = 0;
+      std::memcpy(&sent_ns, frame.payload.data(), sizeof sent_ns);
+      const std::uint64_t now_ns = steady_ns();
+      if (sent_ns != 0 && sent_ns <= now_ns) t.count_round_trip(c.peer, now_ns - sent_ns);
+      return true;
+    }
     case FrameKind::kGoodbye:
       drop(c, "the peer said goodbye: " + std::string(frame.payload.begin(), frame.payload.end()));
       return false;
@@ -511,6 +529,14 @@ void NodeTransport::Connections::housekeeping() {
       drop(*c, "nothing received for " + ms_text(own.tick_timeout));
       continue;
     }
+    if (now - c->last_ping >= own.ping_interval) {  // a round trip, for metrics
+      c->last_ping = now;
+      std::uint8_t payload[kPingPayload];
+      const std::uint64_t now_ns = steady_ns();
+      std::memcpy(payload, &now_ns, sizeof payload);
+      append_control_frame(c->output(), FrameKind::kPing, payload);
+      if (write_some(*c)) update_events(*c);
+    }
     if (now - c->last_sent >= own.tick_interval && !c->has_output()) {
       append_control_frame(c->output(), FrameKind::kTick, {});
       if (write_some(*c)) update_events(*c);
@@ -742,6 +768,14 @@ void NodeTransport::count_received(std::uint64_t peer, std::size_t bytes) {
   PeerTraffic& traffic = traffic_[peer];
   ++traffic.records_received;
   traffic.bytes_received += bytes;
+}
+
+void NodeTransport::count_round_trip(std::uint64_t peer, std::uint64_t ns) {
+  std::lock_guard lock(mutex_);
+  PeerTraffic& traffic = traffic_[peer];
+  ++traffic.round_trips;
+  traffic.round_trip_ns_sum += ns;
+  traffic.last_round_trip_ns = ns;
 }
 
 std::vector<PeerTraffic> NodeTransport::traffic() const {

@@ -11,6 +11,8 @@
 //   busy stream, not by its own transfer time.
 // - Each side sends a tick when it has sent nothing for tick_interval; a peer from which nothing
 //   has come for tick_timeout is declared down and its connection closed.
+// - Each side pings the other every ping_interval; the pong echoes the ping's clock reading,
+//   which gives the round trip per peer (traffic()).
 //
 // Connections. add_peer() makes a node a member; the transport dials it at once and keeps a
 // connection to it while it is a member, redialing with exponential backoff (reconnect_min to
@@ -69,6 +71,8 @@ struct NodeTransportOptions {
   std::shared_ptr<const TlsIdentity> identity;
   std::chrono::milliseconds tick_interval{1000};
   std::chrono::milliseconds tick_timeout{4000};
+  // Each connection pings its peer this often; the pongs give PeerTraffic's round trips.
+  std::chrono::milliseconds ping_interval{2000};
   // A connection not up (TCP, TLS and hellos) within this is closed.
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds reconnect_min{100};
@@ -167,7 +171,8 @@ class NodeTransport {
 
   void run();
   void wake();
-  void count_received(std::uint64_t peer, std::size_t bytes);  // on the I/O thread
+  void count_received(std::uint64_t peer, std::size_t bytes);   // on the I/O thread
+  void count_round_trip(std::uint64_t peer, std::uint64_t ns);  // on the I/O thread
 
   // Completed by start(), then read-only but for incarnation, which only the I/O thread reads
   // and writes once started.

@@ -51,7 +51,7 @@ RuntimeSnapshot Snapshotter::take(std::size_t max_processes) {
   runtime::Scheduler& scheduler = environment_.scheduler();
   RuntimeSnapshot snapshot;
   snapshot.process_count = scheduler.process_count();
-  snapshot.slice_timing = scheduler.slice_timing();
+  snapshot.cpu_sampling = scheduler.cpu_sampling();
   // Read more than shown, then keep the lowest ids: the oldest processes, the top of the tree.
   auto processes = scheduler.live_processes(std::max(max_processes, max_processes * 4));
   std::sort(processes.begin(), processes.end(),
@@ -79,8 +79,13 @@ RuntimeSnapshot Snapshotter::take(std::size_t max_processes) {
   }
 
   if (DistributedNode* node = environment_.distributed()) {
+    const auto traffic = node->traffic();
     for (const auto& info : node->nodes()) {
-      snapshot.nodes.push_back({info.id, info.name, info.address, info.id == node->node_id()});
+      NodeView view{info.id, info.name, info.address, info.id == node->node_id()};
+      const auto peer = std::find_if(traffic.begin(), traffic.end(),
+                                     [&](const auto& peer) { return peer.peer == info.id; });
+      if (peer != traffic.end()) view.round_trip_ns = peer->last_round_trip_ns;
+      snapshot.nodes.push_back(std::move(view));
     }
   }
   return snapshot;

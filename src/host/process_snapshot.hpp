@@ -37,13 +37,14 @@ struct NodeView {
   std::string name;
   std::string address;
   bool self = false;
+  std::uint64_t round_trip_ns = 0;  // the latest ping's to it (0: none yet, or this node)
 };
 
 struct RuntimeSnapshot {
   std::uint64_t process_count = 0;     // live processes, all of them
   std::vector<ProcessView> processes;  // by id; at most the limit asked for
   std::vector<WorkerView> workers;
-  bool slice_timing = false;    // CPU and busy times are counted
+  bool cpu_sampling = false;    // processes' CPU times are sampled
   std::vector<NodeView> nodes;  // empty outside a cluster
 };
 

@@ -151,6 +151,23 @@ void write_peers(Exposition& text, const std::vector<cluster::PeerTraffic>& peer
       text.out += fmt::format("{}{{peer=\"{}\"}} {}\n", column.name, peer.peer, peer.*column.value);
     }
   }
+  // Round trips of the transport's pings: their mean over any window is the rate of _sum over
+  // the rate of _count; the last one shows a peer that slows down now.
+  constexpr const char* kRoundTrip = "lunatic_distributed_peer_round_trip_seconds";
+  text.header(kRoundTrip, "summary", "Round trips of pings to another node.");
+  text.runtime_names.emplace_back(std::string(kRoundTrip) + "_sum");
+  text.runtime_names.emplace_back(std::string(kRoundTrip) + "_count");
+  for (const cluster::PeerTraffic& peer : peers) {
+    text.out += fmt::format("{}_sum{{peer=\"{}\"}} {}\n{}_count{{peer=\"{}\"}} {}\n", kRoundTrip,
+                            peer.peer, static_cast<double>(peer.round_trip_ns_sum) / 1e9,
+                            kRoundTrip, peer.peer, peer.round_trips);
+  }
+  text.header("lunatic_distributed_peer_last_round_trip_seconds", "gauge",
+              "The latest round trip of a ping to another node.");
+  for (const cluster::PeerTraffic& peer : peers) {
+    text.out += fmt::format("lunatic_distributed_peer_last_round_trip_seconds{{peer=\"{}\"}} {}\n",
+                            peer.peer, static_cast<double>(peer.last_round_trip_ns) / 1e9);
+  }
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "engine/execution/trap.hpp"
-#include "runtime/cycle_clock.hpp"
 #include "runtime/remote_peers.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/trace_recorder.hpp"
@@ -17,8 +16,6 @@ namespace {
 // The process whose slice runs on this thread (set when a slice begins, by the worker or by a
 // hand-over): the worker reads it when a fiber returns, to learn which one did.
 thread_local Process* t_running = nullptr;
-// With slice timing on: the cycle count when this thread's current slice began.
-thread_local std::uint64_t t_slice_began = 0;
 
 // Hands Boost.Context a stack that the pool already prepared.
 struct PreparedStack {
@@ -90,23 +87,11 @@ void Process::begin_slice() {
   // yield before any, and a clock read costs as much as the rest of a switch.
   slice_start_.reset();
   engine::set_current_execution(&execution_);
-  // On a hand-over, t_running is the process that parks: its slice ends where this one begins.
-  if (scheduler_.slice_timing()) [[unlikely]]
-    switch_slice_clock(t_running);
+  if (scheduler_.cpu_sampling()) [[unlikely]]
+    scheduler_.note_running(id_);
   t_running = this;
   if (auto* trace = trace_recorder()) [[unlikely]]
     trace->slice_began(id_);
-}
-
-void Process::switch_slice_clock(Process* ended) {
-  const std::uint64_t now = read_cycles();
-  if (ended != nullptr) {
-    // Only the worker running `ended` writes its count: no atomic add needed.
-    const std::uint64_t spent = now - t_slice_began;
-    ended->cpu_ticks_.store(ended->cpu_ticks_.load(std::memory_order_relaxed) + spent,
-                            std::memory_order_relaxed);
-  }
-  t_slice_began = now;
 }
 
 std::shared_ptr<Process> Process::run_slice() {
@@ -126,8 +111,8 @@ std::shared_ptr<Process> Process::run_slice() {
   // over to (hand_over), and this one may by now be running on another worker: from here on,
   // only `last` is touched.
   Process& last = *std::exchange(t_running, nullptr);
-  if (scheduler_.slice_timing()) [[unlikely]]
-    switch_slice_clock(&last);
+  if (scheduler_.cpu_sampling()) [[unlikely]]
+    scheduler_.note_running(0);
   last.fiber_ = std::move(suspended);
   return last.end_slice();
 }
@@ -401,7 +386,7 @@ ProcessInfo Process::introspect() {
   info.id = id_;
   info.parent = parent_;
   info.module = module_;
-  info.cpu_ns = scheduler_.ticks_to_ns(cpu_ticks_.load(std::memory_order_relaxed));
+  info.cpu_ns = scheduler_.cpu_ns(id_);
   info.memory_bytes = execution_.guest_memory_bytes.load(std::memory_order_relaxed);
   std::lock_guard guard(lock_);
   switch (state_.load(std::memory_order_acquire)) {

@@ -134,9 +134,6 @@ class Process final : public Blocking {
   // Runs `next` (taken from this worker's slot) in place of the worker loop while this parks.
   void hand_over(Process& next);
   void begin_slice();  // before a slice of this process starts, on the thread that runs it
-  // With slice timing on: charges the slice that ends now to `ended` (nullptr: the worker ran
-  // no process) and starts the next one's; one cycle-counter read serves both.
-  void switch_slice_clock(Process* ended);
   // After a slice ended, on the worker: requeues, parks or finishes (see run_slice).
   std::shared_ptr<Process> end_slice();
   // Makes a park take effect, or requeues the process when a wake came first.
@@ -186,8 +183,6 @@ class Process final : public Blocking {
   std::function<void(Process&)> body_;
   std::uint64_t parent_ = 0;
   const void* module_ = nullptr;
-  // Cycles its slices took, while slice timing is on; written by the worker that ran the slice.
-  std::atomic<std::uint64_t> cpu_ticks_{0};
   FiberSanitizer fiber_asan_;  // used on the fiber's side of a switch
 };
 

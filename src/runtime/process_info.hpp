@@ -26,10 +26,10 @@ struct ProcessInfo {
   ProcessStatus status = ProcessStatus::kRunnable;
   bool kill_pending = false;
   std::uint64_t mailbox_messages = 0;
-  std::uint64_t mailbox_bytes = 0;   // data of queued data messages
-  std::uint64_t memory_bytes = 0;    // linear memory and tables
-  std::uint64_t cpu_ns = 0;          // while slice timing is on (Scheduler::enable_slice_timing)
-  std::vector<std::uint64_t> links;  // linked processes
+  std::uint64_t mailbox_bytes = 0;          // data of queued data messages
+  std::uint64_t memory_bytes = 0;           // linear memory and tables
+  std::uint64_t cpu_ns = 0;                 // sampled, while on (Scheduler::enable_cpu_sampling)
+  std::vector<std::uint64_t> links;         // linked processes
   std::vector<std::uint64_t> monitored_by;  // processes that monitor this one
 };
 

@@ -41,7 +41,10 @@ Scheduler::Scheduler(SchedulerOptions options)
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 
-Scheduler::~Scheduler() { table_.clear(); }
+Scheduler::~Scheduler() {
+  cpu_sampler_.reset();
+  table_.clear();
+}
 
 std::shared_ptr<Process> Scheduler::spawn(std::function<void(Process&)> body) {
   auto process = create(std::move(body));
@@ -103,9 +106,22 @@ std::vector<std::size_t> Scheduler::queued_per_worker() const {
   return queued;
 }
 
-void Scheduler::enable_slice_timing() {
-  cycle_rate_.start();
-  slice_timing_.store(true);
+void Scheduler::enable_cpu_sampling(std::chrono::nanoseconds period) {
+  if (cpu_sampler_) return;
+  cpu_sampler_ = std::make_unique<CpuSampler>(
+      period,
+      [this](std::vector<std::uint64_t>& running) {
+        running.clear();
+        for (const auto& worker : workers_) {
+          running.push_back(worker->running.load(std::memory_order_relaxed));
+        }
+      },
+      [this](std::uint64_t id) { return table_.find(id) != nullptr; });
+  cpu_sampling_.store(true);
+}
+
+void Scheduler::note_running(std::uint64_t id) {
+  if (tls_worker >= 0) workers_[tls_worker]->running.store(id, std::memory_order_relaxed);
 }
 
 std::vector<std::uint64_t> Scheduler::busy_ns_per_worker() const {

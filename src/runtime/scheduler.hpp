@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "runtime/clock_source.hpp"
-#include "runtime/cycle_clock.hpp"
+#include "runtime/cpu_sampler.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_table.hpp"
 #include "runtime/reactor.hpp"
@@ -88,12 +88,17 @@ class Scheduler {
   // Processes waiting in each worker's queue now (for metrics; a racy snapshot).
   std::vector<std::size_t> queued_per_worker() const;
   // ---- Introspection (any thread) ----
-  // Counts each process's CPU time from here on: two reads of the cycle counter per slice (one
-  // on a hand-over), so it is off unless a dashboard asks for it. Call before run().
-  void enable_slice_timing();
-  bool slice_timing() const { return slice_timing_.load(std::memory_order_relaxed); }
-  // Cycle-counter ticks (ProcessInfo::cpu_ns's source) in nanoseconds.
-  std::uint64_t ticks_to_ns(std::uint64_t ticks) const { return cycle_rate_.to_ns(ticks); }
+  // Counts each process's CPU time from here on, by sampling what each worker runs every
+  // `period` (runtime/cpu_sampler): a store per switch and a thread, so it is off unless a
+  // dashboard asks for it. Call before run().
+  void enable_cpu_sampling(std::chrono::nanoseconds period = std::chrono::milliseconds(10));
+  bool cpu_sampling() const { return cpu_sampling_.load(std::memory_order_relaxed); }
+  // On a worker thread, with sampling on: the process it runs now (0: none).
+  void note_running(std::uint64_t id);
+  // The CPU time sampled for process `id` so far (0 with sampling off).
+  std::uint64_t cpu_ns(std::uint64_t id) const {
+    return cpu_sampler_ ? cpu_sampler_->cpu_ns(id) : 0;
+  }
   // Nanoseconds each worker spent awake (running processes, serving events, looking for work)
   // since it started: its time in the worker loop less its sleeps in the reactor. The clock is
   // read only around those sleeps, so this is always on.
@@ -168,6 +173,7 @@ class Scheduler {
     std::atomic<std::int64_t> started_ns{0};
     std::atomic<std::int64_t> slept_ns{0};
     std::atomic<std::int64_t> sleeping_since_ns{0};
+    std::atomic<std::uint64_t> running{0};  // with CPU sampling on: the process it runs (0: none)
 
     // The slot's process may run before the queue: its run of hand-offs is not over.
     bool slot_goes_first() const { return slot != nullptr && slot_streak < kMaxSlotStreak; }
@@ -215,8 +221,8 @@ class Scheduler {
   std::atomic<std::int64_t> last_io_poll_ns_{0};
   std::atomic<std::uint64_t> release_epoch_{0};  // memory releases requested so far
   std::atomic<RemotePeers*> remote_peers_{nullptr};
-  std::atomic<bool> slice_timing_{false};
-  CycleRate cycle_rate_;
+  std::atomic<bool> cpu_sampling_{false};
+  std::unique_ptr<CpuSampler> cpu_sampler_;  // reads workers_ and table_: stopped first
 };
 
 }  // namespace lunatic::runtime

@@ -12,6 +12,9 @@
 
 #include <map>
 #include <regex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "shared/etcd_server.hpp"
 #include "shared/test_certificates.hpp"
@@ -249,6 +252,42 @@ TEST_P(Cluster, AHundredThousandMessagesArriveInOrder) {
   EXPECT_GE(sample(text, "lunatic_distributed_peer_received_bytes_total" + peer), 100000 * 8)
       << text;
   EXPECT_GE(sample(text, "lunatic_distributed_peer_sent_total" + peer), 1) << text;
+  // The transport pings each peer as soon as the connection is up, and every 2 s.
+  EXPECT_GE(sample(text, "lunatic_distributed_peer_round_trip_seconds_count" + peer), 0) << text;
+  EXPECT_GE(sample(text, "lunatic_distributed_peer_last_round_trip_seconds" + peer), 0) << text;
+  RunOptions check;
+  check.stdin_data = text;
+  EXPECT_EXIT_CODE(run_command({"/usr/bin/promtool", "check", "metrics"}, check), 0);
+}
+
+// A node's dashboard lists the cluster's nodes, and beside each other node the latest round
+// trip of the pings between them.
+TEST_P(Cluster, ANodesDashboardShowsTheNodesWithTheirRoundTrips) {
+  const std::uint16_t port = free_port();
+  auto worker = start_node("worker", {"--dashboard", "127.0.0.1:" + std::to_string(port)});
+  auto other = start_node("other");
+  nlohmann::json snapshot;
+  nlohmann::json other_node;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (other_node.is_null() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    snapshot = nlohmann::json::parse(http_get(port, "/api/snapshot"), nullptr, false);
+    if (!snapshot.is_object()) continue;
+    for (const auto& node : snapshot["nodes"]) {
+      if (node["name"] == "other" && node["round_trip_ns"].get<std::uint64_t>() > 0)
+        other_node = node;
+    }
+  }
+  ASSERT_TRUE(other_node.is_object()) << snapshot << worker->output();
+  EXPECT_EQ(other_node["self"], false);
+  EXPECT_LT(other_node["round_trip_ns"].get<std::uint64_t>(), 1'000'000'000u) << other_node;
+  ASSERT_EQ(snapshot["nodes"].size(), 2u) << snapshot;
+  for (const auto& node : snapshot["nodes"]) {
+    if (node["name"] == "worker") {
+      EXPECT_EQ(node["self"], true) << node;
+      EXPECT_EQ(node["round_trip_ns"], 0) << "no round trip to itself";
+    }
+  }
 }
 
 TEST_P(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {

@@ -103,6 +103,22 @@ TEST(FrameDecoder, FedByteByByteItGivesBackEveryFrameAndMessageInOrder) {
   EXPECT_EQ(decoder.partial_bytes(), 0u);
 }
 
+TEST(FrameDecoder, APingAndItsPongCarryTheirEightBytes) {
+  const std::uint8_t clock[kPingPayload] = {1, 2, 3, 4, 5, 6, 7, 8};
+  std::vector<std::uint8_t> wire;
+  append_control_frame(wire, FrameKind::kPing, clock);
+  append_control_frame(wire, FrameKind::kPong, clock);
+  FrameDecoder decoder;
+  std::vector<DecodedFrame> frames;
+  ASSERT_TRUE(decoder.feed(wire, frames));
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].kind, FrameKind::kPing);
+  EXPECT_EQ(frames[1].kind, FrameKind::kPong);
+  for (const DecodedFrame& frame : frames) {
+    EXPECT_EQ(frame.payload, std::vector<std::uint8_t>(std::begin(clock), std::end(clock)));
+  }
+}
+
 TEST(FrameDecoder, AHostileLengthIsRefusedFromTheHeaderAlone) {
   FrameDecoder decoder;
   std::vector<DecodedFrame> frames;
@@ -119,6 +135,8 @@ TEST(FrameDecoder, MalformedHeadersAreRefused) {
   const std::vector<FrameHeader> bad{
       {0, static_cast<FrameKind>(9), kWholeMessage, 0, 0},  // unknown kind
       {1, FrameKind::kTick, kWholeMessage, 0, 0},           // a tick with a payload
+      {7, FrameKind::kPing, kWholeMessage, 0, 0},           // a ping not of 8 bytes
+      {9, FrameKind::kPong, kWholeMessage, 0, 0},           // a pong not of 8 bytes
       {static_cast<std::uint32_t>(kMaxControlPayload + 1), FrameKind::kHello, kWholeMessage, 0, 0},
       {0, FrameKind::kGoodbye, kFirstChunk, 0, 0},  // chunk flags on a control frame
       {0, FrameKind::kTick, kWholeMessage, 0, 3},   // a stream on a control frame

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cluster/transport.hpp"
+#include "eventually.hpp"
 #include "shared/temp_dir.hpp"
 #include "transport_test_node.hpp"
 
@@ -63,6 +64,38 @@ TEST_F(TransportLiveness, APeerThatStopsRespondingIsDeclaredDownWithinTheTickTim
   ASSERT_TRUE(b.wait([](const Record& r) { return r.ups.size() == 2; }));
   ASSERT_TRUE(a.transport().send(2, 0, 1, bytes_of("welcome back")));
   EXPECT_TRUE(b.wait([](const Record& r) { return r.messages.size() == 1; }));
+}
+
+// The round trip per peer, for metrics: each side pings every ping_interval; a hung peer
+// answers none, and its count stands still.
+TEST_F(TransportLiveness, PingsMeasureEachPeersRoundTripAndAHungPeerAnswersNone) {
+  auto pinging = [&](std::uint64_t id, const std::string& name) {
+    auto own = options(id, name);
+    own.ping_interval = 50ms;
+    return own;
+  };
+  TestNode a(pinging(1, "node-a"));
+  TestNode b(pinging(2, "node-b"));
+  connect_pair(a, b);
+  auto to_b = [&] {
+    for (const PeerTraffic& peer : a.transport().traffic()) {
+      if (peer.peer == 2) return peer;
+    }
+    return PeerTraffic{};
+  };
+  ASSERT_TRUE(eventually(3s, [&] { return to_b().round_trips >= 3; }));
+  const PeerTraffic measured = to_b();
+  EXPECT_GT(measured.last_round_trip_ns, 0u);
+  EXPECT_LT(measured.last_round_trip_ns, 1'000'000'000u) << "a loopback round trip over 1 s";
+  EXPECT_GE(measured.round_trip_ns_sum, measured.last_round_trip_ns);
+  EXPECT_LE(measured.round_trip_ns_sum, measured.round_trips * 1'000'000'000u);
+
+  b.transport().pause_for_testing(true);
+  std::this_thread::sleep_for(100ms);  // a pong already on its way may still land
+  const std::uint64_t before = to_b().round_trips;
+  std::this_thread::sleep_for(300ms);  // six pings unanswered
+  EXPECT_EQ(to_b().round_trips, before);
+  b.transport().pause_for_testing(false);
 }
 
 TEST_F(TransportLiveness, WhenBothDialAtOnceOneConnectionStays) {

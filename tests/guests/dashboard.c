@@ -5,7 +5,8 @@
 //   nothing, monitored by main, waiting for messages forever) and prints "keeper <pid>". Then,
 //   forever, every 200 ms it spawns a short-lived child (it sleeps 1.5 s, then returns), links
 //   every other one to itself, and kills the oldest child still alive once four are: processes
-//   keep appearing and disappearing. When keeper dies, it prints "keeper died".
+//   keep appearing and disappearing. When keeper dies, it prints "keeper died". A process
+//   registered as "cruncher" computes for about 30 ms in every 100 ms, for CPU time to show.
 //
 //   `dashboard.wasm crowd N`: main first spawns N idle processes (waiting for messages
 //   forever), more than the page has rows in view, and prints "crowd <last pid>".
@@ -26,6 +27,16 @@ EXPORT("keeper") void keeper(void) {
 
 EXPORT("short_lived") void short_lived(void) { lunatic_sleep_ms(1500); }
 
+EXPORT("cruncher") void cruncher(void) {
+  put("cruncher", lunatic_process_id());
+  for (;;) {
+    volatile uint64_t sum = 0;
+    for (uint32_t i = 0; i < 20u * 1000 * 1000; ++i) sum += i;
+    (void)sum;
+    lunatic_sleep_ms(70);
+  }
+}
+
 EXPORT("idle") void idle(void) {
   for (;;) (void)receive_tag(0x7FFF, LUNATIC_NO_TIMEOUT);
 }
@@ -41,7 +52,7 @@ int main(int argc, char** argv) {
   }
   lunatic_die_when_link_dies(0);  // a killed linked child is a message here, not main's death
   const uint64_t keeper_pid = spawn_or_report(0, "keeper", 0);
-  if (keeper_pid == 0) return 1;
+  if (keeper_pid == 0 || spawn_or_report(0, "cruncher", 0) == 0) return 1;
   lunatic_monitor(keeper_pid);
   say("keeper %llu", (unsigned long long)keeper_pid);
   uint64_t children[CHILDREN] = {0};
