@@ -192,40 +192,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// How a process ended, for lunatic_process_exits_total.
-runtime::ExitReason exit_reason(const engine::CallOutcome& outcome, bool normal) {
-  using engine::TrapKind;
-  using runtime::ExitReason;
-  if (normal) return ExitReason::kNormal;
-  switch (outcome.kind) {
-    case TrapKind::kNone:
-      return ExitReason::kNormal;
-    case TrapKind::kExit:
-      return ExitReason::kExitCode;
-    case TrapKind::kUnreachable:
-      return ExitReason::kUnreachable;
-    case TrapKind::kOutOfBounds:
-      return ExitReason::kOutOfBounds;
-    case TrapKind::kIntegerOverflow:
-      return ExitReason::kIntegerOverflow;
-    case TrapKind::kDivisionByZero:
-      return ExitReason::kDivisionByZero;
-    case TrapKind::kInvalidConversion:
-      return ExitReason::kInvalidConversion;
-    case TrapKind::kIndirectCallMismatch:
-      return ExitReason::kIndirectCallMismatch;
-    case TrapKind::kStackExhausted:
-      return ExitReason::kStackExhausted;
-    case TrapKind::kOutOfFuel:
-      return ExitReason::kOutOfFuel;
-    case TrapKind::kHostError:
-      return ExitReason::kHostError;
-    case TrapKind::kKilled:
-      return ExitReason::kKilled;
-  }
-  return ExitReason::kHostError;
-}
-
 // The checkpoint of a long runtime operation (engine::ExecutionState::checkpoint): a preemption
 // point of the process, whose kill becomes the reason the guest unwinds.
 bool checkpoint_process(void* process) noexcept {
@@ -321,7 +287,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
     trace->exited(process.id(), outcome.kind, outcome.exit_code,
                   outcome.kind == engine::TrapKind::kNone ? std::string() : outcome.describe());
   }
-  scheduler_.counters().add(runtime::exit_counter(exit_reason(outcome, normal)));
+  scheduler_.counters().add(runtime::exit_counter(normal ? engine::TrapKind::kNone : outcome.kind));
   if (outcome.kind == engine::TrapKind::kKilled) {
     log(LogLevel::kWarn, fmt::format("process {} was killed: {}", process.id(), outcome.message));
   } else if (outcome.kind == engine::TrapKind::kExit && outcome.exit_code != 0) {

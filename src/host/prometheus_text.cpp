@@ -56,7 +56,7 @@ void write_counters(Exposition& text, const runtime::RuntimeCounters::Totals& to
   text.header("lunatic_process_exits_total", "counter",
               "Processes ended, by reason: normal, exit_code (nonzero), a trap kind, killed.");
   for (std::size_t i = 0; i < runtime::kExitReasons; ++i) {
-    const auto reason = static_cast<runtime::ExitReason>(i);
+    const auto reason = static_cast<engine::TrapKind>(i);
     text.out +=
         fmt::format("lunatic_process_exits_total{{reason=\"{}\"}} {}\n",
                     runtime::exit_reason_label(reason), totals[runtime::exit_counter(reason)]);

@@ -4,31 +4,32 @@
 
 namespace lunatic::runtime {
 
-const char* exit_reason_label(ExitReason reason) {
+const char* exit_reason_label(engine::TrapKind reason) {
+  using engine::TrapKind;
   switch (reason) {
-    case ExitReason::kNormal:
+    case TrapKind::kNone:
       return "normal";
-    case ExitReason::kExitCode:
+    case TrapKind::kExit:
       return "exit_code";
-    case ExitReason::kUnreachable:
+    case TrapKind::kUnreachable:
       return "unreachable";
-    case ExitReason::kOutOfBounds:
+    case TrapKind::kOutOfBounds:
       return "out_of_bounds";
-    case ExitReason::kIntegerOverflow:
+    case TrapKind::kIntegerOverflow:
       return "integer_overflow";
-    case ExitReason::kDivisionByZero:
+    case TrapKind::kDivisionByZero:
       return "division_by_zero";
-    case ExitReason::kInvalidConversion:
+    case TrapKind::kInvalidConversion:
       return "invalid_conversion";
-    case ExitReason::kIndirectCallMismatch:
+    case TrapKind::kIndirectCallMismatch:
       return "indirect_call_mismatch";
-    case ExitReason::kStackExhausted:
+    case TrapKind::kStackExhausted:
       return "stack_exhausted";
-    case ExitReason::kOutOfFuel:
+    case TrapKind::kOutOfFuel:
       return "out_of_fuel";
-    case ExitReason::kHostError:
+    case TrapKind::kHostError:
       return "host_error";
-    case ExitReason::kKilled:
+    case TrapKind::kKilled:
       return "killed";
   }
   return "unknown";

@@ -19,27 +19,15 @@
 #include <memory>
 #include <vector>
 
+#include "engine/execution/trap.hpp"
+
 namespace lunatic::runtime {
 
-// How a process ended, for lunatic_process_exits_total{reason}: normally (returned, or
-// proc_exit(0)), a nonzero exit code, each trap kind, or killed.
-enum class ExitReason : std::uint8_t {
-  kNormal,
-  kExitCode,
-  kUnreachable,
-  kOutOfBounds,
-  kIntegerOverflow,
-  kDivisionByZero,
-  kInvalidConversion,
-  kIndirectCallMismatch,
-  kStackExhausted,
-  kOutOfFuel,
-  kHostError,
-  kKilled,
-};
-inline constexpr std::size_t kExitReasons = 12;
-// The label value of each ExitReason.
-const char* exit_reason_label(ExitReason reason);
+// How a process ended, for lunatic_process_exits_total{reason}: its engine::TrapKind, kNone for
+// a normal end (it returned, or called proc_exit(0)) and kExit for a nonzero exit code.
+inline constexpr std::size_t kExitReasons = static_cast<std::size_t>(engine::TrapKind::kKilled) + 1;
+// The label value of each: "normal", "exit_code", "unreachable", ..., "killed".
+const char* exit_reason_label(engine::TrapKind reason);
 
 // Mailbox depths (messages queued, the new one included) are counted in buckets whose upper
 // bounds are powers of 4 (1, 4, 16, ... 4^10), then +Inf: a bucket is found with one bit scan.
@@ -73,11 +61,11 @@ enum class Counter : std::uint8_t {
   kSteals,         // processes a worker took from another worker's queue
   kSocketBytesIn,  // plaintext, for TLS streams
   kSocketBytesOut,
-  kExitFirst,  // kExitReasons counters, one per ExitReason
+  kExitFirst,  // kExitReasons counters, one per engine::TrapKind
   kCount = kExitFirst + kExitReasons,
 };
 
-inline constexpr Counter exit_counter(ExitReason reason) {
+inline constexpr Counter exit_counter(engine::TrapKind reason) {
   return static_cast<Counter>(static_cast<std::size_t>(Counter::kExitFirst) +
                               static_cast<std::size_t>(reason));
 }

@@ -203,7 +203,9 @@ TEST_F(Sdk, AConfigsNetworkRulesRefuseWithPermissionErrors) {
 }
 
 TEST_F(Sdk, TlsStreamsVerifyTheServerAndEcho) {
-  auto r = run_guest("sdk_net", {"tls"}, {"--dir", std::string(TLS_FILES_DIR) + ":/tls"});
+  std::vector<std::string> options{"--dir"};
+  options.push_back(std::string(TLS_FILES_DIR) + ":/tls");
+  auto r = run_guest("sdk_net", {"tls"}, options);
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_EQ(r.out,
             "untrusted: the server's certificate was refused: self-signed certificate\n"

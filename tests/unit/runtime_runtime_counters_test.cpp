@@ -120,11 +120,11 @@ TEST(RuntimeCounters, WhatASendOfAShallowMailboxTouchesSharesOneCacheLine) {
 TEST(RuntimeCounters, EveryExitReasonHasItsOwnLabel) {
   std::vector<std::string> labels;
   for (std::size_t i = 0; i < kExitReasons; ++i) {
-    labels.emplace_back(exit_reason_label(static_cast<ExitReason>(i)));
+    labels.emplace_back(exit_reason_label(static_cast<engine::TrapKind>(i)));
     EXPECT_NE(labels.back(), "unknown");
     for (std::size_t j = 0; j + 1 < labels.size(); ++j) EXPECT_NE(labels[j], labels.back());
   }
-  EXPECT_EQ(static_cast<std::size_t>(exit_counter(ExitReason::kKilled)) + 1,
+  EXPECT_EQ(static_cast<std::size_t>(exit_counter(engine::TrapKind::kKilled)) + 1,
             static_cast<std::size_t>(Counter::kCount));
 }
 

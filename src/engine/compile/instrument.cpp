@@ -242,8 +242,10 @@ Expected<InstrumentedModule> instrument_for_preemption(wabt::Module& module) {
   for (size_t i = 0; i < module.funcs.size(); ++i) {
     module.func_bindings.emplace(module.funcs[i]->name, wabt::Binding(static_cast<wabt::Index>(i)));
   }
-  result.function_names.insert(result.function_names.begin() + result.yield_import_index,
-                               "lunatic_yield_hook");
+  // Built in place: gcc 12 warns (-Warray-bounds, a false positive) when a temporary string is
+  // moved into the vector here.
+  result.function_names.emplace(result.function_names.begin() + result.yield_import_index,
+                                "lunatic_yield_hook");
   on_cycle.insert(on_cycle.begin() + result.yield_import_index, false);
 
   // The budget global, appended (defined globals follow imported ones, so no index moves).
