@@ -57,9 +57,8 @@ void write_counters(Exposition& text, const runtime::RuntimeCounters::Totals& to
               "Processes ended, by reason: normal, exit_code (nonzero), a trap kind, killed.");
   for (std::size_t i = 0; i < runtime::kExitReasons; ++i) {
     const auto reason = static_cast<engine::TrapKind>(i);
-    text.out +=
-        fmt::format("lunatic_process_exits_total{{reason=\"{}\"}} {}\n",
-                    runtime::exit_reason_label(reason), totals[runtime::exit_counter(reason)]);
+    text.out += fmt::format("lunatic_process_exits_total{{reason=\"{}\"}} {}\n",
+                            engine::trap_kind_label(reason), totals[runtime::exit_counter(reason)]);
   }
   text.counter("lunatic_process_messages_send_total",
                "Messages put in a mailbox (data, link-died and process-died).",

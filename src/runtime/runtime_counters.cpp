@@ -4,37 +4,6 @@
 
 namespace lunatic::runtime {
 
-const char* exit_reason_label(engine::TrapKind reason) {
-  using engine::TrapKind;
-  switch (reason) {
-    case TrapKind::kNone:
-      return "normal";
-    case TrapKind::kExit:
-      return "exit_code";
-    case TrapKind::kUnreachable:
-      return "unreachable";
-    case TrapKind::kOutOfBounds:
-      return "out_of_bounds";
-    case TrapKind::kIntegerOverflow:
-      return "integer_overflow";
-    case TrapKind::kDivisionByZero:
-      return "division_by_zero";
-    case TrapKind::kInvalidConversion:
-      return "invalid_conversion";
-    case TrapKind::kIndirectCallMismatch:
-      return "indirect_call_mismatch";
-    case TrapKind::kStackExhausted:
-      return "stack_exhausted";
-    case TrapKind::kOutOfFuel:
-      return "out_of_fuel";
-    case TrapKind::kHostError:
-      return "host_error";
-    case TrapKind::kKilled:
-      return "killed";
-  }
-  return "unknown";
-}
-
 RuntimeCounters::RuntimeCounters(unsigned workers) {
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<CounterBlock>());
 }

@@ -120,7 +120,7 @@ TEST(RuntimeCounters, WhatASendOfAShallowMailboxTouchesSharesOneCacheLine) {
 TEST(RuntimeCounters, EveryExitReasonHasItsOwnLabel) {
   std::vector<std::string> labels;
   for (std::size_t i = 0; i < kExitReasons; ++i) {
-    labels.emplace_back(exit_reason_label(static_cast<engine::TrapKind>(i)));
+    labels.emplace_back(engine::trap_kind_label(static_cast<engine::TrapKind>(i)));
     EXPECT_NE(labels.back(), "unknown");
     for (std::size_t j = 0; j + 1 < labels.size(); ++j) EXPECT_NE(labels[j], labels.back());
   }

@@ -5,6 +5,7 @@
 // unwinds the guest through engine::unwind_guest (see execution.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -25,7 +26,13 @@ enum class TrapKind : std::uint8_t {
   kKilled,                // not a trap: the runtime ended the process
 };
 
+inline constexpr std::size_t kTrapKinds = static_cast<std::size_t>(TrapKind::kKilled) + 1;
+
+// The text for people ("integer divide by zero").
 const char* trap_kind_name(TrapKind kind);
+// The label for metrics ("division_by_zero"); kNone is "normal", kExit "exit_code" (a nonzero
+// exit code), since a process that ends does so by one TrapKind.
+const char* trap_kind_label(TrapKind kind);
 
 // Thrown by host code to kill the calling guest with a trap.
 struct GuestTrap {
