@@ -16,6 +16,7 @@
 #include "runtime/message.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler.hpp"
+#include "runtime/trace_recorder.hpp"
 
 namespace lunatic::host {
 
@@ -100,7 +101,9 @@ bool DistributedNode::may_exist(std::uint64_t process_id) {
 
 std::uint32_t DistributedNode::send(std::uint64_t node, std::uint64_t sender,
                                     std::uint64_t receiver, const runtime::Message& message) {
-  if (!cluster_.node(node)) return kNoSuchNode;
+  if (!has_node(node)) return kNoSuchNode;
+  if (auto* trace = runtime::trace_recorder()) [[unlikely]]
+    trace->sent_remote(sender, node, receiver, message);
   {
     std::lock_guard guard(mutex_);
     if (gone_.contains(receiver)) return kNoSuchProcess;
@@ -113,7 +116,7 @@ std::uint32_t DistributedNode::send(std::uint64_t node, std::uint64_t sender,
 
 RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& request,
                                    runtime::Blocking& waiter) {
-  if (!cluster_.node(node)) return {kSpawnNoSuchNode, 0, "Node does not exist."};
+  if (!has_node(node)) return {kSpawnNoSuchNode, 0, "Node does not exist."};
   const auto source = environment_.module_source(*request.module);
   if (!source) {
     return {kSpawnNoSuchModule, 0, "Module does not exist: its bytes were not kept."};
@@ -193,7 +196,7 @@ RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& reque
 void DistributedNode::kill(std::uint64_t process_id) {
   // Unknown nodes and ids are ignored, as kill ignores unknown local ids.
   const std::uint64_t node = cluster::node_of(process_id);
-  if (!cluster_.node(node)) return;
+  if (!has_node(node)) return;
   (void)cluster_.send(node, cluster::Channel::kKill, 0, encode(cluster::Kill{process_id}));
 }
 
@@ -209,7 +212,7 @@ void DistributedNode::link(runtime::Process& local, std::uint64_t remote, std::i
     remote_ends_[node].links[{local.id(), remote}] = tag;
   }
   // Recorded first: a node that went down meanwhile either finds the link or is seen here.
-  if (!cluster_.node(node) ||
+  if (!has_node(node) ||
       !cluster_.send(node, cluster::Channel::kSignal, cluster::message_stream(local.id(), remote),
                      encode(cluster::Signal{cluster::Signal::Kind::kLink, local.id(), remote, tag,
                                             cluster::Signal::Reason::kNormal}))) {
@@ -239,7 +242,7 @@ void DistributedNode::monitor(runtime::Process& local, std::uint64_t remote) {
       std::lock_guard guard(mutex_);
       remote_ends_[node].monitoring.insert({local.id(), remote});
     }
-    if (cluster_.node(node) &&
+    if (has_node(node) &&
         cluster_.send(node, cluster::Channel::kSignal, cluster::message_stream(local.id(), remote),
                       encode(cluster::Signal{cluster::Signal::Kind::kMonitor, local.id(), remote, 0,
                                              cluster::Signal::Reason::kNormal}))) {
@@ -286,7 +289,7 @@ void DistributedNode::monitored_died(std::uint64_t watcher, std::uint64_t died) 
 void DistributedNode::send_signal(cluster::Signal signal) {
   // A node that is gone or unreachable has its own way of being told: its links fire there.
   const std::uint64_t node = cluster::node_of(signal.to);
-  if (!cluster_.node(node)) return;
+  if (!has_node(node)) return;
   (void)cluster_.send(node, cluster::Channel::kSignal,
                       cluster::message_stream(signal.from, signal.to), encode(signal));
 }

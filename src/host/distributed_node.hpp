@@ -68,7 +68,11 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
 
   std::uint64_t node_id() const { return cluster_.node_id(); }
   std::vector<cluster::NodeInfo> nodes() const { return cluster_.nodes(); }
-  bool has_node(std::uint64_t id) const { return cluster_.node(id).has_value(); }
+  // A member with an address, or a node connected to this one: the membership lags, so a node
+  // that just joined can dial in and send before it shows it here, and the reply must not fail.
+  bool has_node(std::uint64_t id) const {
+    return cluster_.node(id).has_value() || cluster_.connected(id);
+  }
   // What went to and came from each other node (for metrics).
   std::vector<cluster::PeerTraffic> traffic() const { return cluster_.traffic(); }
   // Whether a process id names another node than this one.
