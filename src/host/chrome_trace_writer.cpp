@@ -105,6 +105,9 @@ class Builder {
         records.push_back({Record::Type::kFlowStart, ts, 0, event.process, &event, next_flow_++});
         break;
       }
+      case TraceKind::kSendRemote:
+        records.push_back({Record::Type::kInstant, ts, 0, event.process, &event});
+        break;
       case TraceKind::kReceive: {
         records.push_back({Record::Type::kInstant, ts, 0, event.process, &event});
         if (auto found = in_flight_.find(event.key); found != in_flight_.end()) {
@@ -116,7 +119,8 @@ class Builder {
       case TraceKind::kSpawn:
         track.spawn = &event;
         records.push_back({Record::Type::kInstant, ts, 0, event.process, &event});
-        if (event.peer != 0) {
+        // A parent on another node has no track here (and its id could fall on one).
+        if (event.peer != 0 && cluster::node_of(event.peer) == cluster::node_of(event.process)) {
           track.spawn_flow = records.size();
           records.push_back({Record::Type::kFlowStart, ts, 0, event.peer, &event, next_flow_++});
         }
@@ -253,6 +257,10 @@ class Renderer {
       case TraceKind::kSend:
         name = "send";
         args = message_args(e, true);
+        break;
+      case TraceKind::kSendRemote:
+        name = "send";
+        args = fmt::format(R"("node":{},{})", e.key, message_args(e, true));
         break;
       case TraceKind::kReceive:
         name = "receive";

@@ -132,6 +132,17 @@ void TraceRecorder::sent(std::uint64_t from, std::uint64_t to, const Message& me
         .value = message.tag});
 }
 
+void TraceRecorder::sent_remote(std::uint64_t from, std::uint64_t node, std::uint64_t to,
+                                const Message& message) {
+  push({.kind = TraceKind::kSendRemote,
+        .detail = static_cast<std::uint8_t>(message.kind),
+        .size = saturated_size(message),
+        .process = from,
+        .peer = to,
+        .key = node,
+        .value = message.tag});
+}
+
 void TraceRecorder::received(std::uint64_t process, const Message& message) {
   push({.kind = TraceKind::kReceive,
         .detail = static_cast<std::uint8_t>(message.kind),

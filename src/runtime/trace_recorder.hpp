@@ -34,6 +34,9 @@ enum class TraceKind : std::uint8_t {
   // process: the sender (0: none); peer: the receiver; key, size, value (tag), detail
   // (Message::Kind): the message
   kSend,
+  // process: the sender; peer: the receiver, on node `key`; size, value, detail: the message.
+  // Its receive is in the other node's trace, so no flow starts here.
+  kSendRemote,
   kReceive,  // process; key, size, value, detail: the message taken
   kRun,      // process: a slice of it begins on this thread
   kSuspend,  // process: its slice ends; detail: 1 when it parks (waits), 0 when it yields or ends
@@ -123,6 +126,8 @@ class TraceRecorder {
   void killed(std::uint64_t process, std::uint64_t killer, std::string_view reason);
   // Before the message is handed over: from then on the receiver may take and free it.
   void sent(std::uint64_t from, std::uint64_t to, const Message& message);
+  void sent_remote(std::uint64_t from, std::uint64_t node, std::uint64_t to,
+                   const Message& message);
   void received(std::uint64_t process, const Message& message);
   void slice_began(std::uint64_t process);
   void slice_ended(std::uint64_t process, bool parked);

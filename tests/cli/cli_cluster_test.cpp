@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/process_id.hpp"
 #include "shared/etcd_server.hpp"
 #include "shared/test_certificates.hpp"
 #include "support/background_server.hpp"
@@ -26,6 +27,7 @@ namespace {
 
 using namespace cli_test;
 using namespace std::chrono_literals;
+namespace cluster = lunatic::cluster;
 using lunatic::cluster::TlsIdentityFiles;
 using lunatic::cluster::testing::EtcdServer;
 using lunatic::cluster::testing::TestCertificates;
@@ -288,6 +290,85 @@ TEST_P(Cluster, ANodesDashboardShowsTheNodesWithTheirRoundTrips) {
       EXPECT_EQ(node["round_trip_ns"], 0) << "no round trip to itself";
     }
   }
+}
+
+// `lunatic node --trace`: each node writes the trace of its own processes. Main's shows its
+// sends to a process of the worker's node, with that node's id; the worker's shows the child it
+// spawned for main (main its parent), the messages that came from the network to it, and its
+// reply to main's node; main's shows that reply arriving.
+TEST_P(Cluster, EachNodesTraceShowsItsSideOfARemoteSpawnAndItsMessages) {
+  const fs::path worker_path = dir_ / "worker-trace.json";
+  const fs::path main_path = dir_ / "main-trace.json";
+  auto worker = start_node("worker", {"--tag", "role=worker", "--trace", worker_path.string()});
+  const std::uint64_t worker_node = announced_id(worker->output());
+  ASSERT_NE(worker_node, 0u) << worker->output();
+  auto r = run_main({"ordered", "1000"}, {"--trace", main_path.string()});
+  EXPECT_EQ(worker->stop(SIGTERM, 20s), 0) << worker->output();
+  EXPECT_EXIT_CODE(r, 0);
+  ASSERT_TRUE(has_line(r.out, "received in order: 1000 of 1000"))
+      << describe(r) << "\nthe worker:\n"
+      << worker->output();
+  const std::uint64_t main_node = announced_id(r.out);
+  ASSERT_NE(main_node, 0u) << describe(r);
+  const auto main_trace = nlohmann::json::parse(read_file(main_path), nullptr, false);
+  const auto worker_trace = nlohmann::json::parse(read_file(worker_path), nullptr, false);
+  ASSERT_TRUE(main_trace.is_object() && worker_trace.is_object()) << describe(r);
+  // A track (tid) is a process; the slice of its life names the whole process id.
+  auto track_of = [](const nlohmann::json& trace, std::uint64_t process) -> std::int64_t {
+    for (const auto& life : trace_events(trace, "X")) {
+      if (life.contains("args") && life["args"].value("id", std::uint64_t{0}) == process)
+        return life["tid"];
+    }
+    return -1;
+  };
+  auto on_track = [](const nlohmann::json& trace, std::string_view ph, std::string_view name,
+                     std::int64_t track) {
+    std::vector<nlohmann::json> found;
+    for (auto& event : trace_events(trace, ph, name)) {
+      if (event["tid"] == track) found.push_back(std::move(event));
+    }
+    return found;
+  };
+
+  // Main's side: 1,002 sends from main to one process of the worker's node: the SDK's spawn
+  // argument, the 1,000 numbers and the -1.
+  const std::uint64_t main_process = cluster::first_process_id(main_node);
+  const std::int64_t main_track = track_of(main_trace, main_process);
+  ASSERT_GE(main_track, 0) << main_trace.dump().substr(0, 4000);
+  std::map<std::uint64_t, int> remote_sends;  // receiver -> count
+  for (const auto& send : on_track(main_trace, "i", "send", main_track)) {
+    EXPECT_EQ(send["args"]["node"], worker_node) << send;
+    ++remote_sends[send["args"]["to"].get<std::uint64_t>()];
+  }
+  ASSERT_EQ(remote_sends.size(), 1u) << main_trace.dump().substr(0, 4000);
+  const std::uint64_t counter = remote_sends.begin()->first;
+  EXPECT_EQ(cluster::node_of(counter), worker_node);
+  EXPECT_EQ(remote_sends.begin()->second, 1002);
+
+  // The worker's side: the counter's track, its spawn by main, what it received, its reply.
+  const std::int64_t counter_track = track_of(worker_trace, counter);
+  ASSERT_GE(counter_track, 0) << worker_trace.dump().substr(0, 4000);
+  // Only the counter's (main has no track here, though its local id is the counter's).
+  const auto name = on_track(worker_trace, "M", "thread_name", counter_track);
+  ASSERT_EQ(name.size(), 1u);
+  EXPECT_EQ(name[0]["args"]["name"], "process " + std::to_string(counter) + " lunatic_sdk_entry");
+  const auto spawn = on_track(worker_trace, "i", "spawn", counter_track);
+  ASSERT_EQ(spawn.size(), 1u);
+  EXPECT_EQ(spawn[0]["args"]["parent"], main_process);
+  EXPECT_TRUE(on_track(worker_trace, "s", "spawn", counter_track).empty()) << "no flow from main";
+  EXPECT_EQ(on_track(worker_trace, "i", "receive", counter_track).size(), 1002u);
+  const auto reply = on_track(worker_trace, "i", "send", counter_track);
+  ASSERT_EQ(reply.size(), 1u);
+  EXPECT_EQ(reply[0]["args"]["node"], main_node);
+  EXPECT_EQ(reply[0]["args"]["to"], main_process);
+  const auto exit = on_track(worker_trace, "i", "exit", counter_track);
+  ASSERT_EQ(exit.size(), 1u);
+  EXPECT_EQ(exit[0]["args"]["reason"], "normal");
+
+  // The reply, back on main's node: delivered from the runtime's track (it came from the
+  // network), its flow ending at main's receive.
+  EXPECT_EQ(on_track(main_trace, "f", "message", main_track).size(), 1u);
+  EXPECT_EQ(on_track(main_trace, "i", "receive", main_track).size(), 1u);
 }
 
 TEST_P(Cluster, SmallMessagesGoOnWhileALargeOneCrosses) {

@@ -25,21 +25,9 @@ class Trace : public ProcessTest {
     return trace;
   }
 
-  // The events of `trace` with phase `ph` and name `name` (any name when empty).
-  static std::vector<json> events(const json& trace, std::string_view ph,
-                                  std::string_view name = "") {
-    std::vector<json> found;
-    for (const json& event : trace["traceEvents"]) {
-      if (event.value("ph", "") == ph && (name.empty() || event.value("name", "") == name)) {
-        found.push_back(event);
-      }
-    }
-    return found;
-  }
-
   // The one instant event `name` on process `pid`'s track.
   static std::optional<json> instant(const json& trace, std::string_view name, std::uint64_t pid) {
-    for (const json& event : events(trace, "i", name)) {
+    for (const json& event : trace_events(trace, "i", name)) {
       if (event["tid"] == pid) return event;
     }
     return std::nullopt;
@@ -66,14 +54,14 @@ TEST_F(Trace, ARunWritesEveryProcessesSpawnExitAndMessagesAsAChromeTrace) {
 
   // A named track per process: its id, its function, and the names it was registered under.
   std::map<std::uint64_t, std::string> thread_names;
-  for (const json& event : events(trace, "M", "thread_name")) {
+  for (const json& event : trace_events(trace, "M", "thread_name")) {
     thread_names[event["tid"].get<std::uint64_t>()] = event["args"]["name"];
   }
   EXPECT_EQ(thread_names[main], "process 1 _start [tracee]");
   EXPECT_EQ(thread_names[pids["echo1"]], "process " + std::to_string(pids["echo1"]) + " echo");
   EXPECT_EQ(thread_names[pids["trapper"]],
             "process " + std::to_string(pids["trapper"]) + " child_trap");
-  ASSERT_EQ(events(trace, "M", "process_name").size(), 1u);
+  ASSERT_EQ(trace_events(trace, "M", "process_name").size(), 1u);
 
   // Spawn and exit of each child, with its parent and why it ended.
   for (const auto& [name, pid] : pids) {
@@ -100,11 +88,11 @@ TEST_F(Trace, ARunWritesEveryProcessesSpawnExitAndMessagesAsAChromeTrace) {
   // Every message flow that ends has begun, earlier, under the same id; main's three messages
   // to each echo and the three replies are among them.
   std::map<std::uint64_t, json> starts;
-  for (const json& start : events(trace, "s", "message")) {
+  for (const json& start : trace_events(trace, "s", "message")) {
     EXPECT_TRUE(starts.emplace(start["id"].get<std::uint64_t>(), start).second) << start;
   }
   std::map<std::pair<std::uint64_t, std::uint64_t>, int> flows;  // (from, to) -> count
-  for (const json& end : events(trace, "f", "message")) {
+  for (const json& end : trace_events(trace, "f", "message")) {
     const auto start = starts.find(end["id"].get<std::uint64_t>());
     ASSERT_NE(start, starts.end()) << end;
     EXPECT_LE(start->second["ts"].get<double>(), end["ts"].get<double>()) << end;
@@ -119,7 +107,7 @@ TEST_F(Trace, ARunWritesEveryProcessesSpawnExitAndMessagesAsAChromeTrace) {
   for (const auto& [name, pid] : pids) {
     bool life = false;
     bool ran = false;
-    for (const json& slice : events(trace, "X")) {
+    for (const json& slice : trace_events(trace, "X")) {
       if (slice["tid"] != pid) continue;
       life = life || slice["name"] == "process " + std::to_string(pid);
       ran = ran || slice["name"] == "running";
@@ -148,10 +136,10 @@ TEST_F(Trace, ASmallLimitKeepsTheNewestEventsAndSaysHowManyWereDropped) {
   // limit's worth of the flood.
   EXPECT_FALSE(instant(trace, "spawn", 1));
   EXPECT_TRUE(instant(trace, "exit", 1));
-  const std::size_t receives = events(trace, "i", "receive").size();
+  const std::size_t receives = trace_events(trace, "i", "receive").size();
   EXPECT_GT(receives, 20u);
   EXPECT_LE(receives, 200u);
-  EXPECT_EQ(events(trace, "i", "older events dropped").size(), 1u);
+  EXPECT_EQ(trace_events(trace, "i", "older events dropped").size(), 1u);
 }
 
 TEST_F(Trace, TheFileStaysUnderItsMaximumSizeByLeavingOutTheOldestEvents) {
@@ -166,8 +154,9 @@ TEST_F(Trace, TheFileStaysUnderItsMaximumSizeByLeavingOutTheOldestEvents) {
   EXPECT_FALSE(instant(trace, "spawn", 1));
   // No flow is cut in half: each end still has its start.
   std::set<std::uint64_t> starts;
-  for (const json& start : events(trace, "s")) starts.insert(start["id"].get<std::uint64_t>());
-  for (const json& end : events(trace, "f")) EXPECT_TRUE(starts.contains(end["id"])) << end;
+  for (const json& start : trace_events(trace, "s"))
+    starts.insert(start["id"].get<std::uint64_t>());
+  for (const json& end : trace_events(trace, "f")) EXPECT_TRUE(starts.contains(end["id"])) << end;
 }
 
 TEST_F(Trace, AnUnwritablePathIsAnErrorBeforeTheGuestRuns) {

@@ -239,6 +239,17 @@ std::optional<std::uint64_t> number_after(std::string_view text, std::string_vie
   return std::nullopt;
 }
 
+std::vector<nlohmann::json> trace_events(const nlohmann::json& trace, std::string_view ph,
+                                         std::string_view name) {
+  std::vector<nlohmann::json> found;
+  for (const nlohmann::json& event : trace["traceEvents"]) {
+    if (event.value("ph", "") == ph && (name.empty() || event.value("name", "") == name)) {
+      found.push_back(event);
+    }
+  }
+  return found;
+}
+
 bool names_process(std::string_view text, std::uint64_t pid, std::string_view also) {
   const std::string name = "process " + std::to_string(pid);
   for (auto& l : lines_of(text)) {

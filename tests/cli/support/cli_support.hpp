@@ -96,6 +96,11 @@ void expect_lines_in_order(const RunResult& r, const std::vector<std::string>& l
 // All artifacts in a cache directory tree.
 std::vector<fs::path> artifacts_under(const fs::path& root);
 
+// The events of a Chrome trace (`--trace FILE`) with phase `ph` and name `name` (any name when
+// empty).
+std::vector<nlohmann::json> trace_events(const nlohmann::json& trace, std::string_view ph,
+                                         std::string_view name = "");
+
 // The JSON of the one `lunatic-timings: {...}` line on stderr.
 nlohmann::json timings_of(const RunResult& r);
 // Its "cache" field: "miss", "hit" or "file".
