@@ -17,6 +17,11 @@ namespace lunatic::runtime {
 
 using Clock = std::chrono::steady_clock;
 
+// A time point as nanoseconds since the clock's epoch, to keep in an atomic or subtract.
+inline std::int64_t to_ns(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 struct FdInterest {
   int fd = -1;
   bool read = false;

@@ -20,10 +20,6 @@ class AsWorker {
   AsWorker& operator=(const AsWorker&) = delete;
 };
 
-std::int64_t to_ns(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
 // Wall time for workers' busy time, also when a test drives the scheduler's own clock by hand.
 std::int64_t steady_ns() { return to_ns(std::chrono::steady_clock::now()); }
 

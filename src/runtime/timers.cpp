@@ -3,14 +3,6 @@
 #include <algorithm>
 
 namespace lunatic::runtime {
-namespace {
-
-std::int64_t to_ns(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-}  // namespace
-
 Timers::Timers(WaitIsCurrent wait_is_current) : wait_is_current_(std::move(wait_is_current)) {}
 
 bool Timers::push_locked(const Entry& entry) {

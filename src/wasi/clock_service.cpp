@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "wasi/errno_map.hpp"
+#include "wasi/timespec.hpp"
 
 namespace lunatic::wasi {
 
@@ -27,11 +28,6 @@ clockid_t host_clock(std::uint32_t clock_id) {
   }
 }
 
-std::uint64_t nanoseconds(const struct timespec& ts) {
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 }  // namespace
 
 Result<std::uint64_t> clock_res_get(std::uint32_t clock_id) {
@@ -39,7 +35,7 @@ Result<std::uint64_t> clock_res_get(std::uint32_t clock_id) {
   if (clock == -1) return Errno::kInval;
   struct timespec ts {};
   if (::clock_getres(clock, &ts) != 0) return errno_from_host(errno);
-  return nanoseconds(ts);
+  return to_nanoseconds(ts);
 }
 
 Result<std::uint64_t> clock_time_get(std::uint32_t clock_id, std::uint64_t /*precision*/) {
@@ -47,7 +43,7 @@ Result<std::uint64_t> clock_time_get(std::uint32_t clock_id, std::uint64_t /*pre
   if (clock == -1) return Errno::kInval;
   struct timespec ts {};
   if (::clock_gettime(clock, &ts) != 0) return errno_from_host(errno);
-  return nanoseconds(ts);
+  return to_nanoseconds(ts);
 }
 
 Errno random_get(std::span<std::uint8_t> out) {

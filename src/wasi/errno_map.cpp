@@ -4,6 +4,8 @@
 
 namespace lunatic::wasi {
 
+Errno errno_of_call(int rc) { return rc == 0 ? Errno::kSuccess : errno_from_host(errno); }
+
 Errno errno_from_host(int host_errno) {
   switch (host_errno) {
     case 0:

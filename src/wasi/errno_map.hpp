@@ -9,6 +9,9 @@ namespace lunatic::wasi {
 // kSuccess only for 0.
 Errno errno_from_host(int host_errno);
 
+// Returns: the WASI errno of a host call that returned `rc` (0, or -1 with errno set).
+Errno errno_of_call(int rc);
+
 // Returns: the WASI errno for a failure of sandboxed path resolution (openat2 with
 // RESOLVE_BENEATH). Identical to errno_from_host except that EXDEV, which is how the kernel
 // reports an attempt to leave the directory, becomes ENOTCAPABLE (as in wasmtime).

@@ -10,6 +10,7 @@
 
 #include "wasi/errno_map.hpp"
 #include "wasi/file_kind.hpp"
+#include "wasi/timespec.hpp"
 
 namespace lunatic::wasi {
 
@@ -19,15 +20,6 @@ constexpr std::uint64_t kMaxOffset = static_cast<std::uint64_t>(INT64_MAX);
 constexpr FdFlags kSyncFlags = fdflags::kDsync | fdflags::kRsync | fdflags::kSync;
 
 Errno from_errno() { return errno_from_host(errno); }
-
-Errno check(int rc) { return rc == 0 ? Errno::kSuccess : from_errno(); }
-
-struct timespec from_nanoseconds(std::uint64_t ns) {
-  struct timespec ts {};
-  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000ull);
-  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000ull);
-  return ts;
-}
 
 }  // namespace
 
@@ -123,13 +115,13 @@ Errno fd_close(WasiContext& context, std::uint32_t fd) { return context.fds().cl
 Errno fd_datasync(WasiContext& context, std::uint32_t fd) {
   auto entry = lookup_fd(context, fd, rights::kFdDatasync);
   if (!entry.ok()) return entry.error();
-  return check(::fdatasync((*entry)->fd()));
+  return errno_of_call(::fdatasync((*entry)->fd()));
 }
 
 Errno fd_sync(WasiContext& context, std::uint32_t fd) {
   auto entry = lookup_fd(context, fd, rights::kFdSync);
   if (!entry.ok()) return entry.error();
-  return check(::fsync((*entry)->fd()));
+  return errno_of_call(::fsync((*entry)->fd()));
 }
 
 Result<Fdstat> fd_fdstat_get(WasiContext& context, std::uint32_t fd) {
@@ -185,7 +177,7 @@ Errno fd_filestat_set_size(WasiContext& context, std::uint32_t fd, std::uint64_t
   auto entry = lookup_file(context, fd, rights::kFdFilestatSetSize);
   if (!entry.ok()) return entry.error();
   if (size > kMaxOffset) return Errno::kInval;
-  return check(::ftruncate((*entry)->fd(), static_cast<off_t>(size)));
+  return errno_of_call(::ftruncate((*entry)->fd(), static_cast<off_t>(size)));
 }
 
 Errno fd_filestat_set_times(WasiContext& context, std::uint32_t fd, std::uint64_t atim,
@@ -194,7 +186,7 @@ Errno fd_filestat_set_times(WasiContext& context, std::uint32_t fd, std::uint64_
   if (!entry.ok()) return entry.error();
   auto times = utimens_times(atim, mtim, fst_flags);
   if (!times.ok()) return times.error();
-  return check(::futimens((*entry)->fd(), times->data()));
+  return errno_of_call(::futimens((*entry)->fd(), times->data()));
 }
 
 Result<std::size_t> fd_pread(WasiContext& context, std::uint32_t fd, IoVecs buffers,

@@ -6,17 +6,9 @@
 #include <cerrno>
 
 #include "wasi/errno_map.hpp"
+#include "wasi/timespec.hpp"
 
 namespace lunatic::wasi {
-
-namespace {
-
-std::uint64_t nanoseconds(const struct timespec& ts) {
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 FileType file_type_from_mode(mode_t mode) {
   switch (mode & S_IFMT) {
@@ -44,9 +36,9 @@ Filestat filestat_from_stat(const struct stat& st) {
   out.filetype = file_type_from_mode(st.st_mode);
   out.nlink = static_cast<std::uint64_t>(st.st_nlink);
   out.size = static_cast<std::uint64_t>(st.st_size);
-  out.atim = nanoseconds(st.st_atim);
-  out.mtim = nanoseconds(st.st_mtim);
-  out.ctim = nanoseconds(st.st_ctim);
+  out.atim = to_nanoseconds(st.st_atim);
+  out.mtim = to_nanoseconds(st.st_mtim);
+  out.ctim = to_nanoseconds(st.st_ctim);
   return out;
 }
 

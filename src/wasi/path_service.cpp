@@ -17,8 +17,6 @@ namespace {
 
 using sandbox::Location;
 
-Errno check(int rc) { return rc == 0 ? Errno::kSuccess : errno_from_host(errno); }
-
 bool follows(std::uint32_t lookup) { return (lookup & lookupflags::kSymlinkFollow) != 0; }
 
 // Returns: the last component's lstat, or its errno.
@@ -111,7 +109,7 @@ Errno path_create_directory(WasiContext& context, std::uint32_t dirfd, std::stri
   if (!dir.ok()) return dir.error();
   auto at = sandbox::locate((*dir)->fd(), path);
   if (!at.ok()) return at.error();
-  return check(::mkdirat(at->parent.get(), at->leaf.c_str(), 0777));
+  return errno_of_call(::mkdirat(at->parent.get(), at->leaf.c_str(), 0777));
 }
 
 Result<Filestat> path_filestat_get(WasiContext& context, std::uint32_t dirfd, std::uint32_t lookup,
@@ -144,7 +142,8 @@ Errno path_filestat_set_times(WasiContext& context, std::uint32_t dirfd, std::ui
   if (Errno e = require_directory_if_slash(*at); e != Errno::kSuccess) return e;
   // The kernel never follows the last component here: a symlink was chased above, inside
   // the sandbox, or is itself the object.
-  return check(::utimensat(at->parent.get(), at->leaf.c_str(), times->data(), AT_SYMLINK_NOFOLLOW));
+  return errno_of_call(
+      ::utimensat(at->parent.get(), at->leaf.c_str(), times->data(), AT_SYMLINK_NOFOLLOW));
 }
 
 Errno path_link(WasiContext& context, std::uint32_t old_dirfd, std::uint32_t old_lookup,
@@ -163,7 +162,7 @@ Errno path_link(WasiContext& context, std::uint32_t old_dirfd, std::uint32_t old
     return e != Errno::kSuccess ? e : Errno::kPerm;  // directories cannot be hard-linked
   }
   if (to->trailing_slash) return refuse_new_name_with_slash(*to);
-  return check(
+  return errno_of_call(
       ::linkat(from->parent.get(), from->leaf.c_str(), to->parent.get(), to->leaf.c_str(), 0));
 }
 
@@ -193,7 +192,7 @@ Errno path_remove_directory(WasiContext& context, std::uint32_t dirfd, std::stri
   if (!dir.ok()) return dir.error();
   auto at = sandbox::locate((*dir)->fd(), path);
   if (!at.ok()) return at.error();
-  return check(::unlinkat(at->parent.get(), at->leaf.c_str(), AT_REMOVEDIR));
+  return errno_of_call(::unlinkat(at->parent.get(), at->leaf.c_str(), AT_REMOVEDIR));
 }
 
 Errno path_rename(WasiContext& context, std::uint32_t old_dirfd, std::string_view old_path,
@@ -212,7 +211,7 @@ Errno path_rename(WasiContext& context, std::uint32_t old_dirfd, std::string_vie
     if (!st.ok()) return st.error();
     if (!S_ISDIR(st->st_mode)) return Errno::kNotDir;
   }
-  return check(
+  return errno_of_call(
       ::renameat(from->parent.get(), from->leaf.c_str(), to->parent.get(), to->leaf.c_str()));
 }
 
@@ -228,7 +227,7 @@ Errno path_symlink(WasiContext& context, std::string_view target, std::uint32_t 
   }
   if (at->trailing_slash) return refuse_new_name_with_slash(*at);
   std::string contents(target);
-  return check(::symlinkat(contents.c_str(), at->parent.get(), at->leaf.c_str()));
+  return errno_of_call(::symlinkat(contents.c_str(), at->parent.get(), at->leaf.c_str()));
 }
 
 Errno path_unlink_file(WasiContext& context, std::uint32_t dirfd, std::string_view path) {
@@ -241,7 +240,7 @@ Errno path_unlink_file(WasiContext& context, std::uint32_t dirfd, std::string_vi
     if (!st.ok()) return st.error();
     return S_ISDIR(st->st_mode) ? Errno::kIsDir : Errno::kNotDir;
   }
-  return check(::unlinkat(at->parent.get(), at->leaf.c_str(), 0));
+  return errno_of_call(::unlinkat(at->parent.get(), at->leaf.c_str(), 0));
 }
 
 }  // namespace lunatic::wasi

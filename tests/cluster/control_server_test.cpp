@@ -151,7 +151,7 @@ class ControlServerTest : public ::testing::Test {
     return granted.value("ID", "");
   }
 
-  testing::TempDir dir_{"lunatic-control"};
+  lunatic::testing::TempDir dir_{"lunatic-control"};
   std::unique_ptr<ControlServer> server_;
   std::unique_ptr<httplib::Client> client_;
   int port_ = 0;
@@ -359,7 +359,7 @@ TEST_F(ControlServerTest, TheJoinTokenIsWrittenForLocalNodesOnly) {
 }
 
 TEST(ControlServerStart, AGivenJoinTokenFileIsUsedAndABusyPortIsAnError) {
-  testing::TempDir dir("lunatic-control");
+  lunatic::testing::TempDir dir("lunatic-control");
   dir.write("token", "a-token-of-enough-length\n");
   ControlServerOptions options;
   options.state_dir = dir.path() / "state";

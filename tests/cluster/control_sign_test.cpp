@@ -20,11 +20,11 @@ namespace {
 using namespace std::chrono_literals;
 using control::Json;
 
-X509* read_cert(const std::string& pem) {
+std::unique_ptr<X509, decltype(&X509_free)> certificate_of(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
   BIO_free_all(bio);
-  return cert;
+  return {cert, &X509_free};
 }
 
 class ControlSignTest : public ::testing::Test {
@@ -53,7 +53,7 @@ class ControlSignTest : public ::testing::Test {
     return body.dump();
   }
 
-  testing::TempDir dir_{"lunatic-control-sign"};
+  lunatic::testing::TempDir dir_{"lunatic-control-sign"};
   std::unique_ptr<ControlServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -86,12 +86,12 @@ TEST_F(ControlSignTest, WithTheTokenANodeGetsACertificateTheCaVerifies) {
   ASSERT_EQ(result->status, 200) << result->body;
   Json reply = Json::parse(result->body);
   EXPECT_EQ(reply["ca_pem"], server_->certificate_authority().certificate_pem());
-  X509* cert = read_cert(reply["certificate_pem"].get<std::string>());
+  const auto certificate = certificate_of(reply["certificate_pem"].get<std::string>());
+  X509* cert = certificate.get();
   ASSERT_NE(cert, nullptr);
   EVP_PKEY* ca_key = X509_get0_pubkey(server_->certificate_authority().certificate());
   EXPECT_EQ(X509_verify(cert, ca_key), 1) << "signed by the CA";
   EXPECT_EQ(X509_check_host(cert, "node-b", 0, 0, nullptr), 1);
-  X509_free(cert);
 }
 
 TEST_F(ControlSignTest, BadSignRequestsAreRefusedWithAMessage) {

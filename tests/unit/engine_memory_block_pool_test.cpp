@@ -25,7 +25,7 @@ using lunatic::testing::mapping_count;
 using lunatic::testing::resident_kib;
 using lunatic::testing::resident_pages;
 
-constexpr std::string_view kMemory = R"((module
+constexpr std::string_view kStoreLoadGrowModule = R"((module
   (memory 1)
   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
@@ -70,7 +70,7 @@ std::uint8_t* base_of(const Instance& instance) {
 }
 
 TEST(MemoryPool, TenThousandOnePageMemoriesAddFewMappings) {
-  Guests guests(testing::load(kMemory, MemoryMode::kBounds));
+  Guests guests(testing::load(kStoreLoadGrowModule, MemoryMode::kBounds));
   guests.add();  // the module's first instance maps its code; count from here
   const std::size_t before = mapping_count();
   const std::uint64_t resident_before = resident_kib();
@@ -87,7 +87,7 @@ TEST(MemoryPool, TenThousandOnePageMemoriesAddFewMappings) {
 }
 
 TEST(MemoryPool, GrowingPastTheBlockMovesTheContents) {
-  Guests guests(testing::load(kMemory, MemoryMode::kBounds));
+  Guests guests(testing::load(kStoreLoadGrowModule, MemoryMode::kBounds));
   Instance& instance = guests.add();
   guests.call(instance, "store", {0, 0x11111111});
   guests.call(instance, "store", {65532, 0x22222222});
@@ -120,7 +120,7 @@ TEST(MemoryPool, GrowingPastTheBlockMovesTheContents) {
 TEST(MemoryPool, TheMemoryLimitStillHoldsAcrossBlocks) {
   InstanceLimits limits;
   limits.max_memory_bytes = 3 * kWasmPageSize;  // inside the 4-page block class
-  Guests guests(testing::load(kMemory, MemoryMode::kBounds), limits);
+  Guests guests(testing::load(kStoreLoadGrowModule, MemoryMode::kBounds), limits);
   Instance& instance = guests.add();
   EXPECT_EQ(guests.call(instance, "grow", {2}), 1u);
   EXPECT_EQ(guests.call(instance, "grow", {1}), 0xffffffffu);
@@ -128,7 +128,7 @@ TEST(MemoryPool, TheMemoryLimitStillHoldsAcrossBlocks) {
 }
 
 TEST(MemoryPool, FreedMemoryIsRecycledAndReadsAsZeros) {
-  Guests guests(testing::load(kMemory, MemoryMode::kBounds));
+  Guests guests(testing::load(kStoreLoadGrowModule, MemoryMode::kBounds));
   // A freed memory waits in its thread's stash until a batch of them is (memory_stash.hpp);
   // memories other tests left there would be handed out first.
   MemoryStash::flush();

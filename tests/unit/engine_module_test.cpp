@@ -18,7 +18,7 @@
 namespace lunatic::engine {
 namespace {
 
-constexpr std::string_view kMemory = R"((module
+constexpr std::string_view kStoreLoadModule = R"((module
   (memory 1)
   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
@@ -60,7 +60,7 @@ std::shared_ptr<const Module> load_auto(std::uint64_t guard_threshold) {
   EngineOptions options;
   options.memory_mode = MemoryMode::kAuto;
   options.guard_threshold = guard_threshold;
-  auto module = testing::try_load_module(kMemory, options);
+  auto module = testing::try_load_module(kStoreLoadModule, options);
   if (!module) throw std::runtime_error(module.error().message);
   return *module;
 }
@@ -97,7 +97,7 @@ TEST(AutoMode, ASingleModeModuleAlwaysGivesItsOneVariant) {
   EngineOptions options;
   options.memory_mode = MemoryMode::kGuard;
   options.guard_threshold = 0;  // would pick bounds if there were a choice
-  auto module = testing::try_load_module(kMemory, options);
+  auto module = testing::try_load_module(kStoreLoadModule, options);
   ASSERT_TRUE(module.has_value()) << module.error().message;
   EXPECT_EQ((*module)->mode(), MemoryMode::kGuard);
   EXPECT_EQ((*module)->variant(MemoryMode::kBounds), nullptr);
@@ -113,7 +113,7 @@ TEST(AutoMode, AColdLoadCompilesAndCachesBothVariants) {
   options.cache_root = cache.path();
   options.show_progress = false;
   Engine engine(options, host::host_imports());
-  const std::string wasm = testing::wat_to_wasm(kMemory);
+  const std::string wasm = testing::wat_to_wasm(kStoreLoadModule);
 
   LoadReport cold;
   auto first = engine.load_wasm(wasm, "test.wasm", &cold);

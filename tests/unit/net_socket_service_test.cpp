@@ -16,12 +16,9 @@
 namespace lunatic::net {
 namespace {
 
-using namespace std::chrono_literals;
+using wasi::testing::loopback;
 
-SocketAddress loopback(std::uint16_t port) {
-  const std::uint8_t bytes[4] = {127, 0, 0, 1};
-  return SocketAddress::ipv4(bytes, port);
-}
+using namespace std::chrono_literals;
 
 std::span<const std::uint8_t> bytes_of(const std::string& text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};

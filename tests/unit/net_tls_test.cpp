@@ -14,10 +14,7 @@
 namespace lunatic::net {
 namespace {
 
-SocketAddress loopback(std::uint16_t port) {
-  const std::uint8_t bytes[4] = {127, 0, 0, 1};
-  return SocketAddress::ipv4(bytes, port);
-}
+using wasi::testing::loopback;
 
 class NetTlsConnect : public ::testing::Test {
  protected:

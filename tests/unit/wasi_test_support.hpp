@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "net/socket_address.hpp"
 #include "runtime/blocking.hpp"
 #include "shared/temp_dir.hpp"
 #include "wasi/errno_map.hpp"
@@ -113,5 +114,11 @@ class TestBlocking : public runtime::Blocking {
     return wait_fds({&interest, 1}, {&readiness, 1}, deadline);
   }
 };
+
+// 127.0.0.1:port.
+inline net::SocketAddress loopback(std::uint16_t port) {
+  const std::uint8_t bytes[4] = {127, 0, 0, 1};
+  return net::SocketAddress::ipv4(bytes, port);
+}
 
 }  // namespace lunatic::wasi::testing
