@@ -44,7 +44,7 @@ ASAN_CONFIGURE = { grep -qs '^CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCac
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 	-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG=-gline-tables-only \
 	-DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only \
-	-DLUNATIC_SANITIZE=ON -DLUNATIC_FUZZ=ON -DLUNATIC_BUILD_GUESTS=OFF >/dev/null
+	-DLUNATIC_SANITIZE=ON -DLUNATIC_FUZZ=ON -DLUNATIC_BUILD_GUESTS=OFF -DLUNATIC_UNITY=OFF >/dev/null
 test-asan: deps
 	@$(ASAN_CONFIGURE)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests cluster_tests fuzz_targets lunatic
