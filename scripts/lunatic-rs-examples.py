@@ -23,12 +23,14 @@ DIR/example-NAME.log.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +190,9 @@ class Runner:
     def metrics(self, name: str, _: Special) -> str:
         """examples/metrics.rs sets a counter to 42, then 6,000 times, 10 ms apart, increments it,
         moves a gauge and records a histogram value: about 60 s. Its metrics are read twice from
-        the endpoint --prometheus-http serves while it runs, then it must end with exit code 0."""
+        the endpoint --prometheus-http serves while it runs, and Debian's Prometheus server,
+        scraping that endpoint, must answer the counter through its HTTP API; then the example
+        must end with exit code 0."""
         process, out, err = self.start(name, self.command(name, ["--prometheus-http", "127.0.0.1:0"]))
         try:
             url = wait_for(err, r"Prometheus metrics at (http://\S+/metrics)", 30, process)
@@ -198,13 +202,14 @@ class Runner:
             first = scrape(url)
             time.sleep(2)
             second = scrape(url)
+            in_prometheus = prometheus_query(url, f"{PROMETHEUS_PREFIX}counter", self.logs)
         except Outcome:
             stop(process)
             self.finish(name, process, out, err, 0)
             raise
         rc = self.finish(name, process, out, err, 3 * self.timeout)
         problems = []
-        prefix = "lunatic::metrics_example::"
+        prefix = PROMETHEUS_PREFIX
         for kind in ("counter", "gauge", "histogram"):
             if f"# TYPE {prefix}{kind} {kind}\n" not in first:
                 problems.append(f"no {kind} {prefix}{kind} at {url}")
@@ -213,13 +218,16 @@ class Runner:
             problems.append(f"the counter did not grow past 42 between two reads: {counts}")
         if sample(first, f"{prefix}histogram_count") is None:
             problems.append("no histogram count")
+        if in_prometheus is None or not in_prometheus > 42:
+            problems.append(f"Prometheus did not answer the counter past 42: {in_prometheus}")
         if rc is None:
             problems.append(f"still running after {3 * self.timeout} s")
         elif rc != 0:
             problems.append(f"exit code {rc}")
         if problems:
             fail("; ".join(problems))
-        return f"metrics served at {url} while it ran (counter {counts[0]:g}, then {counts[1]:g}); exit code 0"
+        return (f"metrics served at {url} while it ran (counter {counts[0]:g}, then {counts[1]:g}; "
+                f"Prometheus, scraping it, answered {in_prometheus:g}); exit code 0")
 
     def tcp_echo(self, name: str, check: Special) -> str:
         """An echo server per line; each connection is a process. Two connections are open at
@@ -312,6 +320,45 @@ def scrape(url: str) -> str:
 def sample(text: str, metric: str) -> float | None:
     m = re.search(rf"^{re.escape(metric)} (\S+)$", text, re.M)
     return float(m.group(1)) if m else None
+
+
+PROMETHEUS_PREFIX = "lunatic::metrics_example::"
+
+
+def prometheus_query(target_url: str, metric: str, logs: Path) -> float | None:
+    """Debian's Prometheus server, scraping `target_url` every second, asked for `metric`
+    through its HTTP API until it answers (20 s at most). Its data and log go under `logs`."""
+    target = re.match(r"http://([^/]+)/", target_url).group(1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = logs / "prometheus"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "prometheus.yml").write_text(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: lunatic\n"
+        f"    static_configs:\n      - targets: ['{target}']\n")
+    with open(home / "prometheus.log", "wb") as log:
+        server = subprocess.Popen(
+            ["/usr/bin/prometheus", f"--config.file={home / 'prometheus.yml'}",
+             f"--storage.tsdb.path={home / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        query = f"http://127.0.0.1:{port}/api/v1/query?query={urllib.parse.quote(metric)}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(query, timeout=5) as response:
+                    answer = json.loads(response.read())
+            except OSError:
+                continue  # not listening yet
+            results = answer.get("data", {}).get("result", [])
+            if results:
+                return float(results[0]["value"][1])
+        return None
+    finally:
+        stop(server)
 
 
 def read_line(conn: socket.socket) -> bytes:
