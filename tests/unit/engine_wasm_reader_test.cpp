@@ -36,6 +36,34 @@ TEST(WasmReader, RefusesATruncatedModuleAndSaysWhere) {
   EXPECT_NE(parsed.error().message.find("offset 0x"), std::string::npos) << parsed.error().message;
 }
 
+// fuzz_loader's find: a global's constant expression `unreachable; block ...` made libwabt
+// 1.0.32's IR reader fail an assertion, which aborted the runtime.
+TEST(WasmReader, RefusesABlockInAConstantExpressionInsteadOfAborting) {
+  const std::string wasm = std::string(
+      "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x0a\x02\x60\x02\x7f\x7f\x01\x7f\x60\x00\x00\x02\x17\x01"
+      "\x0d"
+      "\x6c\x75\x6e\x61\x74\x69\x63\x3a\x3a\x74\x72\x61\x70\x05\x63\x61\x74\x63\x68\x00\x00\x03\x02"
+      "\x01"
+      "\x01\x05\x03\x01\x00\x01\x06\x06\x01\x7f\x00\x00\x02\x0b\x07\x29\x03\x06\x6d\x65\x6d\x6f\x72"
+      "\x79"
+      "\x02\x00\x13\x5f\x6c\x75\x6e\x61\x74\x69\x63\x5f\x63\x61\x74\x63\x68\x5f\x74\x72\x61\x70\x03"
+      "\x00"
+      "\x06\x5f\x73\x74\x61\x72\x74\x00\x01\x0a\x0b\x01\x09\x00\x00\x00\x41\x00\x10\x00\x1a\x0b\x00"
+      "\x1e"
+      "\x04\x6e\x61\x6d\x65\x01\x10\x02\x00\x05\x63\x61\x74\x63\x68\x01\x06\x5f\x73\x07\x13\x72\x74"
+      "\x02"
+      "\x05\x02\x00\x00\x01\x00",
+      150);
+  auto parsed = read(wasm);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code, Errc::kMalformedModule) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("constant expression of a global contains `block`"),
+            std::string::npos)
+      << parsed.error().message;
+  // A valid global initializer still reads.
+  EXPECT_TRUE(read(testing::wat_to_wasm("(module (global i32 (i32.const 7)))")).has_value());
+}
+
 TEST(WasmReader, RefusesAModuleThatFailsValidation) {
   std::string wasm = testing::wat_to_wasm("(module (func (result i32) i64.const 1))", false);
   auto parsed = read(wasm);

@@ -158,11 +158,13 @@ ModuleDescription describe(const wabt::Module& module) {
 namespace {
 
 // A first pass over the binary that builds nothing: it refuses, before libwabt builds its IR
-// (which recurses on nesting), what the module limits forbid. Anything malformed is left to the
-// IR reader to report.
+// (which recurses on nesting), what the module limits forbid, and the blocks in a constant
+// expression that libwabt 1.0.32's IR reader asserts on (an abort, found by fuzz_loader).
+// Anything else malformed is left to the IR reader to report.
 class StructureCheck : public wabt::BinaryReaderNop {
  public:
-  std::string refusal;  // empty: within the limits
+  std::string refusal;     // empty: within the limits
+  bool malformed = false;  // the refusal is of bytes no valid module has
 
   // Malformed bytes are the IR reader's to report; nothing is printed here.
   bool OnError(const wabt::Error&) override { return true; }
@@ -172,10 +174,25 @@ class StructureCheck : public wabt::BinaryReaderNop {
     depth_ = 0;
     return wabt::Result::Ok;
   }
-  wabt::Result OnBlockExpr(wabt::Type) override { return enter(); }
-  wabt::Result OnLoopExpr(wabt::Type) override { return enter(); }
-  wabt::Result OnIfExpr(wabt::Type) override { return enter(); }
-  wabt::Result OnTryExpr(wabt::Type) override { return enter(); }
+  wabt::Result OnBlockExpr(wabt::Type) override { return enter("block"); }
+  wabt::Result OnLoopExpr(wabt::Type) override { return enter("loop"); }
+  wabt::Result OnIfExpr(wabt::Type) override { return enter("if"); }
+  wabt::Result OnTryExpr(wabt::Type) override { return enter("try"); }
+  wabt::Result OnElseExpr() override { return control_in_constant("else"); }
+  wabt::Result OnCatchExpr(wabt::Index) override { return control_in_constant("catch"); }
+  wabt::Result OnCatchAllExpr() override { return control_in_constant("catch_all"); }
+  wabt::Result OnDelegateExpr(wabt::Index) override { return control_in_constant("delegate"); }
+  // Constant expressions: global initializers and segment offsets.
+  wabt::Result BeginGlobalInitExpr(wabt::Index) override { return begin_constant("a global"); }
+  wabt::Result EndGlobalInitExpr(wabt::Index) override { return end_constant(); }
+  wabt::Result BeginElemSegmentInitExpr(wabt::Index) override {
+    return begin_constant("an element segment's offset");
+  }
+  wabt::Result EndElemSegmentInitExpr(wabt::Index) override { return end_constant(); }
+  wabt::Result BeginDataSegmentInitExpr(wabt::Index) override {
+    return begin_constant("a data segment's offset");
+  }
+  wabt::Result EndDataSegmentInitExpr(wabt::Index) override { return end_constant(); }
   wabt::Result OnEndExpr() override {
     if (depth_ > 0) --depth_;
     return wabt::Result::Ok;
@@ -189,7 +206,23 @@ class StructureCheck : public wabt::BinaryReaderNop {
   }
 
  private:
-  wabt::Result enter() {
+  wabt::Result begin_constant(const char* what) {
+    constant_ = what;
+    return wabt::Result::Ok;
+  }
+  wabt::Result end_constant() {
+    constant_ = nullptr;
+    return wabt::Result::Ok;
+  }
+  wabt::Result control_in_constant(const char* instruction) {
+    if (constant_ == nullptr) return wabt::Result::Ok;
+    refusal = std::string("the constant expression of ") + constant_ + " contains `" + instruction +
+              "`, which no constant expression may";
+    malformed = true;
+    return wabt::Result::Error;
+  }
+  wabt::Result enter(const char* instruction) {
+    if (control_in_constant(instruction) != wabt::Result::Ok) return wabt::Result::Error;
     if (++depth_ <= kMaxBlockNesting) return wabt::Result::Ok;
     refusal = "function " + std::to_string(function_) + " nests blocks more than " +
               std::to_string(kMaxBlockNesting) + " deep";
@@ -204,6 +237,7 @@ class StructureCheck : public wabt::BinaryReaderNop {
 
   wabt::Index function_ = 0;
   std::uint32_t depth_ = 0;
+  const char* constant_ = nullptr;  // what the constant expression being read belongs to
 };
 
 }  // namespace
@@ -216,7 +250,8 @@ Expected<ParsedModule> read_module(std::span<const std::uint8_t> bytes, const st
                                     /*fail_on_custom_section_error=*/false);
     wabt::ReadBinary(bytes.data(), bytes.size(), &check, options);
     if (!check.refusal.empty()) {
-      return make_error(Errc::kUnsupportedFeature, name + ": " + check.refusal);
+      return make_error(check.malformed ? Errc::kMalformedModule : Errc::kUnsupportedFeature,
+                        name + ": " + check.refusal);
     }
   }
   auto module = std::make_unique<wabt::Module>();
