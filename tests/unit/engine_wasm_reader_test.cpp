@@ -62,6 +62,18 @@ TEST(WasmReader, RefusesABlockInAConstantExpressionInsteadOfAborting) {
       << parsed.error().message;
   // A valid global initializer still reads.
   EXPECT_TRUE(read(testing::wat_to_wasm("(module (global i32 (i32.const 7)))")).has_value());
+  // The same with a `try` (exceptions, which this engine does not run), met by the read that
+  // tells an unsupported proposal from malformed bytes.
+  std::string with_try = wasm;
+  const std::string block_in_global("\x00\x02\x0b", 3);
+  const auto at = with_try.find(block_in_global);
+  ASSERT_NE(at, std::string::npos);
+  with_try[at + 1] = '\x06';  // try
+  auto refused = read(with_try);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, Errc::kMalformedModule) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("contains `try`"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST(WasmReader, RefusesAModuleThatFailsValidation) {
