@@ -20,6 +20,7 @@
 #include "cli/shutdown_signals.hpp"
 #include "cli/trace_session.hpp"
 #include "common/file_io.hpp"
+#include "engine/compile/native_compiler.hpp"
 #include "engine/engine.hpp"
 #include "engine/execution/instance.hpp"
 #include "engine/memory/linear_memory.hpp"
@@ -256,7 +257,8 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
   // the OS, which takes their memory back at once: freeing a million of them one by one took
   // 1.8 s. Sanitized builds tear down, so that their leak check still sees everything.
   if (scheduler.process_count() > 0) {
-    environment.cancel_compiles();  // their compilers are killed, not left running
+    environment.cancel_compiles();
+    engine::kill_running_compilers();  // a compile thread may be between spawn and its stop hook
     std::fflush(nullptr);
     std::_Exit(exit_code);
   }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace lunatic::engine {
@@ -61,6 +62,21 @@ std::optional<std::filesystem::path> search_path(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return std::nullopt;
+}
+
+// The process groups of the compilers running now. The runtime may end with `_Exit` while
+// compile threads run (cli/run_command.cpp); kill_running_compilers() then kills every group
+// and refuses later spawns. The lock is held from the stop check through the spawn to the
+// registration, so no compiler can start unseen in between.
+struct RunningCompilers {
+  std::mutex mutex;
+  std::unordered_set<pid_t> groups;
+  bool closed = false;
+};
+
+RunningCompilers& running_compilers() {
+  static RunningCompilers running;
+  return running;
 }
 
 Error cancelled(const std::string& label) {
@@ -158,7 +174,6 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
-  if (job.stop.stop_requested()) return cancelled(job.label);
   const std::string log_path = (dir / "compiler.log").string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -172,9 +187,20 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
-  int spawned = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  int spawned = 0;
+  {
+    RunningCompilers& running = running_compilers();
+    std::lock_guard guard(running.mutex);
+    if (running.closed || job.stop.stop_requested()) {
+      spawned = -1;
+    } else {
+      spawned = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+      if (spawned == 0) running.groups.insert(pid);
+    }
+  }
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
+  if (spawned < 0) return cancelled(job.label);
   if (spawned != 0) {
     return make_error(Errc::kCompileFailed,
                       "cannot run " + args[0] + ": " + std::strerror(spawned));
@@ -210,6 +236,12 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   {
     std::lock_guard guard(reap_mutex);
     reaped = true;
+    {
+      // Out of the registry before it is reaped, so a group killed from there still exists.
+      RunningCompilers& running = running_compilers();
+      std::lock_guard running_guard(running.mutex);
+      running.groups.erase(pid);
+    }
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
@@ -241,6 +273,13 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
                           std::to_string(kMaxGuestFrameBytes) + " bytes (" + detail + ")");
   }
   return read_file(output);
+}
+
+void kill_running_compilers() {
+  RunningCompilers& running = running_compilers();
+  std::lock_guard guard(running.mutex);
+  running.closed = true;
+  for (const pid_t group : running.groups) ::kill(-group, SIGKILL);
 }
 
 }  // namespace lunatic::engine

@@ -47,4 +47,8 @@ struct CompileJob {
 // kCancelled when `job.stop` was requested before the compiler finished.
 Expected<std::string> compile_shared_object(const CCompiler& compiler, const CompileJob& job);
 
+// For a runtime about to end without joining its compile threads: kills every compiler running
+// (its whole process group) and makes later compiles fail as cancelled.
+void kill_running_compilers();
+
 }  // namespace lunatic::engine
