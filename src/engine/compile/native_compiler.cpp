@@ -186,10 +186,10 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
+  RunningCompilers& running = running_compilers();
   pid_t pid = -1;
   int spawned = 0;
   {
-    RunningCompilers& running = running_compilers();
     std::lock_guard guard(running.mutex);
     if (running.closed || job.stop.stop_requested()) {
       spawned = -1;
@@ -205,14 +205,13 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
     return make_error(Errc::kCompileFailed,
                       "cannot run " + args[0] + ": " + std::strerror(spawned));
   }
-  // The driver is only reaped after `reaped` is set under the mutex, so while a stop can still
-  // signal its group the driver exists (as a zombie at least) and its group id is not reused.
-  std::mutex reap_mutex;
-  bool reaped = false;
-  bool killed = false;
+  // The driver leaves the registry before it is reaped, under its lock: while a stop (or the
+  // runtime's exit) can still signal its group, the driver exists (as a zombie at least) and its
+  // group id is not reused.
+  bool killed = false;  // under running.mutex
   std::stop_callback kill_on_stop(job.stop, [&] {
-    std::lock_guard guard(reap_mutex);
-    if (!reaped && ::kill(-pid, SIGKILL) == 0) killed = true;
+    std::lock_guard guard(running.mutex);
+    if (running.groups.contains(pid) && ::kill(-pid, SIGKILL) == 0) killed = true;
   });
 
   const auto start = std::chrono::steady_clock::now();
@@ -234,16 +233,10 @@ Expected<std::string> compile_shared_object(const CCompiler& compiler, const Com
   }
   int status = 0;
   {
-    std::lock_guard guard(reap_mutex);
-    reaped = true;
-    {
-      // Out of the registry before it is reaped, so a group killed from there still exists.
-      RunningCompilers& running = running_compilers();
-      std::lock_guard running_guard(running.mutex);
-      running.groups.erase(pid);
-    }
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    std::lock_guard guard(running.mutex);
+    running.groups.erase(pid);
+  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (killed) return cancelled(job.label);
   if (progress) {
