@@ -16,6 +16,7 @@
 #include "cli/prometheus_endpoint.hpp"
 #include "cli/run_command.hpp"
 #include "cli/test_command.hpp"
+#include "cli/upgrade_command.hpp"
 #include "common/byte_size.hpp"
 
 namespace {
@@ -127,7 +128,7 @@ bool cargo_runs_a_test(const std::vector<std::string>& args) {
 std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] != "run" && args[0] != "compile" && args[0] != "test" &&
-      args[0] != "node" && args[0] != "control" && args[0][0] != '-') {
+      args[0] != "node" && args[0] != "control" && args[0] != "upgrade" && args[0][0] != '-') {
     args.insert(args.begin(), "run");
   }
   if (cargo_runs_a_test(args)) args[0] = "test";
@@ -139,7 +140,7 @@ std::vector<std::string> arguments_with_shorthand(int argc, char** argv) {
         arg == "--dir" || arg == "--env" || arg == "--memory-mode" || arg == "--workers" ||
         arg == "--log-level" || arg == "--max-processes" || arg == "--max-memory" ||
         arg == "--prometheus-http" || arg == "--trace" || arg == "--trace-limit" ||
-        arg == "--trace-max-size" || arg == "--dashboard";
+        arg == "--trace-max-size" || arg == "--dashboard" || arg == "--upgrade-socket";
     if (takes_value) {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {
@@ -179,6 +180,29 @@ int main(int argc, char** argv) {
   run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")
       ->required();
   run_command->add_option("args", run.args, "Arguments passed to the guest");
+  run_command
+      ->add_option("--upgrade-socket", run.upgrade_socket,
+                   "Listen here (a Unix socket, owner-only) for `lunatic upgrade`")
+      ->type_name("PATH");
+  run_command->add_flag("--watch", run.watch,
+                        "Upgrade the running processes whenever the module file is rebuilt");
+
+  lunatic::cli::UpgradeCommandOptions upgrade;
+  auto* upgrade_command = app.add_subcommand(
+      "upgrade", "Move the processes of a running `lunatic run --upgrade-socket` to new code");
+  upgrade_command->add_option("module", upgrade.module_path, "The new version's .wasm")->required();
+  upgrade_command->add_option("--socket", upgrade.socket, "The run's --upgrade-socket")
+      ->required()
+      ->type_name("PATH");
+  upgrade_command->add_flag("--purge", upgrade.options.purge,
+                            "Kill the processes still on the oldest version if this is a third");
+  upgrade_command->add_flag(
+      "--restart", upgrade.options.restart,
+      "Kill the processes whose code cannot hand its state over, for their supervisors");
+  upgrade_command
+      ->add_option("--timeout", upgrade.timeout_seconds,
+                   "Seconds to wait for processes to reach a message boundary (default 10)")
+      ->check(CLI::Range(0.0, 86400.0));
 
   lunatic::cli::CompileOptions compile;
   auto* compile_command = app.add_subcommand("compile", "Compile a module ahead of time");
@@ -276,5 +300,6 @@ int main(int argc, char** argv) {
     return lunatic::cli::node_command(std::move(node));
   }
   if (control_command->parsed()) return lunatic::cli::control_command(control);
+  if (upgrade_command->parsed()) return lunatic::cli::upgrade_command(upgrade);
   return lunatic::cli::compile_command(compile);
 }

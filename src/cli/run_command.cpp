@@ -15,10 +15,13 @@
 #include "cli/dashboard_server.hpp"
 #include "cli/diagnostics.hpp"
 #include "cli/engine_options.hpp"
+#include "cli/module_upgrader.hpp"
+#include "cli/module_watch.hpp"
 #include "cli/preopen_option.hpp"
 #include "cli/prometheus_endpoint.hpp"
 #include "cli/shutdown_signals.hpp"
 #include "cli/trace_session.hpp"
+#include "cli/upgrade_socket.hpp"
 #include "common/file_io.hpp"
 #include "engine/compile/native_compiler.hpp"
 #include "engine/engine.hpp"
@@ -207,6 +210,7 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
   host::ProcessExit main_exit;
   const engine::CallOutcome& main_outcome = main_exit.outcome;
   bool main_finished = false;
+  std::uint64_t main_process = 0;
   if (has_main) {
     host::SpawnRequest request;
     request.module = module;
@@ -217,10 +221,34 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
       main_finished = true;
       scheduler.stop();  // Lunatic's rule: the runtime ends with the main process
     };
-    if (auto spawned = environment.spawn(std::move(request)); !spawned) {
+    auto spawned = environment.spawn(std::move(request));
+    if (!spawned) {
       print_error(spawned.error().message);
       if (node != nullptr && node->detach) node->detach();
       return kExitRuntimeError;
+    }
+    main_process = *spawned;
+  }
+  std::optional<ModuleUpgrader> upgrader;
+  std::unique_ptr<UpgradeSocket> upgrade_socket;
+  std::unique_ptr<ModuleWatch> watch;
+  if (has_main && (!options.upgrade_socket.empty() || options.watch)) {
+    upgrader.emplace(engine, environment, module, main_process);
+    if (!options.upgrade_socket.empty()) {
+      auto started = UpgradeSocket::start(options.upgrade_socket, *upgrader);
+      if (!started) {
+        print_error(started.error().message);
+        return kExitRuntimeError;
+      }
+      upgrade_socket = std::move(*started);
+    }
+    if (options.watch) {
+      auto started = ModuleWatch::start(options.module_path, *upgrader);
+      if (!started) {
+        print_error(started.error().message);
+        return kExitRuntimeError;
+      }
+      watch = std::move(*started);
     }
   }
   const bool stopped = scheduler.run();

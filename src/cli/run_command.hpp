@@ -40,6 +40,10 @@ struct RunOptions {
   // unless dashboard_allow_kill (--dashboard-allow-kill).
   std::string dashboard_address;
   bool dashboard_allow_kill = false;
+  // Hot code upgrade from outside: a socket for `lunatic upgrade` (--upgrade-socket), and
+  // upgrades whenever the module file is rebuilt (--watch). Neither for an artifact (.lart).
+  std::string upgrade_socket;
+  bool watch = false;
 };
 
 // Exit codes besides the guest's own.

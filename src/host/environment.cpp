@@ -13,6 +13,7 @@
 #include "engine/compile/compile_queue.hpp"
 #include "engine/engine.hpp"
 #include "engine/loaded_module.hpp"
+#include "host/code_change.hpp"
 #include "host/distributed_node.hpp"
 #include "host/host_context.hpp"
 #include "host/output_capture.hpp"
@@ -170,7 +171,7 @@ Expected<std::uint64_t> Environment::spawn(SpawnRequest request) {
     return make_error(Errc::kIo, "cannot allocate a stack for a new process");
   }
   process->limit_mailbox(shared->config->max_mailbox_messages, shared->config->max_mailbox_bytes);
-  process->set_origin(shared->parent, shared->module.get());
+  process->set_origin(shared->parent, shared->module);
   if (shared->link_tag != 0 && shared->parent != 0) {
     // Linked before the child can run, so no failure of either goes unnoticed (Lunatic's
     // guarantee): the parent hears the tag when the child dies, the child hears no tag.
@@ -238,18 +239,20 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
     engine::InstanceLimits limits;
     limits.max_memory_bytes = request.config->max_memory;
     limits.max_fuel = request.config->max_fuel * kFuelUnit;
-    auto instance = engine::Instance::create(request.module->variant_for_new_instance(), &context,
-                                             &process.execution(), limits);
-    if (!instance) {
+    auto created = engine::Instance::create(request.module->variant_for_new_instance(), &context,
+                                            &process.execution(), limits);
+    std::unique_ptr<engine::Instance> instance;
+    if (!created) {
       outcome.kind = engine::TrapKind::kHostError;
-      outcome.message = instance.error().message;
+      outcome.message = created.error().message;
     } else {
-      context.instance = instance->get();
+      instance = std::move(*created);
+      context.instance = instance.get();
       try {
         process.check_killed();  // killed before it ever ran
         // Timed for on_exit's report only: the clock costs every short-lived process otherwise.
         const auto start = request.on_exit ? Clock::now() : Clock::time_point{};
-        outcome = (*instance)->instantiate();
+        outcome = instance->instantiate();
         if (request.on_exit) exit.instantiate_ms = ms_since(start);
       } catch (const engine::GuestTrap& trap) {
         outcome.kind = trap.kind;
@@ -257,7 +260,7 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
       }
       if (outcome.ok()) {
         context.initialized = true;
-        const lunatic_export_t* entry = (*instance)->module().find_export(request.function);
+        const lunatic_export_t* entry = instance->module().find_export(request.function);
         if (entry == nullptr || entry->invoke == nullptr) {
           outcome.kind = engine::TrapKind::kHostError;
           outcome.message = fmt::format("function '{}' not found", request.function);
@@ -269,7 +272,12 @@ void Environment::run_process(SpawnRequest& request, runtime::Process& process,
           // Results are discarded; Instance::call refuses a function with more than fit here.
           std::uint64_t results[16] = {};
           const auto start = request.on_exit ? Clock::now() : Clock::time_point{};
-          outcome = (*instance)->call(*entry, request.params, results);
+          outcome = instance->call(*entry, request.params, results);
+          // The process moved to new code at a message boundary: it goes on there.
+          while (outcome.kind == engine::TrapKind::kUpgrade && context.code_change != nullptr) {
+            const lunatic_export_t& resume = switch_code(context, instance);
+            outcome = instance->call(resume, {}, {});
+          }
           if (request.on_exit) exit.run_ms = ms_since(start);
         }
       }

@@ -19,6 +19,7 @@
 #include "common/metrics_registry.hpp"
 #include "common/resource_budget.hpp"
 #include "engine/execution/instance.hpp"
+#include "host/code_versions.hpp"
 #include "host/global_registry.hpp"
 #include "host/process_config.hpp"
 
@@ -115,6 +116,9 @@ class Environment {
   // lunatic::global_registry: the cluster's names on a node, this runtime's own otherwise.
   GlobalRegistry& global_registry();
 
+  // Which versions of each upgraded module are loaded (hot code upgrade).
+  CodeVersions& code_versions() { return code_versions_; }
+
   // lunatic::metrics: what guests count, read by the Prometheus endpoint.
   MetricsRegistry& metrics() { return metrics_; }
 
@@ -165,6 +169,7 @@ class Environment {
   DistributedNode* distributed_ = nullptr;
   GlobalRegistry lone_registry_;
   MetricsRegistry metrics_;
+  CodeVersions code_versions_;
   bool keep_sources_ = false;
   std::unordered_map<const engine::Module*, ModuleSource> sources_;  // under modules_mutex_
 

@@ -88,6 +88,18 @@ void hold_config_bytes(HostContext& context, std::int64_t change) {
   }
 }
 
+void keep_unwinding_unless_trap(const engine::CallOutcome& outcome) {
+  switch (outcome.kind) {
+    case engine::TrapKind::kKilled:
+    case engine::TrapKind::kUpgrade:
+      throw engine::GuestTrap{outcome.kind, outcome.message};
+    case engine::TrapKind::kExit:
+      throw engine::GuestExit{outcome.exit_code};
+    default:
+      return;
+  }
+}
+
 void fail_outside_process() { fail("this instance does not run as a lunatic process"); }
 
 }  // namespace lunatic::host

@@ -55,6 +55,11 @@ Privilege privilege_of(const HostContext& context);
 // Traps: the budget refuses (nothing changes then).
 void hold_config_bytes(HostContext& context, std::int64_t change);
 
+// A nested call into guest code (lunatic::trap::catch, an upgrade's export calls) that ended in a
+// kill, a proc_exit or a move to new code goes on unwinding the caller: none of them is a trap
+// a guest can catch. Returns when `outcome` is a return or a trap.
+void keep_unwinding_unless_trap(const engine::CallOutcome& outcome);
+
 [[noreturn]] void fail_outside_process();
 // The process state a lunatic::* function needs; traps when called outside a runtime process.
 // Inline, as nearly every lunatic::* call starts with it.

@@ -2,6 +2,8 @@
 
 #include "engine/execution/trap.hpp"
 #include "engine/loaded_module.hpp"
+#include "host/code_change.hpp"
+#include "host/code_upgrade.hpp"
 #include "host/output_capture.hpp"
 #include "host/sqlite_resources.hpp"
 #include "wasi/wasi_config.hpp"

@@ -36,6 +36,7 @@ namespace lunatic::host {
 
 class Environment;
 class OutputCapture;
+struct CodeChange;
 struct SqliteResources;
 
 struct HostContext {
@@ -88,6 +89,8 @@ struct HostContext {
   std::unique_ptr<SqliteResources> sqlite;
   // The process's last DNS lookup, which may outlive a resolve that timed out.
   std::shared_ptr<net::DnsLookup> last_lookup;
+  // Set while the process moves to new code (host/code_change.hpp).
+  std::unique_ptr<CodeChange> code_change;
 
   // The guest's memory as it is now (re-read on every call: memory.grow may move it).
   engine::GuestMemory memory() const { return instance->memory(); }

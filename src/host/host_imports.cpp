@@ -12,6 +12,7 @@
 #include "host/sqlite_api.hpp"
 #include "host/timer_api.hpp"
 #include "host/trap_api.hpp"
+#include "host/upgrade_api.hpp"
 #include "host/version_api.hpp"
 #include "host/wasi/preview1.hpp"
 #include "host/wasi_config_api.hpp"
@@ -39,6 +40,7 @@ const engine::ImportTable& host_imports() {
     r.add_all(udp_functions());
     r.add_all(tls_functions());
     r.add_all(sqlite_functions());
+    r.add_all(upgrade_functions());
     return r;
   }();
   return imports;

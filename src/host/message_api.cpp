@@ -9,6 +9,7 @@
 
 #include "cluster/process_id.hpp"
 #include "common/byte_size.hpp"
+#include "host/code_change.hpp"
 #include "host/distributed_node.hpp"
 #include "host/environment.hpp"
 #include "host/guest_abi.hpp"
@@ -258,7 +259,17 @@ std::uint32_t send(HostContext& context, std::uint64_t process_id) {
 
 std::uint32_t receive_into_scratch(HostContext& context, std::span<const std::int64_t> tags,
                                    std::uint64_t timeout_ms, std::size_t skip) {
-  auto message = context.process->receive(tags, deadline_after(timeout_ms), skip);
+  const auto deadline = deadline_after(timeout_ms);
+  // A receive that accepts any message is a message boundary: a code upgrade asked for comes
+  // first (and, when it succeeds, never returns here: the new code goes on).
+  const bool boundary = tags.empty() && skip == 0;
+  bool upgrade_due = false;
+  auto message = context.process->receive(tags, deadline, skip, boundary ? &upgrade_due : nullptr);
+  while (upgrade_due) [[unlikely]] {
+      run_pending_upgrade(context);
+      upgrade_due = false;
+      message = context.process->receive(tags, deadline, skip, &upgrade_due);
+    }
   if (!message) return kTimedOut;
   const auto kind = static_cast<std::uint32_t>(message->kind);
   context.scratch = std::move(message);

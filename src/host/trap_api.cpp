@@ -11,7 +11,8 @@ namespace {
 
 // catch(function: i32, pointer: i32) -> i32: calls the guest's `_lunatic_catch_trap(function,
 // pointer)`; returns its result, or 0 if it trapped. A kill is not a trap: it still ends the
-// process, and so does proc_exit. Traps: the export is missing or has another type.
+// process, and so does proc_exit (and an upgrade still moves it to its new code). Traps: the export
+// is missing or has another type.
 std::uint32_t trap_catch(HostContext& context, std::uint32_t function, std::uint32_t pointer) {
   const lunatic_export_t* entry = context.instance->module().find_export("_lunatic_catch_trap");
   if (entry == nullptr || entry->invoke == nullptr ||
@@ -22,9 +23,7 @@ std::uint32_t trap_catch(HostContext& context, std::uint32_t function, std::uint
   std::uint64_t result[1] = {0};
   engine::CallOutcome outcome = context.instance->call(*entry, args, result);
   if (outcome.ok()) return static_cast<std::uint32_t>(result[0]);
-  if (outcome.kind == engine::TrapKind::kKilled)
-    throw engine::GuestTrap{outcome.kind, outcome.message};
-  if (outcome.kind == engine::TrapKind::kExit) throw engine::GuestExit{outcome.exit_code};
+  keep_unwinding_unless_trap(outcome);
   return 0;
 }
 

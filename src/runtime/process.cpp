@@ -150,8 +150,11 @@ std::shared_ptr<Process> Process::finish() {
   // Messages nobody will read are freed now, with what they carry (modules, later sockets),
   // even while another thread still holds a reference to this process.
   std::vector<std::unique_ptr<Message>> unread;
+  std::shared_ptr<void> upgrade;  // never reached: dropped after the lock, which tells its asker
   {
     std::lock_guard guard(lock_);
+    upgrade = std::move(upgrade_request_);
+    upgrade_pending_.store(false, std::memory_order_relaxed);
     links.swap(links_);
     monitors.swap(monitors_);
     scheduler_.counters().add(Counter::kLinksRemoved, links.size());
@@ -162,6 +165,7 @@ std::shared_ptr<Process> Process::finish() {
   std::size_t unread_bytes = unread.size() * sizeof(Message);
   for (const auto& message : unread) unread_bytes += message->data.capacity();
   unread.clear();
+  upgrade.reset();
   // What a flooded mailbox held goes back to the OS, not only to the allocator.
   if (unread_bytes >= kReleaseAfterBytes) scheduler_.request_memory_release();
   std::shared_ptr<Process> self = scheduler_.forget(id_);  // no longer found from here on
@@ -313,6 +317,34 @@ void Process::kill(std::string reason) {
   wake_locked();
 }
 
+Process::UpgradePost Process::post_upgrade(std::shared_ptr<void> request) {
+  std::lock_guard guard(lock_);
+  if (state_.load(std::memory_order_relaxed) == State::kFinished || kill_reason_) {
+    return UpgradePost::kDead;
+  }
+  if (upgrade_request_) return UpgradePost::kBusy;
+  upgrade_request_ = std::move(request);
+  upgrade_pending_.store(true, std::memory_order_release);
+  if (waiting_for_mailbox_ && waiting_at_boundary_) wake_locked();
+  return UpgradePost::kPosted;
+}
+
+std::shared_ptr<const void> Process::module() {
+  std::lock_guard guard(lock_);
+  return module_;
+}
+
+void Process::set_module(std::shared_ptr<const void> module) {
+  std::lock_guard guard(lock_);
+  module_.swap(module);  // the old one is released after the lock
+}
+
+std::shared_ptr<void> Process::take_upgrade() {
+  std::lock_guard guard(lock_);
+  upgrade_pending_.store(false, std::memory_order_relaxed);
+  return std::move(upgrade_request_);
+}
+
 bool Process::add_link(std::uint64_t peer, std::int64_t tag) {
   std::lock_guard guard(lock_);
   if (state_.load(std::memory_order_relaxed) == State::kFinished) return false;
@@ -385,7 +417,7 @@ ProcessInfo Process::introspect() {
   ProcessInfo info;
   info.id = id_;
   info.parent = parent_;
-  info.module = module_;
+  info.module = module_.get();
   info.cpu_ns = scheduler_.cpu_ns(id_);
   info.memory_bytes = execution_.guest_memory_bytes.load(std::memory_order_relaxed);
   std::lock_guard guard(lock_);
@@ -429,8 +461,8 @@ void Process::check_killed() {
 
 std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
                                           std::optional<Clock::time_point> deadline,
-                                          std::size_t skip) {
-  std::unique_ptr<Message> message = take_message(tags, deadline, skip);
+                                          std::size_t skip, bool* upgrade_due) {
+  std::unique_ptr<Message> message = take_message(tags, deadline, skip, upgrade_due);
   if (auto* trace = trace_recorder()) [[unlikely]] {
     if (message) trace->received(id_, *message);
   }
@@ -439,16 +471,21 @@ std::unique_ptr<Message> Process::receive(std::span<const std::int64_t> tags,
 
 std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tags,
                                                std::optional<Clock::time_point> deadline,
-                                               std::size_t skip) {
+                                               std::size_t skip, bool* upgrade_due) {
   auto taken = [this](std::unique_ptr<Message> message) {
     scheduler_.counters().note_received(message->data.size());
     return message;
   };
   std::unique_lock lock(lock_);
   if (kill_reason_) throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
+  if (upgrade_due != nullptr && upgrade_request_) [[unlikely]] {
+    *upgrade_due = true;  // before any message: the new code takes them, in order
+    return nullptr;
+  }
   if (auto message = mailbox_.take(tags, skip)) return taken(std::move(message));
   if (deadline && *deadline <= scheduler_.now()) return nullptr;
   waiting_for_mailbox_ = true;
+  waiting_at_boundary_ = upgrade_due != nullptr;
   waiting_tags_ = tags;
   wait_.store(Wait::kMessage, std::memory_order_relaxed);
   for (;;) {
@@ -465,6 +502,11 @@ std::unique_ptr<Message> Process::take_message(std::span<const std::int64_t> tag
       throw engine::GuestTrap{engine::TrapKind::kKilled, *kill_reason_};
     }
     if (auto message = take_handoff()) return taken(std::move(message));  // the sender cleared it
+    if (upgrade_due != nullptr && upgrade_request_) {
+      waiting_for_mailbox_ = false;
+      *upgrade_due = true;
+      return nullptr;
+    }
     if (auto message = mailbox_.take(tags, skip)) {
       waiting_for_mailbox_ = false;
       return taken(std::move(message));

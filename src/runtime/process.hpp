@@ -42,10 +42,14 @@ class Process final : public Blocking {
   std::uint64_t id() const { return id_; }
   engine::ExecutionState& execution() { return execution_; }
   // Who spawned it (0: nobody) and what it runs, for introspection; before start().
-  void set_origin(std::uint64_t parent, const void* module) {
+  void set_origin(std::uint64_t parent, std::shared_ptr<const void> module) {
     parent_ = parent;
-    module_ = module;
+    module_ = std::move(module);
   }
+  // What it runs now: set_origin's module, or the one a code upgrade moved it to. Opaque here
+  // (the host's engine::Module); shared, so a process of an old version keeps it identifiable.
+  std::shared_ptr<const void> module();
+  void set_module(std::shared_ptr<const void> module);  // on its own fiber
 
   // ---- Introspection, from any thread ----
   // This process now; takes its lock for as long as copying its links and monitors takes.
@@ -80,6 +84,12 @@ class Process final : public Blocking {
   void remove_monitor(std::uint64_t watcher);
   // A linked process died: dies too (failures, unless exits are trapped) or gets a message.
   void link_died(std::uint64_t peer, std::int64_t tag, DeathReason reason);
+  // A code upgrade asks this process to move to new code at its next message boundary (a
+  // receive that accepts any message): the request is handled there before any message, and a
+  // process already waiting at one is woken for it. One request at a time; the request is
+  // opaque here (the host knows what it holds).
+  enum class UpgradePost : std::uint8_t { kPosted, kDead, kBusy };
+  UpgradePost post_upgrade(std::shared_ptr<void> request);
 
   // ---- On the process's own fiber ----
   void set_die_when_link_dies(bool die);
@@ -89,8 +99,14 @@ class Process final : public Blocking {
   // deadline passes (nullptr). The first `skip` queued messages are not searched: a caller
   // that counted them (mailbox_size) before sending a request waits only for newer ones.
   // Throws a kKilled GuestTrap.
+  // With `upgrade_due` given, the receive is a message boundary: when an upgrade request is
+  // pending (before any message is taken, or while it waits) it returns nullptr and sets it.
   std::unique_ptr<Message> receive(std::span<const std::int64_t> tags,
-                                   std::optional<Clock::time_point> deadline, std::size_t skip = 0);
+                                   std::optional<Clock::time_point> deadline, std::size_t skip = 0,
+                                   bool* upgrade_due = nullptr);
+  // The pending upgrade request, taken (nullptr when there is none).
+  std::shared_ptr<void> take_upgrade();
+  bool upgrade_pending() const { return upgrade_pending_.load(std::memory_order_acquire); }
   // Messages queued now; only the process itself takes messages out, so they stay first.
   std::size_t mailbox_size();
   // Throws a kKilled GuestTrap if a kill is pending: host thunks turn it into an unwind of
@@ -116,8 +132,8 @@ class Process final : public Blocking {
 
   // receive, without its trace hook.
   std::unique_ptr<Message> take_message(std::span<const std::int64_t> tags,
-                                        std::optional<Clock::time_point> deadline,
-                                        std::size_t skip);
+                                        std::optional<Clock::time_point> deadline, std::size_t skip,
+                                        bool* upgrade_due);
   // Parks the fiber until woken; the lock is held on entry and on return.
   void park(std::unique_lock<SpinLock>& lock);
   // The message a sender handed over while this process waited, or nullptr.
@@ -156,7 +172,9 @@ class Process final : public Blocking {
   bool waiting_for_mailbox_ = false;
   // Set by the process before it parks, read by introspection (in padding: no extra line).
   std::atomic<Wait> wait_{Wait::kMessage};
-  std::atomic<bool> killed_{false};  // kill_reason_ is set; read without the lock
+  std::atomic<bool> killed_{false};           // kill_reason_ is set; read without the lock
+  std::atomic<bool> upgrade_pending_{false};  // upgrade_request_ is set; read without the lock
+  bool waiting_at_boundary_ = false;          // the current wait for a message is a boundary
   Suspend suspend_ = Suspend::kYield;
   bool started_ = false;  // its fiber was made (make_fiber), on the thread that first ran it
   // A message sent while this process waited for one like it skips the mailbox: the sender
@@ -182,8 +200,9 @@ class Process final : public Blocking {
   std::uint64_t max_mailbox_bytes_ = 0;
   std::function<void(Process&)> body_;
   std::uint64_t parent_ = 0;
-  const void* module_ = nullptr;
-  FiberSanitizer fiber_asan_;  // used on the fiber's side of a switch
+  std::shared_ptr<const void> module_;     // under the lock once started
+  std::shared_ptr<void> upgrade_request_;  // under the lock
+  FiberSanitizer fiber_asan_;              // used on the fiber's side of a switch
 };
 
 }  // namespace lunatic::runtime

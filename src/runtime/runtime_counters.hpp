@@ -25,8 +25,10 @@ namespace lunatic::runtime {
 
 // How a process ended, for lunatic_process_exits_total{reason}: its engine::TrapKind, kNone for
 // a normal end (it returned, or called proc_exit(0)) and kExit for a nonzero exit code. The
-// label of each is engine::trap_kind_label.
-inline constexpr std::size_t kExitReasons = engine::kTrapKinds;
+// label of each is engine::trap_kind_label. kUpgrade, the last kind, ends no process (it moves
+// to new code), so it has no counter.
+inline constexpr std::size_t kExitReasons = static_cast<std::size_t>(engine::TrapKind::kKilled) + 1;
+static_assert(kExitReasons + 1 == engine::kTrapKinds);
 
 // Mailbox depths (messages queued, the new one included) are counted in buckets whose upper
 // bounds are powers of 4 (1, 4, 16, ... 4^10), then +Inf: a bucket is found with one bit scan.

@@ -40,25 +40,50 @@ Instance::~Instance() {
   std::free(raw_);
 }
 
+namespace {
+
+// What the execution state says of the running instance's memory. A call into another instance
+// from a host call (a code upgrade's) saves the caller's and puts it back on return.
+struct MemoryBinding {
+  bool guard_memory;
+  std::uint64_t limit_bytes;
+  std::uintptr_t low;
+  std::uintptr_t high;
+
+  static MemoryBinding of(const ExecutionState& state) {
+    return {state.guard_memory, state.memory_limit_bytes, state.memory_low, state.memory_high};
+  }
+  void restore(ExecutionState& state) const {
+    state.guard_memory = guard_memory;
+    state.memory_limit_bytes = limit_bytes;
+    state.memory_low = low;
+    state.memory_high = high;
+  }
+};
+
+}  // namespace
+
 CallOutcome Instance::enter(void (*entry)(void*, void*, void*), void* a, void* b) {
   ExecutionState* state = execution_;
   set_current_execution(state);
   ensure_signal_stack();
   sigjmp_buf target;
   sigjmp_buf* const saved = state->trap_target;
+  const MemoryBinding outer = MemoryBinding::of(*state);
   state->trap_target = &target;
   state->kind = TrapKind::kNone;
-  state->guard_memory = module_->guard_memory();
-  state->memory_limit_bytes = limits_.max_memory_bytes;
+  bind_memory();
   *module_->abi().stack_limit(raw_) =
       state->stack_low != 0 ? state->stack_low + kGuestStackMargin : 0;
   // Nothing with a destructor may be alive in this frame between sigsetjmp and a jump back.
   if (sigsetjmp(target, 0) == 0) {
     entry(raw_, a, b);
     state->trap_target = saved;
+    if (saved != nullptr) outer.restore(*state);
     return CallOutcome{};
   }
   state->trap_target = saved;
+  if (saved != nullptr) outer.restore(*state);
   CallOutcome outcome;
   outcome.kind = state->kind;
   outcome.exit_code = state->exit_code;
@@ -77,12 +102,21 @@ CallOutcome Instance::instantiate() {
   // instantiate() may trap halfway (a failing segment or start function); the generated free
   // copes with a partly initialized instance because the struct started zeroed.
   instantiated_ = true;
-  CallOutcome outcome = enter(run, this, nullptr);
+  // Allocating the memory binds its reservation (allocate_linear_memory); a nested call puts
+  // the caller's binding back when it returns.
+  return enter(run, this, nullptr);
+}
+
+void Instance::bind_memory() {
+  execution_->guard_memory = module_->guard_memory();
+  execution_->memory_limit_bytes = limits_.max_memory_bytes;
   if (memory_ != nullptr && memory_->data != nullptr && module_->guard_memory()) {
     execution_->memory_low = reinterpret_cast<std::uintptr_t>(memory_->data);
     execution_->memory_high = execution_->memory_low + kGuardReservationBytes;
+  } else {
+    execution_->memory_low = 0;
+    execution_->memory_high = 0;
   }
-  return outcome;
 }
 
 namespace {

@@ -69,6 +69,9 @@ class Instance {
  private:
   Instance() = default;
   CallOutcome enter(void (*entry)(void*, void*, void*), void* a, void* b);
+  // Makes the fiber's execution state describe this instance's memory: its mode, limit and
+  // guard reservation (a process may move from one instance to another, see code upgrade).
+  void bind_memory();
 
   std::shared_ptr<const LoadedModule> module_;
   void* raw_ = nullptr;  // the generated instance struct

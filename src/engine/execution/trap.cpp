@@ -25,6 +25,7 @@ constexpr std::array<TrapKindNames, kTrapKinds> kTrapKindNames = {{
     {"host call failed", "host_error"},
     {"exit", "exit_code"},
     {"killed", "killed"},
+    {"moved to new code", "upgraded"},
 }};
 
 const TrapKindNames* names_of(TrapKind kind) {

@@ -24,9 +24,10 @@ enum class TrapKind : std::uint8_t {
   kHostError,             // a host function rejected its arguments (bad pointer, bad id, ...)
   kExit,                  // not a trap: proc_exit unwound the guest with an exit code
   kKilled,                // not a trap: the runtime ended the process
+  kUpgrade,               // not a trap: the process leaves this code for a new version
 };
 
-inline constexpr std::size_t kTrapKinds = static_cast<std::size_t>(TrapKind::kKilled) + 1;
+inline constexpr std::size_t kTrapKinds = static_cast<std::size_t>(TrapKind::kUpgrade) + 1;
 
 // The text for people ("integer divide by zero").
 const char* trap_kind_name(TrapKind kind);

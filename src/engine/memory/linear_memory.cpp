@@ -89,6 +89,12 @@ void allocate_linear_memory(wasm_rt_memory_t* memory, std::uint32_t initial_page
   reservation->committed_bytes = initial_bytes;
   g_committed_bytes.fetch_add(initial_bytes, std::memory_order_relaxed);
   reservation->budget = budget;
+  // From here a fault in the reservation is this guest's out-of-bounds access, even in its start
+  // function (Instance::enter binds the memory of an instance that already has one).
+  if (guard && state != nullptr) {
+    state->memory_low = reinterpret_cast<std::uintptr_t>(reservation->base);
+    state->memory_high = state->memory_low + reservation->reserved_bytes;
+  }
   memory->data = reservation->base;
   memory->pages = initial_pages;
   memory->max_pages = max_pages;

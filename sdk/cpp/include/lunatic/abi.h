@@ -346,6 +346,28 @@ LUNATIC_SQLITE(column_count) uint32_t lunatic_sqlite_column_count(uint64_t state
 LUNATIC_SQLITE(column_name)
 uint32_t lunatic_sqlite_column_name(uint64_t statement_id, uint32_t column, uint32_t len_ptr);
 
+/* ---- lunatic::upgrade (beyond Lunatic): hot code upgrade ----
+ * A module whose processes can move to new code exports lunatic_upgrade_save() -> i32 (hands
+ * its state over with save_state), and a new version exports lunatic_upgrade_load() -> i32
+ * (reads it back) and lunatic_upgrade_resume() (goes on as the process). See docs/abi.md. */
+#define LUNATIC_UPGRADE(name) LUNATIC_IMPORT("lunatic::upgrade", #name)
+#define LUNATIC_UPGRADE_PURGE 1u   /* kill what runs the oldest version when a third loads */
+#define LUNATIC_UPGRADE_RESTART 2u /* kill processes that cannot hand over, for restarts */
+LUNATIC_UPGRADE(save_state)
+uint32_t lunatic_upgrade_save_state(uint32_t version, uint32_t version_len, uint32_t state,
+                                    uint32_t state_len);
+LUNATIC_UPGRADE(state_size) int64_t lunatic_upgrade_state_size(void);
+LUNATIC_UPGRADE(read_state) void lunatic_upgrade_read_state(uint32_t ptr);
+LUNATIC_UPGRADE(old_version_size) int64_t lunatic_upgrade_old_version_size(void);
+LUNATIC_UPGRADE(read_old_version) void lunatic_upgrade_read_old_version(uint32_t ptr);
+LUNATIC_UPGRADE(checkpoint) uint32_t lunatic_upgrade_checkpoint(void);
+LUNATIC_UPGRADE(upgrade_process)
+uint32_t lunatic_upgrade_process(uint64_t process_id, uint64_t module_id, uint32_t flags,
+                                 uint64_t timeout_ms, uint32_t error_id_ptr);
+LUNATIC_UPGRADE(upgrade_module)
+uint32_t lunatic_upgrade_module(uint64_t old_module_id, uint64_t new_module_id, uint32_t flags,
+                                uint64_t timeout_ms, uint32_t result_ptr);
+
 /* Pointers and lengths as the ABI wants them (wasm32: 32-bit addresses). */
 #define LUNATIC_PTR(p) ((uint32_t)(uintptr_t)(p))
 

@@ -1,0 +1,87 @@
+// CLI tests. Hot code upgrade (lunatic::upgrade) seen from inside, through upgrade_v1.wasm: its
+// counters move to upgrade_v2.wasm at a message boundary, keeping their id, mailbox, monitors
+// and converted state, and every way an upgrade can fail leaves the old code running.
+#include "support/cli_support.hpp"
+
+#include <string>
+
+namespace {
+
+using namespace cli_test;
+
+class Upgrade : public ProcessTest {
+ protected:
+  RunResult run() {
+    return run_guest("upgrade_v1",
+                     {guest("upgrade_v2"), guest("upgrade_v2_bad"), guest("upgrade_plain")},
+                     {"--dir", GUESTS_DIR});
+  }
+};
+
+TEST_F(Upgrade, ProcessesMoveToTheNewCodeWithTheirStateConverted) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(
+      r, {"c1 before: v1 count=5 last=2 disorder=0",
+          "upgrade this module's processes to v2: 0 upgraded=3 failed=0 timed_out=0 restarted=0",
+          "c2 after: v2 count=5 last=2 disorder=0 from=counter-v1", "main done"});
+}
+
+TEST_F(Upgrade, MessagesSentInATightLoopDuringTheUpgradeAllArriveInOrder) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  // 20,000 numbered adds, half of them sent after the upgrade was asked for: none lost
+  // (count), none out of order (disorder), the last one seen last.
+  expect_lines_in_order(
+      r, {"flooder: done", "c1 after: v2 count=20005 last=20002 disorder=0 from=counter-v1"});
+}
+
+TEST_F(Upgrade, AFailingConversionLeavesTheOldCodeRunningWithItsState) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(
+      r, {"upgrade c1 to the version whose load traps: 2 process 2: lunatic_upgrade_load: "
+          "unreachable executed in function `upgrade_load`",
+          "c1 after the failed upgrade: v1 count=5 last=2 disorder=0"});
+}
+
+TEST_F(Upgrade, AProcessAwayFromAMessageBoundaryIsUpgradedAtACheckpointOrTimesOut) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"upgrade the stuck process: 3", "upgrade the sleeper: 0 ",
+                            "sleeper after: v2 count=0 last=0 disorder=0 from=counter-v1"});
+  EXPECT_FALSE(contains(r.out, "sleeper: an upgrade failed")) << describe(r);
+}
+
+TEST_F(Upgrade, AThirdVersionIsRefusedWhileTheFirstStillRuns) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"a third version: 2 upgraded=0 failed=0 timed_out=0 restarted=0 "
+                            "reason: two versions are loaded already and 1 process(es) still "
+                            "run the old one; a third is refused until they end (or the upgrade "
+                            "purges them)"});
+}
+
+TEST_F(Upgrade, CodeThatCannotHandOverItsStateFailsOrIsRestartedWhenAsked) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  const auto without = line_containing(r.out, "upgrade code without lunatic_upgrade_save: ");
+  ASSERT_TRUE(without) << describe(r);
+  EXPECT_TRUE(contains(*without, ": 3 upgraded=0 failed=2 timed_out=0 restarted=0 reason: "))
+      << *without;
+  EXPECT_TRUE(contains(*without, "the module exports no function `lunatic_upgrade_save`"))
+      << *without;
+  expect_lines_in_order(r,
+                        {"the same with restart: 0 upgraded=0 failed=0 timed_out=0 restarted=2"});
+  EXPECT_TRUE(has_line(r.out, "after restart: process-died waiter1")) << describe(r);
+  EXPECT_TRUE(has_line(r.out, "after restart: process-died waiter2")) << describe(r);
+}
+
+TEST_F(Upgrade, AnUpgradedProcessKeepsItsIdAndWhoMonitorsIt) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"c1 after: v2 count=20005 last=20002 disorder=0 from=counter-v1",
+                            "c1 killed: process-died c1"});
+}
+
+}  // namespace
