@@ -3,17 +3,12 @@
 #include "engine/engine.hpp"
 #include "host/code_versions.hpp"
 #include "host/environment.hpp"
-#include "runtime/process.hpp"
 
 namespace lunatic::cli {
 
 ModuleUpgrader::ModuleUpgrader(engine::Engine& engine, host::Environment& environment,
-                               std::shared_ptr<const engine::Module> current,
-                               std::uint64_t main_process)
-    : engine_(engine),
-      environment_(environment),
-      main_process_(main_process),
-      current_(std::move(current)) {}
+                               std::shared_ptr<const engine::Module> current)
+    : engine_(engine), environment_(environment), current_(std::move(current)) {}
 
 Expected<host::UpgradeReport> ModuleUpgrader::upgrade_from(const std::filesystem::path& path,
                                                            const host::UpgradeOptions& options) {
@@ -22,7 +17,6 @@ Expected<host::UpgradeReport> ModuleUpgrader::upgrade_from(const std::filesystem
   auto loaded = engine_.load_file(path, &report);
   if (!loaded) return loaded.error();
   auto targets = host::processes_running(*current_, environment_.scheduler());
-  std::erase_if(targets, [this](const auto& process) { return process->id() == main_process_; });
   auto upgraded = host::upgrade_processes(environment_, std::move(targets), current_, *loaded,
                                           options, /*waiter=*/nullptr);
   if (upgraded && (upgraded->upgraded != 0 || upgraded->restarted != 0)) {

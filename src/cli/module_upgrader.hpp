@@ -1,8 +1,8 @@
 // Upgrades the processes of `lunatic run`'s module from a file, for the operator's ways in:
 // `lunatic upgrade` through the run's upgrade socket, and `--watch`. It remembers which version
 // is current: each upgrade moves the processes that run it to the new file's code, which
-// becomes current once a process has moved. The main process is left alone: it usually only
-// starts the system, and nothing could restart it. Thread: any; one upgrade at a time.
+// becomes current once a process has moved. The main process stays on its code (see
+// host::processes_running). Thread: any; one upgrade at a time.
 #pragma once
 
 #include <filesystem>
@@ -25,7 +25,7 @@ namespace lunatic::cli {
 class ModuleUpgrader {
  public:
   ModuleUpgrader(engine::Engine& engine, host::Environment& environment,
-                 std::shared_ptr<const engine::Module> current, std::uint64_t main_process);
+                 std::shared_ptr<const engine::Module> current);
 
   // Loads (compiling if needed) the module at `path` and moves the current version's processes
   // to it. Errors: the file does not load, or the upgrade was refused as a whole.
@@ -35,7 +35,6 @@ class ModuleUpgrader {
  private:
   engine::Engine& engine_;
   host::Environment& environment_;
-  std::uint64_t main_process_;
   std::mutex mutex_;
   std::shared_ptr<const engine::Module> current_;  // under the mutex
 };

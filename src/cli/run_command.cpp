@@ -210,7 +210,6 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
   host::ProcessExit main_exit;
   const engine::CallOutcome& main_outcome = main_exit.outcome;
   bool main_finished = false;
-  std::uint64_t main_process = 0;
   if (has_main) {
     host::SpawnRequest request;
     request.module = module;
@@ -221,19 +220,17 @@ int run_runtime(const RunOptions& options, const NodeRuntime* node, SignalStop* 
       main_finished = true;
       scheduler.stop();  // Lunatic's rule: the runtime ends with the main process
     };
-    auto spawned = environment.spawn(std::move(request));
-    if (!spawned) {
+    if (auto spawned = environment.spawn(std::move(request)); !spawned) {
       print_error(spawned.error().message);
       if (node != nullptr && node->detach) node->detach();
       return kExitRuntimeError;
     }
-    main_process = *spawned;
   }
   std::optional<ModuleUpgrader> upgrader;
   std::unique_ptr<UpgradeSocket> upgrade_socket;
   std::unique_ptr<ModuleWatch> watch;
   if (has_main && (!options.upgrade_socket.empty() || options.watch)) {
-    upgrader.emplace(engine, environment, module, main_process);
+    upgrader.emplace(engine, environment, module);
     if (!options.upgrade_socket.empty()) {
       auto started = UpgradeSocket::start(options.upgrade_socket, *upgrader);
       if (!started) {

@@ -158,7 +158,7 @@ Expected<UpgradeReport> upgrade_processes(Environment& environment,
   UpgradeReport report;
   const auto cannot_save = lacks_export(*from, kUpgradeSaveExport, "() -> (i32)");
   auto batch = std::make_shared<UpgradeBatch>();
-  std::vector<std::shared_ptr<UpgradeTicket>> tickets;
+  std::vector<std::pair<std::shared_ptr<runtime::Process>, std::shared_ptr<UpgradeTicket>>> tickets;
   tickets.reserve(targets.size());
   for (const auto& process : targets) {
     if (cannot_save) {
@@ -176,7 +176,7 @@ Expected<UpgradeReport> upgrade_processes(Environment& environment,
     auto ticket = std::make_shared<UpgradeTicket>(batch, process->id(), to);
     switch (process->post_upgrade(ticket)) {
       case runtime::Process::UpgradePost::kPosted:
-        tickets.push_back(std::move(ticket));
+        tickets.emplace_back(process, std::move(ticket));
         break;
       case runtime::Process::UpgradePost::kDead:
         ticket->settle(UpgradeBatch::Answer::kEnded, "it has ended");
@@ -188,8 +188,11 @@ Expected<UpgradeReport> upgrade_processes(Environment& environment,
   }
   batch->seal();
   if (!wait_for(*batch, options, waiter)) {
-    // Those that have not begun never will; one under way may still finish after the report.
-    for (const auto& ticket : tickets) ticket->cancel();
+    // Those that have not begun never will, and leave the slot for a later request; one under
+    // way may still finish after the report.
+    for (const auto& [process, ticket] : tickets) {
+      if (ticket->cancel()) process->withdraw_upgrade(ticket.get());
+    }
   }
   const std::uint64_t failed_before = report.failed;
   batch->close_and_add_to(report);

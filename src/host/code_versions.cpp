@@ -14,7 +14,9 @@ std::vector<std::shared_ptr<runtime::Process>> processes_running(const engine::M
                                                                  runtime::Scheduler& scheduler) {
   std::vector<std::shared_ptr<runtime::Process>> running;
   for (auto& process : scheduler.live_processes(std::numeric_limits<std::size_t>::max())) {
-    if (process->module().get() == &module) running.push_back(std::move(process));
+    if (process->parent() != 0 && process->module().get() == &module) {
+      running.push_back(std::move(process));
+    }
   }
   return running;
 }

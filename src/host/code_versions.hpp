@@ -56,7 +56,9 @@ class CodeVersions {
   std::map<const engine::Module*, std::shared_ptr<History>> histories_;
 };
 
-// The live processes that run `module` now.
+// The live processes that run `module` now, but for the runtime's own first process (whose
+// parent is none: what `lunatic run` or `lunatic node --wasm` started). It stays on its code: it
+// usually only starts the system, nothing could restart it, and it holds no version loaded.
 std::vector<std::shared_ptr<runtime::Process>> processes_running(const engine::Module& module,
                                                                  runtime::Scheduler& scheduler);
 

@@ -329,6 +329,14 @@ Process::UpgradePost Process::post_upgrade(std::shared_ptr<void> request) {
   return UpgradePost::kPosted;
 }
 
+void Process::withdraw_upgrade(const void* request) {
+  std::shared_ptr<void> withdrawn;  // released after the lock
+  std::lock_guard guard(lock_);
+  if (upgrade_request_.get() != request) return;
+  withdrawn = std::move(upgrade_request_);
+  upgrade_pending_.store(false, std::memory_order_relaxed);
+}
+
 std::shared_ptr<const void> Process::module() {
   std::lock_guard guard(lock_);
   return module_;

@@ -46,6 +46,7 @@ class Process final : public Blocking {
     parent_ = parent;
     module_ = std::move(module);
   }
+  std::uint64_t parent() const { return parent_; }  // fixed once started
   // What it runs now: set_origin's module, or the one a code upgrade moved it to. Opaque here
   // (the host's engine::Module); shared, so a process of an old version keeps it identifiable.
   std::shared_ptr<const void> module();
@@ -90,6 +91,8 @@ class Process final : public Blocking {
   // opaque here (the host knows what it holds).
   enum class UpgradePost : std::uint8_t { kPosted, kDead, kBusy };
   UpgradePost post_upgrade(std::shared_ptr<void> request);
+  // Takes `request` back if the process has not taken it yet (its asker stopped waiting).
+  void withdraw_upgrade(const void* request);
 
   // ---- On the process's own fiber ----
   void set_die_when_link_dies(bool die);

@@ -10,10 +10,6 @@ namespace {
 
 using namespace cli_test;
 
-std::string example(std::string_view name) {
-  return std::string(EXAMPLES_DIR) + "/" + std::string(name) + ".wasm";
-}
-
 class Examples : public ProcessTest {
  protected:
   RunResult run_example(std::string_view name, std::vector<std::string> options = {},

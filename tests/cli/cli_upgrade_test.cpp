@@ -21,10 +21,14 @@ class Upgrade : public ProcessTest {
 TEST_F(Upgrade, ProcessesMoveToTheNewCodeWithTheirStateConverted) {
   auto r = run();
   EXPECT_EXIT_CODE(r, 0);
-  expect_lines_in_order(
-      r, {"c1 before: v1 count=5 last=2 disorder=0",
-          "upgrade this module's processes to v2: 0 upgraded=3 failed=0 timed_out=0 restarted=0",
-          "c2 after: v2 count=5 last=2 disorder=0 from=counter-v1", "main done"});
+  expect_lines_in_order(r, {"c1 before: v1 count=5 last=2 disorder=0",
+                            "c2 after: v2 count=5 last=2 disorder=0 from=counter-v1", "main done"});
+  // Three counters moved; the fourth process of v1 (its code refuses to hand over) stayed.
+  const auto moved = line_containing(r.out, "upgrade this module's processes to v2: ");
+  ASSERT_TRUE(moved) << describe(r);
+  EXPECT_TRUE(contains(*moved, ": 3 upgraded=3 failed=1 timed_out=0 restarted=0 reason: process "))
+      << *moved;
+  EXPECT_TRUE(contains(*moved, "lunatic_upgrade_save refused (returned 1)")) << *moved;
 }
 
 TEST_F(Upgrade, MessagesSentInATightLoopDuringTheUpgradeAllArriveInOrder) {
@@ -51,15 +55,35 @@ TEST_F(Upgrade, AProcessAwayFromAMessageBoundaryIsUpgradedAtACheckpointOrTimesOu
   expect_lines_in_order(r, {"upgrade the stuck process: 3", "upgrade the sleeper: 0 ",
                             "sleeper after: v2 count=0 last=0 disorder=0 from=counter-v1"});
   EXPECT_FALSE(contains(r.out, "sleeper: an upgrade failed")) << describe(r);
+  // The request that timed out was withdrawn: it does not block the module's upgrade after it.
+  EXPECT_FALSE(contains(r.out, "another upgrade of it is under way")) << describe(r);
 }
 
 TEST_F(Upgrade, AThirdVersionIsRefusedWhileTheFirstStillRuns) {
   auto r = run();
   EXPECT_EXIT_CODE(r, 0);
-  expect_lines_in_order(r, {"a third version: 2 upgraded=0 failed=0 timed_out=0 restarted=0 "
+  const std::string refused =
+      ": 2 upgraded=0 failed=0 timed_out=0 restarted=0 reason: two versions are loaded already "
+      "and 1 process(es) still run the old one; a third is refused until they end (or the "
+      "upgrade purges them)";
+  // The process still on v1 is the refuser; main is on v1 too, but holds no version loaded.
+  expect_lines_in_order(r, {"a third version" + refused, "refuser killed: process-died refuser",
+                            "a third version once v1 is gone: 0 upgraded=4 failed=0 "
+                            "timed_out=0 restarted=0",
+                            "c1 on the third version: v2 count=20005 last=20002 disorder=0 "
+                            "from=counter-v2"});
+}
+
+TEST_F(Upgrade, APurgeKillsWhatStillRunsTheOldVersionSoAFourthCanLoad) {
+  auto r = run();
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"a fourth version: 2 upgraded=0 failed=0 timed_out=0 restarted=0 "
                             "reason: two versions are loaded already and 1 process(es) still "
                             "run the old one; a third is refused until they end (or the upgrade "
-                            "purges them)"});
+                            "purges them)",
+                            "a fourth version, purging: 0 upgraded=4 failed=0 timed_out=0 "
+                            "restarted=0",
+                            "purged: 1", "after the purge: process-died old one"});
 }
 
 TEST_F(Upgrade, CodeThatCannotHandOverItsStateFailsOrIsRestartedWhenAsked) {

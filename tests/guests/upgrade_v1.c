@@ -84,7 +84,10 @@ int main(int argc, char** argv) {
   uint64_t c3 = spawn_counter("counter", ROLE_COUNTER, "c3");
   uint64_t sleeper_pid = spawn_counter("sleeper", -1, "sleeper");
   uint64_t stuck_pid = spawn_counter("stuck", -1, "stuck");
+  uint64_t refuser = spawn_counter("counter", ROLE_OTHER, "refuser");
   lunatic_monitor(c1);
+  lunatic_monitor(stuck_pid);
+  lunatic_monitor(refuser);
   uint64_t counters[3] = {c1, c2, c3};
   for (int i = 0; i < 3; ++i) {
     counter_add_to(counters[i], 1, 2);
@@ -100,6 +103,7 @@ int main(int argc, char** argv) {
   r = lunatic_upgrade_process(stuck_pid, v2, 0, 200, LUNATIC_PTR(&error));
   say("upgrade the stuck process: %u", r);
   lunatic_kill(stuck_pid);
+  report_next("stuck killed", 5000);
 
   r = lunatic_upgrade_process(sleeper_pid, v2, 0, 5000, LUNATIC_PTR(&error));
   say("upgrade the sleeper: %u %s", r, r == 2 ? error_text(error) : "");
@@ -120,10 +124,30 @@ int main(int argc, char** argv) {
   counter_get("c1 after", c1);
   counter_get("c2 after", c2);
 
-  // A third version (the same bytes compiled again are another module) while main runs v1.
+  // A third version (the same bytes compiled again are another module) while the refuser still
+  // runs v1 (main does too, but the runtime's first process holds no version loaded).
   uint64_t v3 = compile_file(argv[1]);
   r = lunatic_upgrade_module(v2, v3, 0, 1000, LUNATIC_PTR(result));
   say_module_result("a third version", r, result);
+  lunatic_kill(refuser);
+  report_next("refuser killed", 5000);
+  r = lunatic_upgrade_module(v2, v3, 0, 5000, LUNATIC_PTR(result));
+  say_module_result("a third version once v1 is gone", r, result);
+  counter_get("c1 on the third version", c1);
+
+  // A process of the now old version 2 (its counter loop, started bare) stands in the way of a
+  // fourth version, unless the upgrade purges it.
+  uint64_t old_one = 0;
+  if (spawn_fn(0, -1, (int64_t)v2, "lunatic_upgrade_resume", 0, &old_one) != 0) say("no old one");
+  name_pid(old_one, "old one");
+  lunatic_monitor(old_one);
+  uint64_t v4 = compile_file(argv[1]);
+  r = lunatic_upgrade_module(v3, v4, 0, 5000, LUNATIC_PTR(result));
+  say_module_result("a fourth version", r, result);
+  r = lunatic_upgrade_module(v3, v4, LUNATIC_UPGRADE_PURGE, 5000, LUNATIC_PTR(result));
+  say_module_result("a fourth version, purging", r, result);
+  say("purged: %llu", (unsigned long long)result[4]);
+  report_next("after the purge", 5000);
 
   // Processes whose code cannot hand its state over: failed, then restarted (killed).
   uint64_t waiters[2];
@@ -132,9 +156,9 @@ int main(int argc, char** argv) {
     name_pid(waiters[i], i == 0 ? "waiter1" : "waiter2");
     lunatic_monitor(waiters[i]);
   }
-  r = lunatic_upgrade_module(plain, v3, 0, 1000, LUNATIC_PTR(result));
+  r = lunatic_upgrade_module(plain, v2_bad, 0, 1000, LUNATIC_PTR(result));
   say_module_result("upgrade code without lunatic_upgrade_save", r, result);
-  r = lunatic_upgrade_module(plain, v3, LUNATIC_UPGRADE_RESTART, 1000, LUNATIC_PTR(result));
+  r = lunatic_upgrade_module(plain, v2_bad, LUNATIC_UPGRADE_RESTART, 1000, LUNATIC_PTR(result));
   say_module_result("the same with restart", r, result);
   report_next("after restart", 5000);
   report_next("after restart", 5000);

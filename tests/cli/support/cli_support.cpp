@@ -188,6 +188,10 @@ std::string guest(std::string_view name) {
   return std::string(GUESTS_DIR) + "/" + std::string(name) + ".wasm";
 }
 
+std::string example(std::string_view name) {
+  return (fs::path(EXAMPLES_DIR) / (std::string(name) + ".wasm")).string();
+}
+
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }

@@ -68,6 +68,8 @@ std::string lunatic_binary();
 
 // The path of the built guest tests/guests/<name>.{c,wat} as a .wasm file.
 std::string guest(std::string_view name);
+// The path of the built example <name>.wasm (examples/).
+std::string example(std::string_view name);
 
 bool contains(std::string_view haystack, std::string_view needle);
 std::string lower(std::string s);

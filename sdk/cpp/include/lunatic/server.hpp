@@ -11,7 +11,8 @@
 //     int handle_request(const Get&);
 //     void terminate();                        // optional: runs on stop()
 //     void handle_link_died(lunatic::Tag);     // optional: then linked failures do not kill it
-//   };
+//     static constexpr const char* kUpgradeKind = "counter";  // optional: hot upgrade, see
+//   };                                                        // lunatic/upgrade.hpp
 //   auto counter = lunatic::start_server<Counter>(5).value();
 //   counter.send(Add{2});
 //   int now = counter.request(Get{}, 100ms).value();
@@ -25,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <lunatic/detail/message_io.hpp>
+#include <lunatic/detail/upgrade_registry.hpp>
 #include <lunatic/mailbox.hpp>
 #include <lunatic/process.hpp>
 #include <lunatic/request.hpp>
@@ -110,18 +112,12 @@ Result<Impl> run_init(typename Impl::Arg&& arg) {
   }
 }
 
+// Serves messages and requests with `state` until a stop. A state type that declares
+// kUpgradeKind can hand itself over to a new version of the code (lunatic/upgrade.hpp).
 template <class Impl>
-void server_main(ServerStart<Impl> start, Mailbox<ServerEnvelope<Impl>> mailbox) {
+void serve(Impl& state, Mailbox<ServerEnvelope<Impl>> mailbox) {
   constexpr bool kTrapsLinks = requires(Impl & impl) { impl.handle_link_died(Tag{}); };
-  if constexpr (kTrapsLinks) die_when_link_dies(false);
-  Result<Impl> initialized = run_init<Impl>(std::move(start.arg));
-  if (!initialized) {
-    send_value(start.parent.value, start.ack_tag, InitAck(initialized.error().message));
-    std::fprintf(stderr, "lunatic: server init failed: %s\n", initialized.error().message.c_str());
-    std::_Exit(1);  // a failure: links hear it
-  }
-  Impl& state = initialized.value();
-  send_value(start.parent.value, start.ack_tag, InitAck());
+  if constexpr (requires { Impl::kUpgradeKind; }) upgrade::hand_over(Impl::kUpgradeKind, state);
   for (;;) {
     Result<Event<ServerEnvelope<Impl>>> event = mailbox.receive_event();
     if (!event) {
@@ -149,6 +145,20 @@ void server_main(ServerStart<Impl> start, Mailbox<ServerEnvelope<Impl>> mailbox)
       return;
     }
   }
+}
+
+template <class Impl>
+void server_main(ServerStart<Impl> start, Mailbox<ServerEnvelope<Impl>> mailbox) {
+  constexpr bool kTrapsLinks = requires(Impl & impl) { impl.handle_link_died(Tag{}); };
+  if constexpr (kTrapsLinks) die_when_link_dies(false);
+  Result<Impl> initialized = run_init<Impl>(std::move(start.arg));
+  if (!initialized) {
+    send_value(start.parent.value, start.ack_tag, InitAck(initialized.error().message));
+    std::fprintf(stderr, "lunatic: server init failed: %s\n", initialized.error().message.c_str());
+    std::_Exit(1);  // a failure: links hear it
+  }
+  send_value(start.parent.value, start.ack_tag, InitAck());
+  serve(initialized.value(), mailbox);
 }
 
 }  // namespace detail
