@@ -109,3 +109,18 @@ TEST_F(Upgrade, AnUpgradedProcessKeepsItsIdAndWhoMonitorsIt) {
 }
 
 }  // namespace
+
+// The C++ SDK (lunatic/upgrade.hpp): a Server's code_change converts its state, a refusal leaves
+// version 1 serving with its state, and a supervisor's children move one by one.
+class SdkUpgrade : public ProcessTest {};
+
+TEST_F(SdkUpgrade, ServersConvertTheirStateAndASupervisorsChildrenMoveOneByOne) {
+  auto r = run_guest("sdk_upgrade", {guest("sdk_upgrade_v2")}, {"--dir", GUESTS_DIR});
+  EXPECT_EXIT_CODE(r, 0);
+  expect_lines_in_order(r, {"upgrade 13: process 2: lunatic_upgrade_load refused the state "
+                            "(returned 3)",
+                            "13 after: v1 value=14", "upgrade_children: upgraded=2 failed=0",
+                            "counter0: v2 history=15,17,", "counter1: v2 history=25,27,"});
+  EXPECT_TRUE(contains(r.err, "lunatic: upgrade: counter from counter-v1 refused: unlucky"))
+      << describe(r);
+}

@@ -27,6 +27,7 @@
 #include <lunatic/msgpack.hpp>
 #include <lunatic/process.hpp>
 #include <lunatic/server.hpp>
+#include <lunatic/supervisor.hpp>
 #include <optional>
 #include <utility>
 
@@ -90,6 +91,30 @@ inline Result<Report> upgrade_module(const Module* from, const Module& to,
   if (results[5] != UINT64_MAX) reason = lunatic::detail::take_host_error(results[5]);
   if (status == 2) return Error{ErrorKind::kHost, reason};
   return Report{results[0], results[1], results[2], results[3], results[4], std::move(reason)};
+}
+
+// Moves a supervisor's children to `to` one at a time, in start order, each upgrade waiting for
+// the one before (as Erlang's release handler goes through a supervision tree). Stops at the
+// first child that keeps its old code; the Report says how far it got and why. Children that a
+// `restart` kills are started again by the supervisor with its own start functions, from its
+// own code.
+inline Result<Report> upgrade_children(const Process<SupervisorRequest>& supervisor,
+                                       const Module& to, const Options& options = {}) {
+  Result<std::vector<ChildInfo>> children = supervisor_children(supervisor, Milliseconds(5000));
+  if (!children) return children.error();
+  Report report;
+  for (const ChildInfo& child : *children) {
+    Result<void> moved = upgrade_process(child.process, to, options);
+    if (moved) {
+      ++report.upgraded;  // or, with `restart`, killed for the supervisor to start again
+      continue;
+    }
+    if (moved.error().kind == ErrorKind::kNoProcess) continue;  // ended: the supervisor's
+    ++(moved.error().kind == ErrorKind::kTimeout ? report.timed_out : report.failed);
+    report.first_failure = child.name + ": " + moved.error().message;
+    break;
+  }
+  return report;
 }
 
 namespace detail {
@@ -187,7 +212,8 @@ lunatic_upgrade_load() {
     return 2;
   }
   auto& registry = lunatic::upgrade::detail::registry();
-  for (const lunatic::upgrade::Takeover& takeover : registry.takeovers) {
+  for (std::size_t i = 0; i < registry.takeovers.size(); ++i) {
+    const lunatic::upgrade::Takeover& takeover = registry.takeovers[i];
     if (envelope->first != takeover.kind) continue;
     lunatic::Result<void> loaded = takeover.load(version, envelope->second);
     if (!loaded) {
@@ -195,7 +221,7 @@ lunatic_upgrade_load() {
                    version.c_str(), loaded.error().message.c_str());
       return 3;
     }
-    registry.chosen = &takeover;
+    registry.chosen = i;
     return 0;
   }
   std::fprintf(stderr, "lunatic: upgrade: this version takes over no process of kind %s\n",
@@ -205,5 +231,6 @@ lunatic_upgrade_load() {
 
 extern "C" inline __attribute__((export_name("lunatic_upgrade_resume"), used)) void
 lunatic_upgrade_resume() {
-  lunatic::upgrade::detail::registry().chosen->resume();
+  auto& registry = lunatic::upgrade::detail::registry();
+  registry.takeovers[registry.chosen].resume();
 }

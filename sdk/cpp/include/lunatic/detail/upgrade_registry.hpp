@@ -34,13 +34,15 @@ struct Takeover {
 namespace detail {
 
 struct Registry {
-  std::function<Handover()> save;    // the running process's; empty: it cannot be upgraded
-  std::vector<Takeover> takeovers;   // this module's
-  const Takeover* chosen = nullptr;  // load picked it, resume runs it
+  std::function<Handover()> save;   // the running process's; empty: it cannot be upgraded
+  std::vector<Takeover> takeovers;  // this module's, one per kind
+  std::size_t chosen = 0;           // load picked takeovers[chosen], resume runs it
 };
 
-// Never destroyed: wasm-ld runs a command module's destructors after each call of an export
-// other than _start, and lunatic_upgrade_save is one, called while the process goes on.
+// wasm-ld wraps each export of a command module other than _start in a call of the module's
+// constructors before it and of its destructors after it. So this is never destroyed (the
+// process goes on after lunatic_upgrade_save), and registering the same kind again (the
+// constructors run again at each upgrade export) replaces the entry rather than adding one.
 inline Registry& registry() {
   static Registry* registry = new Registry();
   return *registry;
@@ -61,7 +63,14 @@ void hand_over(const char* kind, const State& state) {
 // This code takes over processes of `takeover.kind`. Returns true, so that a namespace-scope
 // `static const bool` can register an entry before any export runs.
 inline bool add_takeover(Takeover takeover) {
-  detail::registry().takeovers.push_back(takeover);
+  std::vector<Takeover>& takeovers = detail::registry().takeovers;
+  for (Takeover& known : takeovers) {
+    if (std::string_view(known.kind) == takeover.kind) {
+      known = takeover;
+      return true;
+    }
+  }
+  takeovers.push_back(takeover);
   return true;
 }
 
