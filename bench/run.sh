@@ -34,7 +34,7 @@ BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "bench: no build directory $1" >&2
 shift
 
 # Known suites, in report order. New suites: add bench/<suite>/run.sh and list the name here.
-SUITE_ORDER=(compute load processes messages metrics dashboard net cluster sqlite)
+SUITE_ORDER=(compute load processes messages metrics dashboard net cluster sqlite upgrade)
 
 all_suites=()
 for s in "${SUITE_ORDER[@]}"; do
