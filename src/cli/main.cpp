@@ -109,6 +109,12 @@ void add_runtime_options(CLI::App& command, lunatic::cli::RunOptions& run) {
       ->type_name("ADDR");
   command.add_flag("--dashboard-allow-kill", run.dashboard_allow_kill,
                    "Let the dashboard kill processes");
+  command
+      .add_option("--upgrade-socket", run.upgrade_socket,
+                  "Listen here (a Unix socket, owner-only) for `lunatic upgrade`")
+      ->type_name("PATH");
+  command.add_flag("--watch", run.watch,
+                   "Upgrade the running processes whenever the module file is rebuilt");
 }
 
 // Cargo runs a test binary through its runner as `lunatic [run] <target>/wasm32-wasi/debug/deps/
@@ -180,12 +186,6 @@ int main(int argc, char** argv) {
   run_command->add_option("module", run.module_path, "The .wasm module or .lart artifact")
       ->required();
   run_command->add_option("args", run.args, "Arguments passed to the guest");
-  run_command
-      ->add_option("--upgrade-socket", run.upgrade_socket,
-                   "Listen here (a Unix socket, owner-only) for `lunatic upgrade`")
-      ->type_name("PATH");
-  run_command->add_flag("--watch", run.watch,
-                        "Upgrade the running processes whenever the module file is rebuilt");
 
   lunatic::cli::UpgradeCommandOptions upgrade;
   auto* upgrade_command = app.add_subcommand(
@@ -199,6 +199,8 @@ int main(int argc, char** argv) {
   upgrade_command->add_flag(
       "--restart", upgrade.options.restart,
       "Kill the processes whose code cannot hand its state over, for their supervisors");
+  upgrade_command->add_flag("--all-nodes", upgrade.all_nodes,
+                            "Roll the upgrade out to every node of the socket's cluster");
   upgrade_command
       ->add_option("--timeout", upgrade.timeout_seconds,
                    "Seconds to wait for processes to reach a message boundary (default 10)")

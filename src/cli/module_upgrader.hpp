@@ -27,10 +27,13 @@ class ModuleUpgrader {
   ModuleUpgrader(engine::Engine& engine, host::Environment& environment,
                  std::shared_ptr<const engine::Module> current);
 
-  // Loads (compiling if needed) the module at `path` and moves the current version's processes
-  // to it. Errors: the file does not load, or the upgrade was refused as a whole.
+  // Loads (compiling if needed) the wasm module at `path` and moves the current version's
+  // processes to it; with `all_nodes`, on every node of the cluster too (the others are asked
+  // once this node is done). Errors: the file does not load, the upgrade was refused as a
+  // whole here, or `all_nodes` on a runtime that is not a node.
   Expected<host::UpgradeReport> upgrade_from(const std::filesystem::path& path,
-                                             const host::UpgradeOptions& options);
+                                             const host::UpgradeOptions& options,
+                                             bool all_nodes = false);
 
  private:
   engine::Engine& engine_;

@@ -61,7 +61,8 @@ int upgrade_command(const UpgradeCommandOptions& options) {
   }
   const auto timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_seconds * 1000.0));
-  auto answer = ask_runtime(options.socket, upgrade_request_json(module, options.options, timeout));
+  auto answer = ask_runtime(
+      options.socket, upgrade_request_json(module, options.options, timeout, options.all_nodes));
   if (!answer) {
     print_error(answer.error().message);
     return kExitRuntimeError;

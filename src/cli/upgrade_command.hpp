@@ -14,6 +14,7 @@ struct UpgradeCommandOptions {
   std::string socket;
   host::UpgradeOptions options;  // purge and restart; the deadline comes from timeout_seconds
   double timeout_seconds = 10;
+  bool all_nodes = false;  // every node of the cluster the socket's node belongs to
 };
 
 int upgrade_command(const UpgradeCommandOptions& options);

@@ -70,8 +70,13 @@ void write_all(int fd, std::string_view text) {
   }
 }
 
-Expected<std::pair<std::filesystem::path, host::UpgradeOptions>> parse_request(
-    const std::string& line) {
+struct UpgradeRequest {
+  std::filesystem::path module;
+  host::UpgradeOptions options;
+  bool all_nodes = false;
+};
+
+Expected<UpgradeRequest> parse_request(const std::string& line) {
   const auto request = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (!request.is_object() || !request.contains("module") || !request["module"].is_string()) {
     return make_error(Errc::kInvalidArgument, "the request is not {\"module\": PATH, ...}");
@@ -82,18 +87,20 @@ Expected<std::pair<std::filesystem::path, host::UpgradeOptions>> parse_request(
   const std::int64_t timeout_ms = request.value("timeout_ms", std::int64_t{10000});
   if (timeout_ms < 0) return make_error(Errc::kInvalidArgument, "timeout_ms is negative");
   options.deadline = runtime::Clock::now() + std::chrono::milliseconds(timeout_ms);
-  return std::pair{std::filesystem::path(request["module"].get<std::string>()), options};
+  return UpgradeRequest{request["module"].get<std::string>(), options,
+                        request.value("all_nodes", false)};
 }
 
 }  // namespace
 
 std::string upgrade_request_json(const std::filesystem::path& module,
                                  const host::UpgradeOptions& options,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout, bool all_nodes) {
   return nlohmann::json{{"module", module.string()},
                         {"purge", options.purge},
                         {"restart", options.restart},
-                        {"timeout_ms", timeout.count()}}
+                        {"timeout_ms", timeout.count()},
+                        {"all_nodes", all_nodes}}
              .dump() +
          "\n";
 }
@@ -183,7 +190,7 @@ void UpgradeSocket::answer(int connection) {
     write_all(connection, upgrade_answer_json(request.error()));
     return;
   }
-  auto result = upgrader_.upgrade_from(request->first, request->second);
+  auto result = upgrader_.upgrade_from(request->module, request->options, request->all_nodes);
   write_all(connection, upgrade_answer_json(result));
 }
 

@@ -20,7 +20,7 @@ class ModuleUpgrader;
 // The request's JSON, and the answer's, shared with the client.
 std::string upgrade_request_json(const std::filesystem::path& module,
                                  const host::UpgradeOptions& options,
-                                 std::chrono::milliseconds timeout);
+                                 std::chrono::milliseconds timeout, bool all_nodes);
 std::string upgrade_answer_json(const Expected<host::UpgradeReport>& result);
 
 class UpgradeSocket {

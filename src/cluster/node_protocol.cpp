@@ -139,6 +139,55 @@ Expected<SpawnRequest> decode_spawn(std::span<const std::uint8_t> bytes) {
   return record;
 }
 
+std::vector<std::uint8_t> encode(const UpgradeRequest& record) {
+  WireWriter out;
+  out.u64(record.request);
+  out.text(record.from);
+  out.text(record.to);
+  out.u8(static_cast<std::uint8_t>((record.purge ? 1 : 0) | (record.restart ? 2 : 0)));
+  out.u64(record.timeout_ms);
+  return out.take();
+}
+
+std::vector<std::uint8_t> encode(const UpgradeReply& record) {
+  WireWriter out;
+  out.u64(record.request);
+  out.text(record.refused);
+  for (std::uint64_t count :
+       {record.upgraded, record.failed, record.timed_out, record.restarted, record.purged}) {
+    out.u64(count);
+  }
+  out.text(record.first_failure);
+  return out.take();
+}
+
+Expected<UpgradeRequest> decode_upgrade(std::span<const std::uint8_t> bytes) {
+  WireReader in(bytes);
+  UpgradeRequest record;
+  record.request = in.u64().value_or(0);
+  const bool hashed = read_hash(in, record.from) && read_hash(in, record.to);
+  const std::uint8_t flags = in.u8().value_or(0xFF);
+  record.timeout_ms = in.u64().value_or(0);
+  if (!hashed || !in.at_end() || flags > 3) return malformed("upgrade");
+  record.purge = (flags & 1) != 0;
+  record.restart = (flags & 2) != 0;
+  return record;
+}
+
+Expected<UpgradeReply> decode_upgrade_reply(std::span<const std::uint8_t> bytes) {
+  WireReader in(bytes);
+  UpgradeReply record;
+  record.request = in.u64().value_or(0);
+  record.refused = in.text().value_or("");
+  for (std::uint64_t* count :
+       {&record.upgraded, &record.failed, &record.timed_out, &record.restarted, &record.purged}) {
+    *count = in.u64().value_or(0);
+  }
+  record.first_failure = in.text().value_or("");
+  if (!in.at_end()) return malformed("upgrade reply");
+  return record;
+}
+
 Expected<SpawnReply> decode_spawn_reply(std::span<const std::uint8_t> bytes) {
   WireReader in(bytes);
   SpawnReply record;

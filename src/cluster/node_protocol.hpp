@@ -13,13 +13,15 @@
 namespace lunatic::cluster {
 
 enum class Channel : std::uint8_t {
-  kMessage = 1,     // a data message for a process
-  kNoProcess = 2,   // a message's receiver does not exist (told back to the sender's node)
-  kModule = 3,      // a module's wasm bytes, by content hash, before a spawn that needs them
-  kSpawn = 4,       // spawn a process of a module (known by hash) on the receiving node
-  kSpawnReply = 5,  // the new process's id, or why there is none
-  kKill = 6,        // kill a process of the receiving node
-  kSignal = 7,      // a link or monitor between two processes of two nodes changed or fired
+  kMessage = 1,       // a data message for a process
+  kNoProcess = 2,     // a message's receiver does not exist (told back to the sender's node)
+  kModule = 3,        // a module's wasm bytes, by content hash, before a spawn that needs them
+  kSpawn = 4,         // spawn a process of a module (known by hash) on the receiving node
+  kSpawnReply = 5,    // the new process's id, or why there is none
+  kKill = 6,          // kill a process of the receiving node
+  kSignal = 7,        // a link or monitor between two processes of two nodes changed or fired
+  kUpgrade = 8,       // move the receiving node's processes of a module to another (by hashes)
+  kUpgradeReply = 9,  // how that went
 };
 
 // The wasm bytes' SHA-256, in hex (engine::sha256_hex, as the artifact cache names them).
@@ -84,6 +86,29 @@ struct Signal {
   Reason reason = Reason::kNormal;
 };
 
+// Hot code upgrade rolled out over a cluster: the receiving node moves its processes that run
+// module `from` to module `to` (its bytes shipped before, as for a spawn), as an upgrade of its
+// own would (docs/hot-upgrade.md), and answers with the counts.
+struct UpgradeRequest {
+  std::uint64_t request = 0;  // the asking node's number for it, echoed in the reply
+  ModuleHash from;
+  ModuleHash to;
+  bool purge = false;
+  bool restart = false;
+  std::uint64_t timeout_ms = 0;
+};
+
+struct UpgradeReply {
+  std::uint64_t request = 0;
+  std::string refused;  // not empty: the node refused the upgrade as a whole, and why
+  std::uint64_t upgraded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t timed_out = 0;
+  std::uint64_t restarted = 0;
+  std::uint64_t purged = 0;
+  std::string first_failure;
+};
+
 std::vector<std::uint8_t> encode(const RemoteMessage& record);
 std::vector<std::uint8_t> encode(const NoProcess& record);
 std::vector<std::uint8_t> encode(const ModuleBytes& record);
@@ -91,6 +116,8 @@ std::vector<std::uint8_t> encode(const SpawnRequest& record);
 std::vector<std::uint8_t> encode(const SpawnReply& record);
 std::vector<std::uint8_t> encode(const Kill& record);
 std::vector<std::uint8_t> encode(const Signal& record);
+std::vector<std::uint8_t> encode(const UpgradeRequest& record);
+std::vector<std::uint8_t> encode(const UpgradeReply& record);
 
 // Each decoder refuses a record that is short, has bytes left over or holds a value out of
 // its range, naming the record kind.
@@ -101,6 +128,8 @@ Expected<SpawnRequest> decode_spawn(std::span<const std::uint8_t> bytes);
 Expected<SpawnReply> decode_spawn_reply(std::span<const std::uint8_t> bytes);
 Expected<Kill> decode_kill(std::span<const std::uint8_t> bytes);
 Expected<Signal> decode_signal(std::span<const std::uint8_t> bytes);
+Expected<UpgradeRequest> decode_upgrade(std::span<const std::uint8_t> bytes);
+Expected<UpgradeReply> decode_upgrade_reply(std::span<const std::uint8_t> bytes);
 
 // The stream of messages from `sender` to `receiver`: one per pair, so a pair's messages stay
 // in order while other pairs' interleave with them.

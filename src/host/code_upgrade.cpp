@@ -23,6 +23,8 @@ std::string UpgradeReport::summary() const {
   if (purged != 0) text += fmt::format(", {} purged", purged);
   if (failed != 0) text += fmt::format(", {} failed", failed);
   if (timed_out != 0) text += fmt::format(", {} timed out", timed_out);
+  if (nodes > 1) text += fmt::format(" on {} nodes", nodes);
+  if (nodes_incomplete != 0) text += fmt::format(", {} node(s) did not complete", nodes_incomplete);
   if (!failures.empty()) text += " (" + failures.front() + ")";
   return text;
 }
@@ -39,9 +41,7 @@ void UpgradeBatch::settle(std::uint64_t process, Answer answer, const std::strin
       ++answers_.upgraded;
     } else {
       ++answers_.failed;
-      if (answers_.failures.size() < UpgradeReport::kMaxFailures) {
-        answers_.failures.push_back(fmt::format("process {}: {}", process, why));
-      }
+      answers_.add_failure(fmt::format("process {}: {}", process, why));
     }
   }
   count_down();
@@ -66,9 +66,7 @@ void UpgradeBatch::close_and_add_to(UpgradeReport& report) {
   closed_ = true;
   report.upgraded += answers_.upgraded;
   report.failed += answers_.failed;
-  for (const std::string& failure : answers_.failures) {
-    if (report.failures.size() < UpgradeReport::kMaxFailures) report.failures.push_back(failure);
-  }
+  for (const std::string& failure : answers_.failures) report.add_failure(failure);
 }
 
 UpgradeTicket::UpgradeTicket(std::shared_ptr<UpgradeBatch> batch_in, std::uint64_t process_in,
@@ -167,9 +165,7 @@ Expected<UpgradeReport> upgrade_processes(Environment& environment,
         ++report.restarted;
       } else {
         ++report.failed;
-        if (report.failures.size() < UpgradeReport::kMaxFailures) {
-          report.failures.push_back(fmt::format("process {}: {}", process->id(), *cannot_save));
-        }
+        report.add_failure(fmt::format("process {}: {}", process->id(), *cannot_save));
       }
       continue;
     }

@@ -50,12 +50,19 @@ struct UpgradeReport {
   // Had not answered by the deadline: most had not reached a message boundary (and never will
   // for this request); one that was under way may still finish.
   std::uint64_t timed_out = 0;
-  std::uint64_t restarted = 0;        // killed for their supervisors to restart (UpgradeOptions)
-  std::uint64_t purged = 0;           // killed for running the version a third one retired
+  std::uint64_t restarted = 0;  // killed for their supervisors to restart (UpgradeOptions)
+  std::uint64_t purged = 0;     // killed for running the version a third one retired
+  // Rolled out over a cluster: the nodes asked (this one included), and those that refused
+  // the upgrade as a whole or did not answer.
+  std::uint64_t nodes = 1;
+  std::uint64_t nodes_incomplete = 0;
   std::vector<std::string> failures;  // "process N: why", the first kMaxFailures of them
 
   static constexpr std::size_t kMaxFailures = 16;
-  bool complete() const { return failed == 0 && timed_out == 0; }
+  bool complete() const { return failed == 0 && timed_out == 0 && nodes_incomplete == 0; }
+  void add_failure(std::string why) {
+    if (failures.size() < kMaxFailures) failures.push_back(std::move(why));
+  }
   std::string summary() const;  // "3 upgraded, 1 failed (process 7: ...)"
 };
 

@@ -73,7 +73,8 @@ DistributedNode::DistributedNode(Environment& environment, cluster::Cluster& clu
                                  DistributedOptions options)
     : environment_(environment), cluster_(cluster), options_(std::move(options)) {
   environment_.keep_module_sources();
-  spawner_ = std::thread([this] { serve_spawns(); });
+  spawns_ = std::make_unique<JobThread>();
+  upgrades_ = std::make_unique<JobThread>();
   environment_.scheduler().set_remote_peers(this);
   cluster_.set_handler(this);
 }
@@ -81,12 +82,8 @@ DistributedNode::DistributedNode(Environment& environment, cluster::Cluster& clu
 DistributedNode::~DistributedNode() {
   cluster_.set_handler(nullptr);
   environment_.scheduler().set_remote_peers(nullptr);
-  {
-    std::lock_guard guard(jobs_mutex_);
-    stopping_ = true;
-  }
-  jobs_ready_.notify_all();
-  spawner_.join();
+  spawns_.reset();
+  upgrades_.reset();
 }
 
 bool DistributedNode::is_remote(std::uint64_t process_id) const {
@@ -125,12 +122,10 @@ RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& reque
   pending->node = node;
   if (pending->ready.get() < 0) return {kConnectionError, 0, "no eventfd for the spawn's reply"};
   cluster::SpawnRequest record;
-  bool ship_module = false;
   {
     std::lock_guard guard(mutex_);
     record.request = next_request_++;
     pending_.emplace(record.request, pending);
-    ship_module = shipped_[node].insert(source->hash).second;
   }
   // Whatever ends the wait (a reply, a timeout, a kill unwinding through here), the entry goes.
   struct Forget {
@@ -149,14 +144,8 @@ RemoteSpawn DistributedNode::spawn(std::uint64_t node, const SpawnRequest& reque
   record.params = request.params;
   record.config = encode_config(*request.config);
   // Modules and spawns share stream 0, so the bytes arrive before the spawn that needs them.
-  if (ship_module) {
-    cluster::ModuleBytes module{source->hash, {source->wasm->begin(), source->wasm->end()}};
-    if (const Status sent = cluster_.send(node, cluster::Channel::kModule, 0, encode(module));
-        !sent) {
-      std::lock_guard guard(mutex_);
-      shipped_[node].erase(source->hash);
-      return {kConnectionError, 0, sent.error().message};
-    }
+  if (!ship(node, *source)) {
+    return {kConnectionError, 0, fmt::format("cannot send the module to node {}", node)};
   }
   if (const Status sent = cluster_.send(node, cluster::Channel::kSpawn, 0, encode(record)); !sent) {
     return {kConnectionError, 0, sent.error().message};
@@ -388,11 +377,8 @@ void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channe
           reply_to_spawn(from_node, *spawn);
           return;
         }
-        {
-          std::lock_guard guard(jobs_mutex_);
-          jobs_.push_back({from_node, std::move(*spawn)});
-        }
-        jobs_ready_.notify_one();
+        spawns_->post(
+            [this, from_node, request = std::move(*spawn)] { reply_to_spawn(from_node, request); });
         return;
       }
       break;
@@ -405,6 +391,22 @@ void DistributedNode::on_record(std::uint64_t from_node, cluster::Channel channe
     case cluster::Channel::kSignal:
       if (auto signal = cluster::decode_signal(record)) {
         on_signal(*signal, from_node);
+        return;
+      }
+      break;
+    case cluster::Channel::kUpgrade:
+      if (auto upgrade = cluster::decode_upgrade(record)) {
+        upgrades_->post(
+            [this, from_node, request = std::move(*upgrade)] { run_upgrade(from_node, request); });
+        return;
+      }
+      break;
+    case cluster::Channel::kUpgradeReply:
+      if (auto reply = cluster::decode_upgrade_reply(record)) {
+        std::lock_guard guard(mutex_);
+        const auto waiting = upgrade_replies_.find(reply->request);
+        if (waiting != upgrade_replies_.end()) waiting->second = std::move(*reply);
+        upgrade_answered_.notify_all();
         return;
       }
       break;
@@ -488,19 +490,6 @@ void DistributedNode::complete(const cluster::SpawnReply& reply) {
   }
 }
 
-void DistributedNode::serve_spawns() {
-  std::unique_lock lock(jobs_mutex_);
-  while (true) {
-    jobs_ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-    if (stopping_) return;
-    SpawnJob job = std::move(jobs_.front());
-    jobs_.pop_front();
-    lock.unlock();
-    reply_to_spawn(job.from_node, job.request);
-    lock.lock();
-  }
-}
-
 bool DistributedNode::compiled(const std::string& module_hash) {
   std::lock_guard guard(mutex_);
   const auto found = received_.find(module_hash);
@@ -514,34 +503,37 @@ void DistributedNode::reply_to_spawn(std::uint64_t from_node,
   (void)cluster_.send(from_node, cluster::Channel::kSpawnReply, 0, encode(reply));
 }
 
-cluster::SpawnReply DistributedNode::run_spawn(const cluster::SpawnRequest& request) {
-  using Result = cluster::SpawnReply::Result;
-  std::shared_ptr<const engine::Module> module;
+Expected<std::shared_ptr<const engine::Module>> DistributedNode::received_module(
+    const std::string& hash) {
   std::string wasm;
   {
     std::lock_guard guard(mutex_);
-    const auto found = received_.find(request.module);
+    const auto found = received_.find(hash);
     if (found == received_.end()) {
-      return {0, Result::kNoSuchModule, 0,
-              "node " + std::to_string(node_id()) + " has no module " + request.module};
+      return make_error(Errc::kInvalidArgument,
+                        "node " + std::to_string(node_id()) + " has no module " + hash);
     }
-    module = found->second.compiled;
-    if (!module) wasm = found->second.wasm;
+    if (found->second.compiled) return found->second.compiled;
+    wasm = found->second.wasm;
   }
+  // Compiled here, by this node's compiler, on the calling thread (never a worker's); the
+  // artifact cache makes a later node start with the same module fast.
+  auto loaded = environment_.engine().load_wasm(wasm, "remote-" + hash.substr(0, 12), nullptr);
+  if (!loaded) {
+    return make_error(loaded.error().code, fmt::format("node {} could not load the module: {}",
+                                                       node_id(), loaded.error().message));
+  }
+  environment_.add_module_source(*loaded, std::move(wasm));
+  std::lock_guard guard(mutex_);
+  return received_[hash].compiled = *loaded;
+}
+
+cluster::SpawnReply DistributedNode::run_spawn(const cluster::SpawnRequest& request) {
+  using Result = cluster::SpawnReply::Result;
+  auto module = received_module(request.module);
   if (!module) {
-    // Compiled here, by this node's compiler, on this thread (never a worker's); the artifact
-    // cache makes a later node start with the same module fast.
-    auto loaded =
-        environment_.engine().load_wasm(wasm, "remote-" + request.module.substr(0, 12), nullptr);
-    if (!loaded) {
-      return {
-          0, Result::kRefused, 0,
-          fmt::format("node {} could not load the module: {}", node_id(), loaded.error().message)};
-    }
-    module = *loaded;
-    environment_.add_module_source(module, std::move(wasm));
-    std::lock_guard guard(mutex_);
-    received_[request.module].compiled = module;
+    const bool missing = module.error().code == Errc::kInvalidArgument;
+    return {0, missing ? Result::kNoSuchModule : Result::kRefused, 0, module.error().message};
   }
   auto config = decode_config(request.config, options_.grants);
   if (!config) {
@@ -549,7 +541,7 @@ cluster::SpawnReply DistributedNode::run_spawn(const cluster::SpawnRequest& requ
             fmt::format("node {} refused the spawn: {}", node_id(), config.error().message)};
   }
   SpawnRequest spawn;
-  spawn.module = std::move(module);
+  spawn.module = std::move(*module);
   spawn.config = std::make_shared<const ProcessConfig>(std::move(*config));
   spawn.own_limits = spawn.config->subtree_limits();
   spawn.function = request.function;
@@ -564,6 +556,106 @@ cluster::SpawnReply DistributedNode::run_spawn(const cluster::SpawnRequest& requ
             fmt::format("node {} could not spawn: {}", node_id(), id.error().message)};
   }
   return {0, Result::kSpawned, *id, ""};
+}
+
+void DistributedNode::run_upgrade(std::uint64_t from_node, const cluster::UpgradeRequest& request) {
+  cluster::UpgradeReply reply;
+  reply.request = request.request;
+  auto to = received_module(request.to);
+  std::shared_ptr<const engine::Module> from;
+  {
+    std::lock_guard guard(mutex_);
+    if (const auto found = received_.find(request.from); found != received_.end()) {
+      from = found->second.compiled;
+    }
+  }
+  if (!to) {
+    reply.refused = to.error().message;
+  } else if (from != nullptr) {  // else no process here was ever spawned from it
+    UpgradeOptions options;
+    options.purge = request.purge;
+    options.restart = request.restart;
+    options.deadline = runtime::Clock::now() + std::chrono::milliseconds(request.timeout_ms);
+    auto report =
+        upgrade_processes(environment_, processes_running(*from, environment_.scheduler()), from,
+                          *to, options, /*waiter=*/nullptr);
+    if (!report) {
+      reply.refused = report.error().message;
+    } else {
+      reply.upgraded = report->upgraded;
+      reply.failed = report->failed;
+      reply.timed_out = report->timed_out;
+      reply.restarted = report->restarted;
+      reply.purged = report->purged;
+      if (!report->failures.empty()) reply.first_failure = report->failures.front();
+    }
+  }
+  (void)cluster_.send(from_node, cluster::Channel::kUpgradeReply, 0, encode(reply));
+}
+
+bool DistributedNode::ship(std::uint64_t node, const Environment::ModuleSource& module) {
+  {
+    std::lock_guard guard(mutex_);
+    if (!shipped_[node].insert(module.hash).second) return true;
+  }
+  cluster::ModuleBytes bytes{module.hash, {module.wasm->begin(), module.wasm->end()}};
+  if (cluster_.send(node, cluster::Channel::kModule, 0, encode(bytes))) return true;
+  std::lock_guard guard(mutex_);
+  shipped_[node].erase(module.hash);
+  return false;
+}
+
+std::vector<NodeUpgrade> DistributedNode::upgrade_other_nodes(const std::string& from_hash,
+                                                              const Environment::ModuleSource& to,
+                                                              const UpgradeOptions& options) {
+  // Each node compiles the new module before it asks its processes: allow for that.
+  constexpr auto kCompileAllowance = std::chrono::minutes(2);
+  const auto now = runtime::Clock::now();
+  const auto timeout =
+      options.deadline
+          ? std::max(*options.deadline - now, runtime::Clock::duration{})
+          : std::chrono::duration_cast<runtime::Clock::duration>(std::chrono::hours(24));
+  cluster::UpgradeRequest request;
+  request.from = from_hash;
+  request.to = to.hash;
+  request.purge = options.purge;
+  request.restart = options.restart;
+  request.timeout_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  std::vector<NodeUpgrade> answers;
+  std::vector<std::uint64_t> requests;
+  for (const cluster::NodeInfo& info : cluster_.nodes()) {
+    if (info.id == node_id()) continue;
+    NodeUpgrade& answer = answers.emplace_back();
+    answer.node = info.id;
+    {
+      std::lock_guard guard(mutex_);
+      request.request = next_request_++;
+      upgrade_replies_.emplace(request.request, std::nullopt);
+    }
+    requests.push_back(request.request);
+    // Modules and upgrades share stream 0, so the bytes arrive before the upgrade needs them.
+    if (ship(info.id, to)) {
+      (void)cluster_.send(info.id, cluster::Channel::kUpgrade, 0, encode(request));
+    }
+  }
+  const auto deadline = now + timeout + kCompileAllowance;
+  std::unique_lock lock(mutex_);
+  upgrade_answered_.wait_until(lock, deadline, [&] {
+    for (std::uint64_t number : requests) {
+      if (!upgrade_replies_[number]) return false;
+    }
+    return true;
+  });
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    auto& reply = upgrade_replies_[requests[i]];
+    if (reply) {
+      answers[i].answered = true;
+      answers[i].reply = std::move(*reply);
+    }
+    upgrade_replies_.erase(requests[i]);
+  }
+  return answers;
 }
 
 void DistributedNode::remember_gone(std::uint64_t process_id) {

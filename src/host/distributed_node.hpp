@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,8 +30,10 @@
 
 #include "cluster/cluster.hpp"
 #include "common/error.hpp"
+#include "host/code_upgrade.hpp"
 #include "host/environment.hpp"
 #include "host/global_registry.hpp"
+#include "host/job_thread.hpp"
 #include "runtime/remote_peers.hpp"
 #include "wasi/wasi_config.hpp"
 
@@ -51,6 +54,13 @@ struct DistributedOptions {
   // How long it waits for a connection to the node to come up (the transport keeps trying;
   // a node that refuses or cannot be reached fails the spawn after this, with the reason).
   std::chrono::milliseconds connect_timeout{5'000};
+};
+
+// What one other node answered to an upgrade rolled out to it.
+struct NodeUpgrade {
+  std::uint64_t node = 0;
+  bool answered = false;  // false: no answer by the deadline (or no connection)
+  cluster::UpgradeReply reply;
 };
 
 struct RemoteSpawn {
@@ -91,6 +101,15 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
   // The names every node of the cluster sees.
   GlobalRegistry& global_registry() { return global_registry_; }
 
+  // Rolls a hot code upgrade out to every other node of the cluster: each moves its processes
+  // of the module `from_hash` to `to` (shipped to nodes that lack it, compiled there), as
+  // upgrade_processes does here, and answers. Waits on the calling thread, which must not be a
+  // worker, until every node has answered or a deadline (the upgrade's, plus time for the
+  // compile) has passed.
+  std::vector<NodeUpgrade> upgrade_other_nodes(const std::string& from_hash,
+                                               const Environment::ModuleSource& to,
+                                               const UpgradeOptions& options);
+
   // Links and monitors between `local` (a process of this node) and `remote` (another node's).
   // A link to a process that does not exist, or on a node that is not a member, fires at once;
   // so does a monitor. When the remote node goes down, every link to a process there fires
@@ -116,10 +135,6 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
     std::string wasm;
     std::shared_ptr<const engine::Module> compiled;  // made by the first spawn that needs it
   };
-  struct SpawnJob {
-    std::uint64_t from_node = 0;
-    cluster::SpawnRequest request;
-  };
 
   // What links and monitors this node's processes have with each remote node's, so that a
   // node going down fires them. Keyed by (local process, remote process).
@@ -133,9 +148,14 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
   void on_signal(const cluster::Signal& signal, std::uint64_t from_node);
   void send_signal(cluster::Signal signal);
   void complete(const cluster::SpawnReply& reply);
-  void serve_spawns();
   // Whether the module with this hash has been compiled here.
   bool compiled(const std::string& module_hash);
+  // The module another node shipped with this hash, compiled here on first use. Errors: no
+  // such module (kInvalidArgument), or it does not load.
+  Expected<std::shared_ptr<const engine::Module>> received_module(const std::string& hash);
+  void run_upgrade(std::uint64_t from_node, const cluster::UpgradeRequest& request);
+  // Ships a module's bytes to `node` unless it has them; false when the send failed.
+  bool ship(std::uint64_t node, const Environment::ModuleSource& module);
   void reply_to_spawn(std::uint64_t from_node, const cluster::SpawnRequest& request);
   cluster::SpawnReply run_spawn(const cluster::SpawnRequest& request);
   void remember_gone(std::uint64_t process_id);
@@ -156,11 +176,13 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
   std::unordered_set<std::uint64_t> gone_;
   std::list<std::uint64_t> gone_order_;
 
-  std::mutex jobs_mutex_;
-  std::condition_variable jobs_ready_;
-  std::deque<SpawnJob> jobs_;
-  bool stopping_ = false;
-  std::thread spawner_;
+  // Upgrades this node was asked for and has not answered, by request number.
+  std::condition_variable upgrade_answered_;  // with mutex_
+  std::map<std::uint64_t, std::optional<cluster::UpgradeReply>> upgrade_replies_;
+
+  // Last: the jobs may use everything above until they are stopped.
+  std::unique_ptr<JobThread> spawns_;    // spawns of modules not compiled here yet
+  std::unique_ptr<JobThread> upgrades_;  // upgrades other nodes ask for
 };
 
 }  // namespace lunatic::host

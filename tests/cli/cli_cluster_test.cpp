@@ -717,6 +717,36 @@ TEST_F(ClusterOnControl, ASpawnOnANodeThatRefusesTheConnectionFailsWithTheReason
   EXPECT_TRUE(contains(r.out, "answered within 10 s: yes")) << describe(r);
 }
 
+// Hot code upgrade rolled out over a cluster: `lunatic upgrade --all-nodes` through the main
+// node's --upgrade-socket moves the counters on both nodes (upgrade_cluster.wasm, whose counter
+// on the worker node runs the module main's node shipped there) to upgrade_v2.wasm.
+class ClusterUpgrade : public ClusterTest {
+ protected:
+  ClusterUpgrade() : ClusterTest(Backend::kControl) {}
+};
+
+TEST_F(ClusterUpgrade, AnUpgradeReachesTheProcessesOfEveryNode) {
+  auto worker = start_worker();
+  if (!worker->port()) return;
+  const std::string socket = (dir_ / "main.sock").string();
+  auto main_node = start_node(
+      "main", {"--upgrade-socket", socket, "--wasm", guest("upgrade_cluster")}, "2", 120s);
+  if (!main_node->port()) return;
+  ASSERT_TRUE(main_node->wait_for_output("versions: v1 v1", 60s)) << main_node->output();
+
+  const auto here_only = lunatic({"upgrade", "--socket", socket, guest("upgrade_plain")});
+  EXPECT_EXIT_CODE(here_only, 1);  // refused as a whole: nothing changes anywhere
+  EXPECT_TRUE(contains(here_only.err, "exports no function `lunatic_upgrade_load`"))
+      << describe(here_only);
+
+  RunOptions opt;
+  opt.timeout = 180s;
+  const auto r = lunatic({"upgrade", "--socket", socket, "--all-nodes", guest("upgrade_v2")}, opt);
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.out, "2 upgraded on 2 nodes\n") << describe(r);
+  EXPECT_TRUE(main_node->wait_for_output("versions: v2 v2", 30s)) << main_node->output();
+}
+
 }  // namespace
 
 // The etcd backend end to end, with the commands docs/distribution.md gives: make cluster-demo

@@ -2,33 +2,9 @@
 // upgrade (lunatic::upgrade) seen from inside. Version 1 of the counter (upgrade_counter.h) runs
 // in processes of this module; main moves them to version 2 in the ways the ABI offers and
 // prints what each step returned and what the counters answer afterwards.
-#include "upgrade_counter.h"
+#include "upgrade_counter_v1.h"
 
-static struct counter_state state;
 static uint8_t bytes[262144];
-
-EXPORT("lunatic_upgrade_save") int32_t upgrade_save(void) {
-  if (state.role == ROLE_OTHER) return 1;  // main and stuck have nothing to hand over
-  static const char version[] = "counter-v1";
-  return (int32_t)lunatic_upgrade_save_state(LUNATIC_PTR(version), sizeof version - 1,
-                                             LUNATIC_PTR(&state), sizeof state);
-}
-
-static void reply_line(void) {
-  char text[128];
-  snprintf(text, sizeof text, "v1 count=%lld last=%lld disorder=%lld", (long long)state.count,
-           (long long)state.last_seq, (long long)state.disorder);
-  counter_reply(text);
-}
-
-EXPORT("counter") void counter(int64_t role) {
-  state.role = role;
-  for (;;) {
-    if (receive_any(LUNATIC_NO_TIMEOUT) != LUNATIC_MESSAGE_DATA) continue;
-    if (lunatic_message_get_tag() == ADD_TAG) counter_add(&state);
-    if (lunatic_message_get_tag() == GET_TAG) reply_line();
-  }
-}
 
 // Never at a receive: it sleeps and reaches a message boundary only through checkpoint.
 EXPORT("sleeper") void sleeper(void) {

@@ -127,6 +127,34 @@ TEST(ClusterNodeProtocol, SignalsKeepTheirKindEndsTagAndReason) {
   EXPECT_FALSE(decode_signal(bytes));
 }
 
+TEST(ClusterNodeProtocol, AnUpgradeAndItsReplyRoundTripAndBadOnesAreRefused) {
+  UpgradeRequest request{7, some_hash(), std::string(kModuleHashLength, 'b'), true, false, 2500};
+  const auto decoded = decode_upgrade(encode(request));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->request, 7u);
+  EXPECT_EQ(decoded->from, request.from);
+  EXPECT_EQ(decoded->to, request.to);
+  EXPECT_TRUE(decoded->purge);
+  EXPECT_FALSE(decoded->restart);
+  EXPECT_EQ(decoded->timeout_ms, 2500u);
+  expect_only_exact_bytes_decode(encode(request), decode_upgrade);
+  auto bad_flags = encode(request);
+  bad_flags[bad_flags.size() - 9] = 4;  // the flags byte: only purge (1) and restart (2) exist
+  EXPECT_FALSE(decode_upgrade(bad_flags));
+  request.to = "not a hash";
+  EXPECT_FALSE(decode_upgrade(encode(request)));
+
+  const UpgradeReply reply{7, "", 3, 1, 2, 0, 1, "process 5: refused"};
+  const auto answer = decode_upgrade_reply(encode(reply));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->upgraded, 3u);
+  EXPECT_EQ(answer->failed, 1u);
+  EXPECT_EQ(answer->timed_out, 2u);
+  EXPECT_EQ(answer->purged, 1u);
+  EXPECT_EQ(answer->first_failure, reply.first_failure);
+  expect_only_exact_bytes_decode(encode(reply), decode_upgrade_reply);
+}
+
 TEST(ClusterNodeProtocol, EachPairOfProcessesHasItsOwnNonZeroStream) {
   EXPECT_NE(message_stream(1, 2), message_stream(2, 1));
   EXPECT_NE(message_stream(1, 2), message_stream(1, 3));
