@@ -88,10 +88,10 @@ std::optional<std::string> panic_message(const std::string& output) {
   return std::nullopt;
 }
 
-enum class Status { kOk, kFailed, kPanicOk, kPanicFailed, kIgnored };
+enum class Verdict { kOk, kFailed, kPanicOk, kPanicFailed, kIgnored };
 
 struct Outcome {
-  Status status = Status::kFailed;
+  Verdict status = Verdict::kFailed;
   std::string output;
 };
 
@@ -101,29 +101,29 @@ Outcome judge(const TestCase& test, const engine::CallOutcome& outcome, std::str
   const bool normal =
       outcome.ok() || (outcome.kind == engine::TrapKind::kExit && outcome.exit_code == 0);
   if (normal) {
-    if (!test.expected_panic) return {Status::kOk, std::move(output)};
+    if (!test.expected_panic) return {Verdict::kOk, std::move(output)};
     output += "note: test did not panic as expected\n";
-    return {Status::kPanicFailed, std::move(output)};
+    return {Verdict::kPanicFailed, std::move(output)};
   }
   const auto panic = panic_message(output);
   if (!test.expected_panic) {
     if (!panic && !nocapture) output += "note: Process trapped or received kill signal\n";
-    return {Status::kFailed, std::move(output)};
+    return {Verdict::kFailed, std::move(output)};
   }
   if (!panic) {
-    if (test.expected_panic->empty()) return {Status::kPanicOk, std::move(output)};
+    if (test.expected_panic->empty()) return {Verdict::kPanicOk, std::move(output)};
     output +=
         fmt::format("note: Process received kill signal, but expected a panic that contains `{}`\n",
                     *test.expected_panic);
-    return {Status::kPanicFailed, std::move(output)};
+    return {Verdict::kPanicFailed, std::move(output)};
   }
   if (panic->find(*test.expected_panic) != std::string::npos)
-    return {Status::kPanicOk, std::move(output)};
+    return {Verdict::kPanicOk, std::move(output)};
   output += fmt::format(
       "note: panic did not contain expected string\n      panic message: `\"{}\"`,\n expected "
       "substring: `\"{}\"`\n",
       *panic, *test.expected_panic);
-  return {Status::kPanicFailed, std::move(output)};
+  return {Verdict::kPanicFailed, std::move(output)};
 }
 
 // The test processes' config: Lunatic's test mode gives them every permission, the guest
@@ -281,10 +281,10 @@ int test_command(const TestOptions& options) {
                     ? "note: the test never ended: every process waits for something nothing can "
                       "provide\n"
                     : "note: the test could not start: " + spawn_errors[i] + "\n";
-      result = {test.expected_panic ? Status::kPanicFailed : Status::kFailed, std::move(output)};
+      result = {test.expected_panic ? Verdict::kPanicFailed : Verdict::kFailed, std::move(output)};
     }
     const char* should_panic = test.expected_panic ? " - should panic" : "";
-    const bool ok = result.status == Status::kOk || result.status == Status::kPanicOk;
+    const bool ok = result.status == Verdict::kOk || result.status == Verdict::kPanicOk;
     fmt::print("test {}{} ... {}\n", test.name, should_panic, ok ? kGreenOk : kRedFailed);
     (ok ? successes : failures).emplace_back(test.name, std::move(result.output));
   }
