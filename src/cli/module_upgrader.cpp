@@ -43,7 +43,8 @@ void add_node(host::UpgradeReport& report, const host::NodeUpgrade& node) {
 }  // namespace
 
 Expected<host::UpgradeReport> ModuleUpgrader::upgrade_from(const std::filesystem::path& path,
-                                                           const host::UpgradeOptions& options,
+                                                           host::UpgradeOptions options,
+                                                           std::chrono::milliseconds timeout,
                                                            bool all_nodes) {
   std::lock_guard guard(mutex_);
   host::DistributedNode* cluster = environment_.distributed();
@@ -56,6 +57,7 @@ Expected<host::UpgradeReport> ModuleUpgrader::upgrade_from(const std::filesystem
   engine::LoadReport report;
   auto loaded = engine_.load_wasm(*wasm, path.filename().string(), &report);
   if (!loaded) return loaded.error();
+  options.deadline = runtime::Clock::now() + timeout;
   const auto from = environment_.module_source(*current_);
   if (cluster != nullptr) environment_.add_module_source(*loaded, std::move(*wasm));
   auto targets = host::processes_running(*current_, environment_.scheduler());
@@ -65,7 +67,8 @@ Expected<host::UpgradeReport> ModuleUpgrader::upgrade_from(const std::filesystem
   if (all_nodes) {
     const auto to = environment_.module_source(**loaded);
     if (!from || !to) return make_error(Errc::kInvalidArgument, "the module's bytes were not kept");
-    for (const host::NodeUpgrade& node : cluster->upgrade_other_nodes(from->hash, *to, options)) {
+    for (const host::NodeUpgrade& node :
+         cluster->upgrade_other_nodes(from->hash, *to, options, timeout)) {
       add_node(*upgraded, node);
     }
   }

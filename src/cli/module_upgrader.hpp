@@ -5,6 +5,7 @@
 // host::processes_running). Thread: any; one upgrade at a time.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -28,11 +29,13 @@ class ModuleUpgrader {
                  std::shared_ptr<const engine::Module> current);
 
   // Loads (compiling if needed) the wasm module at `path` and moves the current version's
-  // processes to it; with `all_nodes`, on every node of the cluster too (the others are asked
-  // once this node is done). Errors: the file does not load, the upgrade was refused as a
-  // whole here, or `all_nodes` on a runtime that is not a node.
+  // processes to it, giving them `timeout` from then on (a compile does not count) to reach
+  // a message boundary; with `all_nodes`, on every node of the cluster too (the others are
+  // asked once this node is done). Errors: the file does not load, the upgrade was refused as
+  // a whole here, or `all_nodes` on a runtime that is not a node.
   Expected<host::UpgradeReport> upgrade_from(const std::filesystem::path& path,
-                                             const host::UpgradeOptions& options,
+                                             host::UpgradeOptions options,
+                                             std::chrono::milliseconds timeout,
                                              bool all_nodes = false);
 
  private:

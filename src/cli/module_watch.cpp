@@ -79,9 +79,7 @@ void ModuleWatch::watch() {
     }
     if (!changed) continue;
     changed = false;
-    host::UpgradeOptions options;
-    options.deadline = runtime::Clock::now() + kUpgradeTimeout;
-    auto result = upgrader_.upgrade_from(module_, options);
+    auto result = upgrader_.upgrade_from(module_, {}, kUpgradeTimeout);
     if (!result) {
       fmt::print(stderr, "lunatic: --watch: {} changed; not upgraded: {}\n",
                  module_.filename().string(), result.error().message);

@@ -73,6 +73,7 @@ void write_all(int fd, std::string_view text) {
 struct UpgradeRequest {
   std::filesystem::path module;
   host::UpgradeOptions options;
+  std::chrono::milliseconds timeout;  // for the processes, once the module is loaded
   bool all_nodes = false;
 };
 
@@ -86,9 +87,8 @@ Expected<UpgradeRequest> parse_request(const std::string& line) {
   options.restart = request.value("restart", false);
   const std::int64_t timeout_ms = request.value("timeout_ms", std::int64_t{10000});
   if (timeout_ms < 0) return make_error(Errc::kInvalidArgument, "timeout_ms is negative");
-  options.deadline = runtime::Clock::now() + std::chrono::milliseconds(timeout_ms);
   return UpgradeRequest{request["module"].get<std::string>(), options,
-                        request.value("all_nodes", false)};
+                        std::chrono::milliseconds(timeout_ms), request.value("all_nodes", false)};
 }
 
 }  // namespace
@@ -190,7 +190,8 @@ void UpgradeSocket::answer(int connection) {
     write_all(connection, upgrade_answer_json(request.error()));
     return;
   }
-  auto result = upgrader_.upgrade_from(request->module, request->options, request->all_nodes);
+  auto result = upgrader_.upgrade_from(request->module, request->options, request->timeout,
+                                       request->all_nodes);
   write_all(connection, upgrade_answer_json(result));
 }
 

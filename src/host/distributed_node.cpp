@@ -607,21 +607,16 @@ bool DistributedNode::ship(std::uint64_t node, const Environment::ModuleSource& 
 
 std::vector<NodeUpgrade> DistributedNode::upgrade_other_nodes(const std::string& from_hash,
                                                               const Environment::ModuleSource& to,
-                                                              const UpgradeOptions& options) {
+                                                              const UpgradeOptions& options,
+                                                              std::chrono::milliseconds timeout) {
   // Each node compiles the new module before it asks its processes: allow for that.
   constexpr auto kCompileAllowance = std::chrono::minutes(2);
-  const auto now = runtime::Clock::now();
-  const auto timeout =
-      options.deadline
-          ? std::max(*options.deadline - now, runtime::Clock::duration{})
-          : std::chrono::duration_cast<runtime::Clock::duration>(std::chrono::hours(24));
   cluster::UpgradeRequest request;
   request.from = from_hash;
   request.to = to.hash;
   request.purge = options.purge;
   request.restart = options.restart;
-  request.timeout_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  request.timeout_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0));
   std::vector<NodeUpgrade> answers;
   std::vector<std::uint64_t> requests;
   for (const cluster::NodeInfo& info : cluster_.nodes()) {
@@ -639,7 +634,7 @@ std::vector<NodeUpgrade> DistributedNode::upgrade_other_nodes(const std::string&
       (void)cluster_.send(info.id, cluster::Channel::kUpgrade, 0, encode(request));
     }
   }
-  const auto deadline = now + timeout + kCompileAllowance;
+  const auto deadline = runtime::Clock::now() + timeout + kCompileAllowance;
   std::unique_lock lock(mutex_);
   upgrade_answered_.wait_until(lock, deadline, [&] {
     for (std::uint64_t number : requests) {

@@ -103,12 +103,13 @@ class DistributedNode final : public cluster::RecordHandler, public runtime::Rem
 
   // Rolls a hot code upgrade out to every other node of the cluster: each moves its processes
   // of the module `from_hash` to `to` (shipped to nodes that lack it, compiled there), as
-  // upgrade_processes does here, and answers. Waits on the calling thread, which must not be a
-  // worker, until every node has answered or a deadline (the upgrade's, plus time for the
-  // compile) has passed.
+  // upgrade_processes does here with `options`, giving them `timeout` once it has the module,
+  // and answers. Waits on the calling thread, which must not be a worker, until every node has
+  // answered or the timeout and time for a compile have passed.
   std::vector<NodeUpgrade> upgrade_other_nodes(const std::string& from_hash,
                                                const Environment::ModuleSource& to,
-                                               const UpgradeOptions& options);
+                                               const UpgradeOptions& options,
+                                               std::chrono::milliseconds timeout);
 
   // Links and monitors between `local` (a process of this node) and `remote` (another node's).
   // A link to a process that does not exist, or on a node that is not a member, fires at once;
