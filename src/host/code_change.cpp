@@ -23,6 +23,14 @@ void give_up(HostContext& context, const engine::CallOutcome& outcome, const std
   keep_unwinding_unless_trap(outcome);
 }
 
+// The process's code hands no state over, and the upgrade asked for a restart: the process
+// ends (a failure, so its supervisor starts it again), and the asker counts it restarted.
+[[noreturn]] void restart_for_upgrade(HostContext& context, const std::string& why) {
+  std::unique_ptr<CodeChange> change = std::move(context.code_change);
+  change->ticket->settle(UpgradeBatch::Answer::kRestarted);
+  throw engine::GuestTrap{engine::TrapKind::kKilled, "restarted for a code upgrade: " + why};
+}
+
 // Calls an export of type () -> (i32); a return of 0 is success.
 engine::CallOutcome call_status_export(engine::Instance& instance, const char* name,
                                        std::uint64_t& status) {
@@ -56,12 +64,12 @@ void run_pending_upgrade(HostContext& context) {
   std::uint64_t status = 0;
   engine::CallOutcome saved = call_status_export(old, kUpgradeSaveExport, status);
   if (!saved.ok()) return give_up(context, saved, "lunatic_upgrade_save: " + saved.describe());
-  if (status != 0) {
-    return give_up(context, saved,
-                   fmt::format("lunatic_upgrade_save refused (returned {})", status));
-  }
-  if (!context.code_change->saved) {
-    return give_up(context, saved, "lunatic_upgrade_save handed over no state (save_state)");
+  if (status != 0 || !context.code_change->saved) {
+    const std::string why = status != 0
+                                ? fmt::format("lunatic_upgrade_save refused (returned {})", status)
+                                : "lunatic_upgrade_save handed over no state (save_state)";
+    if (ticket->restart) restart_for_upgrade(context, why);
+    return give_up(context, saved, why);
   }
 
   engine::ExecutionState& execution = context.process->execution();

@@ -39,6 +39,8 @@ void UpgradeBatch::settle(std::uint64_t process, Answer answer, const std::strin
     if (closed_) return;
     if (answer == Answer::kUpgraded) {
       ++answers_.upgraded;
+    } else if (answer == Answer::kRestarted) {
+      ++answers_.restarted;
     } else {
       ++answers_.failed;
       answers_.add_failure(fmt::format("process {}: {}", process, why));
@@ -65,13 +67,17 @@ void UpgradeBatch::close_and_add_to(UpgradeReport& report) {
   std::lock_guard guard(mutex_);
   closed_ = true;
   report.upgraded += answers_.upgraded;
+  report.restarted += answers_.restarted;
   report.failed += answers_.failed;
   for (const std::string& failure : answers_.failures) report.add_failure(failure);
 }
 
 UpgradeTicket::UpgradeTicket(std::shared_ptr<UpgradeBatch> batch_in, std::uint64_t process_in,
-                             std::shared_ptr<const engine::Module> target_in)
-    : batch(std::move(batch_in)), process(process_in), target(std::move(target_in)) {
+                             std::shared_ptr<const engine::Module> target_in, bool restart_in)
+    : batch(std::move(batch_in)),
+      process(process_in),
+      target(std::move(target_in)),
+      restart(restart_in) {
   batch->expect_one();
 }
 
@@ -169,7 +175,7 @@ Expected<UpgradeReport> upgrade_processes(Environment& environment,
       }
       continue;
     }
-    auto ticket = std::make_shared<UpgradeTicket>(batch, process->id(), to);
+    auto ticket = std::make_shared<UpgradeTicket>(batch, process->id(), to, options.restart);
     switch (process->post_upgrade(ticket)) {
       case runtime::Process::UpgradePost::kPosted:
         tickets.emplace_back(process, std::move(ticket));
@@ -191,8 +197,10 @@ Expected<UpgradeReport> upgrade_processes(Environment& environment,
     }
   }
   const std::uint64_t failed_before = report.failed;
+  const std::uint64_t restarted_before = report.restarted;
   batch->close_and_add_to(report);
-  const std::uint64_t answered = report.upgraded + (report.failed - failed_before);
+  const std::uint64_t answered =
+      report.upgraded + (report.restarted - restarted_before) + (report.failed - failed_before);
   report.timed_out = tickets.size() - std::min<std::uint64_t>(answered, tickets.size());
   if (report.upgraded != 0 || report.restarted != 0) {
     // The new code is current now; what still runs the version it retires goes if asked.

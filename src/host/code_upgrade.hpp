@@ -38,8 +38,9 @@ inline constexpr const char* kUpgradeResumeExport = "lunatic_upgrade_resume";  /
 struct UpgradeOptions {
   // Kill the processes that still run the oldest version when a third one is loaded.
   bool purge = false;
-  // Kill the processes whose code cannot hand over its state (no lunatic_upgrade_save), so
-  // their supervisors restart them, instead of reporting them as failed.
+  // Kill the processes whose code cannot hand over its state (no lunatic_upgrade_save, or one
+  // that refuses or hands nothing over), so their supervisors restart them, instead of
+  // reporting them as failed.
   bool restart = false;
   std::optional<runtime::Clock::time_point> deadline;  // none: wait for every answer
 };
@@ -70,7 +71,7 @@ struct UpgradeReport {
 class UpgradeBatch {
  public:
   UpgradeBatch();  // throws std::system_error when no eventfd can be made
-  enum class Answer : std::uint8_t { kUpgraded, kFailed, kEnded };
+  enum class Answer : std::uint8_t { kUpgraded, kRestarted, kFailed, kEnded };
 
   void expect_one() { outstanding_.fetch_add(1, std::memory_order_relaxed); }
   void settle(std::uint64_t process, Answer answer, const std::string& why);
@@ -96,7 +97,7 @@ struct UpgradeTicket {
   enum class Stage : std::uint8_t { kPending, kTaken, kCancelled, kSettled };
 
   UpgradeTicket(std::shared_ptr<UpgradeBatch> batch, std::uint64_t process,
-                std::shared_ptr<const engine::Module> target);
+                std::shared_ptr<const engine::Module> target, bool restart);
   ~UpgradeTicket();  // a ticket never settled (its process ended) answers kEnded
   UpgradeTicket(const UpgradeTicket&) = delete;
   UpgradeTicket& operator=(const UpgradeTicket&) = delete;
@@ -110,6 +111,8 @@ struct UpgradeTicket {
   const std::shared_ptr<UpgradeBatch> batch;
   const std::uint64_t process;
   const std::shared_ptr<const engine::Module> target;
+  // The process ends, for its supervisor to restart it, when its code hands no state over.
+  const bool restart;
 
  private:
   std::atomic<Stage> stage_{Stage::kPending};

@@ -124,3 +124,14 @@ TEST_F(SdkUpgrade, ServersConvertTheirStateAndASupervisorsChildrenMoveOneByOne) 
   EXPECT_TRUE(contains(r.err, "lunatic: upgrade: counter from counter-v1 refused: unlucky"))
       << describe(r);
 }
+
+TEST_F(SdkUpgrade, AServerThatCannotHandOverIsRestartedByItsSupervisorWhenAsked) {
+  auto r = run_guest("sdk_upgrade", {guest("sdk_upgrade_v2")}, {"--dir", GUESTS_DIR});
+  EXPECT_EXIT_CODE(r, 0);
+  const auto kept = line_containing(r.out, "plain without restart: ");
+  ASSERT_TRUE(kept) << describe(r);
+  EXPECT_TRUE(contains(*kept, "upgraded=0 failed=1 plain: process ")) << *kept;
+  EXPECT_TRUE(contains(*kept, ": lunatic_upgrade_save refused (returned 1)")) << *kept;
+  expect_lines_in_order(r, {"plain with restart: upgraded=1 failed=0",
+                            "plain restarted: yes, restarts 1, answers: plain v1"});
+}

@@ -36,6 +36,24 @@ void tree(int children, lunatic::Mailbox<lunatic::SupervisorRequest> mailbox) {
   supervisor.run(mailbox);
 }
 
+// A server with no kUpgradeKind: it cannot hand its state over, so an upgrade can only restart
+// it (through its supervisor, from the supervisor's code).
+struct Plain {
+  using Arg = int;
+  using Request = Show;
+  using Response = std::string;
+  int unused = 0;
+
+  static Plain init(int) { return Plain{}; }
+  std::string handle_request(const Show&) { return "plain v1"; }
+};
+
+void plain_tree(int, lunatic::Mailbox<lunatic::SupervisorRequest> mailbox) {
+  lunatic::Supervisor supervisor(lunatic::Strategy::kOneForOne, {});
+  supervisor.add_child("plain", [] { return lunatic::start_server<Plain>(0); });
+  supervisor.run(mailbox);
+}
+
 std::string show(lunatic::ProcessId id) {
   auto shown = lunatic::ServerRef<Counter>(id).request(Show{}, 5s);
   return shown ? *shown : "no answer: " + shown.error().message;
@@ -71,5 +89,25 @@ int main(int argc, char** argv) {
     lunatic::ServerRef<Counter>(child.process).send(Add{2});
     std::printf("%s: %s\n", child.name.c_str(), show(child.process).c_str());
   }
+
+  auto plain = lunatic::spawn(&plain_tree, 0).value();
+  const lunatic::ProcessId before = lunatic::supervisor_children(plain, 5s).value()[0].process;
+  auto kept = lunatic::upgrade::upgrade_children(plain, *v2);
+  std::printf("plain without restart: upgraded=%llu failed=%llu %s\n",
+              static_cast<unsigned long long>(kept->upgraded),
+              static_cast<unsigned long long>(kept->failed), kept->first_failure.c_str());
+  auto restarted = lunatic::upgrade::upgrade_children(plain, *v2, {.restart = true});
+  std::printf("plain with restart: upgraded=%llu failed=%llu\n",
+              static_cast<unsigned long long>(restarted->upgraded),
+              static_cast<unsigned long long>(restarted->failed));
+  lunatic::ChildInfo now;
+  for (int i = 0; i < 100; ++i) {  // the supervisor hears of the death, then restarts it
+    now = lunatic::supervisor_children(plain, 5s).value()[0];
+    if (now.process != before) break;
+    lunatic::sleep(20ms);
+  }
+  std::printf("plain restarted: %s, restarts %d, answers: %s\n",
+              now.process != before ? "yes" : "no", now.restarts,
+              lunatic::ServerRef<Plain>(now.process).request(Show{}, 5s).value_or("none").c_str());
   return 0;
 }
