@@ -15,9 +15,10 @@ namespace lunatic::runtime {
 struct ClockSource {
   // The time now.
   Clock::time_point (*now)(const void* state);
-  // A cheap reading, in nanoseconds of the clock's epoch, that is never earlier than now(): a
-  // deadline after it has surely not passed. It lets a worker that runs slices back to back
-  // while a far timer is pending skip the precise read.
+  // A cheap reading, in nanoseconds of the clock's epoch, that is not earlier than now(): a
+  // deadline after it has not passed. It lets a worker that runs slices back to back while a
+  // far timer is pending skip the precise read. (For the steady clock: unless the coarse clock
+  // lags by more than it ever did before, which the next precise reading learns.)
   std::int64_t (*not_earlier_than_now_ns)(const void* state);
   const void* state = nullptr;
 
