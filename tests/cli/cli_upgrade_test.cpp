@@ -101,10 +101,12 @@ TEST_F(Upgrade, CodeThatCannotHandOverItsStateFailsOrIsRestartedWhenAsked) {
   EXPECT_TRUE(has_line(r.out, "after restart: process-died waiter2")) << describe(r);
 }
 
-TEST_F(Upgrade, AnUpgradedProcessKeepsItsIdAndWhoMonitorsIt) {
+TEST_F(Upgrade, AnUpgradedProcessKeepsItsIdItsNameAndWhoMonitorsIt) {
   auto r = run();
   EXPECT_EXIT_CODE(r, 0);
   expect_lines_in_order(r, {"c1 after: v2 count=20005 last=20002 disorder=0 from=counter-v1",
+                            "the name counter-one after: v2 count=20005 last=20002 disorder=0 "
+                            "from=counter-v1",
                             "c1 killed: process-died c1"});
 }
 

@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   uint64_t sleeper_pid = spawn_counter("sleeper", -1, "sleeper");
   uint64_t stuck_pid = spawn_counter("stuck", -1, "stuck");
   uint64_t refuser = spawn_counter("counter", ROLE_OTHER, "refuser");
+  static const char name[] = "counter-one";
+  lunatic_registry_put(LUNATIC_PTR(name), sizeof name - 1, 0, c1);
   lunatic_monitor(c1);
   lunatic_monitor(stuck_pid);
   lunatic_monitor(refuser);
@@ -99,6 +101,9 @@ int main(int argc, char** argv) {
   say("flooder: %s", receive_tag(FLOOD_DONE_TAG, 10000) == LUNATIC_MESSAGE_DATA ? "done" : "no");
   counter_get("c1 after", c1);
   counter_get("c2 after", c2);
+  uint64_t node = 0, named = 0;
+  lunatic_registry_get(LUNATIC_PTR(name), sizeof name - 1, LUNATIC_PTR(&node), LUNATIC_PTR(&named));
+  counter_get("the name counter-one after", named);
 
   // A third version (the same bytes compiled again are another module) while the refuser still
   // runs v1 (main does too, but the runtime's first process holds no version loaded).
