@@ -20,6 +20,12 @@ constexpr std::uint32_t kFlagRestart = 2;
 constexpr std::uint64_t kOwnModule = UINT64_MAX;
 constexpr std::uint64_t kNoError = UINT64_MAX;
 
+// The upgrade under way when the new code's lunatic_upgrade_load runs, or nullptr.
+const CodeChange* loading(const HostContext& context) {
+  const CodeChange* change = context.code_change.get();
+  return change != nullptr && change->phase == CodeChange::Phase::kLoading ? change : nullptr;
+}
+
 // What the old code hands over, and what the new code reads, exist only inside the upgrade's
 // own export calls.
 CodeChange& change_in(HostContext& context, CodeChange::Phase phase, const char* where) {
@@ -61,9 +67,8 @@ std::uint32_t save_state(HostContext& context, std::uint32_t version_ptr, std::u
 // state_size() -> i64: inside lunatic_upgrade_load, the size of the state handed over; -1
 // anywhere else.
 std::uint64_t state_size(HostContext& context) {
-  const CodeChange* change = context.code_change.get();
-  if (change == nullptr || change->phase != CodeChange::Phase::kLoading) return UINT64_MAX;
-  return change->state.size();
+  const CodeChange* change = loading(context);
+  return change != nullptr ? change->state.size() : UINT64_MAX;
 }
 
 // read_state(ptr: i32): copies the state (state_size bytes) to ptr. Traps: outside
@@ -77,9 +82,8 @@ void read_state(HostContext& context, std::uint32_t ptr) {
 // old_version_size() -> i64 and read_old_version(ptr: i32): the same for the version name the
 // old code gave.
 std::uint64_t old_version_size(HostContext& context) {
-  const CodeChange* change = context.code_change.get();
-  if (change == nullptr || change->phase != CodeChange::Phase::kLoading) return UINT64_MAX;
-  return change->version.size();
+  const CodeChange* change = loading(context);
+  return change != nullptr ? change->version.size() : UINT64_MAX;
 }
 
 void read_old_version(HostContext& context, std::uint32_t ptr) {
